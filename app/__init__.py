@@ -1,0 +1,121 @@
+"""Countdown: the app factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, g, has_request_context, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import BASE_DIR, load_config
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Flask:
+    """Create the app from the environment (or ``env``), with ``config`` overriding single keys."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.update(load_config(env))
+    if config:
+        app.config.update(config)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+
+    from app import models as _models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    from app.models.types import render_item
+
+    migrate.init_app(
+        app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
+        compare_type=True, render_item=render_item,
+    )
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, timezone_selector=select_timezone,
+        default_translation_directories=str(BASE_DIR / "translations"),
+    )
+    _init_login(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from app.transactions import configure_sqlite
+
+            configure_sqlite(db.engine)
+
+    from app.providers.messaging import init_providers
+
+    init_providers(app)
+
+    from worker.bind import celery_init_app
+
+    celery_init_app(app)
+
+    from blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from app.web import init_web
+
+    init_web(app)
+    return app
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def select_timezone() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return g.get("timezone") or "UTC"
+
+
+def _init_login(app: Flask) -> None:
+    from app.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        raw_id, _, fingerprint = user_id.partition(":")
+        if not raw_id.isdigit():
+            return None
+        user = db.session.get(User, int(raw_id))
+        if user is None or user.password_hash[-12:] != fingerprint:
+            return None
+        return user

@@ -1,0 +1,172 @@
+"""Settings from the environment, with embedded defaults for a single machine.
+
+Every setting can be given as an environment variable of the same name. Without any, the app runs
+on a SQLite file, an embedded Celery broker (kombu's SQLAlchemy transport on a second SQLite file),
+sandbox payments and an outbox for SMS and email. In production (``COUNTDOWN_ENV=production``) it
+refuses to start on settings that are only fit for a laptop, and says which.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+DEFAULT_SECRET_KEY = "countdown-development-secret-key-do-not-use-in-production"
+
+LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "es": "Español",
+    "pt": "Português",
+    "fr": "Français",
+    "it": "Italiano",
+}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is not safe to run with."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config from an environment mapping (``os.environ`` by default)."""
+    env = dict(os.environ if env is None else env)
+    mode = env.get("COUNTDOWN_ENV", "development").strip().lower()
+    if mode not in {"development", "production", "testing"}:
+        raise ConfigError("COUNTDOWN_ENV must be development, production or testing")
+    production = mode == "production"
+
+    instance = Path(env.get("COUNTDOWN_INSTANCE", str(DEFAULT_INSTANCE)))
+    database_url = _normalise_db_url(
+        env.get("DATABASE_URL") or f"sqlite:///{instance / 'countdown.sqlite'}"
+    )
+    redis_url = env.get("REDIS_URL", "")
+    broker_url = env.get("CELERY_BROKER_URL") or redis_url or (
+        f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+    )
+
+    stripe_secret = env.get("STRIPE_SECRET_KEY", "")
+    twilio_sid = env.get("TWILIO_ACCOUNT_SID", "")
+    smtp_host = env.get("SMTP_HOST", "")
+
+    cfg: dict[str, Any] = {
+        "COUNTDOWN_ENV": mode,
+        "TESTING": mode == "testing",
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Sessions and cookies
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 12 * 3600),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Where the app is reached; used for links in messages sent outside a request.
+        "BASE_URL": env.get("BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 5000}",
+        "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 0),
+        # Languages and time
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": LANGUAGES,
+        # Booking rules
+        "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 15),
+        "WAITLIST_OFFER_HOURS": _int(env, "WAITLIST_OFFER_HOURS", 24),
+        "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
+        "MIN_PASSWORD_LENGTH": 10,
+        # Login throttling (Flask-Limiter); Redis when there is one, else per process memory
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
+        # Providers: the real ones when their settings are present
+        "PAYMENTS_PROVIDER": env.get("PAYMENTS_PROVIDER") or ("stripe" if stripe_secret else "sandbox"),
+        "SMS_PROVIDER": env.get("SMS_PROVIDER") or ("twilio" if twilio_sid else "outbox"),
+        "EMAIL_PROVIDER": env.get("EMAIL_PROVIDER") or ("smtp" if smtp_host else "outbox"),
+        "ALLOW_SANDBOX_PROVIDERS": _bool(env.get("ALLOW_SANDBOX_PROVIDERS")),
+        "STRIPE_SECRET_KEY": stripe_secret,
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        "TWILIO_ACCOUNT_SID": twilio_sid,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 587),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), True),
+        "MAIL_FROM": env.get("MAIL_FROM", "Countdown <no-reply@countdown.invalid>"),
+        # Celery: the embedded broker unless Redis (or another broker) is configured
+        "CELERY": {
+            "broker_url": broker_url,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "task_always_eager": _bool(env.get("CELERY_TASK_ALWAYS_EAGER")),
+            "task_eager_propagates": True,
+            "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+            "timezone": "UTC",
+        },
+    }
+    if production:
+        check_production(cfg)
+    return cfg
+
+
+def check_production(cfg: Mapping[str, Any]) -> None:
+    """Refuse settings that are only fit for development, naming each problem."""
+    problems: list[str] = []
+    if cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(cfg["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY is the built-in default or shorter than 32 characters")
+    if not cfg["ALLOW_SANDBOX_PROVIDERS"]:
+        if cfg["PAYMENTS_PROVIDER"] == "sandbox":
+            problems.append("payments use the sandbox (set STRIPE_SECRET_KEY)")
+        if cfg["SMS_PROVIDER"] == "outbox":
+            problems.append("SMS go to the outbox (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)")
+        if cfg["EMAIL_PROVIDER"] == "outbox":
+            problems.append("email goes to the outbox (set SMTP_HOST)")
+    if cfg["PAYMENTS_PROVIDER"] == "stripe" and not cfg["STRIPE_WEBHOOK_SECRET"]:
+        problems.append("STRIPE_WEBHOOK_SECRET is not set")
+    if problems:
+        raise ConfigError(
+            "Refusing to start in production: "
+            + "; ".join(problems)
+            + ". Set ALLOW_SANDBOX_PROVIDERS=1 to run a production instance on the sandbox "
+            "and outbox providers on purpose."
+        )

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.types import UTCDateTime, enum_column
+from app.timeutil import now_utc
+
+
+class Role(str, enum.Enum):
+    TOURIST = "tourist"
+    MEDICAL = "medical"
+    INSTRUCTOR = "instructor"
+    LOGISTICS = "logistics"
+    OPERATIONS = "operations"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.TOURIST
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    date_of_birth: Mapped[date | None]
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    role: Mapped[Role] = mapped_column(
+        enum_column(Role),
+        default=Role.TOURIST,
+        index=True,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        # The id carries a fingerprint of the password hash, so changing the password ends
+        # every other session of this user.
+        return f"{self.id}:{self.password_hash[-12:]}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_changed_at = now_utc()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+
+def normalise_email(email: str) -> str:
+    """Emails are stored and compared lower-cased."""
+    return email.strip().lower()

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, enum_column
+from app.timeutil import now_utc
+
+
+class FlightStatus(str, enum.Enum):
+    SCHEDULED = "scheduled"
+    DELAYED = "delayed"
+    SCRUBBED = "scrubbed"
+    FLOWN = "flown"
+    CANCELLED = "cancelled"
+
+    @property
+    def bookable(self) -> bool:
+        return self in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)
+
+
+class Flight(db.Model):
+    __tablename__ = "flights"
+    __table_args__ = (
+        CheckConstraint("seat_count > 0", name="seat_count_positive"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("deposit_minor >= 0 AND deposit_minor <= price_minor", name="deposit_within_price"),
+        CheckConstraint(
+            "deposit_nonrefundable_minor >= 0 AND deposit_nonrefundable_minor <= deposit_minor",
+            name="nonrefundable_within_deposit",
+        ),
+        CheckConstraint("window_closes_at >= launch_at", name="window_after_launch"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    vehicle: Mapped[str] = mapped_column(String(120))
+    spaceport: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    launch_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    window_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seat_count: Mapped[int]
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    deposit_minor: Mapped[int] = mapped_column(BigInteger)
+    deposit_nonrefundable_minor: Mapped[int] = mapped_column(BigInteger)
+    balance_due_days: Mapped[int]
+    status: Mapped[FlightStatus] = mapped_column(
+        enum_column(FlightStatus), default=FlightStatus.SCHEDULED, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<Flight {self.id} {self.name!r}>"

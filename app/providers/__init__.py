@@ -1,0 +1,1 @@
+"""Outside services behind small interfaces; the implementation is chosen by configuration."""

@@ -1,0 +1,141 @@
+"""Demo data for ``flask seed-demo``: flights, a consent document and one account per role."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Booking,
+    BookingState,
+    ConsentSignature,
+    Flight,
+    FlightStatus,
+    Role,
+    User,
+)
+from app.services import accounts, consent
+from app.services import bookings as booking_service
+from app.timeutil import now_utc
+
+DEMO_PASSWORD = "countdown-demo"
+
+DEMO_USERS = [
+    ("tourist@example.com", "Ada Lovelace", Role.TOURIST),
+    ("medic@example.com", "Dr. Mae Jemison", Role.MEDICAL),
+    ("instructor@example.com", "Chris Hadfield", Role.INSTRUCTOR),
+    ("coordinator@example.com", "Valentina Rossi", Role.LOGISTICS),
+    ("ops@example.com", "Gene Kranz", Role.OPERATIONS),
+]
+
+CONSENT_TITLE = "Informed consent: spaceflight participant risk disclosure"
+CONSENT_TEXT = """\
+Before you fly, and before we accept any payment from you, United States law (14 CFR 460.45)
+requires us to tell you about the risks of this flight in writing, and to have your signed consent.
+
+1. Known hazards. Launch and reentry are dangerous. You may be seriously injured or killed. Known
+hazards include, among others: explosion or fire of the vehicle; loss of cabin pressure; failure of
+the vehicle's structure, engines, parachutes or landing systems; high acceleration and deceleration
+forces; exposure to noise, vibration and radiation; motion sickness; and injury during emergency
+exit, landing or recovery.
+
+2. Unknown hazards. There are hazards that are not known. Human spaceflight is new and the
+experience with it is limited.
+
+3. No government certification. The United States Government has not certified the launch
+vehicle or any reentry vehicle as safe for carrying flight crew or spaceflight participants.
+
+4. Safety record. The total number of people who have been on a suborbital or orbital space
+flight, and the number who died or were seriously injured on those flights, are published and
+kept up to date in the safety record attached to this disclosure. It also gives the number of
+flights of this vehicle type, and any failures of this vehicle, including those without people
+on board. Ask us for anything in it you would like explained.
+
+5. Your questions. You may ask us any question about these risks, in writing, before you sign.
+We will answer in writing, and you will see our answer here.
+
+By signing you confirm that you have read and understood this disclosure, that you had the
+opportunity to ask questions, and that you consent to take part in the flight.
+"""
+
+DEMO_FLIGHTS = [
+    # name, vehicle, spaceport, days from now, window hours, seats, currency, price, deposit, non-refundable, balance days, description
+    ("Kármán Dawn", "Suborbital spaceplane SV-2", "Spaceport America, New Mexico", 120, 72, 6, "USD",
+     450_000_00, 150_000_00, 25_000_00, 90,
+     "A suborbital flight above the Kármán line: about four minutes of weightlessness and the curve of the Earth."),
+    ("Stratos Sunrise", "Stratospheric balloon Neptune", "Space Coast Spaceport, Florida", 75, 48, 8, "USD",
+     125_000_00, 25_000_00, 5_000_00, 60,
+     "A six-hour balloon ascent to 30 km to watch the sunrise over the curvature of the Earth."),
+    ("Aurora Orbit 3", "Crew capsule Aurora", "Kennedy Space Center LC-39A, Florida", 240, 96, 4, "USD",
+     55_000_000_00, 10_000_000_00, 1_000_000_00, 120,
+     "Three days in low Earth orbit with a cupola for viewing."),
+    ("Polar Light", "Stratospheric balloon Boreas", "Esrange Space Center, Sweden", 150, 72, 8, "EUR",
+     110_000_00, 20_000_00, 4_000_00, 60,
+     "A winter balloon flight into the polar night, under the aurora."),
+    ("Kármán Twilight", "Suborbital spaceplane SV-2", "Spaceport America, New Mexico", 45, 72, 2, "USD",
+     450_000_00, 150_000_00, 25_000_00, 30,
+     "A dusk suborbital flight (two seats left on this rotation)."),
+]
+
+SEAT_FILLERS = [
+    ("yuri@example.com", "Yuri Tanaka"),
+    ("sally@example.com", "Sally Rivera"),
+]
+
+
+def _user(email: str, name: str, role: Role) -> User:
+    user = accounts.find_by_email(email)
+    if user is None:
+        user = accounts.create_user(
+            email=email, name=name, password=DEMO_PASSWORD, role=role, phone="+1 555 0100",
+            date_of_birth=date(1985, 6, 1) if role is Role.TOURIST else None,
+        )
+    return user
+
+
+def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
+    """A booking whose consent was signed and whose deposit was recorded (demo only)."""
+    if booking_service.live_booking(flight.id, user.id) is not None:
+        return
+    booking = booking_service.hold_seat(flight.id, user)
+    document = consent.current_document()
+    db.session.add(ConsentSignature(
+        booking_id=booking.id, user_id=user.id, document_id=document.id,
+        document_version=document.version, text_sha256=document.body_sha256,
+        signed_name=user.name, ip_address="127.0.0.1", user_agent="countdown seed-demo",
+    ))
+    booking_service.transition(booking, BookingState.CONFIRMED, actor=ops, reason="demo data: deposit recorded")
+
+
+def seed_demo() -> str:
+    users = {email: _user(email, name, role) for email, name, role in DEMO_USERS}
+    ops = users["ops@example.com"]
+    if consent.current_document() is None:
+        consent.publish_document(
+            title=CONSENT_TITLE, body=CONSENT_TEXT, resign_required=True,
+            change_summary="First version.", actor=ops,
+        )
+    created = 0
+    if not db.session.scalar(select(func.count(Flight.id))):
+        now = now_utc().replace(minute=0, second=0, microsecond=0)
+        for (name, vehicle, port, days, window_h, seats, cur, price, dep, nonref, due, desc) in DEMO_FLIGHTS:
+            launch = (now + timedelta(days=days)).replace(hour=15)
+            db.session.add(Flight(
+                name=name, vehicle=vehicle, spaceport=port, description=desc, launch_at=launch,
+                window_closes_at=launch + timedelta(hours=window_h), seat_count=seats, currency=cur,
+                price_minor=price, deposit_minor=dep, deposit_nonrefundable_minor=nonref,
+                balance_due_days=due, status=FlightStatus.SCHEDULED,
+            ))
+            created += 1
+        db.session.flush()
+    flights = {f.name: f for f in db.session.scalars(select(Flight))}
+    if "Kármán Dawn" in flights:
+        _confirmed_booking(flights["Kármán Dawn"], users["tourist@example.com"], ops)
+    if "Kármán Twilight" in flights:
+        for email, name in SEAT_FILLERS:
+            _confirmed_booking(flights["Kármán Twilight"], _user(email, name, Role.TOURIST), ops)
+    bookings = db.session.scalar(select(func.count(Booking.id)))
+    return (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
+            f"{created} new flights, {bookings} bookings.")

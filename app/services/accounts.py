@@ -1,0 +1,116 @@
+"""Accounts: sign-up, authentication, staff accounts and password reset."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models import Role, User, normalise_email
+from app.services import ServiceError
+from app.timeutil import age_on, now_utc
+from app.urls import external_url
+
+MINIMUM_AGE = 18
+_RESET_SALT = "countdown.password-reset"
+# Checked against when no account matches, so a wrong email costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("countdown-dummy-password", method="scrypt")
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
+    if len(password) < minimum:
+        raise ServiceError(_("Use at least %(n)s characters for your password.", n=minimum))
+    lowered = password.lower()
+    if email and normalise_email(email).split("@")[0] in lowered and len(email.split("@")[0]) > 3:
+        raise ServiceError(_("Your password must not contain your email address."))
+    if len(set(password)) < 5:
+        raise ServiceError(_("This password is too easy to guess."))
+
+
+def create_user(
+    *, email: str, name: str, password: str, role: Role = Role.TOURIST, phone: str | None = None,
+    date_of_birth: date | None = None, language: str = "en", timezone: str = "UTC",
+) -> User:
+    email = normalise_email(email)
+    if find_by_email(email) is not None:
+        raise ServiceError(_("An account with this email address already exists."))
+    check_password_strength(password, email=email, name=name)
+    if role is Role.TOURIST:
+        if date_of_birth is None:
+            raise ServiceError(_("Please give your date of birth."))
+        if age_on(date_of_birth, now_utc().date()) < MINIMUM_AGE:
+            raise ServiceError(_("You must be 18 or older to fly, and to open an account."))
+    user = User(
+        email=email, name=name.strip(), phone=(phone or "").strip() or None,
+        date_of_birth=date_of_birth, language=language, timezone=timezone, role=role,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def reset_token(user: User) -> str:
+    # The token names the current password hash, so it stops working once it has been used.
+    return _serializer().dumps({"uid": user.id, "ph": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("ph"):
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a one-time reset link if the account exists; says nothing either way."""
+    from app.services import messaging
+
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    messaging.queue_email(
+        "password_reset", user=user,
+        url=external_url("auth.reset_password", token=reset_token(user)),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
+
+
+def reset_password(user: User, password: str) -> None:
+    check_password_strength(password, email=user.email, name=user.name)
+    user.set_password(password)
+
+
+def update_profile(user: User, *, name: str, phone: str | None, language: str, timezone: str) -> None:
+    user.name = name.strip()
+    user.phone = (phone or "").strip() or None
+    user.language = language
+    user.timezone = timezone

@@ -1,0 +1,119 @@
+"""The flight catalog: operations create and edit flights; tourists browse what is bookable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Booking, BookingState, Flight, FlightStatus
+from app.services import ServiceError
+from app.services.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause
+from app.timeutil import now_utc
+
+FIELDS = (
+    "name", "vehicle", "spaceport", "description", "launch_at", "window_closes_at", "seat_count",
+    "price_minor", "currency", "deposit_minor", "deposit_nonrefundable_minor", "balance_due_days",
+    "status",
+)
+
+
+def _check(data: dict[str, Any]) -> None:
+    if data["window_closes_at"] < data["launch_at"]:
+        raise ServiceError(_("The launch window must close after it opens."))
+    if data["deposit_minor"] > data["price_minor"]:
+        raise ServiceError(_("The deposit cannot be more than the price."))
+    if data["deposit_nonrefundable_minor"] > data["deposit_minor"]:
+        raise ServiceError(_("The non-refundable part cannot be more than the deposit."))
+
+
+def create_flight(data: dict[str, Any]) -> Flight:
+    _check(data)
+    flight = Flight(**{k: data[k] for k in FIELDS})
+    db.session.add(flight)
+    db.session.flush()
+    return flight
+
+
+def update_flight(flight: Flight, data: dict[str, Any]) -> Flight:
+    _check(data)
+    flight = lock_flight(flight.id)
+    counts = seat_counts([flight])[flight.id]
+    if data["seat_count"] < counts.sold + counts.held:
+        raise ServiceError(
+            _("%(n)s seats are sold or held; the flight cannot have fewer seats.",
+              n=counts.sold + counts.held)
+        )
+    for key in FIELDS:
+        setattr(flight, key, data[key])
+    db.session.flush()
+    offer_free_seats(flight)
+    return flight
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    flight: Flight
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    spaceport: str = ""
+    vehicle: str = ""
+    month: str = ""           # YYYY-MM
+    available_only: bool = False
+
+
+def catalog(filters: CatalogFilter, now: datetime | None = None) -> list[CatalogEntry]:
+    """Upcoming bookable flights with the seats left, in one query."""
+    now = now or now_utc()
+    taken = (
+        select(Booking.flight_id, func.count(Booking.id).label("taken"))
+        .where(taking_seat_clause(now)).group_by(Booking.flight_id).subquery()
+    )
+    seats_left = Flight.seat_count - func.coalesce(taken.c.taken, 0)
+    query = (
+        select(Flight, seats_left)
+        .outerjoin(taken, taken.c.flight_id == Flight.id)
+        .where(Flight.launch_at > now,
+               Flight.status.in_([FlightStatus.SCHEDULED, FlightStatus.DELAYED]))
+        .order_by(Flight.launch_at, Flight.id)
+    )
+    if filters.spaceport:
+        query = query.where(Flight.spaceport == filters.spaceport)
+    if filters.vehicle:
+        query = query.where(Flight.vehicle == filters.vehicle)
+    if filters.month:
+        start = datetime.fromisoformat(filters.month + "-01").replace(tzinfo=now.tzinfo)
+        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+        query = query.where(Flight.launch_at >= start, Flight.launch_at < end)
+    if filters.available_only:
+        query = query.where(seats_left > 0)
+    return [CatalogEntry(flight, max(int(left), 0)) for flight, left in db.session.execute(query)]
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """Spaceports and vehicles of upcoming flights, for the catalog's filter."""
+    now = now_utc()
+    rows = db.session.execute(
+        select(Flight.spaceport, Flight.vehicle).where(Flight.launch_at > now).distinct()
+    ).all()
+    return {
+        "spaceports": sorted({r.spaceport for r in rows}),
+        "vehicles": sorted({r.vehicle for r in rows}),
+    }
+
+
+def bookings_of_flight(flight: Flight) -> list[Booking]:
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(Booking).where(Booking.flight_id == flight.id)
+        .options(selectinload(Booking.user))
+        .order_by(Booking.state != BookingState.CONFIRMED, Booking.created_at)
+    ))

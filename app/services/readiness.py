@@ -1,0 +1,156 @@
+"""One readiness verdict per booking, made of gates that each capability adds.
+
+A gate provider loads what it needs for many bookings at once (so a page of bookings costs a fixed
+number of queries) and then says, per booking, whether its gate is passed, with a reason and a
+link to act. Later capabilities (payments, medical, training, ...) register their own providers.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from flask import url_for
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from app.models import Booking, BookingState
+from app.services import consent
+
+
+class GateStatus(str, enum.Enum):
+    DONE = "done"          # passed
+    ACTION = "action"      # the tourist has something to do
+    WAITING = "waiting"    # waiting on staff or time
+    BLOCKED = "blocked"    # cannot pass as things stand
+
+
+@dataclass(frozen=True)
+class Gate:
+    key: str
+    label: str
+    status: GateStatus
+    reason: str
+    url: str | None = None
+    action: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status is GateStatus.DONE
+
+
+@dataclass
+class Readiness:
+    booking: Booking
+    gates: list[Gate] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return all(g.passed for g in self.gates)
+
+    @property
+    def blockers(self) -> list[Gate]:
+        return [g for g in self.gates if not g.passed]
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for g in self.gates if g.passed)
+
+
+class GateProvider(Protocol):
+    key: str
+
+    def load(self, bookings: list[Booking]) -> Any: ...
+
+    def gate(self, booking: Booking, loaded: Any) -> Gate: ...
+
+
+_PROVIDERS: list[GateProvider] = []
+
+
+def register(provider: GateProvider) -> GateProvider:
+    if all(p.key != provider.key for p in _PROVIDERS):
+        _PROVIDERS.append(provider)
+    return provider
+
+
+def providers() -> list[GateProvider]:
+    return list(_PROVIDERS)
+
+
+def readiness_for(bookings: list[Booking]) -> dict[int, Readiness]:
+    result = {b.id: Readiness(b) for b in bookings}
+    for provider in _PROVIDERS:
+        loaded = provider.load(bookings)
+        for booking in bookings:
+            result[booking.id].gates.append(provider.gate(booking, loaded))
+    return result
+
+
+@dataclass(frozen=True)
+class _SimpleProvider:
+    key: str
+    load: Callable[[list[Booking]], Any]
+    gate: Callable[[Booking, Any], Gate]
+
+
+# -- gates of the foundation ----------------------------------------------------------------------
+
+def _seat_gate(booking: Booking, _loaded: Any) -> Gate:
+    label = str(_l("Seat confirmed"))
+    detail = url_for("bookings.detail", reference=booking.reference)
+    if booking.state is BookingState.CONFIRMED:
+        return Gate("seat", label, GateStatus.DONE, str(_l("Your seat is confirmed.")))
+    if booking.hold_is_live():
+        return Gate(
+            "seat", label, GateStatus.ACTION,
+            str(_l("Your seat is held until %(time)s. Sign the consent and pay the deposit to "
+                   "confirm it.", time=format_datetime(booking.hold_expires_at, "short"))),
+            detail, str(_l("View booking")),
+        )
+    return Gate(
+        "seat", label, GateStatus.BLOCKED,
+        str(_l("This booking is %(state)s; it holds no seat.", state=state_label(booking.state))),
+        url_for("catalog.detail", flight_id=booking.flight_id), str(_l("See the flight")),
+    )
+
+
+def _consent_gate(booking: Booking, statuses: dict[int, consent.ConsentStatus]) -> Gate:
+    label = str(_l("Informed consent signed"))
+    status = statuses[booking.id]
+    sign_url = url_for("consent.sign", reference=booking.reference)
+    if status.signed:
+        return Gate(
+            "consent", label, GateStatus.DONE,
+            str(_l("Signed version %(v)s on %(date)s.", v=status.signature.document_version,
+                   date=format_datetime(status.signature.signed_at, "medium"))),
+        )
+    if status.current is None:
+        return Gate("consent", label, GateStatus.WAITING,
+                    str(_l("The operator has not published the consent document yet.")))
+    if status.needs_resign:
+        return Gate(
+            "consent", label, GateStatus.ACTION,
+            str(_l("Version %(v)s of the risk disclosure must be signed again.", v=status.current.version)),
+            sign_url, str(_l("Read and sign")),
+        )
+    return Gate(
+        "consent", label, GateStatus.ACTION,
+        str(_l("Read the risk disclosure (version %(v)s), ask any questions, and sign it before "
+               "paying.", v=status.current.version)),
+        sign_url, str(_l("Read and sign")),
+    )
+
+
+def state_label(state: BookingState) -> str:
+    return str({
+        BookingState.HELD: _l("held"),
+        BookingState.EXPIRED: _l("expired"),
+        BookingState.CONFIRMED: _l("confirmed"),
+        BookingState.CANCELLED: _l("cancelled"),
+    }[state])
+
+
+register(_SimpleProvider("seat", lambda bookings: None, _seat_gate))
+register(_SimpleProvider("consent", consent.statuses, _consent_gate))

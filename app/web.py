@@ -1,0 +1,104 @@
+"""Request-level behaviour shared by every page: rendering, filters, headers and error pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, render_template
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.transactions import rollback
+from app.extensions import htmx
+from app.models import Role
+from app.money import format_money
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request that swaps part of a page (not a history restore)."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_page(template: str, fragment: str | None = None, **context):
+    """One URL, two renderings: the whole page, or only its fragment for htmx."""
+    if fragment is not None and wants_fragment():
+        return render_template(fragment, **context)
+    return render_template(template, **context)
+
+
+ROLE_LABELS = {
+    Role.TOURIST: _l("Tourist"),
+    Role.MEDICAL: _l("Medical staff"),
+    Role.INSTRUCTOR: _l("Instructor"),
+    Role.LOGISTICS: _l("Logistics coordinator"),
+    Role.OPERATIONS: _l("Operations"),
+}
+
+
+def init_web(app: Flask) -> None:
+    @app.template_filter("money")
+    def money_filter(amount_minor: int, currency: str) -> str:
+        return format_money(amount_minor, currency, str(get_locale()))
+
+    @app.template_filter("dt")
+    def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("d")
+    def date_filter(value, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "languages": current_app.config["LANGUAGES"],
+            "current_locale": str(get_locale()),
+            "Role": Role,
+            "role_labels": ROLE_LABELS,
+        }
+
+    @app.after_request
+    def headers(response):
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def discard_uncommitted(exc):
+        if exc is not None:
+            rollback()
+
+    def error_page(code: int, title, message):
+        def handler(error):
+            rollback()
+            return render_template("errors/error.html", code=code, title=title, message=message), code
+        return handler
+
+    app.register_error_handler(400, error_page(400, _l("Bad request"), _l("The form could not be read. Please go back and try again.")))
+    app.register_error_handler(403, error_page(403, _l("Not allowed"), _l("Your account cannot open this page.")))
+    app.register_error_handler(404, error_page(404, _l("Not found"), _l("There is nothing at this address.")))
+    app.register_error_handler(429, error_page(429, _l("Too many attempts"), _l("Too many attempts in a short time. Please wait a few minutes and try again.")))
+    app.register_error_handler(500, error_page(500, _l("Something went wrong"), _l("We could not finish this request, and nothing was changed. Please try again.")))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        rollback()
+        return render_template(
+            "errors/error.html", code=400, title=_l("Form expired"),
+            message=_l("This form has expired or was sent from another site. Please reload the page and try again."),
+        ), 400
+
+    app.jinja_env.globals["wants_fragment"] = wants_fragment
+    app.jinja_env.add_extension("jinja2.ext.do")

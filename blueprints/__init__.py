@@ -1,0 +1,17 @@
+"""Routes and forms only: parse input, check access, call a service, render."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from blueprints.auth.routes import bp as auth
+    from blueprints.bookings.routes import bp as bookings
+    from blueprints.catalog.routes import bp as catalog
+    from blueprints.consent.routes import bp as consent
+    from blueprints.core.routes import bp as core
+    from blueprints.journey.routes import bp as journey
+    from blueprints.ops.routes import bp as ops
+    from blueprints.outbox.routes import bp as outbox
+
+    for bp in (core, auth, catalog, bookings, consent, journey, ops, outbox):
+        app.register_blueprint(bp)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.extensions import db
+from app.models import Flight, Role
+from app.services import bookings as booking_service
+from app.services import flights as flight_service
+from app.web import render_page
+
+bp = Blueprint("catalog", __name__)
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+def _filters() -> flight_service.CatalogFilter:
+    args = request.args
+    month = args.get("month", "").strip()
+    return flight_service.CatalogFilter(
+        spaceport=args.get("spaceport", "").strip()[:120],
+        vehicle=args.get("vehicle", "").strip()[:120],
+        month=month if _MONTH.match(month) else "",
+        available_only=args.get("available") == "1",
+    )
+
+
+@bp.get("/flights")
+def index():
+    filters = _filters()
+    entries = flight_service.catalog(filters)
+    return render_page(
+        "catalog/index.html", "catalog/_results.html",
+        entries=entries, filters=filters, choices=flight_service.filter_choices(),
+        bad_month=bool(request.args.get("month")) and not filters.month,
+    )
+
+
+@bp.get("/flights/<int:flight_id>")
+def detail(flight_id: int):
+    flight = db.session.get(Flight, flight_id)
+    if flight is None:
+        abort(404)
+    counts = booking_service.seat_counts([flight])[flight.id]
+    booking = entry = position = None
+    if current_user.is_authenticated and current_user.role is Role.TOURIST:
+        booking = booking_service.live_booking(flight.id, current_user.id)
+        entry = booking_service.live_waitlist_entry(flight.id, current_user.id)
+        if entry is not None and entry.state.value == "waiting":
+            position = booking_service.waitlist_position(entry)
+    return render_template(
+        "catalog/detail.html", flight=flight, counts=counts, booking=booking, entry=entry,
+        position=position, form=ActionForm(),
+    )

@@ -1,0 +1,16 @@
+"""Form pieces shared by several blueprints."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+
+from app.config import LANGUAGES
+
+LANGUAGE_CHOICES = list(LANGUAGES.items())
+TIMEZONE_CHOICES = sorted(
+    tz for tz in available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+) + ["UTC"]
+
+REQUIRED = _l("This field is required.")

@@ -1,0 +1,280 @@
+"""Fixtures for the whole suite.
+
+The suite runs once per database: ``COUNTDOWN_TEST_DB=sqlite`` (default) or ``postgresql``. The
+schema is made by the real migrations. Ordinary tests run inside one transaction per test that is
+rolled back at the end (each request and task commits to a savepoint); tests that need other
+connections (a worker, a live server, concurrent requests) use ``committed_db`` instead, which lets
+commits through and empties the tables afterwards.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import socket
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+
+from app import create_app
+from app.extensions import db, limiter
+from app.models import Flight, FlightStatus, Role, User
+from app.services import accounts, consent
+from app.timeutil import now_utc
+from tests.services import in_ci, reachable
+
+TEST_DB = os.environ.get("COUNTDOWN_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct-horse-battery"
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (laptop) or fail (CI) a test whose service is not running."""
+    if reachable(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if in_ci():
+        pytest.fail(f"{message}; under CI=true a missing service is a failure")
+    pytest.skip(f"{message}; start it to run this test")
+
+
+def pytest_configure(config):
+    if TEST_DB == "postgresql" and not reachable("127.0.0.1", 5432):
+        message = "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run cannot start."
+        if in_ci():
+            pytest.exit(message + " Under CI=true this is a failure.", returncode=1)
+        pytest.exit(message + " Skipping the PostgreSQL run.", returncode=0)
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL half of the suite")
+    for item in items:
+        if "postgres" in item.keywords and TEST_DB != "postgresql":
+            item.add_marker(skip_pg)
+
+
+def pytest_report_header(config):
+    return f"countdown database: {TEST_DB}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DB == "postgresql":
+        name = f"countdown_test_{os.getpid()}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'countdown-test.sqlite'}"
+
+
+def make_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "COUNTDOWN_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "COUNTDOWN_INSTANCE": str(instance),
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "BASE_URL": "http://countdown.test",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    env.update(extra)
+    return env
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run outside the test's own app context.
+
+    Flask reuses an app context that is already pushed, so without this every request of a test
+    would share ``g`` (and the logged-in user) with the test and with each other.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(env=make_env(database_url, tmp_path_factory.mktemp("instance")))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _no_outbound_network(monkeypatch):
+    """Any real outbound call to a provider fails the test."""
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to reach a real outside service")
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", refuse)
+    monkeypatch.setattr(smtplib.SMTP_SSL, "connect", refuse)
+
+
+@pytest.fixture
+def db_session(app):
+    """One transaction per test, rolled back at the end; requests and tasks commit to savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # A plain Session bound to this connection (Flask-SQLAlchemy's own would pick the
+        # engine), scoped per app context as Flask-SQLAlchemy does.
+        db.session = sa.orm.scoped_session(
+            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        limiter.reset()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app):
+    """Real commits, visible to other connections; every table is emptied afterwards."""
+    with app.app_context():
+        limiter.reset()
+        yield db.session
+        db.session.remove()
+        empty_tables()
+
+
+def empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                if table == "consent_signatures":
+                    # The immutability trigger guards real data; tests drop it to clean up.
+                    conn.exec_driver_sql("DROP TRIGGER IF EXISTS consent_signatures_no_delete")
+                    conn.exec_driver_sql(f"DELETE FROM {table}")
+                    conn.exec_driver_sql(
+                        "CREATE TRIGGER consent_signatures_no_delete BEFORE DELETE ON consent_signatures "
+                        "BEGIN SELECT RAISE(ABORT, 'consent_signatures rows are never changed or deleted'); END"
+                    )
+                else:
+                    conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+# -- factories ------------------------------------------------------------------------------------
+
+class Factory:
+    """Makes rows through the services, as the app would; flushes, never commits."""
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def user(self, role: Role = Role.TOURIST, **kw) -> User:
+        n = self._next()
+        kw.setdefault("email", f"{role.value}{n}-{uuid.uuid4().hex[:6]}@example.com")
+        kw.setdefault("name", f"Test {role.value.title()} {n}")
+        kw.setdefault("password", PASSWORD)
+        if role is Role.TOURIST:
+            kw.setdefault("date_of_birth", date(1980, 1, 1))
+        return accounts.create_user(role=role, **kw)
+
+    def flight(self, **kw) -> Flight:
+        n = self._next()
+        launch = kw.pop("launch_at", now_utc() + timedelta(days=90 + n))
+        values = dict(
+            name=f"Mission {n}", vehicle="Spaceplane SV-2", spaceport="Spaceport America",
+            description="", launch_at=launch, window_closes_at=launch + timedelta(days=2),
+            seat_count=6, price_minor=450_000_00, currency="USD", deposit_minor=150_000_00,
+            deposit_nonrefundable_minor=25_000_00, balance_due_days=90,
+            status=FlightStatus.SCHEDULED,
+        )
+        values.update(kw)
+        flight = Flight(**values)
+        db.session.add(flight)
+        db.session.flush()
+        return flight
+
+    def consent_document(self, *, resign_required: bool = False, body: str | None = None, actor: User | None = None):
+        actor = actor or self.user(Role.OPERATIONS)
+        n = self._next()
+        return consent.publish_document(
+            title=f"Risk disclosure {n}",
+            body=body or ("Known hazards include death and serious injury. " * 3) + f"Revision {n}.",
+            resign_required=resign_required, change_summary=f"change {n}", actor=actor,
+        )
+
+
+@pytest.fixture
+def make(db_session) -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+def make_committed(committed_db) -> Factory:
+    return Factory()
+
+
+# -- web helpers ----------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, page: str = "/flights") -> str:
+    html = client.get(page).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {page}: {html[:2000]}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, *, page: str = "/flights", **kw):
+    """POST like a browser would: with the CSRF token of a page the user has open."""
+    data = dict(data or {})
+    data["csrf_token"] = csrf_token(client, page)
+    return client.post(url, data=data, **kw)
+
+
+def login(client, user_or_email, password: str = PASSWORD):
+    email = user_or_email.email if isinstance(user_or_email, User) else user_or_email
+    response = post_form(client, "/login", {"email": email, "password": password}, page="/login")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def utc(*args) -> datetime:
+    from app.timeutil import UTC
+
+    return datetime(*args, tzinfo=UTC)
