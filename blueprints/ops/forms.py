@@ -65,7 +65,11 @@ class FlightForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    body = TextAreaField(_l("Text of the risk disclosure"), validators=[DataRequired(REQUIRED), Length(min=50, max=100_000)])
+    body = TextAreaField(_l("Text of the risk disclosure"), validators=[
+        DataRequired(REQUIRED),
+        Length(min=50, message=_l("A risk disclosure needs at least 50 characters.")),
+        Length(max=100_000),
+    ])
     change_summary = StringField(_l("What changed (shown to tourists)"), validators=[Optional(), Length(max=500)])
     resign_required = BooleanField(_l("Everyone who signed an earlier version must sign again"))
 

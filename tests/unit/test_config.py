@@ -1,0 +1,75 @@
+import pytest
+
+from app.config import DEFAULT_SECRET_KEY, ConfigError, load_config
+
+STRONG = "s" * 40
+
+
+def test_embedded_defaults_need_no_services(tmp_path):
+    cfg = load_config({"COUNTDOWN_INSTANCE": str(tmp_path)})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'countdown.sqlite'}"
+    assert cfg["CELERY"]["broker_url"] == f"sqla+sqlite:///{tmp_path / 'celery-broker.sqlite'}"
+    assert (cfg["PAYMENTS_PROVIDER"], cfg["SMS_PROVIDER"], cfg["EMAIL_PROVIDER"]) == ("sandbox", "outbox", "outbox")
+    assert cfg["HOLD_MINUTES"] == 15
+    assert cfg["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_real_services_are_chosen_by_their_settings():
+    cfg = load_config({
+        "DATABASE_URL": "postgres://u:p@db/countdown", "REDIS_URL": "redis://cache:6379/0",
+        "STRIPE_SECRET_KEY": "sk_test_x", "TWILIO_ACCOUNT_SID": "AC1", "SMTP_HOST": "smtp.example.com",
+    })
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/countdown"
+    assert cfg["CELERY"]["broker_url"] == "redis://cache:6379/0"
+    assert cfg["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    assert (cfg["PAYMENTS_PROVIDER"], cfg["SMS_PROVIDER"], cfg["EMAIL_PROVIDER"]) == ("stripe", "twilio", "smtp")
+
+
+def test_hold_minutes_is_configurable_and_checked():
+    assert load_config({"HOLD_MINUTES": "20"})["HOLD_MINUTES"] == 20
+    with pytest.raises(ConfigError, match="HOLD_MINUTES must be a whole number"):
+        load_config({"HOLD_MINUTES": "soon"})
+
+
+def test_production_refuses_the_default_secret_key():
+    with pytest.raises(ConfigError) as info:
+        load_config({"COUNTDOWN_ENV": "production", "ALLOW_SANDBOX_PROVIDERS": "1"})
+    assert "SECRET_KEY" in str(info.value)
+
+
+def test_production_refuses_sandbox_and_outbox_and_names_each():
+    with pytest.raises(ConfigError) as info:
+        load_config({"COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG})
+    message = str(info.value)
+    assert "payments use the sandbox" in message
+    assert "SMS go to the outbox" in message
+    assert "email goes to the outbox" in message
+    assert "ALLOW_SANDBOX_PROVIDERS=1" in message
+
+
+def test_production_starts_when_sandbox_is_allowed_explicitly():
+    cfg = load_config({"COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "ALLOW_SANDBOX_PROVIDERS": "1"})
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+    assert cfg["SECRET_KEY"] != DEFAULT_SECRET_KEY
+
+
+def test_production_with_real_providers_needs_the_stripe_webhook_secret():
+    env = {
+        "COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "STRIPE_SECRET_KEY": "sk_live_x",
+        "TWILIO_ACCOUNT_SID": "AC1", "SMTP_HOST": "smtp.example.com",
+    }
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        load_config(env)
+    assert load_config({**env, "STRIPE_WEBHOOK_SECRET": "whsec_x"})["PAYMENTS_PROVIDER"] == "stripe"
+
+
+def test_create_app_refuses_to_start_in_production_with_defaults():
+    from app import create_app
+
+    with pytest.raises(ConfigError, match="Refusing to start in production"):
+        create_app(env={"COUNTDOWN_ENV": "production"})
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ConfigError, match="COUNTDOWN_ENV"):
+        load_config({"COUNTDOWN_ENV": "staging"})

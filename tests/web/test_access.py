@@ -1,0 +1,80 @@
+"""Every route against every role: who may see what."""
+
+import pytest
+
+from app.extensions import db
+from app.models import Role
+from app.services import bookings as booking_service
+from tests.conftest import login
+
+ANON, TOURIST, OTHER_TOURIST = "anonymous", "tourist", "other tourist"
+STAFF = {
+    "medical": Role.MEDICAL, "instructor": Role.INSTRUCTOR, "logistics": Role.LOGISTICS,
+    "operations": Role.OPERATIONS,
+}
+WHO = [ANON, TOURIST, OTHER_TOURIST, *STAFF]
+
+# path -> who gets 200; everyone else gets the code in the third column
+# (302 = sent to log in, 403 = role not allowed, 404 = not theirs)
+ROUTES = [
+    ("/flights", set(WHO), None),
+    ("/flights/{flight}", set(WHO), None),
+    ("/healthz", set(WHO), None),
+    ("/journey", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/bookings/{booking}", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/bookings/{booking}/consent", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/account", set(WHO) - {ANON}, {ANON: 302}),
+    ("/ops/flights", {"operations"}, None),
+    ("/ops/flights/new", {"operations"}, None),
+    ("/ops/flights/{flight}", {"operations"}, None),
+    ("/ops/flights/{flight}/edit", {"operations"}, None),
+    ("/ops/consent", {"operations"}, None),
+    ("/ops/questions", {"operations"}, None),
+    ("/ops/users", {"operations"}, None),
+    ("/outbox", {"operations"}, None),
+]
+
+
+@pytest.fixture
+def world(app, make):
+    tourist, other = make.user(), make.user()
+    staff = {name: make.user(role) for name, role in STAFF.items()}
+    flight = make.flight()
+    booking = booking_service.hold_seat(flight.id, tourist)
+    make.consent_document()
+    db.session.commit()
+    users = {TOURIST: tourist, OTHER_TOURIST: other, **staff}
+    clients = {ANON: app.test_client()}
+    for name, user in users.items():
+        clients[name] = app.test_client()
+        login(clients[name], user)
+    return {"clients": clients, "flight": flight.id, "booking": booking.reference}
+
+
+def test_route_access_table(world):
+    # One test for the whole table: logging seven users in for every row would be slow.
+    wrong = []
+    for path, allowed, others in ROUTES:
+        url = path.format(flight=world["flight"], booking=world["booking"])
+        for who in WHO:
+            response = world["clients"][who].get(url)
+            if who in allowed:
+                expected = 200
+            elif others and who in others:
+                expected = others[who]
+            else:
+                expected = 302 if who == ANON else 403
+            if response.status_code != expected:
+                wrong.append(f"{who} GET {url}: {response.status_code}, expected {expected}")
+            elif expected == 302 and not response.headers["Location"].startswith("/login"):
+                wrong.append(f"{who} GET {url}: redirected to {response.headers['Location']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_another_tourists_booking_reveals_nothing(world):
+    from app.models import Booking
+
+    booking = db.session.query(Booking).filter_by(reference=world["booking"]).one()
+    for path in (f"/bookings/{booking.reference}", f"/bookings/{booking.reference}/consent"):
+        body = world["clients"][OTHER_TOURIST].get(path).get_data(as_text=True)
+        assert booking.user.name not in body and booking.flight.name not in body

@@ -1,0 +1,139 @@
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Booking, BookingState, ConsentSignature, FlightStatus, Role, WaitlistEntry
+from app.services import bookings as booking_service
+from app.timeutil import now_utc
+from tests.conftest import login, post_form
+
+
+def test_catalog_lists_upcoming_bookable_flights_with_seats_left(client, make):
+    open_flight = make.flight(name="Dawn Patrol", seat_count=4)
+    make.flight(name="Already Flown", status=FlightStatus.FLOWN)
+    make.flight(name="In The Past", launch_at=now_utc() - timedelta(days=1))
+    booking_service.hold_seat(open_flight.id, make.user())
+    html = client.get("/flights").get_data(as_text=True)
+    assert "Dawn Patrol" in html and "3 of 4" in html
+    assert "Already Flown" not in html and "In The Past" not in html
+
+
+def test_catalog_filters_by_spaceport_vehicle_month_and_availability(client, make):
+    a = make.flight(name="Alpha", spaceport="Esrange", vehicle="Balloon", launch_at=now_utc().replace(day=1) + timedelta(days=400))
+    make.flight(name="Bravo", spaceport="Spaceport America", vehicle="Spaceplane")
+    full = make.flight(name="Charlie", spaceport="Esrange", vehicle="Balloon", seat_count=1)
+    booking_service.hold_seat(full.id, make.user())
+    html = client.get("/flights?spaceport=Esrange").get_data(as_text=True)
+    assert "Alpha" in html and "Charlie" in html and "Bravo" not in html
+    html = client.get("/flights?spaceport=Esrange&available=1").get_data(as_text=True)
+    assert "Alpha" in html and "Charlie" not in html
+    month = a.launch_at.strftime("%Y-%m")
+    html = client.get(f"/flights?month={month}").get_data(as_text=True)
+    assert "Alpha" in html and "Bravo" not in html
+    html = client.get("/flights?month=never").get_data(as_text=True)
+    assert "Enter a month as YYYY-MM." in html and "Bravo" in html
+
+
+def test_htmx_filter_returns_only_the_results_fragment(client, make):
+    make.flight(name="Alpha")
+    full = client.get("/flights")
+    fragment = client.get("/flights", headers={"HX-Request": "true"})
+    assert "<html" in full.get_data(as_text=True)
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "Alpha" in body and "result-count" in body
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in full.headers["Vary"]
+    restore = client.get("/flights", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.get_data(as_text=True)
+
+
+def test_hold_a_seat_then_sign_consent_then_journey(client, make):
+    flight = make.flight(name="Kármán Dawn", seat_count=2)
+    make.consent_document()
+    tourist = make.user(name="Ada Lovelace")
+    db.session.commit()
+    login(client, tourist)
+    response = post_form(client, f"/flights/{flight.id}/hold", page=f"/flights/{flight.id}")
+    booking = db.session.scalar(select(Booking).where(Booking.user_id == tourist.id))
+    assert booking.state is BookingState.HELD
+    assert response.headers["Location"] == f"/bookings/{booking.reference}/consent"
+    page = client.get(f"/bookings/{booking.reference}/consent").get_data(as_text=True)
+    assert "Known hazards include death and serious injury" in page
+    journey = client.get("/journey").get_data(as_text=True)
+    assert "Kármán Dawn" in journey and "Read the risk disclosure" in journey
+
+    document_id = db.session.scalar(select(func.max(ConsentSignature.id)))  # none yet
+    assert document_id is None
+    from app.services.consent import current_document
+
+    doc = current_document()
+    signed = post_form(client, f"/bookings/{booking.reference}/consent", {
+        "document_id": doc.id, "read_disclosure": "y", "not_certified": "y", "questions_answered": "y",
+        "signed_name": "  ada   lovelace ",
+    }, page=f"/bookings/{booking.reference}/consent", headers={"User-Agent": "TestBrowser/1.0"},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert signed.status_code == 302
+    signature = db.session.scalars(select(ConsentSignature)).one()
+    assert (signature.document_version, signature.text_sha256) == (doc.version, doc.body_sha256)
+    assert signature.ip_address == "203.0.113.9" and signature.user_agent == "TestBrowser/1.0"
+    assert signature.signed_name == "ada lovelace"
+    journey = client.get("/journey").get_data(as_text=True)
+    assert f"Signed version {doc.version}" in journey
+    assert "Your seat is held until" in journey
+
+
+def test_sold_out_flight_offers_the_waiting_list(client, make):
+    flight = make.flight(seat_count=1)
+    booking_service.hold_seat(flight.id, make.user())
+    tourist = make.user()
+    db.session.commit()
+    login(client, tourist)
+    page = client.get(f"/flights/{flight.id}").get_data(as_text=True)
+    assert "Join the waiting list" in page and "Hold a seat" not in page
+    refused = post_form(client, f"/flights/{flight.id}/hold", page=f"/flights/{flight.id}")
+    assert refused.status_code == 302
+    assert "sold out" in client.get(f"/flights/{flight.id}").get_data(as_text=True)
+    post_form(client, f"/flights/{flight.id}/waitlist", page=f"/flights/{flight.id}")
+    assert db.session.scalar(select(func.count(WaitlistEntry.id)).where(WaitlistEntry.user_id == tourist.id)) == 1
+    page = client.get(f"/flights/{flight.id}").get_data(as_text=True)
+    assert "You are number 1 on the waiting list." in page
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.user_id == tourist.id)) == 0
+
+
+def test_release_a_hold(client, make):
+    flight = make.flight(seat_count=1)
+    tourist = make.user()
+    booking = booking_service.hold_seat(flight.id, tourist)
+    db.session.commit()
+    login(client, tourist)
+    post_form(client, f"/bookings/{booking.reference}/release", page=f"/bookings/{booking.reference}")
+    db.session.refresh(booking)
+    assert booking.state is BookingState.CANCELLED
+    again = post_form(client, f"/bookings/{booking.reference}/release", page=f"/bookings/{booking.reference}")
+    assert again.status_code == 302
+    assert "no longer held" in client.get(f"/bookings/{booking.reference}").get_data(as_text=True)
+
+
+def test_a_tourist_cannot_see_or_touch_another_tourists_booking(client, make):
+    flight = make.flight()
+    owner, other = make.user(), make.user()
+    booking = booking_service.hold_seat(flight.id, owner)
+    db.session.commit()
+    login(client, other)
+    for path in (f"/bookings/{booking.reference}", f"/bookings/{booking.reference}/consent"):
+        assert client.get(path).status_code == 404
+    for path in (f"/bookings/{booking.reference}/release", f"/bookings/{booking.reference}/consent",
+                 f"/bookings/{booking.reference}/consent/questions"):
+        assert post_form(client, path, {"question": "whose is this?"}, page="/journey").status_code == 404
+    db.session.refresh(booking)
+    assert booking.state is BookingState.HELD
+    assert owner.name not in client.get("/journey").get_data(as_text=True)
+
+
+def test_staff_cannot_book(client, make):
+    flight = make.flight()
+    medic = make.user(Role.MEDICAL)
+    db.session.commit()
+    login(client, medic)
+    assert post_form(client, f"/flights/{flight.id}/hold", page=f"/flights/{flight.id}").status_code == 403
+    assert db.session.scalar(select(func.count(Booking.id))) == 0

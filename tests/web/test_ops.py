@@ -1,0 +1,141 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ConsentDocument, Flight, FlightStatus, Role, User, WaitlistState
+from app.services import bookings as booking_service
+from app.timeutil import UTC
+from tests.conftest import login, post_form
+
+FLIGHT = {
+    "name": "Aurora Orbit 4", "vehicle": "Crew capsule Aurora", "spaceport": "LC-39A",
+    "description": "Three days in orbit.", "launch_at": "2031-03-14T15:30", "window_closes_at": "2031-03-17T15:30",
+    "seat_count": "4", "currency": "USD", "price": "450000", "deposit": "150000",
+    "deposit_nonrefundable": "25000.50", "balance_due_days": "90", "status": "scheduled",
+}
+
+
+@pytest.fixture
+def ops(client, make):
+    user = make.user(Role.OPERATIONS, timezone="America/New_York")
+    db.session.commit()
+    login(client, user)
+    return user
+
+
+def test_operations_creates_a_flight_in_their_timezone(client, ops):
+    response = post_form(client, "/ops/flights/new", FLIGHT, page="/ops/flights/new")
+    assert response.status_code == 302
+    flight = db.session.scalar(select(Flight).where(Flight.name == "Aurora Orbit 4"))
+    assert flight.launch_at == flight.launch_at.replace(tzinfo=UTC)
+    assert (flight.launch_at.hour, flight.launch_at.minute) == (19, 30)  # 15:30 EDT is 19:30 UTC
+    assert (flight.price_minor, flight.deposit_minor, flight.deposit_nonrefundable_minor) == (45_000_000, 15_000_000, 2_500_050)
+    page = client.get("/ops/flights").get_data(as_text=True)
+    assert "Aurora Orbit 4" in page
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"window_closes_at": "2031-03-13T15:30"}, "The launch window must close after it opens."),
+    ({"deposit": "500000"}, "The deposit cannot be more than the price."),
+    ({"deposit_nonrefundable": "160000"}, "The non-refundable part cannot be more than the deposit."),
+    ({"seat_count": "0"}, "Between 1 and 100 seats."),
+    ({"price": "-5"}, "Enter an amount of zero or more."),
+    ({"price": "abc"}, "Not a valid decimal value"),
+    ({"currency": "JPY", "price": "1000.5"}, "JPY amounts cannot have that many decimal places."),
+    ({"launch_at": "tomorrow"}, "Not a valid datetime value."),
+    ({"launch_at": ""}, "Enter the planned launch date and time."),
+    ({"name": ""}, "This field is required."),
+    ({"status": "exploded"}, "Not a valid choice"),
+])
+def test_flight_form_bad_input_says_why_and_saves_nothing(client, ops, change, message):
+    response = post_form(client, "/ops/flights/new", {**FLIGHT, **change}, page="/ops/flights/new")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Flight.id))) == 0
+
+
+def test_editing_cannot_drop_seats_below_those_taken(client, ops, make):
+    flight = make.flight(seat_count=2)
+    booking_service.hold_seat(flight.id, make.user())
+    booking_service.hold_seat(flight.id, make.user())
+    db.session.commit()
+    response = post_form(client, f"/ops/flights/{flight.id}/edit", {**FLIGHT, "seat_count": "1"}, page=f"/ops/flights/{flight.id}/edit")
+    assert response.status_code == 422
+    assert "2 seats are sold or held" in response.get_data(as_text=True)
+    db.session.refresh(flight)
+    assert flight.seat_count == 2 and flight.name != "Aurora Orbit 4"
+
+
+def test_adding_seats_offers_them_to_the_waiting_list(client, ops, make):
+    flight = make.flight(seat_count=1)
+    booking_service.hold_seat(flight.id, make.user())
+    entry = booking_service.join_waitlist(flight.id, make.user())
+    db.session.commit()
+    response = post_form(client, f"/ops/flights/{flight.id}/edit", {**FLIGHT, "seat_count": "2"}, page=f"/ops/flights/{flight.id}/edit")
+    assert response.status_code == 302
+    db.session.refresh(entry)
+    assert entry.state is WaitlistState.OFFERED
+
+
+def test_flight_page_shows_seats_and_bookings(client, ops, make):
+    flight = make.flight(seat_count=3)
+    held = booking_service.hold_seat(flight.id, make.user(name="Holly Held"))
+    confirmed = booking_service.hold_seat(flight.id, make.user(name="Connie Confirmed"))
+    from app.models import BookingState
+
+    booking_service.transition(confirmed, BookingState.CONFIRMED)
+    db.session.commit()
+    html = client.get(f"/ops/flights/{flight.id}").get_data(as_text=True)
+    assert "Holly Held" in html and "Connie Confirmed" in html and held.reference in html
+    assert '<span class="stat-n">1</span> sold' in html and '<span class="stat-n">1</span> held' in html
+    assert '<span class="stat-n">1</span> free' in html
+
+
+def test_edit_form_shows_times_in_the_operators_timezone(client, ops, make):
+    from datetime import datetime
+
+    flight = make.flight(launch_at=datetime(2031, 1, 10, 20, 0, tzinfo=UTC))
+    db.session.commit()
+    html = client.get(f"/ops/flights/{flight.id}/edit").get_data(as_text=True)
+    assert 'value="2031-01-10T15:00"' in html  # 20:00 UTC is 15:00 in New York in winter
+
+
+def test_publishing_consent_versions(client, ops):
+    body = "Known hazards include death and serious injury. " * 3
+    response = post_form(client, "/ops/consent", {"title": "Risk disclosure", "body": body, "change_summary": "First", "resign_required": "y"}, page="/ops/consent")
+    assert response.status_code == 302
+    short = post_form(client, "/ops/consent", {"title": "Risk disclosure", "body": "too short"}, page="/ops/consent")
+    assert short.status_code == 422 and "at least 50 characters" in short.get_data(as_text=True)
+    same = post_form(client, "/ops/consent", {"title": "Risk disclosure", "body": body}, page="/ops/consent")
+    assert same.status_code == 422 and "nothing to publish" in same.get_data(as_text=True)
+    docs = db.session.scalars(select(ConsentDocument)).all()
+    assert [d.version for d in docs] == [1] and docs[0].published_by_id == ops.id
+
+
+def test_answering_a_question_with_htmx_swaps_the_card(client, ops, make):
+    from app.services import consent
+
+    doc = make.consent_document()
+    tourist = make.user()
+    booking = booking_service.hold_seat(make.flight().id, tourist)
+    q = consent.ask_question(tourist, doc, booking, "Can I bring my camera?")
+    db.session.commit()
+    empty = post_form(client, f"/ops/questions/{q.id}/answer", {"answer": ""}, page="/ops/questions", headers={"HX-Request": "true"})
+    assert empty.status_code == 422 and "This field is required." in empty.get_data(as_text=True)
+    response = post_form(client, f"/ops/questions/{q.id}/answer", {"answer": "Yes, a small one."}, page="/ops/questions", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and "Yes, a small one." in body
+    db.session.refresh(q)
+    assert q.answer == "Yes, a small one."
+
+
+def test_operations_creates_staff_accounts(client, ops):
+    response = post_form(client, "/ops/users", {"name": "Dr Mae", "email": "mae@example.com", "role": "medical", "password": "stethoscope-42", "language": "en", "timezone": "UTC"}, page="/ops/users")
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "mae@example.com"))
+    assert user.role is Role.MEDICAL
+    bad = post_form(client, "/ops/users", {"name": "X", "email": "x@example.com", "role": "tourist", "password": "stethoscope-42", "language": "en", "timezone": "UTC"}, page="/ops/users")
+    assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "x@example.com")) == 0

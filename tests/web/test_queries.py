@@ -1,0 +1,94 @@
+"""Pages load what they show in a fixed number of queries, whatever the data size."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import BookingState, Role
+from app.services import bookings as booking_service
+from tests.conftest import login
+
+
+@contextmanager
+def count_queries():
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def add_flights(make, n, tourist=None):
+    for _ in range(n):
+        flight = make.flight(seat_count=4)
+        booking_service.hold_seat(flight.id, make.user())
+        confirmed = booking_service.hold_seat(flight.id, make.user())
+        booking_service.transition(confirmed, BookingState.CONFIRMED)
+        if tourist is not None:
+            booking_service.hold_seat(flight.id, tourist)
+
+
+def queries_for(client, path) -> int:
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("path", ["/flights", "/flights?available=1&spaceport=Spaceport+America"])
+def test_catalog_queries_do_not_grow_with_flights(client, make, path):
+    add_flights(make, 2)
+    db.session.commit()
+    small = queries_for(client, path)
+    add_flights(make, 12)
+    db.session.commit()
+    assert queries_for(client, path) == small
+
+
+def test_journey_queries_do_not_grow_with_bookings(client, make):
+    make.consent_document()
+    tourist = make.user()
+    add_flights(make, 1, tourist)
+    db.session.commit()
+    login(client, tourist)
+    small = queries_for(client, "/journey")
+    add_flights(make, 8, tourist)
+    db.session.commit()
+    large = queries_for(client, "/journey")
+    assert large == small
+    assert client.get("/journey").get_data(as_text=True).count('class="journey-booking"') == 9
+
+
+def test_ops_flights_queries_do_not_grow(client, make):
+    ops = make.user(Role.OPERATIONS)
+    add_flights(make, 2)
+    db.session.commit()
+    login(client, ops)
+    small = queries_for(client, "/ops/flights")
+    add_flights(make, 10)
+    db.session.commit()
+    assert queries_for(client, "/ops/flights") == small
+
+
+def test_ops_flight_page_queries_do_not_grow_with_bookings(client, make):
+    ops = make.user(Role.OPERATIONS)
+    make.consent_document()
+    flight = make.flight(seat_count=40)
+    for _ in range(2):
+        booking_service.hold_seat(flight.id, make.user())
+    db.session.commit()
+    login(client, ops)
+    small = queries_for(client, f"/ops/flights/{flight.id}")
+    for _ in range(15):
+        booking_service.hold_seat(flight.id, make.user())
+    db.session.commit()
+    assert queries_for(client, f"/ops/flights/{flight.id}") == small
