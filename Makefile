@@ -37,7 +37,7 @@ static/vendor/.installed: node_modules/.installed
 assets: static/vendor/.installed
 
 compile-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -f -d translations
+	$(BIN)/pybabel compile -f -d translations --statistics
 
 extract-translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .

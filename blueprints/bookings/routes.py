@@ -36,7 +36,7 @@ def hold(flight_id: int):
         booking = booking_service.hold_seat(flight_id, current_user)
         commit()
     except booking_service.SoldOut as exc:
-        rollback()
+        commit()  # keep what was done on the way: lapsed holds expired, freed seats offered
         flash(exc.message, "warning")
         return redirect(url_for("catalog.detail", flight_id=flight_id))
     except ServiceError as exc:
