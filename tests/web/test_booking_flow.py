@@ -137,3 +137,18 @@ def test_staff_cannot_book(client, make):
     login(client, medic)
     assert post_form(client, f"/flights/{flight.id}/hold", page=f"/flights/{flight.id}").status_code == 403
     assert db.session.scalar(select(func.count(Booking.id))) == 0
+
+
+def test_a_refused_hold_still_passes_a_lapsed_seat_to_the_waiting_list(client, make):
+    flight = make.flight(seat_count=1)
+    lapsed = booking_service.hold_seat(flight.id, make.user())
+    entry = booking_service.join_waitlist(flight.id, make.user())
+    lapsed.hold_expires_at = now_utc() - timedelta(seconds=1)
+    latecomer = make.user()
+    db.session.commit()
+    login(client, latecomer)
+    post_form(client, f"/flights/{flight.id}/hold", page=f"/flights/{flight.id}")
+    db.session.expire_all()
+    assert lapsed.state is BookingState.EXPIRED
+    assert entry.state.value == "offered" and entry.booking.state is BookingState.HELD
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.user_id == latecomer.id)) == 0

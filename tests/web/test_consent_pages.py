@@ -1,0 +1,78 @@
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ConsentQuestion, ConsentSignature, OutboundMessage
+from app.services import bookings as booking_service
+from tests.conftest import login, post_form
+
+
+@pytest.fixture
+def signing(client, make):
+    doc = make.consent_document()
+    tourist = make.user(name="Ada Lovelace")
+    booking = booking_service.hold_seat(make.flight().id, tourist)
+    db.session.commit()
+    login(client, tourist)
+    return {"doc": doc, "booking": booking, "url": f"/bookings/{booking.reference}/consent"}
+
+
+GOOD = {"read_disclosure": "y", "not_certified": "y", "questions_answered": "y", "signed_name": "Ada Lovelace"}
+
+
+@pytest.mark.parametrize("drop, message", [
+    ("read_disclosure", "Please confirm that you have read the disclosure."),
+    ("not_certified", "Please confirm that you understand this."),
+    ("questions_answered", "Please confirm that you consent."),
+    ("signed_name", "This field is required."),
+])
+def test_signing_needs_every_confirmation(client, signing, drop, message):
+    data = {**GOOD, "document_id": signing["doc"].id}
+    data.pop(drop)
+    response = post_form(client, signing["url"], data, page=signing["url"])
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ConsentSignature.id))) == 0
+
+
+def test_signing_with_another_name_is_refused(client, signing):
+    response = post_form(client, signing["url"], {**GOOD, "signed_name": "Charles Babbage", "document_id": signing["doc"].id}, page=signing["url"])
+    assert response.status_code == 422
+    assert "Type your full name exactly as on your account: Ada Lovelace." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ConsentSignature.id))) == 0
+
+
+def test_signing_a_version_replaced_meanwhile_is_refused(client, signing, make):
+    make.consent_document()  # published while the tourist was reading
+    db.session.commit()
+    response = post_form(client, signing["url"], {**GOOD, "document_id": signing["doc"].id}, page=signing["url"])
+    assert response.status_code == 422 and "A new version of the document was published" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ConsentSignature.id))) == 0
+
+
+def test_asking_a_question_with_htmx_updates_the_list_in_place(client, signing):
+    url = signing["url"] + "/questions"
+    response = post_form(client, url, {"question": "How many people have flown on this vehicle?"}, page=signing["url"], headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body
+    assert "How many people have flown on this vehicle?" in body and "Waiting for an answer." in body
+    question = db.session.scalars(select(ConsentQuestion)).one()
+    assert question.booking_id == signing["booking"].id and question.document_id == signing["doc"].id
+
+
+def test_an_empty_question_is_refused(client, signing):
+    url = signing["url"] + "/questions"
+    response = post_form(client, url, {"question": "  "}, page=signing["url"], headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "This field is required." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ConsentQuestion.id))) == 0
+
+
+def test_question_without_htmx_redirects_back_to_the_questions(client, signing):
+    url = signing["url"] + "/questions"
+    response = post_form(client, url, {"question": "Is there a toilet on board?"}, page=signing["url"])
+    assert response.status_code == 302 and response.headers["Location"].endswith("/consent#questions")
+
+
+def test_forgot_password_bad_email_is_refused(client):
+    response = post_form(client, "/password/forgot", {"email": "not an email"}, page="/password/forgot")
+    assert response.status_code == 422 and "Enter a valid email address." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 0
