@@ -1,0 +1,89 @@
+from datetime import timedelta
+
+import pytest
+
+from app.models import BookingState
+from app.services import bookings as booking_service
+from app.services import consent, readiness
+from app.services.readiness import GateStatus
+from app.timeutil import now_utc
+
+
+@pytest.fixture
+def request_ctx(app, db_session):
+    with app.test_request_context("/journey"):
+        yield
+
+
+def gates(booking):
+    result = readiness.readiness_for([booking])[booking.id]
+    return result, {g.key: g for g in result.gates}
+
+
+def test_the_foundation_registers_seat_and_consent_gates():
+    assert [p.key for p in readiness.providers()][:2] == ["seat", "consent"]
+
+
+def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
+    make.consent_document()
+    booking = booking_service.hold_seat(make.flight().id, make.user())
+    result, g = gates(booking)
+    assert not result.ready and result.done_count == 0
+    assert g["seat"].status is GateStatus.ACTION and "held until" in g["seat"].reason
+    assert g["consent"].status is GateStatus.ACTION and g["consent"].url.endswith("/consent")
+
+
+def test_signed_and_confirmed_is_ready(request_ctx, make):
+    doc = make.consent_document()
+    tourist = make.user()
+    booking = booking_service.hold_seat(make.flight().id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    booking_service.transition(booking, BookingState.CONFIRMED)
+    result, g = gates(booking)
+    assert result.ready and not result.blockers
+    assert g["consent"].status is GateStatus.DONE and f"version {doc.version}" in g["consent"].reason
+
+
+def test_a_lapsed_hold_blocks(request_ctx, make):
+    make.consent_document()
+    booking = booking_service.hold_seat(make.flight().id, make.user())
+    booking.hold_expires_at = now_utc() - timedelta(minutes=1)
+    _, g = gates(booking)
+    assert g["seat"].status is GateStatus.BLOCKED
+
+
+def test_no_consent_document_yet_is_waiting_on_the_operator(request_ctx, make):
+    booking = booking_service.hold_seat(make.flight().id, make.user())
+    _, g = gates(booking)
+    assert g["consent"].status is GateStatus.WAITING
+
+
+def test_a_resign_version_is_a_blocker_with_a_link(request_ctx, make):
+    doc = make.consent_document()
+    tourist = make.user()
+    booking = booking_service.hold_seat(make.flight().id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    v2 = make.consent_document(resign_required=True)
+    _, g = gates(booking)
+    assert g["consent"].status is GateStatus.ACTION
+    assert f"Version {v2.version}" in g["consent"].reason and "signed again" in g["consent"].reason
+
+
+def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatch):
+    from app.services.readiness import Gate, _SimpleProvider
+
+    monkeypatch.setattr(readiness, "_PROVIDERS", list(readiness._PROVIDERS))
+    loaded_with = []
+
+    def load(bookings):
+        loaded_with.append([b.id for b in bookings])
+        return {b.id: "cleared" for b in bookings}
+
+    readiness.register(_SimpleProvider(
+        "medical", load, lambda b, data: Gate("medical", "Medically cleared", GateStatus.DONE, data[b.id])
+    ))
+    a = booking_service.hold_seat(make.flight().id, make.user())
+    b = booking_service.hold_seat(make.flight().id, make.user())
+    result = readiness.readiness_for([a, b])
+    assert loaded_with == [[a.id, b.id]]  # loaded once for all bookings
+    assert result[a.id].gates[-1].reason == "cleared"
