@@ -40,8 +40,8 @@ compile-translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -f -d translations --statistics
 
 extract-translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 install: $(VENV)/.installed assets compile-translations
 

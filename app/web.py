@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, render_template
-from flask_babel import format_date, format_datetime, get_locale
+from babel.dates import get_datetime_format
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -43,7 +44,14 @@ def init_web(app: Flask) -> None:
 
     @app.template_filter("dt")
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else ""
+        """A date and time in the user's language and time zone; "medium" and "short" leave out
+        the seconds, which nobody booking a launch needs."""
+        if not value:
+            return ""
+        if fmt not in ("medium", "short"):
+            return format_datetime(value, fmt)
+        pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
+        return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", format_time(value, "short"))
 
     @app.template_filter("d")
     def date_filter(value, fmt: str = "medium") -> str:
