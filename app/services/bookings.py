@@ -45,10 +45,14 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 class TransitionNotAllowed(ServiceError):
     def __init__(self, from_state: BookingState | None, to_state: BookingState) -> None:
-        super().__init__(
-            _("A booking cannot go from %(from_state)s to %(to_state)s.",
-              from_state=from_state.value if from_state else _("new"), to_state=to_state.value)
-        )
+        from app.labels import BOOKING_STATES
+
+        if from_state is None:
+            message = _("A new booking cannot start as %(to_state)s.", to_state=BOOKING_STATES[to_state])
+        else:
+            message = _("A booking cannot go from %(from_state)s to %(to_state)s.",
+                        from_state=BOOKING_STATES[from_state], to_state=BOOKING_STATES[to_state])
+        super().__init__(message)
         self.from_state = from_state
         self.to_state = to_state
 

@@ -52,27 +52,27 @@ def test_delivery_is_at_most_once(make):
 def test_browser_language_is_used_when_nobody_chose(client, make):
     make.flight(name="Alpha")
     page = client.get("/flights", headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"}).get_data(as_text=True)
-    assert '<html lang="it">' in page
+    assert '<html lang="it"' in page
 
 
 def test_picked_language_wins_over_the_browser(client):
     response = post_form(client, "/language", {"language": "pt", "next": "/flights"})
     assert response.status_code == 302 and response.headers["Location"] == "/flights"
     page = client.get("/flights", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert '<html lang="pt">' in page
+    assert '<html lang="pt"' in page
 
 
 def test_language_picker_refuses_offsite_redirects_and_unknown_languages(client):
     response = post_form(client, "/language", {"language": "xx", "next": "//evil.example/"})
     assert response.headers["Location"] == "/"
-    assert '<html lang="en">' in client.get("/flights").get_data(as_text=True)
+    assert '<html lang="en"' in client.get("/flights").get_data(as_text=True)
 
 
 def test_a_users_language_follows_them(client, make):
     user = make.user(language="es")
     db.session.commit()
     login(client, user)
-    assert '<html lang="es">' in client.get("/journey", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="es"' in client.get("/journey", headers={"Accept-Language": "de"}).get_data(as_text=True)
     post_form(client, "/language", {"language": "fr", "next": "/journey"}, page="/journey")
     db.session.refresh(user)
     assert user.language == "fr"

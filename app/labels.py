@@ -1,0 +1,33 @@
+"""What users read for each state and status, in their language.
+
+One place for every enum's label, used by services (in messages) and templates alike. Flight and
+booking words differ in gender in several languages, hence the contexts.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_pgettext
+
+from app.models import BookingState, FlightStatus, MessageStatus
+
+BOOKING_STATES = {
+    BookingState.HELD: lazy_pgettext("booking state", "Held"),
+    BookingState.EXPIRED: lazy_pgettext("booking state", "Expired"),
+    BookingState.CONFIRMED: lazy_pgettext("booking state", "Confirmed"),
+    BookingState.CANCELLED: lazy_pgettext("booking state", "Cancelled"),
+}
+
+FLIGHT_STATUSES = {
+    FlightStatus.SCHEDULED: lazy_pgettext("flight status", "Scheduled"),
+    FlightStatus.DELAYED: lazy_pgettext("flight status", "Delayed"),
+    FlightStatus.SCRUBBED: lazy_pgettext("flight status", "Scrubbed"),
+    FlightStatus.FLOWN: lazy_pgettext("flight status", "Flown"),
+    FlightStatus.CANCELLED: lazy_pgettext("flight status", "Cancelled"),
+}
+
+MESSAGE_STATUSES = {
+    MessageStatus.QUEUED: lazy_pgettext("message status", "Queued"),
+    MessageStatus.SENDING: lazy_pgettext("message status", "Sending"),
+    MessageStatus.SENT: lazy_pgettext("message status", "Sent"),
+    MessageStatus.FAILED: lazy_pgettext("message status", "Failed"),
+}

@@ -1,0 +1,255 @@
+"""A real Celery worker, in a thread, taking tasks from a real broker.
+
+On SQLite every transaction takes the write lock, so these tests close their session before
+waiting for the worker.
+
+The app under test is a second app over the suite's database, not eager: tasks go through Redis
+(database 7, on a queue of this run's own) or, for the embedded default, kombu's SQLAlchemy transport on a SQLite
+file. Everything is committed for real, and the tables are emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Booking,
+    BookingState,
+    Channel,
+    MessageStatus,
+    OutboundMessage,
+    WaitlistEntry,
+    WaitlistState,
+)
+from app.services import bookings, messaging
+from app.timeutil import now_utc
+from app.transactions import commit
+from tests.conftest import Factory, empty_tables, require_service
+from tests.integration.support import CountingProvider, separate_app, wait_for
+
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+class TaskRuns:
+    """Every task the worker finished: (name, args, return value, state), in order."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, tuple, object, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, sender=None, task=None, args=None, retval=None, state=None, **_) -> None:
+        with self._lock:
+            self.runs.append((task.name, tuple(args or ()), retval, state))
+
+    def of(self, name: str, *args) -> list[tuple[object, str]]:
+        with self._lock:
+            return [(r, s) for n, a, r, s in self.runs if n == name and (not args or a == args)]
+
+    def wait(self, name: str, *args, count: int = 1, timeout: float = 15.0) -> list[object]:
+        """Wait until ``name`` (with ``args``) ran ``count`` times; return the return values."""
+        deadline = time.monotonic() + timeout
+        while len(self.of(name, *args)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name}{args} ran {len(self.of(name, *args))} times, "
+                                     f"expected {count}; all runs: {self.runs}")
+            time.sleep(0.02)
+        runs = self.of(name, *args)
+        assert [state for _, state in runs] == ["SUCCESS"] * len(runs), runs
+        return [retval for retval, _ in runs]
+
+
+@pytest.fixture
+def task_runs():
+    runs = TaskRuns()
+    task_postrun.connect(runs, weak=False)
+    yield runs
+    task_postrun.disconnect(runs)
+
+
+@pytest.fixture(scope="module")
+def redis_app(app, database_url, tmp_path_factory):
+    """An app whose tasks go through Redis, with a worker consuming them in a thread.
+
+    ``app`` is asked for first: it migrates the suite's database, which this app shares.
+    """
+    require_service("Redis", "127.0.0.1", 6379)
+    # A queue of this run's own: two runs at once (a developer's and the lead's, or both halves)
+    # would otherwise take each other's tasks to workers on other databases. Only its keys are
+    # cleared, not the whole Redis database, which another run may be using.
+    queue = f"countdown-test-{os.getpid()}"
+    broker = redis.Redis.from_url(REDIS_URL)
+
+    def clear_queue() -> None:
+        for key in broker.scan_iter(match=f"*{queue}*"):
+            broker.delete(key)
+
+    clear_queue()
+    with separate_app(
+        database_url, tmp_path_factory.mktemp("worker-instance"),
+        REDIS_URL=REDIS_URL, CELERY_TASK_ALWAYS_EAGER="0",
+    ) as worker_app:
+        celery = worker_app.extensions["celery"]
+        assert not celery.conf.task_always_eager and celery.conf.broker_url == REDIS_URL
+        celery.conf.task_default_queue = queue
+        celery.conf.worker_hijack_root_logger = False  # leave pytest's log capture alone
+        with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            assert broker.exists(f"_kombu.binding.{queue}")
+            yield worker_app
+    clear_queue()
+    broker.close()
+
+
+@pytest.fixture
+def worker_app(redis_app, task_runs, monkeypatch):
+    providers = redis_app.extensions["countdown_messaging"]
+    monkeypatch.setitem(providers, Channel.EMAIL, CountingProvider(providers[Channel.EMAIL]))
+    with redis_app.app_context():
+        try:
+            yield redis_app
+        finally:
+            db.session.remove()
+            empty_tables()
+
+
+def send(app, task_name: str, *args) -> None:
+    app.extensions["celery"].tasks[task_name].apply_async(args=args)
+
+
+def emailed(app) -> list[int]:
+    return app.extensions["countdown_messaging"][Channel.EMAIL].sent
+
+
+@pytest.mark.redis
+def test_worker_expires_a_lapsed_hold_and_offers_the_seat(worker_app, task_runs):
+    make = Factory()
+    flight = make.flight(seat_count=1)
+    holder, waiting = make.user(), make.user()
+    hold = bookings.hold_seat(flight.id, holder)
+    entry = bookings.join_waitlist(flight.id, waiting)
+    ids = dict(flight=flight.id, hold=hold.id, entry=entry.id, waiting=waiting.id)
+    waiting_email = waiting.email
+    hold.hold_expires_at = now_utc() - timedelta(minutes=1)
+    commit()
+    db.session.remove()
+    assert db.session.get(Booking, ids["hold"]).state is BookingState.HELD
+    assert db.session.scalar(select(OutboundMessage.id)) is None
+    db.session.remove()
+
+    send(worker_app, "countdown.expire_holds")
+
+    def offered():
+        entry = db.session.get(WaitlistEntry, ids["entry"])
+        message = db.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.user_id == ids["waiting"])
+        )
+        sent = message is not None and message.status is MessageStatus.SENT
+        if entry.state is WaitlistState.OFFERED and sent:
+            return entry, message
+
+    entry, message = wait_for(offered, what="the waiting tourist's offer to be sent")
+    assert task_runs.wait("countdown.expire_holds") == [1]
+    expired = db.session.get(Booking, ids["hold"])
+    assert expired.state is BookingState.EXPIRED
+    assert [(e.from_state, e.to_state, e.reason) for e in expired.events] == [
+        (None, BookingState.HELD, "seat held"),
+        (BookingState.HELD, BookingState.EXPIRED, "hold expired"),
+    ]
+    offer = entry.booking
+    assert offer.user_id == ids["waiting"] and offer.flight_id == ids["flight"]
+    assert offer.hold_is_live() and offer.hold_expires_at > now_utc() + timedelta(hours=23)
+    assert bookings.seats_taken(ids["flight"]) == 1
+    assert (message.kind, message.recipient, message.provider) == (
+        "waitlist_offer", waiting_email, "outbox"
+    )
+    assert message.attempts == 1 and message.sent_at is not None
+    assert f"http://countdown.test/bookings/{offer.reference}" in message.body
+    assert task_runs.wait("countdown.deliver_message", message.id) == ["sent"]
+    assert emailed(worker_app) == [message.id]
+
+
+@pytest.mark.redis
+def test_a_message_queued_in_a_request_is_delivered_once_after_commit(worker_app, task_runs):
+    make = Factory()
+    with worker_app.test_request_context("/forgot-password", method="POST"):
+        user = make.user()
+        message = messaging.queue_email(
+            "password_reset", user=user, url="http://countdown.test/reset/token", minutes=60
+        )
+        message_id = message.id
+        assert message.status is MessageStatus.QUEUED
+        # A task sent before the commit would run now, find no row and deliver nothing (on
+        # PostgreSQL; on SQLite the worker would wait for this transaction's write lock).
+        time.sleep(0.3)
+        commit()
+        # The same task once more, at once, as a broker redelivery would send it.
+        send(worker_app, "countdown.deliver_message", message_id)
+
+    # The first run delivers; the second finds the message claimed and does nothing.
+    assert task_runs.wait("countdown.deliver_message", message_id, count=2) == ["sent", None]
+    db.session.remove()
+    message = db.session.get(OutboundMessage, message_id)
+    assert message.status is MessageStatus.SENT
+    assert message.attempts == 1 and message.provider == "outbox" and message.sent_at is not None
+    assert message.subject == "Choose a new Countdown password"
+    assert emailed(worker_app) == [message_id]
+
+
+@pytest.mark.redis
+def test_the_sweep_delivers_a_message_whose_task_never_came(worker_app, task_runs):
+    user = Factory().user()
+
+    def row(**kw) -> OutboundMessage:
+        return OutboundMessage(channel=Channel.EMAIL, user_id=user.id, recipient=user.email,
+                               subject="Hello", body="Hello\n", kind="test", **kw)
+
+    lost = row(created_at=now_utc() - timedelta(minutes=5))
+    recent = row()  # its own task may still be on its way: the sweep leaves it for now
+    db.session.add_all([lost, recent])
+    db.session.flush()
+    lost_id, recent_id = lost.id, recent.id
+    db.session.commit()  # no task sent: as if the broker was down at commit time
+    db.session.remove()  # on SQLite an open transaction would hold the worker up
+
+    send(worker_app, "countdown.deliver_queued_messages")
+
+    assert task_runs.wait("countdown.deliver_queued_messages") == [1]
+    db.session.remove()
+    assert db.session.get(OutboundMessage, lost_id).status is MessageStatus.SENT
+    assert db.session.get(OutboundMessage, recent_id).status is MessageStatus.QUEUED
+    assert emailed(worker_app) == [lost_id]
+
+
+def test_the_embedded_broker_carries_tasks_to_a_worker(app, database_url, tmp_path, task_runs):
+    """No Redis: the default broker is kombu's SQLAlchemy transport on a SQLite file."""
+    instance = tmp_path / "instance"
+    with separate_app(database_url, instance, CELERY_TASK_ALWAYS_EAGER="0") as embedded:
+        celery = embedded.extensions["celery"]
+        assert celery.conf.broker_url == f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+        celery.conf.worker_hijack_root_logger = False
+        with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            with embedded.app_context():
+                user = Factory().user()
+                message_id = messaging.queue_email(
+                    "password_reset", user=user, url="http://countdown.test/reset/t", minutes=60
+                ).id
+                commit()
+                message = wait_for(
+                    lambda: db.session.scalar(select(OutboundMessage).where(
+                        OutboundMessage.id == message_id,
+                        OutboundMessage.status == MessageStatus.SENT,
+                    )),
+                    timeout=20, what="the message to be delivered through the embedded broker",
+                )
+                assert message.attempts == 1
+                assert task_runs.wait("countdown.deliver_message", message_id) == ["sent"]
+                db.session.remove()
