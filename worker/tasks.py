@@ -25,6 +25,8 @@ def deliver_message(message_id: int) -> str | None:
 @shared_task(name="countdown.deliver_queued_messages")
 def deliver_queued_messages() -> int:
     """Deliver messages whose task was lost (broker down at commit time, worker died)."""
+    messaging.fail_interrupted_deliveries()
+    commit()
     ids = messaging.queued_message_ids()
     for message_id in ids:
         messaging.deliver(message_id)

@@ -99,12 +99,30 @@ def deliver(message_id: int) -> MessageStatus | None:
         message.status = MessageStatus.FAILED
         message.error = str(exc)
         log.warning("message %s failed: %s", message.id, exc)
+    except Exception as exc:  # a bug or an unexpected provider error: record it, never retry blindly
+        message.status = MessageStatus.FAILED
+        message.error = f"unexpected error: {type(exc).__name__}"
+        log.exception("message %s failed unexpectedly", message.id)
     else:
         message.status = MessageStatus.SENT
         message.sent_at = now_utc()
     message.provider = provider.name
     db.session.commit()
     return message.status
+
+
+def fail_interrupted_deliveries(older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Deliveries claimed long ago and never finished (the worker died mid-way).
+
+    Whether the provider got them is unknown, so they are not sent again blindly: they are marked
+    failed with that reason, where operations can see them in the outbox.
+    """
+    cutoff = now_utc() - older_than
+    return db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.status == MessageStatus.SENDING, OutboundMessage.created_at <= cutoff)
+        .values(status=MessageStatus.FAILED, error="delivery was interrupted; it may or may not have arrived")
+    ).rowcount
 
 
 def queued_message_ids(older_than: timedelta = timedelta(minutes=1), limit: int = 500) -> list[int]:

@@ -89,3 +89,34 @@ def test_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_provider_crash_marks_the_message_failed(make, monkeypatch):
+    from app.providers.messaging import OutboxProvider
+
+    def crash(self, message):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(OutboxProvider, "send", crash)
+    message = messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
+    commit()
+    db.session.refresh(message)
+    assert message.status.value == "failed" and "KeyError" in message.error
+
+
+def test_interrupted_deliveries_are_marked_failed_not_resent(make):
+    from datetime import timedelta
+
+    from app.models import MessageStatus
+    from app.timeutil import now_utc
+
+    stuck = messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
+    fresh = messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
+    stuck.status = fresh.status = MessageStatus.SENDING
+    stuck.created_at = now_utc() - timedelta(minutes=30)
+    db.session.flush()
+    assert messaging.fail_interrupted_deliveries() == 1
+    db.session.refresh(stuck)
+    db.session.refresh(fresh)
+    assert stuck.status is MessageStatus.FAILED and "interrupted" in stuck.error
+    assert fresh.status is MessageStatus.SENDING
