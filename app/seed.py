@@ -31,7 +31,14 @@ DEMO_USERS = [
 ]
 
 CONSENT_TITLE = "Informed consent: spaceflight participant risk disclosure"
-CONSENT_TEXT = """\
+
+
+def _paragraphs(text: str) -> str:
+    """Join the lines of each paragraph: the page wraps the text to its own width."""
+    return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n")) + "\n"
+
+
+CONSENT_TEXT = _paragraphs("""\
 Before you fly, and before we accept any payment from you, United States law (14 CFR 460.45)
 requires us to tell you about the risks of this flight in writing, and to have your signed consent.
 
@@ -58,7 +65,7 @@ We will answer in writing, and you will see our answer here.
 
 By signing you confirm that you have read and understood this disclosure, that you had the
 opportunity to ask questions, and that you consent to take part in the flight.
-"""
+""")
 
 DEMO_FLIGHTS = [
     # name, vehicle, spaceport, days from now, window hours, seats, currency, price, deposit, non-refundable, balance days, description

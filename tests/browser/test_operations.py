@@ -1,0 +1,165 @@
+"""Operations at work: a new flight, a new consent version that must be signed again, an answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from app.models import Role
+from app.services import bookings as booking_service
+from app.services import consent
+from app.timeutil import now_utc
+from tests.browser.support import seeding
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "Is there a doctor on board during the ascent?"
+ANSWER = "No, but the crew are trained in first aid and a flight surgeon follows the flight live."
+CHANGE = "Added the parachute drop test results."
+
+
+def gate(page, label: str):
+    return page.locator("li.gate").filter(has=page.get_by_text(label, exact=True))
+
+
+@pytest.fixture
+def signed_tourist(make_committed):
+    """An operations account; a tourist who holds a seat, signed version 1 and asked a question."""
+    with seeding():
+        ops = make_committed.user(Role.OPERATIONS, name="Gene Kranz", email="gene@example.com",
+                                  timezone="Europe/Berlin")
+        tourist = make_committed.user(Role.TOURIST, name="Sally Ride", email="sally@example.com")
+        document = make_committed.consent_document(actor=ops)
+        flight = make_committed.flight(name="Stratos Sunrise", seat_count=8)
+        booking = booking_service.hold_seat(flight.id, tourist)
+        consent.sign(booking, tourist, document_id=document.id, signed_name="Sally Ride",
+                     ip_address="127.0.0.1", user_agent="test")
+        consent.ask_question(tourist, document, booking, QUESTION)
+    return ops, tourist, booking
+
+
+def test_operations_runs_flights_consent_and_questions(visitor, another_visitor, signed_tourist):
+    ops, tourist, booking = signed_tourist
+    page = visitor.page
+
+    # Before: the tourist's consent is done.
+    tourist_view = another_visitor()
+    tourist_view.login(tourist.email, PASSWORD)
+    consent_gate = gate(tourist_view.page, "Informed consent signed")
+    expect(consent_gate.locator(".badge")).to_have_text("Done")
+
+    # Operations logs in and lands on the flights.
+    visitor.login(ops.email, PASSWORD)
+    assert visitor.path() == "/ops/flights"
+    expect(page.get_by_role("heading", name="Flights", level=1)).to_be_visible()
+    visitor.check("ops-flights", mobile=True)
+
+    # A new flight, with its launch given in the operator's own time zone (Europe/Berlin).
+    page.get_by_role("button", name="New flight").click()
+    expect(page.get_by_role("heading", name="New flight", level=1)).to_be_visible()
+    visitor.check("ops-flight-new", mobile=True)
+    launch = (now_utc() + timedelta(days=200)).date()
+    form = page.get_by_role("main")
+    form.get_by_label("Mission name").fill("Lunar Loop 1")
+    form.get_by_label("Vehicle").fill("Crew capsule Selene")
+    form.get_by_label("Spaceport").fill("Spaceport Cornwall")
+    form.get_by_label("Description").fill("A week around the Moon and back.")
+    closes = launch + timedelta(days=2)
+    form.get_by_label("Planned launch (window opens)").fill(f"{launch.isoformat()}T14:30")
+    form.get_by_label("Launch window closes").fill(f"{closes.isoformat()}T14:30")
+    form.get_by_label("Seats for tourists").fill("4")
+    form.get_by_label("Currency").select_option("EUR")
+    form.get_by_label("Ticket price").fill("250000")
+    form.get_by_label("Deposit", exact=True).fill("50000")
+    form.get_by_label("Non-refundable part of the deposit").fill("10000")
+    form.get_by_label("Balance due (days before launch)").fill("60")
+    page.get_by_role("button", name="Create flight").click()
+
+    expect(page.get_by_text("Flight Lunar Loop 1 created.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Lunar Loop 1", level=1)).to_be_visible()
+    heading_line = page.locator("hgroup p")
+    expect(heading_line).to_contain_text("Crew capsule Selene · Spaceport Cornwall")
+    expect(heading_line).to_contain_text("2:30")  # shown back in Europe/Berlin, as typed
+    expect(heading_line).to_contain_text("Central European")
+    expect(page.get_by_text("No bookings yet.")).to_be_visible()
+    visitor.check("ops-flight")
+
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Flights").click()
+    row = page.get_by_role("row").filter(has_text="Lunar Loop 1")
+    expect(row).to_contain_text("4 / 4")
+    expect(page.get_by_role("row").filter(has_text="Stratos Sunrise")).to_contain_text("7 / 8")
+    visitor.check()
+    visitor.set_marker()
+    page.get_by_role("link", name="All, including flown and cancelled").click()
+    expect(page).to_have_url(re.compile(r"show=all"))
+    all_tab = page.get_by_role("link", name="All, including flown and cancelled")
+    expect(all_tab).to_have_attribute("aria-current", "page")
+    expect(all_tab).to_be_focused()
+    expect(page.get_by_role("link", name="Upcoming")).not_to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("row").filter(has_text="Lunar Loop 1")).to_have_count(1)
+    assert visitor.marker_kept()
+    visitor.check()
+
+    # A new consent version that everyone must sign again.
+    page.get_by_role("link", name="Consent", exact=True).click()
+    expect(page.get_by_role("heading", name="Consent documents", level=1)).to_be_visible()
+    visitor.check("ops-consent", mobile=True)
+    body = page.get_by_label("Text of the risk disclosure")
+    body.fill(body.input_value() + "\n\n6. Parachute tests. The drop test results are attached.")
+    page.get_by_label("What changed (shown to tourists)").fill(CHANGE)
+    page.get_by_label("Everyone who signed an earlier version must sign again").check()
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("Version 2 is published.")).to_be_visible()
+    version_row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Version 2"))
+    expect(version_row).to_contain_text("Yes")
+    visitor.check()
+    page.get_by_role("link", name="Version 2").click()
+    expect(page.get_by_text("everyone must sign again")).to_be_visible()
+    expect(page.get_by_text(CHANGE)).to_be_visible()
+    visitor.check("ops-consent-version")
+
+    # The question, answered in place.
+    page.get_by_role("link", name="Questions").click()
+    expect(page.get_by_role("heading", name="Questions about consent", level=1)).to_be_visible()
+    question = page.locator("article.question").filter(has_text=QUESTION)
+    expect(question).to_contain_text("Sally Ride")
+    expect(question).to_contain_text(booking.reference)
+    visitor.check("ops-questions")
+    visitor.set_marker()
+    question.get_by_label("Answer").fill(ANSWER)
+    question.get_by_role("button", name="Send answer").click()
+    expect(question.locator(".answer")).to_contain_text(ANSWER)
+    expect(question.get_by_role("button", name="Send answer")).to_have_count(0)
+    assert visitor.marker_kept(), "answering reloaded the page"
+    visitor.check("ops-questions-answered")
+
+    page.get_by_role("link", name="Staff").click()
+    expect(page.get_by_role("heading", name="Staff accounts", level=1)).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="Gene Kranz")).to_contain_text("Operations")
+    visitor.check("ops-staff")
+
+    # The tourist's journey now asks for a new signature, and the answer is on the consent page.
+    tp = tourist_view.page
+    tourist_view.goto("/journey")
+    consent_gate = gate(tp, "Informed consent signed")
+    expect(consent_gate.locator(".badge")).to_have_text("To do")
+    expect(consent_gate).to_contain_text("Version 2 of the risk disclosure must be signed again.")
+    expect(gate(tp, "Seat confirmed").locator(".badge")).to_have_text("To do")
+    tourist_view.check("journey-resign")
+    consent_gate.get_by_role("link", name=re.compile("Read and sign")).click()
+    expect(tp.get_by_role("heading", name="Informed consent", level=1)).to_be_visible()
+    expect(tp.get_by_text(CHANGE)).to_be_visible()
+    expect(tp.get_by_role("button", name="Sign version 2")).to_be_visible()
+    answered = tp.locator("#questions .qa-list li").filter(has_text=QUESTION)
+    expect(answered.locator(".answer")).to_contain_text(ANSWER)
+    tourist_view.check("consent-resign")
+
+    # The new flight is in the catalog.
+    tourist_view.goto("/flights")
+    new_card = tp.locator("#results .flight-card").filter(has_text="Lunar Loop 1")
+    expect(new_card).to_contain_text("€250,000.00")
+    tourist_view.check()
