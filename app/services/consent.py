@@ -74,10 +74,26 @@ class ConsentStatus:
     current: ConsentDocument | None
 
 
+def _current_and_required(
+    kind: DocumentKind = DocumentKind.INFORMED_CONSENT,
+) -> tuple[ConsentDocument | None, int | None]:
+    """:func:`current_document` and :func:`required_version` in one query (every journey page asks)."""
+    required = (
+        select(func.max(ConsentDocument.version))
+        .where(ConsentDocument.kind == kind, ConsentDocument.resign_required.is_(True))
+        .correlate(None)  # its own scan of the table, not the outer query's row
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(ConsentDocument, required).where(ConsentDocument.kind == kind)
+        .order_by(ConsentDocument.version.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def statuses(bookings: list[Booking]) -> dict[int, ConsentStatus]:
     """Consent status of many bookings in a fixed number of queries."""
-    current = current_document()
-    required = required_version()
+    current, required = _current_and_required()
     latest_sig: dict[int, ConsentSignature] = {}
     ids = [b.id for b in bookings]
     if ids:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -19,19 +19,18 @@ bp = Blueprint("journey", __name__)
 @roles_required(Role.TOURIST)
 def index():
     """Everything left to do before flight, per booking."""
-    bookings = list(db.session.scalars(
-        select(Booking).where(
-            Booking.user_id == current_user.id,
-            Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]),
-        ).order_by(Booking.created_at.desc())
-    ))
+    mine = Booking.user_id == current_user.id
+    # The bookings that hold a seat and the five latest others, in one query.
+    latest_past = (
+        select(Booking.id).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED]))
+        .order_by(Booking.updated_at.desc()).limit(5)
+    )
+    rows = list(db.session.scalars(select(Booking).where(
+        mine, or_(Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]), Booking.id.in_(latest_past))
+    )))
+    bookings = sorted((b for b in rows if b.state.takes_seat), key=lambda b: b.created_at, reverse=True)
     live = [b for b in bookings if b.state is BookingState.CONFIRMED or b.hold_is_live()]
-    past = list(db.session.scalars(
-        select(Booking).where(
-            Booking.user_id == current_user.id,
-            Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED]),
-        ).order_by(Booking.updated_at.desc()).limit(5)
-    ))
+    past = sorted((b for b in rows if not b.state.takes_seat), key=lambda b: b.updated_at, reverse=True)
     waiting = list(db.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.user_id == current_user.id, WaitlistEntry.state == WaitlistState.WAITING

@@ -1,0 +1,872 @@
+"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load three pages, report.
+
+1. Drop and re-create the bench database, run the real migrations, and seed it with bulk inserts
+   (10,000 tourists, 200 flights, bookings in every state, consent signatures, a waiting list).
+2. Start gunicorn (2 sync workers, production settings) on a free loopback port; wait for /healthz.
+3. Log a few seeded tourists in, then load /healthz, /flights and /journey with a closed loop of
+   client threads (each sends its next request when the previous one is answered): a warm-up per
+   page, then a fixed measuring time per page, cut into slices that the pages take in turns so
+   that other work on the machine disturbs all three alike.
+4. Print requests per second, p50/p95/p99 latency, each page's throughput as a share of /healthz's,
+   the SQL statements each page runs, the server's CPU time per request and how busy the rest of
+   the machine was, and pass/fail against the targets. Exits 0 when a target is missed: this is a
+   measurement, not a test. Exits 1 only when the bench itself could not run.
+5. Stop gunicorn and remove the temporary directory, also on Ctrl-C and errors.
+
+Every setting has an option and an environment variable (``python -m scripts.bench --help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/countdown_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+BENCH_PASSWORD = "countdown-bench-password"
+EMAIL_DOMAIN = "bench.example.com"
+
+TARGET_RATIO = 0.30      # each page at least 30% of /healthz's throughput
+TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
+
+PAGES = ("/healthz", "/flights", "/journey")
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    env = os.environ
+    p = argparse.ArgumentParser(
+        prog="python -m scripts.bench", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--database-url", default=env.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+                   help="database to DROP and re-create (env BENCH_DATABASE_URL)")
+    p.add_argument("--tourists", type=int, default=int(env.get("BENCH_TOURISTS", 10_000)),
+                   help="tourist accounts to seed (env BENCH_TOURISTS)")
+    p.add_argument("--flights", type=int, default=int(env.get("BENCH_FLIGHTS", 200)),
+                   help="flights to seed (env BENCH_FLIGHTS)")
+    p.add_argument("--workers", type=int, default=int(env.get("BENCH_WORKERS", 2)),
+                   help="gunicorn workers (env BENCH_WORKERS)")
+    p.add_argument("--concurrency", type=int, default=int(env.get("BENCH_CONCURRENCY", 4)),
+                   help="client threads, each with one request in flight (env BENCH_CONCURRENCY)")
+    p.add_argument("--warmup", type=float, default=float(env.get("BENCH_WARMUP", 3)),
+                   help="seconds of unmeasured load before each page (env BENCH_WARMUP)")
+    p.add_argument("--duration", type=float, default=float(env.get("BENCH_DURATION", 15)),
+                   help="seconds measured per page (env BENCH_DURATION)")
+    p.add_argument("--rounds", type=int, default=int(env.get("BENCH_ROUNDS", 3)),
+                   help="the measured time of each page is cut into this many slices, the pages "
+                        "taking turns (env BENCH_ROUNDS)")
+    p.add_argument("--journey-tourists", type=int, default=int(env.get("BENCH_JOURNEY_TOURISTS", 24)),
+                   help="distinct logged-in tourists whose /journey is loaded (env BENCH_JOURNEY_TOURISTS)")
+    p.add_argument("--broker", choices=("auto", "redis", "sqlite"), default=env.get("BENCH_BROKER", "auto"),
+                   help="Celery broker the server's /healthz checks: Redis db 15, or the embedded "
+                        "sqla+sqlite broker in the temp dir; auto = Redis when it answers (env BENCH_BROKER)")
+    p.add_argument("--seed", type=int, default=int(env.get("BENCH_SEED", 20260101)),
+                   help="random seed of the generated data (env BENCH_SEED)")
+    p.add_argument("--keep-logs", action="store_true",
+                   help="keep the temporary directory with the gunicorn log (the server is stopped anyway)")
+    return p.parse_args(argv)
+
+
+# -- database: reset, migrate, seed ---------------------------------------------------------------
+
+def reset_database(url: str) -> None:
+    """DROP (forcing other sessions off) and CREATE the database named in ``url``."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    name = u.database
+    if not name or not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise SystemExit(f"bench: refusing to reset database {name!r} (letters, digits and _ only)")
+    if name in {"postgres", "template0", "template1"}:
+        raise SystemExit(f"bench: refusing to reset the system database {name!r}")
+    params = {"host": u.host or "127.0.0.1", "port": u.port or 5432,
+              "user": u.username or "postgres", "dbname": "postgres", "autocommit": True}
+    if u.password:
+        params["password"] = u.password
+    with psycopg.connect(**params) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_env(args: argparse.Namespace, tmp: Path, broker: str) -> dict[str, str]:
+    """The environment of the served app (and of the app this script migrates and seeds with)."""
+    env = {
+        "COUNTDOWN_ENV": "production",
+        "COUNTDOWN_INSTANCE": str(tmp / "instance"),
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOW_SANDBOX_PROVIDERS": "1",
+        "PAYMENTS_PROVIDER": "sandbox",
+        "SMS_PROVIDER": "outbox",
+        "EMAIL_PROVIDER": "outbox",
+        "DATABASE_URL": args.database_url,
+        "SESSION_COOKIE_SECURE": "0",   # plain http on loopback
+        "RATELIMIT_ENABLED": "0",       # the bench logs many tourists in from one address
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": "",
+    }
+    if broker == "redis":
+        env["CELERY_BROKER_URL"] = DEFAULT_REDIS_URL
+    else:
+        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp / 'instance' / 'celery-broker.sqlite'}"
+    return env
+
+
+def choose_broker(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return "redis" if s.recv(16).startswith(b"+PONG") else "sqlite"
+    except OSError:
+        return "sqlite"
+
+
+def migrate(env: dict[str, str]):
+    """Run the real Alembic migrations; return the app (for seeding and query counting)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(env=env)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+FIRST_NAMES = ("Ada", "Yuri", "Valentina", "Sally", "Mae", "Chris", "Peggy", "Tim", "Samantha", "Luca",
+               "Sunita", "Koichi", "Ilan", "Anousheh", "Dennis", "Mark", "Helen", "Guy", "Richard",
+               "Wally", "Jared", "Hayley", "Sian", "Laura", "Raja", "Nora", "Thomas", "Aisha", "Mei",
+               "Omar", "Ingrid", "Pablo", "Zara", "Kenji", "Amara", "Felix", "Lena", "Marco", "Priya")
+LAST_NAMES = ("Lovelace", "Gagarin", "Tereshkova", "Ride", "Jemison", "Hadfield", "Whitson", "Peake",
+              "Cristoforetti", "Parmitano", "Williams", "Wakata", "Ramon", "Ansari", "Tito", "Shuttleworth",
+              "Sharman", "Laliberte", "Garriott", "Funk", "Isaacman", "Arceneaux", "Proctor", "Shepard",
+              "Chari", "Okafor", "Pesquet", "Haddad", "Zhang", "Nakamura", "Lindqvist", "Moreno")
+LANGUAGES = ("en",) * 14 + ("de", "es", "fr", "it", "pt", "de")
+TIMEZONES = ("UTC", "America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin",
+             "Europe/Madrid", "Asia/Tokyo", "Asia/Dubai", "Australia/Sydney", "America/Sao_Paulo")
+# vehicle, spaceport, seats (min, max), price in minor units, currency, window hours
+VEHICLES = (
+    ("Suborbital spaceplane SV-2", "Spaceport America, New Mexico", (6, 8), 450_000_00, "USD", 72),
+    ("Suborbital capsule New Horizon", "Launch Site One, Texas", (6, 6), 500_000_00, "USD", 48),
+    ("Stratospheric balloon Neptune", "Space Coast Spaceport, Florida", (8, 16), 125_000_00, "USD", 48),
+    ("Stratospheric balloon Boreas", "Esrange Space Center, Sweden", (8, 16), 110_000_00, "EUR", 72),
+    ("Stratospheric airship Zephyr", "Spaceport Cornwall, United Kingdom", (40, 80), 60_000_00, "GBP", 96),
+    ("Suborbital shuttle SV-8", "Mohammed bin Rashid Space Centre, Dubai", (12, 24), 1_650_000_00, "AED", 72),
+    ("Orbital cruiser Halcyon", "Kennedy Space Center LC-39A, Florida", (24, 48), 8_000_000_00, "USD", 96),
+    ("Crew capsule Aurora", "Kennedy Space Center LC-39A, Florida", (4, 4), 55_000_000_00, "USD", 96),
+)
+FLIGHT_NAMES = ("Kármán Dawn", "Stratos Sunrise", "Aurora Orbit", "Polar Light", "Kármán Twilight",
+                "Blue Marble", "Night Side", "Terminator Line", "Perigee", "High Frontier",
+                "Solstice", "Equinox", "Mesosphere", "Zenith", "Cupola View", "Noctilucent")
+
+
+@dataclass
+class SeedResult:
+    counts: dict[str, int]
+    live_per_tourist: Counter
+    journey_emails: list[str]
+    seconds: float
+
+
+def seed(app, args: argparse.Namespace) -> SeedResult:
+    """Bulk-insert realistic data through Core ``insert()`` on the models' tables."""
+    from sqlalchemy import insert, text
+    from werkzeug.security import generate_password_hash
+
+    from app.extensions import db
+    from app.models import (
+        Booking,
+        BookingEvent,
+        BookingState,
+        ConsentDocument,
+        ConsentSignature,
+        DocumentKind,
+        Flight,
+        FlightStatus,
+        Role,
+        User,
+        WaitlistEntry,
+        WaitlistState,
+    )
+    from app.seed import CONSENT_TEXT, CONSENT_TITLE
+    from app.services.consent import text_hash
+    from app.timeutil import now_utc
+
+    started = time.perf_counter()
+    rng = random.Random(args.seed)
+    now = now_utc()
+    password_hash = generate_password_hash(BENCH_PASSWORD, method="scrypt")  # once, for everyone
+
+    # Users: tourists 1..N, then one operations account that published the consent document.
+    users: list[dict[str, Any]] = []
+    names: dict[int, str] = {}
+    for i in range(1, args.tourists + 1):
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        names[i] = name
+        created = now - timedelta(days=rng.uniform(1, 900))
+        users.append({
+            "id": i, "email": f"tourist{i:05d}@{EMAIL_DOMAIN}", "password_hash": password_hash,
+            "name": name, "phone": f"+1 555 {rng.randint(1000000, 9999999)}",
+            "date_of_birth": date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+            "language": rng.choice(LANGUAGES), "timezone": rng.choice(TIMEZONES),
+            "role": Role.TOURIST, "active": True, "created_at": created, "password_changed_at": created,
+        })
+    ops_id = args.tourists + 1
+    users.append({
+        "id": ops_id, "email": f"ops@{EMAIL_DOMAIN}", "password_hash": password_hash,
+        "name": "Gene Kranz", "phone": None, "date_of_birth": None, "language": "en",
+        "timezone": "UTC", "role": Role.OPERATIONS, "active": True,
+        "created_at": now - timedelta(days=1000), "password_changed_at": now - timedelta(days=1000),
+    })
+
+    doc_published = now - timedelta(days=950)
+    document = {
+        "id": 1, "kind": DocumentKind.INFORMED_CONSENT, "version": 1, "title": CONSENT_TITLE,
+        "body": CONSENT_TEXT.strip(), "body_sha256": text_hash(CONSENT_TEXT), "resign_required": True,
+        "change_summary": "", "published_at": doc_published, "published_by_id": ops_id,
+    }
+
+    flights: list[dict[str, Any]] = []
+    bookings: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    signatures: list[dict[str, Any]] = []
+    waitlist: list[dict[str, Any]] = []
+    references: set[str] = set()
+    live_per_tourist: Counter = Counter()
+    tourist_ids = range(1, args.tourists + 1)
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+    def reference() -> str:
+        while True:
+            ref = "CD-" + "".join(rng.choice(alphabet) for _ in range(6))
+            if ref not in references:
+                references.add(ref)
+                return ref
+
+    def add_booking(flight_id: int, user_id: int, state: BookingState, created: datetime,
+                    hold_expires: datetime | None, history: list[tuple[BookingState | None, BookingState]],
+                    signed: bool) -> None:
+        bid = len(bookings) + 1
+        at = created
+        for from_state, to_state in history:
+            events.append({"id": len(events) + 1, "booking_id": bid, "from_state": from_state,
+                           "to_state": to_state, "actor_id": None if to_state is BookingState.EXPIRED else user_id,
+                           "reason": "bench seed", "created_at": at})
+            at += timedelta(minutes=rng.uniform(1, 14))
+        bookings.append({"id": bid, "reference": reference(), "flight_id": flight_id, "user_id": user_id,
+                         "state": state, "hold_expires_at": hold_expires, "created_at": created,
+                         "updated_at": at})
+        if signed:
+            signatures.append({
+                "id": len(signatures) + 1, "booking_id": bid, "user_id": user_id, "document_id": 1,
+                "document_version": 1, "text_sha256": document["body_sha256"],
+                "signed_name": names[user_id], "signed_at": created + timedelta(minutes=2),
+                "ip_address": "203.0.113.%d" % rng.randint(1, 254),
+                "user_agent": "Mozilla/5.0 (X11; Linux x86_64) countdown-bench",
+            })
+        if state is BookingState.CONFIRMED or (
+            state is BookingState.HELD and hold_expires is not None and hold_expires > now
+        ):
+            live_per_tourist[user_id] += 1
+
+    S = BookingState
+    for fid in range(1, args.flights + 1):
+        vehicle, spaceport, (lo, hi), price, currency, window = rng.choice(VEHICLES)
+        seats = rng.randint(lo, hi)
+        r = rng.random()
+        if r < 0.12:
+            status, launch = FlightStatus.FLOWN, now - timedelta(days=rng.uniform(5, 400))
+        elif r < 0.15:
+            status, launch = FlightStatus.CANCELLED, now + timedelta(days=rng.uniform(-100, 300))
+        elif r < 0.18:
+            status, launch = FlightStatus.SCRUBBED, now + timedelta(days=rng.uniform(3, 200))
+        elif r < 0.25:
+            status, launch = FlightStatus.DELAYED, now + timedelta(days=rng.uniform(3, 540))
+        else:
+            status, launch = FlightStatus.SCHEDULED, now + timedelta(days=rng.uniform(3, 540))
+        launch = launch.replace(minute=0, second=0, microsecond=0)
+        deposit = price // 4
+        flights.append({
+            "id": fid, "name": f"{rng.choice(FLIGHT_NAMES)} {fid}", "vehicle": vehicle,
+            "spaceport": spaceport, "description": f"{vehicle} from {spaceport}.",
+            "launch_at": launch, "window_closes_at": launch + timedelta(hours=window),
+            "seat_count": seats, "price_minor": price, "currency": currency, "deposit_minor": deposit,
+            "deposit_nonrefundable_minor": deposit // 5, "balance_due_days": rng.choice((30, 60, 90)),
+            "status": status, "created_at": launch - timedelta(days=600),
+            "updated_at": launch - timedelta(days=rng.uniform(1, 300)),
+        })
+
+        sold_out = False
+        if status in (FlightStatus.SCHEDULED, FlightStatus.DELAYED):
+            sold_out = rng.random() < 0.2
+            live = seats if sold_out else round(seats * rng.uniform(0.15, 0.9))
+            held = round(live * rng.uniform(0.05, 0.25))
+            confirmed, expired, cancelled = live - held, rng.randint(0, seats), rng.randint(0, seats // 6 + 1)
+        elif status is FlightStatus.FLOWN:
+            live = round(seats * rng.uniform(0.6, 1.0))
+            held, confirmed, expired, cancelled = 0, live, rng.randint(0, seats // 3 + 1), rng.randint(0, 2)
+        elif status is FlightStatus.SCRUBBED:
+            held, confirmed, expired, cancelled = 0, round(seats * rng.uniform(0.3, 0.9)), rng.randint(0, 3), rng.randint(0, 3)
+        else:  # cancelled by the operator: every booking went with it
+            held, confirmed, expired, cancelled = 0, 0, rng.randint(0, 3), round(seats * rng.uniform(0.3, 0.9))
+        stale = 1 if status is FlightStatus.SCHEDULED and rng.random() < 0.1 else 0  # not yet swept by beat
+        people = rng.sample(tourist_ids, confirmed + held + expired + cancelled + stale)
+        opened = launch - timedelta(days=600)
+
+        def booked_at() -> datetime:
+            return opened + (min(now, launch) - opened) * rng.random()
+
+        for uid in people[:confirmed]:
+            add_booking(fid, uid, S.CONFIRMED, booked_at(), None, [(None, S.HELD), (S.HELD, S.CONFIRMED)], True)
+        for uid in people[confirmed:confirmed + held]:
+            # Holds last 15 minutes in the app, waiting-list offers a day; these end hours after the
+            # run starts so that they are live for the whole measurement.
+            created = now - timedelta(minutes=rng.uniform(0, 10))
+            add_booking(fid, uid, S.HELD, created, now + timedelta(hours=rng.uniform(1, 24)),
+                        [(None, S.HELD)], rng.random() < 0.4)
+        rest = people[confirmed + held:]
+        for uid in rest[:expired]:
+            created = booked_at()
+            add_booking(fid, uid, S.EXPIRED, created, created + timedelta(minutes=15),
+                        [(None, S.HELD), (S.HELD, S.EXPIRED)], False)
+        for uid in rest[expired:expired + cancelled]:
+            if status is FlightStatus.CANCELLED:
+                history = [(None, S.HELD), (S.HELD, S.CONFIRMED), (S.CONFIRMED, S.CANCELLED)]
+            else:
+                history = [(None, S.HELD), (S.HELD, S.CANCELLED)]
+            add_booking(fid, uid, S.CANCELLED, booked_at(), None, history, len(history) == 3)
+        for uid in rest[expired + cancelled:]:
+            created = now - timedelta(hours=rng.uniform(1, 3))
+            add_booking(fid, uid, S.HELD, created, created + timedelta(minutes=15), [(None, S.HELD)], False)
+
+        if sold_out:
+            on_flight = set(people)
+            for _ in range(rng.randint(1, 4)):
+                uid = rng.choice(tourist_ids)
+                if uid in on_flight:
+                    continue
+                on_flight.add(uid)
+                waitlist.append({"id": len(waitlist) + 1, "flight_id": fid, "user_id": uid,
+                                 "state": WaitlistState.WAITING, "booking_id": None,
+                                 "created_at": now - timedelta(days=rng.uniform(0, 30)), "offered_at": None})
+
+    tables = [
+        (User.__table__, users), (ConsentDocument.__table__, [document]), (Flight.__table__, flights),
+        (Booking.__table__, bookings), (BookingEvent.__table__, events),
+        (ConsentSignature.__table__, signatures), (WaitlistEntry.__table__, waitlist),
+    ]
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as conn:
+            for table, rows in tables:
+                if rows:
+                    conn.execute(insert(table), rows)
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                ))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
+
+    # Tourists for /journey: 1-3 live bookings each, so the checklist has real work to do, taken
+    # in turn from those with 1, 2 and 3 (most tourists have one; the others cost more to show).
+    by_count = {n: sorted(uid for uid, c in live_per_tourist.items() if c == n) for n in (1, 2, 3)}
+    for group in by_count.values():
+        rng.shuffle(group)
+    chosen: list[int] = []
+    while len(chosen) < args.journey_tourists and any(by_count.values()):
+        for n in (1, 2, 3):
+            if by_count[n] and len(chosen) < args.journey_tourists:
+                chosen.append(by_count[n].pop())
+    if len(chosen) < args.journey_tourists:
+        raise SystemExit("bench: not enough tourists with 1-3 live bookings; seed more flights")
+    return SeedResult(
+        counts={"tourists": args.tourists, "staff": 1, "flights": len(flights),
+                "bookable upcoming flights": sum(
+                    1 for f in flights if f["launch_at"] > now
+                    and f["status"] in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)),
+                "bookings": len(bookings),
+                "live bookings": sum(live_per_tourist.values()),
+                "booking events": len(events), "consent signatures": len(signatures),
+                "waiting-list entries": len(waitlist),
+                "tourists with a live booking": len(live_per_tourist)},
+        live_per_tourist=Counter(live_per_tourist[uid] for uid in chosen),
+        journey_emails=[f"tourist{uid:05d}@{EMAIL_DOMAIN}" for uid in chosen],
+        seconds=time.perf_counter() - started,
+    )
+
+
+# -- SQL queries per page (in process, same database and settings) -------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def queries_per_page(app, email: str) -> dict[str, int]:
+    """How many SQL statements one request of each page runs (second request, caches warm)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    counted = {"n": 0}
+
+    def count(*_args) -> None:
+        counted["n"] += 1
+
+    result: dict[str, int] = {}
+    with app.app_context():
+        engine = db.engine
+    # No app context is held across the requests: each gets its own database session, as served.
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        # Plain http like the served app (the test client would use PREFERRED_URL_SCHEME, https).
+        http = {"base_url": "http://localhost"}
+        client = app.test_client()
+        token = _CSRF.search(client.get("/login", **http).get_data(as_text=True)).group(1)
+        login = client.post("/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token},
+                            **http)
+        if login.status_code != 302:
+            raise RuntimeError(f"in-process login failed with {login.status_code}")
+        anonymous = app.test_client()
+        for path in PAGES:
+            c = client if path == "/journey" else anonymous
+            c.get(path, **http)
+            counted["n"] = 0
+            response = c.get(path, **http)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code} in process")
+            result[path] = counted["n"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
+    return result
+
+
+# -- the server -----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: gunicorn's master gets SIGTERM if this script dies without cleaning up (kill -9)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort only
+        pass
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", "--error-logfile", "-", "--capture-output",
+             "--graceful-timeout", "5", "app:create_app()"],
+            cwd=REPO, env=full_env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                r = requests.get(self.base + "/healthz", timeout=5)
+                if r.status_code == 200:
+                    return r.json()
+                last = f"{r.status_code} {r.text[:200]}"
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+            time.sleep(0.2)
+        raise RuntimeError(f"/healthz not ready after {timeout:.0f}s (last: {last}); see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)  # the group this script started
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=5)
+        self._log.close()
+
+
+def log_in(base: str, email: str) -> requests.Session:
+    s = requests.Session()
+    s.headers["User-Agent"] = "countdown-bench"
+    page = s.get(base + "/login", timeout=10)
+    match = _CSRF.search(page.text)
+    if page.status_code != 200 or match is None:
+        raise RuntimeError(f"GET /login answered {page.status_code} without a CSRF token")
+    r = s.post(base + "/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": match.group(1)},
+               allow_redirects=False, timeout=10)
+    if r.status_code != 302:
+        raise RuntimeError(f"login of {email} answered {r.status_code}, not a redirect")
+    journey = s.get(base + "/journey", allow_redirects=False, timeout=10)
+    if journey.status_code != 200 or "journey-booking" not in journey.text:
+        raise RuntimeError(f"/journey of {email} answered {journey.status_code} without bookings")
+    return s
+
+
+# -- the load -------------------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores together, from /proc/stat; (0, 0) elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+def _process_jiffies(pid: int | str) -> int:
+    """utime + stime of one process (all its threads); 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU used by this script, by the server (gunicorn and its PostgreSQL backends) and by the
+    rest of the machine, so that a run disturbed by other work shows it."""
+
+    def __init__(self, server: Server, database_url: str) -> None:
+        self.server_pids = [server.proc.pid, *_children(server.proc.pid)]
+        self.pg_pids: list[int] = []
+        self._database_url = database_url
+
+    def find_backends(self) -> None:
+        """PostgreSQL backends of the bench database (the workers' pooled connections)."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(self._database_url)
+        params = {"host": u.host or "127.0.0.1", "port": u.port or 5432, "user": u.username or "postgres",
+                  "dbname": u.database, "autocommit": True}
+        if u.password:
+            params["password"] = u.password
+        try:
+            with psycopg.connect(**params) as conn:
+                self.pg_pids = [row[0] for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )]
+        except psycopg.Error:
+            self.pg_pids = []
+
+    def snapshot(self) -> dict[str, int]:
+        busy, total = _machine_jiffies()
+        return {
+            "busy": busy, "total": total, "client": _process_jiffies("self"),
+            "server": sum(_process_jiffies(p) for p in self.server_pids + self.pg_pids),
+        }
+
+
+@dataclass
+class PageResult:
+    path: str
+    ok: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list, repr=False)
+    cpu: Counter = field(default_factory=Counter)   # jiffies: busy, total, client, server
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, q: float) -> float:
+        """Nearest-rank percentile of the latencies, in milliseconds."""
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        rank = math.ceil(q * len(ordered))
+        return ordered[min(len(ordered), max(rank, 1)) - 1] * 1000
+
+    @property
+    def server_ms_per_request(self) -> float:
+        """CPU milliseconds gunicorn and PostgreSQL spent per answered request (noise-resistant)."""
+        return self.cpu["server"] / _TICK * 1000 / self.ok if self.ok else float("nan")
+
+    @property
+    def client_cores(self) -> float:
+        return self.cpu["client"] / _TICK / self.elapsed if self.elapsed else float("nan")
+
+    @property
+    def other_share(self) -> float:
+        """Share of the whole machine busy with work that is neither this script nor the server."""
+        if not self.cpu["total"]:
+            return float("nan")
+        return max(0, self.cpu["busy"] - self.cpu["client"] - self.cpu["server"]) / self.cpu["total"]
+
+
+def _client(sessions: list[requests.Session], url: str, marker: str, stop_at: float,
+            latencies: list[float], errors: list[int], stop: threading.Event) -> None:
+    i = 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        if started >= stop_at:
+            return
+        session = sessions[i % len(sessions)]
+        i += 1
+        try:
+            r = session.get(url, allow_redirects=False, timeout=30)
+            ok = r.status_code == 200 and marker in r.text
+        except requests.RequestException:
+            ok = False
+        if ok:
+            latencies.append(time.perf_counter() - started)
+        else:
+            errors[0] += 1
+
+
+def run_load(url: str, sessions: list[list[requests.Session]], marker: str, seconds: float,
+             stop: threading.Event, meter: CpuMeter | None = None, into: PageResult | None = None) -> None:
+    """One client thread per entry of ``sessions``, each looping on ``url`` for ``seconds``.
+
+    Closed loop: a thread sends its next request when the previous one is answered, cycling
+    through its own sessions. Results are added to ``into`` (warm-up passes none).
+    """
+    per_thread = [([], [0]) for _ in sessions]
+    before = meter.snapshot() if meter else None
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=_client, args=(group, url, marker, started + seconds, lat, err, stop), daemon=True)
+        for group, (lat, err) in zip(sessions, per_thread)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        while t.is_alive():
+            t.join(0.5)
+    elapsed = time.perf_counter() - started
+    if into is None:
+        return
+    if meter and before:
+        after = meter.snapshot()
+        into.cpu.update({k: after[k] - before[k] for k in after})
+    into.elapsed += elapsed
+    for lat, err in per_thread:
+        into.latencies.extend(lat)
+        into.ok += len(lat)
+        into.errors += err[0]
+
+
+# Something each good answer contains (/healthz answers 200 only when the database and broker are up).
+MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking"}
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict[str, PageResult], queries: dict[str, int]) -> list[str]:
+    base = results["/healthz"].rps
+    lines = [
+        f"{'page':<9} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'vs /healthz':>11} {'SQL/req':>7} {'server CPU ms/req':>17} {'client cores':>12} {'other load':>10}",
+    ]
+    for path in PAGES:
+        r = results[path]
+        lines.append(
+            f"{path:<9} {r.ok:>8} {r.errors:>6} {r.rps:>7.1f} {r.percentile(0.50):>7.1f} {r.percentile(0.95):>7.1f} "
+            f"{r.percentile(0.99):>7.1f} {r.rps / base:>11.0%} {queries.get(path, 0):>7} "
+            f"{r.server_ms_per_request:>17.2f} {r.client_cores:>12.2f} {r.other_share:>10.0%}"
+        )
+    lines.append("")
+    lines.append(f"Targets: each page at least {TARGET_RATIO:.0%} of /healthz's throughput, p95 under {TARGET_P95_MS:.0f} ms")
+    for path in PAGES:
+        r = results[path]
+        checks = []
+        if path != "/healthz":
+            ratio = r.rps / base
+            checks.append(f"throughput {ratio:.0%} of /healthz: {_verdict(ratio >= TARGET_RATIO)}")
+        p95 = r.percentile(0.95)
+        checks.append(f"p95 {p95:.1f} ms: {_verdict(p95 < TARGET_P95_MS)}")
+        if r.errors:
+            checks.append(f"{r.errors} failed requests: FAIL")
+        lines.append(f"  {path:<9} " + "; ".join(checks))
+    other = max((r.other_share for r in results.values()), default=0.0)
+    if other == other and other > 0.10:  # not NaN, and noticeable
+        lines.append("")
+        lines.append(f"Note: other programs kept up to {other:.0%} of the machine busy during the run; "
+                     "throughput and latency are worse than on a quiet machine (server CPU ms/req is "
+                     "less affected, but also inflated).")
+    return lines
+
+
+def targets_met(results: dict[str, PageResult]) -> bool:
+    base = results["/healthz"].rps
+    return all(
+        r.errors == 0 and r.percentile(0.95) < TARGET_P95_MS
+        and (path == "/healthz" or r.rps / base >= TARGET_RATIO)
+        for path, r in results.items()
+    )
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Ctrl-C and kill both end in the ``finally`` below, which stops gunicorn. SIGINT is set
+    # explicitly because a shell starts background jobs with it ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    tmp = Path(tempfile.mkdtemp(prefix="countdown-bench-"))
+    server: Server | None = None
+    stop = threading.Event()
+    keep_tmp = False
+    try:
+        broker = choose_broker(args.broker)
+        env = server_env(args, tmp, broker)
+        print(f"bench: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+              f"database {args.database_url}; Celery broker {broker}")
+
+        t0 = time.perf_counter()
+        reset_database(args.database_url)
+        app = migrate(env)
+        print(f"bench: database reset and migrated in {time.perf_counter() - t0:.1f}s")
+        seeded = seed(app, args)
+        print(f"bench: seeded in {seeded.seconds:.1f}s: "
+              + ", ".join(f"{v:,} {k}" for k, v in seeded.counts.items()))
+        queries = queries_per_page(app, seeded.journey_emails[0])
+
+        server = Server(env, args.workers, tmp / "gunicorn.log")
+        health = server.wait_ready()
+        print(f"bench: gunicorn ({args.workers} sync workers) ready on {server.base}; /healthz: {health}")
+
+        journey_sessions = [log_in(server.base, email) for email in seeded.journey_emails]
+        print(f"bench: {len(journey_sessions)} tourists logged in, with "
+              + ", ".join(f"{n} live booking(s) x{c}" for n, c in sorted(seeded.live_per_tourist.items())))
+
+        sessions: dict[str, list[list[requests.Session]]] = {}
+        for path in PAGES:
+            if path == "/journey":
+                # Deal the logged-in tourists out to the client threads; each cycles through its own.
+                sessions[path] = [journey_sessions[i::args.concurrency] or journey_sessions[:1]
+                                  for i in range(args.concurrency)]
+            else:
+                sessions[path] = []
+                for _ in range(args.concurrency):
+                    s = requests.Session()
+                    s.headers["User-Agent"] = "countdown-bench"
+                    sessions[path].append([s])
+
+        for path in PAGES:
+            run_load(server.base + path, sessions[path], MARKERS[path], args.warmup, stop)
+        meter = CpuMeter(server, args.database_url)  # the workers and their connections exist now
+        meter.find_backends()
+
+        # The pages take turns, a slice each per round, so that other work on the machine
+        # disturbs all three alike rather than whichever page happened to run at the time.
+        results = {path: PageResult(path) for path in PAGES}
+        slice_seconds = args.duration / args.rounds
+        for round_no in range(1, args.rounds + 1):
+            for path in PAGES:
+                run_load(server.base + path, sessions[path], MARKERS[path], slice_seconds, stop, meter, results[path])
+            print(f"bench: round {round_no}/{args.rounds}: "
+                  + ", ".join(f"{p} {results[p].rps:.0f} req/s" for p in PAGES))
+        for group in sessions.values():
+            for session_list in group:
+                for s in session_list:
+                    s.close()
+
+        print()
+        print(f"Countdown bench: gunicorn with {args.workers} sync workers; {args.concurrency} closed-loop client "
+              f"threads; per page {args.warmup:g}s warm-up, then {args.duration:g}s measured in {args.rounds} "
+              f"interleaved slices; Celery broker {broker}")
+        for line in report(results, queries):
+            print(line)
+        print()
+        print("All targets met." if targets_met(results) else "TARGETS MISSED (see FAIL above).")
+        if args.keep_logs:
+            keep_tmp = True
+            print(f"bench: kept {tmp} (gunicorn log: {server.log_path})")
+        return 0
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; stopping gunicorn", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - report, clean up, fail
+        print(f"bench: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if server is not None and server.log_path.exists():
+            keep_tmp = True
+            tail = server.log_path.read_text(errors="replace")[-3000:]
+            print(f"bench: last lines of {server.log_path}:\n{tail}", file=sys.stderr)
+        return 1
+    finally:
+        stop.set()
+        if server is not None:
+            server.stop()
+        if not keep_tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
