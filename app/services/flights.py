@@ -15,6 +15,8 @@ from app.services import ServiceError
 from app.services.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause
 from app.timeutil import now_utc
 
+BOOKABLE = (FlightStatus.SCHEDULED, FlightStatus.DELAYED)
+
 FIELDS = (
     "name", "vehicle", "spaceport", "description", "launch_at", "window_closes_at", "seat_count",
     "price_minor", "currency", "deposit_minor", "deposit_nonrefundable_minor", "balance_due_days",
@@ -69,8 +71,34 @@ class CatalogFilter:
     available_only: bool = False
 
 
-def catalog(filters: CatalogFilter, now: datetime | None = None) -> list[CatalogEntry]:
-    """Upcoming bookable flights with the seats left, in one query."""
+@dataclass(frozen=True)
+class CatalogPage:
+    entries: list[CatalogEntry]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.entries) - 1 if self.total else 0
+
+
+CATALOG_PAGE_SIZE = 12
+
+
+def catalog(
+    filters: CatalogFilter, page: int = 1, per_page: int = CATALOG_PAGE_SIZE,
+    now: datetime | None = None,
+) -> CatalogPage:
+    """One page of upcoming bookable flights with the seats left, and how many match, in one query."""
     now = now or now_utc()
     taken = (
         select(Booking.flight_id, func.count(Booking.id).label("taken"))
@@ -78,10 +106,9 @@ def catalog(filters: CatalogFilter, now: datetime | None = None) -> list[Catalog
     )
     seats_left = Flight.seat_count - func.coalesce(taken.c.taken, 0)
     query = (
-        select(Flight, seats_left)
+        select(Flight, seats_left, func.count().over().label("total"))
         .outerjoin(taken, taken.c.flight_id == Flight.id)
-        .where(Flight.launch_at > now,
-               Flight.status.in_([FlightStatus.SCHEDULED, FlightStatus.DELAYED]))
+        .where(Flight.launch_at > now, Flight.status.in_(BOOKABLE))
         .order_by(Flight.launch_at, Flight.id)
     )
     if filters.spaceport:
@@ -94,14 +121,22 @@ def catalog(filters: CatalogFilter, now: datetime | None = None) -> list[Catalog
         query = query.where(Flight.launch_at >= start, Flight.launch_at < end)
     if filters.available_only:
         query = query.where(seats_left > 0)
-    return [CatalogEntry(flight, max(int(left), 0)) for flight, left in db.session.execute(query)]
+    page = max(page, 1)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if not rows and page > 1:  # past the last page (the list shrank): show the first
+        return catalog(filters, 1, per_page, now)
+    return CatalogPage(
+        entries=[CatalogEntry(flight, max(int(left), 0)) for flight, left, _total in rows],
+        total=rows[0].total if rows else 0, page=page, per_page=per_page,
+    )
 
 
 def filter_choices() -> dict[str, list[str]]:
     """Spaceports and vehicles of upcoming flights, for the catalog's filter."""
     now = now_utc()
     rows = db.session.execute(
-        select(Flight.spaceport, Flight.vehicle).where(Flight.launch_at > now).distinct()
+        select(Flight.spaceport, Flight.vehicle)
+        .where(Flight.launch_at > now, Flight.status.in_(BOOKABLE)).distinct()
     ).all()
     return {
         "spaceports": sorted({r.spaceport for r in rows}),

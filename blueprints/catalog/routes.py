@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Flight, Role
 from app.services import bookings as booking_service
 from app.services import flights as flight_service
-from app.web import render_page
+from app.web import wants_fragment
 
 bp = Blueprint("catalog", __name__)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -34,12 +34,14 @@ def _filters() -> flight_service.CatalogFilter:
 @bp.get("/flights")
 def index():
     filters = _filters()
-    entries = flight_service.catalog(filters)
-    return render_page(
-        "catalog/index.html", "catalog/_results.html",
-        entries=entries, filters=filters, choices=flight_service.filter_choices(),
+    page = flight_service.catalog(filters, request.args.get("page", 1, type=int) or 1)
+    context = dict(
+        results=page, entries=page.entries, filters=filters,
         bad_month=bool(request.args.get("month")) and not filters.month,
     )
+    if wants_fragment():
+        return render_template("catalog/_results.html", **context)
+    return render_template("catalog/index.html", choices=flight_service.filter_choices(), **context)
 
 
 @bp.get("/flights/<int:flight_id>")

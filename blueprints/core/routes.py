@@ -5,7 +5,6 @@ import time
 from flask import (
     Blueprint,
     current_app,
-    has_request_context,
     jsonify,
     redirect,
     request,
@@ -19,6 +18,7 @@ from wtforms import HiddenField, SelectField
 
 from app.transactions import commit
 from app.extensions import db, limiter
+from app.health import broker_reachable
 from app.models import Role
 from blueprints.forms import LANGUAGE_CHOICES
 
@@ -28,13 +28,6 @@ bp = Blueprint("core", __name__)
 class LanguageForm(FlaskForm):
     language = SelectField(choices=LANGUAGE_CHOICES)
     next = HiddenField()
-
-
-@bp.app_context_processor
-def language_form():
-    if not has_request_context():  # messages rendered by a worker have no page around them
-        return {}
-    return {"language_form": LanguageForm(formdata=None)}
 
 
 @bp.get("/")
@@ -88,13 +81,7 @@ def _broker_state() -> str:
     celery = current_app.extensions["celery"]
     if celery.conf.task_always_eager:
         return "ok"
-    try:
-        with celery.pool.acquire(block=True, timeout=2) as conn:
-            # No retry: kombu sleeps 2 s before a retry, so a refused connection took 2 s.
-            conn.ensure_connection(max_retries=0, timeout=2)
-        return "ok"
-    except Exception:  # noqa: BLE001
-        return "unavailable"
+    return "ok" if broker_reachable(celery) else "unavailable"
 
 
 @bp.app_template_global()

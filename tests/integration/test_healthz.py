@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import require_service
 from tests.integration.support import separate_app
+from tests.services import in_ci
 
 CLOSED_PORT = 1  # nothing listens on port 1: connections are refused at once
 
@@ -50,3 +51,49 @@ def test_database_down_answers_503_quickly(app, tmp_path):
         503, "degraded", "unavailable", "ok"
     )
     assert elapsed < 1.5, f"/healthz took {elapsed:.1f} s with the database down"
+
+
+@pytest.mark.redis
+def test_healthz_notices_a_broker_that_goes_away_after_a_good_check(tmp_path):
+    """Each call makes a real round trip: a broker lost after the first check is reported."""
+    import shutil
+    import subprocess
+
+    if shutil.which("redis-server") is None:
+        if in_ci():
+            pytest.fail("redis-server is not installed; under CI=true this is a failure")
+        pytest.skip("redis-server is not installed")
+    import time as _time
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = _time.monotonic() + 10
+        import redis as _redis
+
+        while _time.monotonic() < deadline:
+            try:
+                _redis.Redis(port=port).ping()
+                break
+            except _redis.ConnectionError:
+                _time.sleep(0.05)
+        from app import create_app
+        from tests.conftest import make_env
+
+        app = create_app(env=make_env(f"sqlite:///{tmp_path / 'h.sqlite'}", tmp_path,
+                                      REDIS_URL=f"redis://127.0.0.1:{port}/0",
+                                      CELERY_TASK_ALWAYS_EAGER="0", RATELIMIT_STORAGE_URI="memory://"))
+        client = app.test_client()
+        assert client.get("/healthz").get_json()["broker"] == "ok"
+        server.terminate()
+        server.wait(timeout=10)
+        response = client.get("/healthz")
+        assert response.status_code == 503 and response.get_json()["broker"] == "unavailable"
+    finally:
+        if server.poll() is None:
+            server.kill()

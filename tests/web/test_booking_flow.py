@@ -152,3 +152,19 @@ def test_a_refused_hold_still_passes_a_lapsed_seat_to_the_waiting_list(client, m
     assert lapsed.state is BookingState.EXPIRED
     assert entry.state.value == "offered" and entry.booking.state is BookingState.HELD
     assert db.session.scalar(select(func.count(Booking.id)).where(Booking.user_id == latecomer.id)) == 0
+
+
+def test_catalog_pages_through_many_flights(client, make):
+    from app.services.flights import CATALOG_PAGE_SIZE
+
+    base = now_utc() + timedelta(days=30)
+    for n in range(CATALOG_PAGE_SIZE + 3):
+        make.flight(name=f"Flight {n:02d}", launch_at=base + timedelta(days=n))
+    first = client.get("/flights").get_data(as_text=True)
+    assert f"{CATALOG_PAGE_SIZE + 3} flights" in first and "Page 1 of 2" in first
+    assert "Flight 00" in first and f"Flight {CATALOG_PAGE_SIZE:02d}" not in first
+    second = client.get("/flights?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in second and f"Flight {CATALOG_PAGE_SIZE:02d}" in second and "Flight 00" not in second
+    assert "Earlier flights" in second and "Later flights" not in second
+    beyond = client.get("/flights?page=99").get_data(as_text=True)
+    assert "Flight 00" in beyond  # a page past the end shows the first
