@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_pgettext
 
-from app.models import BookingState, FlightStatus, MessageStatus
+from app.models import BookingState, FlightStatus, MessageStatus, Role
+
+ROLES = {
+    Role.TOURIST: lazy_pgettext("role", "Tourist"),
+    Role.MEDICAL: lazy_pgettext("role", "Medical staff"),
+    Role.INSTRUCTOR: lazy_pgettext("role", "Instructor"),
+    Role.LOGISTICS: lazy_pgettext("role", "Logistics coordinator"),
+    Role.OPERATIONS: lazy_pgettext("role", "Operations"),
+}
 
 BOOKING_STATES = {
     BookingState.HELD: lazy_pgettext("booking state", "Held"),
@@ -30,4 +38,11 @@ MESSAGE_STATUSES = {
     MessageStatus.SENDING: lazy_pgettext("message status", "Sending"),
     MessageStatus.SENT: lazy_pgettext("message status", "Sent"),
     MessageStatus.FAILED: lazy_pgettext("message status", "Failed"),
+}
+
+GATE_STATUSES = {
+    "done": lazy_pgettext("gate status", "Done"),
+    "action": lazy_pgettext("gate status", "To do"),
+    "waiting": lazy_pgettext("gate status", "Waiting"),
+    "blocked": lazy_pgettext("gate status", "Blocked"),
 }

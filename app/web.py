@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, render_template
 from babel.dates import get_datetime_format
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask import Flask, current_app, render_template
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.transactions import rollback
+from app import labels
 from app.extensions import htmx
 from app.models import Role
 from app.money import format_money
+from app.transactions import rollback
 
 
 def wants_fragment() -> bool:
@@ -26,15 +27,6 @@ def render_page(template: str, fragment: str | None = None, **context):
     if fragment is not None and wants_fragment():
         return render_template(fragment, **context)
     return render_template(template, **context)
-
-
-ROLE_LABELS = {
-    Role.TOURIST: _l("Tourist"),
-    Role.MEDICAL: _l("Medical staff"),
-    Role.INSTRUCTOR: _l("Instructor"),
-    Role.LOGISTICS: _l("Logistics coordinator"),
-    Role.OPERATIONS: _l("Operations"),
-}
 
 
 def init_web(app: Flask) -> None:
@@ -62,8 +54,9 @@ def init_web(app: Flask) -> None:
         return {
             "languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
+            "current_timezone": str(get_timezone()),
             "Role": Role,
-            "role_labels": ROLE_LABELS,
+            "role_labels": labels.ROLES,
         }
 
     @app.after_request
@@ -109,4 +102,5 @@ def init_web(app: Flask) -> None:
         ), 400
 
     app.jinja_env.globals["wants_fragment"] = wants_fragment
+    app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
     app.jinja_env.add_extension("jinja2.ext.do")

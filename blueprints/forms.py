@@ -14,3 +14,12 @@ TIMEZONE_CHOICES = sorted(
 ) + ["UTC"]
 
 REQUIRED = _l("This field is required.")
+
+
+def show_error(form, error) -> None:
+    """Put a service's refusal next to the field it is about, or above the form."""
+    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

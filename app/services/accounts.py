@@ -29,12 +29,12 @@ def find_by_email(email: str) -> User | None:
 def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
     minimum = current_app.config["MIN_PASSWORD_LENGTH"]
     if len(password) < minimum:
-        raise ServiceError(_("Use at least %(n)s characters for your password.", n=minimum))
+        raise ServiceError(_("Use at least %(n)s characters for your password.", n=minimum), "password")
     lowered = password.lower()
     if email and normalise_email(email).split("@")[0] in lowered and len(email.split("@")[0]) > 3:
-        raise ServiceError(_("Your password must not contain your email address."))
+        raise ServiceError(_("Your password must not contain your email address."), "password")
     if len(set(password)) < 5:
-        raise ServiceError(_("This password is too easy to guess."))
+        raise ServiceError(_("This password is too easy to guess."), "password")
 
 
 def create_user(
@@ -43,13 +43,13 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if find_by_email(email) is not None:
-        raise ServiceError(_("An account with this email address already exists."))
+        raise ServiceError(_("An account with this email address already exists."), "email")
     check_password_strength(password, email=email, name=name)
     if role is Role.TOURIST:
         if date_of_birth is None:
-            raise ServiceError(_("Please give your date of birth."))
+            raise ServiceError(_("Please give your date of birth."), "date_of_birth")
         if age_on(date_of_birth, now_utc().date()) < MINIMUM_AGE:
-            raise ServiceError(_("You must be 18 or older to fly, and to open an account."))
+            raise ServiceError(_("You must be 18 or older to fly, and to open an account."), "date_of_birth")
     user = User(
         email=email, name=name.strip(), phone=(phone or "").strip() or None,
         date_of_birth=date_of_birth, language=language, timezone=timezone, role=role,

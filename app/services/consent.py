@@ -157,7 +157,7 @@ def sign(
 def ask_question(user: User, document: ConsentDocument, booking: Booking | None, text: str) -> ConsentQuestion:
     text = text.strip()
     if len(text) < 5:
-        raise ServiceError(_("Please write your question in a few words."))
+        raise ServiceError(_("Your question is too short."))
     question = ConsentQuestion(
         user_id=user.id, document_id=document.id,
         booking_id=booking.id if booking else None, question=text,

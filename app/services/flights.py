@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -26,11 +27,11 @@ FIELDS = (
 
 def _check(data: dict[str, Any]) -> None:
     if data["window_closes_at"] < data["launch_at"]:
-        raise ServiceError(_("The launch window must close after it opens."))
+        raise ServiceError(_("The launch window must close after it opens."), "window_closes_at")
     if data["deposit_minor"] > data["price_minor"]:
-        raise ServiceError(_("The deposit cannot be more than the price."))
+        raise ServiceError(_("The deposit cannot be more than the price."), "deposit")
     if data["deposit_nonrefundable_minor"] > data["deposit_minor"]:
-        raise ServiceError(_("The non-refundable part cannot be more than the deposit."))
+        raise ServiceError(_("The non-refundable part cannot be more than the deposit."), "deposit_nonrefundable")
 
 
 def create_flight(data: dict[str, Any]) -> Flight:
@@ -47,8 +48,10 @@ def update_flight(flight: Flight, data: dict[str, Any]) -> Flight:
     counts = seat_counts([flight])[flight.id]
     if data["seat_count"] < counts.sold + counts.held:
         raise ServiceError(
-            _("%(n)s seats are sold or held; the flight cannot have fewer seats.",
-              n=counts.sold + counts.held)
+            ngettext("%(num)d seat is sold or held; the flight cannot have fewer seats.",
+                     "%(num)d seats are sold or held; the flight cannot have fewer seats.",
+                     counts.sold + counts.held),
+            "seat_count",
         )
     for key in FIELDS:
         setattr(flight, key, data[key])

@@ -15,6 +15,7 @@ from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from app.labels import BOOKING_STATES
 from app.models import Booking, BookingState
 from app.services import consent
 
@@ -105,13 +106,14 @@ def _seat_gate(booking: Booking, _loaded: Any) -> Gate:
     if booking.hold_is_live():
         return Gate(
             "seat", label, GateStatus.ACTION,
-            str(_l("Your seat is held until %(time)s. Sign the consent and pay the deposit to "
-                   "confirm it.", time=format_datetime(booking.hold_expires_at, "short"))),
+            str(_l("Your seat is held until %(time)s. It is confirmed when the deposit is paid, "
+                   "after you sign the informed consent.",
+                   time=format_datetime(booking.hold_expires_at, "medium"))),
             detail, str(_l("View booking")),
         )
     return Gate(
         "seat", label, GateStatus.BLOCKED,
-        str(_l("This booking is %(state)s; it holds no seat.", state=state_label(booking.state))),
+        str(_l("This booking is %(state)s; it holds no seat.", state=BOOKING_STATES[booking.state])),
         url_for("catalog.detail", flight_id=booking.flight_id), str(_l("See the flight")),
     )
 
@@ -141,15 +143,6 @@ def _consent_gate(booking: Booking, statuses: dict[int, consent.ConsentStatus]) 
                "paying.", v=status.current.version)),
         sign_url, str(_l("Read and sign")),
     )
-
-
-def state_label(state: BookingState) -> str:
-    return str({
-        BookingState.HELD: _l("held"),
-        BookingState.EXPIRED: _l("expired"),
-        BookingState.CONFIRMED: _l("confirmed"),
-        BookingState.CANCELLED: _l("cancelled"),
-    }[state])
 
 
 register(_SimpleProvider("seat", lambda bookings: None, _seat_gate))

@@ -15,6 +15,7 @@ from blueprints.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from blueprints.forms import show_error
 
 bp = Blueprint("auth", __name__)
 
@@ -80,7 +81,7 @@ def signup():
                 language=form.language.data, timezone=form.timezone.data,
             )
         except ServiceError as exc:
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
         else:
             commit()
             session.clear()
@@ -113,7 +114,7 @@ def reset_password(token: str):
         try:
             accounts.reset_password(user, form.password.data)
         except ServiceError as exc:
-            form.password.errors.append(exc.message)
+            show_error(form, exc)
         else:
             commit()
             logout_user()

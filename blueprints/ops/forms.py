@@ -15,17 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from app.models import FlightStatus, Role
+from app.labels import FLIGHT_STATUSES, ROLES
+from app.models import FlightStatus
 from app.money import CURRENCIES
 from blueprints.forms import LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
 
-STATUS_LABELS = {
-    FlightStatus.SCHEDULED: _l("Scheduled"),
-    FlightStatus.DELAYED: _l("Delayed"),
-    FlightStatus.SCRUBBED: _l("Scrubbed"),
-    FlightStatus.FLOWN: _l("Flown"),
-    FlightStatus.CANCELLED: _l("Cancelled"),
-}
 AMOUNT = _l("Enter an amount of zero or more.")
 
 
@@ -58,7 +52,7 @@ class FlightForm(FlaskForm):
         validators=[InputRequired(REQUIRED), NumberRange(0, 730, _l("Between 0 and 730 days."))],
     )
     status = SelectField(
-        _l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()],
+        _l("Status"), choices=[(s.value, label) for s, label in FLIGHT_STATUSES.items()],
         default=FlightStatus.SCHEDULED.value,
     )
 
@@ -81,12 +75,7 @@ class AnswerForm(FlaskForm):
 class StaffForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[
-        (Role.MEDICAL.value, _l("Medical staff")),
-        (Role.INSTRUCTOR.value, _l("Instructor")),
-        (Role.LOGISTICS.value, _l("Logistics coordinator")),
-        (Role.OPERATIONS.value, _l("Operations")),
-    ])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLES.items() if r.is_staff])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(REQUIRED)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), choices=[(t, t) for t in TIMEZONE_CHOICES], default="UTC")

@@ -30,15 +30,11 @@ from app.services import flights as flight_service
 from app.timeutil import UTC
 from app.web import render_page
 from blueprints.access import roles_required
-from blueprints.ops.forms import STATUS_LABELS, AnswerForm, DocumentForm, FlightForm, StaffForm
+from blueprints.forms import show_error
+from blueprints.ops.forms import AnswerForm, DocumentForm, FlightForm, StaffForm
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 ops_only = roles_required(Role.OPERATIONS)
-
-
-@bp.context_processor
-def labels():
-    return {"status_labels": STATUS_LABELS}
 
 
 def _status() -> int:
@@ -95,7 +91,7 @@ def new_flight():
             commit()
         except ServiceError as exc:
             rollback()
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
         else:
             flash(_("Flight %(name)s created.", name=flight.name), "success")
             return redirect(url_for("ops.flight", flight_id=flight.id))
@@ -122,7 +118,7 @@ def edit_flight(flight_id: int):
             commit()
         except ServiceError as exc:
             rollback()
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
         else:
             flash(_("Flight %(name)s saved.", name=flight.name), "success")
             return redirect(url_for("ops.flight", flight_id=flight.id))
@@ -165,7 +161,7 @@ def documents():
             commit()
         except ServiceError as exc:
             rollback()
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
         else:
             flash(_("Version %(v)s is published.", v=document.version), "success")
             return redirect(url_for("ops.documents"))
@@ -234,7 +230,7 @@ def users():
             commit()
         except ServiceError as exc:
             rollback()
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
         else:
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("ops.users"))

@@ -89,8 +89,8 @@ def test_flight_page_shows_seats_and_bookings(client, ops, make):
     db.session.commit()
     html = client.get(f"/ops/flights/{flight.id}").get_data(as_text=True)
     assert "Holly Held" in html and "Connie Confirmed" in html and held.reference in html
-    assert '<span class="stat-n">1</span> sold' in html and '<span class="stat-n">1</span> held' in html
-    assert '<span class="stat-n">1</span> free' in html
+    assert '<span class="stat-n">1</span> seat sold' in html and '<span class="stat-n">1</span> seat held' in html
+    assert '<span class="stat-n">1</span> seat free' in html
 
 
 def test_edit_form_shows_times_in_the_operators_timezone(client, ops, make):
