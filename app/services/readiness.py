@@ -15,7 +15,6 @@ from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from app.labels import BOOKING_STATES
 from app.models import Booking, BookingState
 from app.services import consent
 
@@ -113,7 +112,9 @@ def _seat_gate(booking: Booking, _loaded: Any) -> Gate:
         )
     return Gate(
         "seat", label, GateStatus.BLOCKED,
-        str(_l("This booking is %(state)s; it holds no seat.", state=BOOKING_STATES[booking.state])),
+        str(_l("This booking was cancelled; it holds no seat.")
+            if booking.state is BookingState.CANCELLED
+            else _l("The hold lapsed and the seat was released. Hold a seat again if one is free.")),
         url_for("catalog.detail", flight_id=booking.flight_id), str(_l("See the flight")),
     )
 
