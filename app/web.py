@@ -36,14 +36,17 @@ def init_web(app: Flask) -> None:
 
     @app.template_filter("dt")
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
-        """A date and time in the user's language and time zone; "medium" and "short" leave out
-        the seconds, which nobody booking a launch needs."""
+        """A date and time in the user's language and time zone, without the seconds nobody
+        booking a launch needs; "full" adds the weekday and the time zone's name."""
         if not value:
             return ""
-        if fmt not in ("medium", "short"):
+        if fmt not in ("full", "medium", "short"):
             return format_datetime(value, fmt)
+        time = format_time(value, "short")
+        if fmt == "full":
+            time = f"{time} {format_time(value, 'zzzz')}"
         pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
-        return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", format_time(value, "short"))
+        return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
 
     @app.template_filter("d")
     def date_filter(value, fmt: str = "medium") -> str:
