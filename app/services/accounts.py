@@ -99,7 +99,7 @@ def request_password_reset(email: str) -> None:
         return
     messaging.queue_email(
         "password_reset", user=user,
-        url=external_url("auth.reset_password", token=reset_token(user)),
+        url=external_url("auth.reset_link", token=reset_token(user)),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 

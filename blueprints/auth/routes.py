@@ -65,6 +65,7 @@ def logout():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -103,12 +104,31 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form), 200 if request.method == "GET" else 422
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    user = accounts.user_for_reset_token(token)
+_RESET_TOKEN = "password_reset_token"
+
+
+def _dead_link():
+    session.pop(_RESET_TOKEN, None)
+    flash(_("This link has expired or was already used. Ask for a new one."), "error")
+    return redirect(url_for("auth.forgot_password"))
+
+
+@bp.get("/password/reset/<token>")
+def reset_link(token: str):
+    """The emailed link. The token moves into the session at once, so the form's address (and
+    any log, browser history or Referer header) never carries it."""
+    if accounts.user_for_reset_token(token) is None:
+        return _dead_link()
+    session[_RESET_TOKEN] = token
+    return redirect(url_for("auth.reset_password"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    token = session.get(_RESET_TOKEN)
+    user = accounts.user_for_reset_token(token) if token else None
     if user is None:
-        flash(_("This link has expired or was already used. Ask for a new one."), "error")
-        return redirect(url_for("auth.forgot_password"))
+        return _dead_link()
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

@@ -134,9 +134,12 @@ def test_password_reset_by_emailed_one_time_link(client, make):
     link = re.search(r"http://\S+/password/reset/(\S+)", mail.body)
     assert link, mail.body
     path = f"/password/reset/{link.group(1)}"
-    weak = post_form(client, path, {"password": "short", "confirm": "short"}, page=path)
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/password/reset"  # token leaves the URL
+    form = "/password/reset"
+    weak = post_form(client, form, {"password": "short", "confirm": "short"}, page=form)
     assert weak.status_code == 422 and "at least 10 characters" in weak.get_data(as_text=True)
-    done = post_form(client, path, {"password": "a-brand-new-password", "confirm": "a-brand-new-password"}, page=path)
+    done = post_form(client, form, {"password": "a-brand-new-password", "confirm": "a-brand-new-password"}, page=form)
     assert done.status_code == 302 and done.headers["Location"] == "/login"
     login(client, user.email, "a-brand-new-password")
     # The link worked once: it is dead now.
@@ -158,6 +161,8 @@ def test_a_tampered_reset_token_is_refused(client, make):
     token = reset_token(user)
     response = client.get(f"/password/reset/{token[:-2]}xx")
     assert response.status_code == 302 and response.headers["Location"] == "/password/forgot"
+    no_link = client.get("/password/reset")  # the form without having opened a link
+    assert no_link.status_code == 302 and no_link.headers["Location"] == "/password/forgot"
 
 
 def test_changing_the_password_ends_other_sessions(app, client, make):
