@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from app.transactions import commit, rollback
 from app.models import Role
 from app.services import ServiceError, accounts
+from app.transactions import commit, rollback
 
 
 def register_cli(app: Flask) -> None:

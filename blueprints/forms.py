@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 
 from app.config import LANGUAGES
+from app.services import ServiceError
+from app.transactions import commit, rollback
+
+T = TypeVar("T")
 
 LANGUAGE_CHOICES = list(LANGUAGES.items())
 TIMEZONE_CHOICES = sorted(
@@ -23,3 +28,16 @@ def show_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def save(form, action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a service call for a valid form and commit. When a rule refuses, roll back, show why
+    on the form, and return ``(False, None)``; nothing is saved."""
+    try:
+        result = action()
+        commit()
+    except ServiceError as exc:
+        rollback()
+        show_error(form, exc)
+        return False, None
+    return True, result

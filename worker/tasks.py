@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from app.transactions import commit
 from app.services import bookings, messaging
+from app.transactions import commit
 
 
 @shared_task(name="countdown.expire_holds")

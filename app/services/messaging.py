@@ -13,16 +13,15 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytz
-
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
-from app.transactions import after_commit
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, User, WaitlistEntry
 from app.providers.messaging import DeliveryError, provider_for
 from app.timeutil import now_utc
+from app.transactions import after_commit
 from app.urls import external_url
 
 log = logging.getLogger(__name__)

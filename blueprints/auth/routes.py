@@ -1,13 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.transactions import commit
 from app.extensions import limiter
 from app.models import Role, normalise_email
-from app.services import ServiceError, accounts
+from app.services import accounts
+from app.transactions import commit
 from blueprints.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -15,7 +24,7 @@ from blueprints.auth.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from blueprints.forms import show_error
+from blueprints.forms import save
 
 bp = Blueprint("auth", __name__)
 
@@ -75,16 +84,12 @@ def signup():
             list(current_app.config["LANGUAGES"])
         ) or "en"
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                email=form.email.data, name=form.name.data, password=form.password.data,
-                role=Role.TOURIST, phone=form.phone.data, date_of_birth=form.date_of_birth.data,
-                language=form.language.data, timezone=form.timezone.data,
-            )
-        except ServiceError as exc:
-            show_error(form, exc)
-        else:
-            commit()
+        saved, user = save(form, lambda: accounts.create_user(
+            email=form.email.data, name=form.name.data, password=form.password.data,
+            role=Role.TOURIST, phone=form.phone.data, date_of_birth=form.date_of_birth.data,
+            language=form.language.data, timezone=form.timezone.data,
+        ))
+        if saved:
             session.clear()
             login_user(user)
             flash(_("Welcome aboard, %(name)s. Find a flight to begin.", name=user.name), "success")
@@ -131,12 +136,8 @@ def reset_password():
         return _dead_link()
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.reset_password(user, form.password.data)
-        except ServiceError as exc:
-            show_error(form, exc)
-        else:
-            commit()
+        saved, _nothing = save(form, lambda: accounts.reset_password(user, form.password.data))
+        if saved:
             logout_user()
             session.clear()
             flash(_("Your password has been changed. You can log in now."), "success")

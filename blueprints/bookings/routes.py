@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.transactions import commit, rollback
 from app.extensions import db
 from app.models import Booking, Role, WaitlistEntry
 from app.services import ServiceError, consent
 from app.services import bookings as booking_service
 from app.services.readiness import readiness_for
+from app.transactions import commit, rollback
 from blueprints.access import own_or_404, roles_required
 from blueprints.catalog.routes import ActionForm
 

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.transactions import commit, rollback
 from app.extensions import db
 from app.models import ConsentQuestion, Role
 from app.services import ServiceError, consent
+from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import roles_required
 from blueprints.bookings.routes import own_booking

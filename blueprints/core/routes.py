@@ -16,10 +16,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField, SelectField
 
-from app.transactions import commit
 from app.extensions import db, limiter
 from app.health import broker_reachable
 from app.models import Role
+from app.transactions import commit
 from blueprints.forms import LANGUAGE_CHOICES
 
 bp = Blueprint("core", __name__)

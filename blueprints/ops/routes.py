@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.transactions import commit, rollback
 from app.extensions import db
 from app.models import (
     ConsentDocument,
@@ -28,9 +27,10 @@ from app.services import ServiceError, accounts, consent
 from app.services import bookings as booking_service
 from app.services import flights as flight_service
 from app.timeutil import UTC
+from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import roles_required
-from blueprints.forms import show_error
+from blueprints.forms import save
 from blueprints.ops.forms import AnswerForm, DocumentForm, FlightForm, StaffForm
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
@@ -86,13 +86,8 @@ def _flight_data(form: FlightForm) -> dict:
 def new_flight():
     form = FlightForm()
     if form.validate_on_submit():
-        try:
-            flight = flight_service.create_flight(_flight_data(form))
-            commit()
-        except ServiceError as exc:
-            rollback()
-            show_error(form, exc)
-        else:
+        saved, flight = save(form, lambda: flight_service.create_flight(_flight_data(form)))
+        if saved:
             flash(_("Flight %(name)s created.", name=flight.name), "success")
             return redirect(url_for("ops.flight", flight_id=flight.id))
     return render_template("ops/flight_form.html", form=form, flight=None), _status()
@@ -113,13 +108,8 @@ def edit_flight(flight_id: int):
         form.deposit_nonrefundable.data = to_decimal(flight.deposit_nonrefundable_minor, flight.currency)
         form.status.data = flight.status.value
     elif form.validate_on_submit():
-        try:
-            flight_service.update_flight(flight, _flight_data(form))
-            commit()
-        except ServiceError as exc:
-            rollback()
-            show_error(form, exc)
-        else:
+        saved, _flight = save(form, lambda: flight_service.update_flight(flight, _flight_data(form)))
+        if saved:
             flash(_("Flight %(name)s saved.", name=flight.name), "success")
             return redirect(url_for("ops.flight", flight_id=flight.id))
     return render_template("ops/flight_form.html", form=form, flight=flight), _status()
@@ -153,16 +143,11 @@ def documents():
     if request.method == "GET" and current is not None:
         form.title.data, form.body.data = current.title, current.body
     if form.validate_on_submit():
-        try:
-            document = consent.publish_document(
-                title=form.title.data, body=form.body.data, resign_required=form.resign_required.data,
-                change_summary=form.change_summary.data or "", actor=current_user,
-            )
-            commit()
-        except ServiceError as exc:
-            rollback()
-            show_error(form, exc)
-        else:
+        saved, document = save(form, lambda: consent.publish_document(
+            title=form.title.data, body=form.body.data, resign_required=form.resign_required.data,
+            change_summary=form.change_summary.data or "", actor=current_user,
+        ))
+        if saved:
             flash(_("Version %(v)s is published.", v=document.version), "success")
             return redirect(url_for("ops.documents"))
     versions = list(db.session.scalars(
@@ -222,16 +207,11 @@ def answer(question_id: int):
 def users():
     form = StaffForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                email=form.email.data, name=form.name.data, password=form.password.data,
-                role=Role(form.role.data), language=form.language.data, timezone=form.timezone.data,
-            )
-            commit()
-        except ServiceError as exc:
-            rollback()
-            show_error(form, exc)
-        else:
+        saved, user = save(form, lambda: accounts.create_user(
+            email=form.email.data, name=form.name.data, password=form.password.data,
+            role=Role(form.role.data), language=form.language.data, timezone=form.timezone.data,
+        ))
+        if saved:
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("ops.users"))
     staff = list(db.session.scalars(select(User).where(User.role != Role.TOURIST).order_by(User.role, User.name)))

@@ -32,8 +32,7 @@ from app.models import (
     OutboundMessage,
     User,
 )
-from app.services import ServiceError
-from app.services import bookings, messaging
+from app.services import ServiceError, bookings, messaging
 from app.transactions import commit, rollback
 from tests.conftest import Factory
 from tests.integration.support import CountingProvider, add_tourists, live_server, separate_app

@@ -1,10 +1,9 @@
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ConsentDocument, Flight, FlightStatus, Role, User, WaitlistState
+from app.models import ConsentDocument, Flight, Role, User, WaitlistState
 from app.services import bookings as booking_service
 from app.timeutil import UTC
 from tests.conftest import login, post_form
