@@ -60,6 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
 
     init_providers(app)
 
+    from app.providers.payments import init_payments
+
+    init_payments(app)
+
     from worker.bind import celery_init_app
 
     celery_init_app(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_pgettext
 
-from app.models import BookingState, FlightStatus, MessageStatus, Role
+from app.models import BookingState, FlightStatus, MessageStatus, PaymentKind, PaymentStatus, Role
 
 ROLES = {
     Role.TOURIST: lazy_pgettext("role", "Tourist"),
@@ -45,4 +45,19 @@ GATE_STATUSES = {
     "action": lazy_pgettext("gate status", "To do"),
     "waiting": lazy_pgettext("gate status", "Waiting"),
     "blocked": lazy_pgettext("gate status", "Blocked"),
+}
+
+PAYMENT_KINDS = {
+    PaymentKind.DEPOSIT: lazy_pgettext("payment kind", "Deposit"),
+    PaymentKind.BALANCE: lazy_pgettext("payment kind", "Balance"),
+    PaymentKind.INSTALLMENT: lazy_pgettext("payment kind", "Installment"),
+}
+
+PAYMENT_STATUSES = {
+    PaymentStatus.SCHEDULED: lazy_pgettext("payment status", "Scheduled"),
+    PaymentStatus.PENDING: lazy_pgettext("payment status", "Pending"),
+    PaymentStatus.REQUIRES_ACTION: lazy_pgettext("payment status", "Needs your confirmation"),
+    PaymentStatus.FAILED: lazy_pgettext("payment status", "Failed"),
+    PaymentStatus.SUCCEEDED: lazy_pgettext("payment status", "Paid"),
+    PaymentStatus.CANCELLED: lazy_pgettext("payment status", "Cancelled"),
 }

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.journey.routes import bp as journey
     from blueprints.ops.routes import bp as ops
     from blueprints.outbox.routes import bp as outbox
+    from blueprints.payments.routes import bp as payments
 
-    for bp in (core, auth, catalog, bookings, consent, journey, ops, outbox):
+    for bp in (core, auth, catalog, bookings, consent, journey, ops, outbox, payments):
         app.register_blueprint(bp)

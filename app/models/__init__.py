@@ -11,10 +11,20 @@ from app.models.consent import (
 )
 from app.models.flights import Flight, FlightStatus
 from app.models.notifications import Channel, MessageStatus, OutboundMessage
+from app.models.payments import (
+    Payment,
+    PaymentEvent,
+    PaymentKind,
+    PaymentStatus,
+    Refund,
+    SandboxIntent,
+    WebhookEvent,
+)
 
 __all__ = [
     "Booking", "BookingEvent", "BookingState", "Channel", "ConsentDocument", "ConsentQuestion",
     "ConsentSignature", "DocumentKind", "Flight", "FlightStatus", "ImmutableRecordError",
-    "MessageStatus", "OutboundMessage", "Role", "User", "WaitlistEntry", "WaitlistState",
+    "MessageStatus", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
+    "Refund", "Role", "SandboxIntent", "WebhookEvent", "User", "WaitlistEntry", "WaitlistState",
     "normalise_email",
 ]

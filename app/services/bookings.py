@@ -37,6 +37,7 @@ TRANSITIONS: frozenset[tuple[BookingState | None, BookingState]] = frozenset({
     (S.HELD, S.EXPIRED),
     (S.HELD, S.CONFIRMED),
     (S.HELD, S.CANCELLED),
+    (S.EXPIRED, S.CONFIRMED),  # the deposit arrived after the hold lapsed, and a seat was still free
     (S.CONFIRMED, S.CANCELLED),
 })
 
@@ -165,6 +166,34 @@ def hold_seat(flight_id: int, user: User) -> Booking:
         raise SoldOut(_("This flight is sold out. You can join the waiting list."))
     until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     return _create_hold(flight, user, until, user, "seat held")
+
+
+def secure_paid_seat(booking: Booking) -> bool:
+    """The deposit arrived: confirm the seat if it is still the tourist's, or still free.
+
+    Returns False when the hold lapsed and the seat went to someone else (or to the waiting list):
+    the caller then refunds the deposit.
+    """
+    now = now_utc()
+    flight = lock_flight(booking.flight_id)
+    db.session.refresh(booking)
+    if booking.state is S.CONFIRMED:
+        return True
+    if booking.hold_is_live(now):
+        transition(booking, S.CONFIRMED, reason="deposit paid")
+        return True
+    if booking.state not in (S.HELD, S.EXPIRED):
+        return False
+    someone_waiting = db.session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.flight_id == flight.id, WaitlistEntry.state == WaitlistState.WAITING)
+    )
+    if flight.status.bookable and not someone_waiting and seats_taken(flight.id, now) < flight.seat_count:
+        transition(booking, S.CONFIRMED, reason="deposit paid after the hold lapsed; a seat was still free")
+        return True
+    if booking.state is S.HELD:
+        transition(booking, S.EXPIRED, reason="hold expired before the deposit arrived")
+    return False
 
 
 def release_hold(booking: Booking, actor: User) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from flask import url_for
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 
 from app.models import Booking, BookingState
@@ -61,9 +61,11 @@ class Readiness:
 class GateProvider(Protocol):
     key: str
 
-    def load(self, bookings: list[Booking]) -> Any: ...
+    def load(self, bookings: list[Booking], earlier: dict[str, Any]) -> Any:
+        """Everything the gates need for all ``bookings`` at once; ``earlier`` holds what the
+        providers registered before this one loaded, by key, so nothing is loaded twice."""
 
-    def gate(self, booking: Booking, loaded: Any) -> Gate: ...
+    def gate(self, booking: Booking, loaded: Any) -> Gate | list[Gate]: ...
 
 
 _PROVIDERS: list[GateProvider] = []
@@ -81,18 +83,20 @@ def providers() -> list[GateProvider]:
 
 def readiness_for(bookings: list[Booking]) -> dict[int, Readiness]:
     result = {b.id: Readiness(b) for b in bookings}
+    earlier: dict[str, Any] = {}
     for provider in _PROVIDERS:
-        loaded = provider.load(bookings)
+        loaded = earlier[provider.key] = provider.load(bookings, earlier)
         for booking in bookings:
-            result[booking.id].gates.append(provider.gate(booking, loaded))
+            gates = provider.gate(booking, loaded)
+            result[booking.id].gates.extend(gates if isinstance(gates, list) else [gates])
     return result
 
 
 @dataclass(frozen=True)
 class _SimpleProvider:
     key: str
-    load: Callable[[list[Booking]], Any]
-    gate: Callable[[Booking, Any], Gate]
+    load: Callable[[list[Booking], dict[str, Any]], Any]
+    gate: Callable[[Booking, Any], Gate | list[Gate]]
 
 
 # -- gates of the foundation ----------------------------------------------------------------------
@@ -146,5 +150,61 @@ def _consent_gate(booking: Booking, statuses: dict[int, consent.ConsentStatus]) 
     )
 
 
-register(_SimpleProvider("seat", lambda bookings: None, _seat_gate))
-register(_SimpleProvider("consent", consent.statuses, _consent_gate))
+register(_SimpleProvider("seat", lambda bookings, earlier: None, _seat_gate))
+register(_SimpleProvider("consent", lambda bookings, earlier: consent.statuses(bookings), _consent_gate))
+
+
+# -- gates of payments ----------------------------------------------------------------------------
+
+def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
+    from app.services import payments
+
+    return {"ledgers": payments.ledgers(bookings), "consent": earlier["consent"]}
+
+
+def _deposit_gate(booking: Booking, loaded: dict) -> Gate:
+    label = str(_l("Deposit paid"))
+    ledger = loaded["ledgers"][booking.id]
+    flight = booking.flight
+    amount = format_money_for(flight.deposit_minor, flight.currency)
+    if ledger.deposit_paid:
+        return Gate("deposit", label, GateStatus.DONE, str(_l("Deposit of %(amount)s received.", amount=amount)))
+    if not loaded["consent"][booking.id].signed:
+        return Gate("deposit", label, GateStatus.BLOCKED,
+                    str(_l("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount)),
+                    url_for("consent.sign", reference=booking.reference), str(_l("Read and sign")))
+    return Gate("deposit", label, GateStatus.ACTION,
+                str(_l("Pay the deposit of %(amount)s to confirm your seat.", amount=amount)),
+                url_for("bookings.detail", reference=booking.reference), str(_l("Pay the deposit")))
+
+
+def _paid_in_full_gate(booking: Booking, loaded: dict) -> Gate:
+    from datetime import timedelta
+
+    label = str(_l("Paid in full"))
+    ledger = loaded["ledgers"][booking.id]
+    if ledger.outstanding_minor == 0:
+        return Gate("paid", label, GateStatus.DONE, str(_l("Everything is paid.")))
+    flight = booking.flight
+    due = flight.launch_at - timedelta(days=flight.balance_due_days)
+    return Gate(
+        "paid", label, GateStatus.WAITING if not ledger.deposit_paid else GateStatus.ACTION,
+        str(_l("%(amount)s still to pay, due by %(date)s.",
+               amount=format_money_for(ledger.outstanding_minor, ledger.currency),
+               date=format_date(due, "medium"))),
+        url_for("bookings.detail", reference=booking.reference), str(_l("See payments")),
+    )
+
+
+def format_money_for(amount_minor: int, currency: str) -> str:
+    from flask_babel import get_locale
+
+    from app.money import format_money
+
+    return format_money(amount_minor, currency, str(get_locale()))
+
+
+register(_SimpleProvider(
+    "payments", _payment_load,
+    lambda booking, loaded: [_deposit_gate(booking, loaded), _paid_in_full_gate(booking, loaded)],
+))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Booking, Role, WaitlistEntry
-from app.services import ServiceError, consent
+from app.services import ServiceError, consent, payments
 from app.services import bookings as booking_service
 from app.services.readiness import readiness_for
 from app.transactions import commit, rollback
@@ -60,6 +60,7 @@ def detail(reference: str):
     return render_template(
         "bookings/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
         consent_status=consent.statuses([booking])[booking.id],
+        ledger=payments.ledgers([booking])[booking.id],
     )
 
 

@@ -21,7 +21,7 @@ def gates(booking):
 
 
 def test_the_foundation_registers_seat_and_consent_gates():
-    assert [p.key for p in readiness.providers()][:2] == ["seat", "consent"]
+    assert [p.key for p in readiness.providers()][:3] == ["seat", "consent", "payments"]
 
 
 def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
@@ -33,15 +33,46 @@ def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
     assert g["consent"].status is GateStatus.ACTION and g["consent"].url.endswith("/consent")
 
 
-def test_signed_and_confirmed_is_ready(request_ctx, make):
+def pay_deposit(booking, tourist, card="4242424242424242"):
+    from app.services import payments
+
+    payment = payments.start_deposit(booking, tourist)
+    intent = payments.provider().pay(payment.provider_payment_id, card)
+    payments.handle_event("sandbox", f"evt_{payment.id}_{card}", "payment_intent.succeeded", intent.id)
+    return payment
+
+
+def test_signed_and_deposit_paid_leaves_the_balance(request_ctx, make):
     doc = make.consent_document()
     tourist = make.user()
-    booking = booking_service.hold_seat(make.flight().id, tourist)
+    booking = booking_service.hold_seat(make.flight(price_minor=450_000_00, deposit_minor=150_000_00).id, tourist)
     consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
-    booking_service.transition(booking, BookingState.CONFIRMED)
+    _, g = gates(booking)
+    assert g["deposit"].status is GateStatus.ACTION and "$150,000.00" in g["deposit"].reason
+    pay_deposit(booking, tourist)
     result, g = gates(booking)
-    assert result.ready and not result.blockers
+    assert booking.state is BookingState.CONFIRMED
+    assert [k for k, gate in g.items() if gate.passed] == ["seat", "consent", "deposit"]
+    assert g["paid"].status is GateStatus.ACTION and "$300,000.00 still to pay" in g["paid"].reason
     assert g["consent"].status is GateStatus.DONE and f"version {doc.version}" in g["consent"].reason
+
+
+def test_everything_paid_and_signed_is_ready(request_ctx, make):
+    doc = make.consent_document()
+    tourist = make.user()
+    flight = make.flight(price_minor=90_000_00, deposit_minor=90_000_00, deposit_nonrefundable_minor=0)
+    booking = booking_service.hold_seat(flight.id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    pay_deposit(booking, tourist)
+    result, _ = gates(booking)
+    assert result.ready and not result.blockers
+
+
+def test_deposit_waits_for_consent(request_ctx, make):
+    make.consent_document()
+    booking = booking_service.hold_seat(make.flight().id, make.user())
+    _, g = gates(booking)
+    assert g["deposit"].status is GateStatus.BLOCKED and g["deposit"].url.endswith("/consent")
 
 
 def test_a_lapsed_hold_blocks(request_ctx, make):
@@ -75,7 +106,8 @@ def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatc
     monkeypatch.setattr(readiness, "_PROVIDERS", list(readiness._PROVIDERS))
     loaded_with = []
 
-    def load(bookings):
+    def load(bookings, earlier):
+        assert "consent" in earlier  # what providers before loaded is handed on
         loaded_with.append([b.id for b in bookings])
         return {b.id: "cleared" for b in bookings}
 

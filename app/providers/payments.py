@@ -1,0 +1,231 @@
+"""Payments providers: Stripe (PaymentIntents, official SDK) and a sandbox where no money moves.
+
+Both speak the same small interface in terms of *intents*: create one for a payment row, fetch it
+again, refund it, and read a webhook. The payments service never trusts a payload: it re-fetches
+the intent from the provider and applies what the provider says.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask
+
+from app.extensions import db
+from app.models.payments import Payment, Refund, SandboxIntent
+
+
+class PaymentError(RuntimeError):
+    """The provider refused or could not be reached; ``message`` is safe to log."""
+
+
+class WebhookError(ValueError):
+    """A webhook whose signature, age or body is not acceptable."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str              # Stripe's vocabulary: succeeded, processing, requires_payment_method, ...
+    amount_minor: int
+    currency: str
+    client_secret: str | None = None
+    charge_id: str | None = None
+    error: str = ""          # the decline reason of the last attempt, if any
+    refunded_minor: int = 0
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("requires_payment_method", "canceled") and bool(self.error)
+
+
+@dataclass(frozen=True)
+class WebhookNotice:
+    id: str
+    type: str
+    object_id: str
+    object_type: str
+
+
+class PaymentsProvider(Protocol):
+    name: str
+
+    def create_intent(self, payment: Payment, *, customer_email: str) -> Intent: ...
+
+    def retrieve_intent(self, intent_id: str) -> Intent: ...
+
+    def refund(self, payment: Payment, refund: Refund) -> str: ...
+
+    def read_webhook(self, payload: bytes, signature: str) -> WebhookNotice: ...
+
+
+# -- sandbox --------------------------------------------------------------------------------------
+
+SANDBOX_CARDS = {
+    "4242424242424242": None,  # succeeds
+    "4000000000000002": "Your card was declined.",
+    "4000000000009995": "Your card has insufficient funds.",
+    "4000000000000069": "Your card has expired.",
+}
+
+
+class SandboxProvider:
+    """A visible test checkout. The intent lives in our own table; paying it goes through the
+    same event handling as a Stripe webhook."""
+
+    name = "sandbox"
+
+    def create_intent(self, payment: Payment, *, customer_email: str) -> Intent:
+        intent = SandboxIntent(
+            id=f"pi_sandbox_{secrets.token_hex(12)}", amount_minor=payment.amount_minor,
+            currency=payment.currency, metadata_payment_id=payment.id,
+        )
+        db.session.add(intent)
+        db.session.flush()
+        return self._intent(intent)
+
+    def retrieve_intent(self, intent_id: str) -> Intent:
+        intent = db.session.get(SandboxIntent, intent_id)
+        if intent is None:
+            raise PaymentError(f"no sandbox intent {intent_id}")
+        return self._intent(intent)
+
+    def pay(self, intent_id: str, card_number: str) -> Intent:
+        """What the sandbox checkout does with a test card number."""
+        intent = db.session.get(SandboxIntent, intent_id)
+        if intent is None:
+            raise PaymentError(f"no sandbox intent {intent_id}")
+        if intent.status == "succeeded":
+            return self._intent(intent)
+        number = "".join(ch for ch in card_number if ch.isdigit())
+        decline = SANDBOX_CARDS.get(number, "Use one of the test card numbers shown on this page.")
+        intent.card_last4 = number[-4:] if number else None
+        if decline is None:
+            intent.status, intent.last_error = "succeeded", ""
+        else:
+            intent.status, intent.last_error = "requires_payment_method", decline
+        db.session.flush()
+        return self._intent(intent)
+
+    def refund(self, payment: Payment, refund: Refund) -> str:
+        intent = db.session.get(SandboxIntent, payment.provider_payment_id)
+        if intent is None or intent.status != "succeeded":
+            raise PaymentError("only a succeeded sandbox payment can be refunded")
+        if intent.refunded_minor + refund.amount_minor > intent.amount_minor:
+            raise PaymentError("refund exceeds the amount paid")
+        intent.refunded_minor += refund.amount_minor
+        return f"re_sandbox_{secrets.token_hex(12)}"
+
+    def read_webhook(self, payload: bytes, signature: str) -> WebhookNotice:
+        raise WebhookError("the sandbox sends no webhooks")
+
+    @staticmethod
+    def _intent(intent: SandboxIntent) -> Intent:
+        return Intent(
+            id=intent.id, status=intent.status, amount_minor=intent.amount_minor,
+            currency=intent.currency, client_secret=None,
+            charge_id=f"ch_{intent.id}" if intent.status == "succeeded" else None,
+            error=intent.last_error, refunded_minor=intent.refunded_minor,
+        )
+
+
+# -- Stripe ---------------------------------------------------------------------------------------
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, app: Flask) -> None:
+        import stripe
+
+        self._stripe = stripe
+        options: dict = {"max_network_retries": 2}
+        if app.config["STRIPE_API_BASE"]:  # a local Stripe test server
+            options["base_addresses"] = {"api": app.config["STRIPE_API_BASE"]}
+            options["max_network_retries"] = 0
+        self.client = stripe.StripeClient(app.config["STRIPE_SECRET_KEY"], **options)
+        self.webhook_secret = app.config["STRIPE_WEBHOOK_SECRET"]
+
+    def create_intent(self, payment: Payment, *, customer_email: str) -> Intent:
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": payment.amount_minor,
+                    "currency": payment.currency.lower(),
+                    "payment_method_types": ["card"],
+                    "receipt_email": customer_email,
+                    "metadata": {"payment_id": str(payment.id), "booking_id": str(payment.booking_id),
+                                 "kind": payment.kind.value},
+                },
+                options={"idempotency_key": payment.idempotency_key},
+            )
+        except self._stripe.StripeError as exc:
+            raise PaymentError(f"Stripe refused the payment intent: {type(exc).__name__}") from exc
+        return self._intent(intent)
+
+    def retrieve_intent(self, intent_id: str) -> Intent:
+        try:
+            intent = self.client.v1.payment_intents.retrieve(intent_id)
+        except self._stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not return {intent_id}: {type(exc).__name__}") from exc
+        return self._intent(intent)
+
+    def refund(self, payment: Payment, refund: Refund) -> str:
+        try:
+            result = self.client.v1.refunds.create(
+                params={"payment_intent": payment.provider_payment_id, "amount": refund.amount_minor,
+                        "metadata": {"refund_id": str(refund.id)}},
+                options={"idempotency_key": refund.idempotency_key},
+            )
+        except self._stripe.StripeError as exc:
+            raise PaymentError(f"Stripe refused the refund: {type(exc).__name__}") from exc
+        return result.id
+
+    def read_webhook(self, payload: bytes, signature: str) -> WebhookNotice:
+        try:
+            event = self._stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+        except (ValueError, self._stripe.SignatureVerificationError) as exc:
+            raise WebhookError(type(exc).__name__) from exc
+        obj = event["data"]["object"]
+        return WebhookNotice(id=event["id"], type=event["type"], object_id=obj.get("id", ""),
+                             object_type=obj.get("object", ""))
+
+    def retrieve_charge_payment_intent(self, charge_id: str) -> str | None:
+        charge = self.client.v1.charges.retrieve(charge_id)
+        return charge.get("payment_intent")
+
+    def retrieve_dispute_charge(self, dispute_id: str) -> str | None:
+        dispute = self.client.v1.disputes.retrieve(dispute_id)
+        charge = dispute.get("charge")
+        return charge if isinstance(charge, str) else (charge or {}).get("id")
+
+    @staticmethod
+    def _intent(intent) -> Intent:
+        error = ""
+        last = intent.get("last_payment_error")
+        if last:
+            error = last.get("message") or last.get("code") or "declined"
+        charge = intent.get("latest_charge")
+        charge_id = charge if isinstance(charge, str) else (charge or {}).get("id") if charge else None
+        refunded = 0
+        if charge and not isinstance(charge, str):
+            refunded = charge.get("amount_refunded") or 0
+        return Intent(
+            id=intent["id"], status=intent["status"], amount_minor=intent["amount"],
+            currency=intent["currency"].upper(), client_secret=intent.get("client_secret"),
+            charge_id=charge_id, error=error, refunded_minor=refunded,
+        )
+
+
+def init_payments(app: Flask) -> None:
+    provider = StripeProvider(app) if app.config["PAYMENTS_PROVIDER"] == "stripe" else SandboxProvider()
+    app.extensions["countdown_payments"] = provider
+
+
+def payments_provider(app: Flask) -> PaymentsProvider:
+    return app.extensions["countdown_payments"]

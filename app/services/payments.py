@@ -1,0 +1,293 @@
+"""Money: deposits, applying what the provider says, webhooks, refunds, and the ledger.
+
+Two rules hold everywhere. Money is never charged twice: each payment row has one provider intent,
+created with an idempotency key derived from the row, and applying an intent locks the row first
+and does nothing when it is already applied (the browser's return and the webhook race). And
+nothing is trusted from outside: a webhook only says "look at intent X"; we fetch X from the
+provider and apply what it says.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Booking, User
+from app.models.payments import (
+    Payment,
+    PaymentEvent,
+    PaymentKind,
+    PaymentStatus,
+    Refund,
+    WebhookEvent,
+)
+from app.providers.payments import Intent, PaymentError, payments_provider
+from app.services import ServiceError, consent
+from app.services import bookings as booking_service
+from app.timeutil import now_utc
+from app.urls import external_url
+
+log = logging.getLogger(__name__)
+P = PaymentStatus
+
+
+def provider():
+    return payments_provider(current_app)
+
+
+def record(payment: Payment, kind: str, *, amount_minor: int = 0, detail: str = "",
+           actor: User | None = None) -> None:
+    db.session.add(PaymentEvent(
+        payment_id=payment.id, kind=kind, amount_minor=amount_minor, detail=detail,
+        actor_id=actor.id if actor is not None else None,
+    ))
+
+
+def lock_payment(payment_id: int) -> Payment:
+    return db.session.execute(
+        select(Payment).where(Payment.id == payment_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+# -- deposit --------------------------------------------------------------------------------------
+
+def deposit_of(booking: Booking) -> Payment | None:
+    return db.session.scalar(
+        select(Payment).where(Payment.booking_id == booking.id, Payment.kind == PaymentKind.DEPOSIT)
+    )
+
+
+def start_deposit(booking: Booking, user: User) -> Payment:
+    """The deposit's payment row and provider intent, made once however often this is called."""
+    if booking.user_id != user.id:
+        raise ServiceError(_("This booking is not yours."))
+    existing = deposit_of(booking)
+    if existing is not None and existing.status is P.SUCCEEDED:
+        raise ServiceError(_("The deposit is already paid."))
+    if not booking.hold_is_live():
+        raise ServiceError(_("Your seat hold has expired. Hold a seat again to pay."))
+    if not consent.statuses([booking])[booking.id].signed:
+        raise ServiceError(_("Sign the informed consent before paying: no money is taken before."))
+    if existing is not None and existing.provider_payment_id:
+        return existing
+    flight = booking.flight
+    payment = existing or Payment(
+        booking_id=booking.id, kind=PaymentKind.DEPOSIT, amount_minor=flight.deposit_minor,
+        currency=flight.currency, due_at=now_utc(), provider=provider().name,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    try:
+        intent = provider().create_intent(payment, customer_email=user.email)
+    except PaymentError:
+        log.warning("payment %s: provider refused to create an intent", payment.id)
+        raise ServiceError(_("The payment service is not answering. Please try again in a minute."))
+    payment.provider_payment_id = intent.id
+    payment.status = P.PENDING
+    record(payment, "intent_created", amount_minor=payment.amount_minor, detail=intent.id)
+    return payment
+
+
+# -- applying what the provider says ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Applied:
+    payment: Payment
+    changed: bool
+
+
+def apply_intent(payment_id: int, intent: Intent) -> Applied:
+    """Bring our payment row in line with the provider's intent, once. Locks the row."""
+    payment = lock_payment(payment_id)
+    if payment.status is P.SUCCEEDED:
+        return Applied(payment, False)  # already applied: the other of browser and webhook won
+    if intent.amount_minor != payment.amount_minor or intent.currency.upper() != payment.currency:
+        log.error("payment %s: intent %s amount does not match", payment.id, intent.id)
+        raise PaymentError("intent amount does not match the payment")
+    if intent.succeeded:
+        payment.status = P.SUCCEEDED
+        payment.paid_at = now_utc()
+        payment.provider_charge_id = intent.charge_id
+        payment.last_error = ""
+        record(payment, "succeeded", amount_minor=payment.amount_minor, detail=intent.id)
+        _after_success(payment)
+        return Applied(payment, True)
+    if intent.status == "requires_action":
+        if payment.status is not P.REQUIRES_ACTION:
+            payment.status = P.REQUIRES_ACTION
+            record(payment, "requires_action", detail=intent.id)
+            return Applied(payment, True)
+        return Applied(payment, False)
+    if intent.failed and payment.status is not P.FAILED:
+        payment.status = P.FAILED
+        payment.attempts += 1
+        payment.last_error = intent.error
+        record(payment, "failed", amount_minor=payment.amount_minor, detail=intent.error)
+        from app.services import messaging
+
+        messaging.queue_email("payment_failed", user=payment.booking.user, payment=payment,
+                              booking=payment.booking, flight=payment.booking.flight,
+                              url=external_url("payments.checkout", payment_id=payment.id))
+        return Applied(payment, True)
+    return Applied(payment, False)
+
+
+def _after_success(payment: Payment) -> None:
+    from app.services import messaging
+
+    booking = payment.booking
+    messaging.queue_email("payment_receipt", user=booking.user, payment=payment, booking=booking,
+                          flight=booking.flight)
+    if payment.kind is not PaymentKind.DEPOSIT:
+        return
+    if booking_service.secure_paid_seat(booking):
+        return
+    # The hold lapsed and the seat went to someone else: give the money back, and say so.
+    refund_payment(payment, payment.amount_minor,
+                   reason="seat no longer available when the deposit arrived", actor=None)
+    messaging.queue_email("deposit_refunded_seat_gone", user=booking.user, payment=payment,
+                          booking=booking, flight=booking.flight)
+
+
+def sync_payment(payment: Payment) -> Applied:
+    """Fetch the payment's intent from the provider and apply it (the browser's return path)."""
+    intent = provider().retrieve_intent(payment.provider_payment_id)
+    return apply_intent(payment.id, intent)
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+
+HANDLED = {
+    "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.requires_action",
+    "charge.refunded", "charge.dispute.created",
+}
+
+
+def handle_event(provider_name: str, event_id: str, event_type: str, object_id: str) -> str:
+    """Handle one provider event at most once. Returns what happened, for the logs."""
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(WebhookEvent(provider=provider_name, event_id=event_id, type=event_type))
+        db.session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return "duplicate"
+    savepoint.commit()
+    if event_type not in HANDLED:
+        return "ignored"
+    if event_type.startswith("payment_intent."):
+        payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == object_id))
+        if payment is None:
+            return "unknown intent"
+        applied = apply_intent(payment.id, provider().retrieve_intent(object_id))
+        return "applied" if applied.changed else "unchanged"
+    if event_type == "charge.refunded":
+        return _sync_refunds_for_charge(object_id)
+    if event_type == "charge.dispute.created":
+        return _flag_dispute(object_id)
+    return "ignored"
+
+
+def _payment_for_charge(charge_id: str) -> Payment | None:
+    payment = db.session.scalar(select(Payment).where(Payment.provider_charge_id == charge_id))
+    if payment is None and hasattr(provider(), "retrieve_charge_payment_intent"):
+        intent_id = provider().retrieve_charge_payment_intent(charge_id)
+        if intent_id:
+            payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == intent_id))
+    return payment
+
+
+def _sync_refunds_for_charge(charge_id: str) -> str:
+    payment = _payment_for_charge(charge_id)
+    if payment is None:
+        return "unknown charge"
+    intent = provider().retrieve_intent(payment.provider_payment_id)
+    payment = lock_payment(payment.id)
+    if intent.refunded_minor > payment.refunded_minor:
+        extra = intent.refunded_minor - payment.refunded_minor
+        payment.refunded_minor = intent.refunded_minor
+        record(payment, "refunded_outside", amount_minor=extra,
+               detail="refund made at the provider, outside Countdown")
+        return "refund recorded"
+    return "unchanged"
+
+
+def _flag_dispute(dispute_id: str) -> str:
+    charge_id = provider().retrieve_dispute_charge(dispute_id) if hasattr(provider(), "retrieve_dispute_charge") else None
+    payment = _payment_for_charge(charge_id) if charge_id else None
+    if payment is None:
+        return "unknown dispute"
+    payment = lock_payment(payment.id)
+    if payment.disputed_at is None:
+        payment.disputed_at = now_utc()
+        record(payment, "disputed", amount_minor=payment.amount_minor, detail=dispute_id)
+    return "dispute flagged"
+
+
+# -- refunds --------------------------------------------------------------------------------------
+
+def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: User | None) -> Refund:
+    payment = lock_payment(payment.id)
+    if payment.status is not P.SUCCEEDED:
+        raise ServiceError(_("Only a payment that went through can be refunded."))
+    if amount_minor <= 0 or amount_minor > payment.amount_minor - payment.refunded_minor:
+        raise ServiceError(_("A refund must be more than zero and at most what is left of the payment."))
+    if not reason.strip():
+        raise ServiceError(_("Give a reason for the refund."))
+    refund = Refund(payment_id=payment.id, amount_minor=amount_minor, reason=reason.strip(),
+                    actor_id=actor.id if actor else None)
+    db.session.add(refund)
+    db.session.flush()
+    try:
+        refund.provider_refund_id = provider().refund(payment, refund)
+    except PaymentError:
+        raise ServiceError(_("The payment service refused the refund. Nothing was refunded."))
+    refund.status = "succeeded"
+    payment.refunded_minor += amount_minor
+    record(payment, "refunded", amount_minor=amount_minor, detail=reason.strip(), actor=actor)
+    return refund
+
+
+# -- the ledger -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ledger:
+    currency: str
+    price_minor: int
+    paid_minor: int
+    refunded_minor: int
+    payments: list[Payment]
+
+    @property
+    def outstanding_minor(self) -> int:
+        return max(self.price_minor - (self.paid_minor - self.refunded_minor), 0)
+
+    @property
+    def deposit_paid(self) -> bool:
+        return any(p.kind is PaymentKind.DEPOSIT and p.status is P.SUCCEEDED for p in self.payments)
+
+
+def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
+    """Money per booking, for many bookings in one query."""
+    ids = [b.id for b in bookings]
+    by_booking: dict[int, list[Payment]] = {i: [] for i in ids}
+    if ids:
+        for payment in db.session.scalars(
+            select(Payment).where(Payment.booking_id.in_(ids)).order_by(Payment.due_at, Payment.id)
+        ):
+            by_booking[payment.booking_id].append(payment)
+    result = {}
+    for booking in bookings:
+        payments = by_booking[booking.id]
+        paid = sum(p.amount_minor for p in payments if p.status is P.SUCCEEDED)
+        refunded = sum(p.refunded_minor for p in payments)
+        result[booking.id] = Ledger(booking.flight.currency, booking.flight.price_minor, paid, refunded, payments)
+    return result
+
