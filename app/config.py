@@ -103,6 +103,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Booking rules
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 15),
         "WAITLIST_OFFER_HOURS": _int(env, "WAITLIST_OFFER_HOURS", 24),
+        # Refund share by days before launch when a tourist cancels: "days:percent,..."
+        "CANCELLATION_TIERS": env.get("CANCELLATION_TIERS", "90:100,30:50,0:0"),
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         "MIN_PASSWORD_LENGTH": 10,
         # Login throttling (Flask-Limiter); Redis when there is one, else per process memory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from app.services import bookings, messaging
+from app.services import bookings, installments, messaging
 from app.transactions import commit
 
 
@@ -31,3 +31,20 @@ def deliver_queued_messages() -> int:
     for message_id in ids:
         messaging.deliver(message_id)
     return len(ids)
+
+
+@shared_task(name="countdown.charge_due_payments")
+def charge_due_payments() -> int:
+    """Send one charge task per balance payment or installment that is due."""
+    ids = installments.due_payment_ids()
+    for payment_id in ids:
+        charge_payment.delay(payment_id)
+    return len(ids)
+
+
+@shared_task(name="countdown.charge_payment")
+def charge_payment(payment_id: int) -> str:
+    """One automatic attempt; the payment row stays locked while the provider is asked."""
+    outcome = installments.charge(payment_id)
+    commit()
+    return outcome

@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
         index=True,
     )
     active: Mapped[bool] = mapped_column(default=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 

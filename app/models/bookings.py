@@ -46,6 +46,11 @@ class Booking(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     state: Mapped[BookingState] = mapped_column(enum_column(BookingState), default=BookingState.HELD)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A card saved for charging the balance later, with the tourist's agreement.
+    card_token: Mapped[str | None] = mapped_column(String(255))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    card_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
 

@@ -62,6 +62,9 @@ class PaymentsProvider(Protocol):
 
     def refund(self, payment: Payment, refund: Refund) -> str: ...
 
+    def charge_saved_card(self, payment: Payment, *, card_token: str, customer_id: str | None) -> Intent:
+        """Charge a saved card without the tourist present (off-session), for one attempt."""
+
     def read_webhook(self, payload: bytes, signature: str) -> WebhookNotice: ...
 
 
@@ -73,6 +76,7 @@ SANDBOX_CARDS = {
     "4000000000009995": "Your card has insufficient funds.",
     "4000000000000069": "Your card has expired.",
 }
+SANDBOX_AUTHENTICATION_CARD = "4000002760003184"  # saved, but every charge needs the tourist
 
 
 class SandboxProvider:
@@ -104,6 +108,8 @@ class SandboxProvider:
         if intent.status == "succeeded":
             return self._intent(intent)
         number = "".join(ch for ch in card_number if ch.isdigit())
+        if number == SANDBOX_AUTHENTICATION_CARD:  # paid by hand, the tourist confirms on the spot
+            number = "4242424242424242"
         decline = SANDBOX_CARDS.get(number, "Use one of the test card numbers shown on this page.")
         intent.card_last4 = number[-4:] if number else None
         if decline is None:
@@ -112,6 +118,23 @@ class SandboxProvider:
             intent.status, intent.last_error = "requires_payment_method", decline
         db.session.flush()
         return self._intent(intent)
+
+    def save_card(self, card_number: str) -> tuple[str, str]:
+        """A sandbox "saved card" is its test number: the token says how charges will go."""
+        number = "".join(ch for ch in card_number if ch.isdigit())
+        return f"pm_sandbox_{number}", number[-4:]
+
+    def charge_saved_card(self, payment: Payment, *, card_token: str, customer_id: str | None) -> Intent:
+        if payment.provider_payment_id is None:
+            intent = self.create_intent(payment, customer_email="")
+            payment.provider_payment_id = intent.id
+        number = card_token.removeprefix("pm_sandbox_")
+        if number == SANDBOX_AUTHENTICATION_CARD:
+            row = db.session.get(SandboxIntent, payment.provider_payment_id)
+            row.status, row.last_error = "requires_action", "Your bank asks you to confirm this payment."
+            db.session.flush()
+            return self._intent(row)
+        return self.pay(payment.provider_payment_id, number)
 
     def refund(self, payment: Payment, refund: Refund) -> str:
         intent = db.session.get(SandboxIntent, payment.provider_payment_id)
@@ -186,26 +209,76 @@ class StripeProvider:
             raise PaymentError(f"Stripe refused the refund: {type(exc).__name__}") from exc
         return result.id
 
+    def ensure_customer(self, email: str, name: str, existing: str | None) -> str:
+        if existing:
+            return existing
+        customer = self.client.v1.customers.create(params={"email": email, "name": name})
+        return customer.id
+
+    def start_card_setup(self, customer_id: str, booking_id: int) -> tuple[str, str]:
+        setup = self.client.v1.setup_intents.create(
+            params={"customer": customer_id, "usage": "off_session", "payment_method_types": ["card"],
+                    "metadata": {"booking_id": str(booking_id)}},
+            options={"idempotency_key": f"countdown-card-setup-{booking_id}-{customer_id}"},
+        )
+        return setup.id, setup.client_secret
+
+    def finish_card_setup(self, setup_intent_id: str) -> tuple[str, str] | None:
+        setup = self.client.v1.setup_intents.retrieve(setup_intent_id)
+        if setup.status != "succeeded" or not setup.get("payment_method"):
+            return None
+        method_id = setup["payment_method"]
+        method_id = method_id if isinstance(method_id, str) else method_id["id"]
+        method = self.client.v1.payment_methods.retrieve(method_id)
+        return method_id, (method.get("card") or {}).get("last4", "")
+
+    def charge_saved_card(self, payment: Payment, *, card_token: str, customer_id: str | None) -> Intent:
+        try:
+            if payment.provider_payment_id is None:
+                intent = self.client.v1.payment_intents.create(
+                    params={
+                        "amount": payment.amount_minor, "currency": payment.currency.lower(),
+                        "customer": customer_id, "payment_method": card_token,
+                        "payment_method_types": ["card"], "off_session": True, "confirm": True,
+                        "metadata": {"payment_id": str(payment.id), "kind": payment.kind.value},
+                    },
+                    options={"idempotency_key": payment.attempt_key()},
+                )
+            else:  # a retry of the same payment: the same intent, confirmed again
+                intent = self.client.v1.payment_intents.confirm(
+                    payment.provider_payment_id, params={"off_session": True},
+                    options={"idempotency_key": payment.attempt_key()},
+                )
+        except self._stripe.CardError as exc:
+            intent = exc.error.payment_intent if exc.error and exc.error.payment_intent else None
+            if intent is None:
+                raise PaymentError(f"card error without an intent: {exc.code}") from exc
+        except self._stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not charge the card: {type(exc).__name__}") from exc
+        return self._intent(intent)
+
     def read_webhook(self, payload: bytes, signature: str) -> WebhookNotice:
         try:
             event = self._stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except (ValueError, self._stripe.SignatureVerificationError) as exc:
             raise WebhookError(type(exc).__name__) from exc
+        event = event.to_dict()  # stripe>=15 objects are not dicts: no .get()
         obj = event["data"]["object"]
         return WebhookNotice(id=event["id"], type=event["type"], object_id=obj.get("id", ""),
                              object_type=obj.get("object", ""))
 
     def retrieve_charge_payment_intent(self, charge_id: str) -> str | None:
-        charge = self.client.v1.charges.retrieve(charge_id)
+        charge = self.client.v1.charges.retrieve(charge_id).to_dict()
         return charge.get("payment_intent")
 
     def retrieve_dispute_charge(self, dispute_id: str) -> str | None:
-        dispute = self.client.v1.disputes.retrieve(dispute_id)
+        dispute = self.client.v1.disputes.retrieve(dispute_id).to_dict()
         charge = dispute.get("charge")
         return charge if isinstance(charge, str) else (charge or {}).get("id")
 
     @staticmethod
     def _intent(intent) -> Intent:
+        intent = intent.to_dict()  # plain dicts all the way down (expanded latest_charge too)
         error = ""
         last = intent.get("last_payment_error")
         if last:

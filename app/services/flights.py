@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Booking, BookingState, Flight, FlightStatus
+from app.models import Booking, BookingState, Flight, FlightStatus, User
 from app.services import ServiceError
 from app.services.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause
 from app.timeutil import now_utc
@@ -42,9 +42,15 @@ def create_flight(data: dict[str, Any]) -> Flight:
     return flight
 
 
-def update_flight(flight: Flight, data: dict[str, Any]) -> Flight:
+def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
+    """Save an operator's edit. Cancelling the flight cancels its bookings and refunds them;
+    moving the launch moves the payments still to come."""
     _check(data)
     flight = lock_flight(flight.id)
+    cancelling = data["status"] is FlightStatus.CANCELLED and flight.status is not FlightStatus.CANCELLED
+    if flight.status is FlightStatus.CANCELLED and data["status"] is not FlightStatus.CANCELLED:
+        raise ServiceError(_("A cancelled flight cannot be reopened; create a new flight."), "status")
+    moved_by = data["launch_at"] - flight.launch_at
     counts = seat_counts([flight])[flight.id]
     if data["seat_count"] < counts.sold + counts.held:
         raise ServiceError(
@@ -54,9 +60,19 @@ def update_flight(flight: Flight, data: dict[str, Any]) -> Flight:
             "seat_count",
         )
     for key in FIELDS:
-        setattr(flight, key, data[key])
+        if key != "status" or not cancelling:
+            setattr(flight, key, data[key])
     db.session.flush()
-    offer_free_seats(flight)
+    if moved_by:
+        from app.services import installments
+
+        installments.move_due_dates(flight, moved_by)
+    if cancelling:
+        from app.services import cancellations
+
+        cancellations.cancel_flight(flight, actor, "flight cancelled by the operator")
+    else:
+        offer_free_seats(flight)
     return flight
 
 

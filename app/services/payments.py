@@ -146,6 +146,7 @@ def _after_success(payment: Payment) -> None:
     messaging.queue_email("payment_receipt", user=booking.user, payment=payment, booking=booking,
                           flight=booking.flight)
     if payment.kind is not PaymentKind.DEPOSIT:
+        booking.payment_overdue_at = None
         return
     if booking_service.secure_paid_seat(booking):
         return
@@ -291,3 +292,37 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
         result[booking.id] = Ledger(booking.flight.currency, booking.flight.price_minor, paid, refunded, payments)
     return result
 
+
+
+@dataclass(frozen=True)
+class FlightMoney:
+    currency: str
+    collected_minor: int    # paid, less refunds
+    outstanding_minor: int  # still owed by confirmed bookings
+    overdue_minor: int      # owed and past due (a failed or unconfirmed charge after its due date)
+    refunded_minor: int
+    disputed_minor: int
+    overdue_bookings: int
+    disputes: int
+
+
+def flight_money(currency: str, bookings: list[Booking], ledger_by_booking: dict[int, Ledger]) -> FlightMoney:
+    now = now_utc()
+    collected = outstanding = overdue = refunded = disputed = disputes = 0
+    overdue_bookings = 0
+    for booking in bookings:
+        ledger = ledger_by_booking[booking.id]
+        collected += ledger.paid_minor - ledger.refunded_minor
+        refunded += ledger.refunded_minor
+        if booking.state.value == "confirmed":
+            outstanding += ledger.outstanding_minor
+        late = [p for p in ledger.payments
+                if p.status in (P.FAILED, P.REQUIRES_ACTION, P.SCHEDULED) and p.due_at < now]
+        if late or booking.payment_overdue_at:
+            overdue_bookings += 1
+            overdue += sum(p.amount_minor for p in late)
+        for payment in ledger.payments:
+            if payment.disputed_at is not None:
+                disputes += 1
+                disputed += payment.amount_minor
+    return FlightMoney(currency, collected, outstanding, overdue, refunded, disputed, overdue_bookings, disputes)

@@ -10,12 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Booking, Role, WaitlistEntry
-from app.services import ServiceError, consent, payments
+from app.services import ServiceError, consent, installments, payments
 from app.services import bookings as booking_service
 from app.services.readiness import readiness_for
 from app.transactions import commit, rollback
 from blueprints.access import own_or_404, roles_required
 from blueprints.catalog.routes import ActionForm
+from blueprints.payments.forms import PlanForm
 
 bp = Blueprint("bookings", __name__)
 
@@ -61,6 +62,7 @@ def detail(reference: str):
         "bookings/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
         consent_status=consent.statuses([booking])[booking.id],
         ledger=payments.ledgers([booking])[booking.id],
+        balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None),
     )
 
 

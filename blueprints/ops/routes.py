@@ -13,10 +13,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
+    Booking,
     ConsentDocument,
     ConsentQuestion,
     Flight,
     FlightStatus,
+    PaymentEvent,
     Role,
     User,
     WaitlistEntry,
@@ -26,12 +28,14 @@ from app.money import to_decimal, to_minor
 from app.services import ServiceError, accounts, consent
 from app.services import bookings as booking_service
 from app.services import flights as flight_service
+from app.services import payments as payment_service
 from app.timeutil import UTC
 from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import roles_required
 from blueprints.forms import save
 from blueprints.ops.forms import AnswerForm, DocumentForm, FlightForm, StaffForm
+from blueprints.payments.forms import RefundForm
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 ops_only = roles_required(Role.OPERATIONS)
@@ -108,7 +112,7 @@ def edit_flight(flight_id: int):
         form.deposit_nonrefundable.data = to_decimal(flight.deposit_nonrefundable_minor, flight.currency)
         form.status.data = flight.status.value
     elif form.validate_on_submit():
-        saved, _flight = save(form, lambda: flight_service.update_flight(flight, _flight_data(form)))
+        saved, _flight = save(form, lambda: flight_service.update_flight(flight, _flight_data(form), current_user))
         if saved:
             flash(_("Flight %(name)s saved.", name=flight.name), "success")
             return redirect(url_for("ops.flight", flight_id=flight.id))
@@ -126,10 +130,31 @@ def flight(flight_id: int):
             WaitlistEntry.state.in_([WaitlistState.WAITING, WaitlistState.OFFERED]),
         ).options(selectinload(WaitlistEntry.user)).order_by(WaitlistEntry.created_at)
     ))
+    ledgers = payment_service.ledgers(bookings)
     return render_template(
         "ops/flight.html", flight=flight, bookings=bookings, waitlist=waitlist,
         counts=booking_service.seat_counts([flight])[flight.id],
-        consent_statuses=consent.statuses(bookings),
+        consent_statuses=consent.statuses(bookings), ledgers=ledgers,
+        money=payment_service.flight_money(flight.currency, bookings, ledgers),
+    )
+
+
+@bp.get("/bookings/<reference>")
+@ops_only
+def booking(reference: str):
+    """One booking as operations sees it: its history, every payment, and refunds."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.reference == reference)
+        .options(selectinload(Booking.events), selectinload(Booking.user))
+    ) or abort(404)
+    ledger = payment_service.ledgers([booking])[booking.id]
+    payment_events = list(db.session.scalars(
+        select(PaymentEvent).where(PaymentEvent.payment_id.in_([p.id for p in ledger.payments]))
+        .order_by(PaymentEvent.id)
+    )) if ledger.payments else []
+    return render_template(
+        "ops/booking.html", booking=booking, ledger=ledger, payment_events=payment_events,
+        refund_form=RefundForm(formdata=None), consent_status=consent.statuses([booking])[booking.id],
     )
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import BooleanField, DecimalField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from blueprints.forms import REQUIRED
 
@@ -24,3 +24,32 @@ class SandboxCardForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Regexp(r"^[0-9]{3,4}$", message=_l("Enter the 3 or 4 digits on the back of the card."))],
     )
     name = StringField(_l("Name on the card"), validators=[DataRequired(REQUIRED), Length(max=120)])
+
+
+class SaveCardForm(SandboxCardForm):
+    agree = BooleanField(
+        _l("I agree that this card is charged automatically for this booking's balance on the due "
+           "dates shown, and that I am told before each charge."),
+        validators=[DataRequired(_l("Please agree to automatic charges, or pay by hand instead."))],
+    )
+
+
+class PlanForm(FlaskForm):
+    installments = SelectField(
+        _l("How to pay the balance"), coerce=int,
+        choices=[(1, _l("In one payment"))] + [(n, _l("In %(n)s monthly installments", n=n)) for n in range(2, 7)],
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Why are you cancelling? (optional)"), validators=[Length(max=500)])
+    confirm = BooleanField(
+        _l("I understand the refund shown above and want to cancel this booking."),
+        validators=[DataRequired(_l("Please confirm that you want to cancel."))],
+    )
+
+
+class RefundForm(FlaskForm):
+    amount = DecimalField(_l("Amount to refund"), places=None,
+                          validators=[InputRequired(REQUIRED), NumberRange(min=0, message=_l("Enter an amount of zero or more."))])
+    reason = StringField(_l("Reason (the tourist sees it)"), validators=[DataRequired(REQUIRED), Length(max=500)])

@@ -6,22 +6,39 @@ import logging
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import csrf, db, limiter
-from app.models import Payment, PaymentStatus, Role
+from app.models import BookingState, Payment, PaymentStatus, Role
+from app.money import format_money, to_minor
 from app.providers.payments import PaymentError, SandboxProvider, WebhookError
-from app.services import ServiceError
+from app.services import ServiceError, cancellations, installments
 from app.services import payments as payment_service
 from app.transactions import commit, rollback
 from blueprints.access import own_or_404, roles_required
 from blueprints.bookings.routes import own_booking
 from blueprints.catalog.routes import ActionForm
-from blueprints.payments.forms import SandboxCardForm
+from blueprints.forms import save
+from blueprints.payments.forms import (
+    CancelForm,
+    PlanForm,
+    RefundForm,
+    SandboxCardForm,
+    SaveCardForm,
+)
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
+
+#: Stripe's Payment Element runs Stripe's script and frames, on its two pages only.
+STRIPE_CSP = (
+    "default-src 'self'; script-src 'self' https://js.stripe.com; "
+    "frame-src https://js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: https://*.stripe.com; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 
 
 def own_payment(payment_id: int) -> Payment:
@@ -67,13 +84,7 @@ def checkout(payment_id: int):
         client_secret=intent.client_secret,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
     ))
-    # Stripe's Payment Element runs Stripe's script and frames on this page only.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self' https://js.stripe.com; "
-        "frame-src https://js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; "
-        "style-src 'self' 'unsafe-inline'; img-src 'self' data: https://*.stripe.com; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
-    )
+    response.headers["Content-Security-Policy"] = STRIPE_CSP
     return response
 
 
@@ -155,3 +166,144 @@ def stripe_webhook():
     commit()
     log.info("stripe webhook %s %s: %s", notice.type, notice.id, outcome)
     return {"received": True, "outcome": outcome}, 200
+
+
+# -- the balance: a plan, a saved card, and paying a part by hand ----------------------------------
+
+@bp.post("/bookings/<reference>/balance")
+@roles_required(Role.TOURIST)
+def plan_balance(reference: str):
+    booking = own_booking(reference)
+    form = PlanForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how to pay the balance."), "error")
+        return redirect(url_for("bookings.detail", reference=reference))
+    try:
+        plan = installments.plan_balance(booking, current_user, form.installments.data)
+        commit()
+    except ServiceError as exc:
+        rollback()
+        flash(exc.message, "error")
+        if exc.message and not booking.card_token and form.installments.data > 1:
+            return redirect(url_for("payments.save_card", reference=reference, installments=form.installments.data))
+        return redirect(url_for("bookings.detail", reference=reference))
+    flash(ngettext("Your balance is planned in %(num)d payment.", "Your balance is planned in %(num)d payments.",
+                   len(plan.payments)), "success")
+    return redirect(url_for("bookings.detail", reference=reference) + "#ledger-title")
+
+
+@bp.route("/bookings/<reference>/card", methods=["GET", "POST"])
+@roles_required(Role.TOURIST)
+def save_card(reference: str):
+    """Save a card for automatic charges of the balance, with the tourist's explicit agreement."""
+    booking = own_booking(reference)
+    provider = payment_service.provider()
+    installments_wanted = request.args.get("installments", 0, type=int)
+    if isinstance(provider, SandboxProvider):
+        form = SaveCardForm()
+        if form.validate_on_submit():
+            token, last4 = provider.save_card(form.card_number.data)
+            installments.save_card(booking, current_user, token=token, last4=last4)
+            if 1 < installments_wanted <= installments.MAX_INSTALLMENTS:
+                try:
+                    installments.plan_balance(booking, current_user, installments_wanted)
+                except ServiceError as exc:
+                    flash(exc.message, "error")
+            commit()
+            flash(_("Your card ending in %(last4)s is saved for this booking.", last4=last4), "success")
+            return redirect(url_for("bookings.detail", reference=reference) + "#ledger-title")
+        return render_template("payments/save_card.html", booking=booking, form=form,
+                               installments_wanted=installments_wanted), 422 if request.method == "POST" else 200
+    customer = provider.ensure_customer(current_user.email, current_user.name, current_user.stripe_customer_id)
+    current_user.stripe_customer_id = customer
+    setup_id, client_secret = provider.start_card_setup(customer, booking.id)
+    commit()
+    response = current_app.make_response(render_template(
+        "payments/stripe_card.html", booking=booking, client_secret=client_secret,
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+        return_url=url_for("payments.card_saved", reference=reference, installments=installments_wanted, _external=True),
+    ))
+    response.headers["Content-Security-Policy"] = STRIPE_CSP
+    return response
+
+
+@bp.get("/bookings/<reference>/card/return")
+@roles_required(Role.TOURIST)
+def card_saved(reference: str):
+    booking = own_booking(reference)
+    provider = payment_service.provider()
+    setup_id = request.args.get("setup_intent", "")
+    result = provider.finish_card_setup(setup_id) if setup_id and not isinstance(provider, SandboxProvider) else None
+    if result is None:
+        flash(_("The card was not saved. Please try again."), "error")
+        return redirect(url_for("bookings.detail", reference=reference))
+    installments.save_card(booking, current_user, token=result[0], last4=result[1])
+    wanted = request.args.get("installments", 0, type=int)
+    if 1 < wanted <= installments.MAX_INSTALLMENTS:
+        try:
+            installments.plan_balance(booking, current_user, wanted)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    commit()
+    flash(_("Your card ending in %(last4)s is saved for this booking.", last4=result[1]), "success")
+    return redirect(url_for("bookings.detail", reference=reference) + "#ledger-title")
+
+
+@bp.post("/payments/<int:payment_id>/pay")
+@roles_required(Role.TOURIST)
+def pay_now(payment_id: int):
+    payment = own_payment(payment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        installments.start_payment_by_hand(payment, current_user)
+        commit()
+    except ServiceError as exc:
+        rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("bookings.detail", reference=payment.booking.reference))
+    return redirect(url_for("payments.checkout", payment_id=payment.id))
+
+
+# -- cancelling and refunds -----------------------------------------------------------------------
+
+@bp.route("/bookings/<reference>/cancel", methods=["GET", "POST"])
+@roles_required(Role.TOURIST)
+def cancel(reference: str):
+    booking = own_booking(reference)
+    form = CancelForm()
+    if booking.state is not BookingState.CONFIRMED:
+        flash(_("Only a confirmed booking can be cancelled; a held seat can be released."), "error")
+        return redirect(url_for("bookings.detail", reference=reference))
+    if form.validate_on_submit():
+        saved, result = save(form, lambda: cancellations.cancel_booking(booking, current_user, form.reason.data or ""))
+        if saved:
+            flash(_("Booking %(ref)s is cancelled. Refund: %(amount)s.", ref=reference,
+                    amount=format_money(result.refund_minor, result.currency, str(get_locale()))), "info")
+            return redirect(url_for("journey.index"))
+    return render_template(
+        "payments/cancel.html", booking=booking, form=form, quote=cancellations.quote(booking),
+        tiers=cancellations.tiers(),
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.post("/ops/payments/<int:payment_id>/refund")
+@roles_required(Role.OPERATIONS)
+def refund(payment_id: int):
+    payment = db.session.get(Payment, payment_id) or abort(404)
+    form = RefundForm()
+    if form.validate_on_submit():
+        try:
+            amount = to_minor(form.amount.data, payment.currency)
+        except ValueError:
+            flash(_("%(currency)s amounts cannot have that many decimal places.", currency=payment.currency), "error")
+        else:
+            saved, _refund = save(form, lambda: payment_service.refund_payment(
+                payment, amount, reason=form.reason.data, actor=current_user))
+            if saved:
+                flash(_("Refunded %(amount)s.", amount=format_money(amount, payment.currency, str(get_locale()))), "success")
+            else:
+                flash(" ".join(form.form_errors), "error")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("ops.booking", reference=payment.booking.reference))

@@ -32,6 +32,8 @@ ROUTES = [
     ("/ops/questions", {"operations"}, None),
     ("/ops/users", {"operations"}, None),
     ("/outbox", {"operations"}, None),
+    ("/ops/bookings/{booking}", {"operations"}, None),
+    ("/bookings/{booking}/card", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
 ]
 
 

@@ -97,3 +97,75 @@ def test_another_tourist_cannot_see_or_pay_a_payment(app, client, signed, make):
 
 def test_the_stripe_webhook_is_not_there_without_stripe(client):
     assert client.post("/webhooks/stripe", data=b"{}").status_code == 404
+
+
+def pay_deposit(client, booking):
+    payment = start(client, booking)
+    post_form(client, f"/payments/{payment.id}/sandbox", CARD, page=f"/payments/{payment.id}/checkout")
+    db.session.refresh(booking)
+    assert booking.state is BookingState.CONFIRMED
+    return payment
+
+
+def test_plan_the_balance_in_installments_with_a_saved_card(client, signed):
+    pay_deposit(client, signed)
+    page = f"/bookings/{signed.reference}"
+    response = post_form(client, f"/bookings/{signed.reference}/balance", {"installments": "3"}, page=page)
+    assert response.headers["Location"] == f"/bookings/{signed.reference}/card?installments=3"  # a card first
+    no_agreement = post_form(client, response.headers["Location"], {**CARD}, page=page)
+    assert no_agreement.status_code == 422 and "Please agree to automatic charges" in no_agreement.get_data(as_text=True)
+    saved = post_form(client, response.headers["Location"], {**CARD, "agree": "y"}, page=page)
+    assert saved.status_code == 302
+    db.session.refresh(signed)
+    assert signed.card_last4 == "4242" and signed.card_saved_at is not None
+    rows = db.session.scalars(select(Payment).where(Payment.booking_id == signed.id, Payment.kind != "deposit")).all()
+    assert len(rows) == 3 and sum(p.amount_minor for p in rows) == signed.flight.price_minor - signed.flight.deposit_minor
+    html = client.get(page).get_data(as_text=True)
+    assert "Card ending in 4242 is saved" in html and "Installment" in html
+
+
+def test_pay_the_balance_by_hand(client, signed):
+    pay_deposit(client, signed)
+    page = f"/bookings/{signed.reference}"
+    post_form(client, f"/bookings/{signed.reference}/balance", {"installments": "1"}, page=page)
+    balance = db.session.scalars(select(Payment).where(Payment.booking_id == signed.id, Payment.kind == "balance")).one()
+    go = post_form(client, f"/payments/{balance.id}/pay", page=page)
+    assert go.headers["Location"] == f"/payments/{balance.id}/checkout"
+    post_form(client, f"/payments/{balance.id}/sandbox", CARD, page=go.headers["Location"])
+    db.session.refresh(balance)
+    assert balance.status is PaymentStatus.SUCCEEDED
+    assert "Everything is paid." in client.get("/journey").get_data(as_text=True)
+
+
+def test_tourist_cancels_and_sees_the_refund(client, signed):
+    pay_deposit(client, signed)
+    page = f"/bookings/{signed.reference}/cancel"
+    quote = client.get(page).get_data(as_text=True)
+    assert "Refund" in quote and "The cancellation policy" in quote
+    refused = post_form(client, page, {"reason": "changed my mind"}, page=page)
+    assert refused.status_code == 422 and "Please confirm that you want to cancel." in refused.get_data(as_text=True)
+    db.session.refresh(signed)
+    assert signed.state is BookingState.CONFIRMED
+    done = post_form(client, page, {"reason": "changed my mind", "confirm": "y"}, page=page)
+    assert done.headers["Location"] == "/journey"
+    db.session.refresh(signed)
+    assert signed.state is BookingState.CANCELLED
+
+
+def test_operations_refund_part_of_a_payment_and_see_the_money(app, client, signed, make):
+    from app.models import Role
+
+    payment = pay_deposit(client, signed)
+    ops = make.user(Role.OPERATIONS)
+    db.session.commit()
+    staff = app.test_client()
+    login(staff, ops)
+    page = f"/ops/bookings/{signed.reference}"
+    assert "$150,000.00" in staff.get(page).get_data(as_text=True)
+    bad = post_form(staff, f"/ops/payments/{payment.id}/refund", {"amount": "999999", "reason": "too much"}, page=page)
+    assert "at most what is left" in staff.get(bad.headers["Location"]).get_data(as_text=True)
+    post_form(staff, f"/ops/payments/{payment.id}/refund", {"amount": "1000.50", "reason": "goodwill"}, page=page)
+    db.session.refresh(payment)
+    assert payment.refunded_minor == 1000_50
+    flight_page = staff.get(f"/ops/flights/{signed.flight_id}").get_data(as_text=True)
+    assert "$148,999.50" in flight_page and "$1,000.50" in flight_page  # collected, refunded

@@ -1,0 +1,142 @@
+"""The balance: plans, automatic charges from a saved card, retries, overdue, moved launches."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import OutboundMessage, PaymentKind, PaymentStatus
+from app.services import ServiceError, installments, payments
+from app.services import bookings as booking_service
+from app.services import consent
+from app.timeutil import now_utc
+
+GOOD, DECLINED, AUTH = "4242424242424242", "4000000000000002", "4000002760003184"
+
+
+@pytest.fixture
+def confirmed(app, db_session, make):
+    with app.test_request_context("/"):
+        doc = make.consent_document()
+        tourist = make.user()
+        flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00,
+                             launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
+        booking = booking_service.hold_seat(flight.id, tourist)
+        consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+        deposit = payments.start_deposit(booking, tourist)
+        intent = payments.provider().pay(deposit.provider_payment_id, GOOD)
+        payments.handle_event("sandbox", "evt_deposit", "payment_intent.succeeded", intent.id)
+        yield booking
+
+
+def save(booking, number):
+    token, last4 = payments.provider().save_card(number)
+    installments.save_card(booking, booking.user, token=token, last4=last4)
+
+
+def test_split_and_schedule():
+    assert installments.split(100_00, 3) == [33_33, 33_33, 33_34]
+    start = now_utc()
+    dates = installments.schedule(start, start + timedelta(days=90), 3)
+    assert dates[-1] == start + timedelta(days=90) and dates[0] == start + timedelta(days=30)
+
+
+def test_one_payment_plan_is_due_on_the_balance_date(confirmed):
+    plan = installments.plan_balance(confirmed, confirmed.user, 1)
+    [payment] = plan.payments
+    assert (payment.kind, payment.amount_minor, payment.status) == (PaymentKind.BALANCE, 300_000_00, PaymentStatus.SCHEDULED)
+    assert payment.due_at == installments.balance_due_at(confirmed.flight)
+
+
+def test_installments_need_a_saved_card(confirmed):
+    with pytest.raises(ServiceError, match="Save a card first"):
+        installments.plan_balance(confirmed, confirmed.user, 3)
+    save(confirmed, GOOD)
+    plan = installments.plan_balance(confirmed, confirmed.user, 3)
+    assert [p.amount_minor for p in plan.payments] == [100_000_00] * 3
+    assert [p.sequence for p in plan.payments] == [1, 2, 3] and all(p.off_session for p in plan.payments)
+    assert plan.payments[-1].due_at == installments.balance_due_at(confirmed.flight)
+
+
+def test_a_plan_needs_a_confirmed_booking_and_a_sane_count(confirmed, make):
+    with pytest.raises(ServiceError, match="between 1 and 6"):
+        installments.plan_balance(confirmed, confirmed.user, 7)
+    with pytest.raises(ServiceError, match="not yours"):
+        installments.plan_balance(confirmed, make.user(), 1)
+
+
+def due_now(plan, n=1):
+    for payment in plan.payments[:n]:
+        payment.due_at = now_utc() - timedelta(minutes=1)
+    db.session.flush()
+
+
+def test_a_due_installment_is_charged_once(confirmed):
+    save(confirmed, GOOD)
+    plan = installments.plan_balance(confirmed, confirmed.user, 3)
+    due_now(plan)
+    assert installments.due_payment_ids() == [plan.payments[0].id]
+    assert installments.charge(plan.payments[0].id) == "charged"
+    assert plan.payments[0].status is PaymentStatus.SUCCEEDED
+    assert installments.charge(plan.payments[0].id) == "not due"  # a second task does nothing
+    assert installments.due_payment_ids() == []
+    ledger = payments.ledgers([confirmed])[confirmed.id]
+    assert ledger.paid_minor == 250_000_00 and ledger.outstanding_minor == 200_000_00
+
+
+def test_a_declined_installment_is_retried_then_overdue(confirmed):
+    save(confirmed, DECLINED)
+    plan = installments.plan_balance(confirmed, confirmed.user, 2)
+    due_now(plan)
+    payment = plan.payments[0]
+    now = now_utc()
+    assert installments.charge(payment.id, now) == "declined"
+    assert payment.status is PaymentStatus.FAILED and payment.attempts == 1
+    assert payment.next_attempt_at == now + timedelta(days=1)
+    mail = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "payment_failed")).all()
+    assert len(mail) == 1 and f"/payments/{payment.id}/checkout" in mail[0].body
+    assert installments.charge(payment.id, now) == "not due"  # not before the retry date
+    for days in (1, 3, 5):
+        now = payment.next_attempt_at
+        assert installments.charge(payment.id, now) == "declined"
+    assert payment.attempts == 4 and payment.next_attempt_at is None
+    assert confirmed.payment_overdue_at == now
+    assert installments.due_payment_ids(now + timedelta(days=30)) == []  # no attempt left
+    assert db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "payment_overdue")).one()
+
+
+def test_a_charge_needing_authentication_asks_the_tourist(confirmed):
+    save(confirmed, AUTH)
+    plan = installments.plan_balance(confirmed, confirmed.user, 2)
+    due_now(plan)
+    assert installments.charge(plan.payments[0].id) == "declined"
+    assert plan.payments[0].status is PaymentStatus.REQUIRES_ACTION
+    mail = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "payment_needs_confirmation")).one()
+    assert f"/payments/{plan.payments[0].id}/checkout" in mail.body
+
+
+def test_paying_by_hand_settles_an_installment(confirmed):
+    save(confirmed, DECLINED)
+    plan = installments.plan_balance(confirmed, confirmed.user, 2)
+    payment = installments.start_payment_by_hand(plan.payments[1], confirmed.user)
+    intent = payments.provider().pay(payment.provider_payment_id, GOOD)
+    payments.handle_event("sandbox", "evt_by_hand", "payment_intent.succeeded", intent.id)
+    assert payment.status is PaymentStatus.SUCCEEDED
+
+
+def test_moving_the_launch_moves_the_payments_still_to_come(confirmed, make):
+    from app.models import FlightStatus, Role
+    from app.services import flights
+
+    save(confirmed, GOOD)
+    plan = installments.plan_balance(confirmed, confirmed.user, 2)
+    before = [p.due_at for p in plan.payments]
+    flight = confirmed.flight
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    data.update(launch_at=flight.launch_at + timedelta(days=10), window_closes_at=flight.window_closes_at + timedelta(days=10),
+                status=FlightStatus.DELAYED)
+    flights.update_flight(flight, data, make.user(Role.OPERATIONS))
+    for payment, old in zip(plan.payments, before):
+        db.session.refresh(payment)
+        assert payment.due_at == old + timedelta(days=10)
