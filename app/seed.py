@@ -16,7 +16,8 @@ from app.models import (
     Role,
     User,
 )
-from app.services import accounts, consent
+from app.providers.payments import SandboxProvider
+from app.services import accounts, consent, payments
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
 
@@ -103,7 +104,8 @@ def _user(email: str, name: str, role: Role) -> User:
 
 
 def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
-    """A booking whose consent was signed and whose deposit was recorded (demo only)."""
+    """A booking whose consent was signed and whose deposit was paid (in the sandbox, as a
+    tourist would; with a real provider the deposit is only recorded on the booking)."""
     if booking_service.live_booking(flight.id, user.id) is not None:
         return
     booking = booking_service.hold_seat(flight.id, user)
@@ -113,7 +115,14 @@ def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
         document_version=document.version, text_sha256=document.body_sha256,
         signed_name=user.name, ip_address="127.0.0.1", user_agent="countdown seed-demo",
     ))
-    booking_service.transition(booking, BookingState.CONFIRMED, actor=ops, reason="demo data: deposit recorded")
+    db.session.flush()
+    provider = payments.provider()
+    if isinstance(provider, SandboxProvider):
+        deposit = payments.start_deposit(booking, user)
+        intent = provider.pay(deposit.provider_payment_id, "4242424242424242")
+        payments.handle_event("sandbox", f"evt_seed_{deposit.id}", "payment_intent.succeeded", intent.id)
+    else:
+        booking_service.transition(booking, BookingState.CONFIRMED, actor=ops, reason="demo data: deposit recorded")
 
 
 def seed_demo() -> str:

@@ -78,3 +78,17 @@ def test_an_operator_cancelling_the_flight_refunds_everything(ctx, make):
     assert deposit.refunded_minor == deposit.amount_minor
     with pytest.raises(ServiceError, match="already cancelled"):
         cancellations.cancel_flight(booking.flight, ops, "again")
+
+
+def test_setting_a_flight_to_cancelled_in_the_edit_form_cancels_its_bookings(ctx, make):
+    from app.services import flights
+
+    booking, deposit = paid_booking(make)
+    ops = make.user(Role.OPERATIONS)
+    flight = booking.flight
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    flights.update_flight(flight, {**data, "status": FlightStatus.CANCELLED}, ops)
+    assert flight.status is FlightStatus.CANCELLED and booking.state is BookingState.CANCELLED
+    assert deposit.refunded_minor == deposit.amount_minor
+    with pytest.raises(ServiceError, match="cannot be reopened"):
+        flights.update_flight(flight, {**data, "status": FlightStatus.SCHEDULED}, ops)
