@@ -109,8 +109,11 @@ def apply_intent(payment_id: int, intent: Intent) -> Applied:
     if payment.status is P.SUCCEEDED:
         return Applied(payment, False)  # already applied: the other of browser and webhook won
     if intent.amount_minor != payment.amount_minor or intent.currency.upper() != payment.currency:
+        # Never apply money that is not what we asked for; leave it to operations, visibly.
         log.error("payment %s: intent %s amount does not match", payment.id, intent.id)
-        raise PaymentError("intent amount does not match the payment")
+        record(payment, "amount_mismatch", amount_minor=intent.amount_minor,
+               detail=f"{intent.id}: {intent.amount_minor} {intent.currency}")
+        return Applied(payment, False)
     if intent.succeeded:
         payment.status = P.SUCCEEDED
         payment.paid_at = now_utc()

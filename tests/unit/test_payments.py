@@ -165,3 +165,13 @@ def test_refund_rules(signed, make):
         payments.refund_payment(payment, 100, reason="  ", actor=ops)
     refund = payments.refund_payment(payment, 50_000_00, reason="goodwill", actor=ops)
     assert refund.provider_refund_id.startswith("re_sandbox_") and payment.refunded_minor == 50_000_00
+
+
+def test_an_intent_for_another_amount_is_never_applied(signed):
+    from app.models import SandboxIntent
+
+    payment = payments.start_deposit(signed, signed.user)
+    db.session.get(SandboxIntent, payment.provider_payment_id).amount_minor = 1_00  # tampered
+    pay(payment, GOOD)
+    assert payment.status is PaymentStatus.PENDING and signed.state is BookingState.HELD
+    assert events(payment)[-1] == "amount_mismatch"
