@@ -224,12 +224,12 @@ class StripeProvider:
         return setup.id, setup.client_secret
 
     def finish_card_setup(self, setup_intent_id: str) -> tuple[str, str] | None:
-        setup = self.client.v1.setup_intents.retrieve(setup_intent_id)
-        if setup.status != "succeeded" or not setup.get("payment_method"):
+        setup = self.client.v1.setup_intents.retrieve(setup_intent_id).to_dict()
+        if setup.get("status") != "succeeded" or not setup.get("payment_method"):
             return None
         method_id = setup["payment_method"]
         method_id = method_id if isinstance(method_id, str) else method_id["id"]
-        method = self.client.v1.payment_methods.retrieve(method_id)
+        method = self.client.v1.payment_methods.retrieve(method_id).to_dict()
         return method_id, (method.get("card") or {}).get("last4", "")
 
     def charge_saved_card(self, payment: Payment, *, card_token: str, customer_id: str | None) -> Intent:
@@ -278,7 +278,8 @@ class StripeProvider:
 
     @staticmethod
     def _intent(intent) -> Intent:
-        intent = intent.to_dict()  # plain dicts all the way down (expanded latest_charge too)
+        # stripe>=15 objects are not dicts: plain dicts all the way down (expanded latest_charge too)
+        intent = intent.to_dict() if hasattr(intent, "to_dict") else dict(intent)
         error = ""
         last = intent.get("last_payment_error")
         if last:

@@ -17,7 +17,9 @@ for a clean shutdown):
 * **No keep-alive.** Each response closes its connection, so that once :meth:`LocalStripe.stop`
   returns, no client's pooled connection keeps the port busy.
 * **Reset.** ``DELETE /_config/data`` empties localstripe's store but keeps the registered
-  webhooks; here it also forgets them and the saved idempotent results.
+  webhooks and the webhook sends still waiting out their one-second delay (which would deliver
+  an earlier test's events to the next test's endpoint); here it forgets those too, and the saved
+  idempotent results.
 
 Every request's method, path and idempotency key are recorded in :attr:`LocalStripe.requests`.
 """
@@ -27,17 +29,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import inspect
 import json
 import pickle
 import socket
 import threading
 import time
+import warnings
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import requests
 from aiohttp import web
 
-# Not valid on these API paths: an idempotent result is only saved for a request that ran.
+# Stripe saves no idempotent result for a request refused before it ran (validation, auth, 409).
 _NOT_SAVED = {400, 401, 404, 409, 429}
 
 
@@ -77,7 +82,7 @@ class LocalStripe:
 
     # -- lifecycle --------------------------------------------------------------------------------
 
-    def start(self) -> "LocalStripe":
+    def start(self) -> LocalStripe:
         self._patch_localstripe()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         # As every server does (and localstripe's own command): its connections' TIME_WAIT after
@@ -95,7 +100,7 @@ class LocalStripe:
             try:
                 self._loop.run_until_complete(self._runner.setup())
                 self._loop.run_until_complete(web.SockSite(self._runner, sock).start())
-            except BaseException as exc:  # reported to start() below
+            except BaseException as exc:  # noqa: BLE001 - reported by start() below
                 failure.append(exc)
                 started.set()
                 return
@@ -130,7 +135,7 @@ class LocalStripe:
         while self._undo:
             self._undo.pop()()
 
-    def __enter__(self) -> "LocalStripe":
+    def __enter__(self) -> LocalStripe:  # noqa: PYI034
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -182,12 +187,14 @@ class LocalStripe:
         self._undo.append(lambda: setattr(resources.PaymentIntent, "__init__", original_init))
 
     def _application(self) -> web.Application:
-        import localstripe.server as server
+        with warnings.catch_warnings():  # its module registers plain functions as handlers
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from localstripe import server
 
         # A fresh Application each time: localstripe's module-level one binds to the first loop.
         app = web.Application(middlewares=[self._middleware, *server.app.middlewares])
         for route in server.app.router.routes():
-            app.router.add_route(route.method, route.resource.canonical, route.handler)
+            app.router.add_route(route.method, route.resource.canonical, _as_coroutine(route.handler))
         return app
 
     @web.middleware
@@ -205,13 +212,17 @@ class LocalStripe:
 
             response = await handler(request)
             webhooks._webhooks.clear()
+            for task in asyncio.all_tasks():  # sends still waiting out localstripe's 1 s delay
+                if task.get_coro().__qualname__ == webhooks._send_webhook.__qualname__:
+                    task.cancel()
             self._idempotent.clear()
             self._in_flight.clear()
             return response
         if request.method != "POST" or not key or not request.path.startswith("/v1/"):
             return await handler(request)
         scope = (request.headers.get("Authorization", ""), key)
-        body = await request.read()  # aiohttp keeps it: the handler reads it again
+        # Stripe compares parameters, not bytes. aiohttp keeps the body: the handler reads it again.
+        body = sorted(parse_qsl((await request.read()).decode(), keep_blank_values=True))
         saved = self._idempotent.get(scope)
         if saved is not None:
             if saved["path"] != request.path:
@@ -240,6 +251,17 @@ class LocalStripe:
                                        "status": response.status, "response": response.body}
         response.headers["Idempotency-Key"] = key
         return response
+
+
+def _as_coroutine(handler):
+    """localstripe's GET and DELETE handlers are plain functions, which aiohttp deprecates."""
+    if inspect.iscoroutinefunction(handler):
+        return handler
+
+    async def run(request):
+        return handler(request)
+
+    return run
 
 
 def _idempotency_error(message: str) -> web.Response:
