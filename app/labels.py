@@ -61,3 +61,19 @@ PAYMENT_STATUSES = {
     PaymentStatus.SUCCEEDED: lazy_pgettext("payment status", "Paid"),
     PaymentStatus.CANCELLED: lazy_pgettext("payment status", "Cancelled"),
 }
+
+PAYMENT_EVENTS = {
+    "intent_created": lazy_pgettext("payment event", "Payment started"),
+    "scheduled": lazy_pgettext("payment event", "Scheduled"),
+    "rescheduled": lazy_pgettext("payment event", "Due date moved"),
+    "charge_attempt": lazy_pgettext("payment event", "Automatic charge attempted"),
+    "succeeded": lazy_pgettext("payment event", "Paid"),
+    "failed": lazy_pgettext("payment event", "Declined"),
+    "requires_action": lazy_pgettext("payment event", "Needs the tourist's confirmation"),
+    "overdue": lazy_pgettext("payment event", "Overdue"),
+    "refunded": lazy_pgettext("payment event", "Refunded"),
+    "refunded_outside": lazy_pgettext("payment event", "Refunded at the provider"),
+    "disputed": lazy_pgettext("payment event", "Disputed"),
+    "cancelled": lazy_pgettext("payment event", "Cancelled"),
+    "amount_mismatch": lazy_pgettext("payment event", "Amount did not match: not applied"),
+}

@@ -6,7 +6,14 @@ from datetime import datetime
 
 from babel.dates import get_datetime_format
 from flask import Flask, current_app, render_template
-from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_percent,
+    format_time,
+    get_locale,
+    get_timezone,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -47,6 +54,10 @@ def init_web(app: Flask) -> None:
             time = f"{time} {format_time(value, 'zzzz')}"
         pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
         return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
+
+    @app.template_filter("percent")
+    def percent_filter(value: float) -> str:
+        return format_percent(value)
 
     @app.template_filter("d")
     def date_filter(value, fmt: str = "medium") -> str:

@@ -98,8 +98,7 @@ def plan_balance(booking: Booking, user: User, installments: int) -> Plan:
         rows.append(payment)
     db.session.flush()
     for payment in rows:
-        payments.record(payment, "scheduled", amount_minor=payment.amount_minor,
-                        detail=payment.due_at.isoformat())
+        payments.record(payment, "scheduled", amount_minor=payment.amount_minor)
     return Plan(rows)
 
 
@@ -215,7 +214,7 @@ def move_due_dates(flight: Flight, delta: timedelta) -> int:
         )
     ):
         payment.due_at = max(payment.due_at + delta, now)
-        payments.record(payment, "rescheduled", detail=f"launch moved; due {payment.due_at.isoformat()}")
+        payments.record(payment, "rescheduled", detail="launch moved")
         moved += 1
     log.info("flight %s moved by %s: %s payments rescheduled", flight.id, delta, moved)
     return moved

@@ -29,7 +29,7 @@ class SandboxCardForm(FlaskForm):
 class SaveCardForm(SandboxCardForm):
     agree = BooleanField(
         _l("I agree that this card is charged automatically for this booking's balance on the due "
-           "dates shown, and that I am told before each charge."),
+           "dates of the plan I choose, and that I am told before each charge."),
         validators=[DataRequired(_l("Please agree to automatic charges, or pay by hand instead."))],
     )
 

@@ -183,9 +183,11 @@ def plan_balance(reference: str):
         commit()
     except ServiceError as exc:
         rollback()
-        flash(exc.message, "error")
         if exc.message and not booking.card_token and form.installments.data > 1:
+            # Not a mistake: saving a card is the next step, and the card page says why.
+            flash(exc.message, "info")
             return redirect(url_for("payments.save_card", reference=reference, installments=form.installments.data))
+        flash(exc.message, "error")
         return redirect(url_for("bookings.detail", reference=reference))
     flash(ngettext("Your balance is planned in %(num)d payment.", "Your balance is planned in %(num)d payments.",
                    len(plan.payments)), "success")
@@ -203,15 +205,7 @@ def save_card(reference: str):
         form = SaveCardForm()
         if form.validate_on_submit():
             token, last4 = provider.save_card(form.card_number.data)
-            installments.save_card(booking, current_user, token=token, last4=last4)
-            if 1 < installments_wanted <= installments.MAX_INSTALLMENTS:
-                try:
-                    installments.plan_balance(booking, current_user, installments_wanted)
-                except ServiceError as exc:
-                    flash(exc.message, "error")
-            commit()
-            flash(_("Your card ending in %(last4)s is saved for this booking.", last4=last4), "success")
-            return redirect(url_for("bookings.detail", reference=reference) + "#ledger-title")
+            return _card_saved(booking, token, last4, installments_wanted)
         return render_template("payments/save_card.html", booking=booking, form=form,
                                installments_wanted=installments_wanted), 422 if request.method == "POST" else 200
     customer = provider.ensure_customer(current_user.email, current_user.name, current_user.stripe_customer_id)
@@ -237,16 +231,24 @@ def card_saved(reference: str):
     if result is None:
         flash(_("The card was not saved. Please try again."), "error")
         return redirect(url_for("bookings.detail", reference=reference))
-    installments.save_card(booking, current_user, token=result[0], last4=result[1])
-    wanted = request.args.get("installments", 0, type=int)
-    if 1 < wanted <= installments.MAX_INSTALLMENTS:
+    return _card_saved(booking, result[0], result[1], request.args.get("installments", 0, type=int))
+
+
+def _card_saved(booking, token: str, last4: str, installments_wanted: int):
+    """Keep the saved card and, when the tourist came here choosing installments, make the plan."""
+    installments.save_card(booking, current_user, token=token, last4=last4)
+    planned = None
+    if 1 < installments_wanted <= installments.MAX_INSTALLMENTS:
         try:
-            installments.plan_balance(booking, current_user, wanted)
+            planned = installments.plan_balance(booking, current_user, installments_wanted)
         except ServiceError as exc:
             flash(exc.message, "error")
     commit()
-    flash(_("Your card ending in %(last4)s is saved for this booking.", last4=result[1]), "success")
-    return redirect(url_for("bookings.detail", reference=reference) + "#ledger-title")
+    flash(_("Your card ending in %(last4)s is saved for this booking.", last4=last4), "success")
+    if planned is not None:
+        flash(ngettext("Your balance is planned in %(num)d payment.", "Your balance is planned in %(num)d payments.",
+                       len(planned.payments)), "success")
+    return redirect(url_for("bookings.detail", reference=booking.reference) + "#ledger-title")
 
 
 @bp.post("/payments/<int:payment_id>/pay")

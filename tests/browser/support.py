@@ -117,6 +117,11 @@ def assert_fits_phone(page: Page, name: str | None = None) -> None:
             MOBILE["width"],
         )
         assert not overflow, f"{page.url} is wider than a phone ({MOBILE['width']}px): {overflow}"
+        # Absolutely positioned text (e.g. .visually-hidden) in a table box escapes the box's
+        # scrolling unless the box is positioned, and widens the page: the page must not scroll.
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll_width <= MOBILE["width"], (
+            f"{page.url} scrolls sideways on a phone: {scroll_width}px wide")
         if name:
             screenshot(page, name, width=MOBILE["width"])
     finally:
