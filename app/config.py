@@ -165,6 +165,8 @@ def check_production(cfg: Mapping[str, Any]) -> None:
             problems.append("email goes to the outbox (set SMTP_HOST)")
     if cfg["PAYMENTS_PROVIDER"] == "stripe" and not cfg["STRIPE_WEBHOOK_SECRET"]:
         problems.append("STRIPE_WEBHOOK_SECRET is not set")
+    if cfg["PAYMENTS_PROVIDER"] == "stripe" and not cfg["STRIPE_PUBLISHABLE_KEY"]:
+        problems.append("STRIPE_PUBLISHABLE_KEY is not set (the checkout needs it)")
     if problems:
         raise ConfigError(
             "Refusing to start in production: "

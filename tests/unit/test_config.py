@@ -60,7 +60,10 @@ def test_production_with_real_providers_needs_the_stripe_webhook_secret():
     }
     with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
         load_config(env)
-    assert load_config({**env, "STRIPE_WEBHOOK_SECRET": "whsec_x"})["PAYMENTS_PROVIDER"] == "stripe"
+    with pytest.raises(ConfigError, match="STRIPE_PUBLISHABLE_KEY"):
+        load_config({**env, "STRIPE_WEBHOOK_SECRET": "whsec_x"})
+    full = {**env, "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_PUBLISHABLE_KEY": "pk_live_x"}
+    assert load_config(full)["PAYMENTS_PROVIDER"] == "stripe"
 
 
 def test_create_app_refuses_to_start_in_production_with_defaults():

@@ -175,3 +175,18 @@ def test_an_intent_for_another_amount_is_never_applied(signed):
     pay(payment, GOOD)
     assert payment.status is PaymentStatus.PENDING and signed.state is BookingState.HELD
     assert events(payment)[-1] == "amount_mismatch"
+
+
+def test_zero_decimal_currencies_are_charged_in_whole_yen(ctx, make):
+    from app.money import format_money
+
+    doc = make.consent_document()
+    tourist = make.user()
+    flight = make.flight(currency="JPY", price_minor=60_000_000, deposit_minor=20_000_000, deposit_nonrefundable_minor=0)
+    booking = booking_service.hold_seat(flight.id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    payment = payments.start_deposit(booking, tourist)
+    assert (payment.amount_minor, payment.currency) == (20_000_000, "JPY")
+    pay(payment, GOOD)
+    ledger = payments.ledgers([booking])[booking.id]
+    assert format_money(ledger.outstanding_minor, ledger.currency, "en") == "¥40,000,000"
