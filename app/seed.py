@@ -116,11 +116,8 @@ def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
         signed_name=user.name, ip_address="127.0.0.1", user_agent="countdown seed-demo",
     ))
     db.session.flush()
-    provider = payments.provider()
-    if isinstance(provider, SandboxProvider):
-        deposit = payments.start_deposit(booking, user)
-        intent = provider.pay(deposit.provider_payment_id, "4242424242424242")
-        payments.handle_event("sandbox", f"evt_seed_{deposit.id}", "payment_intent.succeeded", intent.id)
+    if isinstance(payments.provider(), SandboxProvider):
+        payments.pay_in_sandbox(payments.start_deposit(booking, user), "4242424242424242")
     else:
         booking_service.transition(booking, BookingState.CONFIRMED, actor=ops, reason="demo data: deposit recorded")
 

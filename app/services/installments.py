@@ -73,7 +73,7 @@ def plan_balance(booking: Booking, user: User, installments: int) -> Plan:
     if not 1 <= installments <= MAX_INSTALLMENTS:
         raise ServiceError(_("Choose between 1 and %(n)s installments.", n=MAX_INSTALLMENTS), "installments")
     if installments > 1 and not booking.card_token:
-        raise ServiceError(_("Save a card first: installments are charged to it automatically."))
+        raise ServiceError(_("Save a card first: installments are charged to it automatically."), "card")
     existing = balance_payments(booking)
     if any(p.status is P.SUCCEEDED for p in existing):
         raise ServiceError(_("Part of the balance is already paid; the plan cannot change now."))

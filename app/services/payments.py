@@ -10,6 +10,7 @@ provider and apply what it says.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app
@@ -27,7 +28,7 @@ from app.models.payments import (
     Refund,
     WebhookEvent,
 )
-from app.providers.payments import Intent, PaymentError, payments_provider
+from app.providers.payments import Intent, PaymentError, SandboxProvider, payments_provider
 from app.services import ServiceError, consent
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
@@ -158,6 +159,19 @@ def _after_success(payment: Payment) -> None:
                    reason="seat no longer available when the deposit arrived", actor=None)
     messaging.queue_email("deposit_refunded_seat_gone", user=booking.user, payment=payment,
                           booking=booking, flight=booking.flight)
+
+
+def pay_in_sandbox(payment: Payment, card_number: str) -> str:
+    """The sandbox checkout: the sandbox's intent takes the test card, then an event with a fresh
+    id goes through :func:`handle_event`, exactly as a Stripe webhook would."""
+    provider_ = provider()
+    if not isinstance(provider_, SandboxProvider):
+        raise PaymentError("the sandbox checkout needs the sandbox provider")
+    if payment.status is P.FAILED:
+        payment.status = P.PENDING  # a new attempt
+    intent = provider_.pay(payment.provider_payment_id, card_number)
+    event_type = "payment_intent.succeeded" if intent.succeeded else "payment_intent.payment_failed"
+    return handle_event("sandbox", f"evt_sandbox_{secrets.token_hex(12)}", event_type, intent.id)
 
 
 def sync_payment(payment: Payment) -> Applied:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -102,11 +101,7 @@ def sandbox_pay(payment_id: int):
     if not form.validate_on_submit():
         return render_template("payments/sandbox_checkout.html", payment=payment,
                                booking=payment.booking, form=form), 422
-    if payment.status is PaymentStatus.FAILED:
-        payment.status = PaymentStatus.PENDING  # a new attempt
-    intent = provider.pay(payment.provider_payment_id, form.card_number.data)
-    event_type = "payment_intent.succeeded" if intent.succeeded else "payment_intent.payment_failed"
-    payment_service.handle_event("sandbox", f"evt_sandbox_{secrets.token_hex(12)}", event_type, intent.id)
+    payment_service.pay_in_sandbox(payment, form.card_number.data)
     commit()
     return redirect(url_for("payments.finished", payment_id=payment.id))
 
@@ -183,7 +178,7 @@ def plan_balance(reference: str):
         commit()
     except ServiceError as exc:
         rollback()
-        if exc.message and not booking.card_token and form.installments.data > 1:
+        if exc.field == "card":
             # Not a mistake: saving a card is the next step, and the card page says why.
             flash(exc.message, "info")
             return redirect(url_for("payments.save_card", reference=reference, installments=form.installments.data))

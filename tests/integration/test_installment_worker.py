@@ -56,9 +56,7 @@ def booking_with_a_due_installment(app, card: str) -> dict:
         booking = booking_service.hold_seat(flight.id, tourist)
         consent.sign(booking, tourist, document_id=document.id, signed_name=tourist.name,
                      ip_address="127.0.0.1", user_agent="test")
-        deposit = payments.start_deposit(booking, tourist)
-        intent = payments.provider().pay(deposit.provider_payment_id, GOOD)
-        payments.handle_event("sandbox", f"evt_deposit_{booking.id}", "payment_intent.succeeded", intent.id)
+        payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
         assert booking.state is BookingState.CONFIRMED
         token, last4 = payments.provider().save_card(card)
         installments.save_card(booking, tourist, token=token, last4=last4)

@@ -6,7 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import BookingEvent, BookingState, FlightStatus, OutboundMessage, PaymentStatus, Role
+from app.models import (
+    BookingEvent,
+    BookingState,
+    FlightStatus,
+    OutboundMessage,
+    PaymentStatus,
+    Role,
+)
 from app.services import ServiceError, cancellations, consent, installments, payments
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
@@ -26,8 +33,7 @@ def paid_booking(make, *, days_out=200, seat_count=4):
     booking = booking_service.hold_seat(flight.id, tourist)
     consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     deposit = payments.start_deposit(booking, tourist)
-    intent = payments.provider().pay(deposit.provider_payment_id, "4242424242424242")
-    payments.handle_event("sandbox", f"evt_{deposit.id}", "payment_intent.succeeded", intent.id)
+    payments.pay_in_sandbox(deposit, "4242424242424242")
     return booking, deposit
 
 

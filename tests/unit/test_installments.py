@@ -7,9 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboundMessage, PaymentKind, PaymentStatus
-from app.services import ServiceError, installments, payments
+from app.services import ServiceError, consent, installments, payments
 from app.services import bookings as booking_service
-from app.services import consent
 from app.timeutil import now_utc
 
 GOOD, DECLINED, AUTH = "4242424242424242", "4000000000000002", "4000002760003184"
@@ -24,9 +23,7 @@ def confirmed(app, db_session, make):
                              launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
         booking = booking_service.hold_seat(flight.id, tourist)
         consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
-        deposit = payments.start_deposit(booking, tourist)
-        intent = payments.provider().pay(deposit.provider_payment_id, GOOD)
-        payments.handle_event("sandbox", "evt_deposit", "payment_intent.succeeded", intent.id)
+        payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
         yield booking
 
 
@@ -120,8 +117,7 @@ def test_paying_by_hand_settles_an_installment(confirmed):
     save(confirmed, DECLINED)
     plan = installments.plan_balance(confirmed, confirmed.user, 2)
     payment = installments.start_payment_by_hand(plan.payments[1], confirmed.user)
-    intent = payments.provider().pay(payment.provider_payment_id, GOOD)
-    payments.handle_event("sandbox", "evt_by_hand", "payment_intent.succeeded", intent.id)
+    payments.pay_in_sandbox(payment, GOOD)
     assert payment.status is PaymentStatus.SUCCEEDED
 
 

@@ -14,9 +14,8 @@ from app.models import (
     PaymentStatus,
     WebhookEvent,
 )
-from app.services import ServiceError, consent
+from app.services import ServiceError, consent, payments
 from app.services import bookings as booking_service
-from app.services import payments
 from app.timeutil import now_utc
 
 GOOD, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"

@@ -37,8 +37,7 @@ def pay_deposit(booking, tourist, card="4242424242424242"):
     from app.services import payments
 
     payment = payments.start_deposit(booking, tourist)
-    intent = payments.provider().pay(payment.provider_payment_id, card)
-    payments.handle_event("sandbox", f"evt_{payment.id}_{card}", "payment_intent.succeeded", intent.id)
+    payments.pay_in_sandbox(payment, card)
     return payment
 
 
