@@ -12,7 +12,7 @@ export PORT
 help:
 	@echo "make run      install, migrate, load demo data, start web + Celery worker + beat on http://127.0.0.1:$(PORT)"
 	@echo "make test     install and run the whole test suite on SQLite and on PostgreSQL"
-	@echo "make bench    seed PostgreSQL at scale and measure pages under gunicorn"
+	@echo "make bench    seed PostgreSQL at scale, measure pages under gunicorn and reminders sent per second"
 
 # -- set-up ---------------------------------------------------------------------------------------
 $(BIN)/python:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import BASE_DIR, load_config
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 
 __all__ = ["create_app"]
 
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=select_timezone,
         default_translation_directories=str(BASE_DIR / "translations"),
@@ -55,6 +56,10 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
             from app.transactions import configure_sqlite
 
             configure_sqlite(db.engine)
+
+    from app.crypto import init_crypto
+
+    init_crypto(app)
 
     from app.providers.messaging import init_providers
 

@@ -1,9 +1,10 @@
-"""Command-line commands: ``flask create-user`` and ``flask seed-demo``."""
+"""Command-line commands: ``flask create-user``, ``flask seed-demo`` and ``flask medical ...``."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.models import Role
 from app.services import ServiceError, accounts
@@ -42,3 +43,46 @@ def register_cli(app: Flask) -> None:
         summary = run()
         commit()
         click.echo(summary)
+
+    medical = AppGroup("medical", help="Medical data: encryption keys.")
+
+    @medical.command("generate-key")
+    def generate_key():
+        """Print a new key for MEDICAL_ENCRYPTION_KEYS."""
+        from cryptography.fernet import Fernet
+
+        click.echo(Fernet.generate_key().decode("ascii"))
+
+    @medical.command("rotate-key")
+    @click.option("--batch-size", type=click.IntRange(1), default=500, show_default=True,
+                  help="Rows read and written per transaction.")
+    def rotate_key(batch_size):
+        """Re-encrypt all medical data and uploads with the first key of MEDICAL_ENCRYPTION_KEYS.
+
+        Put the new key first and keep the old ones after it, deploy, run this, then remove the
+        old keys. Safe to run again: values already on the newest key are left as they are.
+        """
+        from app.services.medical_access import log_access
+        from app.services.medical_keys import rotate_all
+
+        report = rotate_all(batch_size)
+        for column in sorted(report.rewritten):
+            click.echo(f"{column}: {report.rewritten[column]} re-encrypted, "
+                       f"{report.current[column]} already on the newest key")
+        click.echo(f"upload files: {report.files_rewritten} re-encrypted, "
+                   f"{report.files_current} already on the newest key")
+        summary = (f"key rotation: {report.values_rewritten} values and {report.files_rewritten} "
+                   f"files re-encrypted")
+        log_access(None, None, "rotate", summary)
+        commit()
+        click.echo(f"Done: {report.values_rewritten} values and {report.files_rewritten} files "
+                   f"re-encrypted; {report.values_current} values and {report.files_current} files "
+                   "were already on the newest key.")
+        if report.unreadable:
+            for what in report.unreadable[:50]:
+                click.echo(f"cannot decrypt with any configured key: {what}", err=True)
+            raise click.ClickException(
+                f"{len(report.unreadable)} values or files cannot be decrypted with any key in "
+                "MEDICAL_ENCRYPTION_KEYS; they were left as they are. Do not remove old keys yet.")
+
+    app.cli.add_command(medical)

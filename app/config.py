@@ -75,6 +75,21 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     stripe_secret = env.get("STRIPE_SECRET_KEY", "")
     twilio_sid = env.get("TWILIO_ACCOUNT_SID", "")
     smtp_host = env.get("SMTP_HOST", "")
+    # Email over SMTP: STARTTLS on the submission port (587) by default, or implicit TLS (465).
+    smtp_ssl = _bool(env.get("SMTP_USE_SSL"))
+    smtp_starttls = _bool(env.get("SMTP_STARTTLS"), not smtp_ssl)
+    if smtp_ssl and smtp_starttls:
+        raise ConfigError("SMTP_USE_SSL and SMTP_STARTTLS exclude each other: set only one")
+    smtp = {
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 465 if smtp_ssl else 587),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": smtp_starttls,
+        "SMTP_USE_SSL": smtp_ssl,
+        "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 30),
+        "MAIL_FROM": env.get("MAIL_FROM", "Countdown <no-reply@countdown.invalid>"),
+    }
 
     cfg: dict[str, Any] = {
         "COUNTDOWN_ENV": mode,
@@ -105,6 +120,19 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WAITLIST_OFFER_HOURS": _int(env, "WAITLIST_OFFER_HOURS", 24),
         # Refund share by days before launch when a tourist cancels: "days:percent,..."
         "CANCELLATION_TIERS": env.get("CANCELLATION_TIERS", "90:100,30:50,0:0"),
+        # Messages: a claim or an interrupted send older than this is picked up again
+        "MESSAGE_LEASE_SECONDS": _int(env, "MESSAGE_LEASE_SECONDS", 300),
+        "MESSAGE_BATCH_SIZE": _int(env, "MESSAGE_BATCH_SIZE", 500),
+        "MESSAGE_MAX_IN_FLIGHT": _int(env, "MESSAGE_MAX_IN_FLIGHT", 5000),
+        # Medical data: Fernet keys (comma-separated, newest first) for encryption at rest
+        "MEDICAL_ENCRYPTION_KEYS": env.get("MEDICAL_ENCRYPTION_KEYS", ""),
+        "MEDICAL_UPLOAD_DIR": env.get("MEDICAL_UPLOAD_DIR") or str(instance / "medical-uploads"),
+        "MEDICAL_UPLOAD_MAX_BYTES": _int(env, "MEDICAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+        # Whole requests: an upload's limit plus room for the form around it (a bigger one gets a 413)
+        "MAX_CONTENT_LENGTH": _int(env, "MEDICAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024) + 512 * 1024,
+        # How long a medical clearance holds, and when before launch the tourist self-certifies
+        "CLEARANCE_VALID_DAYS": _int(env, "CLEARANCE_VALID_DAYS", 365),
+        "SELF_CERTIFICATION_DAYS": _int(env, "SELF_CERTIFICATION_DAYS", 14),
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         "MIN_PASSWORD_LENGTH": 10,
         # Login throttling (Flask-Limiter); Redis when there is one, else per process memory
@@ -126,12 +154,20 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
-        "SMTP_HOST": smtp_host,
-        "SMTP_PORT": _int(env, "SMTP_PORT", 587),
-        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
-        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
-        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), True),
-        "MAIL_FROM": env.get("MAIL_FROM", "Countdown <no-reply@countdown.invalid>"),
+        # Replaces https://api.twilio.com: for tests and local development only
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE", ""),
+        **smtp,
+        # The same settings in Flask-Mailman's names. Always its SMTP backend: Flask-Mailman
+        # would otherwise keep mail in memory under TESTING; the outbox is EMAIL_PROVIDER's job.
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": smtp["SMTP_HOST"],
+        "MAIL_PORT": smtp["SMTP_PORT"],
+        "MAIL_USERNAME": smtp["SMTP_USERNAME"],
+        "MAIL_PASSWORD": smtp["SMTP_PASSWORD"],
+        "MAIL_USE_TLS": smtp["SMTP_STARTTLS"],
+        "MAIL_USE_SSL": smtp["SMTP_USE_SSL"],
+        "MAIL_TIMEOUT": smtp["SMTP_TIMEOUT"],
+        "MAIL_DEFAULT_SENDER": smtp["MAIL_FROM"],
         # Celery: the embedded broker unless Redis (or another broker) is configured
         "CELERY": {
             "broker_url": broker_url,
@@ -167,6 +203,18 @@ def check_production(cfg: Mapping[str, Any]) -> None:
         problems.append("STRIPE_WEBHOOK_SECRET is not set")
     if cfg["PAYMENTS_PROVIDER"] == "stripe" and not cfg["STRIPE_PUBLISHABLE_KEY"]:
         problems.append("STRIPE_PUBLISHABLE_KEY is not set (the checkout needs it)")
+    if cfg["SMS_PROVIDER"] == "twilio":
+        if not cfg["TWILIO_ACCOUNT_SID"] or not cfg["TWILIO_AUTH_TOKEN"]:
+            problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must both be set")
+        if not cfg["TWILIO_FROM_NUMBER"] and not cfg["TWILIO_MESSAGING_SERVICE_SID"]:
+            problems.append("set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID (who sends the SMS)")
+        if cfg["TWILIO_API_BASE"]:
+            problems.append("TWILIO_API_BASE is for tests and local development only")
+        if not cfg["BASE_URL"].startswith("https://"):
+            problems.append("BASE_URL must be the public https address (Twilio calls it back and signs it)")
+    if not cfg.get("MEDICAL_ENCRYPTION_KEYS"):
+        problems.append("MEDICAL_ENCRYPTION_KEYS is not set (medical data is encrypted with it; "
+                        "make one with `flask medical generate-key`)")
     if problems:
         raise ConfigError(
             "Refusing to start in production: "

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_pgettext
 
-from app.models import BookingState, FlightStatus, MessageStatus, PaymentKind, PaymentStatus, Role
+from app.models import (
+    BookingState,
+    Channel,
+    FlightStatus,
+    MessageStatus,
+    PaymentKind,
+    PaymentStatus,
+    Role,
+)
 
 ROLES = {
     Role.TOURIST: lazy_pgettext("role", "Tourist"),
@@ -35,10 +43,79 @@ FLIGHT_STATUSES = {
 
 MESSAGE_STATUSES = {
     MessageStatus.QUEUED: lazy_pgettext("message status", "Queued"),
+    MessageStatus.CLAIMED: lazy_pgettext("message status", "Claimed"),
     MessageStatus.SENDING: lazy_pgettext("message status", "Sending"),
     MessageStatus.SENT: lazy_pgettext("message status", "Sent"),
     MessageStatus.FAILED: lazy_pgettext("message status", "Failed"),
+    MessageStatus.DROPPED: lazy_pgettext("message status", "Not sent"),
 }
+
+CHANNELS = {
+    Channel.EMAIL: lazy_pgettext("channel", "Email"),
+    Channel.SMS: lazy_pgettext("channel", "SMS"),
+    Channel.IN_APP: lazy_pgettext("channel", "In the app"),
+}
+
+#: What a message is about, by its kind (the template it was written from) and, for reminders
+#: whose rule says more than the template (payment due in 7 days or tomorrow), by the rule's name.
+MESSAGE_KINDS = {
+    # Written at once, when something happens.
+    "password_reset": lazy_pgettext("message kind", "Password reset link"),
+    "payment_receipt": lazy_pgettext("message kind", "Payment receipt"),
+    "payment_overdue": lazy_pgettext("message kind", "Payment overdue"),
+    "booking_cancelled": lazy_pgettext("message kind", "Booking cancelled"),
+    "deposit_refunded_seat_gone": lazy_pgettext("message kind", "Deposit refunded: the seat was gone"),
+    "consent_answer": lazy_pgettext("message kind", "Answer to a consent question"),
+    "waitlist_offer": lazy_pgettext("message kind", "Seat offered from the waiting list"),
+    # Reminders: templates, then the rules that use them.
+    "reminder_hold_expiring": lazy_pgettext("message kind", "Seat hold running out"),
+    "reminder_payment_due": lazy_pgettext("message kind", "Payment due"),
+    "reminder_charge_failed": lazy_pgettext("message kind", "Automatic charge did not go through"),
+    "reminder_consent_resign": lazy_pgettext("message kind", "Consent to sign again"),
+    "reminder_flight_delayed": lazy_pgettext("message kind", "Flight delayed"),
+    "reminder_flight_scrubbed": lazy_pgettext("message kind", "Launch scrubbed"),
+    "reminder_flight_cancelled": lazy_pgettext("message kind", "Flight cancelled"),
+    "payment_due_7d": lazy_pgettext("message kind", "Payment due in 7 days"),
+    "payment_due_1d": lazy_pgettext("message kind", "Payment due tomorrow"),
+    "reminder_medical_questionnaire": lazy_pgettext("message kind", "Health questionnaire to fill in"),
+    "reminder_medical_info_requested": lazy_pgettext("message kind", "Medical team asks for information"),
+    "reminder_medical_clearance_expiring": lazy_pgettext("message kind", "Medical clearance ends before launch"),
+    "reminder_medical_self_certification": lazy_pgettext("message kind", "Health self-certification due"),
+}
+
+#: What someone did with a medical record, as the access log shows it.
+ACCESS_ACTIONS = {
+    "view": lazy_pgettext("access action", "Viewed"),
+    "change": lazy_pgettext("access action", "Changed"),
+    "submit": lazy_pgettext("access action", "Submitted"),
+    "upload": lazy_pgettext("access action", "Uploaded"),
+    "download": lazy_pgettext("access action", "Downloaded"),
+    "decide": lazy_pgettext("access action", "Decided"),
+    "rotate": lazy_pgettext("access action", "Re-encrypted"),
+}
+
+#: What the provider reported after taking the message (Twilio's status callbacks).
+DELIVERY_STATUSES = {
+    "accepted": lazy_pgettext("delivery status", "Accepted"),
+    "scheduled": lazy_pgettext("delivery status", "Scheduled"),
+    "queued": lazy_pgettext("delivery status", "Queued"),
+    "sending": lazy_pgettext("delivery status", "Sending"),
+    "sent": lazy_pgettext("delivery status", "Sent"),
+    "delivered": lazy_pgettext("delivery status", "Delivered"),
+    "read": lazy_pgettext("delivery status", "Read"),
+    "undelivered": lazy_pgettext("delivery status", "Undelivered"),
+    "failed": lazy_pgettext("delivery status", "Failed"),
+    "canceled": lazy_pgettext("delivery status", "Cancelled"),
+}
+
+
+def message_kind(kind: str, rule: str | None = None):
+    """A readable name for what a message is about; the raw kind when there is none."""
+    return MESSAGE_KINDS.get(rule or "") or MESSAGE_KINDS.get(kind) or kind
+
+
+def delivery_status(status: str):
+    return DELIVERY_STATUSES.get(status) or status
 
 GATE_STATUSES = {
     "done": lazy_pgettext("gate status", "Done"),

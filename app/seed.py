@@ -17,8 +17,10 @@ from app.models import (
     User,
 )
 from app.providers.payments import SandboxProvider
-from app.services import accounts, consent, payments
+from app.seed_medical import seed_questionnaire
+from app.services import accounts, consent, installments, payments
 from app.services import bookings as booking_service
+from app.services import flights as flights_service
 from app.timeutil import now_utc
 
 DEMO_PASSWORD = "countdown-demo"
@@ -97,7 +99,7 @@ def _user(email: str, name: str, role: Role) -> User:
     user = accounts.find_by_email(email)
     if user is None:
         user = accounts.create_user(
-            email=email, name=name, password=DEMO_PASSWORD, role=role, phone="+1 555 0100",
+            email=email, name=name, password=DEMO_PASSWORD, role=role, phone="+12025550100",
             date_of_birth=date(1985, 6, 1) if role is Role.TOURIST else None,
         )
     return user
@@ -122,9 +124,23 @@ def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
         booking_service.transition(booking, BookingState.CONFIRMED, actor=ops, reason="demo data: deposit recorded")
 
 
+def _demo_notifications(flight: Flight, tourist: User, ops: User) -> None:
+    """A balance plan (so reminders are scheduled) and a launch that slipped by a day (so the
+    tourist is told at once, by email and in the app), as happens to real flights."""
+    booking = booking_service.live_booking(flight.id, tourist.id)
+    if booking is None or booking.state is not BookingState.CONFIRMED:
+        return
+    installments.plan_balance(booking, tourist, 1)
+    data = {key: getattr(flight, key) for key in flights_service.FIELDS}
+    data["launch_at"] = flight.launch_at + timedelta(days=1)
+    data["window_closes_at"] = flight.window_closes_at + timedelta(days=1)
+    flights_service.update_flight(flight, data, ops)
+
+
 def seed_demo() -> str:
     users = {email: _user(email, name, role) for email, name, role in DEMO_USERS}
     ops = users["ops@example.com"]
+    seed_questionnaire(users["medic@example.com"])
     if consent.current_document() is None:
         consent.publish_document(
             title=CONSENT_TITLE, body=CONSENT_TEXT, resign_required=True,
@@ -145,7 +161,10 @@ def seed_demo() -> str:
         db.session.flush()
     flights = {f.name: f for f in db.session.scalars(select(Flight))}
     if "Kármán Dawn" in flights:
-        _confirmed_booking(flights["Kármán Dawn"], users["tourist@example.com"], ops)
+        tourist = users["tourist@example.com"]
+        _confirmed_booking(flights["Kármán Dawn"], tourist, ops)
+        if created:
+            _demo_notifications(flights["Kármán Dawn"], tourist, ops)
     if "Kármán Twilight" in flights:
         for email, name in SEAT_FILLERS:
             _confirmed_booking(flights["Kármán Twilight"], _user(email, name, Role.TOURIST), ops)

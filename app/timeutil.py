@@ -16,3 +16,11 @@ def age_on(birth: date, on: date) -> int:
     if (on.month, on.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """A datetime stored as ISO 8601 text (in a JSON column), back as an aware datetime."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

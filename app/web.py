@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from app import labels
 from app.extensions import htmx
-from app.models import Role
+from app.models import MessageStatus, Role
 from app.money import format_money
 from app.transactions import rollback
 
@@ -117,4 +117,5 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
+    app.jinja_env.globals["MessageStatus"] = MessageStatus
     app.jinja_env.add_extension("jinja2.ext.do")

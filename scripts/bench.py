@@ -1,19 +1,24 @@
-"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load three pages, report.
+"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load four pages, report.
 
 1. Drop and re-create the bench database, run the real migrations, and seed it with bulk inserts
-   (10,000 tourists, 200 flights, bookings in every state, consent signatures, a waiting list).
+   (10,000 tourists, 200 flights, bookings in every state, consent signatures, a waiting list, and
+   1,000 medical cases in every state with their answers, events, assessments and access log).
 2. Start gunicorn (2 sync workers, production settings) on a free loopback port; wait for /healthz.
-3. Log a few seeded tourists in, then load /healthz, /flights and /journey with a closed loop of
+3. Log a few seeded tourists and the medic in, then load /healthz, /flights, /journey and
+   /medical/queue (the medic's review queue, first page of all groups) with a closed loop of
    client threads (each sends its next request when the previous one is answered): a warm-up per
    page, then a fixed measuring time per page, cut into slices that the pages take in turns so
-   that other work on the machine disturbs all three alike.
+   that other work on the machine disturbs all of them alike.
 4. Print requests per second, p50/p95/p99 latency, each page's throughput as a share of /healthz's,
    the SQL statements each page runs, the server's CPU time per request and how busy the rest of
    the machine was, and pass/fail against the targets. Exits 0 when a target is missed: this is a
    measurement, not a test. Exits 1 only when the bench itself could not run.
 5. Stop gunicorn and remove the temporary directory, also on Ctrl-C and errors.
+6. Then measure how many due reminders two Celery workers send per second, none twice
+   (``scripts/bench_reminders.py``; ``--skip-reminders`` leaves it out).
 
-Every setting has an option and an environment variable (``python -m scripts.bench --help``).
+Every setting has an option and an environment variable (``python -m scripts.bench --help``;
+the reminders' in ``python -m scripts.bench_reminders --help``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cryptography.fernet import Fernet
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/countdown_bench"
@@ -49,7 +55,8 @@ EMAIL_DOMAIN = "bench.example.com"
 TARGET_RATIO = 0.30      # each page at least 30% of /healthz's throughput
 TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 
-PAGES = ("/healthz", "/flights", "/journey")
+PAGES = ("/healthz", "/flights", "/journey", "/medical/queue")
+MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -79,6 +86,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "taking turns (env BENCH_ROUNDS)")
     p.add_argument("--journey-tourists", type=int, default=int(env.get("BENCH_JOURNEY_TOURISTS", 24)),
                    help="distinct logged-in tourists whose /journey is loaded (env BENCH_JOURNEY_TOURISTS)")
+    p.add_argument("--medical-cases", type=int, default=int(env.get("BENCH_MEDICAL_CASES", 1_000)),
+                   help="medical cases (tourists with bookings, mixed states) behind /medical/queue "
+                        "(env BENCH_MEDICAL_CASES)")
     p.add_argument("--broker", choices=("auto", "redis", "sqlite"), default=env.get("BENCH_BROKER", "auto"),
                    help="Celery broker the server's /healthz checks: Redis db 15, or the embedded "
                         "sqla+sqlite broker in the temp dir; auto = Redis when it answers (env BENCH_BROKER)")
@@ -86,6 +96,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="random seed of the generated data (env BENCH_SEED)")
     p.add_argument("--keep-logs", action="store_true",
                    help="keep the temporary directory with the gunicorn log (the server is stopped anyway)")
+    p.add_argument("--skip-reminders", action="store_true",
+                   default=env.get("BENCH_SKIP_REMINDERS", "") not in ("", "0"),
+                   help="measure the pages only, not the reminders sent per second (env BENCH_SKIP_REMINDERS=1)")
     return p.parse_args(argv)
 
 
@@ -117,6 +130,7 @@ def server_env(args: argparse.Namespace, tmp: Path, broker: str) -> dict[str, st
         "COUNTDOWN_ENV": "production",
         "COUNTDOWN_INSTANCE": str(tmp / "instance"),
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "MEDICAL_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
         "ALLOW_SANDBOX_PROVIDERS": "1",
         "PAYMENTS_PROVIDER": "sandbox",
         "SMS_PROVIDER": "outbox",
@@ -212,6 +226,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         WaitlistEntry,
         WaitlistState,
     )
+    from app.models.medical import Answer, Assessment, MedicalAccess, MedicalCase
     from app.seed import CONSENT_TEXT, CONSENT_TITLE
     from app.services.consent import text_hash
     from app.timeutil import now_utc
@@ -379,7 +394,16 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         (Booking.__table__, bookings), (BookingEvent.__table__, events),
         (ConsentSignature.__table__, signatures), (WaitlistEntry.__table__, waitlist),
     ]
-    with app.app_context():
+    medical_id = args.tourists + 2
+    users.append({
+        "id": medical_id, "email": MEDIC_EMAIL, "password_hash": password_hash,
+        "name": "Stephanie Wilson", "phone": None, "date_of_birth": None, "language": "en",
+        "timezone": "UTC", "role": Role.MEDICAL, "active": True,
+        "created_at": now - timedelta(days=1000), "password_changed_at": now - timedelta(days=1000),
+    })
+    medical_rows = seed_medical(args, medical_id, flights, bookings, live_per_tourist, now)
+    tables += medical_rows
+    with app.app_context():  # the encrypted columns need the app's key
         engine = db.engine
         with engine.begin() as conn:
             for table, rows in tables:
@@ -406,7 +430,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     if len(chosen) < args.journey_tourists:
         raise SystemExit("bench: not enough tourists with 1-3 live bookings; seed more flights")
     return SeedResult(
-        counts={"tourists": args.tourists, "staff": 1, "flights": len(flights),
+        counts={"tourists": args.tourists, "staff": 2, "flights": len(flights),
                 "bookable upcoming flights": sum(
                     1 for f in flights if f["launch_at"] > now
                     and f["status"] in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)),
@@ -414,11 +438,159 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                 "live bookings": sum(live_per_tourist.values()),
                 "booking events": len(events), "consent signatures": len(signatures),
                 "waiting-list entries": len(waitlist),
-                "tourists with a live booking": len(live_per_tourist)},
+                "tourists with a live booking": len(live_per_tourist),
+                **{name: len(rows) for name, rows in (
+                    ("medical cases", dict(medical_rows)[MedicalCase.__table__]),
+                    ("questionnaire answers", dict(medical_rows)[Answer.__table__]),
+                    ("assessments", dict(medical_rows)[Assessment.__table__]),
+                    ("medical access log rows", dict(medical_rows)[MedicalAccess.__table__]),
+                )}},
         live_per_tourist=Counter(live_per_tourist[uid] for uid in chosen),
         journey_emails=[f"tourist{uid:05d}@{EMAIL_DOMAIN}" for uid in chosen],
         seconds=time.perf_counter() - started,
     )
+
+
+MEDICAL_QUESTIONS = (
+    # key, kind, text, choices / (unit, min, max)
+    ("conditions", "multiple_choice", "Have you ever had any of these conditions?",
+     ["Heart disease", "High blood pressure", "Asthma", "Epilepsy", "Diabetes", "None of these"]),
+    ("medications", "yes_no", "Do you take any medication?", None),
+    ("medication_list", "text", "Which medications do you take, and how much?", None),
+    ("surgery", "yes_no", "Have you had surgery in the last five years?", None),
+    ("surgery_details", "text", "What surgery, and when?", None),
+    ("resting_hr", "number", "Your resting heart rate, if you know it", ("bpm", 30, 200)),
+    ("last_checkup", "date", "When was your last medical check-up?", None),
+    ("ecg", "file", "Your most recent ECG (PDF, JPEG or PNG)", None),
+)
+MEDICATIONS = ("Lisinopril 10 mg daily", "Atorvastatin 20 mg", "Salbutamol inhaler as needed",
+               "Levothyroxine 50 µg", "Metformin 500 mg twice a day", "Sertraline 50 mg")
+NOTES = ("Fit, athletic; no concerns.", "Well-controlled hypertension on one drug.",
+         "Mild motion sickness reported on the centrifuge at 4 g.", "BMI at the upper limit; discussed.",
+         "Asthma, mild and intermittent; spirometry normal.", "ECG: incomplete right bundle branch block.")
+
+
+def seed_medical(args: argparse.Namespace, medical_id: int, flights: list[dict], bookings: list[dict],
+                 live_per_tourist: Counter, now: datetime) -> list[tuple[Any, list[dict]]]:
+    """Medical cases in every state for tourists with live bookings: a questionnaire, answers,
+    events, assessments, the access log. A random stream of its own, so the rest of the data is
+    the same with or without it."""
+    from app.models import CaseState, EcgResult, QuestionKind
+    from app.models.medical import (
+        Answer,
+        Assessment,
+        CaseEvent,
+        MedicalAccess,
+        MedicalCase,
+        Question,
+        Questionnaire,
+    )
+
+    rng = random.Random(args.seed + 4)
+    S = CaseState
+    published = now - timedelta(days=700)
+    questionnaire = {"id": 1, "version": 1, "title": "Health questionnaire", "published_at": published,
+                     "intro": "Answer for yourself; medical staff read every answer.",
+                     "created_by_id": medical_id, "created_at": published}
+    questions = []
+    for position, (key, kind, text_, extra) in enumerate(MEDICAL_QUESTIONS, start=1):
+        unit, low, high = extra if kind == "number" else ("", None, None)
+        questions.append({
+            "id": position, "questionnaire_id": 1, "position": position, "key": key, "text": text_,
+            "help": "", "kind": QuestionKind(kind), "required": kind not in ("file", "number"),
+            "unit": unit, "min_value": low, "max_value": high,
+            "choices": extra if kind == "multiple_choice" else [],
+            "show_if_key": {"medication_list": "medications", "surgery_details": "surgery"}.get(key),
+            "show_if_values": ["yes"] if key in ("medication_list", "surgery_details") else [],
+        })
+
+    # The earliest live booking of each tourist who has one: their cases are about that launch.
+    launches = {f["id"]: f["launch_at"] for f in flights}
+    first_launch: dict[int, datetime] = {}
+    for b in bookings:
+        uid = b["user_id"]
+        if uid in live_per_tourist and b["state"].value in ("confirmed", "held"):
+            launch = launches[b["flight_id"]]
+            if launch > now and (uid not in first_launch or launch < first_launch[uid]):
+                first_launch[uid] = launch
+    people = sorted(first_launch)
+    rng.shuffle(people)
+    people = people[:args.medical_cases]
+
+    cases, answers, events, assessments, access = [], [], [], [], []
+    # state, share: most waiting for review or cleared, some asked for more, a few not cleared
+    states = ((S.SUBMITTED, 0.35), (S.INFO_REQUESTED, 0.10), (S.CLEARED, 0.30), (S.RESTRICTED, 0.08),
+              (S.NOT_CLEARED, 0.05), (S.ANSWERING, 0.12))
+    for uid in people:
+        roll, state = rng.random(), S.SUBMITTED
+        for candidate, share in states:
+            if roll < share:
+                state = candidate
+                break
+            roll -= share
+        cid = len(cases) + 1
+        created = now - timedelta(days=rng.uniform(20, 300))
+        submitted = created + timedelta(days=rng.uniform(0.1, 10)) if state is not S.ANSWERING else None
+        decided = submitted + timedelta(days=rng.uniform(1, 10)) if state in (S.CLEARED, S.RESTRICTED, S.NOT_CLEARED) else None
+        valid_until = None
+        if state in (S.CLEARED, S.RESTRICTED):
+            # a third end before the tourist's launch: the queue's "expiring" group
+            launch_day = first_launch[uid].date()
+            valid_until = (launch_day - timedelta(days=rng.randint(1, 60)) if rng.random() < 1 / 3
+                           else launch_day + timedelta(days=rng.randint(1, 200)))
+        cases.append({
+            "id": cid, "user_id": uid, "questionnaire_id": 1, "state": state, "submitted_at": submitted,
+            "decided_at": decided, "decided_by_id": medical_id if decided else None, "valid_until": valid_until,
+            "restrictions": "No flights above 3.5 g; aisle seat." if state is S.RESTRICTED else "",
+            "info_request": "Please upload your cardiologist's letter." if state is S.INFO_REQUESTED else "",
+            "info_response": "", "created_at": created, "updated_at": decided or submitted or created,
+        })
+        history = [(None, S.ANSWERING, created)]
+        if submitted:
+            history.append((S.ANSWERING, S.SUBMITTED, submitted))
+        if state is S.INFO_REQUESTED:
+            history.append((S.SUBMITTED, S.INFO_REQUESTED, submitted + timedelta(days=2)))
+        if decided:
+            history.append((S.SUBMITTED, state, decided))
+        for from_state, to_state, at in history:
+            events.append({"id": len(events) + 1, "case_id": cid, "from_state": from_state, "to_state": to_state,
+                           "actor_id": medical_id if to_state not in (S.ANSWERING, S.SUBMITTED) else uid,
+                           "note": "", "created_at": at})
+        takes_medication, had_surgery = rng.random() < 0.4, rng.random() < 0.2
+        values = {
+            "conditions": rng.sample(MEDICAL_QUESTIONS[0][3][:5], rng.randint(0, 2)) or ["None of these"],
+            "medications": takes_medication,
+            "medication_list": rng.choice(MEDICATIONS) if takes_medication else None,
+            "surgery": had_surgery,
+            "surgery_details": "Knee arthroscopy, 2022" if had_surgery else None,
+            "resting_hr": rng.randint(48, 90) if rng.random() < 0.6 else None,
+            "last_checkup": (now - timedelta(days=rng.randint(30, 700))).date().isoformat(),
+        }
+        answered = list(values.items())
+        if state is S.ANSWERING:
+            answered = answered[:rng.randint(0, len(answered))]
+        for position, (key, value) in enumerate(answered, start=1):
+            if value is not None:
+                answers.append({"id": len(answers) + 1, "case_id": cid, "question_id": position,
+                                "value": value, "updated_at": submitted or created})
+        if decided:
+            assessments.append({
+                "id": len(assessments) + 1, "case_id": cid, "recorded_by_id": medical_id,
+                "systolic_mmhg": rng.randint(105, 150), "diastolic_mmhg": rng.randint(60, 95),
+                "heart_rate_bpm": rng.randint(48, 95), "height_cm": round(rng.uniform(155, 192), 1),
+                "weight_kg": round(rng.uniform(52, 100), 1), "ecg_result": EcgResult.NORMAL,
+                "centrifuge_g": round(rng.uniform(3, 6), 1), "other_tests": "Spirometry normal.",
+                "notes": rng.choice(NOTES), "flags": [], "created_at": decided - timedelta(hours=2),
+            })
+        for _ in range(rng.randint(1, 4)):
+            access.append({"id": len(access) + 1, "actor_id": medical_id, "case_id": cid, "action": "view",
+                           "what": "case", "ip_address": "203.0.113.7",
+                           "at": (submitted or created) + timedelta(days=rng.uniform(0, 5))})
+    return [
+        (Questionnaire.__table__, [questionnaire]), (Question.__table__, questions),
+        (MedicalCase.__table__, cases), (CaseEvent.__table__, events), (Answer.__table__, answers),
+        (Assessment.__table__, assessments), (MedicalAccess.__table__, access),
+    ]
 
 
 # -- SQL queries per page (in process, same database and settings) -------------------------------
@@ -452,8 +624,13 @@ def queries_per_page(app, email: str) -> dict[str, int]:
         if login.status_code != 302:
             raise RuntimeError(f"in-process login failed with {login.status_code}")
         anonymous = app.test_client()
+        medic = app.test_client()
+        token = _CSRF.search(medic.get("/login", **http).get_data(as_text=True)).group(1)
+        if medic.post("/login", data={"email": MEDIC_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
+                      **http).status_code != 302:
+            raise RuntimeError("in-process login of the medic failed")
         for path in PAGES:
-            c = client if path == "/journey" else anonymous
+            c = client if path == "/journey" else medic if path in STAFF_PAGES else anonymous
             c.get(path, **http)
             counted["n"] = 0
             response = c.get(path, **http)
@@ -530,6 +707,24 @@ class Server:
                     pass
                 self.proc.wait(timeout=5)
         self._log.close()
+
+
+def log_in_staff(base: str, email: str, page: str) -> requests.Session:
+    """A staff member's session, checked on ``page``."""
+    s = requests.Session()
+    s.headers["User-Agent"] = "countdown-bench"
+    login = s.get(base + "/login", timeout=10)
+    match = _CSRF.search(login.text)
+    if login.status_code != 200 or match is None:
+        raise RuntimeError(f"GET /login answered {login.status_code} without a CSRF token")
+    r = s.post(base + "/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": match.group(1)},
+               allow_redirects=False, timeout=10)
+    if r.status_code != 302:
+        raise RuntimeError(f"login of {email} answered {r.status_code}, not a redirect")
+    checked = s.get(base + page, allow_redirects=False, timeout=10)
+    if checked.status_code != 200 or MARKERS[page] not in checked.text:
+        raise RuntimeError(f"{page} of {email} answered {checked.status_code} without {MARKERS[page]!r}")
+    return s
 
 
 def log_in(base: str, email: str) -> requests.Session:
@@ -714,7 +909,10 @@ def run_load(url: str, sessions: list[list[requests.Session]], marker: str, seco
 
 
 # Something each good answer contains (/healthz answers 200 only when the database and broker are up).
-MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking"}
+MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking",
+           "/medical/queue": 'href="/medical/cases/'}  # a row of the queue
+#: Pages loaded by a logged-in medic (one session per client thread).
+STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -726,13 +924,13 @@ def _verdict(ok: bool) -> str:
 def report(results: dict[str, PageResult], queries: dict[str, int]) -> list[str]:
     base = results["/healthz"].rps
     lines = [
-        f"{'page':<9} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'page':<14} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'vs /healthz':>11} {'SQL/req':>7} {'server CPU ms/req':>17} {'client cores':>12} {'other load':>10}",
     ]
     for path in PAGES:
         r = results[path]
         lines.append(
-            f"{path:<9} {r.ok:>8} {r.errors:>6} {r.rps:>7.1f} {r.percentile(0.50):>7.1f} {r.percentile(0.95):>7.1f} "
+            f"{path:<14} {r.ok:>8} {r.errors:>6} {r.rps:>7.1f} {r.percentile(0.50):>7.1f} {r.percentile(0.95):>7.1f} "
             f"{r.percentile(0.99):>7.1f} {r.rps / base:>11.0%} {queries.get(path, 0):>7} "
             f"{r.server_ms_per_request:>17.2f} {r.client_cores:>12.2f} {r.other_share:>10.0%}"
         )
@@ -748,7 +946,7 @@ def report(results: dict[str, PageResult], queries: dict[str, int]) -> list[str]
         checks.append(f"p95 {p95:.1f} ms: {_verdict(p95 < TARGET_P95_MS)}")
         if r.errors:
             checks.append(f"{r.errors} failed requests: FAIL")
-        lines.append(f"  {path:<9} " + "; ".join(checks))
+        lines.append(f"  {path:<14} " + "; ".join(checks))
     other = max((r.other_share for r in results.values()), default=0.0)
     if other == other and other > 0.10:  # not NaN, and noticeable
         lines.append("")
@@ -808,7 +1006,10 @@ def main(argv: list[str] | None = None) -> int:
 
         sessions: dict[str, list[list[requests.Session]]] = {}
         for path in PAGES:
-            if path == "/journey":
+            if path in STAFF_PAGES:
+                sessions[path] = [[log_in_staff(server.base, STAFF_PAGES[path], path)]
+                                  for _ in range(args.concurrency)]
+            elif path == "/journey":
                 # Deal the logged-in tourists out to the client threads; each cycles through its own.
                 sessions[path] = [journey_sessions[i::args.concurrency] or journey_sessions[:1]
                                   for i in range(args.concurrency)]
@@ -825,7 +1026,7 @@ def main(argv: list[str] | None = None) -> int:
         meter.find_backends()
 
         # The pages take turns, a slice each per round, so that other work on the machine
-        # disturbs all three alike rather than whichever page happened to run at the time.
+        # disturbs all of them alike rather than whichever page happened to run at the time.
         results = {path: PageResult(path) for path in PAGES}
         slice_seconds = args.duration / args.rounds
         for round_no in range(1, args.rounds + 1):
@@ -868,5 +1069,17 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def run_all(argv: list[str] | None = None) -> int:
+    """``make bench``: the pages, then the reminders (``scripts/bench_reminders.py``)."""
+    args = parse_args(argv)
+    code = main(argv)
+    if code == 0 and not args.skip_reminders:
+        from scripts import bench_reminders
+
+        print()
+        code = bench_reminders.main([])
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_all())

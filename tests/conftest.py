@@ -27,7 +27,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 
 from app import create_app
 from app.extensions import db, limiter
-from app.models import Flight, FlightStatus, Role, User
+from app.models import Flight, FlightStatus, QuietHours, Role, User
 from app.services import accounts, consent
 from app.timeutil import now_utc
 from tests.services import in_ci, reachable
@@ -81,6 +81,25 @@ def database_url(tmp_path_factory) -> str:
         admin.dispose()
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'countdown-test.sqlite'}"
+
+
+@pytest.fixture
+def fresh_database_url(database_url, tmp_path):
+    """An empty database of the suite's kind, for migrations or apps that must not meet the rest
+    of the suite's data; dropped afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    name = f"countdown_fresh_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def make_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
@@ -205,7 +224,16 @@ class Factory:
         self._n += 1
         return self._n
 
-    def user(self, role: Role = Role.TOURIST, **kw) -> User:
+    def user(self, role: Role = Role.TOURIST, *, quiet_hours: bool = False, **kw) -> User:
+        """A user; without ``quiet_hours=True`` their quiet hours are off, so that whether a
+        reminder goes out at once does not depend on the hour the suite runs at."""
+        user = self._user(role, **kw)
+        if not quiet_hours:
+            db.session.add(QuietHours(user_id=user.id, enabled=False))
+            db.session.flush()
+        return user
+
+    def _user(self, role: Role, **kw) -> User:
         n = self._next()
         kw.setdefault("email", f"{role.value}{n}-{uuid.uuid4().hex[:6]}@example.com")
         kw.setdefault("name", f"Test {role.value.title()} {n}")

@@ -2,6 +2,9 @@
 
 BEAT_SCHEDULE = {
     "expire-holds": {"task": "countdown.expire_holds", "schedule": 30.0},
-    "deliver-queued-messages": {"task": "countdown.deliver_queued_messages", "schedule": 60.0},
+    # Reminders are rows with a send time; this claims the due ones and hands them to send tasks.
+    "dispatch-due-messages": {"task": "countdown.dispatch_due_messages", "schedule": 10.0},
     "charge-due-payments": {"task": "countdown.charge_due_payments", "schedule": 600.0},
+    # Upload files whose transaction never committed (the process was killed): deleted once an hour old.
+    "remove-orphan-uploads": {"task": "countdown.remove_orphan_uploads", "schedule": 3600.0},
 }

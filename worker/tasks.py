@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from flask import current_app
 
-from app.services import bookings, installments, messaging
+from app.services import bookings, installments, medical_uploads, messaging
 from app.transactions import commit
 
 
@@ -16,21 +17,45 @@ def expire_holds() -> int:
     return count
 
 
-@shared_task(name="countdown.deliver_message", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def deliver_message(message_id: int) -> str | None:
-    status = messaging.deliver(message_id)
-    return status.value if status else None
+@shared_task(name="countdown.deliver_messages", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def deliver_messages(message_ids: list[int]) -> int:
+    """Send a batch of claimed (or just written) messages; each is sent at most once."""
+    return len(messaging.deliver_batch(message_ids))
 
 
-@shared_task(name="countdown.deliver_queued_messages")
-def deliver_queued_messages() -> int:
-    """Deliver messages whose task was lost (broker down at commit time, worker died)."""
-    messaging.fail_interrupted_deliveries()
+@shared_task(name="countdown.deliver_message")
+def deliver_message(message_id: int) -> int:
+    """Kept for tasks queued before deliver_messages existed."""
+    return deliver_messages([message_id])
+
+
+#: Claimed messages go to send tasks in chunks of this many.
+CHUNK = 50
+
+
+@shared_task(name="countdown.dispatch_due_messages")
+def dispatch_due_messages() -> int:
+    """Claim what is due, in batches, and hand it to send tasks (beat runs this every few seconds).
+
+    Before claiming, anything a dead worker left behind is put back or reconciled."""
+    messaging.recover_stale()
     commit()
-    ids = messaging.queued_message_ids()
-    for message_id in ids:
-        messaging.deliver(message_id)
-    return len(ids)
+    batch = current_app.config["MESSAGE_BATCH_SIZE"]
+    # Claims not yet sent count against the budget: with a backlog, rows are claimed as fast as
+    # they are sent, and no claim waits in the queue long enough for its lease to run out.
+    budget = current_app.config["MESSAGE_MAX_IN_FLIGHT"] - messaging.claimed_count()
+    claimed = 0
+    while budget > 0:
+        want = min(batch, budget)
+        ids = messaging.claim_due(limit=want)
+        commit()
+        for start in range(0, len(ids), CHUNK):
+            deliver_messages.delay(ids[start:start + CHUNK])
+        claimed += len(ids)
+        budget -= len(ids)
+        if len(ids) < want:
+            break
+    return claimed
 
 
 @shared_task(name="countdown.charge_due_payments")
@@ -48,3 +73,10 @@ def charge_payment(payment_id: int) -> str:
     outcome = installments.charge(payment_id)
     commit()
     return outcome
+
+
+@shared_task(name="countdown.remove_orphan_uploads")
+def remove_orphan_uploads() -> int:
+    """Delete upload files no row names (left by a process killed before its commit), once they
+    are an hour old."""
+    return medical_uploads.remove_orphans()

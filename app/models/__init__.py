@@ -10,7 +10,29 @@ from app.models.consent import (
     ImmutableRecordError,
 )
 from app.models.flights import Flight, FlightStatus
-from app.models.notifications import Channel, MessageStatus, OutboundMessage
+from app.models.medical import (
+    Answer,
+    Assessment,
+    CaseEvent,
+    CaseState,
+    EcgResult,
+    MedicalAccess,
+    MedicalCase,
+    MedicalUpload,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    SelfCertification,
+    VehicleLimits,
+)
+from app.models.notifications import (
+    Channel,
+    MessageStatus,
+    NotificationPreference,
+    OutboundMessage,
+    QuietHours,
+    SmsOptOut,
+)
 from app.models.payments import (
     Payment,
     PaymentEvent,
@@ -22,9 +44,11 @@ from app.models.payments import (
 )
 
 __all__ = [
+    "Answer", "Assessment", "CaseEvent", "CaseState", "EcgResult", "MedicalAccess", "MedicalCase",
+    "MedicalUpload", "Question", "QuestionKind", "Questionnaire", "SelfCertification", "VehicleLimits",
     "Booking", "BookingEvent", "BookingState", "Channel", "ConsentDocument", "ConsentQuestion",
     "ConsentSignature", "DocumentKind", "Flight", "FlightStatus", "ImmutableRecordError",
-    "MessageStatus", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
-    "Refund", "Role", "SandboxIntent", "WebhookEvent", "User", "WaitlistEntry", "WaitlistState",
+    "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
+    "QuietHours", "Refund", "Role", "SandboxIntent", "SmsOptOut", "WebhookEvent", "User", "WaitlistEntry", "WaitlistState",
     "normalise_email",
 ]

@@ -47,4 +47,6 @@ def render_item(type_: str, obj, autogen_context):
     """Alembic autogenerate: write our column types as plain SQLAlchemy types in migrations."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ in ("EncryptedText", "EncryptedJSON"):
+        return "sa.Text()"  # Fernet tokens
     return False

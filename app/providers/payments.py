@@ -35,6 +35,7 @@ class Intent:
     charge_id: str | None = None
     error: str = ""          # the decline reason of the last attempt, if any
     refunded_minor: int = 0
+    payment_id: int | None = None  # our payment row, from the intent's metadata
 
     @property
     def succeeded(self) -> bool:
@@ -155,6 +156,7 @@ class SandboxProvider:
             currency=intent.currency, client_secret=None,
             charge_id=f"ch_{intent.id}" if intent.status == "succeeded" else None,
             error=intent.last_error, refunded_minor=intent.refunded_minor,
+            payment_id=intent.metadata_payment_id,
         )
 
 
@@ -289,10 +291,12 @@ class StripeProvider:
         refunded = 0
         if charge and not isinstance(charge, str):
             refunded = charge.get("amount_refunded") or 0
+        raw_payment_id = (intent.get("metadata") or {}).get("payment_id")
         return Intent(
             id=intent["id"], status=intent["status"], amount_minor=intent["amount"],
             currency=intent["currency"].upper(), client_secret=intent.get("client_secret"),
             charge_id=charge_id, error=error, refunded_minor=refunded,
+            payment_id=int(raw_payment_id) if str(raw_payment_id or "").isdigit() else None,
         )
 
 

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import Role, User, normalise_email
 from app.services import ServiceError
+from app.services.phones import normalise_phone
 from app.timeutil import age_on, now_utc
 from app.urls import external_url
 
@@ -50,8 +51,9 @@ def create_user(
             raise ServiceError(_("Please give your date of birth."), "date_of_birth")
         if age_on(date_of_birth, now_utc().date()) < MINIMUM_AGE:
             raise ServiceError(_("You must be 18 or older to fly, and to open an account."), "date_of_birth")
+    phone = normalise_phone(phone) if (phone or "").strip() else None
     user = User(
-        email=email, name=name.strip(), phone=(phone or "").strip() or None,
+        email=email, name=name.strip(), phone=phone,
         date_of_birth=date_of_birth, language=language, timezone=timezone, role=role,
     )
     user.set_password(password)
@@ -110,7 +112,8 @@ def reset_password(user: User, password: str) -> None:
 
 
 def update_profile(user: User, *, name: str, phone: str | None, language: str, timezone: str) -> None:
+    phone = normalise_phone(phone) if (phone or "").strip() else None  # checked before any change
     user.name = name.strip()
-    user.phone = (phone or "").strip() or None
+    user.phone = phone
     user.language = language
     user.timezone = timezone

@@ -26,7 +26,7 @@ from app.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from app.services import ServiceError
+from app.services import ServiceError, reminders
 from app.timeutil import now_utc
 
 S = BookingState
@@ -88,6 +88,7 @@ def transition(
     _record_event(booking, from_state, to_state, actor, reason)
     booking.state = to_state
     db.session.flush()
+    reminders.sync(booking)  # reminders that no longer apply are dropped
     if from_state.takes_seat and not to_state.takes_seat:
         _close_waitlist_offer(booking, to_state)
         offer_free_seats(lock_flight(booking.flight_id))
@@ -119,6 +120,7 @@ def _create_hold(flight: Flight, user: User, until: datetime, actor: User | None
     db.session.add(booking)
     db.session.flush()
     _record_event(booking, None, S.HELD, actor, reason)
+    reminders.sync(booking)
     return booking
 
 
@@ -275,8 +277,6 @@ def waitlist_position(entry: WaitlistEntry) -> int:
 
 def offer_free_seats(flight: Flight, now: datetime | None = None) -> list[WaitlistEntry]:
     """Offer each free seat to the next tourist in line, as a hold that lasts the offer period."""
-    from app.services import messaging  # late import: messaging renders templates
-
     now = now or now_utc()
     offered: list[WaitlistEntry] = []
     free = flight.seat_count - seats_taken(flight.id, now)
@@ -293,7 +293,8 @@ def offer_free_seats(flight: Flight, now: datetime | None = None) -> list[Waitli
         entry.state = WaitlistState.OFFERED
         entry.booking = booking
         entry.offered_at = now
-        messaging.notify_waitlist_offer(entry)
+        db.session.flush()
+        reminders.notify("waitlist_offer", booking, occurrence=f"entry-{entry.id}")
         offered.append(entry)
     return offered
 

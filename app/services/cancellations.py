@@ -26,7 +26,7 @@ from app.models import (
     WaitlistState,
 )
 from app.models.payments import Payment, PaymentStatus
-from app.services import ServiceError, messaging, payments
+from app.services import ServiceError, messaging, payments, reminders
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
 
@@ -125,8 +125,7 @@ def cancel_flight(flight: Flight, actor: User, reason: str) -> int:
         _cancel_open_payments(booking)
         booking_service.transition(booking, BookingState.CANCELLED, actor=actor,
                                    reason=reason.strip() or "flight cancelled by the operator")
-        messaging.queue_email("booking_cancelled", user=booking.user, booking=booking, flight=flight,
-                              quote=result, by_operator=True)
+        reminders.notify("flight_cancelled", booking, context={"refund_minor": result.refund_minor})
     for entry in db.session.scalars(select(WaitlistEntry).where(
         WaitlistEntry.flight_id == flight.id, WaitlistEntry.state == WaitlistState.WAITING
     )):

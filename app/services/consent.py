@@ -55,7 +55,26 @@ def publish_document(
     )
     db.session.add(document)
     db.session.flush()
+    if document.resign_required and latest is not None:
+        _ask_to_resign(document)
     return document
+
+
+def _ask_to_resign(document: ConsentDocument) -> None:
+    """Everyone with a live booking who signed an older version is asked to sign again."""
+    from app.services import reminders
+
+    signed = (
+        select(ConsentSignature.booking_id)
+        .where(ConsentSignature.document_version < document.version).distinct()
+    )
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.id.in_(signed),
+                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .order_by(Booking.id)
+    ):
+        reminders.notify("consent_resign", booking, occurrence=f"v{document.version}",
+                         context={"version": document.version})
 
 
 def required_version(kind: DocumentKind = DocumentKind.INFORMED_CONSENT) -> int | None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Booking, BookingState, Flight, FlightStatus, User
-from app.services import ServiceError
+from app.services import ServiceError, reminders
 from app.services.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause
 from app.timeutil import now_utc
 
@@ -59,6 +59,7 @@ def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
                      counts.sold + counts.held),
             "seat_count",
         )
+    previous_launch_at, previous_status = flight.launch_at, flight.status
     for key in FIELDS:
         if key != "status" or not cancelling:
             setattr(flight, key, data[key])
@@ -71,9 +72,31 @@ def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
         from app.services import cancellations
 
         cancellations.cancel_flight(flight, actor, "flight cancelled by the operator")
-    else:
-        offer_free_seats(flight)
+        return flight
+    offer_free_seats(flight)
+    reminders.sync(flight)  # pending reminders move with the launch
+    _tell_passengers(flight, previous_launch_at, previous_status)
     return flight
+
+
+def _tell_passengers(flight: Flight, previous_launch_at: datetime, previous_status: FlightStatus) -> None:
+    """A delay or a scrub is told at once to everyone with a seat, on every channel."""
+    status_changed = flight.status is not previous_status
+    if flight.status is FlightStatus.SCRUBBED and status_changed:
+        rule, context = "flight_scrubbed", {}
+    elif flight.launch_at != previous_launch_at:
+        rule, context = "flight_delayed", {"previous_launch_at": previous_launch_at.isoformat()}
+    elif flight.status is FlightStatus.DELAYED and status_changed:
+        rule, context = "flight_delayed", {}
+    else:
+        return
+    occurrence = f"{flight.status.value}-{flight.launch_at.isoformat()}"
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.flight_id == flight.id,
+                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .order_by(Booking.id)
+    ):
+        reminders.notify(rule, booking, occurrence=occurrence, context=context)
 
 
 @dataclass(frozen=True)

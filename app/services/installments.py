@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Booking, BookingState, Flight, User
 from app.models.payments import Payment, PaymentKind, PaymentStatus
 from app.providers.payments import PaymentError
-from app.services import ServiceError, messaging, payments
+from app.services import ServiceError, messaging, payments, reminders
 from app.timeutil import now_utc
 from app.urls import external_url
 
@@ -83,6 +83,7 @@ def plan_balance(booking: Booking, user: User, installments: int) -> Plan:
     for payment in existing:  # replace a plan that has not started
         payment.status = P.CANCELLED
         payments.record(payment, "cancelled", detail="replaced by a new plan")
+        reminders.sync(payment)
     flight = booking.flight
     now = now_utc()
     due_dates = schedule(now, max(balance_due_at(flight), now), installments)
@@ -99,6 +100,7 @@ def plan_balance(booking: Booking, user: User, installments: int) -> Plan:
     db.session.flush()
     for payment in rows:
         payments.record(payment, "scheduled", amount_minor=payment.amount_minor)
+        reminders.sync(payment)
     return Plan(rows)
 
 
@@ -179,9 +181,7 @@ def charge(payment_id: int, now: datetime | None = None) -> str:
         return "charged"
     if result.payment.status is P.REQUIRES_ACTION:
         result.payment.attempts += 1
-        messaging.queue_email(
-            "payment_needs_confirmation", user=booking.user, payment=payment, booking=booking,
-            flight=booking.flight, url=external_url("payments.checkout", payment_id=payment.id))
+        reminders.notify("charge_failed", payment, occurrence=f"action-{payment.attempts}")
     _after_failure(result.payment, now)
     return "declined"
 
@@ -215,6 +215,7 @@ def move_due_dates(flight: Flight, delta: timedelta) -> int:
     ):
         payment.due_at = max(payment.due_at + delta, now)
         payments.record(payment, "rescheduled", detail="launch moved")
+        reminders.sync(payment)
         moved += 1
     log.info("flight %s moved by %s: %s payments rescheduled", flight.id, delta, moved)
     return moved

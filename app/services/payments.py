@@ -32,7 +32,6 @@ from app.providers.payments import Intent, PaymentError, SandboxProvider, paymen
 from app.services import ServiceError, consent
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
-from app.urls import external_url
 
 log = logging.getLogger(__name__)
 P = PaymentStatus
@@ -109,6 +108,10 @@ def apply_intent(payment_id: int, intent: Intent) -> Applied:
     payment = lock_payment(payment_id)
     if payment.status is P.SUCCEEDED:
         return Applied(payment, False)  # already applied: the other of browser and webhook won
+    if payment.provider_payment_id not in (None, intent.id):
+        log.error("payment %s: intent %s is not this payment's intent", payment.id, intent.id)
+        return Applied(payment, False)
+    payment.provider_payment_id = intent.id
     if intent.amount_minor != payment.amount_minor or intent.currency.upper() != payment.currency:
         # Never apply money that is not what we asked for; leave it to operations, visibly.
         log.error("payment %s: intent %s amount does not match", payment.id, intent.id)
@@ -134,18 +137,17 @@ def apply_intent(payment_id: int, intent: Intent) -> Applied:
         payment.attempts += 1
         payment.last_error = intent.error
         record(payment, "failed", amount_minor=payment.amount_minor, detail=intent.error)
-        from app.services import messaging
+        from app.services import reminders
 
-        messaging.queue_email("payment_failed", user=payment.booking.user, payment=payment,
-                              booking=payment.booking, flight=payment.booking.flight,
-                              url=external_url("payments.checkout", payment_id=payment.id))
+        reminders.notify("charge_failed", payment, occurrence=f"attempt-{payment.attempts}")
         return Applied(payment, True)
     return Applied(payment, False)
 
 
 def _after_success(payment: Payment) -> None:
-    from app.services import messaging
+    from app.services import messaging, reminders
 
+    reminders.sync(payment)  # nothing more is due: its reminders are dropped
     booking = payment.booking
     messaging.queue_email("payment_receipt", user=booking.user, payment=payment, booking=booking,
                           flight=booking.flight)
@@ -202,9 +204,16 @@ def handle_event(provider_name: str, event_id: str, event_type: str, object_id: 
         return "ignored"
     if event_type.startswith("payment_intent."):
         payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == object_id))
+        intent = provider().retrieve_intent(object_id)
+        if payment is None and intent.payment_id is not None:
+            # An automatic charge whose transaction has not committed the intent's id yet: the
+            # intent names our row. apply_intent waits for that transaction's lock on the row.
+            payment = db.session.get(Payment, intent.payment_id)
+            if payment is not None and payment.provider_payment_id not in (None, object_id):
+                payment = None  # the metadata names a row that belongs to another intent
         if payment is None:
             return "unknown intent"
-        applied = apply_intent(payment.id, provider().retrieve_intent(object_id))
+        applied = apply_intent(payment.id, intent)
         return "applied" if applied.changed else "unchanged"
     if event_type == "charge.refunded":
         return _sync_refunds_for_charge(object_id)

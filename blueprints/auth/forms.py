@@ -3,11 +3,26 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from app.services.phones import parse_e164
 from blueprints.forms import LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
 
-PHONE = Regexp(r"^\+?[0-9 ()\-]{7,20}$", message=_l("Enter a phone number with its country code, e.g. +1 555 0100."))
+
+class PhoneNumber:
+    """A mobile number with its country code, checked with ``phonenumbers`` (the service stores
+    it in E.164)."""
+
+    def __call__(self, form, field) -> None:
+        text = (field.data or "").strip()
+        if not text or parse_e164(text) is not None:
+            return
+        if not text.startswith(("+", "00")):
+            raise ValidationError(_l("Enter a phone number with its country code, e.g. +1 202 555 0100."))
+        raise ValidationError(_l("This is not a valid phone number. Check the country code and the digits."))
+
+
+PHONE = PhoneNumber()
 
 
 class LoginForm(FlaskForm):

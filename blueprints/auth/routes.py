@@ -149,12 +149,10 @@ def reset_password():
 @login_required
 def account():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        accounts.update_profile(
-            current_user, name=form.name.data, phone=form.phone.data,
-            language=form.language.data, timezone=form.timezone.data,
-        )
-        commit()
+    if form.validate_on_submit() and save(form, lambda: accounts.update_profile(
+        current_user, name=form.name.data, phone=form.phone.data,
+        language=form.language.data, timezone=form.timezone.data,
+    ))[0]:
         session["language"] = form.language.data
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.account"))

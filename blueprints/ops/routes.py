@@ -25,7 +25,7 @@ from app.models import (
     WaitlistState,
 )
 from app.money import to_decimal, to_minor
-from app.services import ServiceError, accounts, consent
+from app.services import ServiceError, accounts, consent, medical
 from app.services import bookings as booking_service
 from app.services import flights as flight_service
 from app.services import payments as payment_service
@@ -155,6 +155,7 @@ def booking(reference: str):
     return render_template(
         "ops/booking.html", booking=booking, ledger=ledger, payment_events=payment_events,
         refund_form=RefundForm(formdata=None), consent_status=consent.statuses([booking])[booking.id],
+        medical_status=medical.clearance_statuses([booking])[booking.id],  # the status alone, no details
     )
 
 

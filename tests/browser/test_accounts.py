@@ -137,8 +137,8 @@ def test_password_reset_link_from_the_outbox(visitor, another_visitor, make_comm
     # Operations reads the outbox, where email stays without SMTP settings.
     staff = another_visitor()
     staff.login(ops.email, PASSWORD)
-    staff.page.get_by_role("link", name="Outbox").click()
-    expect(staff.page.get_by_role("heading", name="Outbox")).to_be_visible()
+    staff.page.get_by_role("link", name="Messages", exact=True).click()
+    expect(staff.page.get_by_role("heading", name="Messages")).to_be_visible()
     row = staff.page.get_by_role("row").filter(has_text=tourist.email)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Choose a new Countdown password")

@@ -6,6 +6,9 @@ waiting for the worker.
 The app under test is a second app over the suite's database, not eager: tasks go through Redis
 (database 7, on a queue of this run's own) or, for the embedded default, kombu's SQLAlchemy transport on a SQLite
 file. Everything is committed for real, and the tables are emptied after each test.
+
+Due reminders sent by real worker processes (two at once, one killed mid-batch) through Twilio's
+SDK are in test_reminder_workers.py.
 """
 
 from __future__ import annotations
@@ -142,21 +145,26 @@ def test_worker_expires_a_lapsed_hold_and_offers_the_seat(worker_app, task_runs)
     commit()
     db.session.remove()
     assert db.session.get(Booking, ids["hold"]).state is BookingState.HELD
-    assert db.session.scalar(select(OutboundMessage.id)) is None
+    assert db.session.scalar(select(OutboundMessage.id).where(
+        OutboundMessage.user_id == ids["waiting"])) is None
     db.session.remove()
 
     send(worker_app, "countdown.expire_holds")
 
+    def offer_message(channel: Channel) -> OutboundMessage | None:
+        return db.session.scalar(select(OutboundMessage).where(
+            OutboundMessage.user_id == ids["waiting"], OutboundMessage.rule == "waitlist_offer",
+            OutboundMessage.channel == channel,
+        ))
+
     def offered():
         entry = db.session.get(WaitlistEntry, ids["entry"])
-        message = db.session.scalar(
-            select(OutboundMessage).where(OutboundMessage.user_id == ids["waiting"])
-        )
-        sent = message is not None and message.status is MessageStatus.SENT
+        message, in_app = offer_message(Channel.EMAIL), offer_message(Channel.IN_APP)
+        sent = all(m is not None and m.status is MessageStatus.SENT for m in (message, in_app))
         if entry.state is WaitlistState.OFFERED and sent:
-            return entry, message
+            return entry, message, in_app
 
-    entry, message = wait_for(offered, what="the waiting tourist's offer to be sent")
+    entry, message, in_app = wait_for(offered, what="the waiting tourist's offer to be sent")
     assert task_runs.wait("countdown.expire_holds") == [1]
     expired = db.session.get(Booking, ids["hold"])
     assert expired.state is BookingState.EXPIRED
@@ -173,7 +181,10 @@ def test_worker_expires_a_lapsed_hold_and_offers_the_seat(worker_app, task_runs)
     )
     assert message.attempts == 1 and message.sent_at is not None
     assert f"http://countdown.test/bookings/{offer.reference}" in message.body
-    assert task_runs.wait("countdown.deliver_message", message.id) == ["sent"]
+    assert (in_app.provider, in_app.attempts) == ("in_app", 1)
+    # The offer is told on the channels of the "bookings" category: email and in the app (no
+    # phone number, so no SMS), in one send task, written after the commit.
+    assert task_runs.wait("countdown.deliver_messages", sorted([message.id, in_app.id])) == [2]
     assert emailed(worker_app) == [message.id]
 
 
@@ -192,10 +203,10 @@ def test_a_message_queued_in_a_request_is_delivered_once_after_commit(worker_app
         time.sleep(0.3)
         commit()
         # The same task once more, at once, as a broker redelivery would send it.
-        send(worker_app, "countdown.deliver_message", message_id)
+        send(worker_app, "countdown.deliver_messages", [message_id])
 
-    # The first run delivers; the second finds the message claimed and does nothing.
-    assert task_runs.wait("countdown.deliver_message", message_id, count=2) == ["sent", None]
+    # The first run delivers; the second finds the message settled and sends nothing.
+    assert task_runs.wait("countdown.deliver_messages", [message_id], count=2) == [1, 0]
     db.session.remove()
     message = db.session.get(OutboundMessage, message_id)
     assert message.status is MessageStatus.SENT
@@ -205,28 +216,66 @@ def test_a_message_queued_in_a_request_is_delivered_once_after_commit(worker_app
 
 
 @pytest.mark.redis
-def test_the_sweep_delivers_a_message_whose_task_never_came(worker_app, task_runs):
+def test_the_dispatcher_sends_what_is_due_and_what_a_dead_worker_left(worker_app, task_runs):
+    """``countdown.dispatch_due_messages`` (beat runs it every few seconds) first puts back what
+    a dead worker left (claims and sends older than the lease), then claims the due rows and
+    hands them to ``countdown.deliver_messages``."""
     user = Factory().user()
+    now = now_utc()
+    lease = timedelta(seconds=worker_app.config["MESSAGE_LEASE_SECONDS"])
+    long_ago = now - lease - timedelta(minutes=1)
 
     def row(**kw) -> OutboundMessage:
-        return OutboundMessage(channel=Channel.EMAIL, user_id=user.id, recipient=user.email,
-                               subject="Hello", body="Hello\n", kind="test", **kw)
+        message = OutboundMessage(channel=Channel.EMAIL, user_id=user.id, recipient=user.email,
+                                  subject="Hello", body="Hello\n", kind="test", **kw)
+        db.session.add(message)
+        return message
 
-    lost = row(created_at=now_utc() - timedelta(minutes=5))
-    recent = row()  # its own task may still be on its way: the sweep leaves it for now
-    db.session.add_all([lost, recent])
+    rows = {
+        # Due, but its send task never came (the broker was down at commit time).
+        "lost": row(send_at=now - timedelta(minutes=5), created_at=now - timedelta(minutes=5)),
+        # A reminder for later: not due yet.
+        "later": row(send_at=now + timedelta(hours=1)),
+        # Claimed by a dispatcher that died before handing it to a send task.
+        "stale claim": row(send_at=long_ago, status=MessageStatus.CLAIMED, claimed_at=long_ago),
+        # Claimed just now by another dispatcher: its send task is on its way.
+        "fresh claim": row(send_at=now, status=MessageStatus.CLAIMED, claimed_at=now),
+        # A send cut off by a dead worker: the provider cannot say it has it, so it is sent again.
+        "interrupted": row(send_at=long_ago, status=MessageStatus.SENDING, claimed_at=long_ago, attempts=1),
+        # Cut off too often: given up, for operations to look at.
+        "given up": row(send_at=long_ago, status=MessageStatus.SENDING, claimed_at=long_ago,
+                        attempts=messaging.MAX_ATTEMPTS),
+    }
     db.session.flush()
-    lost_id, recent_id = lost.id, recent.id
-    db.session.commit()  # no task sent: as if the broker was down at commit time
+    ids = {name: message.id for name, message in rows.items()}
+    db.session.commit()  # no task sent
     db.session.remove()  # on SQLite an open transaction would hold the worker up
 
-    send(worker_app, "countdown.deliver_queued_messages")
+    send(worker_app, "countdown.dispatch_due_messages")
 
-    assert task_runs.wait("countdown.deliver_queued_messages") == [1]
+    assert task_runs.wait("countdown.dispatch_due_messages") == [3]
+    delivered = sorted([ids["lost"], ids["stale claim"], ids["interrupted"]])
+    assert task_runs.wait("countdown.deliver_messages", delivered) == [3]
     db.session.remove()
-    assert db.session.get(OutboundMessage, lost_id).status is MessageStatus.SENT
-    assert db.session.get(OutboundMessage, recent_id).status is MessageStatus.QUEUED
-    assert emailed(worker_app) == [lost_id]
+    status = {name: db.session.get(OutboundMessage, i) for name, i in ids.items()}
+    assert {name: m.status for name, m in status.items()} == {
+        "lost": MessageStatus.SENT, "later": MessageStatus.QUEUED,
+        "stale claim": MessageStatus.SENT, "fresh claim": MessageStatus.CLAIMED,
+        "interrupted": MessageStatus.SENT, "given up": MessageStatus.FAILED,
+    }
+    assert {name: m.attempts for name, m in status.items()} == {
+        "lost": 1, "later": 0, "stale claim": 1, "fresh claim": 0, "interrupted": 2,
+        "given up": messaging.MAX_ATTEMPTS,
+    }
+    assert status["interrupted"].note == "delivery was interrupted; sending again"
+    assert status["given up"].error == "delivery was interrupted too many times"
+    assert emailed(worker_app) == delivered
+
+    # Nothing else is due: the next run claims nothing.
+    db.session.remove()
+    send(worker_app, "countdown.dispatch_due_messages")
+    assert task_runs.wait("countdown.dispatch_due_messages", count=2) == [3, 0]
+    db.session.remove()
 
 
 def test_the_embedded_broker_carries_tasks_to_a_worker(app, database_url, tmp_path, task_runs):
@@ -251,5 +300,5 @@ def test_the_embedded_broker_carries_tasks_to_a_worker(app, database_url, tmp_pa
                     timeout=20, what="the message to be delivered through the embedded broker",
                 )
                 assert message.attempts == 1
-                assert task_runs.wait("countdown.deliver_message", message_id) == ["sent"]
+                assert task_runs.wait("countdown.deliver_messages", [message_id]) == [1]
                 db.session.remove()

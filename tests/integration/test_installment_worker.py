@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import (
     Booking,
     BookingState,
+    Channel,
     MessageStatus,
     OutboundMessage,
     Payment,
@@ -74,9 +75,10 @@ def events(payment_id: int, kind: str) -> int:
         PaymentEvent.payment_id == payment_id, PaymentEvent.kind == kind))
 
 
-def mail(user_id: int, kind: str) -> list[OutboundMessage]:
+def mail(user_id: int, kind: str, channel: Channel = Channel.EMAIL) -> list[OutboundMessage]:
     return list(db.session.scalars(select(OutboundMessage).where(
         OutboundMessage.user_id == user_id, OutboundMessage.kind == kind,
+        OutboundMessage.channel == channel,
     ).order_by(OutboundMessage.id)))
 
 
@@ -121,13 +123,17 @@ def test_a_declined_installment_is_retried_tomorrow_and_the_tourist_told(worker_
 
     send(worker_app, "countdown.charge_due_payments")
 
+    # A failed charge is the reminder rule "charge_failed", told on each channel the tourist
+    # chose for payments: email and in the app by default (no phone number, so no SMS).
     def failed():
         first = db.session.get(Payment, ids["first"])
-        [notice] = mail(ids["user"], "payment_failed") or [None]
-        if first.status is PaymentStatus.FAILED and notice and notice.status is MessageStatus.SENT:
-            return first, notice
+        [notice] = mail(ids["user"], "reminder_charge_failed") or [None]
+        [in_app] = mail(ids["user"], "reminder_charge_failed", Channel.IN_APP) or [None]
+        sent = all(m is not None and m.status is MessageStatus.SENT for m in (notice, in_app))
+        if first.status is PaymentStatus.FAILED and sent:
+            return first, notice, in_app
 
-    first, notice = wait_for(failed, what="the declined installment and its notice")
+    first, notice, in_app = wait_for(failed, what="the declined installment and its notices")
     after = now_utc()
     assert task_runs.wait("countdown.charge_due_payments") == [1]
     assert task_runs.wait("countdown.charge_payment", ids["first"]) == ["declined"]
@@ -139,6 +145,10 @@ def test_a_declined_installment_is_retried_tomorrow_and_the_tourist_told(worker_
     assert f"http://countdown.test/payments/{ids['first']}/checkout" in notice.body
     assert "Your card was declined." in notice.body
     assert notice.attempts == 1 and notice.id in emailed(worker_app)
+    assert (notice.rule, notice.subject_type, notice.subject_id) == ("charge_failed", "payment", ids["first"])
+    assert "did not go through" in notice.subject
+    assert in_app.attempts == 1 and in_app.provider == "in_app" and in_app.id not in emailed(worker_app)
+    assert mail(ids["user"], "reminder_charge_failed", Channel.SMS) == []
     assert db.session.get(Booking, ids["booking"]).payment_overdue_at is None  # retries are left
     db.session.remove()
     assert installments.due_payment_ids() == []  # not again before tomorrow

@@ -6,10 +6,8 @@ CREATE DATABASE through the admin URL.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +22,7 @@ from app.config import BASE_DIR
 from app.extensions import db
 from app.models import ConsentSignature
 from app.services import bookings, consent
-from tests.conftest import PG_ADMIN_URL, make_env
+from tests.conftest import make_env
 from tests.integration.support import separate_app
 
 GUARDS = {
@@ -33,21 +31,6 @@ GUARDS = {
 IMMUTABLE = "never changed or deleted"
 
 
-@pytest.fixture
-def empty_database_url(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-        return
-    name = f"countdown_migrations_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def schema_differences() -> list:
@@ -82,17 +65,17 @@ def guard_triggers() -> set[str]:
         return {name for (name,) in rows}
 
 
-def test_upgrade_from_empty_matches_models_and_downgrades_cleanly(empty_database_url, tmp_path):
+def test_upgrade_from_empty_matches_models_and_downgrades_cleanly(fresh_database_url, tmp_path):
     instance = tmp_path / "instance"
     # The real command, as `make migrate` runs it.
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app:create_app", "db", "upgrade"],
-        env=make_env(empty_database_url, instance), cwd=BASE_DIR,
+        env=make_env(fresh_database_url, instance), cwd=BASE_DIR,
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 
-    with separate_app(empty_database_url, instance, empty=False) as app, app.app_context():
+    with separate_app(fresh_database_url, instance, empty=False) as app, app.app_context():
         model_tables = set(db.metadata.tables)
         assert table_names() == model_tables | {"alembic_version"}
         assert current_revision() == head_revision()

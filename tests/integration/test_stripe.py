@@ -38,6 +38,7 @@ from app.models import (
     Booking,
     BookingEvent,
     BookingState,
+    Channel,
     OutboundMessage,
     Payment,
     PaymentEvent,
@@ -205,7 +206,8 @@ def snapshot(d: Deposit) -> SimpleNamespace:
 
     def mails(kind: str) -> int:
         return db.session.scalar(select(func.count(OutboundMessage.id)).where(
-            OutboundMessage.user_id == d.user_id, OutboundMessage.kind == kind))
+            OutboundMessage.user_id == d.user_id, OutboundMessage.kind == kind,
+            OutboundMessage.channel == Channel.EMAIL))
 
     snap = SimpleNamespace(
         status=payment.status, last_error=payment.last_error, attempts=payment.attempts,
@@ -216,7 +218,7 @@ def snapshot(d: Deposit) -> SimpleNamespace:
         booking_state=booking.state,
         confirmations=db.session.scalar(select(func.count(BookingEvent.id)).where(
             BookingEvent.booking_id == booking.id, BookingEvent.to_state == BookingState.CONFIRMED)),
-        receipts=mails("payment_receipt"), failure_mails=mails("payment_failed"),
+        receipts=mails("payment_receipt"), failure_mails=mails("reminder_charge_failed"),
         webhooks=db.session.execute(
             select(WebhookEvent.event_id, WebhookEvent.type).order_by(WebhookEvent.id)).all(),
         paid_minor=ledger.paid_minor, ledger_refunded_minor=ledger.refunded_minor,

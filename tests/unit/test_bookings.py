@@ -141,10 +141,20 @@ def test_waitlist_gets_the_freed_seat_for_a_limited_time(app, make):
     assert offer.user_id == waiter.id and offer.state is S.HELD
     hours = app.config["WAITLIST_OFFER_HOURS"]
     assert offer.hold_expires_at > now_utc() + timedelta(hours=hours) - timedelta(minutes=1)
-    from app.models import OutboundMessage
+    from app.models import Channel, OutboundMessage
+    from app.services import messaging
 
-    mail = db.session.scalars(select(OutboundMessage).where(OutboundMessage.user_id == waiter.id)).one()
+    told = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.user_id == waiter.id, OutboundMessage.rule == "waitlist_offer")).all()
+    assert {m.channel for m in told} == {Channel.EMAIL, Channel.IN_APP} and all(m.send_at <= now_utc() for m in told)
+    [mail] = [m for m in told if m.channel is Channel.EMAIL]
+    with app.test_request_context("/"):
+        messaging.deliver(mail.id)
     assert flight.name in mail.subject and offer.reference in mail.body
+    # and a reminder two hours before the offer runs out
+    [reminder, _in_app] = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.user_id == waiter.id, OutboundMessage.rule == "hold_expiring")).all()
+    assert reminder.send_at == offer.hold_expires_at - timedelta(hours=2)
 
 
 def test_an_offer_not_taken_passes_to_the_next_in_line(make):

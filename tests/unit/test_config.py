@@ -3,6 +3,7 @@ import pytest
 from app.config import DEFAULT_SECRET_KEY, ConfigError, load_config
 
 STRONG = "s" * 40
+MEDICAL_KEY = "mq3sVwOyWmrCCAEeUTAd2yS2RZTcJ2Gw-VNd-HsAAb8="  # a Fernet key, for these tests only
 
 
 def test_embedded_defaults_need_no_services(tmp_path):
@@ -48,7 +49,8 @@ def test_production_refuses_sandbox_and_outbox_and_names_each():
 
 
 def test_production_starts_when_sandbox_is_allowed_explicitly():
-    cfg = load_config({"COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "ALLOW_SANDBOX_PROVIDERS": "1"})
+    cfg = load_config({"COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "ALLOW_SANDBOX_PROVIDERS": "1",
+                       "MEDICAL_ENCRYPTION_KEYS": MEDICAL_KEY})
     assert cfg["SESSION_COOKIE_SECURE"] is True
     assert cfg["SECRET_KEY"] != DEFAULT_SECRET_KEY
 
@@ -56,7 +58,9 @@ def test_production_starts_when_sandbox_is_allowed_explicitly():
 def test_production_with_real_providers_needs_the_stripe_webhook_secret():
     env = {
         "COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "STRIPE_SECRET_KEY": "sk_live_x",
-        "TWILIO_ACCOUNT_SID": "AC1", "SMTP_HOST": "smtp.example.com",
+        "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_FROM_NUMBER": "+12025550100",
+        "SMTP_HOST": "smtp.example.com", "BASE_URL": "https://countdown.example",
+        "MEDICAL_ENCRYPTION_KEYS": MEDICAL_KEY,
     }
     with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
         load_config(env)
@@ -71,6 +75,52 @@ def test_create_app_refuses_to_start_in_production_with_defaults():
 
     with pytest.raises(ConfigError, match="Refusing to start in production"):
         create_app(env={"COUNTDOWN_ENV": "production"})
+
+
+def test_production_refuses_to_start_without_medical_encryption_keys():
+    env = {"COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "ALLOW_SANDBOX_PROVIDERS": "1"}
+    with pytest.raises(ConfigError, match="MEDICAL_ENCRYPTION_KEYS is not set"):
+        load_config(env)
+    with pytest.raises(ConfigError, match="MEDICAL_ENCRYPTION_KEYS is not set"):
+        load_config({**env, "MEDICAL_ENCRYPTION_KEYS": ""})
+    assert load_config({**env, "MEDICAL_ENCRYPTION_KEYS": MEDICAL_KEY})["MEDICAL_ENCRYPTION_KEYS"] == MEDICAL_KEY
+
+
+def _production_env(tmp_path, keys: str) -> dict[str, str]:
+    return {
+        "COUNTDOWN_ENV": "production", "SECRET_KEY": STRONG, "ALLOW_SANDBOX_PROVIDERS": "1",
+        "COUNTDOWN_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite'}",
+        "MEDICAL_ENCRYPTION_KEYS": keys,
+    }
+
+
+@pytest.mark.parametrize("keys", [
+    "not-a-fernet-key",
+    "c2hvcnQ=",                                   # base64, but not 32 bytes
+    f"{MEDICAL_KEY},not-a-fernet-key",            # every key is checked, not only the first
+])
+def test_production_refuses_to_start_with_an_invalid_medical_key(tmp_path, keys):
+    from app import create_app
+    from app.crypto import CryptoError
+
+    with pytest.raises(CryptoError, match="MEDICAL_ENCRYPTION_KEYS holds a key that is not a Fernet key") as info:
+        create_app(env=_production_env(tmp_path, keys))
+    assert "not-a-fernet-key" not in str(info.value)  # the message never repeats a key
+
+
+def test_production_starts_with_valid_medical_keys_and_uses_the_first(tmp_path):
+    from cryptography.fernet import Fernet
+
+    from app import create_app
+    from app.crypto import decrypt, encrypt
+
+    older = Fernet.generate_key().decode()
+    app = create_app(env=_production_env(tmp_path, f"{MEDICAL_KEY}, {older}"))
+    with app.app_context():
+        token = encrypt(b"fit to fly")
+        assert Fernet(MEDICAL_KEY.encode()).decrypt(token) == b"fit to fly"
+        assert decrypt(Fernet(older.encode()).encrypt(b"old")) == b"old"
+    assert not (tmp_path / "medical-encryption.key").exists()  # no generated key in production
 
 
 def test_unknown_mode_is_refused():

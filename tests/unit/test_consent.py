@@ -161,7 +161,8 @@ def test_questions_and_answers(make):
     q = consent.ask_question(tourist, doc, booking, "What is the vehicle's safety record?")
     consent.answer_question(q, ops, "Twelve crewed flights, no injuries.", booking.reference)
     assert q.answered_at is not None and q.answered_by_id == ops.id
-    mail = db.session.scalars(select(OutboundMessage).where(OutboundMessage.user_id == tourist.id)).one()
+    mail = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.user_id == tourist.id, OutboundMessage.kind == "consent_answer")).one()
     assert "Twelve crewed flights" in mail.body and f"/bookings/{booking.reference}/consent" in mail.body
     with pytest.raises(ServiceError, match="already been answered"):
         consent.answer_question(q, ops, "again", booking.reference)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OutboundMessage, PaymentKind, PaymentStatus
-from app.services import ServiceError, consent, installments, payments
+from app.models import Channel, MessageStatus, OutboundMessage, PaymentKind, PaymentStatus
+from app.services import ServiceError, consent, installments, messaging, payments
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
 
@@ -25,6 +25,12 @@ def confirmed(app, db_session, make):
         consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
         payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
         yield booking
+
+
+def failure_emails() -> list[OutboundMessage]:
+    """The "charge failed" notices by email (the tourist also sees them in the app)."""
+    return list(db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.rule == "charge_failed", OutboundMessage.channel == Channel.EMAIL)))
 
 
 def save(booking, number):
@@ -91,8 +97,9 @@ def test_a_declined_installment_is_retried_then_overdue(confirmed):
     assert installments.charge(payment.id, now) == "declined"
     assert payment.status is PaymentStatus.FAILED and payment.attempts == 1
     assert payment.next_attempt_at == now + timedelta(days=1)
-    mail = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "payment_failed")).all()
-    assert len(mail) == 1 and f"/payments/{payment.id}/checkout" in mail[0].body
+    mail = failure_emails()
+    assert len(mail) == 1 and messaging.deliver(mail[0].id) is MessageStatus.SENT
+    assert f"/payments/{payment.id}/checkout" in mail[0].body and "try your card again" in mail[0].body
     assert installments.charge(payment.id, now) == "not due"  # not before the retry date
     for days in (1, 3, 5):
         now = payment.next_attempt_at
@@ -109,8 +116,9 @@ def test_a_charge_needing_authentication_asks_the_tourist(confirmed):
     due_now(plan)
     assert installments.charge(plan.payments[0].id) == "declined"
     assert plan.payments[0].status is PaymentStatus.REQUIRES_ACTION
-    mail = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "payment_needs_confirmation")).one()
-    assert f"/payments/{plan.payments[0].id}/checkout" in mail.body
+    [mail] = failure_emails()
+    assert messaging.deliver(mail.id) is MessageStatus.SENT
+    assert f"/payments/{plan.payments[0].id}/checkout" in mail.body and "confirm" in mail.subject
 
 
 def test_paying_by_hand_settles_an_installment(confirmed):

@@ -14,7 +14,7 @@ from app.models import (
     PaymentStatus,
     WebhookEvent,
 )
-from app.services import ServiceError, consent, payments
+from app.services import ServiceError, consent, messaging, payments
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
 
@@ -100,8 +100,9 @@ def test_a_declined_card_says_why_and_can_be_tried_again(signed):
     assert pay(payment, DECLINED) == "applied"
     assert payment.status is PaymentStatus.FAILED and payment.last_error == "Your card was declined."
     assert signed.state is BookingState.HELD
-    failure = mails(signed.user, "payment_failed")
-    assert len(failure) == 1 and f"/payments/{payment.id}/checkout" in failure[0].body
+    failure = [m for m in mails(signed.user, "reminder_charge_failed") if m.channel.value == "email"]
+    assert len(failure) == 1 and messaging.deliver(failure[0].id) is not None
+    assert f"/payments/{payment.id}/checkout" in failure[0].body and "declined" in failure[0].body
     payment.status = PaymentStatus.PENDING  # what the checkout does on a new attempt
     assert pay(payment, GOOD) == "applied"
     assert payment.status is PaymentStatus.SUCCEEDED and signed.state is BookingState.CONFIRMED
@@ -189,3 +190,26 @@ def test_zero_decimal_currencies_are_charged_in_whole_yen(ctx, make):
     pay(payment, GOOD)
     ledger = payments.ledgers([booking])[booking.id]
     assert format_money(ledger.outstanding_minor, ledger.currency, "en") == "¥40,000,000"
+
+
+def test_an_event_arriving_before_the_intent_id_is_stored_finds_the_payment_by_metadata(signed):
+    """An automatic charge's webhook can arrive before the charging transaction commits the
+    intent's id; the intent's metadata names our payment row, so the event is not lost."""
+    payment = payments.start_deposit(signed, signed.user)
+    intent_id = payment.provider_payment_id
+    payment.provider_payment_id = None  # as other transactions see it before the commit
+    db.session.flush()
+    assert pay_intent(intent_id, GOOD) == "applied"
+    assert payment.status is PaymentStatus.SUCCEEDED and payment.provider_payment_id == intent_id
+
+
+def test_an_event_for_an_intent_naming_another_payments_row_is_not_applied(signed, make):
+    payment = payments.start_deposit(signed, signed.user)
+    stray = payments.provider().create_intent(payment, customer_email="x@example.com")  # same metadata
+    assert pay_intent(stray.id, GOOD) == "unknown intent"
+    assert payment.status is PaymentStatus.PENDING
+
+
+def pay_intent(intent_id, card):
+    intent = payments.provider().pay(intent_id, card)
+    return payments.handle_event("sandbox", f"evt_{intent_id}", "payment_intent.succeeded", intent.id)

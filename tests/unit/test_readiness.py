@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import BookingState
+from app.extensions import db
+from app.models import BookingState, CaseState, MedicalCase, Questionnaire
 from app.services import bookings as booking_service
 from app.services import consent, readiness
 from app.services.readiness import GateStatus
@@ -63,8 +64,22 @@ def test_everything_paid_and_signed_is_ready(request_ctx, make):
     booking = booking_service.hold_seat(flight.id, tourist)
     consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     pay_deposit(booking, tourist)
+    _, before = gates(booking)
+    assert before["medical"].status is not GateStatus.DONE  # no medical clearance yet
+    db.session.add(MedicalCase(
+        user_id=tourist.id, questionnaire_id=_questionnaire().id, state=CaseState.CLEARED,
+        valid_until=flight.launch_at.date() + timedelta(days=30),
+    ))
+    db.session.flush()
     result, _ = gates(booking)
     assert result.ready and not result.blockers
+
+
+def _questionnaire() -> Questionnaire:
+    questionnaire = Questionnaire(version=1, title="Health questionnaire")
+    db.session.add(questionnaire)
+    db.session.flush()
+    return questionnaire
 
 
 def test_deposit_waits_for_consent(request_ctx, make):

@@ -11,7 +11,10 @@ def test_outbox_lists_email_and_sms_for_operations(client, make):
     ops = make.user(Role.OPERATIONS)
     tourist = make.user(phone="+15550100")
     messaging.queue_email("password_reset", user=tourist, url="http://x/reset/abc", minutes=60)
-    messaging.queue_sms("test", user=tourist, body="T-minus 3 days: your launch window opens soon.")
+    db.session.add(OutboundMessage(
+        channel=Channel.SMS, user_id=tourist.id, recipient=tourist.phone, kind="test",
+        body="T-minus 3 days: your launch window opens soon.",
+    ))
     db.session.commit()
     login(client, ops)
     page = client.get("/outbox").get_data(as_text=True)
@@ -104,19 +107,34 @@ def test_a_provider_crash_marks_the_message_failed(make, monkeypatch):
     assert message.status.value == "failed" and "KeyError" in message.error
 
 
-def test_interrupted_deliveries_are_marked_failed_not_resent(make):
+def test_interrupted_deliveries_are_sent_again_after_the_lease(make):
+    """A worker died while a message was ``sending``: once the lease is over, the message goes back
+    to the queue (the outbox provider keeps nothing outside our database to ask about), and one
+    that was interrupted too often is marked failed instead of being tried forever."""
     from datetime import timedelta
 
     from app.models import MessageStatus
     from app.timeutil import now_utc
 
-    stuck = messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
-    fresh = messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
-    stuck.status = fresh.status = MessageStatus.SENDING
-    stuck.created_at = now_utc() - timedelta(minutes=30)
+    now = now_utc()
+    lease = timedelta(minutes=5)
+    stuck, fresh, tired = (
+        messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
+        for _ in range(3)
+    )
+    for message, claimed in ((stuck, now - timedelta(minutes=30)), (fresh, now - timedelta(minutes=1)),
+                             (tired, now - timedelta(minutes=30))):
+        message.status, message.claimed_at, message.attempts = MessageStatus.SENDING, claimed, 1
+    tired.attempts = messaging.MAX_ATTEMPTS
     db.session.flush()
-    assert messaging.fail_interrupted_deliveries() == 1
-    db.session.refresh(stuck)
-    db.session.refresh(fresh)
-    assert stuck.status is MessageStatus.FAILED and "interrupted" in stuck.error
+    assert messaging.recover_stale(now, lease) == 2
+    db.session.flush()
+    for message in (stuck, fresh, tired):
+        db.session.refresh(message)
+    assert stuck.status is MessageStatus.QUEUED and "interrupted" in stuck.note
     assert fresh.status is MessageStatus.SENDING
+    assert tired.status is MessageStatus.FAILED and "interrupted" in tired.error
+    # Sent again by the next delivery, once.
+    assert messaging.deliver(stuck.id) is MessageStatus.SENT
+    db.session.refresh(stuck)
+    assert stuck.attempts == 2 and stuck.provider == "outbox"

@@ -1,0 +1,750 @@
+"""Medical review after the questionnaire: the review queue, assessments, decisions, how long a
+clearance holds, the self-certification close to launch, and the status other staff see.
+
+The questionnaire itself (opening a case, answering, submitting) is in
+:mod:`app.services.questionnaires`; the case's state machine and the access log are in
+:mod:`app.services.medical_access`. A clearance must be valid on the launch date, taken as the
+launch's date in UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import defer
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.extensions import db
+from app.models import (
+    Assessment,
+    Booking,
+    BookingState,
+    CaseEvent,
+    CaseState,
+    EcgResult,
+    Flight,
+    FlightStatus,
+    MedicalCase,
+    SelfCertification,
+    User,
+    VehicleLimits,
+)
+from app.services import ServiceError, reminders
+from app.services import bookings as booking_service
+from app.services.medical_access import (
+    TRANSITIONS,
+    CaseTransitionNotAllowed,
+    is_medical,
+    transition,
+)
+from app.timeutil import UTC, age_on, now_utc
+
+S = CaseState
+CLEARED_STATES = (S.CLEARED, S.RESTRICTED)
+#: Flights that will not fly any more: their bookings need no clearance.
+ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
+#: An assessment is recorded on a case waiting for review, or on a cleared one (a re-assessment,
+#: which may lead to withdrawing the clearance).
+ASSESSABLE = (S.SUBMITTED, S.CLEARED, S.RESTRICTED)
+DECISIONS = (S.CLEARED, S.RESTRICTED, S.INFO_REQUESTED, S.NOT_CLEARED)
+TEXT_MAX = 8000
+
+#: A case's state as medical staff read it in its history.
+CASE_STATES = {
+    S.ANSWERING: _l("Answering the questionnaire"),
+    S.SUBMITTED: _l("Submitted for review"),
+    S.INFO_REQUESTED: _l("More information requested"),
+    S.CLEARED: _l("Cleared"),
+    S.RESTRICTED: _l("Cleared with restrictions"),
+    S.NOT_CLEARED: _l("Not cleared"),
+}
+
+
+def clearance_valid_days() -> int:
+    return int(current_app.config["CLEARANCE_VALID_DAYS"])
+
+
+def self_certification_days() -> int:
+    return int(current_app.config["SELF_CERTIFICATION_DAYS"])
+
+
+def launch_date(flight: Flight) -> date:
+    """The day a clearance must still be valid on."""
+    return flight.launch_at.astimezone(UTC).date()
+
+
+class utc_date(FunctionElement):
+    """SQL: the UTC calendar date of a timestamp column (``launch_date`` in a query)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_date)
+def _utc_date_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC timestamps without a zone (app.models.types.UTCDateTime)
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_postgresql(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
+# -- cases -----------------------------------------------------------------------------------------
+
+def _latest_ids():
+    """Subquery: the id of each tourist's newest case (a new case is opened to renew)."""
+    return select(func.max(MedicalCase.id)).group_by(MedicalCase.user_id)
+
+
+def latest_case(user: User) -> MedicalCase | None:
+    return db.session.scalar(
+        select(MedicalCase).where(MedicalCase.user_id == user.id).order_by(MedicalCase.id.desc()).limit(1)
+    )
+
+
+#: The encrypted free text of a case, which lists and gates never show: not loaded (nor decrypted)
+#: unless asked for.
+_FREE_TEXT = (
+    defer(MedicalCase.restrictions), defer(MedicalCase.info_request), defer(MedicalCase.info_response),
+)
+
+
+def latest_cases(user_ids: Iterable[int]) -> dict[int, MedicalCase]:
+    """The newest case of each of these users, in one query; users without a case are left out."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(MedicalCase).where(
+            MedicalCase.user_id.in_(ids), MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids)))
+        ).options(*_FREE_TEXT)
+    )
+    return {c.user_id: c for c in rows}
+
+
+def live_bookings(user_id: int, now: datetime | None = None) -> list[Booking]:
+    """The tourist's bookings that hold a seat on a flight still to fly, soonest launch first."""
+    return list(db.session.scalars(
+        select(Booking).join(Booking.flight)
+        .where(Booking.user_id == user_id, booking_service.taking_seat_clause(now or now_utc()), Flight.status.notin_(ENDED))
+        .order_by(Flight.launch_at, Booking.id)
+    ))
+
+
+def covers(case: MedicalCase | None, day: date) -> bool:
+    """A clearance that holds on ``day``."""
+    return (case is not None and case.state in CLEARED_STATES and case.valid_until is not None
+            and case.valid_until >= day)
+
+
+# -- the review queue ------------------------------------------------------------------------------
+
+class QueueGroup(str, enum.Enum):
+    REVIEW = "review"        # submitted, waiting for review
+    INFO = "info"            # more information requested from the tourist
+    EXPIRING = "expiring"    # cleared, but the clearance ends before a launch
+
+
+GROUP_LABELS = {
+    QueueGroup.REVIEW: _l("Waiting for review"),
+    QueueGroup.INFO: _l("Information requested"),
+    QueueGroup.EXPIRING: _l("Clearance ends before launch"),
+}
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: MedicalCase
+    tourist: User
+    group: QueueGroup
+    #: The launch the row is about: the earliest one of the tourist's live bookings (for an
+    #: expiring clearance, the earliest one it does not cover); None without a live booking.
+    launch_at: datetime | None
+    vehicle: str | None
+    flight_name: str | None
+    booking_reference: str | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    group: QueueGroup | None
+    counts: dict[QueueGroup, int]
+    page: int
+    per_page: int
+
+    @property
+    def total(self) -> int:
+        return self.counts[self.group] if self.group else sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def _queue_parts(now: datetime):
+    """The conditions of the queue, shared by its count and its page."""
+    latest = _latest_ids()
+    cleared = MedicalCase.state.in_(CLEARED_STATES)
+    in_queue = MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED, *CLEARED_STATES])
+    # Per case, its tourist's live bookings that matter, the soonest launch first: any of them
+    # for a case under review, those launching after the clearance ends for a cleared one.
+    ranked = (
+        select(
+            MedicalCase.id.label("case_id"), Flight.launch_at, Flight.vehicle,
+            Flight.name.label("flight_name"), Booking.reference,
+            func.row_number().over(
+                partition_by=MedicalCase.id, order_by=(Flight.launch_at, Booking.id)
+            ).label("rank"),
+        )
+        .join(Booking, Booking.user_id == MedicalCase.user_id)
+        .join(Flight, Flight.id == Booking.flight_id)
+        .where(
+            MedicalCase.id.in_(latest), in_queue, booking_service.taking_seat_clause(now), Flight.status.notin_(ENDED),
+            or_(~cleared, MedicalCase.valid_until.is_(None), utc_date(Flight.launch_at) > MedicalCase.valid_until),
+        )
+        .subquery()
+    )
+    first = and_(ranked.c.case_id == MedicalCase.id, ranked.c.rank == 1)
+    group = case(
+        (MedicalCase.state == S.SUBMITTED, QueueGroup.REVIEW.value),
+        (MedicalCase.state == S.INFO_REQUESTED, QueueGroup.INFO.value),
+        else_=QueueGroup.EXPIRING.value,
+    ).label("queue_group")
+    where = [
+        MedicalCase.id.in_(latest),
+        or_(MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED]), and_(cleared, ranked.c.case_id.is_not(None))),
+    ]
+    return ranked, first, group, where
+
+
+def _group_condition(group: QueueGroup):
+    if group is QueueGroup.REVIEW:
+        return MedicalCase.state == S.SUBMITTED
+    if group is QueueGroup.INFO:
+        return MedicalCase.state == S.INFO_REQUESTED
+    return MedicalCase.state.in_(CLEARED_STATES)
+
+
+def queue(group: QueueGroup | None = None, page: int = 1, per_page: int = QUEUE_PAGE_SIZE,
+          now: datetime | None = None) -> QueuePage:
+    """One page of the review queue, soonest launch first (tourists without a live booking last),
+    and how many cases each group holds: two queries whatever the size."""
+    now = now or now_utc()
+    ranked, first, group_col, where = _queue_parts(now)
+    counts = {g: 0 for g in QueueGroup}
+    for name, count in db.session.execute(
+        select(group_col, func.count()).select_from(MedicalCase).outerjoin(ranked, first)
+        .where(*where).group_by(group_col)
+    ):
+        counts[QueueGroup(name)] = count
+    page = max(page, 1)
+    query = (
+        select(MedicalCase, User, group_col, ranked.c.launch_at, ranked.c.vehicle,
+               ranked.c.flight_name, ranked.c.reference)
+        .join(User, User.id == MedicalCase.user_id)
+        .outerjoin(ranked, first)
+        .where(*where)
+        .order_by(ranked.c.launch_at.is_(None), ranked.c.launch_at,
+                  func.coalesce(MedicalCase.submitted_at, MedicalCase.created_at), MedicalCase.id)
+        .options(*_FREE_TEXT)
+    )
+    if group is not None:
+        query = query.where(_group_condition(group))
+    result = QueuePage([], group, counts, page, per_page)
+    if (page - 1) * per_page >= result.total:
+        page = result.pages
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return QueuePage(
+        rows=[QueueRow(r[0], r[1], QueueGroup(r[2]), r[3], r[4], r[5], r[6]) for r in rows],
+        group=group, counts=counts, page=page, per_page=per_page,
+    )
+
+
+# -- assessments -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Range:
+    low: Decimal
+    high: Decimal
+    unit: str
+    message: Any           # lazy string with %(min)s and %(max)s
+    whole: bool = False    # a whole number (pressures, pulse)
+    required: bool = True
+
+
+#: Plausible values; anything outside is a typing error, refused at its field.
+RANGES: dict[str, Range] = {
+    "systolic_mmhg": Range(Decimal(70), Decimal(250), "mmHg", _l(
+        "Enter a systolic pressure between %(min)s and %(max)s mmHg."), whole=True),
+    "diastolic_mmhg": Range(Decimal(40), Decimal(150), "mmHg", _l(
+        "Enter a diastolic pressure between %(min)s and %(max)s mmHg."), whole=True),
+    "heart_rate_bpm": Range(Decimal(30), Decimal(220), "bpm", _l(
+        "Enter a heart rate between %(min)s and %(max)s beats per minute."), whole=True),
+    "height_cm": Range(Decimal(100), Decimal(250), "cm", _l(
+        "Enter a height between %(min)s and %(max)s cm.")),
+    "weight_kg": Range(Decimal(30), Decimal(250), "kg", _l(
+        "Enter a weight between %(min)s and %(max)s kg.")),
+    "centrifuge_g": Range(Decimal(0), Decimal(15), "g", _l(
+        "Enter a centrifuge tolerance between %(min)s and %(max)s g, or leave it empty."), required=False),
+}
+
+
+def _number(data: dict, name: str) -> Decimal | int | None:
+    spec = RANGES[name]
+    raw = data.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.required:
+            raise ServiceError(str(spec.message % {"min": spec.low, "max": spec.high}), name)
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or not spec.low <= value <= spec.high or (spec.whole and value != value.to_integral_value()):
+        raise ServiceError(str(spec.message % {"min": spec.low, "max": spec.high}), name)
+    return int(value) if spec.whole else value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _text(value: Any, name: str) -> str:
+    text = (value or "").strip()
+    if len(text) > TEXT_MAX:
+        raise ServiceError(_("Keep this under %(max)s characters.", max=TEXT_MAX), name)
+    return text
+
+
+def flags_for(user: User, height_cm: Decimal | float | None, weight_kg: Decimal | float | None,
+              bookings: list[Booking] | None = None) -> list[str]:
+    """What falls outside the physical limits of the vehicles the tourist is booked on, as codes
+    ``<what>:<vehicle>:<limit>`` (see :func:`describe_flag`). Age is counted on each launch date."""
+    bookings = live_bookings(user.id) if bookings is None else bookings
+    vehicles = {b.flight.vehicle for b in bookings}
+    if not vehicles:
+        return []
+    limits = {v.vehicle: v for v in db.session.scalars(select(VehicleLimits).where(VehicleLimits.vehicle.in_(vehicles)))}
+    flags: list[str] = []
+
+    def add(flag: str) -> None:
+        if flag not in flags:
+            flags.append(flag)
+
+    for booking in bookings:
+        vehicle = booking.flight.vehicle
+        lim = limits.get(vehicle)
+        if lim is None:
+            continue
+        if user.date_of_birth and age_on(user.date_of_birth, launch_date(booking.flight)) < lim.min_age:
+            add(f"age_below_min:{vehicle}:{lim.min_age}")
+        for what, value, low, high in (
+            ("height", height_cm, lim.min_height_cm, lim.max_height_cm),
+            ("weight", weight_kg, lim.min_weight_kg, lim.max_weight_kg),
+        ):
+            if value is None:
+                continue
+            if low is not None and Decimal(str(value)) < Decimal(str(low)):
+                add(f"{what}_below_min:{vehicle}:{plain_number(low)}")
+            if high is not None and Decimal(str(value)) > Decimal(str(high)):
+                add(f"{what}_above_max:{vehicle}:{plain_number(high)}")
+    return flags
+
+
+_FLAG_TEXTS = {
+    "age_below_min": _l("Younger than %(limit)s on the launch date: the minimum age for %(vehicle)s."),
+    "height_below_min": _l("Shorter than %(limit)s cm, the minimum height for %(vehicle)s."),
+    "height_above_max": _l("Taller than %(limit)s cm, the maximum height for %(vehicle)s."),
+    "weight_below_min": _l("Lighter than %(limit)s kg, the minimum weight for %(vehicle)s."),
+    "weight_above_max": _l("Heavier than %(limit)s kg, the maximum weight for %(vehicle)s."),
+}
+
+
+def plain_number(value) -> str:
+    """A measurement without trailing zeros: 152, 110.5 ("" for none)."""
+    if value is None:
+        return ""
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def describe_flag(flag: str) -> str:
+    code, _sep, rest = flag.partition(":")
+    vehicle, _sep, limit = rest.rpartition(":")
+    text = _FLAG_TEXTS.get(code)
+    return str(text % {"limit": limit, "vehicle": vehicle}) if text is not None else flag
+
+
+def record_assessment(case: MedicalCase, actor: User, data: dict[str, Any]) -> Assessment:
+    """Record what medical staff measured and found. Implausible values are refused at their field
+    and nothing is stored; values outside the vehicles' limits are stored with flags."""
+    if not is_medical(actor):
+        raise ServiceError(_("Only medical staff record assessments."))
+    if case.state not in ASSESSABLE:
+        raise ServiceError(_("An assessment is recorded on a questionnaire waiting for review, or on a "
+                             "clearance."))
+    values = {name: _number(data, name) for name in RANGES}
+    if values["systolic_mmhg"] <= values["diastolic_mmhg"]:
+        raise ServiceError(_("The diastolic pressure must be lower than the systolic one."), "diastolic_mmhg")
+    try:
+        ecg = EcgResult(data.get("ecg_result") or "")
+    except ValueError:
+        raise ServiceError(_("Choose the ECG result."), "ecg_result") from None
+    assessment = Assessment(
+        case_id=case.id, recorded_by_id=actor.id, ecg_result=ecg,
+        other_tests=_text(data.get("other_tests"), "other_tests"), notes=_text(data.get("notes"), "notes"),
+        flags=flags_for(case.user, values["height_cm"], values["weight_kg"]), **values,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment
+
+
+def assessments_of(case: MedicalCase) -> list[Assessment]:
+    return list(db.session.scalars(
+        select(Assessment).where(Assessment.case_id == case.id).order_by(Assessment.id.desc())
+    ))
+
+
+# -- decisions -------------------------------------------------------------------------------------
+
+def decide(case: MedicalCase, actor: User, decision: CaseState | str, *, restrictions: str = "",
+           message: str = "", reason: str = "", valid_days: int | None = None,
+           now: datetime | None = None) -> None:
+    """Clear (with stated restrictions or without), ask the tourist for more information, or not
+    clear. Goes through the case's state machine, which writes the event row."""
+    now = now or now_utc()
+    if not is_medical(actor):
+        raise ServiceError(_("Only medical staff decide on a clearance."))
+    try:
+        decision = CaseState(decision)
+    except ValueError:
+        decision = None
+    if decision not in DECISIONS:
+        raise ServiceError(_("Choose a decision."), "decision")
+    if (case.state, decision) not in TRANSITIONS:
+        raise CaseTransitionNotAllowed(case.state, decision)
+    restrictions, message, reason = (_text(restrictions, "restrictions"), _text(message, "message"),
+                                     _text(reason, "reason"))
+    if decision in CLEARED_STATES:
+        has_assessment = db.session.scalar(select(Assessment.id).where(Assessment.case_id == case.id).limit(1))
+        if has_assessment is None:
+            raise ServiceError(_("Record an assessment before clearing."), "decision")
+        if decision is S.RESTRICTED and not restrictions:
+            raise ServiceError(_("State the restrictions the tourist flies with."), "restrictions")
+        days = clearance_valid_days() if valid_days is None else valid_days
+        if not 1 <= days <= clearance_valid_days():
+            raise ServiceError(_("A clearance holds between 1 and %(max)s days.", max=clearance_valid_days()),
+                               "valid_days")
+        valid_until = now.astimezone(UTC).date() + timedelta(days=days)
+        transition(case, decision, actor=actor, note=restrictions if decision is S.RESTRICTED else "")
+        case.valid_until = valid_until
+        case.restrictions = restrictions if decision is S.RESTRICTED else ""
+    elif decision is S.INFO_REQUESTED:
+        if not message:
+            raise ServiceError(_("Write what the tourist should tell you or send."), "message")
+        transition(case, decision, actor=actor, note=message)
+        case.info_request, case.info_response = message, ""
+    else:
+        if not reason:
+            raise ServiceError(_("Give the reason, for the medical record."), "reason")
+        transition(case, decision, actor=actor, note=reason)
+        case.valid_until, case.restrictions = None, ""
+    if decision is not S.INFO_REQUESTED:
+        case.decided_at, case.decided_by_id = now, actor.id
+    db.session.flush()
+    if decision is S.INFO_REQUESTED:
+        # one message per request: the event row that asked is the occurrence
+        event_id = db.session.scalar(select(func.max(CaseEvent.id)).where(CaseEvent.case_id == case.id))
+        reminders.notify("medical_info_requested", case, occurrence=str(event_id), now=now)
+    sync_reminders(case, now)
+
+
+def sync_reminders(case: MedicalCase, now: datetime | None = None) -> None:
+    """The case changed: re-plan its reminders and those of its tourist's bookings (a missing
+    questionnaire, a clearance ending before launch, the self-certification)."""
+    reminders.sync(case, now)
+    for booking in live_bookings(case.user_id, now):
+        reminders.sync(booking, now)
+
+
+# -- self-certification ----------------------------------------------------------------------------
+
+def self_certification_opens(booking: Booking) -> datetime:
+    return booking.flight.launch_at - timedelta(days=self_certification_days())
+
+
+def self_certified(booking: Booking) -> bool:
+    return db.session.scalar(
+        select(SelfCertification.id).where(SelfCertification.booking_id == booking.id).limit(1)
+    ) is not None
+
+
+def self_certification_pending(booking: Booking, case: MedicalCase | None = None) -> bool:
+    """The tourist will have to confirm, or must now: a confirmed seat, a clearance that covers the
+    launch, and no self-certification for this booking yet (whatever the date)."""
+    if booking.state is not BookingState.CONFIRMED or booking.flight.status in ENDED:
+        return False
+    case = case if case is not None else latest_case(booking.user)
+    return covers(case, launch_date(booking.flight)) and not self_certified(booking)
+
+
+def self_certification_due(booking: Booking, now: datetime | None = None,
+                           case: MedicalCase | None = None) -> bool:
+    """Within ``SELF_CERTIFICATION_DAYS`` before launch, cleared, and not done yet."""
+    now = now or now_utc()
+    return (self_certification_opens(booking) <= now < booking.flight.launch_at
+            and self_certification_pending(booking, case))
+
+
+def self_certify(booking: Booking, actor: User, changed: bool, details: str = "",
+                 now: datetime | None = None) -> SelfCertification:
+    """The tourist says nothing has changed, or what has; a change sends the case back to review."""
+    now = now or now_utc()
+    if actor.id != booking.user_id:
+        raise ServiceError(_("Only the tourist confirms their own health."))
+    case = latest_case(booking.user)
+    if not self_certification_due(booking, now, case):
+        raise ServiceError(_("There is nothing to confirm for this booking now."))
+    details = _text(details, "details")
+    if changed and not details:
+        raise ServiceError(_("Tell the medical team what has changed."), "details")
+    row = SelfCertification(case_id=case.id, booking_id=booking.id, changed=changed,
+                            details=details if changed else "", created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    if changed:
+        transition(case, S.SUBMITTED, actor=actor, note=details)
+        case.submitted_at = now
+    sync_reminders(case, now)
+    return row
+
+
+def self_certifications_of(case: MedicalCase) -> list[SelfCertification]:
+    return list(db.session.scalars(
+        select(SelfCertification).where(SelfCertification.case_id == case.id).order_by(SelfCertification.id.desc())
+    ))
+
+
+# -- the status others see -------------------------------------------------------------------------
+
+class Clearance(str, enum.Enum):
+    NOT_STARTED = "not_started"
+    ANSWERING = "answering"
+    WAITING_FOR_REVIEW = "waiting_for_review"
+    INFO_REQUESTED = "info_requested"
+    CLEARED = "cleared"
+    RESTRICTED = "restricted"                          # cleared, with restrictions
+    EXPIRES_BEFORE_LAUNCH = "expires_before_launch"    # for a booking: not valid on the launch date
+    EXPIRED = "expired"                                # for a user: no longer valid today
+    NOT_CLEARED = "not_cleared"
+
+
+_STATE_TO_CLEARANCE = {
+    S.ANSWERING: Clearance.ANSWERING,
+    S.SUBMITTED: Clearance.WAITING_FOR_REVIEW,
+    S.INFO_REQUESTED: Clearance.INFO_REQUESTED,
+    S.CLEARED: Clearance.CLEARED,
+    S.RESTRICTED: Clearance.RESTRICTED,
+    S.NOT_CLEARED: Clearance.NOT_CLEARED,
+}
+
+#: Badge tone per status (the gate statuses' colours).
+TONES = {
+    Clearance.NOT_STARTED: "action", Clearance.ANSWERING: "action", Clearance.WAITING_FOR_REVIEW: "waiting",
+    Clearance.INFO_REQUESTED: "action", Clearance.CLEARED: "done", Clearance.RESTRICTED: "done",
+    Clearance.EXPIRES_BEFORE_LAUNCH: "action", Clearance.EXPIRED: "action", Clearance.NOT_CLEARED: "blocked",
+}
+
+
+@dataclass(frozen=True)
+class ClearanceStatus:
+    """A medical status without any medical detail: what operations and logistics may see."""
+
+    status: Clearance
+    valid_until: date | None = None
+    case_id: int | None = None
+    #: For a booking: the self-certification is due now, or has been given.
+    self_certification_due: bool = False
+    self_certified: bool = False
+
+    @property
+    def cleared(self) -> bool:
+        return self.status in (Clearance.CLEARED, Clearance.RESTRICTED)
+
+    @property
+    def tone(self) -> str:
+        return TONES[self.status]
+
+    @property
+    def label(self) -> str:
+        until = format_date(self.valid_until, "medium") if self.valid_until else ""
+        return str(LABELS[self.status]) % {"date": until}
+
+
+LABELS = {
+    Clearance.NOT_STARTED: _l("Not started"),
+    Clearance.ANSWERING: _l("Answering the questionnaire"),
+    Clearance.WAITING_FOR_REVIEW: _l("Waiting for review"),
+    Clearance.INFO_REQUESTED: _l("Information requested"),
+    Clearance.CLEARED: _l("Cleared through %(date)s"),
+    Clearance.RESTRICTED: _l("Cleared with restrictions through %(date)s"),
+    Clearance.EXPIRES_BEFORE_LAUNCH: _l("Clearance ends %(date)s, before launch"),
+    Clearance.EXPIRED: _l("Clearance ended %(date)s"),
+    Clearance.NOT_CLEARED: _l("Not cleared"),
+}
+
+
+def _status_of(case: MedicalCase | None, day: date | None) -> ClearanceStatus:
+    if case is None:
+        return ClearanceStatus(Clearance.NOT_STARTED)
+    status = _STATE_TO_CLEARANCE[case.state]
+    if status in (Clearance.CLEARED, Clearance.RESTRICTED) and day is not None and not covers(case, day):
+        status = Clearance.EXPIRES_BEFORE_LAUNCH
+    return ClearanceStatus(status, case.valid_until if case.state in CLEARED_STATES else None, case.id)
+
+
+def user_statuses(users: Iterable[User], today: date | None = None) -> dict[int, ClearanceStatus]:
+    """Each user's medical status today, in one query."""
+    users = list(users)
+    today = today or now_utc().date()
+    cases = latest_cases(u.id for u in users)
+    result = {}
+    for user in users:
+        status = _status_of(cases.get(user.id), None)
+        if status.cleared and status.valid_until < today:
+            status = ClearanceStatus(Clearance.EXPIRED, status.valid_until, status.case_id)
+        result[user.id] = status
+    return result
+
+
+def clearance_statuses(bookings: list[Booking], now: datetime | None = None) -> dict[int, ClearanceStatus]:
+    """Each booking's medical status for its launch date, with the self-certification: two
+    queries whatever the number of bookings."""
+    now = now or now_utc()
+    cases = latest_cases(b.user_id for b in bookings)
+    statuses = {b.id: _status_of(cases.get(b.user_id), launch_date(b.flight)) for b in bookings}
+    # Self-certifications matter only for cleared bookings: asked for only when there are any.
+    ids = [b.id for b in bookings if statuses[b.id].cleared]
+    certified: set[int] = set()
+    if ids:
+        certified = set(db.session.scalars(
+            select(SelfCertification.booking_id).where(SelfCertification.booking_id.in_(ids))
+        ))
+    result = {}
+    for booking in bookings:
+        status = statuses[booking.id]
+        if status.cleared:
+            window = self_certification_opens(booking) <= now < booking.flight.launch_at
+            done = booking.id in certified
+            status = ClearanceStatus(
+                status.status, status.valid_until, status.case_id,
+                self_certification_due=window and not done and booking.state is BookingState.CONFIRMED,
+                self_certified=done,
+            )
+        result[booking.id] = status
+    return result
+
+
+# -- vehicle limits --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VehicleRow:
+    vehicle: str
+    limits: VehicleLimits | None
+    next_launch: datetime | None
+
+
+def vehicles() -> list[VehicleRow]:
+    """Every vehicle of a flight, and any with limits but no flight, with their limits: two
+    queries."""
+    now = now_utc()
+    launches: dict[str, datetime | None] = {}
+    for vehicle, next_launch in db.session.execute(
+        select(Flight.vehicle, func.min(case((Flight.launch_at > now, Flight.launch_at), else_=None)))
+        .group_by(Flight.vehicle)
+    ):
+        launches[vehicle] = next_launch
+    limits = {v.vehicle: v for v in db.session.scalars(select(VehicleLimits))}
+    names = sorted(set(launches) | set(limits), key=str.casefold)
+    return [VehicleRow(n, limits.get(n), launches.get(n)) for n in names]
+
+
+_LIMIT_FIELDS = {
+    "min_height_cm": (Decimal(100), Decimal(250), _l("Enter a height between %(min)s and %(max)s cm, or leave it empty.")),
+    "max_height_cm": (Decimal(100), Decimal(250), _l("Enter a height between %(min)s and %(max)s cm, or leave it empty.")),
+    "min_weight_kg": (Decimal(30), Decimal(250), _l("Enter a weight between %(min)s and %(max)s kg, or leave it empty.")),
+    "max_weight_kg": (Decimal(30), Decimal(250), _l("Enter a weight between %(min)s and %(max)s kg, or leave it empty.")),
+}
+
+
+def save_vehicle_limits(vehicle: str, actor: User, *, min_age: int = 18, min_height_cm=None, max_height_cm=None,
+                        min_weight_kg=None, max_weight_kg=None) -> VehicleLimits:
+    """Set a vehicle's physical limits (creating them the first time)."""
+    if not is_medical(actor):
+        raise ServiceError(_("Only medical staff set a vehicle's physical limits."))
+    vehicle = " ".join((vehicle or "").split())
+    if not vehicle or len(vehicle) > 120:
+        raise ServiceError(_("Name the vehicle as flights give it."), "vehicle")
+    if min_age is None or not 18 <= int(min_age) <= 99:
+        raise ServiceError(_("The minimum age is between 18 and 99: participants must be adults."), "min_age")
+    values: dict[str, Decimal | None] = {}
+    given = {"min_height_cm": min_height_cm, "max_height_cm": max_height_cm,
+             "min_weight_kg": min_weight_kg, "max_weight_kg": max_weight_kg}
+    for name, raw in given.items():
+        low, high, message = _LIMIT_FIELDS[name]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            values[name] = None
+            continue
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or not low <= value <= high:
+            raise ServiceError(str(message % {"min": low, "max": high}), name)
+        values[name] = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    for low, high, message in (
+        ("min_height_cm", "max_height_cm", _l("The minimum height is above the maximum.")),
+        ("min_weight_kg", "max_weight_kg", _l("The minimum weight is above the maximum.")),
+    ):
+        if values[low] is not None and values[high] is not None and values[low] > values[high]:
+            raise ServiceError(str(message), high)
+    row = db.session.scalar(select(VehicleLimits).where(VehicleLimits.vehicle == vehicle))
+    if row is None:
+        row = VehicleLimits(vehicle=vehicle)
+        db.session.add(row)
+    row.min_age = int(min_age)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.flush()
+    return row
+
+
+def delete_vehicle_limits(limits: VehicleLimits, actor: User) -> None:
+    if not is_medical(actor):
+        raise ServiceError(_("Only medical staff set a vehicle's physical limits."))
+    db.session.delete(limits)
+    db.session.flush()
+
+
+# -- links -----------------------------------------------------------------------------------------
+
+#: The tourist's medical page (GET /medical, blueprints/health).
+TOURIST_PAGE = "health.status"
+
+
+def tourist_page_url(*, external: bool = False) -> str:
+    from flask import url_for
+
+    from app.urls import external_url
+
+    return external_url(TOURIST_PAGE) if external else url_for(TOURIST_PAGE)

@@ -1,0 +1,85 @@
+"""Who may see what of a medical record, and the access log every medical route writes.
+
+Only medical staff see answers, findings and notes. Other staff see a case's status alone. A
+tourist sees their own answers, status, requested information and stated restrictions, never the
+internal notes. Every view, change and download of medical data writes a :class:`MedicalAccess`
+row, in the same transaction as what it records.
+"""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import CaseEvent, CaseState, MedicalAccess, MedicalCase, Role, User
+from app.services import ServiceError
+from app.timeutil import now_utc
+
+#: Every move the case state machine allows: (from, to). ``None`` is a new case.
+S = CaseState
+TRANSITIONS: frozenset[tuple[CaseState | None, CaseState]] = frozenset({
+    (None, S.ANSWERING),
+    (S.ANSWERING, S.SUBMITTED),          # the tourist submits the questionnaire
+    (S.SUBMITTED, S.CLEARED),
+    (S.SUBMITTED, S.RESTRICTED),
+    (S.SUBMITTED, S.INFO_REQUESTED),
+    (S.SUBMITTED, S.NOT_CLEARED),
+    (S.INFO_REQUESTED, S.SUBMITTED),     # the tourist answered the request
+    (S.CLEARED, S.SUBMITTED),            # self-certification: something changed
+    (S.RESTRICTED, S.SUBMITTED),
+    (S.CLEARED, S.NOT_CLEARED),          # a later finding withdraws a clearance
+    (S.RESTRICTED, S.NOT_CLEARED),
+})
+
+
+class CaseTransitionNotAllowed(ServiceError):
+    def __init__(self, from_state: CaseState | None, to_state: CaseState) -> None:
+        from flask_babel import gettext as _
+
+        from app.services.medical import CASE_STATES
+
+        super().__init__(_("This medical case cannot move from %(a)s to %(b)s.",
+                           a=CASE_STATES[from_state] if from_state else "-", b=CASE_STATES[to_state]))
+        self.from_state, self.to_state = from_state, to_state
+
+
+def transition(case: MedicalCase, to_state: CaseState, *, actor: User | None, note: str = "") -> None:
+    """Move ``case`` to ``to_state``, writing an event row: the only way a case's state changes."""
+    from_state = case.state if case.id is not None and case.state is not None else None
+    if (from_state, to_state) not in TRANSITIONS:
+        raise CaseTransitionNotAllowed(from_state, to_state)
+    case.state = to_state
+    db.session.flush()
+    db.session.add(CaseEvent(case_id=case.id, from_state=from_state, to_state=to_state,
+                             actor_id=actor.id if actor else None, note=note))
+    db.session.flush()
+
+
+def is_medical(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.role is Role.MEDICAL
+
+
+def may_see_details(user: User | None, case: MedicalCase) -> bool:
+    """Answers and uploads: medical staff, and the tourist whose case it is."""
+    return is_medical(user) or (user is not None and user.is_authenticated and user.id == case.user_id)
+
+
+def log_access(actor: User | None, case: MedicalCase | None, action: str, what: str) -> MedicalAccess:
+    """Write down who did what to which medical record. ``action``: view, change, download,
+    decide, submit, upload..."""
+    row = MedicalAccess(
+        actor_id=actor.id if actor is not None and getattr(actor, "id", None) else None,
+        case_id=case.id if case is not None else None, action=action, what=what[:200],
+        ip_address=(request.remote_addr or "")[:45] if has_request_context() else "", at=now_utc(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def access_log(case: MedicalCase) -> list[MedicalAccess]:
+    return list(db.session.scalars(
+        select(MedicalAccess).where(MedicalAccess.case_id == case.id)
+        .order_by(MedicalAccess.at.desc(), MedicalAccess.id.desc())
+    ))

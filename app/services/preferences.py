@@ -1,0 +1,197 @@
+"""What each user wants to hear about, and how: channels per category, quiet hours, SMS opt-outs.
+
+A *category* is a kind of message the user can set channels for (payments, the seat hold...).
+Rules of the reminder engine name their category; later capabilities (medical, training,
+briefings, travel) register their own categories with :func:`register_category`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import pytz
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Channel, NotificationPreference, QuietHours, SmsOptOut, User
+from app.services import ServiceError
+from app.timeutil import now_utc
+
+ALL_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.IN_APP)
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    label: object            # lazy string
+    description: object      # lazy string
+    defaults: frozenset[Channel] = field(default_factory=lambda: frozenset({Channel.EMAIL, Channel.IN_APP}))
+    #: Urgent categories go out on every channel the user has, at any hour; they cannot be muted.
+    locked: bool = False
+
+
+CATEGORIES: dict[str, Category] = {}
+
+
+def register_category(category: Category) -> Category:
+    CATEGORIES[category.name] = category
+    return category
+
+
+register_category(Category(
+    "bookings", _l("Seat holds and the waiting list"),
+    _l("A seat hold about to run out; a seat offered to you from the waiting list."),
+    frozenset({Channel.EMAIL, Channel.SMS, Channel.IN_APP}),
+))
+register_category(Category(
+    "payments", _l("Payments"),
+    _l("Deposit and balance due dates; a charge that failed."),
+))
+register_category(Category(
+    "consent", _l("Consent documents"),
+    _l("A new version of a document you must sign again."),
+))
+register_category(Category(
+    "flight_updates", _l("Flight updates"),
+    _l("Your flight is delayed, scrubbed or cancelled. Always sent on every channel, at any hour."),
+    frozenset(ALL_CHANNELS), locked=True,
+))
+
+
+@dataclass(frozen=True)
+class Preferences:
+    channels: dict[str, frozenset[Channel]]   # category name -> channels chosen
+    quiet_enabled: bool
+    quiet_starts: time
+    quiet_ends: time
+
+
+def _stored(user_ids: list[int]) -> tuple[dict[int, dict[str, NotificationPreference]], dict[int, QuietHours]]:
+    prefs: dict[int, dict[str, NotificationPreference]] = {uid: {} for uid in user_ids}
+    for row in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
+    ):
+        prefs[row.user_id][row.category] = row
+    quiet = {q.user_id: q for q in db.session.scalars(select(QuietHours).where(QuietHours.user_id.in_(user_ids)))}
+    return prefs, quiet
+
+
+def _build(rows: dict[str, NotificationPreference], quiet: QuietHours | None) -> Preferences:
+    channels = {}
+    for name, category in CATEGORIES.items():
+        row = rows.get(name)
+        if category.locked or row is None:
+            channels[name] = category.defaults
+        else:
+            channels[name] = frozenset(
+                c for c, on in ((Channel.EMAIL, row.email), (Channel.SMS, row.sms), (Channel.IN_APP, row.in_app)) if on
+            )
+    return Preferences(
+        channels=channels,
+        quiet_enabled=quiet.enabled if quiet else True,
+        quiet_starts=quiet.starts if quiet else time(22, 0),
+        quiet_ends=quiet.ends if quiet else time(8, 0),
+    )
+
+
+def preferences_of(user: User) -> Preferences:
+    return preferences_for([user.id])[user.id]
+
+
+def preferences_for(user_ids: list[int]) -> dict[int, Preferences]:
+    """Preferences of many users in two queries (the reminder engine plans for many at once)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    prefs, quiet = _stored(ids)
+    return {uid: _build(prefs[uid], quiet.get(uid)) for uid in ids}
+
+
+def channels_for(user: User, category: str, prefs: Preferences | None = None) -> list[Channel]:
+    """The channels a message of ``category`` goes to for ``user``: what they chose, and what they
+    can receive (SMS needs a phone number). Urgent categories use every channel they have."""
+    prefs = prefs or preferences_of(user)
+    # An empty set is a choice (nothing for this category), not a missing one.
+    chosen = prefs.channels[category] if category in prefs.channels else CATEGORIES[category].defaults
+    return [c for c in ALL_CHANNELS if c in chosen and (c is not Channel.SMS or user.phone)]
+
+
+def save_preferences(
+    user: User, *, channels: dict[str, set[Channel]], quiet_enabled: bool,
+    quiet_starts: time | None, quiet_ends: time | None,
+) -> None:
+    """Store the user's choices and re-plan their pending reminders for the new channels."""
+    if quiet_enabled and (quiet_starts is None or quiet_ends is None):
+        raise ServiceError(_("Give both the start and the end of your quiet hours."), "quiet_starts")
+    if quiet_enabled and quiet_starts == quiet_ends:
+        raise ServiceError(_("Quiet hours must start and end at different times."), "quiet_ends")
+    rows, quiet = _stored([user.id])
+    for name, category in CATEGORIES.items():
+        if category.locked or name not in channels:
+            continue
+        row = rows[user.id].get(name)
+        if row is None:
+            row = NotificationPreference(user_id=user.id, category=name)
+            db.session.add(row)
+        chosen = channels[name]
+        row.email = Channel.EMAIL in chosen
+        row.sms = Channel.SMS in chosen
+        row.in_app = Channel.IN_APP in chosen
+    q = quiet.get(user.id)
+    if q is None:
+        q = QuietHours(user_id=user.id)
+        db.session.add(q)
+    q.enabled = quiet_enabled
+    if quiet_starts is not None:
+        q.starts = quiet_starts
+    if quiet_ends is not None:
+        q.ends = quiet_ends
+    db.session.flush()
+    from app.services import reminders
+
+    reminders.replan_user(user)
+
+
+# -- quiet hours -----------------------------------------------------------------------------------
+
+def quiet_until(user: User, prefs: Preferences, at: datetime | None = None) -> datetime | None:
+    """If ``at`` falls in the user's quiet hours, the UTC time they end; else None."""
+    if not prefs.quiet_enabled or prefs.quiet_starts == prefs.quiet_ends:
+        return None
+    at = at or now_utc()
+    tz = pytz.timezone(user.timezone or "UTC")
+    local = at.astimezone(tz)
+    t = local.time().replace(tzinfo=None)
+    start, end = prefs.quiet_starts, prefs.quiet_ends
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    day = local.date() if (start < end or t < end) else local.date() + timedelta(days=1)
+    ends_local = tz.localize(datetime.combine(day, end))
+    return ends_local.astimezone(pytz.UTC)
+
+
+# -- SMS opt-outs ----------------------------------------------------------------------------------
+
+def opted_out(phone: str | None) -> SmsOptOut | None:
+    if not phone:
+        return None
+    return db.session.get(SmsOptOut, phone)
+
+
+def record_opt_out(phone: str, keyword: str) -> None:
+    if db.session.get(SmsOptOut, phone) is None:
+        db.session.add(SmsOptOut(phone=phone, keyword=keyword[:16].upper()))
+        db.session.flush()
+
+
+def record_opt_in(phone: str) -> bool:
+    row = db.session.get(SmsOptOut, phone)
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True

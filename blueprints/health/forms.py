@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.services.questionnaires import INFO_RESPONSE_MAX
+from blueprints.forms import REQUIRED
+
+
+class InfoResponseForm(FlaskForm):
+    response = TextAreaField(
+        _l("Your answer to the medical team"),
+        validators=[DataRequired(REQUIRED), Length(max=INFO_RESPONSE_MAX)],
+    )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.models import EcgResult
+
+ECG_CHOICES = [
+    ("", _l("Choose…")),
+    (EcgResult.NORMAL.value, _l("Normal")),
+    (EcgResult.ABNORMAL.value, _l("Abnormal")),
+    (EcgResult.NOT_DONE.value, _l("Not done")),
+]
+
+
+class AssessmentForm(FlaskForm):
+    """Numbers are text here: the service reads them and says at the field what range it takes."""
+
+    systolic_mmhg = StringField(_l("Systolic pressure (mmHg)"))
+    diastolic_mmhg = StringField(_l("Diastolic pressure (mmHg)"))
+    heart_rate_bpm = StringField(_l("Heart rate (beats per minute)"))
+    height_cm = StringField(_l("Height (cm)"))
+    weight_kg = StringField(_l("Weight (kg)"))
+    ecg_result = SelectField(_l("ECG"), choices=ECG_CHOICES, default="")
+    centrifuge_g = StringField(_l("Centrifuge tolerance (g, highest load tolerated)"))
+    other_tests = TextAreaField(_l("Other tests and results"), validators=[Length(max=8000)])
+    notes = TextAreaField(_l("Notes (medical staff only)"), validators=[Length(max=8000)])
+
+
+class DecisionForm(FlaskForm):
+    """One form for the four decisions; the page shows each decision as its own small form."""
+
+    decision = HiddenField()
+    valid_days = IntegerField(
+        _l("Valid for (days)"),
+        validators=[Optional(), NumberRange(1, 3650, _l("Enter a number of days."))],
+    )
+    restrictions = TextAreaField(_l("Restrictions (the tourist sees them)"), validators=[Length(max=8000)])
+    message = TextAreaField(_l("What the tourist should tell you or send (the tourist sees it)"),
+                            validators=[Length(max=8000)])
+    reason = TextAreaField(_l("Reason (kept in the medical record, not shown to the tourist)"),
+                           validators=[Length(max=8000)])
+
+
+class VehicleLimitsForm(FlaskForm):
+    vehicle = StringField(_l("Vehicle"), validators=[InputRequired(_l("Name the vehicle as flights give it.")),
+                                                      Length(max=120)])
+    min_age = IntegerField(_l("Minimum age"), default=18,
+                           validators=[InputRequired(_l("Enter the minimum age.")),
+                                       NumberRange(18, 99, _l("Between 18 and 99."))])
+    min_height_cm = StringField(_l("Minimum height (cm)"))
+    max_height_cm = StringField(_l("Maximum height (cm)"))
+    min_weight_kg = StringField(_l("Minimum weight (kg)"))
+    max_weight_kg = StringField(_l("Maximum weight (kg)"))
+
+
+class SelfCertificationForm(FlaskForm):
+    changed = RadioField(
+        _l("Has anything about your health changed since your medical assessment?"),
+        choices=[("no", _l("No, nothing has changed")), ("yes", _l("Yes, something has changed"))],
+        validators=[InputRequired(_l("Choose one of the answers."))],
+    )
+    details = TextAreaField(_l("What has changed? (new conditions, medicines, injuries, treatments)"),
+                            validators=[Length(max=8000)])

@@ -1,0 +1,310 @@
+"""Medical staff: the review queue, a case with its assessments and decision, the case's access
+log and the vehicles' physical limits. Tourists: the self-certification before launch.
+
+Only medical staff open these pages (the self-certification: only the tourist whose booking it
+is). Every request writes a row to the medical access log, in the transaction it commits.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Answer,
+    Booking,
+    CaseEvent,
+    CaseState,
+    MedicalAccess,
+    MedicalCase,
+    MedicalUpload,
+    Question,
+    QuestionKind,
+    Role,
+    VehicleLimits,
+)
+from app.services import ServiceError, medical
+from app.services.medical_access import TRANSITIONS, log_access
+from app.timeutil import age_on, now_utc
+from app.transactions import commit, rollback
+from app.web import render_page
+from blueprints.access import own_or_404, roles_required
+from blueprints.forms import show_error
+from blueprints.medical.forms import (
+    ECG_CHOICES,
+    AssessmentForm,
+    DecisionForm,
+    SelfCertificationForm,
+    VehicleLimitsForm,
+)
+
+bp = Blueprint("medical", __name__, url_prefix="/medical")
+medical_only = roles_required(Role.MEDICAL)
+ACCESS_LOG_PAGE_SIZE = 100
+
+
+def _page_arg() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _logged(response, case: MedicalCase | None, action: str, what: str):
+    """Write the access-log row for this request and commit it, then answer."""
+    log_access(current_user, case, action, what)
+    commit()
+    return response
+
+
+def _refused(case: MedicalCase | None, action: str, what: str) -> None:
+    """A refused change leaves nothing behind but its access-log row."""
+    rollback()
+    log_access(current_user, case, action, f"{what} (refused)")
+    commit()
+
+
+# -- the review queue ------------------------------------------------------------------------------
+
+@bp.get("/queue")
+@medical_only
+def queue():
+    try:
+        group = medical.QueueGroup(request.args.get("group", ""))
+    except ValueError:
+        group = None
+    page = medical.queue(group, _page_arg())
+    groups = [(g.value, medical.GROUP_LABELS[g], page.counts[g]) for g in medical.QueueGroup]
+    html = render_page("medical/queue.html", "medical/_queue.html", queue=page, group=group, groups=groups,
+                       group_labels=medical.GROUP_LABELS)
+    return _logged(html, None, "view", f"review queue{f' ({group.value})' if group else ''}, page {page.page}")
+
+
+# -- a case ----------------------------------------------------------------------------------------
+
+def _case_or_404(case_id: int, *, for_update: bool = False) -> MedicalCase:
+    """The case; locked for the rest of the transaction when it is about to change, so that two
+    medics deciding at once make one decision, not two."""
+    query = (select(MedicalCase).where(MedicalCase.id == case_id)
+             .options(selectinload(MedicalCase.user), selectinload(MedicalCase.questionnaire)))
+    if for_update:
+        query = query.with_for_update(of=MedicalCase).execution_options(populate_existing=True)
+    return db.session.scalar(query) or abort(404)
+
+
+def _answers(case: MedicalCase) -> list[tuple[Question, object]]:
+    """The questions that apply to the tourist, in order, with their answers (None: unanswered)."""
+    from app.services import questionnaires
+
+    answers = {a.question_id: a.value for a in db.session.scalars(select(Answer).where(Answer.case_id == case.id))}
+    return [(q, answers.get(q.id)) for q in questionnaires.visible_questions(case.questionnaire, answers)]
+
+
+def _upload_url(upload: MedicalUpload) -> str:
+    # The download belongs to blueprints/health, which checks who asks and logs it.
+    return url_for("health.download", upload_id=upload.id)
+
+
+def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, status: int = 200):
+    bookings = medical.live_bookings(case.user_id)
+    uploads = list(db.session.scalars(
+        select(MedicalUpload).where(MedicalUpload.case_id == case.id).order_by(MedicalUpload.id)
+    ))
+    events = list(db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id)
+        .options(selectinload(CaseEvent.actor)).order_by(CaseEvent.id)
+    ))
+    vehicles = {b.flight.vehicle for b in bookings}
+    limits = {v.vehicle: v for v in db.session.scalars(
+        select(VehicleLimits).where(VehicleLimits.vehicle.in_(vehicles))
+    )} if vehicles else {}
+    today = now_utc().date()
+    user = case.user
+    decisions = [d for d in medical.DECISIONS if (case.state, d) in TRANSITIONS]
+    default_form = DecisionForm(formdata=None, valid_days=medical.clearance_valid_days())
+    return render_template(
+        "medical/case.html", case=case, tourist=user,
+        age=age_on(user.date_of_birth, today) if user.date_of_birth else None,
+        bookings=bookings, statuses=medical.clearance_statuses(bookings),
+        missing_limits=sorted(vehicles - set(limits)), case_state_labels=medical.CASE_STATES,
+        answers=_answers(case), uploads=uploads, upload_url=_upload_url, QuestionKind=QuestionKind,
+        assessments=medical.assessments_of(case), describe_flag=medical.describe_flag, num=medical.plain_number,
+        self_certifications=medical.self_certifications_of(case), events=events, limits=limits,
+        status=medical.user_statuses([user])[user.id],
+        can_assess=case.state in medical.ASSESSABLE, decisions=decisions,
+        assessment_form=assessment_form or AssessmentForm(formdata=None),
+        decision_form=decision_form or default_form, default_decision_form=default_form,
+        CaseState=CaseState, ecg_labels=dict(ECG_CHOICES),
+    ), status
+
+
+@bp.get("/cases/<int:case_id>")
+@medical_only
+def case(case_id: int):
+    case = _case_or_404(case_id)
+    html, status = _case_page(case)
+    return _logged((html, status), case, "view", "case: questionnaire, assessments, decisions")
+
+
+@bp.post("/cases/<int:case_id>/assessments")
+@medical_only
+def record_assessment(case_id: int):
+    case = _case_or_404(case_id, for_update=True)
+    form = AssessmentForm()
+    if form.validate_on_submit():
+        try:
+            medical.record_assessment(case, current_user, {name: getattr(form, name).data for name in (
+                "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "height_cm", "weight_kg", "ecg_result",
+                "centrifuge_g", "other_tests", "notes",
+            )})
+        except ServiceError as exc:
+            show_error(form, exc)
+        else:
+            log_access(current_user, case, "change", "assessment recorded")
+            commit()
+            flash(_("Assessment recorded."), "success")
+            return redirect(url_for("medical.case", case_id=case.id, _anchor="assessments"))
+    _refused(case, "change", "assessment")
+    case = _case_or_404(case_id)
+    return _case_page(case, assessment_form=form, status=422)
+
+
+@bp.post("/cases/<int:case_id>/decision")
+@medical_only
+def decide(case_id: int):
+    case = _case_or_404(case_id, for_update=True)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        decision = form.decision.data
+        try:
+            medical.decide(case, current_user, decision, restrictions=form.restrictions.data or "",
+                           message=form.message.data or "", reason=form.reason.data or "",
+                           valid_days=form.valid_days.data)
+        except ServiceError as exc:
+            # the decision is the form itself (a hidden field): its refusal is said above the form
+            show_error(form, ServiceError(exc.message) if exc.field == "decision" else exc)
+        else:
+            log_access(current_user, case, "decide", f"decision: {case.state.value}")
+            commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("medical.case", case_id=case.id, _anchor="decision"))
+    _refused(case, "decide", f"decision: {form.decision.data or '-'}"[:60])
+    case = _case_or_404(case_id)
+    return _case_page(case, decision_form=form, status=422)
+
+
+@bp.get("/cases/<int:case_id>/access-log")
+@medical_only
+def access_log(case_id: int):
+    case = _case_or_404(case_id)
+    page = _page_arg()
+    total = db.session.scalar(select(func.count()).select_from(MedicalAccess).where(MedicalAccess.case_id == case.id))
+    pages = max((total + ACCESS_LOG_PAGE_SIZE - 1) // ACCESS_LOG_PAGE_SIZE, 1)
+    page = min(page, pages)
+    rows = list(db.session.scalars(
+        select(MedicalAccess).where(MedicalAccess.case_id == case.id)
+        .options(selectinload(MedicalAccess.actor))
+        .order_by(MedicalAccess.at.desc(), MedicalAccess.id.desc())
+        .limit(ACCESS_LOG_PAGE_SIZE).offset((page - 1) * ACCESS_LOG_PAGE_SIZE)
+    ))
+    html = render_template("medical/access_log.html", case=case, rows=rows, page=page, pages=pages, total=total)
+    return _logged(html, case, "view", "access log")
+
+
+# -- vehicles' physical limits ---------------------------------------------------------------------
+
+def _vehicles_page(bound: VehicleLimitsForm | None = None, status: int = 200):
+    rows = medical.vehicles()
+    forms = {}
+    for row in rows:
+        if bound is not None and bound.vehicle.data == row.vehicle:
+            forms[row.vehicle] = bound
+        else:
+            lim = row.limits
+            forms[row.vehicle] = VehicleLimitsForm(formdata=None, vehicle=row.vehicle, **({
+                "min_age": lim.min_age,
+                **{k: medical.plain_number(getattr(lim, k)) for k in ("min_height_cm", "max_height_cm", "min_weight_kg", "max_weight_kg")},
+            } if lim else {}))
+    known = {r.vehicle for r in rows}
+    new_form = bound if bound is not None and bound.vehicle.data not in known else VehicleLimitsForm(formdata=None)
+    return render_template("medical/vehicles.html", rows=rows, forms=forms, new_form=new_form), status
+
+
+@bp.route("/vehicles", methods=["GET", "POST"])
+@medical_only
+def vehicles():
+    if request.method == "GET":
+        return _logged(_vehicles_page(), None, "view", "vehicle limits")
+    form = VehicleLimitsForm()
+    if form.validate_on_submit():
+        try:
+            limits = medical.save_vehicle_limits(
+                form.vehicle.data, current_user, min_age=form.min_age.data,
+                **{k: getattr(form, k).data for k in ("min_height_cm", "max_height_cm", "min_weight_kg", "max_weight_kg")},
+            )
+        except ServiceError as exc:
+            show_error(form, exc)
+        else:
+            log_access(current_user, None, "change", f"vehicle limits: {limits.vehicle}")
+            commit()
+            flash(_("Limits for %(vehicle)s saved.", vehicle=limits.vehicle), "success")
+            return redirect(url_for("medical.vehicles"))
+    _refused(None, "change", "vehicle limits")
+    return _vehicles_page(form, 422)
+
+
+@bp.post("/vehicles/<int:limits_id>/delete")
+@medical_only
+def delete_vehicle_limits(limits_id: int):
+    limits = db.session.get(VehicleLimits, limits_id) or abort(404)
+    vehicle = limits.vehicle
+    medical.delete_vehicle_limits(limits, current_user)
+    log_access(current_user, None, "change", f"vehicle limits removed: {vehicle}")
+    commit()
+    flash(_("Limits for %(vehicle)s removed.", vehicle=vehicle), "success")
+    return redirect(url_for("medical.vehicles"))
+
+
+# -- the tourist's self-certification before launch ------------------------------------------------
+
+@bp.route("/self-certification/<reference>", methods=["GET", "POST"])
+@roles_required(Role.TOURIST)
+def self_certification(reference: str):
+    query = select(Booking).where(Booking.reference == reference)
+    if request.method == "POST":  # one answer per booking, even when sent twice at once
+        query = query.with_for_update(of=Booking).execution_options(populate_existing=True)
+    booking = own_or_404(db.session.scalar(query))
+    case = medical.latest_case(current_user)
+    form = SelfCertificationForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                medical.self_certify(booking, current_user, form.changed.data == "yes", form.details.data or "")
+            except ServiceError as exc:
+                show_error(form, exc)
+            else:
+                log_access(current_user, case, "change", f"self-certification for {booking.reference}")
+                commit()
+                if form.changed.data == "yes":
+                    flash(_("Thank you. The medical team will review what has changed."), "success")
+                else:
+                    flash(_("Thank you for confirming that nothing has changed."), "success")
+                return redirect(url_for("journey.index"))
+        _refused(case, "change", f"self-certification for {booking.reference}")
+        case = medical.latest_case(current_user)
+        status = 422
+    html = render_template(
+        "medical/self_certification.html", booking=booking, form=form,
+        due=medical.self_certification_due(booking, case=case),
+        opens_at=medical.self_certification_opens(booking), certified=medical.self_certified(booking),
+        before_window=now_utc() < medical.self_certification_opens(booking),
+        clearance=medical.clearance_statuses([booking])[booking.id], medical_page=medical.tourist_page_url(),
+    )
+    if request.method == "POST":
+        return html, status
+    return _logged(html, case, "view", f"self-certification for {booking.reference}")

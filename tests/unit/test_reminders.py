@@ -1,0 +1,307 @@
+"""The reminder engine: rows written by rules, moved with their subject, dropped when it is gone,
+sent once, held through quiet hours, and claimed by one dispatcher only."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+import pytz
+import time_machine
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    CaseState,
+    Channel,
+    FlightStatus,
+    MedicalCase,
+    MessageStatus,
+    OutboundMessage,
+    Questionnaire,
+    Role,
+)
+from app.services import bookings as booking_service
+from app.services import (
+    cancellations,
+    consent,
+    flights,
+    installments,
+    messaging,
+    payments,
+    preferences,
+    reminders,
+)
+from app.timeutil import now_utc
+
+GOOD = "4242424242424242"
+S = MessageStatus
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    # Midday UTC: outside everyone's default quiet hours (22:00-08:00 in their timezone).
+    with time_machine.travel(datetime(2027, 1, 14, 12, 0, tzinfo=pytz.UTC), tick=True):
+        with app.test_request_context("/"):
+            yield
+
+
+@pytest.fixture
+def doc(ctx, make):
+    return make.consent_document()
+
+
+def rows(**where) -> list[OutboundMessage]:
+    query = select(OutboundMessage).order_by(OutboundMessage.id)
+    for key, value in where.items():
+        query = query.where(getattr(OutboundMessage, key) == value)
+    return list(db.session.scalars(query))
+
+
+def confirmed_booking(make, doc, **user):
+    tourist = make.user(**user)
+    flight = make.flight(launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
+    booking = booking_service.hold_seat(flight.id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
+    return booking
+
+
+def test_a_hold_plans_a_reminder_per_channel_and_confirming_drops_it(ctx, make, doc):
+    tourist = make.user(phone="+447700900123")
+    booking = booking_service.hold_seat(make.flight().id, tourist)
+    planned = rows(rule="hold_expiring")
+    assert {r.channel for r in planned} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
+    assert all(r.send_at == booking.hold_expires_at - timedelta(minutes=5) for r in planned)
+    assert all(r.status is S.QUEUED and r.user_id == tourist.id for r in planned)
+
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
+    assert {r.status for r in rows(rule="hold_expiring")} == {S.DROPPED}
+
+
+def test_no_phone_no_sms(ctx, make):
+    booking_service.hold_seat(make.flight().id, make.user(phone=None))
+    assert {r.channel for r in rows(rule="hold_expiring")} == {Channel.EMAIL, Channel.IN_APP}
+
+
+def test_payment_due_reminders_move_with_the_launch_and_drop_with_the_booking(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    [payment] = installments.plan_balance(booking, booking.user, 1).payments
+    due = {r.rule: r.send_at for r in rows(subject_type="payment", subject_id=payment.id)}
+    assert due == {"payment_due_7d": payment.due_at - timedelta(days=7),
+                   "payment_due_1d": payment.due_at - timedelta(days=1)}
+
+    flight = booking.flight
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    data["launch_at"] = flight.launch_at + timedelta(days=10)
+    data["window_closes_at"] = flight.window_closes_at + timedelta(days=10)
+    ops = make.user(Role.OPERATIONS)
+    flights.update_flight(flight, data, ops)
+    moved = {r.rule: r.send_at for r in rows(subject_type="payment", subject_id=payment.id)}
+    assert moved == {rule: at + timedelta(days=10) for rule, at in due.items()}
+    # and the move itself is told at once, urgently, on every channel the tourist has
+    notices = rows(rule="flight_delayed")
+    assert {r.channel for r in notices} == {Channel.EMAIL, Channel.IN_APP}
+    assert all(r.urgent and r.send_at <= now_utc() for r in notices)
+
+    cancellations.cancel_booking(booking, booking.user)
+    assert {r.status for r in rows(subject_type="payment", subject_id=payment.id)} == {S.DROPPED}
+    assert {r.status for r in rows(rule="flight_delayed")} == {S.DROPPED}
+
+
+def test_the_same_occurrence_is_written_once(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    first = reminders.notify("flight_scrubbed", booking, occurrence="x")
+    again = reminders.notify("flight_scrubbed", booking, occurrence="x")
+    assert len(first) == 2 and again == []
+    assert len(rows(rule="flight_scrubbed")) == 2
+
+
+def test_a_due_reminder_is_rendered_in_the_recipients_language_and_sent_once(ctx, make, doc):
+    booking = confirmed_booking(make, doc, language="de", phone="+4915112345678")
+    ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
+    assert [messaging.deliver(i) for i in ids] == [S.SENT] * 3
+    assert [messaging.deliver(i) for i in ids] == [None] * 3  # never twice
+    email, sms, in_app = (rows(rule="flight_scrubbed", channel=c)[0] for c in (Channel.EMAIL, Channel.SMS, Channel.IN_APP))
+    assert email.recipient == booking.user.email and booking.flight.name in email.subject
+    assert email.body.startswith("Guten Tag") and "Koordinierte Weltzeit" in email.body  # German
+    assert "<html" in email.html_body and 'lang="de"' in email.html_body
+    assert sms.recipient == "+4915112345678" and sms.body.startswith("Countdown:") and "http" in sms.body
+    assert in_app.subject == email.subject and "http" not in in_app.body and in_app.link_url
+    assert all(m.attempts == 1 and m.sent_at for m in (email, sms, in_app))
+
+
+def test_a_reminder_for_a_cancelled_subject_is_dropped_when_due(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
+    booking_service.transition(booking, booking.state.__class__.CANCELLED, reason="test")
+    assert {db.session.get(OutboundMessage, i).status for i in ids} == {S.DROPPED}
+    assert {messaging.deliver(i) for i in ids} == {None}  # nothing left to send
+
+
+def test_quiet_hours_hold_a_message_until_morning_but_not_an_urgent_one(ctx, make, doc):
+    berlin = pytz.timezone("Europe/Berlin")
+    night = berlin.localize(datetime(2027, 1, 14, 23, 30))
+    with time_machine.travel(night, tick=False):
+        booking = confirmed_booking(make, doc, timezone="Europe/Berlin", quiet_hours=True)
+        [payment] = installments.plan_balance(booking, booking.user, 1).payments
+        payment.status = payment.status.__class__.FAILED
+        [email, in_app] = reminders.notify("charge_failed", payment, occurrence="attempt-1")
+        urgent = reminders.notify("flight_scrubbed", booking, occurrence="1")
+
+        assert messaging.deliver(email) is S.QUEUED
+        held = db.session.get(OutboundMessage, email)
+        assert held.send_at == berlin.localize(datetime(2027, 1, 15, 8, 0)) and held.attempts == 0
+        assert messaging.deliver(in_app) is S.SENT  # the app does not wake anyone
+        assert {messaging.deliver(i) for i in urgent} == {S.SENT}
+
+    with time_machine.travel(berlin.localize(datetime(2027, 1, 15, 7, 59)), tick=False):
+        assert email not in messaging.claim_due()
+    with time_machine.travel(berlin.localize(datetime(2027, 1, 15, 8, 0, 30)), tick=False):
+        assert email in messaging.claim_due()
+        assert messaging.deliver(email) is S.SENT
+
+
+def test_quiet_hours_can_be_turned_off_or_changed(ctx, make):
+    user = make.user(timezone="America/New_York", quiet_hours=True)
+    ny = pytz.timezone("America/New_York")
+    prefs = preferences.preferences_of(user)
+    assert preferences.quiet_until(user, prefs, ny.localize(datetime(2027, 3, 1, 6, 0))) == ny.localize(datetime(2027, 3, 1, 8, 0))
+    assert preferences.quiet_until(user, prefs, ny.localize(datetime(2027, 3, 1, 12, 0))) is None
+    preferences.save_preferences(user, channels={}, quiet_enabled=True, quiet_starts=time(1, 0), quiet_ends=time(5, 0))
+    prefs = preferences.preferences_of(user)
+    assert preferences.quiet_until(user, prefs, ny.localize(datetime(2027, 3, 1, 23, 0))) is None
+    assert preferences.quiet_until(user, prefs, ny.localize(datetime(2027, 3, 1, 2, 0))) == ny.localize(datetime(2027, 3, 1, 5, 0))
+    preferences.save_preferences(user, channels={}, quiet_enabled=False, quiet_starts=None, quiet_ends=None)
+    assert preferences.quiet_until(user, preferences.preferences_of(user), ny.localize(datetime(2027, 3, 1, 2, 0))) is None
+
+
+def test_changing_channels_replans_pending_reminders(ctx, make):
+    tourist = make.user(phone="+447700900123")
+    booking_service.hold_seat(make.flight().id, tourist)
+    preferences.save_preferences(tourist, channels={"bookings": {Channel.EMAIL}}, quiet_enabled=True,
+                                 quiet_starts=time(22), quiet_ends=time(8))
+    assert {(r.channel, r.status) for r in rows(rule="hold_expiring")} == {
+        (Channel.EMAIL, S.QUEUED), (Channel.SMS, S.DROPPED), (Channel.IN_APP, S.DROPPED)}
+
+
+def test_a_category_turned_off_on_every_channel_gets_nothing(ctx, make):
+    tourist = make.user(phone="+447700900123")
+    preferences.save_preferences(tourist, channels={"bookings": set()}, quiet_enabled=False,
+                                 quiet_starts=None, quiet_ends=None)
+    booking_service.hold_seat(make.flight().id, tourist)
+    assert rows(rule="hold_expiring") == []
+    assert preferences.channels_for(tourist, "bookings") == []
+    assert preferences.channels_for(tourist, "flight_updates") == [Channel.EMAIL, Channel.SMS, Channel.IN_APP]
+
+
+def test_an_opted_out_number_gets_no_sms(ctx, make, doc):
+    booking = confirmed_booking(make, doc, phone="+447700900123")
+    preferences.record_opt_out("+447700900123", "STOP")
+    ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
+    results = {db.session.get(OutboundMessage, i).channel: messaging.deliver(i) for i in ids}
+    assert results == {Channel.EMAIL: S.SENT, Channel.SMS: S.DROPPED, Channel.IN_APP: S.SENT}
+    [sms] = rows(rule="flight_scrubbed", channel=Channel.SMS)
+    assert "STOP" in sms.note
+
+
+def test_a_hold_reminder_after_the_hold_ran_out_is_dropped(ctx, make):
+    booking = booking_service.hold_seat(make.flight().id, make.user())
+    [email, _in_app] = [r.id for r in rows(rule="hold_expiring")]
+    with time_machine.travel(booking.hold_expires_at + timedelta(minutes=1), tick=False):
+        assert messaging.deliver(email) is S.DROPPED
+
+
+def test_a_dated_reminder_due_early_is_moved_when_its_date_moved(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    [payment] = installments.plan_balance(booking, booking.user, 1).payments
+    [seven_days, *_] = rows(rule="payment_due_7d")
+    payment.due_at += timedelta(days=30)  # moved without anyone calling sync
+    db.session.flush()
+    with time_machine.travel(seven_days.send_at + timedelta(seconds=5), tick=False):
+        assert messaging.deliver(seven_days.id) is S.QUEUED
+    assert seven_days.send_at == payment.due_at - timedelta(days=7)
+
+
+def test_dispatchers_never_claim_the_same_row_and_stale_claims_come_back(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
+    first = messaging.claim_due()
+    assert set(ids) <= set(first) and messaging.claim_due() == []
+    assert {r.status for r in rows(rule="flight_scrubbed")} == {S.CLAIMED}
+    assert messaging.recover_stale(lease=timedelta(minutes=5)) == 0
+    later = now_utc() + timedelta(minutes=6)
+    assert messaging.recover_stale(now=later, lease=timedelta(minutes=5)) == len(first)
+    assert messaging.claim_due() == first
+
+
+def test_consent_resign_is_asked_of_those_who_signed_an_older_version(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    make.consent_document(resign_required=True)
+    planned = rows(rule="consent_resign")
+    assert {r.user_id for r in planned} == {booking.user_id} and len(planned) == 2
+    assert {messaging.deliver(r.id) for r in planned} == {S.SENT}
+
+
+def test_cancelling_a_flight_tells_everyone_at_once(ctx, make, doc):
+    booking = confirmed_booking(make, doc, phone="+14155550100")
+    flight = booking.flight
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    data["status"] = FlightStatus.CANCELLED
+    flights.update_flight(flight, data, make.user(Role.OPERATIONS))
+    sent = rows(rule="flight_cancelled")
+    assert {r.channel for r in sent} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
+    assert all(r.urgent for r in sent)
+    assert {messaging.deliver(r.id) for r in sent} == {S.SENT}
+    [email] = rows(rule="flight_cancelled", channel=Channel.EMAIL)
+    assert "150,000.00" in email.body  # the deposit, refunded in full
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "pt", "fr", "it"])
+def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, language):
+    booking = confirmed_booking(make, doc, language=language, phone="+33612345678")
+    [payment] = installments.plan_balance(booking, booking.user, 1).payments
+    payment.status = payment.status.__class__.FAILED
+    payment.last_error = "Your card was declined."
+    questionnaire = Questionnaire(version=1, title="Health questionnaire")
+    db.session.add(questionnaire)
+    db.session.flush()
+    case = MedicalCase(user_id=booking.user_id, questionnaire_id=questionnaire.id,
+                       state=CaseState.INFO_REQUESTED)
+    db.session.add(case)
+    db.session.flush()
+    subjects = {"booking": booking, "payment": payment, "medical_case": case}
+    for rule in reminders.RULES.values():
+        obj = subjects[rule.subject]
+        context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100}
+        variables = {**rule.context(obj, context), "url": "http://countdown.test/x"}
+        subject, text, html = messaging.render_email(rule.template, booking.user, **variables)
+        sms = messaging.render_sms(rule.template, booking.user, **variables)
+        in_app = messaging.render_sms(rule.template, booking.user, **variables, in_app=True)
+        assert subject and "\n" not in subject and len(subject) < 200, rule.name
+        assert booking.user.name in text.splitlines()[0], rule.name  # the greeting
+        assert "http://countdown.test/x" in text and "http://countdown.test/x" in html, rule.name
+        assert sms.startswith("Countdown") and len(sms) <= 320, (rule.name, sms)
+        assert "http" not in in_app, rule.name
+
+
+def test_a_batch_is_delivered_once_and_a_broken_message_does_not_hold_up_the_rest(ctx, make, doc, monkeypatch):
+    booking = confirmed_booking(make, doc, phone="+447700900123")
+    ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
+    broken = reminders.notify("flight_delayed", booking, occurrence="2")
+    real_render = messaging.render_sms
+
+    def render_sms(template, user, **variables):
+        if template == "reminder_flight_delayed":
+            raise KeyError("a bug in a template")
+        return real_render(template, user, **variables)
+
+    monkeypatch.setattr(messaging, "render_sms", render_sms)
+    result = messaging.deliver_batch(ids + broken)
+    assert [result[i] for i in ids] == [S.SENT] * 3
+    email, sms, in_app = (db.session.get(OutboundMessage, i) for i in broken)
+    assert email.status is S.SENT  # the email needs no SMS text
+    assert sms.status is S.FAILED and "KeyError" in sms.error and in_app.status is S.FAILED
+    assert messaging.deliver_batch(ids + broken) == {}  # nothing is sent twice
+    assert all(db.session.get(OutboundMessage, i).attempts == 1 for i in ids + broken)
