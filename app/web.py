@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import get_datetime_format
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -15,12 +15,12 @@ from flask_babel import (
     get_timezone,
 )
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from app import labels
 from app.extensions import htmx
 from app.models import MessageStatus, Role
 from app.money import format_money
+from app.services.questionnaires import title_of
 from app.transactions import rollback
 
 
@@ -84,7 +84,9 @@ def init_web(app: Flask) -> None:
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
-        if current_user and current_user.is_authenticated:
+        # A signed-in browser's pages are never stored. The session says so without loading the
+        # user again (a commit during the request expires it).
+        if session.get("_user_id"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -118,4 +120,5 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
     app.jinja_env.globals["MessageStatus"] = MessageStatus
+    app.jinja_env.globals["title_of"] = title_of  # a questionnaire's title in the reader's language
     app.jinja_env.add_extension("jinja2.ext.do")

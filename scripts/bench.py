@@ -28,7 +28,6 @@ import math
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -44,11 +43,27 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from cryptography.fernet import Fernet
 
-REPO = Path(__file__).resolve().parent.parent
+from scripts.bench_support import (
+    DEFAULT_REDIS_URL,
+    REPO,
+    TICK,
+    add_seed_option,
+    bench_parser,
+    bulk_insert,
+    children,
+    die_with_parent,
+    interrupt_on_signals,
+    machine_jiffies,
+    migrate,
+    pg_connect,
+    process_jiffies,
+    production_env,
+    redis_answers,
+    reset_database,
+)
+
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/countdown_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 BENCH_PASSWORD = "countdown-bench-password"
 EMAIL_DOMAIN = "bench.example.com"
 
@@ -63,12 +78,7 @@ MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     env = os.environ
-    p = argparse.ArgumentParser(
-        prog="python -m scripts.bench", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("--database-url", default=env.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-                   help="database to DROP and re-create (env BENCH_DATABASE_URL)")
+    p = bench_parser("python -m scripts.bench", __doc__, "BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     p.add_argument("--tourists", type=int, default=int(env.get("BENCH_TOURISTS", 10_000)),
                    help="tourist accounts to seed (env BENCH_TOURISTS)")
     p.add_argument("--flights", type=int, default=int(env.get("BENCH_FLIGHTS", 200)),
@@ -92,8 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--broker", choices=("auto", "redis", "sqlite"), default=env.get("BENCH_BROKER", "auto"),
                    help="Celery broker the server's /healthz checks: Redis db 15, or the embedded "
                         "sqla+sqlite broker in the temp dir; auto = Redis when it answers (env BENCH_BROKER)")
-    p.add_argument("--seed", type=int, default=int(env.get("BENCH_SEED", 20260101)),
-                   help="random seed of the generated data (env BENCH_SEED)")
+    add_seed_option(p)
     p.add_argument("--keep-logs", action="store_true",
                    help="keep the temporary directory with the gunicorn log (the server is stopped anyway)")
     p.add_argument("--skip-reminders", action="store_true",
@@ -104,71 +113,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # -- database: reset, migrate, seed ---------------------------------------------------------------
 
-def reset_database(url: str) -> None:
-    """DROP (forcing other sessions off) and CREATE the database named in ``url``."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    name = u.database
-    if not name or not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise SystemExit(f"bench: refusing to reset database {name!r} (letters, digits and _ only)")
-    if name in {"postgres", "template0", "template1"}:
-        raise SystemExit(f"bench: refusing to reset the system database {name!r}")
-    params = {"host": u.host or "127.0.0.1", "port": u.port or 5432,
-              "user": u.username or "postgres", "dbname": "postgres", "autocommit": True}
-    if u.password:
-        params["password"] = u.password
-    with psycopg.connect(**params) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def server_env(args: argparse.Namespace, tmp: Path, broker: str) -> dict[str, str]:
     """The environment of the served app (and of the app this script migrates and seeds with)."""
-    env = {
-        "COUNTDOWN_ENV": "production",
-        "COUNTDOWN_INSTANCE": str(tmp / "instance"),
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "MEDICAL_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
-        "ALLOW_SANDBOX_PROVIDERS": "1",
-        "PAYMENTS_PROVIDER": "sandbox",
-        "SMS_PROVIDER": "outbox",
-        "EMAIL_PROVIDER": "outbox",
-        "DATABASE_URL": args.database_url,
-        "SESSION_COOKIE_SECURE": "0",   # plain http on loopback
-        "RATELIMIT_ENABLED": "0",       # the bench logs many tourists in from one address
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "REDIS_URL": "",
-    }
     if broker == "redis":
-        env["CELERY_BROKER_URL"] = DEFAULT_REDIS_URL
+        broker_url = DEFAULT_REDIS_URL
     else:
-        env["CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp / 'instance' / 'celery-broker.sqlite'}"
-    return env
+        broker_url = f"sqla+sqlite:///{tmp / 'instance' / 'celery-broker.sqlite'}"
+    return production_env(
+        args.database_url, tmp, broker_url,
+        SESSION_COOKIE_SECURE="0",   # plain http on loopback
+        RATELIMIT_ENABLED="0",       # the bench logs many tourists in from one address
+    )
 
 
 def choose_broker(choice: str) -> str:
     if choice != "auto":
         return choice
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return "redis" if s.recv(16).startswith(b"+PONG") else "sqlite"
-    except OSError:
-        return "sqlite"
-
-
-def migrate(env: dict[str, str]):
-    """Run the real Alembic migrations; return the app (for seeding and query counting)."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-
-    app = create_app(env=env)
-    with app.app_context():
-        upgrade()
-    return app
+    return "redis" if redis_answers(DEFAULT_REDIS_URL) else "sqlite"
 
 
 FIRST_NAMES = ("Ada", "Yuri", "Valentina", "Sally", "Mae", "Chris", "Peggy", "Tim", "Samantha", "Luca",
@@ -208,10 +169,8 @@ class SeedResult:
 
 def seed(app, args: argparse.Namespace) -> SeedResult:
     """Bulk-insert realistic data through Core ``insert()`` on the models' tables."""
-    from sqlalchemy import insert, text
     from werkzeug.security import generate_password_hash
 
-    from app.extensions import db
     from app.models import (
         Booking,
         BookingEvent,
@@ -403,19 +362,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     })
     medical_rows = seed_medical(args, medical_id, flights, bookings, live_per_tourist, now)
     tables += medical_rows
-    with app.app_context():  # the encrypted columns need the app's key
-        engine = db.engine
-        with engine.begin() as conn:
-            for table, rows in tables:
-                if rows:
-                    conn.execute(insert(table), rows)
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
-                ))
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
+    bulk_insert(app, tables)
 
     # Tourists for /journey: 1-3 live bookings each, so the checklist has real work to do, taken
     # in turn from those with 1, 2 and 3 (most tourists have one; the others cost more to show).
@@ -651,16 +598,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: gunicorn's master gets SIGTERM if this script dies without cleaning up (kill -9)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort only
-        pass
-
-
 class Server:
     def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
         self.port = free_port()
@@ -673,7 +610,7 @@ class Server:
              "--log-level", "warning", "--error-logfile", "-", "--capture-output",
              "--graceful-timeout", "5", "app:create_app()"],
             cwd=REPO, env=full_env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            start_new_session=True, preexec_fn=die_with_parent if sys.platform == "linux" else None,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> dict[str, Any]:
@@ -709,25 +646,8 @@ class Server:
         self._log.close()
 
 
-def log_in_staff(base: str, email: str, page: str) -> requests.Session:
-    """A staff member's session, checked on ``page``."""
-    s = requests.Session()
-    s.headers["User-Agent"] = "countdown-bench"
-    login = s.get(base + "/login", timeout=10)
-    match = _CSRF.search(login.text)
-    if login.status_code != 200 or match is None:
-        raise RuntimeError(f"GET /login answered {login.status_code} without a CSRF token")
-    r = s.post(base + "/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": match.group(1)},
-               allow_redirects=False, timeout=10)
-    if r.status_code != 302:
-        raise RuntimeError(f"login of {email} answered {r.status_code}, not a redirect")
-    checked = s.get(base + page, allow_redirects=False, timeout=10)
-    if checked.status_code != 200 or MARKERS[page] not in checked.text:
-        raise RuntimeError(f"{page} of {email} answered {checked.status_code} without {MARKERS[page]!r}")
-    return s
-
-
-def log_in(base: str, email: str) -> requests.Session:
+def _logged_in(base: str, email: str) -> requests.Session:
+    """A session of ``email`` (password ``BENCH_PASSWORD``), logged in through the form."""
     s = requests.Session()
     s.headers["User-Agent"] = "countdown-bench"
     page = s.get(base + "/login", timeout=10)
@@ -738,6 +658,21 @@ def log_in(base: str, email: str) -> requests.Session:
                allow_redirects=False, timeout=10)
     if r.status_code != 302:
         raise RuntimeError(f"login of {email} answered {r.status_code}, not a redirect")
+    return s
+
+
+def log_in_staff(base: str, email: str, page: str) -> requests.Session:
+    """A staff member's session, checked on ``page``."""
+    s = _logged_in(base, email)
+    checked = s.get(base + page, allow_redirects=False, timeout=10)
+    if checked.status_code != 200 or MARKERS[page] not in checked.text:
+        raise RuntimeError(f"{page} of {email} answered {checked.status_code} without {MARKERS[page]!r}")
+    return s
+
+
+def log_in(base: str, email: str) -> requests.Session:
+    """A tourist's session, checked on /journey."""
+    s = _logged_in(base, email)
     journey = s.get(base + "/journey", allow_redirects=False, timeout=10)
     if journey.status_code != 200 or "journey-booking" not in journey.text:
         raise RuntimeError(f"/journey of {email} answered {journey.status_code} without bookings")
@@ -746,64 +681,21 @@ def log_in(base: str, email: str) -> requests.Session:
 
 # -- the load -------------------------------------------------------------------------------------
 
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _machine_jiffies() -> tuple[int, int]:
-    """(busy, total) jiffies of all cores together, from /proc/stat; (0, 0) elsewhere."""
-    try:
-        with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-    except OSError:
-        return 0, 0
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return sum(values) - idle, sum(values)
-
-
-def _process_jiffies(pid: int | str) -> int:
-    """utime + stime of one process (all its threads); 0 when it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
 class CpuMeter:
     """CPU used by this script, by the server (gunicorn and its PostgreSQL backends) and by the
     rest of the machine, so that a run disturbed by other work shows it."""
 
     def __init__(self, server: Server, database_url: str) -> None:
-        self.server_pids = [server.proc.pid, *_children(server.proc.pid)]
+        self.server_pids = [server.proc.pid, *children(server.proc.pid)]
         self.pg_pids: list[int] = []
         self._database_url = database_url
 
     def find_backends(self) -> None:
         """PostgreSQL backends of the bench database (the workers' pooled connections)."""
         import psycopg
-        from sqlalchemy.engine import make_url
 
-        u = make_url(self._database_url)
-        params = {"host": u.host or "127.0.0.1", "port": u.port or 5432, "user": u.username or "postgres",
-                  "dbname": u.database, "autocommit": True}
-        if u.password:
-            params["password"] = u.password
         try:
-            with psycopg.connect(**params) as conn:
+            with pg_connect(self._database_url) as conn:
                 self.pg_pids = [row[0] for row in conn.execute(
                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )]
@@ -811,10 +703,10 @@ class CpuMeter:
             self.pg_pids = []
 
     def snapshot(self) -> dict[str, int]:
-        busy, total = _machine_jiffies()
+        busy, total = machine_jiffies()
         return {
-            "busy": busy, "total": total, "client": _process_jiffies("self"),
-            "server": sum(_process_jiffies(p) for p in self.server_pids + self.pg_pids),
+            "busy": busy, "total": total, "client": process_jiffies("self"),
+            "server": sum(process_jiffies(p) for p in self.server_pids + self.pg_pids),
         }
 
 
@@ -842,11 +734,11 @@ class PageResult:
     @property
     def server_ms_per_request(self) -> float:
         """CPU milliseconds gunicorn and PostgreSQL spent per answered request (noise-resistant)."""
-        return self.cpu["server"] / _TICK * 1000 / self.ok if self.ok else float("nan")
+        return self.cpu["server"] / TICK * 1000 / self.ok if self.ok else float("nan")
 
     @property
     def client_cores(self) -> float:
-        return self.cpu["client"] / _TICK / self.elapsed if self.elapsed else float("nan")
+        return self.cpu["client"] / TICK / self.elapsed if self.elapsed else float("nan")
 
     @property
     def other_share(self) -> float:
@@ -967,16 +859,9 @@ def targets_met(results: dict[str, PageResult]) -> bool:
 
 # -- main -----------------------------------------------------------------------------------------
 
-def _interrupt(signum, _frame) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Ctrl-C and kill both end in the ``finally`` below, which stops gunicorn. SIGINT is set
-    # explicitly because a shell starts background jobs with it ignored.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_signals()  # Ctrl-C and kill both end in the ``finally`` below, which stops gunicorn
     tmp = Path(tempfile.mkdtemp(prefix="countdown-bench-"))
     server: Server | None = None
     stop = threading.Event()

@@ -28,10 +28,8 @@ import math
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,26 +40,26 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
-
-from scripts.bench import (
-    _TICK,
-    EMAIL_DOMAIN,
-    FIRST_NAMES,
-    LANGUAGES,
-    LAST_NAMES,
-    TIMEZONES,
-    _children,
-    _die_with_parent,
-    _machine_jiffies,
-    _process_jiffies,
+from scripts.bench import EMAIL_DOMAIN, FIRST_NAMES, LANGUAGES, LAST_NAMES, TIMEZONES
+from scripts.bench_support import (
+    DEFAULT_REDIS_URL,
+    TICK,
+    CeleryWorker,
+    add_seed_option,
+    bench_parser,
+    bulk_insert,
+    children,
+    interrupt_on_signals,
+    machine_jiffies,
     migrate,
+    pg_connect,
+    process_jiffies,
+    production_env,
+    redis_answers,
     reset_database,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/countdown_bench_reminders"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 RULES = ("flight_scrubbed", "flight_delayed")
 
 
@@ -69,12 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from worker.schedule import BEAT_SCHEDULE
 
     env = os.environ
-    p = argparse.ArgumentParser(
-        prog="python -m scripts.bench_reminders", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("--database-url", default=env.get("BENCH_REMINDERS_DATABASE_URL", DEFAULT_DATABASE_URL),
-                   help="database to DROP and re-create (env BENCH_REMINDERS_DATABASE_URL)")
+    p = bench_parser("python -m scripts.bench_reminders", __doc__, "BENCH_REMINDERS_DATABASE_URL",
+                     DEFAULT_DATABASE_URL)
     p.add_argument("--redis-url", default=env.get("BENCH_REMINDERS_REDIS_URL", DEFAULT_REDIS_URL),
                    help="Celery broker; its queue keys are cleared first (env BENCH_REMINDERS_REDIS_URL)")
     p.add_argument("--reminders", type=int, default=int(env.get("BENCH_REMINDERS", 50_000)),
@@ -89,22 +83,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="seconds between dispatch tasks, beat's schedule by default (env BENCH_DISPATCH_INTERVAL)")
     p.add_argument("--timeout", type=float, default=float(env.get("BENCH_REMINDERS_TIMEOUT", 1800)),
                    help="give up after this many seconds of sending (env BENCH_REMINDERS_TIMEOUT)")
-    p.add_argument("--seed", type=int, default=int(env.get("BENCH_SEED", 20260101)),
-                   help="random seed of the generated data (env BENCH_SEED)")
+    add_seed_option(p)
     p.add_argument("--keep-logs", action="store_true", help="keep the temporary directory with the worker logs")
     return p.parse_args(argv)
-
-
-def redis_answers(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    u = urlsplit(url)
-    try:
-        with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def clear_broker(url: str) -> None:
@@ -121,21 +102,7 @@ def clear_broker(url: str) -> None:
 
 
 def worker_env(database_url: str, redis_url: str, tmp: Path) -> dict[str, str]:
-    return {
-        "COUNTDOWN_ENV": "production",
-        "COUNTDOWN_INSTANCE": str(tmp / "instance"),
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "MEDICAL_ENCRYPTION_KEYS": Fernet.generate_key().decode("ascii"),
-        "ALLOW_SANDBOX_PROVIDERS": "1",
-        "PAYMENTS_PROVIDER": "sandbox",
-        "SMS_PROVIDER": "outbox",
-        "EMAIL_PROVIDER": "outbox",
-        "DATABASE_URL": database_url,
-        "BASE_URL": "https://countdown.example.com",
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
+    return production_env(database_url, tmp, redis_url, BASE_URL="https://countdown.example.com")
 
 
 # -- data -----------------------------------------------------------------------------------------
@@ -151,9 +118,7 @@ class Seeded:
 
 def seed(app, args: argparse.Namespace) -> Seeded:
     """Bulk-insert tourists, bookings and their due reminders through Core ``insert()``."""
-    from sqlalchemy import insert, text
 
-    from app.extensions import db
     from app.models import (
         Booking,
         BookingState,
@@ -226,20 +191,8 @@ def seed(app, args: argparse.Namespace) -> Seeded:
             by_channel[channel.value] += 1
             by_rule[rule.name] += 1
 
-    with app.app_context():
-        engine = db.engine
-        with engine.begin() as conn:
-            for table, rows in ((User.__table__, users), (Flight.__table__, flights),
-                                (Booking.__table__, bookings), (OutboundMessage.__table__, messages)):
-                for start in range(0, len(rows), 10_000):
-                    conn.execute(insert(table), rows[start:start + 10_000])
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
-                ))
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
+    bulk_insert(app, ((User.__table__, users), (Flight.__table__, flights),
+                      (Booking.__table__, bookings), (OutboundMessage.__table__, messages)), chunk=10_000)
     return Seeded(len(messages), by_channel, by_rule, len(users), time.perf_counter() - started)
 
 
@@ -248,34 +201,15 @@ def seed(app, args: argparse.Namespace) -> Seeded:
 _SUCCEEDED = re.compile(r"Task (countdown\.[a-z_]+)\[[0-9a-f-]+\] succeeded in [0-9.e-]+s: (\d+)")
 
 
-class Worker:
+class Worker(CeleryWorker):
+    """``celery -A worker.app worker`` with the bench's production settings."""
+
     def __init__(self, index: int, env: dict[str, str], concurrency: int, tmp: Path) -> None:
-        self.name = f"bench-reminders-{index}"
-        self.log_path = tmp / f"{self.name}.log"
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "--pool=prefork",
-             f"--concurrency={concurrency}", "--loglevel=INFO", f"--hostname={self.name}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=REPO, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=self._log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while " ready." not in self.log():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready after {timeout:.0f}s; see {self.log_path}")
-            time.sleep(0.1)
+        super().__init__(f"bench-reminders-{index}", ["-m", "celery", "-A", "worker.app", "worker"], concurrency,
+                         {**os.environ, **env, "PYTHONUNBUFFERED": "1"}, tmp)
 
     def pids(self) -> list[int]:
-        return [self.proc.pid, *_children(self.proc.pid)]
+        return [self.proc.pid, *children(self.proc.pid)]
 
     def results(self, task: str) -> list[int]:
         """Return values of the ``task`` runs that succeeded, from the worker's log."""
@@ -296,18 +230,6 @@ class Worker:
         self._log.close()
 
 
-def _pg_connect(url: str):
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    params = {"host": u.host or "127.0.0.1", "port": u.port or 5432, "user": u.username or "postgres",
-              "dbname": u.database, "autocommit": True}
-    if u.password:
-        params["password"] = u.password
-    return psycopg.connect(**params)
-
-
 @dataclass
 class Outcome:
     elapsed: float                 # first dispatch -> last sent_at
@@ -325,13 +247,13 @@ def send_all(args: argparse.Namespace, workers: list[Worker], seeded: Seeded, st
     from celery import Celery
 
     sender = Celery("countdown-bench-reminders", broker=args.redis_url, set_as_current=False)
-    conn = _pg_connect(args.database_url)
+    conn = pg_connect(args.database_url)
     try:
         pids = [p for w in workers for p in w.pids()]
         pg_pids = [row[0] for row in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
-        cpu_before = sum(_process_jiffies(p) for p in pids + pg_pids)
-        busy_before, total_before = _machine_jiffies()
+        cpu_before = sum(process_jiffies(p) for p in pids + pg_pids)
+        busy_before, total_before = machine_jiffies()
         start_wall = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         started = time.monotonic()
         next_dispatch, dispatches, last_report = started, 0, started
@@ -358,8 +280,8 @@ def send_all(args: argparse.Namespace, workers: list[Worker], seeded: Seeded, st
                     pg_pids.append(pid)
             time.sleep(0.25)
         last_sent = conn.execute("SELECT max(sent_at) FROM outbound_messages").fetchone()[0]
-        cpu = sum(_process_jiffies(p) for p in pids + pg_pids) - cpu_before
-        busy_after, total_after = _machine_jiffies()
+        cpu = sum(process_jiffies(p) for p in pids + pg_pids) - cpu_before
+        busy_after, total_after = machine_jiffies()
         time.sleep(1.0)  # the last deliver tasks log their result
         statuses = dict(conn.execute("SELECT status, count(*) FROM outbound_messages GROUP BY status").fetchall())
         attempts = dict(conn.execute("SELECT attempts, count(*) FROM outbound_messages GROUP BY attempts").fetchall())
@@ -372,21 +294,16 @@ def send_all(args: argparse.Namespace, workers: list[Worker], seeded: Seeded, st
         elapsed=(last_sent - start_wall).total_seconds(), statuses=statuses, attempts=attempts,
         sends_reported=sum(sends), deliver_tasks=[len(w.results("countdown.deliver_messages")) for w in workers],
         sends_per_worker=sends, dispatches=dispatches,
-        worker_cpu_ms=cpu / _TICK * 1000 / max(seeded.reminders, 1),
+        worker_cpu_ms=cpu / TICK * 1000 / max(seeded.reminders, 1),
         other_load=max(0, (busy_after - busy_before) - cpu) / total,
     )
 
 
 # -- main -----------------------------------------------------------------------------------------
 
-def _interrupt(signum, _frame) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_signals()
     if not redis_answers(args.redis_url):
         print(f"bench: reminders: skipped, Redis does not answer at {args.redis_url} "
               "(the two workers need a real broker)")

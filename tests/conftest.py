@@ -27,8 +27,23 @@ from flask_sqlalchemy.session import _app_ctx_id
 
 from app import create_app
 from app.extensions import db, limiter
-from app.models import Flight, FlightStatus, QuietHours, Role, User
-from app.services import accounts, consent
+from app.models import (
+    Booking,
+    BookingState,
+    CaseState,
+    Flight,
+    FlightStatus,
+    MedicalCase,
+    OutboundMessage,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuietHours,
+    Role,
+    User,
+)
+from app.services import accounts, consent, medical, questionnaires
+from app.services import bookings as booking_service
 from app.timeutil import now_utc
 from tests.services import in_ci, reachable
 
@@ -272,6 +287,50 @@ class Factory:
             resign_required=resign_required, change_summary=f"change {n}", actor=actor,
         )
 
+    def booking(self, tourist: User | None = None, *, days: int = 200, confirmed: bool = True,
+                **flight) -> Booking:
+        """A tourist's seat on a new flight launching in ``days`` (``flight`` sets its other
+        fields); confirmed unless ``confirmed=False``, when the seat is only held."""
+        tourist = tourist or self.user()
+        launch = self.flight(launch_at=now_utc() + timedelta(days=days), **flight)
+        booking = booking_service.hold_seat(launch.id, tourist)
+        if confirmed:
+            booking_service.transition(booking, BookingState.CONFIRMED)
+        return booking
+
+    def questionnaire(self) -> Questionnaire:
+        """A published health questionnaire of two questions: ``heart`` (yes or no, required) and
+        ``medicines`` (free text, optional). Written as rows, not through the editor, so that no
+        editor or access-log rows come with it."""
+        q = Questionnaire(version=1, title="Health questionnaire", published_at=now_utc())
+        q.questions.append(Question(position=1, key="heart", text="Have you had a heart condition?",
+                                    kind=QuestionKind.YES_NO, required=True))
+        q.questions.append(Question(position=2, key="medicines", text="Which medicines do you take?",
+                                    kind=QuestionKind.TEXT, required=False))
+        db.session.add(q)
+        db.session.flush()
+        return q
+
+    def medical_case(self, tourist: User, questionnaire: Questionnaire, answers: dict | None = None, *,
+                     submit: bool = True, medic: User | None = None, assessment: dict | None = None,
+                     decision: CaseState | None = None, **decide) -> MedicalCase:
+        """The tourist's case on ``questionnaire`` (the published one), as the tourist and the
+        medical staff would make it: opened and answered (``answers``: what the form sends, by
+        question key; by default "no" to ``heart``), then submitted unless ``submit=False``; then,
+        by ``medic``, ``assessment`` (the assessment form's fields) recorded and ``decision`` taken
+        (``decide``: its message, reason, restrictions or valid_days)."""
+        case = questionnaires.open_case(tourist)
+        by_key = {q.key: q for q in questionnaire.questions}
+        for key, raw in (answers if answers is not None else {"heart": "no"}).items():
+            questionnaires.save_answer(case, by_key[key], raw, tourist)
+        if submit:
+            questionnaires.submit(case, tourist)
+        if assessment is not None:
+            medical.record_assessment(case, medic, assessment)
+        if decision is not None:
+            medical.decide(case, medic, decision, **decide)
+        return case
+
 
 @pytest.fixture
 def make(db_session) -> Factory:
@@ -307,6 +366,14 @@ def login(client, user_or_email, password: str = PASSWORD):
     response = post_form(client, "/login", {"email": email, "password": password}, page="/login")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def outbox(**where) -> list[OutboundMessage]:
+    """The outbound messages (reminders and notices) whose columns equal ``where``, oldest first."""
+    query = sa.select(OutboundMessage).order_by(OutboundMessage.id)
+    for key, value in where.items():
+        query = query.where(getattr(OutboundMessage, key) == value)
+    return list(db.session.scalars(query))
 
 
 def free_port() -> int:

@@ -196,39 +196,34 @@ class QueuePage:
 
 
 def _queue_parts(now: datetime):
-    """The conditions of the queue, shared by its count and its page."""
-    latest = _latest_ids()
+    """The conditions of the queue, shared by its counts, its page and its rows' flights.
+
+    A case is in the queue when it is its tourist's newest and is waiting for review, waiting for
+    information, or cleared with a live booking launching after the clearance ends. The live
+    bookings that matter to a case ("relevant") are all of its tourist's for a case under review,
+    and those launching after the clearance ends for a cleared one."""
     cleared = MedicalCase.state.in_(CLEARED_STATES)
-    in_queue = MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED, *CLEARED_STATES])
-    # Per case, its tourist's live bookings that matter, the soonest launch first: any of them
-    # for a case under review, those launching after the clearance ends for a cleared one.
-    ranked = (
-        select(
-            MedicalCase.id.label("case_id"), Flight.launch_at, Flight.vehicle,
-            Flight.name.label("flight_name"), Booking.reference,
-            func.row_number().over(
-                partition_by=MedicalCase.id, order_by=(Flight.launch_at, Booking.id)
-            ).label("rank"),
-        )
-        .join(Booking, Booking.user_id == MedicalCase.user_id)
-        .join(Flight, Flight.id == Booking.flight_id)
-        .where(
-            MedicalCase.id.in_(latest), in_queue, booking_service.taking_seat_clause(now), Flight.status.notin_(ENDED),
-            or_(~cleared, MedicalCase.valid_until.is_(None), utc_date(Flight.launch_at) > MedicalCase.valid_until),
-        )
-        .subquery()
+    relevant = and_(
+        Booking.user_id == MedicalCase.user_id, booking_service.taking_seat_clause(now),
+        Flight.status.notin_(ENDED),
+        or_(~cleared, MedicalCase.valid_until.is_(None), utc_date(Flight.launch_at) > MedicalCase.valid_until),
     )
-    first = and_(ranked.c.case_id == MedicalCase.id, ranked.c.rank == 1)
+    relevant_bookings = select(Booking.id).join(Flight, Flight.id == Booking.flight_id).where(relevant)
+    first_launch = (
+        select(func.min(Flight.launch_at)).select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
+        .where(relevant).correlate(MedicalCase).scalar_subquery().label("first_launch")
+    )
     group = case(
         (MedicalCase.state == S.SUBMITTED, QueueGroup.REVIEW.value),
         (MedicalCase.state == S.INFO_REQUESTED, QueueGroup.INFO.value),
         else_=QueueGroup.EXPIRING.value,
     ).label("queue_group")
     where = [
-        MedicalCase.id.in_(latest),
-        or_(MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED]), and_(cleared, ranked.c.case_id.is_not(None))),
+        MedicalCase.id.in_(_latest_ids()),
+        or_(MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED]),
+            and_(cleared, relevant_bookings.correlate(MedicalCase).exists())),
     ]
-    return ranked, first, group, where
+    return relevant, first_launch, group, where
 
 
 def _group_condition(group: QueueGroup):
@@ -242,34 +237,48 @@ def _group_condition(group: QueueGroup):
 def queue(group: QueueGroup | None = None, page: int = 1, per_page: int = QUEUE_PAGE_SIZE,
           now: datetime | None = None) -> QueuePage:
     """One page of the review queue, soonest launch first (tourists without a live booking last),
-    and how many cases each group holds: two queries whatever the size."""
+    and how many cases each group holds: three queries whatever the size (the counts, the page,
+    and the flights of the page's rows)."""
     now = now or now_utc()
-    ranked, first, group_col, where = _queue_parts(now)
+    relevant, first_launch, group_col, where = _queue_parts(now)
     counts = {g: 0 for g in QueueGroup}
     for name, count in db.session.execute(
-        select(group_col, func.count()).select_from(MedicalCase).outerjoin(ranked, first)
-        .where(*where).group_by(group_col)
+        select(group_col, func.count()).select_from(MedicalCase).where(*where).group_by(group_col)
     ):
         counts[QueueGroup(name)] = count
     page = max(page, 1)
-    query = (
-        select(MedicalCase, User, group_col, ranked.c.launch_at, ranked.c.vehicle,
-               ranked.c.flight_name, ranked.c.reference)
-        .join(User, User.id == MedicalCase.user_id)
-        .outerjoin(ranked, first)
-        .where(*where)
-        .order_by(ranked.c.launch_at.is_(None), ranked.c.launch_at,
-                  func.coalesce(MedicalCase.submitted_at, MedicalCase.created_at), MedicalCase.id)
-        .options(*_FREE_TEXT)
-    )
-    if group is not None:
-        query = query.where(_group_condition(group))
     result = QueuePage([], group, counts, page, per_page)
     if (page - 1) * per_page >= result.total:
         page = result.pages
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    # The page's cases are chosen first, then joined to their tourists: joining every queued case
+    # to its user before sorting would read the whole users table.
+    since = func.coalesce(MedicalCase.submitted_at, MedicalCase.created_at)
+    chosen = select(MedicalCase.id, group_col, first_launch, since.label("since")).where(*where)
+    if group is not None:
+        chosen = chosen.where(_group_condition(group))
+    chosen = (chosen.order_by(first_launch.asc().nulls_last(), since, MedicalCase.id)
+              .limit(per_page).offset((page - 1) * per_page).subquery())
+    rows = db.session.execute(
+        select(MedicalCase, User, chosen.c.queue_group, chosen.c.first_launch)
+        .join(chosen, chosen.c.id == MedicalCase.id).join(User, User.id == MedicalCase.user_id)
+        .order_by(chosen.c.first_launch.asc().nulls_last(), chosen.c.since, MedicalCase.id)
+        .options(*_FREE_TEXT)
+    ).all()
+    # The flight each row is about: its tourist's first relevant booking (soonest launch, then
+    # the oldest booking), looked up for the page's rows only.
+    first: dict[int, tuple] = {}
+    case_ids = [r[0].id for r in rows if r[3] is not None]
+    if case_ids:
+        for case_id, *flight in db.session.execute(
+            select(MedicalCase.id, Flight.launch_at, Flight.vehicle, Flight.name, Booking.reference)
+            .join(Booking, Booking.user_id == MedicalCase.user_id).join(Flight, Flight.id == Booking.flight_id)
+            .where(MedicalCase.id.in_(case_ids), relevant)
+            .order_by(MedicalCase.id, Flight.launch_at, Booking.id)
+        ):
+            first.setdefault(case_id, tuple(flight))
     return QueuePage(
-        rows=[QueueRow(r[0], r[1], QueueGroup(r[2]), r[3], r[4], r[5], r[6]) for r in rows],
+        rows=[QueueRow(r[0], r[1], QueueGroup(r[2]), *first.get(r[0].id, (None, None, None, None)))
+              for r in rows],
         group=group, counts=counts, page=page, per_page=per_page,
     )
 
@@ -628,13 +637,15 @@ def user_statuses(users: Iterable[User], today: date | None = None) -> dict[int,
 
 
 def clearance_statuses(bookings: list[Booking], now: datetime | None = None) -> dict[int, ClearanceStatus]:
-    """Each booking's medical status for its launch date, with the self-certification: two
-    queries whatever the number of bookings."""
+    """Each booking's medical status for its launch date, with the self-certification: one or
+    two queries whatever the number of bookings."""
     now = now or now_utc()
     cases = latest_cases(b.user_id for b in bookings)
     statuses = {b.id: _status_of(cases.get(b.user_id), launch_date(b.flight)) for b in bookings}
-    # Self-certifications matter only for cleared bookings: asked for only when there are any.
-    ids = [b.id for b in bookings if statuses[b.id].cleared]
+    # Self-certifications matter only for cleared bookings whose window has opened (a tourist can
+    # self-certify only inside it): asked for only when there are any, which for most journeys,
+    # far from launch, is never.
+    ids = [b.id for b in bookings if statuses[b.id].cleared and self_certification_opens(b) <= now]
     certified: set[int] = set()
     if ids:
         certified = set(db.session.scalars(

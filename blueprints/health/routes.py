@@ -77,7 +77,7 @@ def _questionnaire_context(case: MedicalCase, *, values: dict[int, Any] | None =
         "answered": sum(1 for q in visible if answers.get(q.id) not in (None, "", [])),
         "applicable": len(visible), "editable": case.state in qs.ANSWERABLE,
         "max_mb": medical_uploads.max_bytes() // (1024 * 1024), "range_hint": qs.range_hint,
-        "title_of": qs.title_of, "condition_labels": qs.condition_labels,
+        "condition_labels": qs.condition_labels,
         "accept": ",".join([*medical_uploads.ALLOWED_TYPES, ".pdf", ".jpg", ".jpeg", ".png"]),
     }
 
@@ -153,12 +153,22 @@ def _case_and_question(question_id: int) -> tuple[MedicalCase, Question]:
     return case, question
 
 
-def _save_posted(case: MedicalCase) -> dict[int, str]:
-    """Without JavaScript, the upload and remove buttons send the whole form: keep what was typed."""
+def _save_posted(case: MedicalCase, action: str, refused: str):
+    """Without JavaScript, the upload and remove buttons send the whole form: keep what was typed.
+    Returns the questionnaire page with the errors when an answer is refused (nothing is saved,
+    and ``action`` and ``refused`` go to the access log), else None."""
     posted = _posted_answers(case)
     if not posted or case.state not in qs.ANSWERABLE:
-        return {}
-    return qs.save_answers(case, posted, current_user)
+        return None
+    errors = qs.save_answers(case, posted, current_user)
+    if not errors:
+        return None
+    rollback()
+    case = qs.current_case(current_user)
+    _log(case, action, refused)
+    page = _questionnaire_page(case, 422, values=posted, errors=errors)
+    commit()
+    return page
 
 
 # -- the medical status page ----------------------------------------------------------------------
@@ -303,16 +313,8 @@ def save_answer(question_id: int):
 def upload(question_id: int):
     case, question = _case_and_question(question_id)
     fragment = wants_fragment()
-    if not fragment:
-        posted = _posted_answers(case)
-        errors = _save_posted(case)
-        if errors:
-            rollback()
-            case = qs.current_case(current_user)
-            _log(case, "upload", f"upload for {question.key} (refused)")
-            page = _questionnaire_page(case, 422, values=posted, errors=errors)
-            commit()
-            return page
+    if not fragment and (refusal := _save_posted(case, "upload", f"upload for {question.key} (refused)")):
+        return refusal
     try:
         # Refuses before writing anything: a refused file leaves no row and no file behind.
         stored = medical_uploads.store_upload(case, question, request.files.get(f"file-{question.id}"),
@@ -364,16 +366,8 @@ def remove_upload(upload_id: int):
         abort(404)
     question = db.session.get(Question, stored.question_id) if stored.question_id else None
     fragment = wants_fragment() and question is not None
-    if not fragment:
-        posted = _posted_answers(case)
-        errors = _save_posted(case)
-        if errors:
-            rollback()
-            case = qs.current_case(current_user)
-            _log(case, "change", f"upload {upload_id} removal (refused)")
-            page = _questionnaire_page(case, 422, values=posted, errors=errors)
-            commit()
-            return page
+    if not fragment and (refusal := _save_posted(case, "change", f"upload {upload_id} removal (refused)")):
+        return refusal
     name = stored.filename
     try:
         medical_uploads.remove_upload(case, stored, current_user)

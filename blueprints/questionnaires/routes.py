@@ -67,7 +67,7 @@ def _editor_context(questionnaire: Questionnaire, *, add_form: QuestionForm | No
         "add_form": add_form or _question_form(questionnaire, formdata=None),
         "details_form": details_form, "action_form": ActionForm(formdata=None),
         "kinds": QUESTION_KINDS, "notice": notice, "error": error, "range_hint": qs.range_hint,
-        "condition_labels": qs.condition_labels, "title_of": qs.title_of,
+        "condition_labels": qs.condition_labels,
     }
 
 
@@ -109,7 +109,7 @@ def index():
     _log("view", "questionnaire versions")
     page = render_template(
         "questionnaires/index.html", versions=rows, counts=qs.question_counts(), draft=qs.draft(),
-        current=qs.current_questionnaire(), form=ActionForm(formdata=None), title_of=qs.title_of,
+        current=qs.current_questionnaire(), form=ActionForm(formdata=None),
     )
     commit()
     return page
@@ -188,7 +188,7 @@ def preview(questionnaire_id: int):
         questions=sorted(questionnaire.questions, key=lambda q: q.position),
         values={}, errors={}, notes={}, uploads={}, editable=False, preview=True,
         max_mb=medical_uploads.max_bytes() // (1024 * 1024), range_hint=qs.range_hint, accept="",
-        condition_labels=qs.condition_labels, title_of=qs.title_of,
+        condition_labels=qs.condition_labels,
     )
     commit()
     return page

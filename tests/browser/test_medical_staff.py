@@ -3,23 +3,10 @@ limits; the tourist's self-certification; and operations seeing the status alone
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
-from app.models import (
-    BookingState,
-    CaseState,
-    Question,
-    QuestionKind,
-    Questionnaire,
-    Role,
-    VehicleLimits,
-)
-from app.services import bookings as booking_service
-from app.services import medical, questionnaires
-from app.timeutil import now_utc
+from app.models import CaseState, Role, VehicleLimits
 from tests.browser.support import seeding
 from tests.conftest import PASSWORD
 
@@ -39,29 +26,20 @@ def clinic(make_committed):
     with seeding():
         medic = make.user(Role.MEDICAL, name="Dr. Ada Medic", email="ada@example.com")
         ops = make.user(Role.OPERATIONS, name="Gene Kranz", email="gene@example.com")
-        q = Questionnaire(version=1, title="Health questionnaire", published_at=now_utc())
-        q.questions.append(Question(position=1, key="heart", text="Have you ever had a heart condition?",
-                                    kind=QuestionKind.YES_NO, required=True))
-        q.questions.append(Question(position=2, key="medicines", text="Which medicines do you take?",
-                                    kind=QuestionKind.TEXT, required=False))
-        db.session.add(q)
+        questionnaire = make.questionnaire()
         db.session.add(VehicleLimits(vehicle="Spaceplane SV-2", min_age=18, min_height_cm=152, max_height_cm=193,
                                      min_weight_kg=50, max_weight_kg=101))
         db.session.flush()
         people = {}
-        for name, email, days in (("Sally Ride", "sally@example.com", 40), ("Mae Jemison", "mae@example.com", 10)):
+        for name, email, days, decided in (
+            ("Sally Ride", "sally@example.com", 40, {}),
+            ("Mae Jemison", "mae@example.com", 10, {"assessment": GOOD, "decision": CaseState.CLEARED}),
+        ):
             tourist = make.user(name=name, email=email)
-            flight = make.flight(name=f"Flight of {name.split()[0]}", launch_at=now_utc() + timedelta(days=days))
-            booking = booking_service.hold_seat(flight.id, tourist)
-            booking_service.transition(booking, BookingState.CONFIRMED)
-            case = questionnaires.open_case(tourist)
-            questionnaires.set_answer(case, q.questions[0], False)
-            questionnaires.set_answer(case, q.questions[1], "Salbutamol inhaler")
-            questionnaires.submit(case, tourist)
+            booking = make.booking(tourist, days=days, name=f"Flight of {name.split()[0]}")
+            case = make.medical_case(tourist, questionnaire, {"heart": "no", "medicines": "Salbutamol inhaler"},
+                                     medic=medic, **decided)
             people[name] = (tourist, booking, case)
-        _mae, mae_booking, mae_case = people["Mae Jemison"]
-        medical.record_assessment(mae_case, medic, GOOD)
-        medical.decide(mae_case, medic, CaseState.CLEARED)
     return medic, ops, people
 
 

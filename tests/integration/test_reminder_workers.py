@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -53,11 +52,11 @@ from app.models import (
 )
 from app.services import reminders
 from app.timeutil import now_utc
+from scripts.bench_support import CeleryWorker
 from tests.conftest import Factory, make_env, require_service
 
 pytestmark = pytest.mark.redis
 
-REPO = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/7"
 ACCOUNT_SID = "AC" + "5e" * 16
 AUTH_TOKEN = "reminder-workers-auth-token"
@@ -195,16 +194,6 @@ class FakeTwilio:
 
 # -- worker processes ---------------------------------------------------------------------------------
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the worker gets SIGTERM if pytest dies without stopping it."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort only
-        pass
-
-
 def _group_alive(pgid: int) -> list[int]:
     """Processes of the group ``pgid`` that still run (zombies waiting to be reaped do not)."""
     alive = []
@@ -221,32 +210,15 @@ def _group_alive(pgid: int) -> list[int]:
     return alive
 
 
-class Worker:
-    """One ``celery worker`` process (and its pool's children), in a process group of its own."""
+class Worker(CeleryWorker):
+    """One ``celery worker`` process (and its pool's children, 4 of them), in a process group of
+    its own that gets SIGTERM if pytest dies without stopping it; only ``queue`` is consumed."""
 
     def __init__(self, name: str, env: dict[str, str], queue: str, log_dir: Path) -> None:
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER_MAIN, "--pool=prefork", "--concurrency=4",
-             "--loglevel=INFO", f"--hostname={name}@%h", "-Q", queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        super().__init__(name, ["-c", WORKER_MAIN], 4, env, log_dir, "-Q", queue)
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while " ready." not in self.log():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"worker {self.name} exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"worker {self.name} not ready after {timeout:.0f} s:\n{self.log()[-3000:]}")
-            time.sleep(0.1)
+    def failure(self, what: str) -> Exception:
+        return AssertionError(f"worker {self.name} {what}:\n{self.log()[-3000:]}")
 
     def tasks_done(self, name: str) -> int:
         return sum(1 for line in self.log().splitlines() if f"Task {name}[" in line and " succeeded in " in line)

@@ -22,10 +22,6 @@ from app.models import (
     FlightStatus,
     MedicalCase,
     MessageStatus,
-    OutboundMessage,
-    Question,
-    QuestionKind,
-    Questionnaire,
     Role,
     SelfCertification,
     VehicleLimits,
@@ -46,6 +42,7 @@ from app.services.medical import Clearance, QueueGroup
 from app.services.medical_access import CaseTransitionNotAllowed
 from app.services.readiness import GateStatus
 from app.timeutil import UTC, now_utc
+from tests.conftest import outbox
 
 S = CaseState
 NOW = datetime(2027, 1, 14, 12, 0, tzinfo=pytz.UTC)
@@ -65,15 +62,8 @@ def ctx(app, db_session):
 
 
 @pytest.fixture
-def questionnaire(ctx):
-    q = Questionnaire(version=1, title="Health questionnaire", published_at=now_utc())
-    q.questions.append(Question(position=1, key="heart", text="Have you had a heart condition?",
-                                kind=QuestionKind.YES_NO, required=True))
-    q.questions.append(Question(position=2, key="medicines", text="Which medicines do you take?",
-                                kind=QuestionKind.TEXT, required=False))
-    db.session.add(q)
-    db.session.flush()
-    return q
+def questionnaire(ctx, make):
+    return make.questionnaire()
 
 
 @pytest.fixture
@@ -83,48 +73,27 @@ def medic(make):
 
 # -- helpers, also used by the web tests -----------------------------------------------------------
 
-def booked(make, tourist=None, *, days: int = 200, vehicle: str = "Spaceplane SV-2", confirmed: bool = True, **flight):
-    """A tourist's booking on a flight launching in ``days``; confirmed unless asked."""
-    tourist = tourist or make.user()
-    f = make.flight(launch_at=now_utc() + timedelta(days=days), vehicle=vehicle, **flight)
-    booking = booking_service.hold_seat(f.id, tourist)
-    if confirmed:
-        booking_service.transition(booking, BookingState.CONFIRMED)
-    return booking
+def cleared_case(make, tourist, questionnaire, medic, *, valid_days=None, decision=S.CLEARED,
+                 **data) -> MedicalCase:
+    """A case submitted, assessed (``GOOD``, with ``data`` changed) and cleared, or cleared with
+    restrictions."""
+    return make.medical_case(tourist, questionnaire, medic=medic, assessment={**GOOD, **data},
+                             decision=decision, valid_days=valid_days,
+                             restrictions="No flights above 4 g." if decision is S.RESTRICTED else "")
 
 
-def answered_case(tourist, questionnaire, *, submit: bool = True) -> MedicalCase:
-    case = questionnaires.open_case(tourist)
-    heart = next(q for q in questionnaire.questions if q.key == "heart")
-    questionnaires.set_answer(case, heart, False)
-    if submit:
-        questionnaires.submit(case, tourist)
-        medical.sync_reminders(case)
-    return case
-
-
-def cleared_case(tourist, questionnaire, medic, *, valid_days=None, decision=S.CLEARED, **data) -> MedicalCase:
-    case = answered_case(tourist, questionnaire)
-    medical.record_assessment(case, medic, {**GOOD, **data})
-    medical.decide(case, medic, decision, valid_days=valid_days,
-                   restrictions="No flights above 4 g." if decision is S.RESTRICTED else "")
-    return case
-
-
-def in_state(tourist, questionnaire, state: CaseState) -> MedicalCase:
-    """A case put straight into ``state`` (for the state machine's table)."""
+def in_state(tourist, questionnaire, state: CaseState | None) -> MedicalCase:
+    """A case put straight into ``state`` (for the state machine's table); for ``None``, a new
+    case before its first move (added to the session, not flushed)."""
+    if state is None:
+        case = MedicalCase(user_id=tourist.id, questionnaire_id=questionnaire.id)
+        db.session.add(case)
+        return case
     case = MedicalCase(user_id=tourist.id, questionnaire_id=questionnaire.id, state=state,
                        valid_until=date(2027, 12, 31) if state.cleared else None)
     db.session.add(case)
     db.session.flush()
     return case
-
-
-def rows(**where) -> list[OutboundMessage]:
-    query = select(OutboundMessage).order_by(OutboundMessage.id)
-    for key, value in where.items():
-        query = query.where(getattr(OutboundMessage, key) == value)
-    return list(db.session.scalars(query))
 
 
 def gate_of(booking):
@@ -148,12 +117,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("from_state", "to_state"), ALLOWED, ids=lambda s: s.value if s else "new")
 def test_every_allowed_move_writes_one_event(ctx, make, questionnaire, medic, from_state, to_state):
-    tourist = make.user()
-    if from_state is None:
-        case = MedicalCase(user_id=tourist.id, questionnaire_id=questionnaire.id)
-        db.session.add(case)
-    else:
-        case = in_state(tourist, questionnaire, from_state)
+    case = in_state(make.user(), questionnaire, from_state)
     medical_access.transition(case, to_state, actor=medic, note="why")
     [event] = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
     assert case.state is to_state
@@ -163,12 +127,7 @@ def test_every_allowed_move_writes_one_event(ctx, make, questionnaire, medic, fr
 @pytest.mark.parametrize(("from_state", "to_state"), REFUSED, ids=lambda s: s.value if s else "new")
 def test_a_refused_move_changes_nothing(ctx, make, questionnaire, medic, from_state, to_state):
     assert (from_state, to_state) not in medical_access.TRANSITIONS
-    tourist = make.user()
-    if from_state is None:
-        case = MedicalCase(user_id=tourist.id, questionnaire_id=questionnaire.id)
-        db.session.add(case)
-    else:
-        case = in_state(tourist, questionnaire, from_state)
+    case = in_state(make.user(), questionnaire, from_state)
     with pytest.raises(CaseTransitionNotAllowed):
         medical_access.transition(case, to_state, actor=medic)
     assert case.state is from_state
@@ -186,7 +145,7 @@ def test_a_refused_move_changes_nothing(ctx, make, questionnaire, medic, from_st
     ("height_cm", "nan"), ("ecg_result", ""), ("ecg_result", "fine"),
 ])
 def test_implausible_values_are_refused_at_their_field_and_nothing_is_stored(ctx, make, questionnaire, medic, field, value):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     with pytest.raises(ServiceError) as refused:
         medical.record_assessment(case, medic, {**GOOD, field: value})
     assert refused.value.field == field
@@ -194,14 +153,14 @@ def test_implausible_values_are_refused_at_their_field_and_nothing_is_stored(ctx
 
 
 def test_range_messages_name_the_range_and_unit(ctx, make, questionnaire, medic):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     with pytest.raises(ServiceError) as refused:
         medical.record_assessment(case, medic, {**GOOD, "systolic_mmhg": "300"})
     assert refused.value.message == "Enter a systolic pressure between 70 and 250 mmHg."
 
 
 def test_the_diastolic_pressure_must_be_below_the_systolic(ctx, make, questionnaire, medic):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     with pytest.raises(ServiceError) as refused:
         medical.record_assessment(case, medic, {**GOOD, "systolic_mmhg": "100", "diastolic_mmhg": "100"})
     assert refused.value.field == "diastolic_mmhg"
@@ -209,10 +168,10 @@ def test_the_diastolic_pressure_must_be_below_the_systolic(ctx, make, questionna
 
 def test_an_assessment_is_stored_with_its_bmi_and_without_flags_inside_the_limits(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booked(make, tourist)
+    make.booking(tourist)
     db.session.add(VehicleLimits(vehicle="Spaceplane SV-2", min_age=18, min_height_cm=152, max_height_cm=193,
                                  min_weight_kg=50, max_weight_kg=101))
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     a = medical.record_assessment(case, medic, {**GOOD, "centrifuge_g": ""})
     assert (a.systolic_mmhg, a.diastolic_mmhg, a.heart_rate_bpm) == (120, 80, 64)
     assert a.height_cm == Decimal("180.0") and a.weight_kg == Decimal("81.0") and a.centrifuge_g is None
@@ -224,9 +183,9 @@ def test_values_outside_the_vehicles_limits_are_flagged(ctx, make, questionnaire
     launch = now_utc() + timedelta(days=200)
     birth = (launch + timedelta(days=30)).date().replace(year=launch.year - 18)
     tourist = make.user(date_of_birth=birth)
-    booked(make, tourist, vehicle="Spaceplane SV-2")
-    booked(make, tourist, vehicle="Capsule C-1", days=300)
-    cancelled = booked(make, tourist, vehicle="Balloon B-9", days=250)
+    make.booking(tourist, vehicle="Spaceplane SV-2")
+    make.booking(tourist, vehicle="Capsule C-1", days=300)
+    cancelled = make.booking(tourist, vehicle="Balloon B-9", days=250)
     booking_service.transition(cancelled, BookingState.CANCELLED)
     db.session.add_all([
         VehicleLimits(vehicle="Spaceplane SV-2", min_age=18, min_height_cm=152, max_height_cm=193,
@@ -234,7 +193,7 @@ def test_values_outside_the_vehicles_limits_are_flagged(ctx, make, questionnaire
         VehicleLimits(vehicle="Capsule C-1", min_age=18, max_weight_kg=Decimal("110.5")),
         VehicleLimits(vehicle="Balloon B-9", min_age=21, max_height_cm=150),  # booking cancelled: not asked
     ])
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     a = medical.record_assessment(case, medic, {**GOOD, "height_cm": "195.5", "weight_kg": "112"})
     assert a.flags == [
         "age_below_min:Spaceplane SV-2:18", "height_above_max:Spaceplane SV-2:193",
@@ -247,9 +206,9 @@ def test_values_outside_the_vehicles_limits_are_flagged(ctx, make, questionnaire
 
 def test_a_light_tourist_is_flagged_below_the_minimum(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booked(make, tourist)
+    make.booking(tourist)
     db.session.add(VehicleLimits(vehicle="Spaceplane SV-2", min_age=18, min_weight_kg=50))
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     assert medical.record_assessment(case, medic, {**GOOD, "weight_kg": "48.2"}).flags == \
         ["weight_below_min:Spaceplane SV-2:50"]
 
@@ -262,13 +221,13 @@ def test_no_assessment_before_submission_or_after_a_refusal(ctx, make, questionn
 
 
 def test_a_cleared_case_can_be_assessed_again(ctx, make, questionnaire, medic):
-    case = cleared_case(make.user(), questionnaire, medic)
+    case = cleared_case(make, make.user(), questionnaire, medic)
     medical.record_assessment(case, medic, {**GOOD, "heart_rate_bpm": "90"})
     assert [a.heart_rate_bpm for a in medical.assessments_of(case)] == [90, 64]
 
 
 def test_only_medical_staff_assess_and_decide(ctx, make, questionnaire):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     ops = make.user(Role.OPERATIONS)
     with pytest.raises(ServiceError):
         medical.record_assessment(case, ops, GOOD)
@@ -279,7 +238,7 @@ def test_only_medical_staff_assess_and_decide(ctx, make, questionnaire):
 # -- decisions -------------------------------------------------------------------------------------
 
 def test_clearing_needs_an_assessment_and_holds_for_the_configured_days(ctx, make, questionnaire, medic):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     with pytest.raises(ServiceError) as refused:
         medical.decide(case, medic, S.CLEARED)
     assert refused.value.field == "decision" and case.state is S.SUBMITTED
@@ -292,9 +251,9 @@ def test_clearing_needs_an_assessment_and_holds_for_the_configured_days(ctx, mak
 
 def test_the_validity_follows_the_configuration_and_may_be_shorter(ctx, app, make, questionnaire, medic, monkeypatch):
     monkeypatch.setitem(app.config, "CLEARANCE_VALID_DAYS", 180)
-    case = cleared_case(make.user(), questionnaire, medic)
+    case = cleared_case(make, make.user(), questionnaire, medic)
     assert case.valid_until == NOW.date() + timedelta(days=180)
-    other = answered_case(make.user(), questionnaire)
+    other = make.medical_case(make.user(), questionnaire)
     medical.record_assessment(other, medic, GOOD)
     with pytest.raises(ServiceError) as refused:
         medical.decide(other, medic, S.CLEARED, valid_days=181)
@@ -304,7 +263,7 @@ def test_the_validity_follows_the_configuration_and_may_be_shorter(ctx, app, mak
 
 
 def test_restrictions_must_be_stated(ctx, make, questionnaire, medic):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     medical.record_assessment(case, medic, GOOD)
     with pytest.raises(ServiceError) as refused:
         medical.decide(case, medic, S.RESTRICTED, restrictions="  ")
@@ -317,19 +276,19 @@ def test_asking_for_information_needs_a_message_and_tells_the_tourist_without_de
     tourist = make.user(phone="+447700900123")
     preferences.save_preferences(tourist, channels={"medical": {Channel.EMAIL, Channel.SMS, Channel.IN_APP}},
                                  quiet_enabled=False, quiet_starts=None, quiet_ends=None)
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     with pytest.raises(ServiceError) as refused:
         medical.decide(case, medic, S.INFO_REQUESTED)
     assert refused.value.field == "message"
     medical.decide(case, medic, S.INFO_REQUESTED, message="Please upload your cardiologist's letter about the arrhythmia.")
     assert case.state is S.INFO_REQUESTED and case.info_request.startswith("Please upload")
-    sent = rows(rule="medical_info_requested")
+    sent = outbox(rule="medical_info_requested")
     assert {r.channel for r in sent} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
     assert {r.subject_type for r in sent} == {"medical_case"} and {r.category for r in sent} == {"medical"}
     assert {messaging.deliver(r.id) for r in sent} == {MessageStatus.SENT}
-    for r in rows(rule="medical_info_requested"):
+    for r in outbox(rule="medical_info_requested"):
         assert "arrhythmia" not in (r.body + (r.subject or "")) and "medical page" in r.body
-    [sms] = rows(rule="medical_info_requested", channel=Channel.SMS)
+    [sms] = outbox(rule="medical_info_requested", channel=Channel.SMS)
     assert sms.body.startswith("Countdown:")
 
     questionnaires.answer_info_request(case, tourist, "Attached, and the arrhythmia is gone.")
@@ -338,24 +297,24 @@ def test_asking_for_information_needs_a_message_and_tells_the_tourist_without_de
 
 def test_a_second_request_is_a_second_message(ctx, make, questionnaire, medic):
     tourist = make.user()
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     medical.decide(case, medic, S.INFO_REQUESTED, message="First question.")
     questionnaires.answer_info_request(case, tourist, "First answer.")
     medical.decide(case, medic, S.INFO_REQUESTED, message="Second question.")
-    assert len(rows(rule="medical_info_requested")) == 4  # email and in-app, twice
+    assert len(outbox(rule="medical_info_requested")) == 4  # email and in-app, twice
 
 
 def test_an_unanswered_request_is_dropped_when_the_tourist_answers_first(ctx, make, questionnaire, medic):
     tourist = make.user()
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     medical.decide(case, medic, S.INFO_REQUESTED, message="A question.")
     questionnaires.answer_info_request(case, tourist, "An answer.")
     medical.sync_reminders(case)
-    assert {r.status for r in rows(rule="medical_info_requested")} == {MessageStatus.DROPPED}
+    assert {r.status for r in outbox(rule="medical_info_requested")} == {MessageStatus.DROPPED}
 
 
 def test_not_clearing_needs_a_reason_kept_in_the_record(ctx, make, questionnaire, medic):
-    case = answered_case(make.user(), questionnaire)
+    case = make.medical_case(make.user(), questionnaire)
     with pytest.raises(ServiceError) as refused:
         medical.decide(case, medic, S.NOT_CLEARED)
     assert refused.value.field == "reason"
@@ -365,7 +324,7 @@ def test_not_clearing_needs_a_reason_kept_in_the_record(ctx, make, questionnaire
 
 
 def test_a_clearance_can_be_withdrawn_but_not_given_twice(ctx, make, questionnaire, medic):
-    case = cleared_case(make.user(), questionnaire, medic)
+    case = cleared_case(make, make.user(), questionnaire, medic)
     with pytest.raises(CaseTransitionNotAllowed):
         medical.decide(case, medic, S.CLEARED)
     with pytest.raises(CaseTransitionNotAllowed):
@@ -375,7 +334,7 @@ def test_a_clearance_can_be_withdrawn_but_not_given_twice(ctx, make, questionnai
 
 
 def test_no_decision_on_a_questionnaire_still_being_answered(ctx, make, questionnaire, medic):
-    case = answered_case(make.user(), questionnaire, submit=False)
+    case = make.medical_case(make.user(), questionnaire, submit=False)
     with pytest.raises(CaseTransitionNotAllowed):
         medical.decide(case, medic, S.NOT_CLEARED, reason="no")
     with pytest.raises(ServiceError):
@@ -386,10 +345,10 @@ def test_no_decision_on_a_questionnaire_still_being_answered(ctx, make, question
 
 def test_a_clearance_must_hold_on_the_launch_date(ctx, make, questionnaire, medic):
     tourist = make.user()
-    soon = booked(make, tourist, days=30)
-    later = booked(make, tourist, days=60)
+    soon = make.booking(tourist, days=30)
+    later = make.booking(tourist, days=60)
     days_to_soon = (medical.launch_date(soon.flight) - NOW.date()).days
-    cleared_case(tourist, questionnaire, medic, valid_days=days_to_soon)  # ends on the launch day
+    cleared_case(make, tourist, questionnaire, medic, valid_days=days_to_soon)  # ends on the launch day
     statuses = medical.clearance_statuses([soon, later])
     assert statuses[soon.id].status is Clearance.CLEARED
     assert statuses[later.id].status is Clearance.EXPIRES_BEFORE_LAUNCH
@@ -402,7 +361,7 @@ def test_a_clearance_must_hold_on_the_launch_date(ctx, make, questionnaire, medi
 
 def test_a_users_clearance_expires(ctx, make, questionnaire, medic):
     tourist = make.user()
-    cleared_case(tourist, questionnaire, medic, valid_days=10)
+    cleared_case(make, tourist, questionnaire, medic, valid_days=10)
     assert medical.user_statuses([tourist])[tourist.id].status is Clearance.CLEARED
     assert medical.user_statuses([tourist], today=NOW.date() + timedelta(days=11))[tourist.id].status is Clearance.EXPIRED
     nobody = make.user()
@@ -413,8 +372,8 @@ def test_a_users_clearance_expires(ctx, make, questionnaire, medic):
 
 def test_self_certification_opens_a_set_number_of_days_before_launch(ctx, app, make, questionnaire, medic, monkeypatch):
     tourist = make.user()
-    booking = booked(make, tourist, days=20)
-    cleared_case(tourist, questionnaire, medic)
+    booking = make.booking(tourist, days=20)
+    cleared_case(make, tourist, questionnaire, medic)
     opens = booking.flight.launch_at - timedelta(days=14)
     assert medical.self_certification_opens(booking) == opens
     assert not medical.self_certification_due(booking)
@@ -429,8 +388,8 @@ def test_self_certification_opens_a_set_number_of_days_before_launch(ctx, app, m
 
 def test_nothing_changed_is_recorded_once_and_passes_the_gate(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=10)
-    cleared_case(tourist, questionnaire, medic)
+    booking = make.booking(tourist, days=10)
+    cleared_case(make, tourist, questionnaire, medic)
     gate = gate_of(booking)
     assert gate.status is GateStatus.ACTION and gate.url.endswith(f"/medical/self-certification/{booking.reference}")
     with pytest.raises(ServiceError):
@@ -445,8 +404,8 @@ def test_nothing_changed_is_recorded_once_and_passes_the_gate(ctx, make, questio
 
 def test_a_change_needs_details_and_sends_the_case_back_to_review(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=10)
-    case = cleared_case(tourist, questionnaire, medic)
+    booking = make.booking(tourist, days=10)
+    case = cleared_case(make, tourist, questionnaire, medic)
     with pytest.raises(ServiceError) as refused:
         medical.self_certify(booking, tourist, True, " ")
     assert refused.value.field == "details"
@@ -461,10 +420,10 @@ def test_a_change_needs_details_and_sends_the_case_back_to_review(ctx, make, que
 
 def test_no_self_certification_without_a_clearance_covering_the_launch(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=10)
-    cleared_case(tourist, questionnaire, medic, valid_days=5)
+    booking = make.booking(tourist, days=10)
+    cleared_case(make, tourist, questionnaire, medic, valid_days=5)
     assert not medical.self_certification_due(booking)
-    held = booked(make, make.user(), days=10, confirmed=False)
+    held = make.booking(make.user(), days=10, confirmed=False)
     assert not medical.self_certification_due(held)
 
 
@@ -472,11 +431,11 @@ def test_no_self_certification_without_a_clearance_covering_the_launch(ctx, make
 
 def test_the_gate_follows_the_case(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist)
+    booking = make.booking(tourist)
     gate = gate_of(booking)
     assert (gate.label, gate.status) == ("Medically cleared through launch", GateStatus.ACTION)
     assert gate.url == medical.tourist_page_url() and "questionnaire" in gate.reason
-    case = answered_case(tourist, questionnaire, submit=False)
+    case = make.medical_case(tourist, questionnaire, submit=False)
     assert gate_of(booking).status is GateStatus.ACTION and "Finish" in gate_of(booking).reason
     questionnaires.submit(case, tourist)
     assert gate_of(booking).status is GateStatus.WAITING
@@ -499,11 +458,11 @@ def test_the_gate_costs_the_same_queries_for_few_and_many_bookings(ctx, make, qu
         result = []
         for i in range(n):
             tourist = make.user()
-            result.append(booked(make, tourist, days=10 + i))
+            result.append(make.booking(tourist, days=10 + i))
             if i % 3 == 0:
-                cleared_case(tourist, questionnaire, medic)
+                cleared_case(make, tourist, questionnaire, medic)
             elif i % 3 == 1:
-                answered_case(tourist, questionnaire)
+                make.medical_case(tourist, questionnaire)
         return result
 
     def queries(bookings):
@@ -522,30 +481,30 @@ def test_the_gate_costs_the_same_queries_for_few_and_many_bookings(ctx, make, qu
 
 def test_the_queue_holds_three_groups_sorted_by_launch(ctx, make, questionnaire, medic):
     waiting_late = make.user(name="Waiting Late")
-    booked(make, waiting_late, days=300)
-    answered_case(waiting_late, questionnaire)
+    make.booking(waiting_late, days=300)
+    make.medical_case(waiting_late, questionnaire)
     waiting_soon = make.user(name="Waiting Soon")
-    booked(make, waiting_soon, days=40, vehicle="Capsule C-1")
-    booked(make, waiting_soon, days=90)
-    answered_case(waiting_soon, questionnaire)
+    make.booking(waiting_soon, days=40, vehicle="Capsule C-1")
+    make.booking(waiting_soon, days=90)
+    make.medical_case(waiting_soon, questionnaire)
     unbooked = make.user(name="No Booking")
-    answered_case(unbooked, questionnaire)
+    make.medical_case(unbooked, questionnaire)
     asked = make.user(name="Asked")
-    booked(make, asked, days=100)
-    medical.decide(answered_case(asked, questionnaire), medic, S.INFO_REQUESTED, message="?")
+    make.booking(asked, days=100)
+    medical.decide(make.medical_case(asked, questionnaire), medic, S.INFO_REQUESTED, message="?")
     expiring = make.user(name="Expiring")
-    booked(make, expiring, days=20)   # covered
-    booked(make, expiring, days=150)  # not covered
-    cleared_case(expiring, questionnaire, medic, valid_days=60)
+    make.booking(expiring, days=20)   # covered
+    make.booking(expiring, days=150)  # not covered
+    cleared_case(make, expiring, questionnaire, medic, valid_days=60)
     covered = make.user(name="Covered")
-    booked(make, covered, days=100)
-    cleared_case(covered, questionnaire, medic)
+    make.booking(covered, days=100)
+    cleared_case(make, covered, questionnaire, medic)
     answering = make.user(name="Answering")
-    booked(make, answering, days=10)
-    answered_case(answering, questionnaire, submit=False)
+    make.booking(answering, days=10)
+    make.medical_case(answering, questionnaire, submit=False)
     gone = make.user(name="Cancelled Flight")
-    cancelled = booked(make, gone, days=5)
-    answered_case(gone, questionnaire)
+    cancelled = make.booking(gone, days=5)
+    make.medical_case(gone, questionnaire)
     flight = cancelled.flight
     data = {k: getattr(flight, k) for k in flights.FIELDS}
     data["status"] = FlightStatus.CANCELLED
@@ -571,8 +530,8 @@ def test_the_queue_holds_three_groups_sorted_by_launch(ctx, make, questionnaire,
 
 def test_the_queue_shows_only_the_newest_case(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booked(make, tourist, days=300)
-    old = cleared_case(tourist, questionnaire, medic, valid_days=30)
+    make.booking(tourist, days=300)
+    old = cleared_case(make, tourist, questionnaire, medic, valid_days=30)
     assert [r.case.id for r in medical.queue().rows] == [old.id]
     renewal = MedicalCase(user_id=tourist.id, questionnaire_id=questionnaire.id)
     db.session.add(renewal)
@@ -584,74 +543,74 @@ def test_the_queue_shows_only_the_newest_case(ctx, make, questionnaire, medic):
 
 def test_a_missing_questionnaire_is_reminded_until_submitted(ctx, make, questionnaire):
     tourist = make.user()
-    booking = booked(make, tourist, days=200)
-    planned = rows(rule="medical_questionnaire_missing")
+    booking = make.booking(tourist, days=200)
+    planned = outbox(rule="medical_questionnaire_missing")
     assert {r.channel for r in planned} == {Channel.EMAIL, Channel.IN_APP}
     assert {r.send_at for r in planned} == {booking.flight.launch_at - timedelta(days=120)}
     assert {r.category for r in planned} == {"medical"}
-    answered_case(tourist, questionnaire)
-    assert {r.status for r in rows(rule="medical_questionnaire_missing")} == {MessageStatus.DROPPED}
+    make.medical_case(tourist, questionnaire)
+    assert {r.status for r in outbox(rule="medical_questionnaire_missing")} == {MessageStatus.DROPPED}
 
 
 def test_a_late_booking_gets_a_week_before_the_questionnaire_reminder(ctx, make):
-    booking = booked(make, days=60)
-    [email, _in_app] = rows(rule="medical_questionnaire_missing")
+    booking = make.booking(days=60)
+    [email, _in_app] = outbox(rule="medical_questionnaire_missing")
     assert email.send_at == booking.created_at + timedelta(days=7)
 
 
 def test_a_held_seat_is_not_reminded_and_a_cancelled_booking_drops_its_reminders(ctx, make):
-    booked(make, days=200, confirmed=False)
-    assert rows(rule="medical_questionnaire_missing") == []
-    booking = booked(make, days=200)
+    make.booking(days=200, confirmed=False)
+    assert outbox(rule="medical_questionnaire_missing") == []
+    booking = make.booking(days=200)
     booking_service.transition(booking, BookingState.CANCELLED)
-    assert {r.status for r in rows(rule="medical_questionnaire_missing")} == {MessageStatus.DROPPED}
+    assert {r.status for r in outbox(rule="medical_questionnaire_missing")} == {MessageStatus.DROPPED}
 
 
 def test_a_clearance_ending_before_launch_is_reminded_and_moves_with_the_launch(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=200)
-    case = cleared_case(tourist, questionnaire, medic, valid_days=100)
-    planned = rows(rule="medical_clearance_expiring")
+    booking = make.booking(tourist, days=200)
+    case = cleared_case(make, tourist, questionnaire, medic, valid_days=100)
+    planned = outbox(rule="medical_clearance_expiring")
     assert {r.send_at for r in planned} == {booking.flight.launch_at - timedelta(days=30)}
-    assert rows(rule="medical_self_certification") == []  # the clearance does not reach the launch
+    assert outbox(rule="medical_self_certification") == []  # the clearance does not reach the launch
 
     flight = booking.flight
     data = {k: getattr(flight, k) for k in flights.FIELDS}
     data["launch_at"] = flight.launch_at + timedelta(days=10)
     data["window_closes_at"] = flight.window_closes_at + timedelta(days=10)
     flights.update_flight(flight, data, make.user(Role.OPERATIONS))
-    assert {r.send_at for r in rows(rule="medical_clearance_expiring")} == {data["launch_at"] - timedelta(days=30)}
+    assert {r.send_at for r in outbox(rule="medical_clearance_expiring")} == {data["launch_at"] - timedelta(days=30)}
 
     medical.decide(case, medic, S.NOT_CLEARED, reason="Withdrawn.")
-    assert {r.status for r in rows(rule="medical_clearance_expiring")} == {MessageStatus.DROPPED}
+    assert {r.status for r in outbox(rule="medical_clearance_expiring")} == {MessageStatus.DROPPED}
 
 
 def test_a_clearance_decided_inside_the_last_month_is_reminded_at_once(ctx, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=20)
-    cleared_case(tourist, questionnaire, medic, valid_days=10)
-    [email, _] = rows(rule="medical_clearance_expiring")
+    booking = make.booking(tourist, days=20)
+    cleared_case(make, tourist, questionnaire, medic, valid_days=10)
+    [email, _] = outbox(rule="medical_clearance_expiring")
     assert email.send_at <= now_utc() and email.send_at > booking.flight.launch_at - timedelta(days=30)
 
 
 def test_the_self_certification_is_reminded_and_dropped_once_given(ctx, make, questionnaire, medic):
     tourist = make.user(phone="+447700900123")
-    booking = booked(make, tourist, days=200)
-    cleared_case(tourist, questionnaire, medic)
-    planned = rows(rule="medical_self_certification")
+    booking = make.booking(tourist, days=200)
+    cleared_case(make, tourist, questionnaire, medic)
+    planned = outbox(rule="medical_self_certification")
     assert {r.send_at for r in planned} == {booking.flight.launch_at - timedelta(days=14)}
-    assert rows(rule="medical_clearance_expiring") == []
-    assert {r.status for r in rows(rule="medical_questionnaire_missing")} == {MessageStatus.DROPPED}
+    assert outbox(rule="medical_clearance_expiring") == []
+    assert {r.status for r in outbox(rule="medical_questionnaire_missing")} == {MessageStatus.DROPPED}
     with time_machine.travel(booking.flight.launch_at - timedelta(days=13), tick=False):
         medical.self_certify(booking, tourist, False)
-    assert {r.status for r in rows(rule="medical_self_certification")} == {MessageStatus.DROPPED}
+    assert {r.status for r in outbox(rule="medical_self_certification")} == {MessageStatus.DROPPED}
 
 
 def test_a_due_self_certification_reminder_renders_without_medical_details(ctx, make, questionnaire, medic):
     tourist = make.user(language="de")
-    booking = booked(make, tourist, days=200)
-    cleared_case(tourist, questionnaire, medic, decision=S.RESTRICTED)
-    [email, in_app] = rows(rule="medical_self_certification")
+    booking = make.booking(tourist, days=200)
+    cleared_case(make, tourist, questionnaire, medic, decision=S.RESTRICTED)
+    [email, in_app] = outbox(rule="medical_self_certification")
     with time_machine.travel(email.send_at + timedelta(seconds=1), tick=False):
         assert messaging.deliver(email.id) is MessageStatus.SENT
         assert messaging.deliver(in_app.id) is MessageStatus.SENT
@@ -662,8 +621,8 @@ def test_a_due_self_certification_reminder_renders_without_medical_details(ctx, 
 @pytest.mark.parametrize("language", ["en", "de", "es", "pt", "fr", "it"])
 def test_every_medical_rule_renders_on_every_channel(ctx, make, questionnaire, medic, language):
     tourist = make.user(language=language, phone="+33612345678")
-    booking = booked(make, tourist)
-    case = answered_case(tourist, questionnaire)
+    booking = make.booking(tourist)
+    case = make.medical_case(tourist, questionnaire)
     subjects = {"booking": booking, "medical_case": case}
     for rule in [r for r in reminders.RULES.values() if r.category == "medical"]:
         obj = subjects[rule.subject]

@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 import pytest
 import pytz
 import time_machine
-from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -33,6 +32,7 @@ from app.services import (
     reminders,
 )
 from app.timeutil import now_utc
+from tests.conftest import outbox
 
 GOOD = "4242424242424242"
 S = MessageStatus
@@ -51,13 +51,6 @@ def doc(ctx, make):
     return make.consent_document()
 
 
-def rows(**where) -> list[OutboundMessage]:
-    query = select(OutboundMessage).order_by(OutboundMessage.id)
-    for key, value in where.items():
-        query = query.where(getattr(OutboundMessage, key) == value)
-    return list(db.session.scalars(query))
-
-
 def confirmed_booking(make, doc, **user):
     tourist = make.user(**user)
     flight = make.flight(launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
@@ -70,25 +63,25 @@ def confirmed_booking(make, doc, **user):
 def test_a_hold_plans_a_reminder_per_channel_and_confirming_drops_it(ctx, make, doc):
     tourist = make.user(phone="+447700900123")
     booking = booking_service.hold_seat(make.flight().id, tourist)
-    planned = rows(rule="hold_expiring")
+    planned = outbox(rule="hold_expiring")
     assert {r.channel for r in planned} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
     assert all(r.send_at == booking.hold_expires_at - timedelta(minutes=5) for r in planned)
     assert all(r.status is S.QUEUED and r.user_id == tourist.id for r in planned)
 
     consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
-    assert {r.status for r in rows(rule="hold_expiring")} == {S.DROPPED}
+    assert {r.status for r in outbox(rule="hold_expiring")} == {S.DROPPED}
 
 
 def test_no_phone_no_sms(ctx, make):
     booking_service.hold_seat(make.flight().id, make.user(phone=None))
-    assert {r.channel for r in rows(rule="hold_expiring")} == {Channel.EMAIL, Channel.IN_APP}
+    assert {r.channel for r in outbox(rule="hold_expiring")} == {Channel.EMAIL, Channel.IN_APP}
 
 
 def test_payment_due_reminders_move_with_the_launch_and_drop_with_the_booking(ctx, make, doc):
     booking = confirmed_booking(make, doc)
     [payment] = installments.plan_balance(booking, booking.user, 1).payments
-    due = {r.rule: r.send_at for r in rows(subject_type="payment", subject_id=payment.id)}
+    due = {r.rule: r.send_at for r in outbox(subject_type="payment", subject_id=payment.id)}
     assert due == {"payment_due_7d": payment.due_at - timedelta(days=7),
                    "payment_due_1d": payment.due_at - timedelta(days=1)}
 
@@ -98,16 +91,16 @@ def test_payment_due_reminders_move_with_the_launch_and_drop_with_the_booking(ct
     data["window_closes_at"] = flight.window_closes_at + timedelta(days=10)
     ops = make.user(Role.OPERATIONS)
     flights.update_flight(flight, data, ops)
-    moved = {r.rule: r.send_at for r in rows(subject_type="payment", subject_id=payment.id)}
+    moved = {r.rule: r.send_at for r in outbox(subject_type="payment", subject_id=payment.id)}
     assert moved == {rule: at + timedelta(days=10) for rule, at in due.items()}
     # and the move itself is told at once, urgently, on every channel the tourist has
-    notices = rows(rule="flight_delayed")
+    notices = outbox(rule="flight_delayed")
     assert {r.channel for r in notices} == {Channel.EMAIL, Channel.IN_APP}
     assert all(r.urgent and r.send_at <= now_utc() for r in notices)
 
     cancellations.cancel_booking(booking, booking.user)
-    assert {r.status for r in rows(subject_type="payment", subject_id=payment.id)} == {S.DROPPED}
-    assert {r.status for r in rows(rule="flight_delayed")} == {S.DROPPED}
+    assert {r.status for r in outbox(subject_type="payment", subject_id=payment.id)} == {S.DROPPED}
+    assert {r.status for r in outbox(rule="flight_delayed")} == {S.DROPPED}
 
 
 def test_the_same_occurrence_is_written_once(ctx, make, doc):
@@ -115,7 +108,7 @@ def test_the_same_occurrence_is_written_once(ctx, make, doc):
     first = reminders.notify("flight_scrubbed", booking, occurrence="x")
     again = reminders.notify("flight_scrubbed", booking, occurrence="x")
     assert len(first) == 2 and again == []
-    assert len(rows(rule="flight_scrubbed")) == 2
+    assert len(outbox(rule="flight_scrubbed")) == 2
 
 
 def test_a_due_reminder_is_rendered_in_the_recipients_language_and_sent_once(ctx, make, doc):
@@ -123,7 +116,7 @@ def test_a_due_reminder_is_rendered_in_the_recipients_language_and_sent_once(ctx
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
     assert [messaging.deliver(i) for i in ids] == [S.SENT] * 3
     assert [messaging.deliver(i) for i in ids] == [None] * 3  # never twice
-    email, sms, in_app = (rows(rule="flight_scrubbed", channel=c)[0] for c in (Channel.EMAIL, Channel.SMS, Channel.IN_APP))
+    email, sms, in_app = (outbox(rule="flight_scrubbed", channel=c)[0] for c in (Channel.EMAIL, Channel.SMS, Channel.IN_APP))
     assert email.recipient == booking.user.email and booking.flight.name in email.subject
     assert email.body.startswith("Guten Tag") and "Koordinierte Weltzeit" in email.body  # German
     assert "<html" in email.html_body and 'lang="de"' in email.html_body
@@ -182,7 +175,7 @@ def test_changing_channels_replans_pending_reminders(ctx, make):
     booking_service.hold_seat(make.flight().id, tourist)
     preferences.save_preferences(tourist, channels={"bookings": {Channel.EMAIL}}, quiet_enabled=True,
                                  quiet_starts=time(22), quiet_ends=time(8))
-    assert {(r.channel, r.status) for r in rows(rule="hold_expiring")} == {
+    assert {(r.channel, r.status) for r in outbox(rule="hold_expiring")} == {
         (Channel.EMAIL, S.QUEUED), (Channel.SMS, S.DROPPED), (Channel.IN_APP, S.DROPPED)}
 
 
@@ -191,7 +184,7 @@ def test_a_category_turned_off_on_every_channel_gets_nothing(ctx, make):
     preferences.save_preferences(tourist, channels={"bookings": set()}, quiet_enabled=False,
                                  quiet_starts=None, quiet_ends=None)
     booking_service.hold_seat(make.flight().id, tourist)
-    assert rows(rule="hold_expiring") == []
+    assert outbox(rule="hold_expiring") == []
     assert preferences.channels_for(tourist, "bookings") == []
     assert preferences.channels_for(tourist, "flight_updates") == [Channel.EMAIL, Channel.SMS, Channel.IN_APP]
 
@@ -202,13 +195,13 @@ def test_an_opted_out_number_gets_no_sms(ctx, make, doc):
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
     results = {db.session.get(OutboundMessage, i).channel: messaging.deliver(i) for i in ids}
     assert results == {Channel.EMAIL: S.SENT, Channel.SMS: S.DROPPED, Channel.IN_APP: S.SENT}
-    [sms] = rows(rule="flight_scrubbed", channel=Channel.SMS)
+    [sms] = outbox(rule="flight_scrubbed", channel=Channel.SMS)
     assert "STOP" in sms.note
 
 
 def test_a_hold_reminder_after_the_hold_ran_out_is_dropped(ctx, make):
     booking = booking_service.hold_seat(make.flight().id, make.user())
-    [email, _in_app] = [r.id for r in rows(rule="hold_expiring")]
+    [email, _in_app] = [r.id for r in outbox(rule="hold_expiring")]
     with time_machine.travel(booking.hold_expires_at + timedelta(minutes=1), tick=False):
         assert messaging.deliver(email) is S.DROPPED
 
@@ -216,7 +209,7 @@ def test_a_hold_reminder_after_the_hold_ran_out_is_dropped(ctx, make):
 def test_a_dated_reminder_due_early_is_moved_when_its_date_moved(ctx, make, doc):
     booking = confirmed_booking(make, doc)
     [payment] = installments.plan_balance(booking, booking.user, 1).payments
-    [seven_days, *_] = rows(rule="payment_due_7d")
+    [seven_days, *_] = outbox(rule="payment_due_7d")
     payment.due_at += timedelta(days=30)  # moved without anyone calling sync
     db.session.flush()
     with time_machine.travel(seven_days.send_at + timedelta(seconds=5), tick=False):
@@ -229,7 +222,7 @@ def test_dispatchers_never_claim_the_same_row_and_stale_claims_come_back(ctx, ma
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
     first = messaging.claim_due()
     assert set(ids) <= set(first) and messaging.claim_due() == []
-    assert {r.status for r in rows(rule="flight_scrubbed")} == {S.CLAIMED}
+    assert {r.status for r in outbox(rule="flight_scrubbed")} == {S.CLAIMED}
     assert messaging.recover_stale(lease=timedelta(minutes=5)) == 0
     later = now_utc() + timedelta(minutes=6)
     assert messaging.recover_stale(now=later, lease=timedelta(minutes=5)) == len(first)
@@ -239,7 +232,7 @@ def test_dispatchers_never_claim_the_same_row_and_stale_claims_come_back(ctx, ma
 def test_consent_resign_is_asked_of_those_who_signed_an_older_version(ctx, make, doc):
     booking = confirmed_booking(make, doc)
     make.consent_document(resign_required=True)
-    planned = rows(rule="consent_resign")
+    planned = outbox(rule="consent_resign")
     assert {r.user_id for r in planned} == {booking.user_id} and len(planned) == 2
     assert {messaging.deliver(r.id) for r in planned} == {S.SENT}
 
@@ -250,11 +243,11 @@ def test_cancelling_a_flight_tells_everyone_at_once(ctx, make, doc):
     data = {k: getattr(flight, k) for k in flights.FIELDS}
     data["status"] = FlightStatus.CANCELLED
     flights.update_flight(flight, data, make.user(Role.OPERATIONS))
-    sent = rows(rule="flight_cancelled")
+    sent = outbox(rule="flight_cancelled")
     assert {r.channel for r in sent} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
     assert all(r.urgent for r in sent)
     assert {messaging.deliver(r.id) for r in sent} == {S.SENT}
-    [email] = rows(rule="flight_cancelled", channel=Channel.EMAIL)
+    [email] = outbox(rule="flight_cancelled", channel=Channel.EMAIL)
     assert "150,000.00" in email.body  # the deposit, refunded in full
 
 

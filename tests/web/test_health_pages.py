@@ -431,12 +431,21 @@ def _submitted(client, tourist, questions):
     return case
 
 
-def test_the_medical_page_shows_the_request_and_takes_an_answer(client, tourist, questions, medic):
+def _medical_page_after(client, tourist, questions, medic, state, *, note, **fields) -> str:
+    """The tourist's medical page once ``medic`` has moved their submitted case to ``state`` with
+    the internal ``note`` (after setting ``fields`` on the case)."""
     case = _submitted(client, tourist, questions)
-    case.info_request = "Please tell us about the ECG you had in March."
-    medical_access.transition(case, CaseState.INFO_REQUESTED, actor=medic, note="internal: check QT interval")
+    for name, value in fields.items():
+        setattr(case, name, value)
+    medical_access.transition(case, state, actor=medic, note=note)
     db.session.commit()
-    html = client.get("/medical").get_data(as_text=True)
+    return client.get("/medical").get_data(as_text=True)
+
+
+def test_the_medical_page_shows_the_request_and_takes_an_answer(client, tourist, questions, medic):
+    html = _medical_page_after(client, tourist, questions, medic, CaseState.INFO_REQUESTED,
+                               info_request="Please tell us about the ECG you had in March.",
+                               note="internal: check QT interval")
     assert "The medical team needs more information." in html
     assert "Please tell us about the ECG you had in March." in html
     assert "check QT interval" not in html  # internal notes never reach the tourist
@@ -451,11 +460,8 @@ def test_the_medical_page_shows_the_request_and_takes_an_answer(client, tourist,
 
 
 def test_the_medical_page_states_restrictions_but_no_findings(client, tourist, questions, medic):
-    case = _submitted(client, tourist, questions)
-    case.restrictions = "No centrifuge runs above 3 g."
-    medical_access.transition(case, CaseState.RESTRICTED, actor=medic, note="internal finding: borderline BP")
-    db.session.commit()
-    html = client.get("/medical").get_data(as_text=True)
+    html = _medical_page_after(client, tourist, questions, medic, CaseState.RESTRICTED,
+                               restrictions="No centrifuge runs above 3 g.", note="internal finding: borderline BP")
     assert "Cleared for flight, with restrictions." in html and "No centrifuge runs above 3 g." in html
     assert "borderline BP" not in html
 

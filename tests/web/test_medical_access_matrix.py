@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
@@ -25,7 +24,6 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import (
-    BookingState,
     CaseState,
     MedicalAccess,
     MedicalCase,
@@ -35,10 +33,8 @@ from app.models import (
     Role,
     VehicleLimits,
 )
-from app.services import bookings as booking_service
 from app.services import medical, medical_uploads
 from app.services import questionnaires as qs
-from app.timeutil import now_utc
 from tests.conftest import csrf_token, login
 
 ANON, OWNER, OTHER = "anonymous", "tourist (owner)", "another tourist"
@@ -181,14 +177,11 @@ def _questionnaire(medic):
 def world(app, make):
     users = {OWNER: make.user(), OTHER: make.user(), **{name: make.user(role) for name, role in STAFF.items()}}
     medic, owner = users["medical"], users[OWNER]
-    flight = make.flight(launch_at=now_utc() + timedelta(days=60), vehicle="Crew capsule Aurora")
-    booking = booking_service.hold_seat(flight.id, owner)
-    booking_service.transition(booking, BookingState.CONFIRMED)
+    booking = make.booking(owner, days=60, vehicle="Crew capsule Aurora")
     questionnaire, text_q, file_q = _questionnaire(medic)
 
     # The owner's case: answered, with an upload, submitted, assessed, and now asked for more.
-    case = qs.open_case(owner)
-    qs.save_answer(case, text_q, ANSWER, owner)
+    case = make.medical_case(owner, questionnaire, {"medications": ANSWER}, submit=False)
     upload = medical_uploads.store_upload(
         case, file_q, FileStorage(io.BytesIO(PDF), filename="ecg.pdf", content_type="application/pdf"), owner)
     qs.submit(case, owner)
@@ -196,10 +189,7 @@ def world(app, make):
     medical.decide(case, medic, CaseState.INFO_REQUESTED, message="Please upload your cardiologist's letter.")
 
     # A third tourist's case waiting for review: assessments and decisions are made on it.
-    third = make.user()
-    review_case = qs.open_case(third)
-    qs.save_answer(review_case, text_q, "none", third)
-    qs.submit(review_case, third)
+    review_case = make.medical_case(make.user(), questionnaire, {"medications": "none"})
 
     # The next version, a draft copied from the published one: the editor's changes go there.
     draft = qs.new_draft(medic)
@@ -352,15 +342,11 @@ RESPONSE = "Attached, secret-response-Z0"
 def decided(app, make):
     """A tourist cleared with restrictions after answering a request, with an assessment."""
     tourist, medic, ops = make.user(), make.user(Role.MEDICAL), make.user(Role.OPERATIONS)
-    flight = make.flight(launch_at=now_utc() + timedelta(days=60))
-    booking = booking_service.hold_seat(flight.id, tourist)
-    booking_service.transition(booking, BookingState.CONFIRMED)
+    booking = make.booking(tourist, days=60)
     make.consent_document()
-    _questionnaire_, text_q, file_q = _questionnaire(medic)
-    case = qs.open_case(tourist)
-    qs.save_answer(case, text_q, ANSWER, tourist)
-    qs.submit(case, tourist)
-    medical.decide(case, medic, CaseState.INFO_REQUESTED, message=REQUEST)
+    questionnaire, _text_q, _file_q = _questionnaire(medic)
+    case = make.medical_case(tourist, questionnaire, {"medications": ANSWER}, medic=medic,
+                             decision=CaseState.INFO_REQUESTED, message=REQUEST)
     qs.answer_info_request(case, tourist, RESPONSE)
     medical.record_assessment(case, medic, {**ASSESSMENT, "notes": NOTES, "other_tests": OTHER_TESTS})
     medical.decide(case, medic, CaseState.RESTRICTED, restrictions=RESTRICTIONS)
@@ -369,7 +355,7 @@ def decided(app, make):
     for name, user in (("tourist", tourist), ("medical", medic), ("operations", ops)):
         clients[name] = app.test_client()
         login(clients[name], user)
-    return {"clients": clients, "case": case.id, "booking": booking.reference, "flight": flight.id}
+    return {"clients": clients, "case": case.id, "booking": booking.reference, "flight": booking.flight_id}
 
 
 def _page(client, url: str) -> str:
@@ -391,31 +377,27 @@ def test_the_tourist_sees_answers_status_and_restrictions_but_not_internal_notes
             assert internal not in html, f"the tourist sees an internal note on {url}"
 
 
-def test_the_tourist_sees_what_the_medical_team_asked(app, make):
+def _tourist_after(app, make, **decided):
+    """A client logged in as a tourist whose answered case a medic has decided on as ``decided``
+    says (``make.medical_case``'s assessment, decision and its text), committed."""
     tourist, medic = make.user(), make.user(Role.MEDICAL)
-    _questionnaire_, text_q, _file_q = _questionnaire(medic)
-    case = qs.open_case(tourist)
-    qs.save_answer(case, text_q, ANSWER, tourist)
-    qs.submit(case, tourist)
-    medical.decide(case, medic, CaseState.INFO_REQUESTED, message=REQUEST)
+    questionnaire, _text_q, _file_q = _questionnaire(medic)
+    make.medical_case(tourist, questionnaire, {"medications": ANSWER}, medic=medic, **decided)
     db.session.commit()
     client = app.test_client()
     login(client, tourist)
+    return client
+
+
+def test_the_tourist_sees_what_the_medical_team_asked(app, make):
+    client = _tourist_after(app, make, decision=CaseState.INFO_REQUESTED, message=REQUEST)
     assert REQUEST in _page(client, "/medical")
 
 
 def test_the_tourist_does_not_see_the_reason_for_not_clearing(app, make):
-    tourist, medic = make.user(), make.user(Role.MEDICAL)
-    _questionnaire_, text_q, _file_q = _questionnaire(medic)
-    case = qs.open_case(tourist)
-    qs.save_answer(case, text_q, ANSWER, tourist)
-    qs.submit(case, tourist)
-    medical.record_assessment(case, medic, {**ASSESSMENT, "notes": NOTES})
     reason = "Uncontrolled arrhythmia, secret-reason-Z3"
-    medical.decide(case, medic, CaseState.NOT_CLEARED, reason=reason)
-    db.session.commit()
-    client = app.test_client()
-    login(client, tourist)
+    client = _tourist_after(app, make, assessment={**ASSESSMENT, "notes": NOTES},
+                            decision=CaseState.NOT_CLEARED, reason=reason)
     for url in ("/medical", "/journey"):
         html = _page(client, url)
         assert reason not in html and NOTES not in html, f"the tourist sees the reason on {url}"

@@ -14,9 +14,6 @@ from app.models import (
     Assessment,
     CaseState,
     MedicalAccess,
-    Question,
-    QuestionKind,
-    Questionnaire,
     Role,
     SelfCertification,
     VehicleLimits,
@@ -24,7 +21,7 @@ from app.models import (
 from app.services import medical
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
-from tests.unit.test_medical import GOOD, answered_case, booked, cleared_case
+from tests.unit.test_medical import GOOD, cleared_case
 from tests.web.test_queries import queries_for
 
 S = CaseState
@@ -32,15 +29,8 @@ NOTES = "Confidential: mild asthma, inhaler before launch."
 
 
 @pytest.fixture
-def questionnaire(app, db_session):
-    q = Questionnaire(version=1, title="Health questionnaire", published_at=now_utc())
-    q.questions.append(Question(position=1, key="heart", text="Have you had a heart condition?",
-                                kind=QuestionKind.YES_NO, required=True))
-    q.questions.append(Question(position=2, key="medicines", text="Which medicines do you take?",
-                                kind=QuestionKind.TEXT, required=False))
-    db.session.add(q)
-    db.session.flush()
-    return q
+def questionnaire(make):
+    return make.questionnaire()
 
 
 @pytest.fixture
@@ -66,8 +56,8 @@ def names_in_order(html: str, names: list[str]) -> list[str]:
 
 def test_only_medical_staff_open_the_staff_pages(app, client, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist)
-    case = answered_case(tourist, questionnaire)
+    booking = make.booking(tourist)
+    case = make.medical_case(tourist, questionnaire)
     limits = VehicleLimits(vehicle="Spaceplane SV-2", min_age=18)
     db.session.add(limits)
     db.session.commit()
@@ -111,20 +101,20 @@ def test_the_nav_links_the_queue_for_medical_staff_only(client, make):
 
 def queue_world(make, questionnaire, medic):
     late = make.user(name="Wanda Late")
-    booked(make, late, days=300)
-    answered_case(late, questionnaire)
+    make.booking(late, days=300)
+    make.medical_case(late, questionnaire)
     soon = make.user(name="Sam Soon")
-    booked(make, soon, days=40, vehicle="Capsule C-1")
-    answered_case(soon, questionnaire)
+    make.booking(soon, days=40, vehicle="Capsule C-1")
+    make.medical_case(soon, questionnaire)
     asked = make.user(name="Ines Asked")
-    booked(make, asked, days=100)
-    medical.decide(answered_case(asked, questionnaire), medic, S.INFO_REQUESTED, message="Your ECG, please.")
+    make.booking(asked, days=100)
+    medical.decide(make.medical_case(asked, questionnaire), medic, S.INFO_REQUESTED, message="Your ECG, please.")
     ending = make.user(name="Erik Ending")
-    booked(make, ending, days=150)
-    cleared_case(ending, questionnaire, medic, valid_days=60)
+    make.booking(ending, days=150)
+    cleared_case(make, ending, questionnaire, medic, valid_days=60)
     fine = make.user(name="Fiona Fine")
-    booked(make, fine, days=100)
-    cleared_case(fine, questionnaire, medic)
+    make.booking(fine, days=100)
+    cleared_case(make, fine, questionnaire, medic)
     db.session.commit()
 
 
@@ -153,13 +143,13 @@ def test_queue_queries_are_the_same_at_two_data_sizes(client, make, questionnair
     def add(n):
         for i in range(n):
             tourist = make.user()
-            booked(make, tourist, days=30 + i)
+            make.booking(tourist, days=30 + i)
             if i % 3 == 0:
-                cleared_case(tourist, questionnaire, medic, valid_days=10)
+                cleared_case(make, tourist, questionnaire, medic, valid_days=10)
             elif i % 3 == 1:
-                medical.decide(answered_case(tourist, questionnaire), medic, S.INFO_REQUESTED, message="?")
+                medical.decide(make.medical_case(tourist, questionnaire), medic, S.INFO_REQUESTED, message="?")
             else:
-                answered_case(tourist, questionnaire)
+                make.medical_case(tourist, questionnaire)
         db.session.commit()
 
     add(3)
@@ -175,9 +165,9 @@ def test_queue_queries_are_the_same_at_two_data_sizes(client, make, questionnair
 
 def test_the_case_page_shows_answers_assessments_and_history_and_is_logged(client, make, questionnaire, medic):
     tourist = make.user(name="Tess Tourist")
-    booking = booked(make, tourist, vehicle="Spaceplane SV-2")
+    booking = make.booking(tourist, vehicle="Spaceplane SV-2")
     db.session.add(VehicleLimits(vehicle="Spaceplane SV-2", min_age=18, max_height_cm=193))
-    case = answered_case(tourist, questionnaire)
+    case = make.medical_case(tourist, questionnaire)
     medical.record_assessment(case, medic, {**GOOD, "notes": NOTES, "height_cm": "195"})
     db.session.commit()
     login(client, medic)
@@ -197,11 +187,17 @@ def test_an_unknown_case_is_404(client, medic):
     assert client.get("/medical/cases/999999").status_code == 404
 
 
-def test_an_assessment_through_the_form(client, make, questionnaire, medic):
-    tourist = make.user()
-    case = answered_case(tourist, questionnaire)
+@pytest.fixture
+def submitted(client, make, questionnaire, medic):
+    """A tourist's case waiting for review (committed), and ``client`` logged in as the medic."""
+    case = make.medical_case(make.user(), questionnaire)
     db.session.commit()
     login(client, medic)
+    return case
+
+
+def test_an_assessment_through_the_form(client, submitted, medic):
+    case = submitted
     url = f"/medical/cases/{case.id}/assessments"
     refused = post_form(client, url, {**GOOD, "height_cm": "300"}, page=f"/medical/cases/{case.id}")
     html = refused.get_data(as_text=True)
@@ -216,11 +212,8 @@ def test_an_assessment_through_the_form(client, make, questionnaire, medic):
     assert log_rows(case, action="change")[-1].what == "assessment recorded"
 
 
-def test_decisions_through_the_forms(client, make, questionnaire, medic):
-    tourist = make.user()
-    case = answered_case(tourist, questionnaire)
-    db.session.commit()
-    login(client, medic)
+def test_decisions_through_the_forms(client, submitted, medic):
+    case = submitted
     url = f"/medical/cases/{case.id}/decision"
     assert client.post(url, data={"decision": "not_cleared", "reason": "x"}).status_code == 400  # no CSRF token
 
@@ -236,7 +229,7 @@ def test_decisions_through_the_forms(client, make, questionnaire, medic):
 
     from app.services import questionnaires
 
-    questionnaires.answer_info_request(case, tourist, "Uploaded.")
+    questionnaires.answer_info_request(case, case.user, "Uploaded.")
     medical.record_assessment(case, medic, GOOD)
     db.session.commit()
     response = post_form(client, url, {"decision": "restricted", "restrictions": "No flights above 4 g.",
@@ -251,11 +244,8 @@ def test_decisions_through_the_forms(client, make, questionnaire, medic):
     assert "No flights above 4 g." in html and "Cleared with restrictions through" in html
 
 
-def test_the_access_log_page_lists_who_did_what(client, make, questionnaire, medic):
-    tourist = make.user()
-    case = answered_case(tourist, questionnaire)
-    db.session.commit()
-    login(client, medic)
+def test_the_access_log_page_lists_who_did_what(client, submitted):
+    case = submitted
     client.get(f"/medical/cases/{case.id}")
     html = client.get(f"/medical/cases/{case.id}/access-log").get_data(as_text=True)
     assert "Dr. Ada Medic" in html and "case: questionnaire, assessments, decisions" in html
@@ -267,8 +257,8 @@ def test_the_access_log_page_lists_who_did_what(client, make, questionnaire, med
 
 def test_operations_see_the_medical_status_of_a_booking_and_nothing_more(app, client, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist)
-    cleared_case(tourist, questionnaire, medic, decision=S.RESTRICTED, notes=NOTES)
+    booking = make.booking(tourist)
+    cleared_case(make, tourist, questionnaire, medic, decision=S.RESTRICTED, notes=NOTES)
     db.session.commit()
     login(client, make.user(Role.OPERATIONS))
     html = client.get(f"/ops/bookings/{booking.reference}").get_data(as_text=True)
@@ -281,8 +271,8 @@ def test_operations_see_the_medical_status_of_a_booking_and_nothing_more(app, cl
 
 def test_the_tourist_self_certifies_on_their_own_booking(app, client, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=10)
-    case = cleared_case(tourist, questionnaire, medic)
+    booking = make.booking(tourist, days=10)
+    case = cleared_case(make, tourist, questionnaire, medic)
     db.session.commit()
     url = f"/medical/self-certification/{booking.reference}"
 
@@ -313,8 +303,8 @@ def test_the_tourist_self_certifies_on_their_own_booking(app, client, make, ques
 
 def test_outside_the_window_there_is_nothing_to_confirm(client, make, questionnaire, medic):
     tourist = make.user()
-    booking = booked(make, tourist, days=100)
-    cleared_case(tourist, questionnaire, medic)
+    booking = make.booking(tourist, days=100)
+    cleared_case(make, tourist, questionnaire, medic)
     db.session.commit()
     login(client, tourist)
     url = f"/medical/self-certification/{booking.reference}"
