@@ -492,9 +492,30 @@ def self_certification_opens(booking: Booking) -> datetime:
     return booking.flight.launch_at - timedelta(days=self_certification_days())
 
 
+def _standing_certification():
+    """A self-certification counts while it says nothing changed and was given after the decision
+    that cleared its case: one that reported a change, or that came before a new clearance (after
+    the change went back to review), has to be given again."""
+    return and_(
+        SelfCertification.changed.is_(False), SelfCertification.case_id == MedicalCase.id,
+        MedicalCase.decided_at.is_not(None), SelfCertification.created_at >= MedicalCase.decided_at,
+    )
+
+
 def self_certified(booking: Booking) -> bool:
     return db.session.scalar(
-        select(SelfCertification.id).where(SelfCertification.booking_id == booking.id).limit(1)
+        select(SelfCertification.id).join(MedicalCase, MedicalCase.id == SelfCertification.case_id)
+        .where(SelfCertification.booking_id == booking.id, _standing_certification()).limit(1)
+    ) is not None
+
+
+def change_reported(booking: Booking) -> bool:
+    """The tourist reported a change for this booking, and no decision has been made since."""
+    return db.session.scalar(
+        select(SelfCertification.id).join(MedicalCase, MedicalCase.id == SelfCertification.case_id)
+        .where(SelfCertification.booking_id == booking.id, SelfCertification.changed.is_(True),
+               or_(MedicalCase.decided_at.is_(None), SelfCertification.created_at >= MedicalCase.decided_at))
+        .limit(1)
     ) is not None
 
 
@@ -649,7 +670,8 @@ def clearance_statuses(bookings: list[Booking], now: datetime | None = None) -> 
     certified: set[int] = set()
     if ids:
         certified = set(db.session.scalars(
-            select(SelfCertification.booking_id).where(SelfCertification.booking_id.in_(ids))
+            select(SelfCertification.booking_id).join(MedicalCase, MedicalCase.id == SelfCertification.case_id)
+            .where(SelfCertification.booking_id.in_(ids), _standing_certification())
         ))
     result = {}
     for booking in bookings:

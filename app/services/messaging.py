@@ -128,14 +128,14 @@ def deliver(message_id: int, now: datetime | None = None) -> MessageStatus | Non
         select(OutboundMessage).where(OutboundMessage.id == message_id)
         .execution_options(populate_existing=True)
     ).scalar_one()
-    if message.rule:
+    if message.rule and message.resent_from_id is None:
         from app.services import reminders
 
         if not reminders.prepare(message, now):  # dropped, or moved to a later time
             status = message.status
             db.session.commit()
             return status
-    elif not _still_deliverable(message):
+    elif not _still_deliverable(message, now):
         status = message.status
         db.session.commit()
         return status
@@ -191,7 +191,8 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
     outside: list[tuple[OutboundMessage, object]] = []
     for message in messages:
         try:
-            ready = reminders.prepare(message, now) if message.rule else _still_deliverable(message)
+            ready = (reminders.prepare(message, now) if message.rule and message.resent_from_id is None
+                     else _still_deliverable(message, now))
         except Exception as exc:  # never let one broken message hold up the rest, or loop forever
             log.exception("message %s could not be prepared", message.id)
             message.status = S.FAILED
@@ -210,6 +211,11 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
     try:
         db.session.commit()
         for message, provider in outside:
+            # The batch's lease began when it was claimed: renew it for this message, and send
+            # only if the row is still this worker's (a slow batch whose lease ran out may have
+            # been put back and claimed by another worker, which counted another attempt).
+            if not _renew_lease(message):
+                continue
             _send(message, provider, now)
             db.session.commit()
     finally:
@@ -217,8 +223,32 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
     return {message.id: message.status for message in messages}
 
 
-def _still_deliverable(message: OutboundMessage) -> bool:
-    """Checks for messages written ready to send: an SMS to a number that opted out is dropped."""
+def _renew_lease(message: OutboundMessage) -> bool:
+    """Just before an outside send: is the message still ours? Renews its lease and commits."""
+    renewed = now_utc()
+    ours = db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message.id, OutboundMessage.status == S.SENDING,
+               OutboundMessage.attempts == message.attempts)
+        .values(claimed_at=renewed)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if ours:
+        message.claimed_at = renewed
+    else:
+        log.warning("message %s left to another worker: its lease ran out before it was sent", message.id)
+    return bool(ours)
+
+
+def _still_deliverable(message: OutboundMessage, now: datetime | None = None) -> bool:
+    """Checks for messages written ready to send: an SMS to a number that opted out is dropped,
+    and so is a reminder's copy (sent again by operations) whose subject no longer calls for it."""
+    if message.rule:
+        from app.services import reminders
+
+        if not reminders.still_applies(message, now or now_utc()):
+            return False
     if message.channel is Channel.SMS:
         from app.services import preferences
 
@@ -322,7 +352,8 @@ def recover_stale(now: datetime | None = None, lease: timedelta | None = None) -
 
 def resend(message: OutboundMessage, actor: User) -> OutboundMessage:
     """A failed message, sent again as a new row (the failed one stays on record). Clicking twice
-    makes one copy: the copy's key is derived from the original."""
+    makes one copy: the copy's key is derived from the original. A reminder's copy goes through
+    the same checks as the reminder: one about something since cancelled is dropped, not sent."""
     if message.status is not S.FAILED:
         raise ServiceError(_("Only a failed message can be sent again."))
     key = f"resend:{message.id}"
@@ -338,6 +369,9 @@ def resend(message: OutboundMessage, actor: User) -> OutboundMessage:
         subject=message.subject, body=message.body, html_body=message.html_body,
         link_url=message.link_url, kind=message.kind, category=message.category,
         subject_type=message.subject_type, subject_id=message.subject_id, key=key,
+        # A reminder's copy keeps its rule and subject: when it is sent, a subject since
+        # cancelled or done, or a deadline passed, drops it instead (the text stays the same).
+        rule=message.rule, context=message.context,
         urgent=message.urgent, send_at=now_utc(), resent_from_id=message.id,
         note=f"sent again by {actor.name} (user {actor.id})",
     )

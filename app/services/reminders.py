@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,6 +37,8 @@ S = MessageStatus
 #: A dated reminder whose time passed more than this long ago when it is planned is not written
 #: (a "due in 7 days" note makes no sense for a payment due tomorrow).
 STALE_AFTER = timedelta(hours=1)
+#: Why a reminder was dropped when its user turned its channel off; turned back on, it comes back.
+CHANNEL_OFF = "the user turned this channel off"
 #: A due reminder whose subject's date has moved later by more than this is moved, not sent.
 MOVE_TOLERANCE = timedelta(minutes=1)
 
@@ -162,6 +164,9 @@ def sync(obj: Any, now: datetime | None = None) -> None:
             if row is None:
                 if at >= now - STALE_AFTER:
                     _insert(_row_values(rule, obj, user, channel, "", at, {}))
+            elif _turned_back_on(row):
+                if at >= now - STALE_AFTER:
+                    _revive(row, at)
             elif row.status is S.QUEUED and row.send_at != at:
                 row.send_at = at
                 row.note = "moved: its date changed"
@@ -169,9 +174,10 @@ def sync(obj: Any, now: datetime | None = None) -> None:
         rule = RULES.get(row.rule or "")
         if row.status is not S.QUEUED or rule is None:
             continue
-        if rule.when is not None and key not in wanted:
+        resent = row.resent_from_id is not None  # operations' copy: its key is its own
+        if rule.when is not None and key not in wanted and not resent:
             messaging.drop(row, "no longer applies")
-        elif rule.when is None and not rule.active(obj, row.context or {}):
+        elif (rule.when is None or resent) and not rule.active(obj, row.context or {}):
             messaging.drop(row, "no longer applies")
     db.session.flush()
 
@@ -193,33 +199,52 @@ def notify(rule_name: str, obj: Any, *, occurrence: str = "", context: dict | No
     return ids
 
 
+def _turned_back_on(row: OutboundMessage) -> bool:
+    """A reminder dropped only because its channel was off (not one that was sent or no longer
+    applies)."""
+    return row.status is S.DROPPED and row.note == CHANNEL_OFF
+
+
+def _revive(row: OutboundMessage, send_at: datetime) -> None:
+    row.status, row.send_at, row.claimed_at = S.QUEUED, send_at, None
+    row.note = "the user turned this channel back on"
+
+
 def replan_user(user: User) -> None:
-    """The user changed their preferences: pending reminders follow the new channels."""
+    """The user changed their preferences: pending reminders follow the new channels. Those
+    dropped because a channel was off come back when it is turned on again, unless they are more
+    than ``STALE_AFTER`` overdue."""
     prefs = preferences.preferences_of(user)
+    now = now_utc()
     pending = db.session.scalars(
         select(OutboundMessage).where(
-            OutboundMessage.user_id == user.id, OutboundMessage.status == S.QUEUED,
-            OutboundMessage.rule.is_not(None),
+            OutboundMessage.user_id == user.id, OutboundMessage.rule.is_not(None),
+            or_(OutboundMessage.status == S.QUEUED,
+                and_(OutboundMessage.status == S.DROPPED, OutboundMessage.note == CHANNEL_OFF,
+                     OutboundMessage.send_at >= now - STALE_AFTER)),
         ).order_by(OutboundMessage.id)
     ).all()
     groups: dict[str, list[OutboundMessage]] = {}
     for row in pending:
         groups.setdefault(row.key.rsplit(":", 1)[0], []).append(row)
-    existing_keys = set(db.session.scalars(
-        select(OutboundMessage.key).where(OutboundMessage.user_id == user.id, OutboundMessage.key.is_not(None))
-    ))
+    existing = {row.key: row for row in db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.user_id == user.id, OutboundMessage.key.is_not(None))
+    )}
     for prefix, rows in groups.items():
         rule = RULES.get(rows[0].rule or "")
         if rule is None:
             continue
         wanted = set(_channels(rule, user, prefs))
         for row in rows:
-            if row.channel not in wanted:
-                messaging.drop(row, "the user turned this channel off")
+            if row.channel not in wanted and row.status is S.QUEUED:
+                messaging.drop(row, CHANNEL_OFF)
         model = rows[0]
         for channel in wanted:
             key = f"{prefix}:{channel.value}"
-            if key not in existing_keys:
+            if key in existing:
+                if _turned_back_on(existing[key]):
+                    _revive(existing[key], model.send_at)
+            else:
                 _insert(dict(
                     key=key, rule=model.rule, kind=model.kind, category=model.category,
                     subject_type=model.subject_type, subject_id=model.subject_id, user_id=user.id,
@@ -260,7 +285,7 @@ def prepare(message: OutboundMessage, now: datetime) -> bool:
     user = rule.recipient(obj)
     prefs = preferences.preferences_of(user)
     if message.resent_from_id is None and message.channel not in _channels(rule, user, prefs):
-        messaging.drop(message, "the user turned this channel off")
+        messaging.drop(message, CHANNEL_OFF)
         return False
     if message.channel is Channel.SMS and preferences.opted_out(user.phone):
         messaging.drop(message, "the number replied STOP: no SMS until it replies START")
@@ -278,6 +303,25 @@ def prepare(message: OutboundMessage, now: datetime) -> bool:
                 _wait(message, until, "held for the user's quiet hours")
             return False
     _render(message, rule, obj, user, context)
+    return True
+
+
+def still_applies(message: OutboundMessage, now: datetime) -> bool:
+    """For a reminder's copy that keeps its text: its subject is still there and still calls for
+    it, and its deadline has not passed; otherwise it is dropped. A row without a subject (written
+    ready to send) always applies."""
+    rule = RULES.get(message.rule or "")
+    subject = SUBJECTS.get(message.subject_type or "")
+    if rule is None or subject is None or message.subject_id is None:
+        return True
+    obj = db.session.get(subject.model, message.subject_id)
+    if obj is None or not rule.active(obj, message.context or {}):
+        messaging.drop(message, "no longer applies")
+        return False
+    deadline = rule.deadline(obj) if rule.deadline else None
+    if deadline is not None and now >= deadline:
+        messaging.drop(message, "too late: its deadline has passed")
+        return False
     return True
 
 

@@ -125,6 +125,11 @@ def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, s
     today = now_utc().date()
     user = case.user
     decisions = [d for d in medical.DECISIONS if (case.state, d) in TRANSITIONS]
+    assessments = medical.assessments_of(case)
+    # The newest assessment is checked against the vehicles of the bookings the tourist has now
+    # (one booked since it was recorded may have other limits); older ones keep their flags.
+    current_flags = (medical.flags_for(user, assessments[0].height_cm, assessments[0].weight_kg, bookings)
+                     if assessments else [])
     default_form = DecisionForm(formdata=None, valid_days=medical.clearance_valid_days())
     return render_template(
         "medical/case.html", case=case, tourist=user,
@@ -132,7 +137,7 @@ def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, s
         bookings=bookings, statuses=medical.clearance_statuses(bookings),
         missing_limits=sorted(vehicles - set(limits)), case_state_labels=medical.CASE_STATES,
         answers=_answers(case), uploads=uploads, upload_url=_upload_url, QuestionKind=QuestionKind,
-        assessments=medical.assessments_of(case), describe_flag=medical.describe_flag, num=medical.plain_number,
+        assessments=assessments, current_flags=current_flags, describe_flag=medical.describe_flag, num=medical.plain_number,
         self_certifications=medical.self_certifications_of(case), events=events, limits=limits,
         status=medical.user_statuses([user])[user.id],
         can_assess=case.state in medical.ASSESSABLE, decisions=decisions,
@@ -302,6 +307,7 @@ def self_certification(reference: str):
         "medical/self_certification.html", booking=booking, form=form,
         due=medical.self_certification_due(booking, case=case),
         opens_at=medical.self_certification_opens(booking), certified=medical.self_certified(booking),
+        change_reported=medical.change_reported(booking),
         before_window=now_utc() < medical.self_certification_opens(booking),
         clearance=medical.clearance_statuses([booking])[booking.id], medical_page=medical.tourist_page_url(),
     )

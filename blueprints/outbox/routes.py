@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Booking, Channel, Flight, MessageStatus, OutboundMessage, Payment, Role, User
+from app.providers.messaging import provider_for
 from app.services import ServiceError, messaging
 from app.transactions import commit, rollback
 from app.web import render_page
@@ -152,8 +153,18 @@ def show(message_id: int):
     ))
     return render_template(
         "outbox/show.html", message=message, resent_as=resent_as, about=_about(message),
-        can_resend=message.status is S.FAILED and not resent_as,
+        can_resend=message.status is S.FAILED and not resent_as, text_hidden=_text_hidden(message),
     )
+
+
+#: Messages whose text is a key to an account: whoever reads the link can use it.
+PRIVATE_KINDS = frozenset({"password_reset"})
+
+
+def _text_hidden(message: OutboundMessage) -> bool:
+    """A sign-in link goes to its recipient alone when a real provider delivers it. With the
+    outbox (development and demos) this page is the delivery, so it shows the text."""
+    return message.kind in PRIVATE_KINDS and provider_for(current_app, message.channel).external
 
 
 @bp.post("/outbox/<int:message_id>/resend")

@@ -33,13 +33,14 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Channel, MessageStatus, OutboundMessage
+from app.models import Channel, MessageStatus, OutboundMessage, Role
 from app.providers.messaging import DeliveryError, SmtpEmailProvider, provider_for
 from app.services import accounts, messaging
+from app.services import bookings
 from app.services.email_html import render_html
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
-from tests.conftest import Factory, empty_tables, free_port
+from tests.conftest import Factory, empty_tables, free_port, login
 from tests.integration.support import separate_app
 from tests.services import in_ci
 
@@ -320,6 +321,51 @@ def test_a_password_reset_arrives_as_text_and_html_in_the_recipients_language(
     assert page.hrefs().count(link) == 2
     assert (link, button) in page.links
     assert footer in html
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_due_reminder_arrives_over_smtp_in_the_recipients_language(ctx, mailbox, language):
+    """A dated reminder (the hold about to run out), written by the engine when the seat is held
+    and sent when due, through SMTP, in the tourist's language, text and HTML."""
+    factory = Factory()
+    user = factory.user(name="Jörg Müller", language=language, email=f"hold-{language}@example.com")
+    flight = factory.flight(name="Aurora 7")
+    booking = bookings.hold_seat(flight.id, user)
+    commit()
+    [row] = db.session.scalars(select(OutboundMessage).where(
+        OutboundMessage.rule == "hold_expiring", OutboundMessage.channel == Channel.EMAIL)).all()
+    assert row.status is MessageStatus.QUEUED and mailbox.received == []
+
+    assert messaging.deliver(row.id, now=row.send_at) is MessageStatus.SENT, row.error
+    [received] = mailbox.received
+    assert received.rcpt_tos == [user.email]
+    mail = received.message
+    text, html = parts(mail)["text/plain"], parts(mail)["text/html"]
+    with force_locale(language):
+        greeting = gettext("Hello %(name)s,", name="Jörg Müller")
+        ask = gettext("Sign the informed consent and pay the deposit before then to keep it:")
+    assert greeting in text and ask in " ".join(text.split())
+    assert greeting in html and ask in " ".join(html.split())
+    assert "Aurora 7" in mail["Subject"] and Links(html).lang == language
+    assert f"/bookings/{booking.id}" in text or booking.reference in text
+    assert messaging.deliver(row.id, now=row.send_at) is None and len(mailbox.received) == 1  # once
+
+
+def test_operations_do_not_see_a_reset_link_that_went_out_by_real_mail(ctx, mailbox):
+    """With real mail the link is for its recipient alone: the Messages page hides the text of a
+    password reset (with the outbox, in development, the page is the delivery and shows it)."""
+    email = tourist(email="reset-me@example.com")
+    ops_email = tourist(email="ops-reader@example.com", role=Role.OPERATIONS)
+    row = request_reset(email)
+    assert row.status is MessageStatus.SENT
+    row_id, link = row.id, row.link_url
+    db.session.remove()  # the test's own transaction would hold SQLite's write lock
+    client = ctx.test_client()
+    login(client, ops_email)
+    page = client.get(f"/outbox/{row_id}").get_data(as_text=True)
+    assert link and link not in page
+    assert "meant for its recipient alone" in page
+    assert "Choose a new Countdown password" in page  # the subject still says what it was
 
 
 def test_sending_again_after_an_interrupted_send_keeps_the_message_id(ctx, mailbox):

@@ -214,8 +214,8 @@ class Worker(CeleryWorker):
     """One ``celery worker`` process (and its pool's children, 4 of them), in a process group of
     its own that gets SIGTERM if pytest dies without stopping it; only ``queue`` is consumed."""
 
-    def __init__(self, name: str, env: dict[str, str], queue: str, log_dir: Path) -> None:
-        super().__init__(name, ["-c", WORKER_MAIN], 4, env, log_dir, "-Q", queue)
+    def __init__(self, name: str, env: dict[str, str], queue: str, log_dir: Path, *options: str) -> None:
+        super().__init__(name, ["-c", WORKER_MAIN], 4, env, log_dir, "-Q", queue, *options)
 
     def failure(self, what: str) -> Exception:
         return AssertionError(f"worker {self.name} {what}:\n{self.log()[-3000:]}")
@@ -285,10 +285,10 @@ class Run:
         env.update(settings)
         return env
 
-    def start_workers(self, count: int, **settings: str) -> list[Worker]:
+    def start_workers(self, count: int, *options: str, **settings: str) -> list[Worker]:
         started = [
             Worker(f"reminders-{len(self.workers) + i + 1}-{self.queue}", self.worker_env(**settings),
-                   self.queue, self.tmp)
+                   self.queue, self.tmp, *options)
             for i in range(count)
         ]
         self.workers.extend(started)
@@ -463,6 +463,24 @@ def test_a_worker_sends_due_reminders_and_keeps_the_others(run):
         OutboundMessage.id.in_(list(seeded.later.values())))).all()
     assert [(m.status, m.attempts, m.provider_message_id) for m in later] == [(S.QUEUED, 0, None)] * 10
     assert run.twilio.lists == 0  # nothing was interrupted, so nothing was looked up
+    db.session.remove()
+
+
+def test_beat_dispatches_due_reminders_without_being_asked(run):
+    """The worker runs beat inside it (``worker -B``, as ``make run`` does): beat's schedule sends
+    the dispatch task by itself, and the due reminders go out; the test sends no task."""
+    from worker.schedule import BEAT_SCHEDULE
+
+    interval = next(e["schedule"] for e in BEAT_SCHEDULE.values() if e["task"] == "countdown.dispatch_due_messages")
+    assert interval <= 10  # a due reminder waits at most this long for its dispatcher
+    seeded = seed(12, rule_based=4, later=3)
+    [worker] = run.start_workers(1, "-B", f"--schedule={run.tmp / 'celerybeat-schedule'}")
+
+    wait_until_sent(run, 12, timeout=interval * 3 + 30)
+    rows = check_each_sent_once(run, seeded)
+    assert all(rendered_scrub_notice(rows[i]) for i in seeded.rule_based)
+    assert worker.tasks_done("countdown.dispatch_due_messages") >= 1
+    assert run.twilio.count() == 12  # the three not due yet wait
     db.session.remove()
 
 

@@ -418,6 +418,21 @@ def test_a_change_needs_details_and_sends_the_case_back_to_review(ctx, make, que
     assert [r.case.id for r in page.rows] == [case.id]
 
 
+def test_after_a_reported_change_is_cleared_again_the_tourist_confirms_anew(ctx, make, questionnaire, medic):
+    tourist = make.user()
+    booking = make.booking(tourist, days=10)
+    case = cleared_case(make, tourist, questionnaire, medic)
+    medical.self_certify(booking, tourist, True, "Broke my wrist last week.")
+    assert not medical.self_certified(booking)  # a reported change is no confirmation
+    medical.decide(case, medic, S.CLEARED)
+    assert medical.self_certification_due(booking)
+    status = medical.clearance_statuses([booking])[booking.id]
+    assert status.self_certification_due and not status.self_certified
+    medical.self_certify(booking, tourist, False)
+    assert medical.self_certified(booking) and not medical.self_certification_due(booking)
+    assert medical.clearance_statuses([booking])[booking.id].self_certified
+
+
 def test_no_self_certification_without_a_clearance_covering_the_launch(ctx, make, questionnaire, medic):
     tourist = make.user()
     booking = make.booking(tourist, days=10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 import pytz
 import time_machine
 
@@ -177,6 +178,26 @@ def test_changing_channels_replans_pending_reminders(ctx, make):
                                  quiet_starts=time(22), quiet_ends=time(8))
     assert {(r.channel, r.status) for r in outbox(rule="hold_expiring")} == {
         (Channel.EMAIL, S.QUEUED), (Channel.SMS, S.DROPPED), (Channel.IN_APP, S.DROPPED)}
+    # Turned back on, the dropped reminders come back at their time; none is written twice.
+    preferences.save_preferences(tourist, channels={"bookings": {Channel.EMAIL, Channel.SMS, Channel.IN_APP}},
+                                 quiet_enabled=False, quiet_starts=None, quiet_ends=None)
+    rows = outbox(rule="hold_expiring")
+    assert sorted((r.channel.value, r.status) for r in rows) == [
+        ("email", S.QUEUED), ("in_app", S.QUEUED), ("sms", S.QUEUED)]
+    assert len({r.send_at for r in rows}) == 1
+
+
+def test_a_notice_dropped_with_every_channel_off_comes_back_when_one_is_turned_on(ctx, make):
+    tourist = make.user(phone="+447700900123")
+    booking = booking_service.hold_seat(make.flight().id, tourist)
+    preferences.save_preferences(tourist, channels={"bookings": set()}, quiet_enabled=False,
+                                 quiet_starts=None, quiet_ends=None)
+    assert {r.status for r in outbox(rule="hold_expiring")} == {S.DROPPED}
+    preferences.save_preferences(tourist, channels={"bookings": {Channel.SMS}}, quiet_enabled=False,
+                                 quiet_starts=None, quiet_ends=None)
+    assert [(r.channel, r.status) for r in outbox(rule="hold_expiring", status=S.QUEUED)] == [(Channel.SMS, S.QUEUED)]
+    [pending] = reminders.pending_for(booking)
+    assert pending.send_at == reminders.RULES["hold_expiring"].when(booking)
 
 
 def test_a_category_turned_off_on_every_channel_gets_nothing(ctx, make):
@@ -298,3 +319,68 @@ def test_a_batch_is_delivered_once_and_a_broken_message_does_not_hold_up_the_res
     assert sms.status is S.FAILED and "KeyError" in sms.error and in_app.status is S.FAILED
     assert messaging.deliver_batch(ids + broken) == {}  # nothing is sent twice
     assert all(db.session.get(OutboundMessage, i).attempts == 1 for i in ids + broken)
+
+
+def test_a_batch_whose_lease_ran_out_leaves_the_rest_to_the_worker_that_took_them(ctx, make, doc, monkeypatch):
+    """A slow provider: while this worker is still sending its batch, the lease runs out, the
+    rest is put back and another worker claims it (one more attempt). This worker sends only what
+    is still its own, so nothing goes out twice."""
+    booking = confirmed_booking(make, doc, phone="+447700900123")
+    ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
+    email_id, sms_id, in_app_id = ids
+    sent: list[int] = []
+
+    class SlowProvider:
+        name, external = "slow", True
+
+        def send(self, message):
+            sent.append(message.id)
+            if message.id == email_id:  # meanwhile: recovered, and claimed by another worker
+                db.session.execute(
+                    sa.update(OutboundMessage).where(OutboundMessage.id == sms_id)
+                    .values(attempts=OutboundMessage.attempts + 1, claimed_at=now_utc())
+                    .execution_options(synchronize_session=False)
+                )
+            return f"provider-{message.id}"
+
+        def find_sent(self, message):
+            return None
+
+    real = messaging.provider_for
+    monkeypatch.setattr(messaging, "provider_for",
+                        lambda app, channel: real(app, channel) if channel is Channel.IN_APP else SlowProvider())
+    result = messaging.deliver_batch(ids)
+    assert sent == [email_id]  # the SMS was no longer this worker's
+    assert result[email_id] is S.SENT and result[in_app_id] is S.SENT
+    sms = db.session.get(OutboundMessage, sms_id)
+    db.session.refresh(sms)
+    assert sms.status is S.SENDING and sms.attempts == 2 and sms.sent_at is None
+
+
+def test_a_failed_reminder_resent_after_its_booking_was_cancelled_is_dropped(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    ops = make.user(Role.OPERATIONS)
+    [email_id, _in_app] = reminders.notify("flight_delayed", booking, occurrence="9",
+                                           context={"previous_launch_at": now_utc().isoformat()})
+    failed = db.session.get(OutboundMessage, email_id)
+    failed.status, failed.error = S.FAILED, "the mail server refused it"
+    copy = messaging.resend(failed, ops)
+    assert copy.rule == "flight_delayed" and copy.status is S.QUEUED
+    cancellations.cancel_booking(booking, booking.user)
+    assert copy.status is S.DROPPED  # dropped as the booking was cancelled
+    assert messaging.deliver(copy.id) is None and copy.sent_at is None
+
+
+def test_a_resent_reminder_keeps_its_text_and_is_sent_once(ctx, make, doc):
+    booking = confirmed_booking(make, doc)
+    ops = make.user(Role.OPERATIONS)
+    [email_id, _in_app] = reminders.notify("flight_delayed", booking, occurrence="9",
+                                           context={"previous_launch_at": now_utc().isoformat()})
+    assert messaging.deliver(email_id) is S.SENT
+    failed = db.session.get(OutboundMessage, email_id)
+    failed.status, failed.error = S.FAILED, "the mail server bounced it"  # a bounce, reported later
+    copy = messaging.resend(failed, ops)
+    assert messaging.deliver(copy.id) is S.SENT
+    assert copy.recipient == booking.user.email and booking.flight.name in copy.body
+    assert (copy.subject, copy.body) == (failed.subject, failed.body)
+    assert messaging.deliver(copy.id) is None

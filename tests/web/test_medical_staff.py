@@ -298,7 +298,7 @@ def test_the_tourist_self_certifies_on_their_own_booking(app, client, make, ques
     assert row.changed and row.details == "New blood pressure medicine."
     db.session.refresh(case)
     assert case.state is S.SUBMITTED
-    assert "you have already answered for this flight" in client.get(url).get_data(as_text=True)
+    assert "The medical team is reviewing your clearance" in client.get(url).get_data(as_text=True)
 
 
 def test_outside_the_window_there_is_nothing_to_confirm(client, make, questionnaire, medic):
@@ -337,3 +337,21 @@ def test_medical_staff_set_vehicle_limits(client, make, medic):
     assert db.session.scalars(select(VehicleLimits)).all() == []
     assert [r.what for r in log_rows(action="change")] == [
         "vehicle limits (refused)", "vehicle limits: Capsule C-1", "vehicle limits removed: Capsule C-1"]
+
+
+def test_the_case_page_checks_the_newest_assessment_against_a_vehicle_booked_since(client, make, questionnaire, medic):
+    tourist = make.user()
+    make.booking(tourist, vehicle="Spaceplane SV-2")
+    db.session.add(VehicleLimits(vehicle="Capsule C-1", max_height_cm=175))
+    case = make.medical_case(tourist, questionnaire, medic=medic, assessment=GOOD)  # 180 cm
+    [assessment] = medical.assessments_of(case)
+    assert assessment.flags == []  # nothing to flag on the spaceplane
+    db.session.commit()
+    login(client, medic)
+    html = client.get(f"/medical/cases/{case.id}").get_data(as_text=True)
+    assert "Outside the vehicle&#39;s limits" not in html and "Outside the vehicle's limits" not in html
+
+    make.booking(tourist, days=300, vehicle="Capsule C-1")  # booked after the assessment
+    db.session.commit()
+    html = client.get(f"/medical/cases/{case.id}").get_data(as_text=True)
+    assert medical.describe_flag("height_above_max:Capsule C-1:175") in html
