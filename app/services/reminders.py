@@ -219,6 +219,7 @@ def replan_user(user: User) -> None:
     pending = db.session.scalars(
         select(OutboundMessage).where(
             OutboundMessage.user_id == user.id, OutboundMessage.rule.is_not(None),
+            OutboundMessage.resent_from_id.is_(None),  # operations' copies keep their one channel
             or_(OutboundMessage.status == S.QUEUED,
                 and_(OutboundMessage.status == S.DROPPED, OutboundMessage.note == CHANNEL_OFF,
                      OutboundMessage.send_at >= now - STALE_AFTER)),

@@ -366,6 +366,9 @@ def test_a_failed_reminder_resent_after_its_booking_was_cancelled_is_dropped(ctx
     failed.status, failed.error = S.FAILED, "the mail server refused it"
     copy = messaging.resend(failed, ops)
     assert copy.rule == "flight_delayed" and copy.status is S.QUEUED
+    preferences.save_preferences(booking.user, channels={"flight_updates": {Channel.EMAIL, Channel.IN_APP}},
+                                 quiet_enabled=False, quiet_starts=None, quiet_ends=None)
+    assert [r.key for r in outbox() if r.key and r.key.startswith("resend")] == [f"resend:{failed.id}"]
     cancellations.cancel_booking(booking, booking.user)
     assert copy.status is S.DROPPED  # dropped as the booking was cancelled
     assert messaging.deliver(copy.id) is None and copy.sent_at is None
