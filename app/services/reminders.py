@@ -228,9 +228,10 @@ def replan_user(user: User) -> None:
     groups: dict[str, list[OutboundMessage]] = {}
     for row in pending:
         groups.setdefault(row.key.rsplit(":", 1)[0], []).append(row)
-    existing = {row.key: row for row in db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.user_id == user.id, OutboundMessage.key.is_not(None))
-    )}
+    existing_keys = set(db.session.scalars(
+        select(OutboundMessage.key).where(OutboundMessage.user_id == user.id, OutboundMessage.key.is_not(None))
+    ))
+    turned_off = {row.key: row for row in pending if _turned_back_on(row)}
     for prefix, rows in groups.items():
         rule = RULES.get(rows[0].rule or "")
         if rule is None:
@@ -242,10 +243,9 @@ def replan_user(user: User) -> None:
         model = rows[0]
         for channel in wanted:
             key = f"{prefix}:{channel.value}"
-            if key in existing:
-                if _turned_back_on(existing[key]):
-                    _revive(existing[key], model.send_at)
-            else:
+            if key in turned_off:
+                _revive(turned_off[key], model.send_at)
+            elif key not in existing_keys:
                 _insert(dict(
                     key=key, rule=model.rule, kind=model.kind, category=model.category,
                     subject_type=model.subject_type, subject_id=model.subject_id, user_id=user.id,
@@ -270,11 +270,10 @@ def prepare(message: OutboundMessage, now: datetime) -> bool:
     if rule is None or subject is None:
         messaging.drop(message, f"unknown rule {message.rule}")
         return False
-    obj = db.session.get(subject.model, message.subject_id)
-    context = message.context or {}
-    if obj is None or not rule.active(obj, context):
-        messaging.drop(message, "no longer applies")
+    obj = _active_subject(message, rule, subject)
+    if obj is None:
         return False
+    context = message.context or {}
     if rule.when is not None:
         at = rule.when(obj)
         if at is None:
@@ -292,8 +291,7 @@ def prepare(message: OutboundMessage, now: datetime) -> bool:
         messaging.drop(message, "the number replied STOP: no SMS until it replies START")
         return False
     deadline = rule.deadline(obj) if rule.deadline else None
-    if deadline is not None and now >= deadline:
-        messaging.drop(message, "too late: its deadline has passed")
+    if _too_late(message, deadline, now):
         return False
     if not rule.urgent and message.channel is not Channel.IN_APP:
         until = preferences.quiet_until(user, prefs, now)
@@ -315,15 +313,25 @@ def still_applies(message: OutboundMessage, now: datetime) -> bool:
     subject = SUBJECTS.get(message.subject_type or "")
     if rule is None or subject is None or message.subject_id is None:
         return True
+    obj = _active_subject(message, rule, subject)
+    return obj is not None and not _too_late(message, rule.deadline(obj) if rule.deadline else None, now)
+
+
+def _active_subject(message: OutboundMessage, rule: Rule, subject: Subject) -> Any | None:
+    """The message's subject while it still calls for the message; else None, and it is dropped."""
     obj = db.session.get(subject.model, message.subject_id)
     if obj is None or not rule.active(obj, message.context or {}):
         messaging.drop(message, "no longer applies")
-        return False
-    deadline = rule.deadline(obj) if rule.deadline else None
+        return None
+    return obj
+
+
+def _too_late(message: OutboundMessage, deadline: datetime | None, now: datetime) -> bool:
+    """Past its deadline the message is pointless: dropped."""
     if deadline is not None and now >= deadline:
         messaging.drop(message, "too late: its deadline has passed")
-        return False
-    return True
+        return True
+    return False
 
 
 def _wait(message: OutboundMessage, until: datetime, why: str) -> None:
