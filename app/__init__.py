@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import BASE_DIR, load_config
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from app.extensions import babel, csrf, db, htmx, login_manager, mail, migrate
 
 __all__ = ["create_app"]
 
@@ -44,7 +44,6 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     )
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
     mail.init_app(app)
     babel.init_app(
         app, locale_selector=select_locale, timezone_selector=select_timezone,
@@ -114,17 +113,22 @@ def _init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    from flask_babel import lazy_gettext as _l
+    from app.i18n import lazy_gettext as _l
 
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        # The session cookie names the user and carries the token of an open log-in session:
+        # a cookie copied before logging out (or before "log out of all other devices", or a
+        # password change) names a session that has ended, and opens nothing.
+        from app.services.accounts import SESSION_KEY, session_user
+
         raw_id, _, fingerprint = user_id.partition(":")
-        if not raw_id.isdigit():
+        if not raw_id.isdigit() or len(raw_id) > 18:
             return None
-        user = db.session.get(User, int(raw_id))
+        user = session_user(int(raw_id), session.get(SESSION_KEY))
         if user is None or user.password_hash[-12:] != fingerprint:
             return None
         return user

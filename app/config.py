@@ -135,10 +135,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SELF_CERTIFICATION_DAYS": _int(env, "SELF_CERTIFICATION_DAYS", 14),
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         "MIN_PASSWORD_LENGTH": 10,
-        # Login throttling (Flask-Limiter); Redis when there is one, else per process memory
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        # Throttling of log-ins, sign-ups and reset requests, counted in the database
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
-        "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
         # Providers: the real ones when their settings are present

@@ -2,8 +2,6 @@
 
 from flask_babel import Babel
 from flask_htmx import HTMX
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -33,4 +31,3 @@ csrf = CSRFProtect()
 htmx = HTMX()
 babel = Babel()
 mail = Mail()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

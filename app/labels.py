@@ -6,7 +6,7 @@ booking words differ in gender in several languages, hence the contexts.
 
 from __future__ import annotations
 
-from flask_babel import lazy_pgettext
+from app.i18n import lazy_pgettext
 
 from app.models import (
     BookingState,

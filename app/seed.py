@@ -18,7 +18,7 @@ from app.models import (
 )
 from app.providers.payments import SandboxProvider
 from app.seed_medical import seed_questionnaire
-from app.services import accounts, consent, installments, payments
+from app.services import ServiceError, accounts, consent, installments, payments
 from app.services import bookings as booking_service
 from app.services import flights as flights_service
 from app.timeutil import now_utc
@@ -107,8 +107,11 @@ def _user(email: str, name: str, role: Role) -> User:
 
 def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
     """A booking whose consent was signed and whose deposit was paid (in the sandbox, as a
-    tourist would; with a real provider the deposit is only recorded on the booking)."""
-    if booking_service.live_booking(flight.id, user.id) is not None:
+    tourist would; with a real provider the deposit is only recorded on the booking). Made once:
+    a booking the tourist or operations later cancelled is not made again."""
+    ever_booked = db.session.scalar(select(func.count(Booking.id)).where(
+        Booking.flight_id == flight.id, Booking.user_id == user.id))
+    if ever_booked:
         return
     booking = booking_service.hold_seat(flight.id, user)
     document = consent.current_document()
@@ -137,7 +140,20 @@ def _demo_notifications(flight: Flight, tourist: User, ops: User) -> None:
     flights_service.update_flight(flight, data, ops)
 
 
+class _Skipped(list):
+    def attempt(self, what: str, action) -> None:
+        """Make one piece of demo data in a savepoint. If a rule refuses it now (the demo was used:
+        a flight cancelled or full, a seat given up), leave that piece out and say so."""
+        try:
+            with db.session.begin_nested():
+                action()
+        except ServiceError as exc:
+            self.append(f"{what}: {exc.message}")
+
+
 def seed_demo() -> str:
+    """Load what is missing of the demo data; safe to run again, whatever the demo was used for."""
+    skipped = _Skipped()
     users = {email: _user(email, name, role) for email, name, role in DEMO_USERS}
     ops = users["ops@example.com"]
     seed_questionnaire(users["medic@example.com"])
@@ -162,12 +178,19 @@ def seed_demo() -> str:
     flights = {f.name: f for f in db.session.scalars(select(Flight))}
     if "Kármán Dawn" in flights:
         tourist = users["tourist@example.com"]
-        _confirmed_booking(flights["Kármán Dawn"], tourist, ops)
+        skipped.attempt("the demo tourist's seat on Kármán Dawn",
+                        lambda: _confirmed_booking(flights["Kármán Dawn"], tourist, ops))
         if created:
-            _demo_notifications(flights["Kármán Dawn"], tourist, ops)
+            skipped.attempt("the demo balance plan and delay",
+                            lambda: _demo_notifications(flights["Kármán Dawn"], tourist, ops))
     if "Kármán Twilight" in flights:
         for email, name in SEAT_FILLERS:
-            _confirmed_booking(flights["Kármán Twilight"], _user(email, name, Role.TOURIST), ops)
+            filler = _user(email, name, Role.TOURIST)
+            skipped.attempt(f"{name}'s seat on Kármán Twilight",
+                            lambda: _confirmed_booking(flights["Kármán Twilight"], filler, ops))
     bookings = db.session.scalar(select(func.count(Booking.id)))
-    return (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
-            f"{created} new flights, {bookings} bookings.")
+    summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
+               f"{created} new flights, {bookings} bookings.")
+    if skipped:
+        summary += " Left as the demo was used: " + "; ".join(skipped) + "."
+    return summary

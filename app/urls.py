@@ -15,3 +15,19 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, url_scheme=base.scheme or "http", script_name=base.path or "/"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else ``None``: the one check for every ``next``.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so
+    ``/\\t/evil.example`` and ``/\\\\evil.example`` both lead to another site; any control
+    character or backslash is refused, and what is left must be a path without a host."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -14,7 +14,7 @@ from flask_babel import (
     get_locale,
     get_timezone,
 )
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app import labels
 from app.extensions import htmx
@@ -83,6 +83,14 @@ def init_web(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if current_app.config["COUNTDOWN_ENV"] == "production":
+            # Production is served over HTTPS only (check_production); browsers keep to it.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault(
+            "Permissions-Policy",
+            'camera=(), microphone=(), geolocation=(), usb=(), payment=(self "https://js.stripe.com")',
         )
         # A signed-in browser's pages are never stored. The session says so without loading the
         # user again (a commit during the request expires it).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.config import LANGUAGES
 from app.services import ServiceError

@@ -55,7 +55,6 @@ def production_env(database_url: str, tmp: Path, broker_url: str, **extra: str) 
         "SMS_PROVIDER": "outbox",
         "EMAIL_PROVIDER": "outbox",
         "DATABASE_URL": database_url,
-        "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",
         "CELERY_BROKER_URL": broker_url,
         **extra,

@@ -26,7 +26,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import (
     Booking,
     BookingState,
@@ -176,7 +176,6 @@ def db_session(app):
             sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
             scopefunc=_app_ctx_id,
         )
-        limiter.reset()
         try:
             yield db.session
         finally:
@@ -190,7 +189,6 @@ def db_session(app):
 def committed_db(app):
     """Real commits, visible to other connections; every table is emptied afterwards."""
     with app.app_context():
-        limiter.reset()
         yield db.session
         db.session.remove()
         empty_tables()

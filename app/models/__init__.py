@@ -1,6 +1,6 @@
 """All models, one module per domain; importing this package registers every table."""
 
-from app.models.accounts import Role, User, normalise_email
+from app.models.accounts import Role, ThrottleHit, User, UserSession, normalise_email
 from app.models.bookings import Booking, BookingEvent, BookingState, WaitlistEntry, WaitlistState
 from app.models.consent import (
     ConsentDocument,
@@ -49,6 +49,6 @@ __all__ = [
     "Booking", "BookingEvent", "BookingState", "Channel", "ConsentDocument", "ConsentQuestion",
     "ConsentSignature", "DocumentKind", "Flight", "FlightStatus", "ImmutableRecordError",
     "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
-    "QuietHours", "Refund", "Role", "SandboxIntent", "SmsOptOut", "WebhookEvent", "User", "WaitlistEntry", "WaitlistState",
+    "QuietHours", "Refund", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
     "normalise_email",
 ]

@@ -78,3 +78,30 @@ class User(UserMixin, db.Model):
 def normalise_email(email: str) -> str:
     """Emails are stored and compared lower-cased."""
     return email.strip().lower()
+
+
+class UserSession(db.Model):
+    """One log-in on one device. The browser's signed session cookie carries a random token whose
+    SHA-256 is kept here; a session is valid only while its row is open, so logging out (or out of
+    every other device) makes every copy of that cookie useless."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ThrottleHit(db.Model):
+    """One counted attempt (a failed log-in, a sign-up, ...) under a key such as an address or an
+    account, kept in the database so that every web process counts against the same limit."""
+
+    __tablename__ = "throttle_hits"
+    __table_args__ = (db.Index("ix_throttle_hits_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

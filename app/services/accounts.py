@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import secrets
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import Role, User, normalise_email
+from app.models import Role, User, UserSession, normalise_email
 from app.services import ServiceError
 from app.services.phones import normalise_phone
 from app.timeutil import age_on, now_utc
@@ -109,6 +111,66 @@ def request_password_reset(email: str) -> None:
 def reset_password(user: User, password: str) -> None:
     check_password_strength(password, email=user.email, name=user.name)
     user.set_password(password)
+    end_sessions(user)
+
+
+# -- sessions: one row per log-in on a device ------------------------------------------------------
+
+SESSION_KEY = "sid"  # the key of the session token in Flask's signed session cookie
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User, user_agent: str = "") -> str:
+    """Start a log-in session; returns the token the browser's session cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token),
+                               user_agent=(user_agent or "")[:255]))
+    db.session.flush()
+    return token
+
+
+def session_user(user_id: int, token: str | None) -> User | None:
+    """The user of an open, unexpired session with this token (one query), else ``None``."""
+    if not token:
+        return None
+    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    return db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id).where(
+            User.id == user_id, UserSession.token_hash == _token_hash(token),
+            UserSession.ended_at.is_(None), UserSession.created_at > now_utc() - lifetime,
+        )
+    )
+
+
+def end_session(token: str | None) -> None:
+    """Log out: every copy of this session's cookie stops working."""
+    if token:
+        db.session.execute(update(UserSession).where(
+            UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None),
+        ).values(ended_at=now_utc()))
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every open session of ``user`` but the one of ``keep``; returns how many ended."""
+    query = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep:
+        query = query.where(UserSession.token_hash != _token_hash(keep))
+    return db.session.execute(query.values(ended_at=now_utc())).rowcount or 0
+
+
+def other_sessions(user: User, token: str | None) -> int:
+    """How many other devices are logged in to this account now."""
+    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    query = select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+        UserSession.created_at > now_utc() - lifetime,
+    )
+    if token:
+        query = query.where(UserSession.token_hash != _token_hash(token))
+    return db.session.scalar(query) or 0
 
 
 def update_profile(user: User, *, name: str, phone: str | None, language: str, timezone: str) -> None:

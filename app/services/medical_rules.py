@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.models import Booking, BookingState, CaseState, MedicalCase
 from app.services import medical, reminder_rules  # noqa: F401  (registers the booking subject)

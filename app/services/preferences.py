@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db

@@ -13,7 +13,7 @@ from typing import Any, Callable, Protocol
 
 from flask import url_for
 from flask_babel import format_date, format_datetime
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 from app.models import Booking, BookingState
 from app.services import consent

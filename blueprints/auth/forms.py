@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -61,3 +61,7 @@ class ResetPasswordForm(FlaskForm):
         _l("Repeat new password"),
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
     )
+
+
+class EndSessionsForm(FlaskForm):
+    """"Log out of all other devices": a button, with its CSRF token."""

@@ -11,13 +11,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.extensions import limiter
+from app import throttle
 from app.models import Role, normalise_email
 from app.services import accounts
 from app.transactions import commit
+from app.urls import safe_next
 from blueprints.auth.forms import (
+    EndSessionsForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -29,52 +32,73 @@ from blueprints.forms import save
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def _client_key() -> str:
+    return request.remote_addr or "unknown"
 
 
-def _login_account_key() -> str:
-    return "login:" + normalise_email(request.form.get("email", ""))
+def _too_many():
+    return render_template(
+        "errors/error.html", code=429, title=_("Too many attempts"),
+        message=_("Too many attempts in a short time. Please wait a few minutes and try again."),
+    ), 429
 
 
-def _failed(response) -> bool:
-    # Only failed attempts count against the limits; a success redirects.
-    return response.status_code != 302
+def _log_in(user) -> None:
+    """A fresh session on every log-in (no fixation), tied to an open session row."""
+    session.clear()
+    session[accounts.SESSION_KEY] = accounts.open_session(user, request.user_agent.string)
+    login_user(user)
+    session["language"] = user.language
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-    key_func=_login_account_key, deduct_when=_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        # Each attempt is counted before the password is checked, per address and per account,
+        # in the database (every process shares the count); a log-in that succeeds is not kept.
+        config = current_app.config
+        by_address = throttle.take("login-ip:" + _client_key(), config["LOGIN_LIMIT_PER_IP"])
+        by_account = throttle.take("login:" + normalise_email(form.email.data or ""),
+                                   config["LOGIN_LIMIT_PER_ACCOUNT"]) if by_address is not None else None
+        if by_address is None or by_account is None:
+            throttle.release(by_address, by_account)
+            return _too_many()
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session on every login (no fixation)
-            login_user(user)
-            session["language"] = user.language
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+            throttle.release(by_address, by_account)
+            _log_in(user)
+            commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
         form.password.errors.append(_("The email address or password is wrong."))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
 
 
 @bp.post("/logout")
 def logout():
+    accounts.end_session(session.get(accounts.SESSION_KEY))
+    commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    form = EndSessionsForm()
+    if form.validate_on_submit():
+        ended = accounts.end_sessions(current_user, keep=session.get(accounts.SESSION_KEY))
+        commit()
+        flash(ngettext("You are logged out of %(num)d other device.",
+                       "You are logged out of %(num)d other devices.", ended), "success")
+    return redirect(url_for("auth.account"))
+
+
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -84,24 +108,27 @@ def signup():
             list(current_app.config["LANGUAGES"])
         ) or "en"
     if form.validate_on_submit():
+        if throttle.take("signup:" + _client_key(), "20 per hour") is None:
+            return _too_many()
         saved, user = save(form, lambda: accounts.create_user(
             email=form.email.data, name=form.name.data, password=form.password.data,
             role=Role.TOURIST, phone=form.phone.data, date_of_birth=form.date_of_birth.data,
             language=form.language.data, timezone=form.timezone.data,
         ))
         if saved:
-            session.clear()
-            login_user(user)
+            _log_in(user)
+            commit()
             flash(_("Welcome aboard, %(name)s. Find a flight to begin.", name=user.name), "success")
             return redirect(url_for("catalog.index"))
     return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 422
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        if throttle.take("forgot:" + _client_key(), "10 per hour") is None:
+            return _too_many()
         accounts.request_password_reset(form.email.data)
         commit()
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
@@ -156,4 +183,7 @@ def account():
         session["language"] = form.language.data
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 200 if request.method == "GET" else 422
+    return render_template(
+        "auth/account.html", form=form, end_sessions_form=EndSessionsForm(),
+        other_sessions=accounts.other_sessions(current_user, session.get(accounts.SESSION_KEY)),
+    ), 200 if request.method == "GET" else 422

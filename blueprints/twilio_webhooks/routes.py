@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.extensions import csrf, limiter
+from app.extensions import csrf
 from app.services import sms
 from app.transactions import commit
 
@@ -40,7 +40,6 @@ def require_twilio_signature() -> None:
 
 @bp.post("/webhooks/twilio/status")
 @csrf.exempt
-@limiter.exempt
 def status():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
@@ -55,7 +54,6 @@ def status():
 
 @bp.post("/webhooks/twilio/inbound")
 @csrf.exempt
-@limiter.exempt
 def inbound():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""

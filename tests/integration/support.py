@@ -33,12 +33,7 @@ def separate_app(
     **env: str,
 ) -> Iterator[Flask]:
     """A second app over ``database_url``; its tables are emptied and its engine closed at the end.
-
-    Flask-Limiter keeps its storage on the one ``limiter`` object, so the last app made decides it
-    for every app in the process: a second app always gets in-memory storage here, or an app built
-    on a Redis URL would leave the rest of the suite counting logins in that Redis.
     """
-    env.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     from celery import current_app as current_celery
 
     previous_celery = current_celery._get_current_object()

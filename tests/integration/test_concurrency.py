@@ -22,6 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.services import accounts
 from app.models import (
     Booking,
     BookingEvent,
@@ -137,12 +138,13 @@ def test_concurrent_holds_never_oversell(committed_db, wide_app, attempts, seats
 
 # -- the same through real HTTP requests ----------------------------------------------------------
 
-def _logged_in(app, user: User) -> tuple[str, str]:
+def _logged_in(app, user: User, session_token: str) -> tuple[str, str]:
     """A signed session cookie of ``user`` and its CSRF token, as after a real login.
 
     Made directly, without the login form, to skip one scrypt check per tourist.
     """
     with app.test_request_context():
+        session[accounts.SESSION_KEY] = session_token
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         token = generate_csrf()
@@ -162,7 +164,9 @@ def _flashes(app, response: requests.Response) -> list[tuple[str, str]]:
 def test_concurrent_hold_requests_never_oversell(committed_db, wide_app, attempts, seats):
     flight_id, user_ids = _setup(attempts, seats)
     users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
-    credentials = {u.id: _logged_in(wide_app, u) for u in users}
+    session_tokens = {u.id: accounts.open_session(u) for u in users}
+    db.session.commit()
+    credentials = {u.id: _logged_in(wide_app, u, session_tokens[u.id]) for u in users}
     db.session.remove()
     _open_connections(wide_app, attempts)
     barrier = threading.Barrier(attempts, timeout=30)

@@ -87,7 +87,7 @@ def test_healthz_notices_a_broker_that_goes_away_after_a_good_check(tmp_path):
 
         app = create_app(env=make_env(f"sqlite:///{tmp_path / 'h.sqlite'}", tmp_path,
                                       REDIS_URL=f"redis://127.0.0.1:{port}/0",
-                                      CELERY_TASK_ALWAYS_EAGER="0", RATELIMIT_STORAGE_URI="memory://"))
+                                      CELERY_TASK_ALWAYS_EAGER="0"))
         client = app.test_client()
         assert client.get("/healthz").get_json()["broker"] == "ok"
         server.terminate()

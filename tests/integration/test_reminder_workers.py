@@ -277,7 +277,7 @@ class Run:
         env = make_env(
             self.database_url, self.tmp / "instance",
             CELERY_TASK_ALWAYS_EAGER="0", REDIS_URL=REDIS_URL, CELERY_BROKER_URL=REDIS_URL,
-            RATELIMIT_STORAGE_URI="memory://", SMS_PROVIDER="twilio",
+            SMS_PROVIDER="twilio",
             TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
             TWILIO_FROM_NUMBER=FROM_NUMBER, TWILIO_API_BASE=self.twilio.url,
             COUNTDOWN_TEST_QUEUE=self.queue, PYTHONUNBUFFERED="1",

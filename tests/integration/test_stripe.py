@@ -33,7 +33,7 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import (
     Booking,
     BookingEvent,
@@ -110,7 +110,6 @@ def ctx(stripe_app, localstripe):
     """The stripe app's request context for the test; localstripe and the tables start empty."""
     localstripe.reset()
     with stripe_app.test_request_context("/"):
-        limiter.reset()
         try:
             yield stripe_app
         finally:

@@ -12,7 +12,6 @@ def test_embedded_defaults_need_no_services(tmp_path):
     assert cfg["CELERY"]["broker_url"] == f"sqla+sqlite:///{tmp_path / 'celery-broker.sqlite'}"
     assert (cfg["PAYMENTS_PROVIDER"], cfg["SMS_PROVIDER"], cfg["EMAIL_PROVIDER"]) == ("sandbox", "outbox", "outbox")
     assert cfg["HOLD_MINUTES"] == 15
-    assert cfg["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 def test_real_services_are_chosen_by_their_settings():
@@ -22,7 +21,6 @@ def test_real_services_are_chosen_by_their_settings():
     })
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/countdown"
     assert cfg["CELERY"]["broker_url"] == "redis://cache:6379/0"
-    assert cfg["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
     assert (cfg["PAYMENTS_PROVIDER"], cfg["SMS_PROVIDER"], cfg["EMAIL_PROVIDER"]) == ("stripe", "twilio", "smtp")
 
 

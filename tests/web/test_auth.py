@@ -1,10 +1,11 @@
 import re
+from urllib.parse import unquote
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import OutboundMessage, Role, User
 from tests.conftest import PASSWORD, csrf_token, login, post_form
 
@@ -103,19 +104,15 @@ def test_login_redirects_only_to_local_pages(client, make):
 
 def test_login_is_throttled_per_account(app, client, make):
     user = make.user()
-    limiter.enabled = True
-    try:
-        for _ in range(5):
-            r = post_form(client, "/login", {"email": user.email, "password": "wrong-password"}, page="/login")
-            assert r.status_code == 401
-        r = post_form(client, "/login", {"email": user.email, "password": PASSWORD}, page="/login")
-        assert r.status_code == 429
-        assert "Too many attempts" in r.get_data(as_text=True)
-        assert client.get("/journey").status_code == 302
-        other = make.user()  # another account is not locked by this one's failures
-        assert post_form(client, "/login", {"email": other.email, "password": PASSWORD}, page="/login").status_code == 302
-    finally:
-        limiter.reset()
+    for _ in range(5):
+        r = post_form(client, "/login", {"email": user.email, "password": "wrong-password"}, page="/login")
+        assert r.status_code == 401
+    r = post_form(client, "/login", {"email": user.email, "password": PASSWORD}, page="/login")
+    assert r.status_code == 429
+    assert "Too many attempts" in r.get_data(as_text=True)
+    assert client.get("/journey").status_code == 302
+    other = make.user()  # another account is not locked by this one's failures
+    assert post_form(client, "/login", {"email": other.email, "password": PASSWORD}, page="/login").status_code == 302
 
 
 def test_session_cookie_is_http_only_and_lax(client, make):
@@ -202,3 +199,84 @@ def test_create_user_command_makes_staff(app, db_session):
     assert user.role is Role.MEDICAL and user.check_password("tardis-blue-box")
     again = runner.invoke(args=["create-user", "--email", "medic@example.com", "--name", "X", "--role", "medical", "--password", "tardis-blue-box"])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+# -- sessions and redirects ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example/", "/%0a/evil.example/", "/%0d%0a/evil.example", "/%5c/evil.example",
+    "/%5cevil.example", "//evil.example/", "https://evil.example/", "%20//evil.example",
+    "http:/evil.example", "javascript:alert(1)", "/\\evil.example",
+])
+def test_no_next_leads_to_another_site(client, make, target):
+    user = make.user()
+    token = csrf_token(client, "/login")
+    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD,
+                                                          "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    language = client.post("/language", data={"language": "de", "next": unquote(target),
+                                              "csrf_token": csrf_token(client, "/account")})
+    assert language.headers["Location"] == "/"
+
+
+def test_a_local_next_is_kept(client, make):
+    user = make.user()
+    token = csrf_token(client, "/login")
+    response = client.post("/login?next=/notifications?page=2", data={
+        "email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/notifications?page=2"
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_logging_out_makes_every_copy_of_the_session_cookie_useless(app, client, make):
+    user = make.user()
+    login(client, user)
+    copied = _cookie(client)
+    assert client.get("/journey").status_code == 200
+    post_form(client, "/logout", page="/journey")
+
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/journey")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_log_out_of_all_other_devices(app, client, make):
+    user = make.user()
+    phone = app.test_client()
+    login(phone, user)
+    login(client, user)
+    page = client.get("/account").get_data(as_text=True)
+    assert "also logged in on 1 other device" in page
+
+    response = post_form(client, "/account/sessions/end-others", page="/account", follow_redirects=True)
+    assert "You are logged out of 1 other device." in response.get_data(as_text=True)
+    assert "logged in on this device only" in response.get_data(as_text=True)
+    assert client.get("/journey").status_code == 200  # this device stays logged in
+    gone = phone.get("/journey")
+    assert gone.status_code == 302 and "/login" in gone.headers["Location"]
+
+
+def test_a_password_reset_ends_every_session(app, client, make):
+    user = make.user()
+    login(client, user)
+    from app.services import accounts
+
+    accounts.reset_password(user, "a-new-long-passphrase")
+    db.session.flush()
+    assert client.get("/journey").status_code == 302
+
+
+def test_production_headers(app, client):
+    app.config["COUNTDOWN_ENV"] = "production"
+    try:
+        response = client.get("/login")
+    finally:
+        app.config["COUNTDOWN_ENV"] = "testing"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"

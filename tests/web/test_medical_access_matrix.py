@@ -209,8 +209,11 @@ def world(app, make):
         clients[name] = app.test_client()
         login(clients[name], user)
     tokens = {who: csrf_token(client, "/account" if who != ANON else "/login") for who, client in clients.items()}
-    return {"ids": ids, "clients": clients, "tokens": tokens,
-            "user_ids": {who: u.id for who, u in users.items()}}
+    user_ids = {who: u.id for who, u in users.items()}
+    # The log-ins' session rows were written inside this session's savepoint: keep them, or the
+    # first request run in a rolled-back savepoint would end every session.
+    db.session.commit()
+    return {"ids": ids, "clients": clients, "tokens": tokens, "user_ids": user_ids}
 
 
 def medical_rules(app) -> set[tuple[str, str]]:

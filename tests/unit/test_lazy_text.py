@@ -1,0 +1,42 @@
+"""Lazily translated strings are text: whatever they carry is escaped where they are rendered."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from markupsafe import escape
+from wtforms import Form, SelectField
+
+from app.i18n import lazy_gettext, lazy_pgettext
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_lazy_string_carrying_markup_is_escaped_in_templates_and_widgets(app):
+    label = lazy_gettext("Only after question %(n)s: %(text)s", n=1, text='<input name="x">')
+    with app.test_request_context():
+        assert str(escape(label)) == "Only after question 1: &lt;input name=&#34;x&#34;&gt;"
+        rendered = app.jinja_env.from_string("{{ label }}").render(label=label)
+        assert "<input" not in rendered and "&lt;input" in rendered
+
+        class Editor(Form):
+            show_if = SelectField(choices=[("q1", label)])
+
+        widget = str(Editor().show_if())
+        assert "<input" not in widget and "&lt;input name=&#34;x&#34;&gt;" in widget
+        assert str(escape(lazy_pgettext("role", "Tourist"))) == "Tourist"
+
+
+def test_no_module_takes_flask_babels_own_lazy_strings():
+    offenders = []
+    for folder in ("app", "blueprints", "worker", "scripts"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(), str(path))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flask_babel"):
+                    names = {alias.name for alias in node.names}
+                    if names & {"lazy_gettext", "lazy_pgettext", "lazy_ngettext", "LazyString"} \
+                            and path.name != "i18n.py":
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == [], "import lazy strings from app.i18n, which escapes them: " + ", ".join(offenders)
