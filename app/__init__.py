@@ -72,6 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
 
     celery_init_app(app)
 
+    from app.web import init_converters
+
+    init_converters(app)
     from blueprints import register_blueprints
 
     register_blueprints(app)

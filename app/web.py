@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import get_datetime_format
-from flask import Flask, current_app, render_template, session
+from werkzeug.routing import IntegerConverter
+from flask import Flask, abort, current_app, render_template, request, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -29,6 +30,20 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
+MAX_PAGE = 100_000
+MAX_INT = 2**31 - 1  # the largest id or count a column holds on every database
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string: a whole number from 1 to ``MAX_PAGE``. Anything else
+    (text, a number beyond 64 bits, a negative) is page 1 or the last page: a list page never
+    fails on its pager, and a page past the end shows the end."""
+    raw = request.args.get(name, "")
+    if not raw.isdigit() or len(raw) > 12:
+        return MAX_PAGE if raw.isdigit() else 1
+    return min(max(int(raw), 1), MAX_PAGE)
+
+
 def render_page(template: str, fragment: str | None = None, **context):
     """One URL, two renderings: the whole page, or only its fragment for htmx."""
     if fragment is not None and wants_fragment():
@@ -36,7 +51,41 @@ def render_page(template: str, fragment: str | None = None, **context):
     return render_template(template, **context)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` up to the largest id a column holds: a longer number is simply not found
+    (404), instead of reaching the database and failing there."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_converters(app: Flask) -> None:
+    """Before any route is added: every ``<int:...>`` in a URL is bounded."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+def _has_nul(data) -> bool:
+    """Any key or value of a MultiDict (every value, not only the first of each key)."""
+    return any("\x00" in key or "\x00" in value for key, value in data.items(multi=True))
+
+
 def init_web(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No text field, query string or path may carry a NUL character: databases refuse it
+        (PostgreSQL), and no person types one. Refused before any view runs, so nothing changes."""
+        if "\x00" in request.path or _has_nul(request.args) or (
+            request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+            and _has_nul(request.form)
+        ):
+            rollback()
+            return render_template(
+                "errors/error.html", code=400, title=_l("Bad request"),
+                message=_l("Something you sent contains a character that cannot be stored (a NUL "
+                           "character). Remove it and try again; nothing was changed."),
+            ), 400
+
     @app.template_filter("money")
     def money_filter(amount_minor: int, currency: str) -> str:
         return format_money(amount_minor, currency, str(get_locale()))

@@ -8,6 +8,7 @@ the intent from the provider and applies what the provider says.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +24,15 @@ class PaymentError(RuntimeError):
 
 class WebhookError(ValueError):
     """A webhook whose signature, age or body is not acceptable."""
+
+
+class UnknownIntent(PaymentError):
+    """The provider does not know this payment intent (not an outage: asking again won't help)."""
+
+
+# How far a signed webhook's time may lie in the past (Stripe's own default) or in the future
+# (clock skew): beyond either, the event is refused as a replay or a forgery.
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,26 @@ class WebhookNotice:
     type: str
     object_id: str
     object_type: str
+
+
+def _short_text(value, limit: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
+        raise WebhookError("malformed event")
+    return value
+
+
+def notice_from_event(event) -> WebhookNotice:
+    """What a signed event says, checked: a correctly signed body of another shape (no data, an
+    object that is not one, ids that are not short text) is refused, not handled half-way."""
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        raise WebhookError("malformed event")
+    obj = event["data"].get("object")
+    if not isinstance(obj, dict):
+        raise WebhookError("malformed event")
+    return WebhookNotice(
+        id=_short_text(event.get("id"), 255), type=_short_text(event.get("type"), 64),
+        object_id=_short_text(obj.get("id"), 255), object_type=str(obj.get("object", ""))[:64],
+    )
 
 
 class PaymentsProvider(Protocol):
@@ -98,7 +128,7 @@ class SandboxProvider:
     def retrieve_intent(self, intent_id: str) -> Intent:
         intent = db.session.get(SandboxIntent, intent_id)
         if intent is None:
-            raise PaymentError(f"no sandbox intent {intent_id}")
+            raise UnknownIntent(f"no sandbox intent {intent_id[:80]}")
         return self._intent(intent)
 
     def pay(self, intent_id: str, card_number: str) -> Intent:
@@ -196,8 +226,12 @@ class StripeProvider:
     def retrieve_intent(self, intent_id: str) -> Intent:
         try:
             intent = self.client.v1.payment_intents.retrieve(intent_id)
+        except self._stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                raise UnknownIntent(f"Stripe does not know {intent_id[:80]}") from exc
+            raise PaymentError(f"Stripe could not return {intent_id[:80]}: {type(exc).__name__}") from exc
         except self._stripe.StripeError as exc:
-            raise PaymentError(f"Stripe could not return {intent_id}: {type(exc).__name__}") from exc
+            raise PaymentError(f"Stripe could not return {intent_id[:80]}: {type(exc).__name__}") from exc
         return self._intent(intent)
 
     def refund(self, payment: Payment, refund: Refund) -> str:
@@ -261,20 +295,37 @@ class StripeProvider:
 
     def read_webhook(self, payload: bytes, signature: str) -> WebhookNotice:
         try:
-            event = self._stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+            event = self._stripe.Webhook.construct_event(
+                payload, signature, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
         except (ValueError, self._stripe.SignatureVerificationError) as exc:
             raise WebhookError(type(exc).__name__) from exc
-        event = event.to_dict()  # stripe>=15 objects are not dicts: no .get()
-        obj = event["data"]["object"]
-        return WebhookNotice(id=event["id"], type=event["type"], object_id=obj.get("id", ""),
-                             object_type=obj.get("object", ""))
+        except (AttributeError, KeyError, TypeError) as exc:  # JSON, but not an object at all
+            raise WebhookError("malformed event") from exc
+        # The SDK refuses a signature too old; one dated too far ahead is refused here.
+        signed_at = dict(part.split("=", 1) for part in signature.split(",") if "=" in part).get("t", "")
+        if not signed_at.isdigit() or int(signed_at) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookError("signature timestamp in the future")
+        return notice_from_event(event.to_dict())  # stripe>=15 objects are not dicts: no .get()
+
+    def _retrieve(self, resource, object_id: str) -> dict | None:
+        """An object of Stripe's as a dict; ``None`` when Stripe does not have it, PaymentError
+        when Stripe cannot answer (the webhook is then asked for again later)."""
+        try:
+            return resource.retrieve(object_id).to_dict()
+        except self._stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                return None
+            raise PaymentError(f"Stripe could not return {object_id[:80]}: {type(exc).__name__}") from exc
+        except self._stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not return {object_id[:80]}: {type(exc).__name__}") from exc
 
     def retrieve_charge_payment_intent(self, charge_id: str) -> str | None:
-        charge = self.client.v1.charges.retrieve(charge_id).to_dict()
-        return charge.get("payment_intent")
+        charge = self._retrieve(self.client.v1.charges, charge_id) or {}
+        intent = charge.get("payment_intent")
+        return intent if isinstance(intent, str) else None
 
     def retrieve_dispute_charge(self, dispute_id: str) -> str | None:
-        dispute = self.client.v1.disputes.retrieve(dispute_id).to_dict()
+        dispute = self._retrieve(self.client.v1.disputes, dispute_id) or {}
         charge = dispute.get("charge")
         return charge if isinstance(charge, str) else (charge or {}).get("id")
 

@@ -28,7 +28,7 @@ from app.models.payments import (
     Refund,
     WebhookEvent,
 )
-from app.providers.payments import Intent, PaymentError, SandboxProvider, payments_provider
+from app.providers.payments import Intent, PaymentError, SandboxProvider, UnknownIntent, payments_provider
 from app.services import ServiceError, consent
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
@@ -204,7 +204,12 @@ def handle_event(provider_name: str, event_id: str, event_type: str, object_id: 
         return "ignored"
     if event_type.startswith("payment_intent."):
         payment = db.session.scalar(select(Payment).where(Payment.provider_payment_id == object_id))
-        intent = provider().retrieve_intent(object_id)
+        try:
+            intent = provider().retrieve_intent(object_id)
+        except UnknownIntent:
+            # Signed, but naming an intent the provider does not have: nothing to apply, ever.
+            return "unknown intent"
+
         if payment is None and intent.payment_id is not None:
             # An automatic charge whose transaction has not committed the intent's id yet: the
             # intent names our row. apply_intent waits for that transaction's lock on the row.

@@ -14,6 +14,7 @@ import pytz
 from flask_babel import gettext as _
 from app.i18n import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Channel, NotificationPreference, QuietHours, SmsOptOut, User
@@ -183,9 +184,15 @@ def opted_out(phone: str | None) -> SmsOptOut | None:
 
 
 def record_opt_out(phone: str, keyword: str) -> None:
-    if db.session.get(SmsOptOut, phone) is None:
-        db.session.add(SmsOptOut(phone=phone, keyword=keyword[:16].upper()))
-        db.session.flush()
+    """Record a STOP once. Several STOPs from one number at the same moment all end the same way:
+    the one whose row lands first records it, the others find it there."""
+    if db.session.get(SmsOptOut, phone) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(SmsOptOut(phone=phone, keyword=keyword[:16].upper()))
+    except IntegrityError:
+        pass  # another request recorded this number's opt-out a moment ago
 
 
 def record_opt_in(phone: str) -> bool:

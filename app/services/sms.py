@@ -88,7 +88,7 @@ def handle_inbound(message_sid: str, from_number: str, body: str | None) -> str 
 
     phone = parse_e164(from_number) or (from_number or "").strip()
     keyword = keyword_of(body)
-    if not phone:
+    if not phone or len(phone) > 32:  # not a number we could ever have sent to
         return None
     if keyword in OPT_OUT_KEYWORDS:
         preferences.record_opt_out(phone, keyword)

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Flight, Role
 from app.services import bookings as booking_service
 from app.services import flights as flight_service
-from app.web import wants_fragment
+from app.web import page_arg, wants_fragment
 
 bp = Blueprint("catalog", __name__)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -34,7 +34,7 @@ def _filters() -> flight_service.CatalogFilter:
 @bp.get("/flights")
 def index():
     filters = _filters()
-    page = flight_service.catalog(filters, request.args.get("page", 1, type=int) or 1)
+    page = flight_service.catalog(filters, page_arg())
     context = dict(
         results=page, entries=page.entries, filters=filters,
         bad_month=bool(request.args.get("month")) and not filters.month,

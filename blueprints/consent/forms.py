@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from blueprints.forms import REQUIRED
+from blueprints.forms import IntegerField, REQUIRED
 
 
 class SignForm(FlaskForm):

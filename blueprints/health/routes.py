@@ -58,7 +58,7 @@ def _raw(question: Question) -> Any:
 def _posted_answers(case: MedicalCase) -> dict[int, Any]:
     """The answers in a whole-form POST (a browser without JavaScript): each question on the page
     says it was there, so that a choice left empty counts as "no answer"."""
-    present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+    present = {int(v) for v in request.form.getlist("present") if v.isascii() and v.isdigit() and len(v) < 10}
     return {q.id: _raw(q) for q in case.questionnaire.questions if q.id in present and q.kind is not K.FILE}
 
 

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.models import EcgResult
+from blueprints.forms import IntegerField
 
 ECG_CHOICES = [
     ("", _l("Choose…")),

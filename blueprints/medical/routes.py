@@ -31,7 +31,7 @@ from app.services import ServiceError, medical
 from app.services.medical_access import TRANSITIONS, log_access
 from app.timeutil import age_on, now_utc
 from app.transactions import commit, rollback
-from app.web import render_page
+from app.web import page_arg, render_page
 from blueprints.access import own_or_404, roles_required
 from blueprints.forms import show_error
 from blueprints.medical.forms import (
@@ -48,10 +48,7 @@ ACCESS_LOG_PAGE_SIZE = 100
 
 
 def _page_arg() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _logged(response, case: MedicalCase | None, action: str, what: str):

@@ -23,7 +23,7 @@ from app.models import Channel
 from app.services import accounts, inbox
 from app.services import preferences as prefs_service
 from app.transactions import commit
-from app.web import render_page, wants_fragment
+from app.web import page_arg, render_page, wants_fragment
 from blueprints.forms import save
 from blueprints.notifications.forms import ActionForm, preferences_form
 
@@ -32,7 +32,7 @@ CHANGED = "notifications-changed"   # the event the unread badge listens for
 
 
 def _page_arg() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_arg()
 
 
 def _list_context(page: int) -> dict:

@@ -5,9 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -18,7 +16,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from app.labels import FLIGHT_STATUSES, ROLES
 from app.models import FlightStatus
 from app.money import CURRENCIES
-from blueprints.forms import LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
+from blueprints.forms import DecimalField, IntegerField, LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
 
 AMOUNT = _l("Enter an amount of zero or more.")
 

@@ -33,7 +33,7 @@ from app.timeutil import UTC
 from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import roles_required
-from blueprints.forms import save
+from blueprints.forms import error_text, save
 from blueprints.ops.forms import AnswerForm, DocumentForm, FlightForm, StaffForm
 from blueprints.payments.forms import RefundForm
 
@@ -222,7 +222,7 @@ def answer(question_id: int):
             return redirect(url_for("ops.questions"))
     if request.headers.get("HX-Request"):
         return render_template("ops/_question.html", q=question, form=form), 422
-    flash(" ".join(form.answer.errors), "error")
+    flash(error_text(form.answer.errors), "error")
     return redirect(url_for("ops.questions"))
 
 

@@ -21,7 +21,7 @@ from app.models import Booking, Channel, Flight, MessageStatus, OutboundMessage,
 from app.providers.messaging import provider_for
 from app.services import ServiceError, messaging
 from app.transactions import commit, rollback
-from app.web import render_page
+from app.web import page_arg, render_page
 from blueprints.access import roles_required
 
 bp = Blueprint("outbox", __name__)
@@ -107,7 +107,7 @@ def index():
         order = (OutboundMessage.id.desc(),)
     total = db.session.scalar(select(func.count(OutboundMessage.id)).where(*conditions)) or 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_arg(), pages)
     messages = list(db.session.scalars(
         select(OutboundMessage).where(*conditions).options(joinedload(OutboundMessage.user))
         .order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)

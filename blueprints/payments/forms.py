@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from blueprints.forms import REQUIRED
+from blueprints.forms import DecimalField, REQUIRED
 
 
 class SandboxCardForm(FlaskForm):

@@ -20,7 +20,7 @@ from app.transactions import commit, rollback
 from blueprints.access import own_or_404, roles_required
 from blueprints.bookings.routes import own_booking
 from blueprints.catalog.routes import ActionForm
-from blueprints.forms import save
+from blueprints.forms import all_errors, error_text, save
 from blueprints.payments.forms import (
     CancelForm,
     PlanForm,
@@ -158,7 +158,14 @@ def stripe_webhook():
     except WebhookError as exc:
         log.warning("stripe webhook refused: %s", exc)
         return {"error": "invalid signature or payload"}, 400
-    outcome = payment_service.handle_event("stripe", notice.id, notice.type, notice.object_id)
+    try:
+        outcome = payment_service.handle_event("stripe", notice.id, notice.type, notice.object_id)
+    except PaymentError as exc:
+        # Stripe could not be asked about the event now: nothing is kept, and Stripe sends it
+        # again later (it retries any answer but a 2xx).
+        rollback()
+        log.warning("stripe webhook %s %s deferred: %s", notice.type, notice.id, exc)
+        return {"error": "try again later"}, 503
     commit()
     log.info("stripe webhook %s %s: %s", notice.type, notice.id, outcome)
     return {"received": True, "outcome": outcome}, 200
@@ -301,7 +308,7 @@ def refund(payment_id: int):
             if saved:
                 flash(_("Refunded %(amount)s.", amount=format_money(amount, payment.currency, str(get_locale()))), "success")
             else:
-                flash(" ".join(form.form_errors), "error")
+                flash(error_text(form.form_errors), "error")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(error_text(all_errors(form)), "error")
     return redirect(url_for("ops.booking", reference=payment.booking.reference))

@@ -4,7 +4,6 @@ from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -15,7 +14,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.models import Question, QuestionKind
 from app.services import questionnaires as qs
-from blueprints.forms import REQUIRED
+from blueprints.forms import DecimalField, REQUIRED
 
 #: What medical staff read for each kind of question.
 QUESTION_KINDS = {

@@ -44,9 +44,9 @@ def status():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
     state = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
-    if not sid:
-        return {"error": "MessageSid is missing"}, 400
-    outcome = sms.record_status(sid, state, request.form.get("ErrorCode") or None)
+    if not sid or len(sid) > 64:
+        return {"error": "MessageSid is missing or malformed"}, 400
+    outcome = sms.record_status(sid, state[:32], (request.form.get("ErrorCode") or "")[:16] or None)
     commit()
     log.info("Twilio status %s for %s: %s", state, sid, outcome)
     return "", 204
@@ -57,8 +57,8 @@ def status():
 def inbound():
     require_twilio_signature()
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
-    if not sid:
-        return {"error": "MessageSid is missing"}, 400
+    if not sid or len(sid) > 64:
+        return {"error": "MessageSid is missing or malformed"}, 400
     reply = sms.handle_inbound(sid, request.form.get("From", ""), request.form.get("Body", ""))
     commit()
     twiml = MessagingResponse()

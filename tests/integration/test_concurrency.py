@@ -243,3 +243,36 @@ def test_concurrent_deliveries_hand_a_message_over_once(committed_db, wide_app, 
     assert provider.sent == [message_id]
     message = db.session.get(OutboundMessage, message_id)
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+
+
+# -- many STOPs from one number at the same moment ------------------------------------------------
+
+def test_stops_from_one_number_at_the_same_moment_record_one_opt_out(committed_db, wide_app, monkeypatch):
+    """Twilio may deliver several STOPs (and retries) from one phone at once: each is answered,
+    and the number is opted out once (before, all but one failed on the opt-out's primary key)."""
+    from twilio.request_validator import RequestValidator
+
+    from app.models import SmsOptOut
+
+    token, phone, attempts = "twilio-test-auth-token-0123456789", "+12025550123", 8
+    monkeypatch.setitem(wide_app.config, "TWILIO_AUTH_TOKEN", token)
+    url = wide_app.config["BASE_URL"].rstrip("/") + "/webhooks/twilio/inbound"
+    _open_connections(wide_app, attempts)
+    barrier = threading.Barrier(attempts, timeout=30)
+
+    with live_server(wide_app) as base_url:
+        def attempt(i: int) -> requests.Response:
+            sid = f"SM{i:032d}"
+            params = {"MessageSid": sid, "SmsSid": sid, "From": phone, "To": "+15005550006",
+                      "Body": "STOP" if i % 2 else "stop", "AccountSid": "AC" + "0" * 32}
+            signature = RequestValidator(token).compute_signature(url, params)
+            barrier.wait()
+            return requests.post(f"{base_url}/webhooks/twilio/inbound", data=params,
+                                 headers={"X-Twilio-Signature": signature}, timeout=60)
+
+        with ThreadPoolExecutor(max_workers=attempts) as pool:
+            responses = list(pool.map(attempt, range(attempts)))
+
+    assert [r.status_code for r in responses] == [200] * attempts, [r.text[:200] for r in responses]
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(SmsOptOut).where(SmsOptOut.phone == phone)) == 1

@@ -363,7 +363,7 @@ def test_a_late_payment_failed_event_never_undoes_a_success(ctx, sdk, failure_fi
     assert {event_id for event_id, _ in snap.webhooks} == {succeeded_id, "evt_stale_failure"}
 
 
-@pytest.mark.parametrize("forgery", ["stale", "wrong-secret", "tampered-body", "no-signature"])
+@pytest.mark.parametrize("forgery", ["stale", "future", "wrong-secret", "tampered-body", "no-signature"])
 def test_a_webhook_that_fails_verification_changes_nothing(ctx, sdk, forgery):
     d = deposit_ready()
     pay_in_localstripe(sdk, d.intent_id)  # so that an accepted event *would* apply the payment
@@ -371,6 +371,8 @@ def test_a_webhook_that_fails_verification_changes_nothing(ctx, sdk, forgery):
     body, signature = payload, stripe_signature(payload, WEBHOOK_SECRET)
     if forgery == "stale":  # correctly signed, 301 s ago: past the 300 s tolerance
         signature = stripe_signature(payload, WEBHOOK_SECRET, timestamp=int(time.time()) - 301)
+    elif forgery == "future":  # correctly signed, dated 301 s ahead: beyond any clock skew
+        signature = stripe_signature(payload, WEBHOOK_SECRET, timestamp=int(time.time()) + 301)
     elif forgery == "wrong-secret":
         signature = stripe_signature(payload, "whsec_someone_else")
     elif forgery == "tampered-body":
@@ -392,6 +394,31 @@ def test_a_webhook_signed_just_inside_the_tolerance_is_accepted(ctx, sdk):
     signature = stripe_signature(payload, WEBHOOK_SECRET, timestamp=int(time.time()) - 280)
     assert signed_post(ctx.test_client(), payload, signature).get_json()["outcome"] == "applied"
     assert_paid_once(snapshot(d))
+
+
+def test_a_signed_event_naming_an_intent_stripe_does_not_know_changes_nothing(ctx, sdk):
+    d = deposit_ready()
+    intent = sdk.v1.payment_intents.retrieve(d.intent_id).to_dict()
+    intent["id"] = "pi_" + "0" * 24  # signed correctly, but Stripe has no such intent
+    response = signed_post(ctx.test_client(), event_payload("evt_unknown_pi", "payment_intent.succeeded", intent))
+    assert (response.status_code, response.get_json()["outcome"]) == (200, "unknown intent")
+    assert_untouched(snapshot(d))
+
+
+@pytest.mark.parametrize("body", [
+    {"id": "evt_no_data", "type": "payment_intent.succeeded"},
+    {"id": "evt_list", "type": "payment_intent.succeeded", "data": {"object": ["pi_1"]}},
+    {"id": "evt_int_id", "type": "payment_intent.succeeded", "data": {"object": {"id": 12345}}},
+    {"id": "e" * 300, "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}},
+    ["not", "an", "event"],
+], ids=["no-data", "object-is-a-list", "id-is-a-number", "id-too-long", "a-list"])
+def test_a_signed_event_of_another_shape_is_refused_and_changes_nothing(ctx, sdk, body):
+    d = deposit_ready()
+    response = signed_post(ctx.test_client(), json.dumps(body).encode())
+    assert response.status_code == 400
+    snap = snapshot(d)
+    assert_untouched(snap)
+    assert snap.webhooks == []
 
 
 def test_an_unknown_event_type_is_acknowledged_and_changes_nothing(ctx, sdk):

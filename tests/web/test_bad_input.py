@@ -1,0 +1,345 @@
+"""Bad input gets a clear answer and changes nothing; it never breaks a page (no 5xx).
+
+Each role walks the app from its start pages as a browser would, following links, and collects
+every form on the way (its action, its fields and their values as the page fills them). Then every
+field of every form is sent again with malformed values of each class: a NUL character, numbers
+beyond 64 bits, ``NaN``, ``Infinity`` and ``1e308``, text longer than the field allows, the wrong
+type, and every field empty at once. Every query string a list page reads, and every id in a URL,
+gets the same treatment. Each request runs in a savepoint rolled back afterwards (every request
+meets the same data), and the SQL it ran is watched: an input that must be refused may not write a
+row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import Channel, MessageStatus, OutboundMessage, QuestionKind, Role
+from app.seed import DEMO_PASSWORD, seed_demo
+from app.services import accounts, consent
+from app.services import questionnaires as qs
+from tests.conftest import login
+
+HUGE = "99999999999999999999999999999"
+NUMERIC = {"huge": HUGE, "negative huge": "-" + HUGE, "NaN": "NaN", "Infinity": "Infinity",
+           "-Infinity": "-Infinity", "1e308": "1e308", "wrong type": "abc"}
+NUL = "a\x00b"
+# Rows a refused request may still write: the log-in throttle, and the medical access log (a
+# refused change re-shows the case, and every view of medical details is logged).
+MAY_WRITE = ("throttle_hits", "medical_access_log")
+SKIP_ACTIONS = ("/logout", "/language")  # would end the walk's session / only switch language
+MAX_PAGES = 80
+
+
+# -- reading pages --------------------------------------------------------------------------------
+
+@dataclass
+class Field:
+    name: str
+    value: str
+    kind: str  # text, number, hidden, select, checkbox, radio, textarea, file
+    required: bool = False
+    maxlength: int | None = None
+
+
+@dataclass
+class Form:
+    action: str
+    fields: list[Field] = field(default_factory=list)
+    htmx: bool = False
+
+    def data(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for f in self.fields:
+            if f.kind == "file":
+                continue
+            out.setdefault(f.name, []).append(f.value)
+        return out
+
+
+class PageReader(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = page
+        self.links: list[str] = []
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: Field | None = None
+        self._textarea: Field | None = None
+        self._radios: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "a" and a.get("href", "").startswith("/"):
+            self.links.append(a["href"])
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            action = a.get("action") or a.get("hx-post") or a.get("data-hx-post") or self.page
+            self._form = Form(action=action, htmx=bool(a.get("hx-post") or a.get("data-hx-post")))
+            self._radios = set()
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        name = a.get("name")
+        required = "required" in a or "aria-required" in a
+        if tag == "input" and name:
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "button", "reset", "image"):
+                if kind == "submit" and a.get("value"):
+                    self._form.fields.append(Field(name, a["value"], "hidden"))
+                return
+            if kind in ("checkbox", "radio"):
+                if kind == "radio" and name in self._radios:
+                    return
+                self._radios.add(name)
+                value = a.get("value", "y")
+            else:
+                value = a.get("value", "")
+            maxlength = int(a["maxlength"]) if a.get("maxlength", "").isdigit() else None
+            self._form.fields.append(Field(name, value, kind, required, maxlength))
+        elif tag == "button" and name:
+            self._form.fields.append(Field(name, a.get("value", ""), "hidden"))
+        elif tag == "select" and name:
+            self._select = Field(name, "", "select", required)
+            self._form.fields.append(self._select)
+        elif tag == "option" and self._select is not None:
+            if not self._select.value and a.get("value", "x"):
+                self._select.value = a.get("value", "")
+            if "selected" in a:
+                self._select.value = a.get("value", "")
+        elif tag == "textarea" and name:
+            maxlength = int(a["maxlength"]) if a.get("maxlength", "").isdigit() else None
+            self._textarea = Field(name, "", "textarea", required, maxlength)
+            self._form.fields.append(self._textarea)
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea.value += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def walk(client, starts: list[str]) -> tuple[dict[str, Form], set[str]]:
+    """Every form reachable from ``starts`` by following links (GET only), keyed by action and
+    field names; and every page seen."""
+    seen: set[str] = set()
+    forms: dict[str, Form] = {}
+    queue = deque(starts)
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        path = urlsplit(url).path
+        if url in seen or path.startswith(("/static", "/logout", "/webhooks")) or "/uploads/" in path:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code < 500, f"GET {url}: {response.status_code}"
+        if response.status_code != 200 or not response.mimetype == "text/html":
+            continue
+        reader = PageReader(url)
+        reader.feed(response.get_data(as_text=True))
+        for link in reader.links:
+            if link.split("#")[0] not in seen:
+                queue.append(link.split("#")[0])
+        for form in reader.forms:
+            if form.action.startswith(SKIP_ACTIONS):
+                continue
+            key = re.sub(r"/\d+", "/N", form.action) + "|" + ",".join(sorted(f.name for f in form.fields))
+            forms.setdefault(key, form)
+    return forms, seen
+
+
+# -- watching what a request leaves behind -------------------------------------------------------
+
+_TABLE = re.compile(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", re.I)
+
+
+class Writes:
+    """The tables a request wrote to (it may have rolled the writes back: see ``changed``)."""
+
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        match = _TABLE.match(statement)
+        if match and match.group(1) not in MAY_WRITE:
+            self.tables.add(match.group(1))
+
+
+def _content(connection, table: str) -> list:
+    return sorted(map(repr, connection.exec_driver_sql(f'SELECT * FROM "{table}"').all()))
+
+
+def in_savepoint(run, baseline: dict[str, list] | None = None):
+    """Run one request in a savepoint rolled back afterwards. Returns its result and the tables
+    whose rows differ from ``baseline`` after it (what it stored, not what it tried and rolled
+    back)."""
+    connection = db.session.get_bind()
+    db.session.remove()
+    writes = Writes()
+    savepoint = connection.begin_nested()
+    event.listen(db.engine, "before_cursor_execute", writes)
+    try:
+        result = run()
+        event.remove(db.engine, "before_cursor_execute", writes)
+        changed = sorted(t for t in writes.tables
+                         if baseline is not None and _content(connection, t) != baseline.get(t))
+        return result, changed
+    finally:
+        if event.contains(db.engine, "before_cursor_execute", writes):
+            event.remove(db.engine, "before_cursor_execute", writes)
+        savepoint.rollback()
+
+
+def snapshot() -> dict[str, list]:
+    connection = db.session.get_bind()
+    return {t.name: _content(connection, t.name) for t in db.metadata.sorted_tables}
+
+
+# -- the world ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(app, make):
+    """The demo data, plus work waiting for each role: a held seat with a question asked, a
+    submitted health questionnaire, a draft of the next version, a failed message."""
+    seed_demo()
+    users = {r: accounts.find_by_email(e) for e, r in [
+        ("tourist@example.com", Role.TOURIST), ("medic@example.com", Role.MEDICAL),
+        ("ops@example.com", Role.OPERATIONS), ("coordinator@example.com", Role.LOGISTICS),
+        ("instructor@example.com", Role.INSTRUCTOR)]}
+    tourist, medic = users[Role.TOURIST], users[Role.MEDICAL]
+    held = make.booking(tourist, confirmed=False, days=100)
+    consent.ask_question(tourist, consent.current_document(), held, "Is the centrifuge run compulsory?")
+    case = qs.open_case(tourist)
+    for question in case.questionnaire.questions:
+        if question.required and question.kind is QuestionKind.YES_NO:
+            qs.save_answer(case, question, "no", tourist)
+    qs.new_draft(medic)
+    db.session.add(OutboundMessage(user_id=tourist.id, channel=Channel.EMAIL, kind="payment_receipt",
+                                   recipient=tourist.email, subject="Receipt", body="Thanks",
+                                   status=MessageStatus.FAILED, error="SMTP refused"))
+    db.session.commit()
+    clients = {}
+    for role, user in users.items():
+        client = app.test_client()
+        login(client, user, DEMO_PASSWORD)
+        clients[role] = client
+    clients[None] = app.test_client()
+    db.session.commit()  # the log-ins' session rows stay for every request below
+    return clients
+
+
+STARTS = {
+    None: ["/", "/flights", "/login", "/signup", "/password/forgot"],
+    Role.TOURIST: ["/journey", "/flights", "/account", "/account/notifications", "/notifications",
+                   "/medical", "/medical/questionnaire"],
+    Role.MEDICAL: ["/medical/queue", "/medical/questionnaires", "/medical/vehicles", "/account"],
+    Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/consent", "/ops/questions",
+                      "/ops/users", "/outbox", "/account"],
+    Role.LOGISTICS: ["/", "/account", "/notifications"],
+    Role.INSTRUCTOR: ["/", "/account", "/notifications"],
+}
+
+
+def _token(client, page: str) -> str:
+    html = client.get(page).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+def _post(client, form: Form, data: dict[str, list[str]]):
+    headers = {"HX-Request": "true"} if form.htmx else {}
+    return client.post(form.action, data=data, headers=headers)
+
+
+def _cases(form: Form):
+    """(what, data, must_refuse) for each malformed variant of ``form``."""
+    base = form.data()
+    fields = [f for f in form.fields if f.name != "csrf_token" and f.kind not in ("file",)]
+    for f in fields:
+        yield f"{f.name}: NUL", {**base, f.name: [NUL]}, True
+        if f.kind == "number" or f.name in ("amount", "price", "deposit", "deposit_nonrefundable"):
+            for what, value in NUMERIC.items():
+                yield f"{f.name}: {what}", {**base, f.name: [value]}, True
+        elif f.kind in ("hidden", "select", "radio", "checkbox"):
+            for what, value in (("huge", HUGE), ("wrong type", "abc"), ("long", "x" * 5000)):
+                yield f"{f.name}: {what}", {**base, f.name: [value]}, False
+        else:
+            limit = f.maxlength
+            yield f"{f.name}: very long", {**base, f.name: ["x" * 5000]}, bool(limit and limit < 5000)
+            yield f"{f.name}: huge number as text", {**base, f.name: [HUGE]}, False
+    empty = {k: [""] for k in base if k != "csrf_token"}
+    yield "every field empty", {**base, **empty}, any(f.required for f in fields)
+    yield "no fields at all", {"csrf_token": base.get("csrf_token", [""])}, any(f.required for f in fields)
+
+
+@pytest.mark.parametrize("role", [None, Role.TOURIST, Role.MEDICAL, Role.OPERATIONS, Role.LOGISTICS,
+                                  Role.INSTRUCTOR], ids=lambda r: r.value if r else "anonymous")
+def test_malformed_input_never_breaks_a_page_and_changes_nothing(world, role):
+    client = world[role]
+    forms, pages = in_savepoint(lambda: walk(client, STARTS[role]))[0]
+    assert forms or role is None, "the walk found no form"
+    baseline = snapshot()
+    broken, stored = [], []
+    for form in forms.values():
+        for what, data, must_refuse in _cases(form):
+            response, changed = in_savepoint(lambda: _post(client, form, data), baseline)
+            if response.status_code >= 500:
+                broken.append(f"POST {form.action} [{what}]: {response.status_code}")
+            elif must_refuse and changed:
+                stored.append(f"POST {form.action} [{what}]: {response.status_code}, changed {changed}")
+            if what.endswith(": NUL") and response.status_code != 400:
+                broken.append(f"POST {form.action} [{what}]: {response.status_code}, expected 400")
+
+    # Every query string a page of the walk carried, and every id in its URLs.
+    for page in pages:
+        parts = urlsplit(page)
+        args = dict(parse_qsl(parts.query)) or {"page": "1", "q": "x"}
+        for name in args:
+            for value in (NUL, HUGE, "-" + HUGE, "x" * 5000):
+                url = parts.path + "?" + urlencode({**args, name: value})
+                response, _ = in_savepoint(lambda: client.get(url))
+                if response.status_code >= 500:
+                    broken.append(f"GET {url[:120]}: {response.status_code}")
+        if re.search(r"/\d+(/|$)", parts.path):
+            url = re.sub(r"/\d+(/|$)", lambda m: "/" + HUGE + m.group(1), parts.path, count=1)
+            response, _ = in_savepoint(lambda: client.get(url))
+            if response.status_code != 404:
+                broken.append(f"GET {url}: {response.status_code}, expected 404")
+    assert not broken, "\n".join(broken)
+    assert not stored, "malformed input was stored:\n" + "\n".join(stored)
+
+
+def test_a_nul_character_is_refused_with_a_clear_message(client):
+    response = client.get("/flights?spaceport=a%00b")
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+
+
+def test_every_number_field_is_one_that_refuses_what_no_column_holds():
+    """Forms take IntegerField and DecimalField from blueprints.forms (bounded, finite), never
+    from wtforms directly."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in (root / "blueprints").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("wtforms"):
+                taken = {a.name for a in node.names} & {"IntegerField", "DecimalField", "FloatField"}
+                if taken and path.name != "forms.py" or taken and path.parent.name != "blueprints":
+                    offenders.append(f"{path.relative_to(root)}: {sorted(taken)}")
+    assert offenders == []
