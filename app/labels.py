@@ -150,7 +150,7 @@ PAYMENT_DISPLAY_STATUSES = {
 
 #: Why money went back, for the refunds the system makes (an operator's own reason is shown as typed).
 REFUND_KINDS = {
-    RefundKind.TOURIST_CANCELLED: lazy_pgettext("refund kind", "You cancelled the booking"),
+    RefundKind.TOURIST_CANCELLED: lazy_pgettext("refund kind", "Refunded under the cancellation policy"),
     RefundKind.FLIGHT_CANCELLED: lazy_pgettext("refund kind", "The operator cancelled the flight"),
     RefundKind.SEAT_GONE: lazy_pgettext("refund kind", "The seat was no longer available when the deposit arrived"),
     RefundKind.PROVIDER: lazy_pgettext("refund kind", "Refunded by the payment service"),
