@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app:create_app
 PORT ?= 5000
 export PORT
+# One public address for every process: honcho gives each process of the Procfile its own PORT
+# (the worker gets PORT+100), so links in messages must not be built from PORT there.
+BASE_URL ?= http://127.0.0.1:$(PORT)
+export BASE_URL
 
 .PHONY: run test test-sqlite test-postgres bench install assets translations compile-translations extract-translations check-services migrate seed clean help
 

@@ -15,6 +15,7 @@ from app.models import (
     MessageStatus,
     PaymentKind,
     PaymentStatus,
+    RefundKind,
     Role,
 )
 
@@ -67,6 +68,7 @@ MESSAGE_KINDS = {
     "deposit_refunded_seat_gone": lazy_pgettext("message kind", "Deposit refunded: the seat was gone"),
     "consent_answer": lazy_pgettext("message kind", "Answer to a consent question"),
     "waitlist_offer": lazy_pgettext("message kind", "Seat offered from the waiting list"),
+    "refund_issued": lazy_pgettext("message kind", "Refund issued"),
     # Reminders: templates, then the rules that use them.
     "reminder_hold_expiring": lazy_pgettext("message kind", "Seat hold running out"),
     "reminder_payment_due": lazy_pgettext("message kind", "Payment due"),
@@ -138,6 +140,29 @@ PAYMENT_STATUSES = {
     PaymentStatus.SUCCEEDED: lazy_pgettext("payment status", "Paid"),
     PaymentStatus.CANCELLED: lazy_pgettext("payment status", "Cancelled"),
 }
+
+#: What a payment is, as the tourist reads it: a paid payment given back says so.
+PAYMENT_DISPLAY_STATUSES = {
+    **{status.value: label for status, label in PAYMENT_STATUSES.items()},
+    "refunded": lazy_pgettext("payment status", "Refunded"),
+    "partly_refunded": lazy_pgettext("payment status", "Partly refunded"),
+}
+
+#: Why money went back, for the refunds the system makes (an operator's own reason is shown as typed).
+REFUND_KINDS = {
+    RefundKind.TOURIST_CANCELLED: lazy_pgettext("refund kind", "Refunded under the cancellation policy"),
+    RefundKind.FLIGHT_CANCELLED: lazy_pgettext("refund kind", "The operator cancelled the flight"),
+    RefundKind.SEAT_GONE: lazy_pgettext("refund kind", "The seat was no longer available when the deposit arrived"),
+    RefundKind.PROVIDER: lazy_pgettext("refund kind", "Refunded by the payment service"),
+}
+
+
+def refund_reason(refund) -> str:
+    """Why a refund was made, as the tourist reads it: the operator's words, or the system's label."""
+    if refund.kind is RefundKind.OPERATOR or refund.kind not in REFUND_KINDS:
+        return refund.reason
+    return str(REFUND_KINDS[refund.kind])
+
 
 PAYMENT_EVENTS = {
     "intent_created": lazy_pgettext("payment event", "Payment started"),

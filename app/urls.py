@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 
 def external_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link, always built from ``BASE_URL``: the web process and the worker write the
+    same links, and a request's Host header never decides where a link (a password reset) leads."""
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(
         base.netloc, url_scheme=base.scheme or "http", script_name=base.path or "/"

@@ -9,7 +9,7 @@ from app.models.consent import (
     DocumentKind,
     ImmutableRecordError,
 )
-from app.models.flights import Flight, FlightStatus
+from app.models.flights import Flight, FlightEvent, FlightStatus
 from app.models.medical import (
     Answer,
     Assessment,
@@ -39,6 +39,7 @@ from app.models.payments import (
     PaymentKind,
     PaymentStatus,
     Refund,
+    RefundKind,
     SandboxIntent,
     WebhookEvent,
 )
@@ -47,8 +48,8 @@ __all__ = [
     "Answer", "Assessment", "CaseEvent", "CaseState", "EcgResult", "MedicalAccess", "MedicalCase",
     "MedicalUpload", "Question", "QuestionKind", "Questionnaire", "SelfCertification", "VehicleLimits",
     "Booking", "BookingEvent", "BookingState", "Channel", "ConsentDocument", "ConsentQuestion",
-    "ConsentSignature", "DocumentKind", "Flight", "FlightStatus", "ImmutableRecordError",
+    "ConsentSignature", "DocumentKind", "Flight", "FlightEvent", "FlightStatus", "ImmutableRecordError",
     "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
-    "QuietHours", "Refund", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
+    "QuietHours", "Refund", "RefundKind", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
     "normalise_email",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -57,3 +57,21 @@ class Flight(db.Model):
 
     def __repr__(self) -> str:
         return f"<Flight {self.id} {self.name!r}>"
+
+
+class FlightEvent(db.Model):
+    """Append-only history of a flight: each scrub, delay, move of the launch and cancellation,
+    so that the tourist's pages say what happened to their flight, and when."""
+
+    __tablename__ = "flight_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flight_id: Mapped[int] = mapped_column(ForeignKey("flights.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # scrubbed | delayed | moved | cancelled | status
+    from_status: Mapped[FlightStatus] = mapped_column(enum_column(FlightStatus))
+    to_status: Mapped[FlightStatus] = mapped_column(enum_column(FlightStatus))
+    previous_launch_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    launch_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

@@ -71,8 +71,26 @@ class Payment(db.Model):
         return f"countdown-payment-{self.id}-attempt-{self.attempts}"
 
     @property
+    def display_status(self) -> str:
+        """What the tourist reads: a paid payment given back says so."""
+        if self.status is PaymentStatus.SUCCEEDED and self.refunded_minor:
+            return "refunded" if self.refunded_minor >= self.amount_minor else "partly_refunded"
+        return self.status.value
+
+    @property
     def net_minor(self) -> int:
         return (self.amount_minor - self.refunded_minor) if self.status is PaymentStatus.SUCCEEDED else 0
+
+
+class RefundKind(str, enum.Enum):
+    """Why money went back: an operator's own decision (its reason is shown as typed) or one of
+    the system's occasions (shown through a label)."""
+
+    OPERATOR = "operator"                    # goodwill or a correction, with the operator's reason
+    TOURIST_CANCELLED = "tourist_cancelled"  # the tourist cancelled; the policy decided the amount
+    FLIGHT_CANCELLED = "flight_cancelled"    # the operator cancelled the flight: everything back
+    SEAT_GONE = "seat_gone"                  # the deposit arrived after the seat went to someone else
+    PROVIDER = "provider"                    # refunded at the provider, outside Countdown
 
 
 class Refund(db.Model):
@@ -82,6 +100,9 @@ class Refund(db.Model):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
+    kind: Mapped[RefundKind] = mapped_column(
+        enum_column(RefundKind, length=24), default=RefundKind.OPERATOR, server_default="operator"
+    )
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

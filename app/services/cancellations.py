@@ -25,7 +25,7 @@ from app.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from app.models.payments import Payment, PaymentStatus
+from app.models.payments import Payment, PaymentStatus, RefundKind
 from app.services import ServiceError, messaging, payments, reminders
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
@@ -65,7 +65,8 @@ def quote(booking: Booking, *, by_operator: bool = False, at: datetime | None = 
     return RefundQuote(flight.currency, net_paid, kept, percent, refund, days)
 
 
-def _refund_across_payments(booking: Booking, amount_minor: int, reason: str, actor: User | None) -> None:
+def _refund_across_payments(booking: Booking, amount_minor: int, reason: str, actor: User | None,
+                            kind: RefundKind) -> None:
     """Refund ``amount_minor`` from the booking's payments, the most recent first."""
     remaining = amount_minor
     paid = db.session.scalars(
@@ -78,7 +79,7 @@ def _refund_across_payments(booking: Booking, amount_minor: int, reason: str, ac
         available = payment.amount_minor - payment.refunded_minor
         part = min(available, remaining)
         if part > 0:
-            payments.refund_payment(payment, part, reason=reason, actor=actor)
+            payments.refund_payment(payment, part, reason=reason, actor=actor, kind=kind)
             remaining -= part
 
 
@@ -100,7 +101,8 @@ def cancel_booking(booking: Booking, actor: User, reason: str = "") -> RefundQuo
         raise ServiceError(_("Only a confirmed booking can be cancelled; a held seat can be released."))
     result = quote(booking)
     if result.refund_minor:
-        _refund_across_payments(booking, result.refund_minor, "cancelled by the tourist", actor)
+        _refund_across_payments(booking, result.refund_minor, "cancelled by the tourist", actor,
+                                RefundKind.TOURIST_CANCELLED)
     _cancel_open_payments(booking)
     booking_service.transition(booking, BookingState.CANCELLED, actor=actor,
                                reason=reason.strip() or "cancelled by the tourist")
@@ -114,14 +116,19 @@ def cancel_flight(flight: Flight, actor: User, reason: str) -> int:
     flight = booking_service.lock_flight(flight.id)
     if flight.status is FlightStatus.CANCELLED:
         raise ServiceError(_("This flight is already cancelled."))
+    previous_status = flight.status
     flight.status = FlightStatus.CANCELLED
+    from app.services import flights as flight_service
+
+    flight_service.record_change(flight, previous_status, flight.launch_at, actor, reason.strip())
     live = db.session.scalars(select(Booking).where(
         Booking.flight_id == flight.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])
     )).all()
     for booking in live:
         result = quote(booking, by_operator=True)
         if result.refund_minor:
-            _refund_across_payments(booking, result.refund_minor, "flight cancelled by the operator", actor)
+            _refund_across_payments(booking, result.refund_minor, "flight cancelled by the operator", actor,
+                                    RefundKind.FLIGHT_CANCELLED)
         _cancel_open_payments(booking)
         booking_service.transition(booking, BookingState.CANCELLED, actor=actor,
                                    reason=reason.strip() or "flight cancelled by the operator")

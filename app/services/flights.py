@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Booking, BookingState, Flight, FlightStatus, User
+from app.models import Booking, BookingState, Flight, FlightEvent, FlightStatus, User
 from app.services import ServiceError, reminders
 from app.services.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause
 from app.timeutil import now_utc
@@ -64,6 +64,8 @@ def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
         if key != "status" or not cancelling:
             setattr(flight, key, data[key])
     db.session.flush()
+    if not cancelling:
+        record_change(flight, previous_status, previous_launch_at, actor)
     if moved_by:
         from app.services import installments
 
@@ -77,6 +79,47 @@ def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
     reminders.sync(flight)  # pending reminders move with the launch
     _tell_passengers(flight, previous_launch_at, previous_status)
     return flight
+
+
+def record_change(flight: Flight, previous_status: FlightStatus, previous_launch_at: datetime,
+                  actor: User | None, reason: str = "") -> FlightEvent | None:
+    """Keep what happened to the flight (scrubbed, delayed, moved, cancelled, another status), when
+    and by whom: the one place a flight's history is written. Nothing is kept for an edit that
+    changes neither the status nor the launch."""
+    status_changed = flight.status is not previous_status
+    moved = flight.launch_at != previous_launch_at
+    if not status_changed and not moved:
+        return None
+    if flight.status is FlightStatus.CANCELLED and status_changed:
+        kind = "cancelled"
+    elif flight.status is FlightStatus.SCRUBBED and status_changed:
+        kind = "scrubbed"
+    elif moved:
+        kind = "moved"
+    elif flight.status is FlightStatus.DELAYED:
+        kind = "delayed"
+    else:
+        kind = "status"
+    event = FlightEvent(
+        flight_id=flight.id, kind=kind, from_status=previous_status, to_status=flight.status,
+        previous_launch_at=previous_launch_at, launch_at=flight.launch_at, reason=reason,
+        actor_id=actor.id if actor is not None else None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def latest_changes(flight_ids: list[int] | set[int]) -> dict[int, FlightEvent]:
+    """The latest change of each flight that has one, for many flights in one query."""
+    ids = sorted(set(flight_ids))
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(FlightEvent.id)).where(FlightEvent.flight_id.in_(ids))
+        .group_by(FlightEvent.flight_id).scalar_subquery()
+    )
+    return {e.flight_id: e for e in db.session.scalars(select(FlightEvent).where(FlightEvent.id.in_(latest)))}
 
 
 def _tell_passengers(flight: Flight, previous_launch_at: datetime, previous_status: FlightStatus) -> None:

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Booking, User
@@ -26,6 +27,7 @@ from app.models.payments import (
     PaymentKind,
     PaymentStatus,
     Refund,
+    RefundKind,
     WebhookEvent,
 )
 from app.providers.payments import Intent, PaymentError, SandboxProvider, UnknownIntent, payments_provider
@@ -158,7 +160,8 @@ def _after_success(payment: Payment) -> None:
         return
     # The hold lapsed and the seat went to someone else: give the money back, and say so.
     refund_payment(payment, payment.amount_minor,
-                   reason="seat no longer available when the deposit arrived", actor=None)
+                   reason="seat no longer available when the deposit arrived", actor=None,
+                   kind=RefundKind.SEAT_GONE)
     messaging.queue_email("deposit_refunded_seat_gone", user=booking.user, payment=payment,
                           booking=booking, flight=booking.flight)
 
@@ -245,8 +248,13 @@ def _sync_refunds_for_charge(charge_id: str) -> str:
     if intent.refunded_minor > payment.refunded_minor:
         extra = intent.refunded_minor - payment.refunded_minor
         payment.refunded_minor = intent.refunded_minor
+        refund = Refund(payment_id=payment.id, amount_minor=extra, kind=RefundKind.PROVIDER,
+                        reason="refund made at the provider, outside Countdown", status="succeeded")
+        db.session.add(refund)
+        db.session.flush()
         record(payment, "refunded_outside", amount_minor=extra,
                detail="refund made at the provider, outside Countdown")
+        _tell_tourist(refund)
         return "refund recorded"
     return "unchanged"
 
@@ -265,7 +273,10 @@ def _flag_dispute(dispute_id: str) -> str:
 
 # -- refunds --------------------------------------------------------------------------------------
 
-def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: User | None) -> Refund:
+def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: User | None,
+                   kind: RefundKind = RefundKind.OPERATOR) -> Refund:
+    """Give back part or all of a payment. An operator's refund (``kind`` OPERATOR) is told to the
+    tourist at once with its reason; the system's refunds are told by their own messages."""
     payment = lock_payment(payment.id)
     if payment.status is not P.SUCCEEDED:
         raise ServiceError(_("Only a payment that went through can be refunded."))
@@ -274,7 +285,7 @@ def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: U
     if not reason.strip():
         raise ServiceError(_("Give a reason for the refund."))
     refund = Refund(payment_id=payment.id, amount_minor=amount_minor, reason=reason.strip(),
-                    actor_id=actor.id if actor else None)
+                    kind=kind, actor_id=actor.id if actor else None)
     db.session.add(refund)
     db.session.flush()
     try:
@@ -284,7 +295,16 @@ def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: U
     refund.status = "succeeded"
     payment.refunded_minor += amount_minor
     record(payment, "refunded", amount_minor=amount_minor, detail=reason.strip(), actor=actor)
+    if kind is RefundKind.OPERATOR:
+        _tell_tourist(refund)
     return refund
+
+
+def _tell_tourist(refund: Refund) -> None:
+    """The tourist hears of a refund they did not ask for: in the app and on their channels."""
+    from app.services import reminders
+
+    reminders.notify("refund_issued", refund)
 
 
 # -- the ledger -----------------------------------------------------------------------------------
@@ -293,13 +313,22 @@ def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: U
 class Ledger:
     currency: str
     price_minor: int
-    paid_minor: int
+    paid_minor: int      # gross: every payment that went through, refunds not taken off
     refunded_minor: int
     payments: list[Payment]
+    live: bool = True    # the booking holds a seat (confirmed, or a hold still running)
+
+    @property
+    def net_paid_minor(self) -> int:
+        return self.paid_minor - self.refunded_minor
 
     @property
     def outstanding_minor(self) -> int:
-        return max(self.price_minor - (self.paid_minor - self.refunded_minor), 0)
+        """What is still owed: the price less what was paid. A refund gives money back and owes
+        nothing (a goodwill refund is not a debt), and a booking without a seat owes nothing."""
+        if not self.live:
+            return 0
+        return max(self.price_minor - self.paid_minor, 0)
 
     @property
     def deposit_paid(self) -> bool:
@@ -312,7 +341,8 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
     by_booking: dict[int, list[Payment]] = {i: [] for i in ids}
     if ids:
         for payment in db.session.scalars(
-            select(Payment).where(Payment.booking_id.in_(ids)).order_by(Payment.due_at, Payment.id)
+            select(Payment).where(Payment.booking_id.in_(ids))
+            .options(selectinload(Payment.refunds)).order_by(Payment.due_at, Payment.id)
         ):
             by_booking[payment.booking_id].append(payment)
     result = {}
@@ -320,7 +350,9 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
         payments = by_booking[booking.id]
         paid = sum(p.amount_minor for p in payments if p.status is P.SUCCEEDED)
         refunded = sum(p.refunded_minor for p in payments)
-        result[booking.id] = Ledger(booking.flight.currency, booking.flight.price_minor, paid, refunded, payments)
+        live = booking.state.value == "confirmed" or booking.hold_is_live()
+        result[booking.id] = Ledger(booking.flight.currency, booking.flight.price_minor, paid, refunded,
+                                    payments, live)
     return result
 
 

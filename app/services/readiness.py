@@ -46,8 +46,13 @@ class Readiness:
     gates: list[Gate] = field(default_factory=list)
 
     @property
+    def closed(self) -> bool:
+        """The booking holds no seat (cancelled, expired, or a hold that lapsed): it asks nothing."""
+        return not (self.booking.state is BookingState.CONFIRMED or self.booking.hold_is_live())
+
+    @property
     def ready(self) -> bool:
-        return all(g.passed for g in self.gates)
+        return not self.closed and all(g.passed for g in self.gates)
 
     @property
     def blockers(self) -> list[Gate]:
@@ -82,11 +87,16 @@ def providers() -> list[GateProvider]:
 
 
 def readiness_for(bookings: list[Booking]) -> dict[int, Readiness]:
+    """The gates of each booking that holds a seat. A closed booking (cancelled, expired, or a
+    hold that lapsed) gets no gates: it asks nothing of the tourist any more."""
     result = {b.id: Readiness(b) for b in bookings}
+    open_bookings = [b for b in bookings if not result[b.id].closed]
+    if not open_bookings:
+        return result
     earlier: dict[str, Any] = {}
     for provider in _PROVIDERS:
-        loaded = earlier[provider.key] = provider.load(bookings, earlier)
-        for booking in bookings:
+        loaded = earlier[provider.key] = provider.load(open_bookings, earlier)
+        for booking in open_bookings:
             gates = provider.gate(booking, loaded)
             result[booking.id].gates.extend(gates if isinstance(gates, list) else [gates])
     return result

@@ -20,6 +20,7 @@ from app.models import (
     Payment,
     PaymentKind,
     PaymentStatus,
+    Refund,
     User,
 )
 from app.services.reminders import Rule, Subject, register, register_subject
@@ -50,6 +51,7 @@ def _live_bookings_of_user(user: User) -> list[Booking]:
 
 register_subject(Subject("booking", Booking, children=_payments_of, of_user=_live_bookings_of_user))
 register_subject(Subject("payment", Payment))
+register_subject(Subject("refund", Refund))
 register_subject(Subject("flight", Flight, children=_live_bookings_of_flight))
 
 
@@ -188,4 +190,24 @@ register(Rule(
         "currency": b.flight.currency,
     },
     link=_booking_url,
+))
+
+
+# -- refunds: an operator's goodwill or a refund made at the provider ---------------------------------
+
+def _refund_context(refund: Refund, _stored: dict) -> dict:
+    from app import labels
+
+    payment = refund.payment
+    booking = payment.booking
+    return {
+        "refund": refund, "payment": payment, "booking": booking, "flight": booking.flight,
+        "reason": labels.refund_reason(refund),
+    }
+
+
+register(Rule(
+    "refund_issued", "refund", "payments", "refund_issued",
+    recipient=lambda r: r.payment.booking.user, context=_refund_context,
+    link=lambda r: _booking_url(r.payment.booking),
 ))

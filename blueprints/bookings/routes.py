@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Booking, Role, WaitlistEntry
-from app.services import ServiceError, consent, installments, payments
+from app.services import ServiceError, consent, flights, installments, payments
 from app.services import bookings as booking_service
 from app.services.readiness import readiness_for
 from app.transactions import commit, rollback
@@ -53,13 +53,23 @@ def hold(flight_id: int):
     return redirect(url_for("consent.sign", reference=booking.reference))
 
 
+#: Reasons the services write themselves (in English, for the history): not shown to the tourist.
+SYSTEM_REASONS = {
+    "cancelled by the tourist", "flight cancelled by the operator", "hold expired", "hold released",
+    "hold expired before the deposit arrived", "",
+}
+
+
 @bp.get("/bookings/<reference>")
 @roles_required(Role.TOURIST)
 def detail(reference: str):
     booking = own_booking(reference)
     readiness = readiness_for([booking])[booking.id]
+    closing = next((ev for ev in reversed(booking.events) if not ev.to_state.takes_seat), None)
     return render_template(
         "bookings/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
+        change=flights.latest_changes([booking.flight_id]).get(booking.flight_id),
+        closing=closing, system_reasons=SYSTEM_REASONS,
         consent_status=consent.statuses([booking])[booking.id],
         ledger=payments.ledgers([booking])[booking.id],
         balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None),

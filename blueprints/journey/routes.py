@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Booking, BookingState, Role, WaitlistEntry, WaitlistState
+from app.services import flights, payments
 from app.services.readiness import readiness_for
 from app.web import render_page
 from blueprints.access import roles_required
@@ -14,23 +15,32 @@ from blueprints.catalog.routes import ActionForm
 
 bp = Blueprint("journey", __name__)
 
+PAST_PER_PAGE = 20
+
 
 @bp.get("/journey")
 @roles_required(Role.TOURIST)
 def index():
     """Everything left to do before flight, per booking."""
     mine = Booking.user_id == current_user.id
-    # The bookings that hold a seat and the five latest others, in one query.
-    latest_past = (
-        select(Booking.id).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED]))
-        .order_by(Booking.updated_at.desc()).limit(5)
-    )
+    # The bookings that hold a seat, and a page of the earlier ones (every one is reachable).
     rows = list(db.session.scalars(select(Booking).where(
-        mine, or_(Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]), Booking.id.in_(latest_past))
+        mine, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])
     )))
-    bookings = sorted((b for b in rows if b.state.takes_seat), key=lambda b: b.created_at, reverse=True)
+    bookings = sorted(rows, key=lambda b: b.created_at, reverse=True)
     live = [b for b in bookings if b.state is BookingState.CONFIRMED or b.hold_is_live()]
-    past = sorted((b for b in rows if not b.state.takes_seat), key=lambda b: b.updated_at, reverse=True)
+    lapsed = [b for b in bookings if b not in live]  # a hold that ran out, not yet swept
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    past_query = (
+        select(Booking).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED]))
+        .order_by(Booking.updated_at.desc(), Booking.id.desc())
+    )
+    older = list(db.session.scalars(past_query.limit(PAST_PER_PAGE + 1).offset((page - 1) * PAST_PER_PAGE)))
+    more = len(older) > PAST_PER_PAGE
+    past = (lapsed if page == 1 else []) + older[:PAST_PER_PAGE]
+    # A line per earlier booking (its refund, its flight's change) without a query per booking.
+    past_ledgers = payments.ledgers(past)
+    changes = flights.latest_changes({b.flight_id for b in live + past})
     waiting = list(db.session.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.user_id == current_user.id, WaitlistEntry.state == WaitlistState.WAITING
@@ -39,5 +49,6 @@ def index():
     return render_page(
         "journey/index.html", "journey/_bookings.html",
         readiness=[r for r in readiness_for(live).values()], past=past, waiting=waiting,
+        past_ledgers=past_ledgers, changes=changes, past_page=page, past_more=more,
         form=ActionForm(),
     )

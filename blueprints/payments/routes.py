@@ -17,6 +17,7 @@ from app.providers.payments import PaymentError, SandboxProvider, WebhookError
 from app.services import ServiceError, cancellations, installments
 from app.services import payments as payment_service
 from app.transactions import commit, rollback
+from app.urls import external_url
 from blueprints.access import own_or_404, roles_required
 from blueprints.bookings.routes import own_booking
 from blueprints.catalog.routes import ActionForm
@@ -218,7 +219,7 @@ def save_card(reference: str):
     response = current_app.make_response(render_template(
         "payments/stripe_card.html", booking=booking, client_secret=client_secret,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
-        return_url=url_for("payments.card_saved", reference=reference, installments=installments_wanted, _external=True),
+        return_url=external_url("payments.card_saved", reference=reference, installments=installments_wanted),
     ))
     response.headers["Content-Security-Policy"] = STRIPE_CSP
     return response

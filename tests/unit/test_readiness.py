@@ -89,12 +89,12 @@ def test_deposit_waits_for_consent(request_ctx, make):
     assert g["deposit"].status is GateStatus.BLOCKED and g["deposit"].url.endswith("/consent")
 
 
-def test_a_lapsed_hold_blocks(request_ctx, make):
+def test_a_lapsed_hold_asks_nothing(request_ctx, make):
     make.consent_document()
     booking = booking_service.hold_seat(make.flight().id, make.user())
     booking.hold_expires_at = now_utc() - timedelta(minutes=1)
-    _, g = gates(booking)
-    assert g["seat"].status is GateStatus.BLOCKED
+    result, g = gates(booking)
+    assert result.closed and not result.ready and g == {}
 
 
 def test_no_consent_document_yet_is_waiting_on_the_operator(request_ctx, make):

@@ -19,6 +19,8 @@ from app.models import (
     MessageStatus,
     OutboundMessage,
     Questionnaire,
+    Refund,
+    RefundKind,
     Role,
 )
 from app.services import bookings as booking_service
@@ -285,7 +287,9 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
                        state=CaseState.INFO_REQUESTED)
     db.session.add(case)
     db.session.flush()
-    subjects = {"booking": booking, "payment": payment, "medical_case": case}
+    refund = Refund(payment=payment, amount_minor=100, reason="goodwill", kind=RefundKind.OPERATOR,
+                    status="succeeded")
+    subjects = {"booking": booking, "payment": payment, "medical_case": case, "refund": refund}
     for rule in reminders.RULES.values():
         obj = subjects[rule.subject]
         context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100}

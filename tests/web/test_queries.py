@@ -92,3 +92,27 @@ def test_ops_flight_page_queries_do_not_grow_with_bookings(client, make):
         booking_service.hold_seat(flight.id, make.user())
     db.session.commit()
     assert queries_for(client, f"/ops/flights/{flight.id}") == small
+
+
+def test_journey_queries_do_not_grow_with_earlier_bookings(client, make):
+    """Earlier bookings are links with a line each (refund, flight change): no query per booking."""
+    from app.models import Role
+    from app.services import cancellations
+
+    make.consent_document()
+    tourist = make.user()
+    ops = make.user(Role.OPERATIONS)
+
+    def add_cancelled(n):
+        for _ in range(n):
+            booking = make.booking(tourist)
+            cancellations.cancel_flight(booking.flight, ops, "weather")
+
+    add_cancelled(1)
+    db.session.commit()
+    login(client, tourist)
+    small = queries_for(client, "/journey")
+    add_cancelled(6)
+    db.session.commit()
+    assert queries_for(client, "/journey") == small
+    assert client.get("/journey").get_data(as_text=True).count("flight cancelled on") == 7
