@@ -62,7 +62,7 @@ def detail(reference: str):
         "bookings/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
         consent_status=consent.statuses([booking])[booking.id],
         ledger=payments.ledgers([booking])[booking.id],
-        balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None),
+        balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None, most=installments.max_installments(booking)),
     )
 
 
