@@ -66,6 +66,7 @@ MESSAGE_KINDS = {
     "payment_overdue": lazy_pgettext("message kind", "Payment overdue"),
     "booking_cancelled": lazy_pgettext("message kind", "Booking cancelled"),
     "deposit_refunded_seat_gone": lazy_pgettext("message kind", "Deposit refunded: the seat was gone"),
+    "payment_refunded_cancelled": lazy_pgettext("message kind", "Payment refunded: it was no longer owed"),
     "consent_answer": lazy_pgettext("message kind", "Answer to a consent question"),
     "waitlist_offer": lazy_pgettext("message kind", "Seat offered from the waiting list"),
     "refund_issued": lazy_pgettext("message kind", "Refund issued"),
@@ -178,4 +179,6 @@ PAYMENT_EVENTS = {
     "disputed": lazy_pgettext("payment event", "Disputed"),
     "cancelled": lazy_pgettext("payment event", "Cancelled"),
     "amount_mismatch": lazy_pgettext("payment event", "Amount did not match: not applied"),
+    "paid_after_cancel": lazy_pgettext("payment event", "Paid after it was cancelled: refunded"),
+    "refund_failed": lazy_pgettext("payment event", "Refund refused by the provider"),
 }

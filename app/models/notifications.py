@@ -81,6 +81,9 @@ class OutboundMessage(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: An in-app notice about a problem that has since gone (the payment went through): shown
+    #: as resolved, without its action link, and no longer unread.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resent_from_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -50,6 +51,9 @@ class Payment(db.Model):
     provider_payment_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     provider_charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     off_session: Mapped[bool] = mapped_column(default=False)
+    #: The last attempt was an automatic charge (not the tourist at the checkout): its decline,
+    #: or its bank asking the tourist to confirm, is told to the tourist by message.
+    automatic_attempt: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(Text, default="")

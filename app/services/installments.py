@@ -8,9 +8,11 @@ the booking is marked "payment overdue" for operations. Due dates move when the 
 
 from __future__ import annotations
 
+import calendar
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
@@ -20,12 +22,15 @@ from app.models import Booking, BookingState, Flight, User
 from app.models.payments import Payment, PaymentKind, PaymentStatus
 from app.providers.payments import PaymentError
 from app.services import ServiceError, messaging, payments, reminders
-from app.timeutil import now_utc
+from app.timeutil import UTC, now_utc
 from app.urls import external_url
 
 log = logging.getLogger(__name__)
 P = PaymentStatus
+#: At most this many monthly parts, as many as fit before the balance is due.
 MAX_INSTALLMENTS = 6
+#: Automatic charges fall at this hour in the tourist's time zone, never in the night.
+CHARGE_TIME = time(10, 0)
 #: After a failed automatic charge, try again after these many days; then the booking is overdue.
 RETRY_AFTER_DAYS = (1, 3, 5)
 
@@ -50,12 +55,68 @@ def split(amount_minor: int, count: int) -> list[int]:
     return [part] * (count - 1) + [amount_minor - part * (count - 1)]
 
 
-def schedule(start: datetime, end: datetime, count: int) -> list[datetime]:
-    """``count`` due dates spread evenly from ``start`` to ``end`` (the last on ``end``)."""
-    if count == 1 or end <= start:
-        return [max(end, start)] * count
-    step = (end - start) / count
-    return [start + step * (i + 1) for i in range(count - 1)] + [end]
+# -- when the parts fall due -----------------------------------------------------------------------
+
+def _zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _at_charge_time(day: date, zone: ZoneInfo) -> datetime:
+    """``day`` at the charge hour in ``zone``, in UTC (a wall-clock time, so DST is respected)."""
+    return datetime.combine(day, CHARGE_TIME, tzinfo=zone).astimezone(UTC)
+
+
+def at_charge_time(moment: datetime, user: User) -> datetime:
+    """The charge hour, in the tourist's time zone, on the local day of ``moment``."""
+    zone = _zone(user)
+    return _at_charge_time(moment.astimezone(zone).date(), zone)
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day of the month ``months`` calendar months earlier (the 31st becomes the last
+    day of a shorter month)."""
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def final_due_at(booking: Booking) -> datetime:
+    """The last (or only) payment: the balance due date at the charge hour in the tourist's time
+    zone, a day earlier when that hour would be after the balance is due."""
+    zone = _zone(booking.user)
+    due = balance_due_at(booking.flight)
+    day = due.astimezone(zone).date()
+    at = _at_charge_time(day, zone)
+    return at if at <= due else _at_charge_time(day - timedelta(days=1), zone)
+
+
+def monthly_due_dates(booking: Booking, count: int) -> list[datetime]:
+    """``count`` due dates one calendar month apart, the last on :func:`final_due_at`, each at
+    the charge hour in the tourist's time zone."""
+    zone = _zone(booking.user)
+    final = final_due_at(booking)
+    last_day = final.astimezone(zone).date()
+    return [_at_charge_time(_months_before(last_day, k), zone) for k in range(count - 1, -1, -1)]
+
+
+def max_installments(booking: Booking, now: datetime | None = None) -> int:
+    """How many monthly parts fit: those due no earlier than tomorrow at the charge hour (one
+    payment always fits: it is due on the balance date, or at once if that has passed)."""
+    now = now or now_utc()
+    zone = _zone(booking.user)
+    earliest = _at_charge_time(now.astimezone(zone).date() + timedelta(days=1), zone)
+    dates = monthly_due_dates(booking, MAX_INSTALLMENTS)
+    return max(sum(1 for at in dates if at >= earliest), 1)
+
+
+def count_error(most: int) -> str:
+    """What to say about a number of installments that does not fit."""
+    if most == 1:
+        return _("The balance is due too soon for monthly installments: it is paid in one payment.")
+    return _("Choose between 1 and %(n)s installments.", n=most)
 
 
 @dataclass(frozen=True)
@@ -65,13 +126,15 @@ class Plan:
 
 def plan_balance(booking: Booking, user: User, installments: int) -> Plan:
     """Write the balance's payment rows: one (paid by hand, or automatically on the due date if a
-    card is saved) or ``installments`` parts charged automatically from the saved card."""
+    card is saved) or ``installments`` monthly parts charged automatically from the saved card."""
     if booking.user_id != user.id:
         raise ServiceError(_("This booking is not yours."))
     if booking.state is not BookingState.CONFIRMED:
         raise ServiceError(_("The balance can be planned once the deposit is paid."))
-    if not 1 <= installments <= MAX_INSTALLMENTS:
-        raise ServiceError(_("Choose between 1 and %(n)s installments.", n=MAX_INSTALLMENTS), "installments")
+    now = now_utc()
+    most = max_installments(booking, now)
+    if not 1 <= installments <= most:
+        raise ServiceError(count_error(most), "installments")
     if installments > 1 and not booking.card_token:
         raise ServiceError(_("Save a card first: installments are charged to it automatically."), "card")
     existing = balance_payments(booking)
@@ -85,8 +148,7 @@ def plan_balance(booking: Booking, user: User, installments: int) -> Plan:
         payments.record(payment, "cancelled", detail="replaced by a new plan")
         reminders.sync(payment)
     flight = booking.flight
-    now = now_utc()
-    due_dates = schedule(now, max(balance_due_at(flight), now), installments)
+    due_dates = [max(at, now) for at in monthly_due_dates(booking, installments)]
     kind = PaymentKind.BALANCE if installments == 1 else PaymentKind.INSTALLMENT
     rows = []
     for sequence, (amount, due) in enumerate(zip(split(ledger.outstanding_minor, installments), due_dates), 1):
@@ -120,8 +182,11 @@ def start_payment_by_hand(payment: Payment, user: User) -> Payment:
     """A balance or installment the tourist pays now, in the checkout."""
     if payment.booking.user_id != user.id:
         raise ServiceError(_("This payment is not yours."))
-    if payment.status in (P.SUCCEEDED, P.CANCELLED):
-        raise ServiceError(_("This payment is already settled."))
+    if payment.status is P.SUCCEEDED:
+        raise ServiceError(_("This payment is already paid."))
+    if payment.status is P.CANCELLED:
+        raise ServiceError(_("This payment was cancelled: it is no longer owed."))
+    payment.automatic_attempt = False
     if payment.provider_payment_id is None:
         try:
             intent = payments.provider().create_intent(payment, customer_email=user.email)
@@ -162,6 +227,7 @@ def charge(payment_id: int, now: datetime | None = None) -> str:
     if payment.next_attempt_at is not None and payment.next_attempt_at > now:
         return "not due"
     payment.status = P.PENDING
+    payment.automatic_attempt = True  # a decline, or a bank asking the tourist, is told to them
     payments.record(payment, "charge_attempt", amount_minor=payment.amount_minor,
                     detail=f"attempt {payment.attempts + 1}")
     try:
@@ -179,10 +245,7 @@ def charge(payment_id: int, now: datetime | None = None) -> str:
     if result.payment.status is P.SUCCEEDED:
         booking.payment_overdue_at = None
         return "charged"
-    if result.payment.status is P.REQUIRES_ACTION:
-        result.payment.attempts += 1
-        reminders.notify("charge_failed", payment, occurrence=f"action-{payment.attempts}")
-    _after_failure(result.payment, now)
+    _after_failure(result.payment, now)  # apply_intent told the tourist
     return "declined"
 
 
@@ -203,9 +266,11 @@ def _after_failure(payment: Payment, now: datetime) -> None:
 
 
 def move_due_dates(flight: Flight, delta: timedelta) -> int:
-    """The launch moved by ``delta``: payments still to come move with it (never into the past)."""
+    """The launch moved by ``delta``: payments still to come move with it (never into the past),
+    each still at the charge hour in the tourist's time zone and none after the balance is due."""
     now = now_utc()
     moved = 0
+    due_by = balance_due_at(flight)
     for payment in db.session.scalars(
         select(Payment).join(Booking, Booking.id == Payment.booking_id).where(
             Booking.flight_id == flight.id,
@@ -213,7 +278,11 @@ def move_due_dates(flight: Flight, delta: timedelta) -> int:
             Payment.status.in_([P.SCHEDULED, P.FAILED]),
         )
     ):
-        payment.due_at = max(payment.due_at + delta, now)
+        booking = payment.booking
+        at = at_charge_time(payment.due_at + delta, booking.user)
+        if at > due_by:
+            at = final_due_at(booking)
+        payment.due_at = max(at, now)
         payments.record(payment, "rescheduled", detail="launch moved")
         reminders.sync(payment)
         moved += 1

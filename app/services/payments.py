@@ -93,6 +93,7 @@ def start_deposit(booking: Booking, user: User) -> Payment:
         raise ServiceError(_("The payment service is not answering. Please try again in a minute."))
     payment.provider_payment_id = intent.id
     payment.status = P.PENDING
+    payment.automatic_attempt = False
     record(payment, "intent_created", amount_minor=payment.amount_minor, detail=intent.id)
     return payment
 
@@ -110,6 +111,11 @@ def apply_intent(payment_id: int, intent: Intent) -> Applied:
     payment = lock_payment(payment_id)
     if payment.status is P.SUCCEEDED:
         return Applied(payment, False)  # already applied: the other of browser and webhook won
+    if payment.status is P.CANCELLED:
+        # No longer owed: it never becomes paid. Money that reached the provider anyway goes back.
+        if intent.succeeded and payment.provider_payment_id in (None, intent.id):
+            return Applied(payment, _refund_after_cancel(payment, intent))
+        return Applied(payment, False)
     if payment.provider_payment_id not in (None, intent.id):
         log.error("payment %s: intent %s is not this payment's intent", payment.id, intent.id)
         return Applied(payment, False)
@@ -128,10 +134,16 @@ def apply_intent(payment_id: int, intent: Intent) -> Applied:
         record(payment, "succeeded", amount_minor=payment.amount_minor, detail=intent.id)
         _after_success(payment)
         return Applied(payment, True)
+    from app.services import reminders
+
+    # Only an automatic charge is told by message: a decline on the checkout page is shown there.
     if intent.status == "requires_action":
         if payment.status is not P.REQUIRES_ACTION:
             payment.status = P.REQUIRES_ACTION
             record(payment, "requires_action", detail=intent.id)
+            if payment.automatic_attempt:
+                payment.attempts += 1
+                reminders.notify("charge_failed", payment, occurrence=f"action-{payment.attempts}")
             return Applied(payment, True)
         return Applied(payment, False)
     if intent.failed and payment.status is not P.FAILED:
@@ -139,11 +151,43 @@ def apply_intent(payment_id: int, intent: Intent) -> Applied:
         payment.attempts += 1
         payment.last_error = intent.error
         record(payment, "failed", amount_minor=payment.amount_minor, detail=intent.error)
-        from app.services import reminders
-
-        reminders.notify("charge_failed", payment, occurrence=f"attempt-{payment.attempts}")
+        if payment.automatic_attempt:
+            reminders.notify("charge_failed", payment, occurrence=f"attempt-{payment.attempts}")
         return Applied(payment, True)
     return Applied(payment, False)
+
+
+def _refund_after_cancel(payment: Payment, intent: Intent) -> bool:
+    """A cancelled payment was paid at the provider anyway (a checkout left open, a webhook
+    late): record the money and give it back, as for a late deposit whose seat is gone. The
+    payment stays cancelled."""
+    if payment.refunded_minor >= intent.amount_minor or not intent.charge_id:
+        return False  # already given back
+    payment.provider_payment_id = intent.id
+    payment.provider_charge_id = intent.charge_id
+    record(payment, "paid_after_cancel", amount_minor=intent.amount_minor, detail=intent.id)
+    amount = intent.amount_minor - max(payment.refunded_minor, intent.refunded_minor)
+    if amount > 0:
+        refund = Refund(payment_id=payment.id, amount_minor=amount, actor_id=None,
+                        reason="payment arrived after it was cancelled")
+        db.session.add(refund)
+        db.session.flush()
+        try:
+            refund.provider_refund_id = provider().refund(payment, refund)
+        except PaymentError:
+            log.error("payment %s: paid after it was cancelled and the refund failed", payment.id)
+            refund.status = "failed"
+            record(payment, "refund_failed", amount_minor=amount, detail="paid after it was cancelled")
+            return True
+        refund.status = "succeeded"
+        record(payment, "refunded", amount_minor=amount, detail=refund.reason)
+    payment.refunded_minor = intent.amount_minor
+    from app.services import messaging
+
+    booking = payment.booking
+    messaging.queue_email("payment_refunded_cancelled", user=booking.user, payment=payment,
+                          booking=booking, flight=booking.flight)
+    return True
 
 
 def _after_success(payment: Payment) -> None:
@@ -174,6 +218,7 @@ def pay_in_sandbox(payment: Payment, card_number: str) -> str:
         raise PaymentError("the sandbox checkout needs the sandbox provider")
     if payment.status is P.FAILED:
         payment.status = P.PENDING  # a new attempt
+    payment.automatic_attempt = False  # the tourist is at the checkout
     intent = provider_.pay(payment.provider_payment_id, card_number)
     event_type = "payment_intent.succeeded" if intent.succeeded else "payment_intent.payment_failed"
     return handle_event("sandbox", f"evt_sandbox_{secrets.token_hex(12)}", event_type, intent.id)
@@ -349,7 +394,8 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
     for booking in bookings:
         payments = by_booking[booking.id]
         paid = sum(p.amount_minor for p in payments if p.status is P.SUCCEEDED)
-        refunded = sum(p.refunded_minor for p in payments)
+        # A cancelled payment paid anyway and given back is neither paid nor refunded here.
+        refunded = sum(p.refunded_minor for p in payments if p.status is P.SUCCEEDED)
         live = booking.state.value == "confirmed" or booking.hold_is_live()
         result[booking.id] = Ledger(booking.flight.currency, booking.flight.price_minor, paid, refunded,
                                     payments, live)

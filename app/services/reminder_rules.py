@@ -127,7 +127,8 @@ for _days in (7, 1):
 
 
 def _charge_failed_active(payment: Payment, _stored: dict) -> bool:
-    return payment.status in (P.FAILED, P.REQUIRES_ACTION) and payment.booking.state in LIVE
+    """Until the payment is paid or no longer owed (PENDING: the tourist is paying it by hand)."""
+    return payment.status in (P.FAILED, P.REQUIRES_ACTION, P.PENDING) and payment.booking.state in LIVE
 
 
 register(Rule(
@@ -172,17 +173,17 @@ def _flight_change_context(booking: Booking, stored: dict) -> dict:
 
 
 register(Rule(
-    "flight_delayed", "booking", "flight_updates", "reminder_flight_delayed", urgent=True,
+    "flight_delayed", "booking", "flight_updates", "reminder_flight_delayed", urgent=True, resolvable=False,
     recipient=lambda b: b.user, active=_flight_going, context=_flight_change_context,
     link=_booking_url,
 ))
 register(Rule(
-    "flight_scrubbed", "booking", "flight_updates", "reminder_flight_scrubbed", urgent=True,
+    "flight_scrubbed", "booking", "flight_updates", "reminder_flight_scrubbed", urgent=True, resolvable=False,
     recipient=lambda b: b.user, active=_flight_going, context=_flight_change_context,
     link=_booking_url,
 ))
 register(Rule(
-    "flight_cancelled", "booking", "flight_updates", "reminder_flight_cancelled", urgent=True,
+    "flight_cancelled", "booking", "flight_updates", "reminder_flight_cancelled", urgent=True, resolvable=False,
     recipient=lambda b: b.user,
     active=lambda b, stored: b.state is B.CANCELLED and b.flight.status is FlightStatus.CANCELLED,
     context=lambda b, stored: {

@@ -61,6 +61,9 @@ class Rule:
     link: Callable[[Any], str] | None = None
     #: Urgent: every channel the user has, quiet hours ignored.
     urgent: bool = False
+    #: A sent in-app notice of this rule is marked resolved once the rule no longer applies (the
+    #: failed charge was paid); news (a delayed flight) stays as it was told.
+    resolvable: bool = True
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ def sync(obj: Any, now: datetime | None = None) -> None:
                 row.note = "moved: its date changed"
     for key, row in rows.items():
         rule = RULES.get(row.rule or "")
+        if rule is not None and row.status is S.SENT:
+            _resolve_if_gone(row, rule, obj, now)
         if row.status is not S.QUEUED or rule is None:
             continue
         resent = row.resent_from_id is not None  # operations' copy: its key is its own
@@ -180,6 +185,16 @@ def sync(obj: Any, now: datetime | None = None) -> None:
         elif (rule.when is None or resent) and not rule.active(obj, row.context or {}):
             messaging.drop(row, "no longer applies")
     db.session.flush()
+
+
+def _resolve_if_gone(row: OutboundMessage, rule: Rule, obj: Any, now: datetime) -> None:
+    """A sent in-app notice whose problem has gone (its rule no longer applies) is marked
+    resolved and read: the notification centre says so and no longer offers its action."""
+    if (row.channel is not Channel.IN_APP or row.resolved_at is not None or not rule.resolvable
+            or rule.active(obj, row.context or {})):
+        return
+    row.resolved_at = now
+    row.read_at = row.read_at or now
 
 
 def notify(rule_name: str, obj: Any, *, occurrence: str = "", context: dict | None = None,

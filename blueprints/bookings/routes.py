@@ -72,7 +72,7 @@ def detail(reference: str):
         closing=closing, system_reasons=SYSTEM_REASONS,
         consent_status=consent.statuses([booking])[booking.id],
         ledger=payments.ledgers([booking])[booking.id],
-        balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None),
+        balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None, most=installments.max_installments(booking)),
     )
 
 

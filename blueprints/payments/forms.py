@@ -1,11 +1,29 @@
 from __future__ import annotations
 
-from app.i18n import lazy_gettext as _l
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 
-from blueprints.forms import DecimalField, REQUIRED
+from app.i18n import lazy_gettext as _l
+from app.timeutil import now_utc
+from blueprints.forms import REQUIRED, DecimalField
+
+EXPIRY = r"^\s*([0-9]{2})\s*/\s*([0-9]{2})\s*$"
+
+
+def card_not_expired(form, field) -> None:
+    """MM/YY: a card is valid through the last day of its month."""
+    match = re.match(EXPIRY, field.data or "")
+    if match is None:
+        return  # the format's own message
+    month, year = int(match.group(1)), 2000 + int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValidationError(_l("The month of the expiry must be from 01 to 12."))
+    today = now_utc().date()
+    if (year, month) < (today.year, today.month):
+        raise ValidationError(_l("This card has expired."))
 
 
 class SandboxCardForm(FlaskForm):
@@ -17,7 +35,8 @@ class SandboxCardForm(FlaskForm):
     )
     expiry = StringField(
         _l("Expiry (MM/YY)"),
-        validators=[DataRequired(REQUIRED), Regexp(r"^(0[1-9]|1[0-2])\s*/\s*[0-9]{2}$", message=_l("Enter the expiry as MM/YY."))],
+        validators=[DataRequired(REQUIRED), Regexp(EXPIRY, message=_l("Enter the expiry as MM/YY.")),
+                    card_not_expired],
     )
     cvc = StringField(
         _l("Security code"),
@@ -35,10 +54,13 @@ class SaveCardForm(SandboxCardForm):
 
 
 class PlanForm(FlaskForm):
-    installments = SelectField(
-        _l("How to pay the balance"), coerce=int,
-        choices=[(1, _l("In one payment"))] + [(n, _l("In %(n)s monthly installments", n=n)) for n in range(2, 7)],
-    )
+    installments = SelectField(_l("How to pay the balance"), coerce=int, choices=[(1, _l("In one payment"))])
+
+    def __init__(self, *args, most: int = 1, **kwargs):
+        """``most``: how many monthly installments fit before the balance is due."""
+        super().__init__(*args, **kwargs)
+        self.installments.choices = [(1, _l("In one payment"))] + [
+            (n, _l("In %(n)s monthly installments", n=n)) for n in range(2, most + 1)]
 
 
 class CancelForm(FlaskForm):

@@ -70,6 +70,10 @@ def pay_deposit(reference: str):
 def checkout(payment_id: int):
     payment = own_payment(payment_id)
     if payment.status is PaymentStatus.SUCCEEDED:
+        flash(_("This payment is already paid."), "info")
+        return redirect(url_for("bookings.detail", reference=payment.booking.reference))
+    if payment.status is PaymentStatus.CANCELLED:
+        flash(_("This payment was cancelled: it is no longer owed."), "info")
         return redirect(url_for("bookings.detail", reference=payment.booking.reference))
     provider = payment_service.provider()
     if isinstance(provider, SandboxProvider):
@@ -80,6 +84,9 @@ def checkout(payment_id: int):
     except PaymentError:
         flash(_("The payment service is not answering. Please try again in a minute."), "error")
         return redirect(url_for("bookings.detail", reference=payment.booking.reference))
+    if payment.automatic_attempt:
+        payment.automatic_attempt = False  # from now on, the tourist pays this one by hand
+        commit()
     response = current_app.make_response(render_template(
         "payments/stripe_checkout.html", payment=payment, booking=payment.booking,
         client_secret=intent.client_secret,
@@ -98,6 +105,8 @@ def sandbox_pay(payment_id: int):
     provider = payment_service.provider()
     if not isinstance(provider, SandboxProvider):
         abort(404)
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED):
+        return redirect(url_for("payments.checkout", payment_id=payment.id))  # it says why
     form = SandboxCardForm()
     if form.is_submitted() and throttle.take(f"sandbox-pay:{current_user.id}", "30 per minute") is None:
         abort(429)
@@ -127,6 +136,12 @@ def finished(payment_id: int):
             flash(_("Your payment arrived after the seat was taken; it has been refunded in full."), "warning")
         else:
             flash(_("Thank you: your payment went through and a receipt is on its way."), "success")
+        return redirect(url_for("bookings.detail", reference=booking.reference))
+    if payment.status is PaymentStatus.CANCELLED:
+        if payment.refunded_minor:
+            flash(_("This payment was no longer owed when it arrived; it has been refunded in full."), "warning")
+        else:
+            flash(_("This payment was cancelled: it is no longer owed."), "info")
         return redirect(url_for("bookings.detail", reference=booking.reference))
     if payment.status is PaymentStatus.FAILED:
         flash(_("The payment did not go through: %(reason)s", reason=payment.last_error), "error")
@@ -178,9 +193,13 @@ def stripe_webhook():
 @roles_required(Role.TOURIST)
 def plan_balance(reference: str):
     booking = own_booking(reference)
-    form = PlanForm()
+    most = installments.max_installments(booking)
+    form = PlanForm(most=most)
     if not form.validate_on_submit():
-        flash(_("Choose how to pay the balance."), "error")
+        if form.installments.errors and form.installments.data is not None:
+            flash(installments.count_error(most), "error")  # more installments than fit
+        else:
+            flash(_("Choose how to pay the balance."), "error")
         return redirect(url_for("bookings.detail", reference=reference))
     try:
         plan = installments.plan_balance(booking, current_user, form.installments.data)
@@ -242,7 +261,7 @@ def _card_saved(booking, token: str, last4: str, installments_wanted: int):
     """Keep the saved card and, when the tourist came here choosing installments, make the plan."""
     installments.save_card(booking, current_user, token=token, last4=last4)
     planned = None
-    if 1 < installments_wanted <= installments.MAX_INSTALLMENTS:
+    if installments_wanted > 1:  # the plan checks how many fit, and says so
         try:
             planned = installments.plan_balance(booking, current_user, installments_wanted)
         except ServiceError as exc:

@@ -1,6 +1,7 @@
 """The balance: plans, automatic charges from a saved card, retries, overdue, moved launches."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -38,18 +39,21 @@ def save(booking, number):
     installments.save_card(booking, booking.user, token=token, last4=last4)
 
 
-def test_split_and_schedule():
+def test_split_and_months():
     assert installments.split(100_00, 3) == [33_33, 33_33, 33_34]
-    start = now_utc()
-    dates = installments.schedule(start, start + timedelta(days=90), 3)
-    assert dates[-1] == start + timedelta(days=90) and dates[0] == start + timedelta(days=30)
+    assert installments._months_before(date(2027, 3, 31), 1) == date(2027, 2, 28)  # clamped
+    assert installments._months_before(date(2028, 3, 31), 1) == date(2028, 2, 29)
+    assert installments._months_before(date(2027, 1, 15), 2) == date(2026, 11, 15)
 
 
 def test_one_payment_plan_is_due_on_the_balance_date(confirmed):
     plan = installments.plan_balance(confirmed, confirmed.user, 1)
     [payment] = plan.payments
     assert (payment.kind, payment.amount_minor, payment.status) == (PaymentKind.BALANCE, 300_000_00, PaymentStatus.SCHEDULED)
-    assert payment.due_at == installments.balance_due_at(confirmed.flight)
+    due = installments.balance_due_at(confirmed.flight)
+    assert payment.due_at == installments.final_due_at(confirmed)
+    assert payment.due_at <= due and due - payment.due_at < timedelta(days=1)
+    assert payment.due_at.astimezone(ZoneInfo("UTC")).time() == time(10, 0)  # the tourist's zone: UTC
 
 
 def test_installments_need_a_saved_card(confirmed):
@@ -59,12 +63,13 @@ def test_installments_need_a_saved_card(confirmed):
     plan = installments.plan_balance(confirmed, confirmed.user, 3)
     assert [p.amount_minor for p in plan.payments] == [100_000_00] * 3
     assert [p.sequence for p in plan.payments] == [1, 2, 3] and all(p.off_session for p in plan.payments)
-    assert plan.payments[-1].due_at == installments.balance_due_at(confirmed.flight)
+    assert plan.payments[-1].due_at == installments.final_due_at(confirmed)
 
 
 def test_a_plan_needs_a_confirmed_booking_and_a_sane_count(confirmed, make):
-    with pytest.raises(ServiceError, match="between 1 and 6"):
-        installments.plan_balance(confirmed, confirmed.user, 7)
+    assert installments.max_installments(confirmed) == 4  # balance due in 110 days: 4 months fit
+    with pytest.raises(ServiceError, match="between 1 and 4"):
+        installments.plan_balance(confirmed, confirmed.user, 5)
     with pytest.raises(ServiceError, match="not yours"):
         installments.plan_balance(confirmed, make.user(), 1)
 
@@ -144,3 +149,77 @@ def test_moving_the_launch_moves_the_payments_still_to_come(confirmed, make):
     for payment, old in zip(plan.payments, before):
         db.session.refresh(payment)
         assert payment.due_at == old + timedelta(days=10)
+
+
+def confirmed_booking(make, *, balance_in_days, timezone="UTC", launch_hour=None):
+    doc = make.consent_document()
+    tourist = make.user(timezone=timezone)
+    launch = now_utc() + timedelta(days=90 + balance_in_days)
+    if launch_hour is not None:
+        launch = launch.replace(hour=launch_hour, minute=0, second=0, microsecond=0)
+    flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00, launch_at=launch, balance_due_days=90)
+    booking = booking_service.hold_seat(flight.id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
+    save(booking, GOOD)
+    return booking
+
+
+def test_a_balance_due_in_15_days_is_paid_in_one_payment(app, db_session, make):
+    with app.test_request_context("/"):
+        booking = confirmed_booking(make, balance_in_days=15)
+        assert installments.max_installments(booking) == 1
+        for count in (2, 6):
+            with pytest.raises(ServiceError, match="too soon for monthly installments"):
+                installments.plan_balance(booking, booking.user, count)
+        assert installments.balance_payments(booking) == []
+        [payment] = installments.plan_balance(booking, booking.user, 1).payments
+        assert payment.due_at <= installments.balance_due_at(booking.flight)
+
+
+def test_installments_are_a_month_apart_at_ten_in_the_tourists_zone(app, db_session, make):
+    denver = ZoneInfo("America/Denver")
+    with app.test_request_context("/"):
+        # The balance is due at 03:00 UTC: 20:00 or 21:00 the day before in Denver.
+        booking = confirmed_booking(make, balance_in_days=200, timezone="America/Denver", launch_hour=3)
+        assert installments.max_installments(booking) == 6
+        plan = installments.plan_balance(booking, booking.user, 3)
+        local = [p.due_at.astimezone(denver) for p in plan.payments]
+        assert all(at.time() == time(10, 0) for at in local)  # summer and winter time alike
+        days = [at.date() for at in local]
+        for earlier, later in zip(days, days[1:]):
+            assert installments._months_before(later, 1) == earlier
+            assert (later.year * 12 + later.month) - (earlier.year * 12 + earlier.month) == 1
+        due = installments.balance_due_at(booking.flight)
+        assert plan.payments[-1].due_at <= due and due - plan.payments[-1].due_at < timedelta(days=1)
+        assert days[-1] == due.astimezone(denver).date()
+
+
+def test_the_last_installment_is_a_day_earlier_when_ten_oclock_is_after_the_due_time(app, db_session, make):
+    with app.test_request_context("/"):
+        booking = confirmed_booking(make, balance_in_days=100, launch_hour=8)  # due at 08:00 UTC
+        due = installments.balance_due_at(booking.flight)
+        final = installments.final_due_at(booking)
+        assert final.date() == due.date() - timedelta(days=1) and final.time() == time(10, 0)
+
+
+def test_a_moved_launch_keeps_the_charges_at_ten_local(confirmed, make):
+    from app.models import FlightStatus, Role
+    from app.services import flights
+
+    confirmed.user.timezone = "Asia/Tokyo"
+    save(confirmed, GOOD)
+    plan = installments.plan_balance(confirmed, confirmed.user, 2)
+    flight = confirmed.flight
+    shift = timedelta(days=3, hours=7)
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    data.update(launch_at=flight.launch_at + shift, window_closes_at=flight.window_closes_at + shift,
+                status=FlightStatus.DELAYED)
+    before = [p.due_at for p in plan.payments]
+    flights.update_flight(flight, data, make.user(Role.OPERATIONS))
+    tokyo = ZoneInfo("Asia/Tokyo")
+    for payment, old in zip(plan.payments, before):
+        db.session.refresh(payment)
+        assert payment.due_at.astimezone(tokyo).time() == time(10, 0)
+        assert abs(payment.due_at - (old + shift)) < timedelta(days=1)
+        assert payment.due_at <= installments.balance_due_at(flight)

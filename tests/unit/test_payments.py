@@ -100,13 +100,50 @@ def test_a_declined_card_says_why_and_can_be_tried_again(signed):
     assert pay(payment, DECLINED) == "applied"
     assert payment.status is PaymentStatus.FAILED and payment.last_error == "Your card was declined."
     assert signed.state is BookingState.HELD
-    failure = [m for m in mails(signed.user, "reminder_charge_failed") if m.channel.value == "email"]
-    assert len(failure) == 1 and messaging.deliver(failure[0].id) is not None
-    assert f"/payments/{payment.id}/checkout" in failure[0].body and "declined" in failure[0].body
+    # Declined at the checkout, which says so: no "automatic charge" message on any channel.
+    assert mails(signed.user, "reminder_charge_failed") == []
     payment.status = PaymentStatus.PENDING  # what the checkout does on a new attempt
     assert pay(payment, GOOD) == "applied"
     assert payment.status is PaymentStatus.SUCCEEDED and signed.state is BookingState.CONFIRMED
     assert events(payment) == ["intent_created", "failed", "succeeded"]
+    assert mails(signed.user, "reminder_charge_failed") == []
+
+
+def test_a_checkout_decline_then_success_in_the_sandbox_sends_no_failure_notice(signed):
+    payment = payments.start_deposit(signed, signed.user)
+    payments.pay_in_sandbox(payment, DECLINED)
+    assert payment.status is PaymentStatus.FAILED
+    payments.pay_in_sandbox(payment, GOOD)
+    assert payment.status is PaymentStatus.SUCCEEDED
+    assert mails(signed.user, "reminder_charge_failed") == []
+
+
+def test_a_cancelled_payment_never_becomes_paid_and_money_that_arrives_goes_back(signed, make):
+    from app.models import FlightStatus, Role
+    from app.services import flights
+
+    payment = payments.start_deposit(signed, signed.user)
+    flight = signed.flight
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    data.update(status=FlightStatus.CANCELLED)
+    flights.update_flight(flight, data, make.user(Role.OPERATIONS))
+    assert payment.status is PaymentStatus.CANCELLED and signed.state is BookingState.CANCELLED
+    with pytest.raises(ServiceError, match="cancelled"):
+        from app.services import installments
+
+        installments.start_payment_by_hand(payment, signed.user)
+    # A checkout left open at the provider is paid anyway (a Stripe tab, a late webhook).
+    assert pay(payment, GOOD) == "applied"
+    assert payment.status is PaymentStatus.CANCELLED and payment.paid_at is None
+    assert payment.refunded_minor == payment.amount_minor
+    assert events(payment)[-2:] == ["paid_after_cancel", "refunded"]
+    assert len(payment.refunds) == 1 and payment.refunds[0].status == "succeeded"
+    assert len(mails(signed.user, "payment_refunded_cancelled")) == 1
+    ledger = payments.ledgers([signed])[signed.id]
+    assert (ledger.paid_minor, ledger.refunded_minor) == (0, 0)
+    # The same news again changes nothing: refunded once.
+    assert payments.handle_event("sandbox", "evt_again", "payment_intent.succeeded", payment.provider_payment_id) == "unchanged"
+    assert events(payment).count("refunded") == 1
 
 
 def test_the_same_event_twice_is_applied_once(signed):

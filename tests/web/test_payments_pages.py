@@ -1,3 +1,6 @@
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -5,6 +8,7 @@ from app.extensions import db
 from app.models import BookingState, Payment, PaymentStatus
 from app.services import bookings as booking_service
 from app.services import consent
+from app.timeutil import now_utc
 from tests.conftest import login, post_form
 
 CARD = {"name": "Ada Lovelace", "card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"}
@@ -14,7 +18,9 @@ CARD = {"name": "Ada Lovelace", "card_number": "4242 4242 4242 4242", "expiry": 
 def signed(client, make):
     doc = make.consent_document()
     tourist = make.user()
-    booking = booking_service.hold_seat(make.flight(deposit_minor=150_000_00).id, tourist)
+    # The balance falls due in 110 days: room for 4 monthly installments.
+    flight = make.flight(deposit_minor=150_000_00, launch_at=now_utc() + timedelta(days=200))
+    booking = booking_service.hold_seat(flight.id, tourist)
     consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     db.session.commit()
     login(client, tourist)
@@ -58,7 +64,9 @@ def test_a_declined_card_goes_back_to_the_checkout_with_the_reason(client, signe
 
 @pytest.mark.parametrize("change, message", [
     ({"card_number": "12"}, "Enter the card number: 12 to 19 digits."),
-    ({"expiry": "13/30"}, "Enter the expiry as MM/YY."),
+    ({"expiry": "1230"}, "Enter the expiry as MM/YY."),
+    ({"expiry": "13/30"}, "The month of the expiry must be from 01 to 12."),
+    ({"expiry": "01/20"}, "This card has expired."),
     ({"cvc": "1"}, "Enter the 3 or 4 digits on the back of the card."),
     ({"name": ""}, "This field is required."),
 ])
@@ -169,3 +177,119 @@ def test_operations_refund_part_of_a_payment_and_see_the_money(app, client, sign
     assert payment.refunded_minor == 1000_50
     flight_page = staff.get(f"/ops/flights/{signed.flight_id}").get_data(as_text=True)
     assert "$148,999.50" in flight_page and "$1,000.50" in flight_page  # collected, refunded
+
+
+def test_a_card_valid_through_this_month_is_accepted(client, signed):
+    today = now_utc().date()
+    payment = start(client, signed)
+    done = post_form(client, f"/payments/{payment.id}/sandbox", {**CARD, "expiry": today.strftime("%m/%y")},
+                     page=f"/payments/{payment.id}/checkout")
+    assert done.status_code == 302
+    db.session.refresh(payment)
+    assert payment.status is PaymentStatus.SUCCEEDED
+
+
+def test_an_expired_card_cannot_be_saved_for_installments(client, signed):
+    pay_deposit(client, signed)
+    page = f"/bookings/{signed.reference}/card?installments=2"
+    refused = post_form(client, page, {**CARD, "expiry": "01/20", "agree": "y"}, page=page)
+    assert refused.status_code == 422 and "This card has expired." in refused.get_data(as_text=True)
+    db.session.refresh(signed)
+    assert signed.card_token is None
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_balance_due_in_15_days_offers_no_installments(client, make):
+    doc = make.consent_document()
+    tourist = make.user()
+    flight = make.flight(deposit_minor=150_000_00, launch_at=now_utc() + timedelta(days=105), balance_due_days=90)
+    booking = booking_service.hold_seat(flight.id, tourist)
+    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    db.session.commit()
+    login(client, tourist)
+    pay_deposit(client, booking)
+    page = f"/bookings/{booking.reference}"
+    raw = client.get(page).get_data(as_text=True)
+    html = text(raw)
+    assert not re.search(r"In \d+ monthly installments", html) and not re.search(r'<select[^>]*name="installments"', raw)
+    assert "Plan the balance" in html
+    assert "The balance is due too soon for monthly installments: it is paid in one payment." in html
+    refused = post_form(client, f"/bookings/{booking.reference}/balance", {"installments": "6"}, page=page)
+    assert "too soon for monthly installments" in text(client.get(refused.headers["Location"]).get_data(as_text=True))
+    assert db.session.scalar(select(func.count(Payment.id)).where(Payment.kind != "deposit")) == 0
+    post_form(client, f"/bookings/{booking.reference}/balance", {"installments": "1"}, page=page)
+    [balance] = db.session.scalars(select(Payment).where(Payment.kind == "balance")).all()
+    assert balance.due_at <= flight.launch_at - timedelta(days=90)
+
+
+def test_the_booking_page_offers_the_installments_that_fit(client, signed):
+    pay_deposit(client, signed)
+    raw = client.get(f"/bookings/{signed.reference}").get_data(as_text=True)
+    assert re.search(r'<select[^>]*name="installments"', raw)
+    html = text(raw)
+    assert "In 4 monthly installments" in html and "In 5 monthly installments" not in html
+    assert "too soon for monthly installments" not in html
+
+
+def test_a_resolved_automatic_charge_notice_says_so_and_loses_its_link(app, client, signed):
+    from app.models import Channel, MessageStatus, OutboundMessage
+    from app.services import inbox, installments, messaging, payments
+
+    pay_deposit(client, signed)
+    with app.test_request_context("/"):
+        token, last4 = payments.provider().save_card("4000000000000002")  # every charge declined
+        installments.save_card(signed, signed.user, token=token, last4=last4)
+        plan = installments.plan_balance(signed, signed.user, 2)
+        first = plan.payments[0]
+        first.due_at = now_utc() - timedelta(minutes=1)
+        db.session.flush()
+        assert installments.charge(first.id) == "declined"
+        [notice] = db.session.scalars(select(OutboundMessage).where(
+            OutboundMessage.rule == "charge_failed", OutboundMessage.channel == Channel.IN_APP)).all()
+        assert messaging.deliver(notice.id) is MessageStatus.SENT
+        db.session.commit()
+    assert inbox.unread_count(signed.user) == 1
+    centre = client.get("/notifications").get_data(as_text=True)
+    assert f"/payments/{first.id}/checkout" in centre and "Resolved" not in centre
+    # The tourist pays it by hand from the booking page.
+    page = f"/bookings/{signed.reference}"
+    post_form(client, f"/payments/{first.id}/pay", page=page)
+    post_form(client, f"/payments/{first.id}/sandbox", CARD, page=f"/payments/{first.id}/checkout")
+    db.session.refresh(first)
+    db.session.refresh(notice)
+    assert first.status is PaymentStatus.SUCCEEDED
+    assert notice.resolved_at is not None and notice.read_at is not None
+    assert inbox.unread_count(signed.user) == 0
+    centre = client.get("/notifications").get_data(as_text=True)
+    assert "Resolved" in centre and f"/payments/{first.id}/checkout" not in centre
+    assert "unread notification" not in centre
+    # The emailed link, followed now, says it is paid.
+    checkout = client.get(f"/payments/{first.id}/checkout")
+    assert checkout.headers["Location"] == page
+    assert "This payment is already paid." in client.get(page).get_data(as_text=True)
+
+
+def test_a_payment_cancelled_with_its_flight_cannot_be_paid(app, client, signed, make):
+    from app.models import FlightStatus, Role
+    from app.services import flights
+
+    payment = start(client, signed)  # the deposit's checkout is open
+    with app.test_request_context("/"):
+        flight = signed.flight
+        data = {k: getattr(flight, k) for k in flights.FIELDS}
+        data.update(status=FlightStatus.CANCELLED)
+        flights.update_flight(flight, data, make.user(Role.OPERATIONS))
+        db.session.commit()
+    checkout = client.get(f"/payments/{payment.id}/checkout")
+    assert checkout.status_code == 302 and checkout.headers["Location"] == f"/bookings/{signed.reference}"
+    assert "This payment was cancelled: it is no longer owed." in client.get(checkout.headers["Location"]).get_data(as_text=True)
+    paid = post_form(client, f"/payments/{payment.id}/sandbox", CARD)  # the form kept open in a tab
+    assert paid.status_code == 302
+    again = post_form(client, f"/payments/{payment.id}/pay")
+    assert again.status_code == 302
+    assert "This payment was cancelled" in client.get(again.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(payment)
+    assert payment.status is PaymentStatus.CANCELLED and payment.paid_at is None and payment.refunded_minor == 0
