@@ -1,11 +1,12 @@
-"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load four pages, report.
+"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load five pages, report.
 
 1. Drop and re-create the bench database, run the real migrations, and seed it with bulk inserts
    (10,000 tourists, 200 flights, bookings in every state, consent signatures, a waiting list, and
    1,000 medical cases in every state with their answers, events, assessments and access log).
 2. Start gunicorn (2 sync workers, production settings) on a free loopback port; wait for /healthz.
-3. Log a few seeded tourists and the medic in, then load /healthz, /flights, /journey and
-   /medical/queue (the medic's review queue, first page of all groups) with a closed loop of
+3. Log a few seeded tourists and the medic in, then load /healthz, /flights, /journey,
+   /medical/queue (the medic's review queue, first page of all groups) and /medical/tourists
+   (every tourist with a booking and their medical status, first page) with a closed loop of
    client threads (each sends its next request when the previous one is answered): a warm-up per
    page, then a fixed measuring time per page, cut into slices that the pages take in turns so
    that other work on the machine disturbs all of them alike.
@@ -70,7 +71,7 @@ EMAIL_DOMAIN = "bench.example.com"
 TARGET_RATIO = 0.30      # each page at least 30% of /healthz's throughput
 TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 
-PAGES = ("/healthz", "/flights", "/journey", "/medical/queue")
+PAGES = ("/healthz", "/flights", "/journey", "/medical/queue", "/medical/tourists")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 
 
@@ -802,9 +803,10 @@ def run_load(url: str, sessions: list[list[requests.Session]], marker: str, seco
 
 # Something each good answer contains (/healthz answers 200 only when the database and broker are up).
 MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking",
-           "/medical/queue": 'href="/medical/cases/'}  # a row of the queue
+           "/medical/queue": 'href="/medical/cases/',  # a row of the queue
+           "/medical/tourists": '<td><time datetime='}  # a row of the list of tourists
 #: Pages loaded by a logged-in medic (one session per client thread).
-STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL}
+STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -192,6 +192,14 @@ class CaseEvent(db.Model):
     to_state: Mapped[CaseState] = mapped_column(enum_column(CaseState, 20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(EncryptedText, default="")
+    #: "transition" (a move of the state machine), "correction" (medical staff corrected a
+    #: decision: the new decision, its ``reason``) or "change_report" (the tourist told the medical
+    #: team about a change; ``note`` holds what they wrote).
+    kind: Mapped[str] = mapped_column(String(20), default="transition", server_default="transition")
+    #: Why a decision was corrected (medical staff only); None for other events.
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
+    #: The clearance's end this event set (a clearance, or a corrected one), kept with the history.
+    valid_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     actor: Mapped[User | None] = relationship()

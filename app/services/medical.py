@@ -42,6 +42,9 @@ from app.models import (
 from app.services import ServiceError, reminders
 from app.services import bookings as booking_service
 from app.services.medical_access import (
+    CHANGE_REPORTS,
+    CORRECTIONS,
+    DECIDED,
     TRANSITIONS,
     CaseTransitionNotAllowed,
     is_medical,
@@ -57,6 +60,8 @@ ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
 #: which may lead to withdrawing the clearance).
 ASSESSABLE = (S.SUBMITTED, S.CLEARED, S.RESTRICTED)
 DECISIONS = (S.CLEARED, S.RESTRICTED, S.INFO_REQUESTED, S.NOT_CLEARED)
+#: The states in which the tourist can tell the medical team about a change.
+CHANGE_REPORTABLE = tuple(sorted({a for a, _b in CHANGE_REPORTS}, key=lambda st: st.value))
 TEXT_MAX = 8000
 
 #: A case's state as medical staff read it in its history.
@@ -283,6 +288,108 @@ def queue(group: QueueGroup | None = None, page: int = 1, per_page: int = QUEUE_
     )
 
 
+# -- every tourist with a booking -----------------------------------------------------------------
+
+TOURISTS_PAGE_SIZE = 50
+SEARCH_MAX = 200
+#: Beyond this a page number is surely a typing error: it is taken as the last page.
+PAGE_MAX = 1_000_000
+
+
+@dataclass(frozen=True)
+class TouristRow:
+    tourist: User
+    first_launch: datetime
+    status: ClearanceStatus
+
+
+@dataclass(frozen=True)
+class TouristsPage:
+    rows: list[TouristRow]
+    total: int
+    page: int
+    per_page: int
+    q: str
+    status: Clearance | None
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def _tourists_status_column(last_launch):
+    """SQL: the medical status of the tourist's newest case for their live bookings (a clearance
+    that ends before any of their launches is "ends before launch")."""
+    return case(
+        (MedicalCase.id.is_(None), Clearance.NOT_STARTED.value),
+        (MedicalCase.state == S.ANSWERING, Clearance.ANSWERING.value),
+        (MedicalCase.state == S.SUBMITTED, Clearance.WAITING_FOR_REVIEW.value),
+        (MedicalCase.state == S.INFO_REQUESTED, Clearance.INFO_REQUESTED.value),
+        (MedicalCase.state == S.NOT_CLEARED, Clearance.NOT_CLEARED.value),
+        (or_(MedicalCase.valid_until.is_(None), MedicalCase.valid_until < utc_date(last_launch)),
+         Clearance.EXPIRES_BEFORE_LAUNCH.value),
+        (MedicalCase.state == S.RESTRICTED, Clearance.RESTRICTED.value),
+        else_=Clearance.CLEARED.value,
+    )
+
+
+def tourists(q: str = "", status: Clearance | None = None, page: int = 1, per_page: int = TOURISTS_PAGE_SIZE,
+             now: datetime | None = None) -> TouristsPage:
+    """Every tourist with a live booking (a seat on a flight still to fly), with their soonest
+    launch and medical status, searched by name or email and filtered by status; the soonest
+    launch first. One query per page (the total rides along as a window count), and one more
+    only for a page past the last."""
+    now = now or now_utc()
+    q = " ".join((q or "").replace("\x00", "").split())[:SEARCH_MAX]
+    page = min(max(page, 1), PAGE_MAX)
+    live = (
+        select(Booking.user_id.label("user_id"), func.min(Flight.launch_at).label("first_launch"),
+               func.max(Flight.launch_at).label("last_launch"))
+        .join(Flight, Flight.id == Booking.flight_id)
+        .where(booking_service.taking_seat_clause(now), Flight.status.notin_(ENDED))
+        .group_by(Booking.user_id).subquery()
+    )
+    newest = select(MedicalCase.user_id.label("user_id"), func.max(MedicalCase.id).label("case_id")) \
+        .group_by(MedicalCase.user_id).subquery()
+    status_col = _tourists_status_column(live.c.last_launch).label("medical_status")
+    base = (
+        select(User.id.label("user_id"), live.c.first_launch, status_col, MedicalCase.id.label("case_id"),
+               MedicalCase.valid_until, MedicalCase.state, MedicalCase.decided_at)
+        .select_from(User).join(live, live.c.user_id == User.id)
+        .outerjoin(newest, newest.c.user_id == User.id)
+        .outerjoin(MedicalCase, MedicalCase.id == newest.c.case_id)
+    )
+    for term in q.split(" ") if q else []:
+        base = base.where(or_(User.name.icontains(term, autoescape=True),
+                              User.email.icontains(term, autoescape=True)))
+    if status is not None:
+        base = base.where(status_col == status.value)
+    listed = base.subquery()
+
+    def fetch(number: int):
+        return db.session.execute(
+            select(User, listed.c.first_launch, listed.c.medical_status, listed.c.case_id, listed.c.valid_until,
+                   listed.c.state, listed.c.decided_at, func.count().over().label("total"))
+            .join(listed, listed.c.user_id == User.id)
+            .order_by(listed.c.first_launch, User.name, User.id)
+            .limit(per_page).offset((number - 1) * per_page)
+        ).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(listed))
+        page = max((total + per_page - 1) // per_page, 1)
+        rows = fetch(page) if total else []
+    total = rows[0].total if rows else 0
+    return TouristsPage(
+        rows=[TouristRow(r[0], r.first_launch, ClearanceStatus(
+            Clearance(r.medical_status), r.valid_until if r.state in CLEARED_STATES else None, r.case_id,
+            change_under_review=r.state is S.SUBMITTED and r.decided_at is not None,
+        )) for r in rows],
+        total=total, page=page, per_page=per_page, q=q, status=status,
+    )
+
+
 # -- assessments -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -431,6 +538,25 @@ def decide(case: MedicalCase, actor: User, decision: CaseState | str, *, restric
            now: datetime | None = None) -> None:
     """Clear (with stated restrictions or without), ask the tourist for more information, or not
     clear. Goes through the case's state machine, which writes the event row."""
+    _decide(case, actor, decision, "transition", restrictions=restrictions, message=message, reason=reason,
+            valid_days=valid_days, now=now)
+
+
+def correct(case: MedicalCase, actor: User, decision: CaseState | str, *, reason: str, restrictions: str = "",
+            message: str = "", valid_days: int | None = None, now: datetime | None = None) -> None:
+    """Correct the decision of a decided case without a new questionnaire: extend a clearance (its
+    days counted from today), change its restrictions, move cleared <-> restricted, ask a cleared
+    tourist for more information, or reconsider a refusal. The correction is a new event row with
+    its reason; the earlier decision stays in the history. The tourist is told as by a decision."""
+    if is_medical(actor) and case.state not in DECIDED:
+        raise ServiceError(_("Only a decided case can be corrected; decide on this one below."), "decision")
+    _decide(case, actor, decision, "correction", restrictions=restrictions, message=message, reason=reason,
+            valid_days=valid_days, now=now, correction_reason=reason)
+
+
+def _decide(case: MedicalCase, actor: User, decision: CaseState | str, kind: str, *, restrictions: str,
+            message: str, reason: str, valid_days: int | None, now: datetime | None,
+            correction_reason: str | None = None) -> None:
     now = now or now_utc()
     if not is_medical(actor):
         raise ServiceError(_("Only medical staff decide on a clearance."))
@@ -440,10 +566,14 @@ def decide(case: MedicalCase, actor: User, decision: CaseState | str, *, restric
         decision = None
     if decision not in DECISIONS:
         raise ServiceError(_("Choose a decision."), "decision")
-    if (case.state, decision) not in TRANSITIONS:
+    correcting = kind == "correction"
+    if (case.state, decision) not in (CORRECTIONS if correcting else TRANSITIONS):
         raise CaseTransitionNotAllowed(case.state, decision)
     restrictions, message, reason = (_text(restrictions, "restrictions"), _text(message, "message"),
                                      _text(reason, "reason"))
+    if correcting and not reason:
+        raise ServiceError(_("Give the reason for the correction, for the medical record."), "reason")
+    extra = {"kind": kind, "reason": reason if correcting else None}
     if decision in CLEARED_STATES:
         has_assessment = db.session.scalar(select(Assessment.id).where(Assessment.case_id == case.id).limit(1))
         if has_assessment is None:
@@ -455,18 +585,21 @@ def decide(case: MedicalCase, actor: User, decision: CaseState | str, *, restric
             raise ServiceError(_("A clearance holds between 1 and %(max)s days.", max=clearance_valid_days()),
                                "valid_days")
         valid_until = now.astimezone(UTC).date() + timedelta(days=days)
-        transition(case, decision, actor=actor, note=restrictions if decision is S.RESTRICTED else "")
+        transition(case, decision, actor=actor, note=restrictions if decision is S.RESTRICTED else "",
+                   valid_until=valid_until, **extra)
         case.valid_until = valid_until
         case.restrictions = restrictions if decision is S.RESTRICTED else ""
     elif decision is S.INFO_REQUESTED:
         if not message:
             raise ServiceError(_("Write what the tourist should tell you or send."), "message")
-        transition(case, decision, actor=actor, note=message)
+        transition(case, decision, actor=actor, note=message, **extra)
         case.info_request, case.info_response = message, ""
+        if correcting:  # a clearance asked about no longer holds until the answer is reviewed
+            case.valid_until, case.restrictions = None, ""
     else:
         if not reason:
             raise ServiceError(_("Give the reason, for the medical record."), "reason")
-        transition(case, decision, actor=actor, note=reason)
+        transition(case, decision, actor=actor, note="" if correcting else reason, **extra)
         case.valid_until, case.restrictions = None, ""
     if decision is not S.INFO_REQUESTED:
         case.decided_at, case.decided_by_id = now, actor.id
@@ -476,6 +609,25 @@ def decide(case: MedicalCase, actor: User, decision: CaseState | str, *, restric
         event_id = db.session.scalar(select(func.max(CaseEvent.id)).where(CaseEvent.case_id == case.id))
         reminders.notify("medical_info_requested", case, occurrence=str(event_id), now=now)
     sync_reminders(case, now)
+
+
+def report_change(case: MedicalCase, actor: User, details: str, now: datetime | None = None) -> CaseEvent:
+    """The tourist tells the medical team something has changed (from their medical page, or
+    in the self-certification before launch): the report goes into the case's history (encrypted,
+    as all medical free text), and a clearance goes back to review, into the review queue. A case
+    already waiting for review keeps waiting, with the report added."""
+    now = now or now_utc()
+    if actor.id != case.user_id:
+        raise ServiceError(_("Only the tourist reports a change in their own health."))
+    details = _text(details, "details")
+    if not details:
+        raise ServiceError(_("Tell the medical team what has changed."), "details")
+    if case.state not in CHANGE_REPORTABLE:
+        raise ServiceError(_("Your case is not waiting for a change report now; see your status above."))
+    event = transition(case, S.SUBMITTED, actor=actor, note=details, kind="change_report")
+    case.submitted_at = now
+    sync_reminders(case, now)
+    return event
 
 
 def sync_reminders(case: MedicalCase, now: datetime | None = None) -> None:
@@ -553,9 +705,9 @@ def self_certify(booking: Booking, actor: User, changed: bool, details: str = ""
     db.session.add(row)
     db.session.flush()
     if changed:
-        transition(case, S.SUBMITTED, actor=actor, note=details)
-        case.submitted_at = now
-    sync_reminders(case, now)
+        report_change(case, actor, details, now)
+    else:
+        sync_reminders(case, now)
     return row
 
 
@@ -606,6 +758,8 @@ class ClearanceStatus:
     #: For a booking: the self-certification is due now, or has been given.
     self_certification_due: bool = False
     self_certified: bool = False
+    #: Waiting for review again after a clearance: the tourist reported a change.
+    change_under_review: bool = False
 
     @property
     def cleared(self) -> bool:
@@ -634,13 +788,45 @@ LABELS = {
 }
 
 
+#: The statuses the list filters by (a tourist with a booking is never "expired": a clearance that
+#: ended is one that ends before their launch).
+TOURIST_STATUSES = tuple(c for c in Clearance if c is not Clearance.EXPIRED)
+TOURIST_FILTER_LABELS = {
+    Clearance.NOT_STARTED: _l("No questionnaire yet"),
+    Clearance.ANSWERING: _l("Questionnaire in progress"),
+    Clearance.WAITING_FOR_REVIEW: _l("Waiting for review"),
+    Clearance.INFO_REQUESTED: _l("Information requested"),
+    Clearance.CLEARED: _l("Cleared"),
+    Clearance.RESTRICTED: _l("Cleared with restrictions"),
+    Clearance.EXPIRES_BEFORE_LAUNCH: _l("Clearance ends before launch"),
+    Clearance.NOT_CLEARED: _l("Not cleared"),
+}
+
+
+def tourist_status_label(status: ClearanceStatus) -> str:
+    """A status as the list of tourists says it: "No questionnaire yet", "Cleared through 3 May
+    2027", "Waiting for review (a change reported)"..."""
+    if status.change_under_review:
+        return str(_l("Waiting for review (a change reported)"))
+    if status.status in (Clearance.NOT_STARTED, Clearance.ANSWERING):
+        return str(TOURIST_FILTER_LABELS[status.status])
+    return status.label
+
+
 def _status_of(case: MedicalCase | None, day: date | None) -> ClearanceStatus:
     if case is None:
         return ClearanceStatus(Clearance.NOT_STARTED)
     status = _STATE_TO_CLEARANCE[case.state]
     if status in (Clearance.CLEARED, Clearance.RESTRICTED) and day is not None and not covers(case, day):
         status = Clearance.EXPIRES_BEFORE_LAUNCH
-    return ClearanceStatus(status, case.valid_until if case.state in CLEARED_STATES else None, case.id)
+    return ClearanceStatus(status, case.valid_until if case.state in CLEARED_STATES else None, case.id,
+                           change_under_review=changed_since_decision(case))
+
+
+def changed_since_decision(case: MedicalCase | None) -> bool:
+    """Waiting for review after having been decided: the tourist reported a change (a renewal is a
+    new case, never decided yet)."""
+    return case is not None and case.state is S.SUBMITTED and case.decided_at is not None
 
 
 def user_statuses(users: Iterable[User], today: date | None = None) -> dict[int, ClearanceStatus]:

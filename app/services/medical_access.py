@@ -33,6 +33,22 @@ TRANSITIONS: frozenset[tuple[CaseState | None, CaseState]] = frozenset({
 })
 
 
+#: A decided case's decision corrected by medical staff, with a reason (a new event row, the old
+#: one kept): a clearance extended or its restrictions changed, cleared <-> restricted, more
+#: information asked of a cleared tourist, or a refusal reconsidered.
+DECIDED = (S.CLEARED, S.RESTRICTED, S.NOT_CLEARED)
+CORRECTIONS: frozenset[tuple[CaseState, CaseState]] = frozenset(
+    (a, b) for a in DECIDED for b in (S.CLEARED, S.RESTRICTED, S.INFO_REQUESTED, S.NOT_CLEARED)
+    if (a, b) != (S.NOT_CLEARED, S.NOT_CLEARED)
+)
+#: The tourist tells the medical team about a change: a clearance goes back to review; a case
+#: already waiting for review keeps waiting, with the report in its history.
+CHANGE_REPORTS: frozenset[tuple[CaseState, CaseState]] = frozenset({
+    (S.CLEARED, S.SUBMITTED), (S.RESTRICTED, S.SUBMITTED), (S.SUBMITTED, S.SUBMITTED),
+})
+ALLOWED_BY_KIND = {"transition": TRANSITIONS, "correction": CORRECTIONS, "change_report": CHANGE_REPORTS}
+
+
 class CaseTransitionNotAllowed(ServiceError):
     def __init__(self, from_state: CaseState | None, to_state: CaseState) -> None:
         from flask_babel import gettext as _
@@ -44,16 +60,23 @@ class CaseTransitionNotAllowed(ServiceError):
         self.from_state, self.to_state = from_state, to_state
 
 
-def transition(case: MedicalCase, to_state: CaseState, *, actor: User | None, note: str = "") -> None:
-    """Move ``case`` to ``to_state``, writing an event row: the only way a case's state changes."""
+def transition(case: MedicalCase, to_state: CaseState, *, actor: User | None, note: str = "",
+               kind: str = "transition", reason: str | None = None, valid_until=None) -> CaseEvent:
+    """Move ``case`` to ``to_state``, writing an event row: the only way a case's state changes.
+    ``kind`` says which moves are allowed: the state machine's (``TRANSITIONS``), a corrected
+    decision (``CORRECTIONS``, with its ``reason``) or a change the tourist reported
+    (``CHANGE_REPORTS``)."""
     from_state = case.state if case.id is not None and case.state is not None else None
-    if (from_state, to_state) not in TRANSITIONS:
+    if (from_state, to_state) not in ALLOWED_BY_KIND[kind]:
         raise CaseTransitionNotAllowed(from_state, to_state)
     case.state = to_state
     db.session.flush()
-    db.session.add(CaseEvent(case_id=case.id, from_state=from_state, to_state=to_state,
-                             actor_id=actor.id if actor else None, note=note))
+    event = CaseEvent(case_id=case.id, from_state=from_state, to_state=to_state,
+                      actor_id=actor.id if actor else None, note=note, kind=kind, reason=reason,
+                      valid_until=valid_until)
+    db.session.add(event)
     db.session.flush()
+    return event
 
 
 def is_medical(user: User | None) -> bool:

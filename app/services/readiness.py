@@ -258,6 +258,10 @@ def _medical_gate(booking: Booking, statuses: dict) -> Gate:
         Clearance.NOT_CLEARED: (GateStatus.BLOCKED, _l("The medical team could not clear you for flight."),
                                 _l("Open your medical page")),
     }
+    if status.change_under_review:
+        return Gate("medical", label, GateStatus.WAITING,
+                    str(_l("The medical team is reviewing the change you reported.")),
+                    page, str(_l("Open your medical page")))
     if status.status is Clearance.EXPIRES_BEFORE_LAUNCH:
         return Gate("medical", label, GateStatus.ACTION,
                     str(_l("Your clearance ends on %(date)s, before the launch: renew it.", date=until)),

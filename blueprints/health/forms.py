@@ -14,3 +14,10 @@ class InfoResponseForm(FlaskForm):
         _l("Your answer to the medical team"),
         validators=[DataRequired(REQUIRED), Length(max=INFO_RESPONSE_MAX)],
     )
+
+
+class ChangeReportForm(FlaskForm):
+    details = TextAreaField(
+        _l("What has changed? (new conditions, medicines, injuries, treatments)"),
+        validators=[DataRequired(REQUIRED), Length(max=8000)],
+    )

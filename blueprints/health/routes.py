@@ -18,13 +18,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.extensions import db
 from app.models import CaseState, MedicalCase, MedicalUpload, Question, QuestionKind, Role
-from app.services import ServiceError, medical_access, medical_uploads
+from app.services import ServiceError, medical, medical_access, medical_uploads
 from app.services import questionnaires as qs
 from app.transactions import commit, rollback
 from app.web import wants_fragment
 from blueprints.access import roles_required
 from blueprints.forms import show_error
-from blueprints.health.forms import InfoResponseForm
+from blueprints.health.forms import ChangeReportForm, InfoResponseForm
 
 bp = Blueprint("health", __name__)
 tourists_only = roles_required(Role.TOURIST)
@@ -125,7 +125,8 @@ def _readable_answers(case: MedicalCase) -> list[dict[str, Any]]:
     return rows
 
 
-def _status_page(case: MedicalCase | None, form: InfoResponseForm, status: int = 200):
+def _status_page(case: MedicalCase | None, form: InfoResponseForm, status: int = 200,
+                 change_form: ChangeReportForm | None = None):
     answered = applicable = 0
     if case is not None and case.state is CaseState.ANSWERING:
         answers = qs.answers_of(case)
@@ -137,6 +138,9 @@ def _status_page(case: MedicalCase | None, form: InfoResponseForm, status: int =
         rows=_readable_answers(case) if case is not None and case.state is not CaseState.ANSWERING else [],
         available=case is not None or qs.current_questionnaire() is not None,
         renew=case is not None and qs.needs_renewal(case, current_user),
+        can_report_change=case is not None and case.state in medical.CHANGE_REPORTABLE,
+        change_under_review=medical.changed_since_decision(case),
+        change_form=change_form or ChangeReportForm(formdata=None),
     ), status
 
 
@@ -204,6 +208,32 @@ def info_response():
     case = qs.current_case(current_user)
     _log(case, "change", "answer to information request (refused)")
     page = _status_page(case, form, 422)
+    commit()
+    return page
+
+
+@bp.post("/medical/change")
+@tourists_only
+def report_change():
+    """The tourist tells the medical team about a change: a clearance goes back to review."""
+    case = qs.current_case(current_user, for_update=True)
+    if case is None:
+        abort(404)
+    form = ChangeReportForm()
+    if form.validate_on_submit():
+        try:
+            medical.report_change(case, current_user, form.details.data)
+            _log(case, "submit", "change reported")
+            commit()
+        except ServiceError as exc:
+            rollback()
+            show_error(form, exc)
+        else:
+            flash(_("Thank you. The medical team will review what has changed and let you know."), "success")
+            return redirect(url_for("health.status"))
+    case = qs.current_case(current_user)
+    _log(case, "change", "change report (refused)")
+    page = _status_page(case, InfoResponseForm(formdata=None), 422, change_form=form)
     commit()
     return page
 

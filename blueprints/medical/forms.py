@@ -51,6 +51,13 @@ class DecisionForm(FlaskForm):
                            validators=[Length(max=8000)])
 
 
+class CorrectionForm(DecisionForm):
+    """A decided case's decision corrected: the new decision and, always, why."""
+
+    reason = TextAreaField(_l("Why the decision is corrected (kept in the medical record, not shown to the tourist)"),
+                           validators=[Length(max=8000)])
+
+
 class VehicleLimitsForm(FlaskForm):
     vehicle = StringField(_l("Vehicle"), validators=[InputRequired(_l("Name the vehicle as flights give it.")),
                                                       Length(max=120)])

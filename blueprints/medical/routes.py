@@ -28,7 +28,7 @@ from app.models import (
     VehicleLimits,
 )
 from app.services import ServiceError, medical
-from app.services.medical_access import TRANSITIONS, log_access
+from app.services.medical_access import CORRECTIONS, TRANSITIONS, log_access
 from app.timeutil import age_on, now_utc
 from app.transactions import commit, rollback
 from app.web import page_arg, render_page
@@ -37,6 +37,7 @@ from blueprints.forms import show_error
 from blueprints.medical.forms import (
     ECG_CHOICES,
     AssessmentForm,
+    CorrectionForm,
     DecisionForm,
     SelfCertificationForm,
     VehicleLimitsForm,
@@ -81,6 +82,35 @@ def queue():
     return _logged(html, None, "view", f"review queue{f' ({group.value})' if group else ''}, page {page.page}")
 
 
+# -- every tourist with a booking -----------------------------------------------------------------
+
+@bp.get("/tourists")
+@medical_only
+def tourists():
+    """Every tourist with a live booking and their medical status: searched by name or email,
+    filtered by status, a page at a time (htmx swaps the results in place)."""
+    raw_q = request.args.get("q", "")
+    try:
+        status = medical.Clearance(request.args.get("status", ""))
+    except ValueError:
+        status = None
+    if status is medical.Clearance.EXPIRED:
+        status = None
+    error, code = None, 200
+    if len(raw_q) > medical.SEARCH_MAX:
+        error, code = _("Search with at most %(max)s characters of a name or an email address.",
+                        max=medical.SEARCH_MAX), 400
+        page = medical.TouristsPage([], 0, 1, medical.TOURISTS_PAGE_SIZE, raw_q[:medical.SEARCH_MAX], status)
+    else:
+        page = medical.tourists(raw_q, status, _page_arg())
+    statuses = [(s.value, medical.TOURIST_FILTER_LABELS[s]) for s in medical.TOURIST_STATUSES]
+    html = render_page("medical/tourists.html", "medical/_tourists.html", listing=page, error=error,
+                       statuses=statuses, status_label=medical.tourist_status_label)
+    what = f"tourists list{f' ({status.value})' if status else ''}{' (search)' if page.q else ''}, page {page.page}"
+    return _logged((html, code), None, "view", what)
+
+
+
 # -- a case ----------------------------------------------------------------------------------------
 
 def _case_or_404(case_id: int, *, for_update: bool = False) -> MedicalCase:
@@ -106,7 +136,8 @@ def _upload_url(upload: MedicalUpload) -> str:
     return url_for("health.download", upload_id=upload.id)
 
 
-def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, status: int = 200):
+def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, correction_form=None,
+               status: int = 200):
     bookings = medical.live_bookings(case.user_id)
     uploads = list(db.session.scalars(
         select(MedicalUpload).where(MedicalUpload.case_id == case.id).order_by(MedicalUpload.id)
@@ -128,6 +159,9 @@ def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, s
     current_flags = (medical.flags_for(user, assessments[0].height_cm, assessments[0].weight_kg, bookings)
                      if assessments else [])
     default_form = DecisionForm(formdata=None, valid_days=medical.clearance_valid_days())
+    corrections = [d for d in medical.DECISIONS if (case.state, d) in CORRECTIONS]
+    default_correction = CorrectionForm(formdata=None, valid_days=medical.clearance_valid_days(),
+                                        restrictions=case.restrictions if case.state is CaseState.RESTRICTED else "")
     return render_template(
         "medical/case.html", case=case, tourist=user,
         age=age_on(user.date_of_birth, today) if user.date_of_birth else None,
@@ -140,6 +174,8 @@ def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, s
         can_assess=case.state in medical.ASSESSABLE, decisions=decisions,
         assessment_form=assessment_form or AssessmentForm(formdata=None),
         decision_form=decision_form or default_form, default_decision_form=default_form,
+        corrections=corrections, correction_form=correction_form or default_correction,
+        default_correction_form=default_correction,
         CaseState=CaseState, ecg_labels=dict(ECG_CHOICES),
     ), status
 
@@ -197,6 +233,29 @@ def decide(case_id: int):
     _refused(case, "decide", f"decision: {form.decision.data or '-'}"[:60])
     case = _case_or_404(case_id)
     return _case_page(case, decision_form=form, status=422)
+
+
+@bp.post("/cases/<int:case_id>/correction")
+@medical_only
+def correct(case_id: int):
+    """A decided case's decision corrected (a new decision row, with its reason)."""
+    case = _case_or_404(case_id, for_update=True)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            medical.correct(case, current_user, form.decision.data, reason=form.reason.data or "",
+                            restrictions=form.restrictions.data or "", message=form.message.data or "",
+                            valid_days=form.valid_days.data)
+        except ServiceError as exc:
+            show_error(form, ServiceError(exc.message) if exc.field == "decision" else exc)
+        else:
+            log_access(current_user, case, "decide", f"decision corrected: {case.state.value}")
+            commit()
+            flash(_("Decision corrected."), "success")
+            return redirect(url_for("medical.case", case_id=case.id, _anchor="decision"))
+    _refused(case, "decide", f"decision correction: {form.decision.data or '-'}"[:60])
+    case = _case_or_404(case_id)
+    return _case_page(case, correction_form=form, status=422)
 
 
 @bp.get("/cases/<int:case_id>/access-log")

@@ -109,6 +109,9 @@ ROUTES: list[Route] = [
     Route("POST", "health.upload", "/medical/questionnaire/uploads/{file_q}", tourists_only(302, 302),
           form=_upload_form),
     Route("POST", "health.remove_upload", "/medical/uploads/{upload}/remove", tourists_only(302, 404)),
+    Route("POST", "health.report_change", "/medical/change", tourists_only(422, 404),
+          form={"details": "I broke my wrist last week."},
+          note="the owner's case waits for information, not a change report: refused, logged"),
     Route("GET", "health.download", "/medical/uploads/{upload}",
           {ANON: 302, OWNER: 200, OTHER: 404, "medical": 200, "operations": 404, "logistics": 404,
            "instructor": 404}),
@@ -120,6 +123,10 @@ ROUTES: list[Route] = [
     Route("POST", "medical.decide", "/medical/cases/{review_case}/decision", medical_only(302),
           form={"decision": "info_requested", "message": "Please send your latest ECG."},
           case="review_case"),
+    Route("POST", "medical.correct", "/medical/cases/{decided_case}/correction", medical_only(302),
+          form={"decision": "cleared", "valid_days": "300", "reason": "Extended to cover the launch."},
+          case="decided_case"),
+    Route("GET", "medical.tourists", "/medical/tourists?q=a&status=cleared", medical_only(200), case=None),
     Route("GET", "medical.access_log", "/medical/cases/{case}/access-log", medical_only(200)),
     Route("GET", "medical.vehicles", "/medical/vehicles", medical_only(200), case=None),
     Route("POST", "medical.vehicles", "/medical/vehicles", medical_only(302), case=None,
@@ -191,6 +198,11 @@ def world(app, make):
     # A third tourist's case waiting for review: assessments and decisions are made on it.
     review_case = make.medical_case(make.user(), questionnaire, {"medications": "none"})
 
+    # A fourth tourist's case, cleared: its decision is corrected.
+    decided_case = make.medical_case(make.user(), questionnaire, {"medications": "none"})
+    medical.record_assessment(decided_case, medic, ASSESSMENT)
+    medical.decide(decided_case, medic, CaseState.CLEARED, valid_days=30)
+
     # The next version, a draft copied from the published one: the editor's changes go there.
     draft = qs.new_draft(medic)
     draft_q = next(q for q in draft.questions if q.key == "medications")
@@ -199,7 +211,7 @@ def world(app, make):
     db.session.add(limits)
     db.session.flush()
     ids = {
-        "case": case.id, "review_case": review_case.id, "upload": upload.id, "text_q": text_q.id,
+        "case": case.id, "review_case": review_case.id, "decided_case": decided_case.id, "upload": upload.id, "text_q": text_q.id,
         "file_q": file_q.id, "reference": booking.reference, "limits": limits.id,
         "questionnaire": questionnaire.id, "draft": draft.id, "draft_q": draft_q.id,
     }
@@ -313,6 +325,7 @@ def test_every_medical_route_writes_an_access_log_row(world):
     # Every request was rolled back: the table's visitors all met the same data.
     db.session.remove()
     assert db.session.get(MedicalCase, world["ids"]["review_case"]).state is CaseState.SUBMITTED
+    assert len(db.session.get(MedicalCase, world["ids"]["decided_case"]).events) == 3
     assert db.session.get(Questionnaire, world["ids"]["draft"]).published_at is None
     assert db.session.get(MedicalUpload, world["ids"]["upload"]) is not None
 
