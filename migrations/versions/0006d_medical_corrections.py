@@ -2,7 +2,7 @@
 clearance's end it set) and a change the tourist reported from a plain state move.
 
 Revision ID: 0006d
-Revises: 0005
+Revises: 0006m
 Create Date: 2026-12-12 10:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006d'
-down_revision = '0005'
+down_revision = '0006m'
 branch_labels = None
 depends_on = None
 
