@@ -119,6 +119,11 @@ def reset_password(user: User, password: str) -> None:
 SESSION_KEY = "sid"  # the key of the session token in Flask's signed session cookie
 
 
+def _lifetime() -> timedelta:
+    value = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -136,7 +141,7 @@ def session_user(user_id: int, token: str | None) -> User | None:
     """The user of an open, unexpired session with this token (one query), else ``None``."""
     if not token:
         return None
-    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    lifetime = _lifetime()
     return db.session.scalar(
         select(User).join(UserSession, UserSession.user_id == User.id).where(
             User.id == user_id, UserSession.token_hash == _token_hash(token),
@@ -163,7 +168,7 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
 
 def other_sessions(user: User, token: str | None) -> int:
     """How many other devices are logged in to this account now."""
-    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    lifetime = _lifetime()
     query = select(func.count()).select_from(UserSession).where(
         UserSession.user_id == user.id, UserSession.ended_at.is_(None),
         UserSession.created_at > now_utc() - lifetime,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Booking, BookingState, Role, WaitlistEntry, WaitlistState
 from app.services import flights, payments
 from app.services.readiness import readiness_for
-from app.web import render_page
+from app.web import page_arg, render_page
 from blueprints.access import roles_required
 from blueprints.catalog.routes import ActionForm
 
@@ -30,7 +30,7 @@ def index():
     bookings = sorted(rows, key=lambda b: b.created_at, reverse=True)
     live = [b for b in bookings if b.state is BookingState.CONFIRMED or b.hold_is_live()]
     lapsed = [b for b in bookings if b not in live]  # a hold that ran out, not yet swept
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     past_query = (
         select(Booking).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED]))
         .order_by(Booking.updated_at.desc(), Booking.id.desc())

@@ -67,8 +67,11 @@ def _server(app) -> Iterator[str]:
 
 
 @pytest.fixture
-def live_server(_server, committed_db) -> str:
-    """The base URL of the running app; its data is committed and emptied after the test."""
+def live_server(_server, app, committed_db, monkeypatch) -> str:
+    """The base URL of the running app; its data is committed and emptied after the test. It is
+    the app's BASE_URL meanwhile, as a deployment's public address is: links in messages lead
+    back to this server."""
+    monkeypatch.setitem(app.config, "BASE_URL", _server)
     return _server
 
 

@@ -84,7 +84,7 @@ def test_medical_staff_review_assess_and_decide(visitor, clinic):
     restricted.get_by_label("Restrictions (the tourist sees them)").fill("Seat with extra leg room; no flights above 4 g.")
     restricted.get_by_role("button", name="Clear with restrictions").click()
     expect(page.get_by_text("Decision recorded.")).to_be_visible()
-    expect(page.locator("#decision").get_by_text("Seat with extra leg room; no flights above 4 g.")).to_be_visible()
+    expect(page.locator("#decision blockquote").get_by_text("Seat with extra leg room; no flights above 4 g.")).to_be_visible()
     visitor.check("medical-case-decided", mobile=True)
 
     page.get_by_role("button", name="Access log").click()

@@ -237,7 +237,7 @@ PLAIN_TEXT_COLUMNS = {
     "medical_questionnaires": {"title", "intro"},
     "medical_questions": {"key", "text", "help", "kind", "unit", "choices", "show_if_key", "show_if_values"},
     "medical_cases": {"state"},
-    "medical_case_events": {"from_state", "to_state"},
+    "medical_case_events": {"from_state", "to_state", "kind"},  # kind: transition, correction, change report
     "medical_uploads": {"stored_name", "content_type", "sha256"},
     "medical_assessments": {"ecg_result", "flags"},  # flags are codes: "weight_above_max:<vehicle>:101"
     "medical_access_log": {"action", "what", "ip_address"},

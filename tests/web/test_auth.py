@@ -1,6 +1,6 @@
 import re
 from urllib.parse import unquote
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -280,3 +280,15 @@ def test_production_headers(app, client):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "camera=()" in response.headers["Permissions-Policy"]
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_a_session_ends_when_its_lifetime_is_over(app, client, make):
+    import time_machine
+
+    user = make.user()
+    login(client, user)
+    assert client.get("/journey").status_code == 200
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    with time_machine.travel(datetime.now() + timedelta(seconds=lifetime + 60)):
+        response = client.get("/journey")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

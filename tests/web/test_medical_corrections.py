@@ -148,7 +148,9 @@ def test_every_tourist_with_a_booking_is_listed_with_their_status(client, make, 
                              .order_by(MedicalAccess.id.desc()).limit(1)) == "tourists list (search), page 1"
 
     # bad input: a clear answer, never a 500
-    response = client.get("/medical/tourists?q=a%00b&page=99999999999999999999999")
+    response = client.get("/medical/tourists?q=a%00b")
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+    response = client.get("/medical/tourists?q=zzz&page=99999999999999999999999")
     assert response.status_code == 200 and "No tourist matches this search." in response.get_data(as_text=True)
     response = client.get("/medical/tourists?q=" + "x" * 5000 + "&status=nonsense&page=-3")
     assert response.status_code == 400
