@@ -206,7 +206,7 @@ def test_the_header_links_to_the_centre_with_a_badge_loaded_later(client, make):
     db.session.commit()
     login(client, me)
     page = client.get("/flights").get_data(as_text=True)
-    assert re.search(r'<a href="/notifications"[^>]*>Notifications<span class="nav-unread" data-hx-get="/notifications/unread"', page)
+    assert re.search(r'<a href="/notifications"[^>]*>(<svg[^>]*>.*?</svg>)?<span class="nav-label">Notifications</span><span class="nav-unread" data-hx-get="/notifications/unread"', page)
     assert 'data-hx-trigger="load, every 30s, notifications-changed from:body"' in page
     with count_queries() as statements:
         client.get("/flights")
