@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 from babel.dates import get_datetime_format
 from werkzeug.routing import IntegerConverter
@@ -10,6 +10,7 @@ from flask import Flask, abort, current_app, render_template, request, session
 from flask_babel import (
     format_date,
     format_datetime,
+    format_decimal,
     format_percent,
     format_time,
     get_locale,
@@ -93,9 +94,13 @@ def init_web(app: Flask) -> None:
     @app.template_filter("dt")
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
         """A date and time in the user's language and time zone, without the seconds nobody
-        booking a launch needs; "full" adds the weekday and the time zone's name."""
+        booking a launch needs; "full" adds the weekday and the time zone's name; "long" spells
+        the month out ("June 1, 2026 at 3:00 PM", "1. Juni 2026 um 15:00"), as messages do."""
         if not value:
             return ""
+        if fmt == "long":
+            pattern = get_datetime_format("long", locale=get_locale()).replace("'", "")
+            return pattern.replace("{1}", format_date(value, "long")).replace("{0}", format_time(value, "short"))
         if fmt not in ("full", "medium", "short"):
             return format_datetime(value, fmt)
         time = format_time(value, "short")
@@ -110,7 +115,31 @@ def init_web(app: Flask) -> None:
 
     @app.template_filter("d")
     def date_filter(value, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else ""
+        """A date (or a datetime, or an ISO 8601 date as answers store it) in the user's language."""
+        if not value:
+            return ""
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                return value
+        return format_date(value, fmt)
+
+    @app.template_filter("iso")
+    def iso_filter(value) -> str:
+        """A machine-readable date for ``<time datetime>``: a date as 2026-06-01, a moment in UTC to
+        the second (2026-06-01T13:00:00Z); HTML allows no microseconds there."""
+        if not value:
+            return ""
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+            return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.isoformat()
+
+    @app.template_filter("number")
+    def number_filter(value) -> str:
+        """A number in the user's language (1.5 or 1,5)."""
+        return format_decimal(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
     @app.context_processor
     def inject_globals():

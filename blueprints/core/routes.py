@@ -42,6 +42,12 @@ def index():
     return redirect(url_for("catalog.index"))
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: send them to the real icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.post("/language")
 def set_language():
     form = LanguageForm()

@@ -106,7 +106,8 @@ def screenshot(page: Page, name: str, *, width: int = DESKTOP["width"]) -> None:
 
 
 def assert_fits_phone(page: Page, name: str | None = None) -> None:
-    """At phone width the page must not scroll sideways (wide tables scroll in their own box)."""
+    """At phone width the page must not scroll sideways (wide tables scroll in their own box), and
+    axe-core finds nothing there either."""
     page.set_viewport_size(MOBILE)
     try:
         overflow = page.evaluate(
@@ -122,6 +123,8 @@ def assert_fits_phone(page: Page, name: str | None = None) -> None:
         scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
         assert scroll_width <= MOBILE["width"], (
             f"{page.url} scrolls sideways on a phone: {scroll_width}px wide")
+        # What a phone shows is checked as well: a table that scrolls sideways must be reachable.
+        assert_accessible(page)
         if name:
             screenshot(page, name, width=MOBILE["width"])
     finally:

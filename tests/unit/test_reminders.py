@@ -3,6 +3,7 @@ sent once, held through quiet hours, and claimed by one dispatcher only."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -391,3 +392,32 @@ def test_a_resent_reminder_keeps_its_text_and_is_sent_once(ctx, make, doc):
     assert copy.recipient == booking.user.email and booking.flight.name in copy.body
     assert (copy.subject, copy.body) == (failed.subject, failed.body)
     assert messaging.deliver(copy.id) is None
+
+
+def test_message_dates_are_spelled_out_in_the_recipients_language(ctx, make, doc):
+    """"June 1, 2026" for an English reader, "1. Juni 2026" for a German one: never "6/1/26",
+    which a reader outside the US takes for January 6 (and "01.06.26" is no better)."""
+    texts = {}
+    for language in ("en", "de"):
+        booking = confirmed_booking(make, doc, language=language, phone="+4915112345678")
+        booking.flight.launch_at = datetime(2027, 6, 1, 15, 0, tzinfo=pytz.UTC)
+        [payment] = installments.plan_balance(booking, booking.user, 1).payments
+        payment.due_at = datetime(2027, 2, 28, 10, 0, tzinfo=pytz.UTC)
+        rendered = []
+        for rule in reminders.RULES.values():
+            obj = {"booking": booking, "payment": payment}.get(rule.subject)
+            if obj is None:
+                continue
+            stored = {"previous_launch_at": datetime(2027, 5, 20, 15, 0, tzinfo=pytz.UTC).isoformat(),
+                      "version": 2, "refund_minor": 100}
+            variables = {**rule.context(obj, stored), "url": "http://countdown.test/x"}
+            subject, text, _html = messaging.render_email(rule.template, booking.user, **variables)
+            sms = messaging.render_sms(rule.template, booking.user, **variables)
+            rendered += [subject, text, sms]
+        texts[language] = "\n".join(rendered)
+    for language, text in texts.items():
+        numeric = re.findall(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b", text)
+        assert not numeric, (language, numeric)
+    assert "February 28, 2027" in texts["en"] and "June 1, 2027" in texts["en"]
+    assert "28. Februar 2027" in texts["de"] and "1. Juni 2027" in texts["de"]
+    assert "February" not in texts["de"]

@@ -145,16 +145,16 @@ def test_autosave_returns_the_question_and_shows_or_hides_its_dependents(client,
     assert response.status_code == 200 and "<html" not in html
     assert f'id="q-{q["heart"].id}"' in html and "Saved" in html
     # The two dependent questions come out of band, and the progress line with them.
-    assert re.search(rf'<div class="question question-text question-conditional" id="q-{q["details"].id}"\s+hx-swap-oob="outerHTML"', html)
-    assert f'id="q-{q["letter"].id}" hx-swap-oob="outerHTML"' in html or f'id="q-{q["letter"].id}"\n  hx-swap-oob' in html
+    assert re.search(rf'<div class="question question-text question-conditional" id="q-{q["details"].id}"\s+data-hx-swap-oob="outerHTML"', html)
+    assert f'id="q-{q["letter"].id}" data-hx-swap-oob="outerHTML"' in html or f'id="q-{q["letter"].id}"\n  data-hx-swap-oob' in html
     assert 'id="progress"' in html and "Answered 1 of 8 questions" in html
     assert answers(tourist) == {"heart": True}
 
     assert autosave(client, q["details"], "Angina since 2019", csrf).status_code == 200
     response = autosave(client, q["heart"], "no", csrf)
     html = response.get_data(as_text=True)
-    assert f'<div class="question" id="q-{q["details"].id}" hidden hx-swap-oob="outerHTML"></div>' in html
-    assert f'<div class="question" id="q-{q["letter"].id}" hidden hx-swap-oob="outerHTML"></div>' in html
+    assert f'<div class="question" id="q-{q["details"].id}" hidden data-hx-swap-oob="outerHTML"></div>' in html
+    assert f'<div class="question" id="q-{q["letter"].id}" hidden data-hx-swap-oob="outerHTML"></div>' in html
     # Kept until submission, in case the answer changes back.
     assert answers(tourist) == {"heart": False, "details": "Angina since 2019"}
 

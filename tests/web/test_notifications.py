@@ -178,7 +178,7 @@ def test_htmx_gets_the_fragment_and_the_trigger_header(client, make):
     html = response.get_data(as_text=True)
     assert "<html" not in html and f'id="notification-{one.id}"' in html and "Marked as read" in html
     assert f'id="notification-{two.id}"' not in html  # only the item, and the summary out of band
-    assert 'hx-swap-oob="innerHTML"' in html and "You have 1 unread notification." in html
+    assert 'data-hx-swap-oob="innerHTML"' in html and "You have 1 unread notification." in html
 
     response = post_form(client, "/notifications/read-all", page="/notifications", headers=HTMX)
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "notifications-changed"
@@ -206,8 +206,8 @@ def test_the_header_links_to_the_centre_with_a_badge_loaded_later(client, make):
     db.session.commit()
     login(client, me)
     page = client.get("/flights").get_data(as_text=True)
-    assert re.search(r'<a href="/notifications"[^>]*>Notifications<span class="nav-unread" hx-get="/notifications/unread"', page)
-    assert 'hx-trigger="load, every 30s, notifications-changed from:body"' in page
+    assert re.search(r'<a href="/notifications"[^>]*>(<svg[^>]*>.*?</svg>)?<span class="nav-label">Notifications</span><span class="nav-unread" data-hx-get="/notifications/unread"', page)
+    assert 'data-hx-trigger="load, every 30s, notifications-changed from:body"' in page
     with count_queries() as statements:
         client.get("/flights")
     assert not any("outbound_messages" in s for s in statements)
