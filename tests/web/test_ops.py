@@ -36,7 +36,7 @@ def test_operations_creates_a_flight_in_their_timezone(client, ops):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"window_closes_at": "2031-03-13T15:30"}, "The launch window must close after it opens."),
+    ({"window_closes_at": "2031-03-13T15:30"}, "The launch window must close at least 5 minutes after it opens."),
     ({"deposit": "500000"}, "The deposit cannot be more than the price."),
     ({"deposit_nonrefundable": "160000"}, "The non-refundable part cannot be more than the deposit."),
     ({"seat_count": "0"}, "Between 1 and 100 seats."),
