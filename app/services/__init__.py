@@ -42,8 +42,10 @@ class Problems:
     ServiceError; ``raise_any()`` raises them (as one :class:`ServiceErrors`) when there are any.
     A field keeps only its first problem: the next one is often a consequence of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, errors: Iterable[ServiceError] = ()) -> None:
         self.errors: list[ServiceError] = []
+        for error in errors:
+            self.extend(error)
 
     def add(self, message: str, field: str | None = None) -> None:
         if field is None or not self.has(field):

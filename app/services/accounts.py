@@ -92,11 +92,8 @@ def create_user(
     date_of_birth: date | None = None, language: str = "en", timezone: str = "UTC",
 ) -> User:
     email = normalise_email(email)
-    problems = Problems()
-    for problem in account_problems(email=email, name=name, password=password, role=role, phone=phone,
-                                    date_of_birth=date_of_birth):
-        problems.extend(problem)
-    problems.raise_any()
+    Problems(account_problems(email=email, name=name, password=password, role=role, phone=phone,
+                              date_of_birth=date_of_birth)).raise_any()
     phone = normalise_phone(phone) if (phone or "").strip() else None
     user = User(
         email=email, name=name.strip(), phone=phone,

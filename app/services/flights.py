@@ -96,10 +96,7 @@ def flight_problems(data: dict[str, Any], flight: Flight | None = None,
 
 
 def _check(data: dict[str, Any], flight: Flight | None = None) -> None:
-    problems = Problems()
-    for problem in flight_problems(data, flight):
-        problems.extend(problem)
-    problems.raise_any()
+    Problems(flight_problems(data, flight)).raise_any()
 
 
 def create_flight(data: dict[str, Any]) -> Flight:
