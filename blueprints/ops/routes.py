@@ -129,6 +129,11 @@ def flight(flight_id: int):
 @ops_only
 def booking(reference: str):
     """One booking as operations sees it: its history, every payment, and refunds."""
+    return booking_page(reference)
+
+
+def booking_page(reference: str, *, refund_forms: dict | None = None, status: int = 200):
+    """The booking's page; ``refund_forms`` by payment id: a refund refused, with its errors."""
     booking = db.session.scalar(
         select(Booking).where(Booking.reference == reference)
         .options(selectinload(Booking.events), selectinload(Booking.user))
@@ -140,9 +145,10 @@ def booking(reference: str):
     )) if ledger.payments else []
     return render_template(
         "ops/booking.html", booking=booking, ledger=ledger, payment_events=payment_events,
-        refund_form=RefundForm(formdata=None), consent_status=consent.statuses([booking])[booking.id],
+        refund_form=RefundForm(formdata=None), refund_forms=refund_forms or {},
+        consent_status=consent.statuses([booking])[booking.id],
         medical_status=medical.clearance_statuses([booking])[booking.id],  # the status alone, no details
-    )
+    ), status
 
 
 # -- consent documents and questions --------------------------------------------------------------
