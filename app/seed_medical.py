@@ -21,7 +21,8 @@ INTRO = (
     "and may ask you for letters or test results before deciding whether you can fly."
 )
 
-#: (key, kind, text, options); options: help, required, unit, min, max, choices, show_if.
+#: (key, kind, text, options); options: help, required, unit, min, max, choices, exclusive (options
+#: answered alone), dates (which dates a date question takes; past by default), show_if.
 QUESTIONS: list[tuple[str, QuestionKind, str, dict]] = [
     ("heart_condition", K.YES_NO,
      "Have you ever been told you have a heart condition (for example heart disease, an irregular "
@@ -43,7 +44,7 @@ QUESTIONS: list[tuple[str, QuestionKind, str, dict]] = [
     ("motion_sickness", K.SINGLE_CHOICE, "How often do you get motion sickness, in cars, boats or "
      "aircraft?", {"choices": ["Never", "Sometimes", "Often"]}),
     ("conditions", K.MULTIPLE_CHOICE, "Do you have, or have you had, any of these?",
-     {"choices": CONDITIONS, "help": "Tick every one that applies."}),
+     {"choices": CONDITIONS, "exclusive": ["None of these"], "help": "Tick every one that applies."}),
     ("conditions_details", K.TEXT, "Please tell us more about the conditions you ticked: when they "
      "started, how they are treated and how they affect you today.",
      {"show_if": ("conditions", [c for c in CONDITIONS if c != "None of these"])}),
@@ -74,6 +75,7 @@ def seed_questionnaire(actor: User) -> Questionnaire:
             required=options.get("required", True), unit=options.get("unit", ""),
             min_value=options.get("min"), max_value=options.get("max"),
             choices=options.get("choices", []), show_if_key=parent, show_if_values=values,
+            exclusive_choices=options.get("exclusive", []), date_range=options.get("dates", qs.PAST),
         ))
     qs.publish(questionnaire, actor)
     return questionnaire

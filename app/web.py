@@ -40,8 +40,9 @@ def page_arg(name: str = "page") -> int:
     (text, a number beyond 64 bits, a negative) is page 1 or the last page: a list page never
     fails on its pager, and a page past the end shows the end."""
     raw = request.args.get(name, "")
-    if not raw.isdigit() or len(raw) > 12:
-        return MAX_PAGE if raw.isdigit() else 1
+    digits = raw.isascii() and raw.isdigit()  # "²" is a digit to str.isdigit, not to int()
+    if not digits or len(raw) > 12:
+        return MAX_PAGE if digits else 1
     return min(max(int(raw), 1), MAX_PAGE)
 
 

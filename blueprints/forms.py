@@ -7,6 +7,7 @@ from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 import wtforms
+from flask_wtf import FlaskForm
 
 from app.i18n import lazy_gettext as _l
 
@@ -50,9 +51,14 @@ class DecimalField(wtforms.DecimalField):
             self.data = None
             raise ValueError(_l("This number is too long."))
         super().process_formdata(valuelist)
-        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= MAX_DECIMAL):
+        if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(_l("Enter an ordinary number, such as 1250.50."))
+        # adjusted(): the exponent of the leading digit, without arithmetic that could overflow
+        # (abs() of 1e999999999 raises decimal.Overflow).
+        if self.data is not None and self.data and self.data.adjusted() >= MAX_DECIMAL.adjusted():
+            self.data = None
+            raise ValueError(_l("This number is too large."))
 
 
 def error_text(errors) -> str:
@@ -66,12 +72,42 @@ def all_errors(form) -> list:
 
 
 def show_error(form, error) -> None:
-    """Put a service's refusal next to the field it is about, or above the form."""
-    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Put a service's refusal next to the field it is about, or above the form; a refusal of
+    several fields at once (:class:`ServiceErrors`) puts each of its messages at its own field.
+    A message already shown at its field is not repeated."""
+    for one in getattr(error, "errors", [error]):
+        name = getattr(one, "field", None)
+        field = form._fields.get(name) if name else None
+        if field is not None:
+            if one.message not in field.errors:
+                field.errors = [*field.errors, one.message]
+        elif one.message not in form.form_errors:
+            form.form_errors.append(one.message)
+
+
+class CheckedForm(FlaskForm):
+    """A form whose service's plausibility rules run together with its own validators, so that one
+    answer shows every problem, each at its field (a sign-up with a 2015 birth date, a short
+    password and two different passwords gets three errors, not one).
+
+    A form overrides :meth:`service_problems`: it calls the service's check with what the form could
+    read (``None`` for a field that could not be read, which the check then skips) and returns the
+    refusals. The service runs the same check again when it saves, as the final guard. A field that
+    has an error of its own already does not get a second one."""
+
+    def service_problems(self) -> list[ServiceError]:
+        return []
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for problem in self.service_problems():
+            for one in problem.errors:
+                field = self._fields.get(one.field) if one.field else None
+                if field is not None and field.errors:
+                    continue
+                show_error(self, one)
+                valid = False
+        return valid
 
 
 def save(form, action: Callable[[], T]) -> tuple[bool, T | None]:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedJSON, EncryptedText
@@ -68,6 +69,11 @@ class Question(db.Model):
     min_value: Mapped[float | None]
     max_value: Mapped[float | None]
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Options of a multiple-choice question answered only on their own ("None of these").
+    exclusive_choices: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=sql_text("'[]'"))
+    #: Which dates a date question takes: "past" (today or before: something that happened),
+    #: "future" (today or after: something planned) or "any".
+    date_range: Mapped[str] = mapped_column(String(8), default="past", server_default="any")
     #: Shown only when the answer to the question ``show_if_key`` is one of ``show_if_values``.
     show_if_key: Mapped[str | None] = mapped_column(String(64))
     show_if_values: Mapped[list[str]] = mapped_column(JSON, default=list)

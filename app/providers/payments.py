@@ -260,12 +260,16 @@ class StripeProvider:
         return setup.id, setup.client_secret
 
     def finish_card_setup(self, setup_intent_id: str) -> tuple[str, str] | None:
-        setup = self.client.v1.setup_intents.retrieve(setup_intent_id).to_dict()
-        if setup.get("status") != "succeeded" or not setup.get("payment_method"):
+        """The saved card of a finished setup, or ``None`` (not finished, unknown to Stripe, or a
+        setup id that is not one: the address the browser came back with is not to be trusted)."""
+        if not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 255:
+            return None
+        setup = self._retrieve(self.client.v1.setup_intents, setup_intent_id)
+        if not setup or setup.get("status") != "succeeded" or not setup.get("payment_method"):
             return None
         method_id = setup["payment_method"]
         method_id = method_id if isinstance(method_id, str) else method_id["id"]
-        method = self.client.v1.payment_methods.retrieve(method_id).to_dict()
+        method = self._retrieve(self.client.v1.payment_methods, method_id) or {}
         return method_id, (method.get("card") or {}).get("last4", "")
 
     def charge_saved_card(self, payment: Payment, *, card_token: str, customer_id: str | None) -> Intent:

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import Role, User, UserSession, normalise_email
-from app.services import ServiceError
+from app.services import Problems, ServiceError
 from app.services.phones import normalise_phone
 from app.timeutil import age_on, now_utc
 from app.urls import external_url
@@ -40,19 +40,60 @@ def check_password_strength(password: str, *, email: str = "", name: str = "") -
         raise ServiceError(_("This password is too easy to guess."), "password")
 
 
+#: Nobody who opens an account was born longer ago than this: an older date is a typing error.
+OLDEST_AGE = 120
+
+
+def date_of_birth_problem(date_of_birth: date | None, today: date | None = None) -> str | None:
+    """Why a tourist's date of birth is refused (``None`` when it is fine): it is missing, in the
+    future, more than 120 years ago (a typing error), or the tourist is under 18."""
+    today = today or now_utc().date()
+    if date_of_birth is None:
+        return _("Please give your date of birth.")
+    if date_of_birth > today:
+        return _("A date of birth cannot be in the future.")
+    if age_on(date_of_birth, today) > OLDEST_AGE:
+        return _("Check the year: this date of birth is more than %(n)s years ago.", n=OLDEST_AGE)
+    if age_on(date_of_birth, today) < MINIMUM_AGE:
+        return _("You must be 18 or older to fly, and to open an account.")
+    return None
+
+
+def account_problems(
+    *, email: str | None, name: str | None = "", password: str | None, role: Role = Role.TOURIST,
+    phone: str | None = None, date_of_birth: date | None = None, check_date_of_birth: bool = True,
+) -> list[ServiceError]:
+    """Everything wrong with a new account at once, each at its field. ``None`` for a value the
+    form could not read skips its check (the form says what is wrong with it)."""
+    problems = Problems()
+    if email:
+        if find_by_email(email) is not None:
+            problems.add(_("An account with this email address already exists."), "email")
+    if password is not None:
+        with_email = normalise_email(email) if email else ""
+        try:
+            check_password_strength(password, email=with_email, name=name or "")
+        except ServiceError as exc:
+            problems.extend(exc)
+    if role is Role.TOURIST and check_date_of_birth:
+        problem = date_of_birth_problem(date_of_birth)
+        if problem:
+            problems.add(problem, "date_of_birth")
+    if (phone or "").strip():
+        try:
+            normalise_phone(phone)
+        except ServiceError as exc:
+            problems.add(exc.message, exc.field or "phone")
+    return problems.errors
+
+
 def create_user(
     *, email: str, name: str, password: str, role: Role = Role.TOURIST, phone: str | None = None,
     date_of_birth: date | None = None, language: str = "en", timezone: str = "UTC",
 ) -> User:
     email = normalise_email(email)
-    if find_by_email(email) is not None:
-        raise ServiceError(_("An account with this email address already exists."), "email")
-    check_password_strength(password, email=email, name=name)
-    if role is Role.TOURIST:
-        if date_of_birth is None:
-            raise ServiceError(_("Please give your date of birth."), "date_of_birth")
-        if age_on(date_of_birth, now_utc().date()) < MINIMUM_AGE:
-            raise ServiceError(_("You must be 18 or older to fly, and to open an account."), "date_of_birth")
+    Problems(account_problems(email=email, name=name, password=password, role=role, phone=phone,
+                              date_of_birth=date_of_birth)).raise_any()
     phone = normalise_phone(phone) if (phone or "").strip() else None
     user = User(
         email=email, name=name.strip(), phone=phone,

@@ -131,6 +131,14 @@ def statuses(bookings: list[Booking]) -> dict[int, ConsentStatus]:
     return result
 
 
+def signed_name_problem(user: User, signed_name: str | None) -> ServiceError | None:
+    """A signature is the account's name, typed: anything else is refused at the name field."""
+    if " ".join((signed_name or "").split()).casefold() != " ".join(user.name.split()).casefold():
+        return ServiceError(_("Type your full name exactly as on your account: %(name)s.", name=user.name),
+                            "signed_name")
+    return None
+
+
 def sign(
     booking: Booking, user: User, *, document_id: int, signed_name: str,
     ip_address: str, user_agent: str,
@@ -151,8 +159,9 @@ def sign(
         )
     if user.date_of_birth is None or age_on(user.date_of_birth, now.date()) < MINIMUM_AGE:
         raise ServiceError(_("Spaceflight participants must be 18 or older."))
-    if " ".join(signed_name.split()).casefold() != " ".join(user.name.split()).casefold():
-        raise ServiceError(_("Type your full name exactly as on your account: %(name)s.", name=user.name))
+    problem = signed_name_problem(user, signed_name)
+    if problem is not None:
+        raise problem
     existing = db.session.scalar(
         select(ConsentSignature).where(
             ConsentSignature.booking_id == booking.id, ConsentSignature.document_id == document.id

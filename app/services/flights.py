@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Booking, BookingState, Flight, FlightEvent, FlightStatus, User
-from app.services import ServiceError, reminders
+from app.money import to_minor
+from app.services import Problems, ServiceError, reminders
 from app.services.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause
 from app.timeutil import now_utc
 
@@ -25,13 +27,76 @@ FIELDS = (
 )
 
 
-def _check(data: dict[str, Any]) -> None:
-    if data["window_closes_at"] < data["launch_at"]:
-        raise ServiceError(_("The launch window must close after it opens."), "window_closes_at")
-    if data["deposit_minor"] > data["price_minor"]:
-        raise ServiceError(_("The deposit cannot be more than the price."), "deposit")
-    if data["deposit_nonrefundable_minor"] > data["deposit_minor"]:
-        raise ServiceError(_("The non-refundable part cannot be more than the deposit."), "deposit_nonrefundable")
+#: How far ahead a flight can be planned; a later launch is a typing error (year 9999).
+LAUNCH_YEARS_AHEAD = 20
+#: A launch window is at least this long (opening and closing at the same minute is a slip of the
+#: keyboard) and at most this long (a window of months is one).
+WINDOW_MIN = timedelta(minutes=5)
+WINDOW_MAX = timedelta(days=14)
+#: The highest ticket price, deposit included, in whole units of the flight's currency.
+PRICE_MAX = 1_000_000_000
+SEATS_MAX = 100
+BALANCE_DUE_DAYS_MAX = 730
+
+
+def flight_problems(data: dict[str, Any], flight: Flight | None = None,
+                    now: datetime | None = None) -> list[ServiceError]:
+    """Everything implausible about a new flight (``flight`` None) or an edit of ``flight``, each at
+    its form field. A value that is missing or ``None`` (the form could not read it) is skipped."""
+    now = now or now_utc()
+    problems = Problems()
+    launch, closes, status = data.get("launch_at"), data.get("window_closes_at"), data.get("status")
+    if launch is not None:
+        unchanged = (flight is not None and launch == flight.launch_at and status is flight.status)
+        if status in BOOKABLE and launch <= now and not unchanged:
+            problems.add(_("A scheduled or delayed flight cannot launch in the past. Give a launch in "
+                           "the future, or set the status to flown, scrubbed or cancelled."), "launch_at")
+        elif launch > now + timedelta(days=round(365.25 * LAUNCH_YEARS_AHEAD)):
+            problems.add(_("Check the year: a launch can be planned at most %(n)s years ahead.",
+                           n=LAUNCH_YEARS_AHEAD), "launch_at")
+    if launch is not None and closes is not None:
+        if closes < launch + WINDOW_MIN:
+            problems.add(_("The launch window must close at least %(n)s minutes after it opens.",
+                           n=int(WINDOW_MIN.total_seconds() // 60)), "window_closes_at")
+        elif closes > launch + WINDOW_MAX:
+            problems.add(_("A launch window can be at most %(n)s days long.", n=WINDOW_MAX.days),
+                         "window_closes_at")
+    seats = data.get("seat_count")
+    if seats is not None and not 1 <= seats <= SEATS_MAX:
+        problems.add(_("Between 1 and 100 seats."), "seat_count")
+    days = data.get("balance_due_days")
+    if days is not None and not 0 <= days <= BALANCE_DUE_DAYS_MAX:
+        problems.add(_("Between 0 and 730 days."), "balance_due_days")
+    currency = data.get("currency") or "USD"
+    ceiling = to_minor(Decimal(PRICE_MAX), currency)
+    price, deposit, nonrefundable = (data.get(k) for k in ("price_minor", "deposit_minor", "deposit_nonrefundable_minor"))
+    for value, field in ((price, "price"), (deposit, "deposit"), (nonrefundable, "deposit_nonrefundable")):
+        if value is None:
+            continue
+        if value < 0:
+            problems.add(_("Enter an amount of zero or more."), field)
+        elif value > ceiling:
+            problems.add(_("Enter at most %(max)s %(currency)s.", max=format_decimal(PRICE_MAX), currency=currency),
+                         field)
+    if price is not None and deposit is not None and deposit > price and not problems.has("deposit"):
+        problems.add(_("The deposit cannot be more than the price."), "deposit")
+    if deposit is not None and nonrefundable is not None and nonrefundable > deposit \
+            and not problems.has("deposit_nonrefundable"):
+        problems.add(_("The non-refundable part cannot be more than the deposit."), "deposit_nonrefundable")
+    if flight is not None:
+        if flight.status is FlightStatus.CANCELLED and status is not None and status is not FlightStatus.CANCELLED:
+            problems.add(_("A cancelled flight cannot be reopened; create a new flight."), "status")
+        if seats is not None:
+            counts = seat_counts([flight])[flight.id]
+            if seats < counts.sold + counts.held:
+                problems.add(ngettext("%(num)d seat is sold or held; the flight cannot have fewer seats.",
+                                      "%(num)d seats are sold or held; the flight cannot have fewer seats.",
+                                      counts.sold + counts.held), "seat_count")
+    return problems.errors
+
+
+def _check(data: dict[str, Any], flight: Flight | None = None) -> None:
+    Problems(flight_problems(data, flight)).raise_any()
 
 
 def create_flight(data: dict[str, Any]) -> Flight:
@@ -45,20 +110,10 @@ def create_flight(data: dict[str, Any]) -> Flight:
 def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
     """Save an operator's edit. Cancelling the flight cancels its bookings and refunds them;
     moving the launch moves the payments still to come."""
-    _check(data)
     flight = lock_flight(flight.id)
+    _check(data, flight)  # under the lock: the seats sold and held are counted as they are
     cancelling = data["status"] is FlightStatus.CANCELLED and flight.status is not FlightStatus.CANCELLED
-    if flight.status is FlightStatus.CANCELLED and data["status"] is not FlightStatus.CANCELLED:
-        raise ServiceError(_("A cancelled flight cannot be reopened; create a new flight."), "status")
     moved_by = data["launch_at"] - flight.launch_at
-    counts = seat_counts([flight])[flight.id]
-    if data["seat_count"] < counts.sold + counts.held:
-        raise ServiceError(
-            ngettext("%(num)d seat is sold or held; the flight cannot have fewer seats.",
-                     "%(num)d seats are sold or held; the flight cannot have fewer seats.",
-                     counts.sold + counts.held),
-            "seat_count",
-        )
     previous_launch_at, previous_status = flight.launch_at, flight.status
     for key in FIELDS:
         if key != "status" or not cancelling:

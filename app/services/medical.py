@@ -39,7 +39,7 @@ from app.models import (
     User,
     VehicleLimits,
 )
-from app.services import ServiceError, reminders
+from app.services import Problems, ServiceError, reminders
 from app.services import bookings as booking_service
 from app.services.medical_access import (
     CHANGE_REPORTS,
@@ -427,12 +427,39 @@ def _number(data: dict, name: str) -> Decimal | int | None:
             raise ServiceError(str(spec.message % {"min": spec.low, "max": spec.high}), name)
         return None
     try:
-        value = Decimal(str(raw).strip())
+        value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or not spec.low <= value <= spec.high or (spec.whole and value != value.to_integral_value()):
         raise ServiceError(str(spec.message % {"min": spec.low, "max": spec.high}), name)
     return int(value) if spec.whole else value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def assessment_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[ServiceError]]:
+    """The measurements of an assessment read and checked, and every problem with them, each at
+    its own field (a diastolic pressure "abc" is refused at the diastolic field, whatever else is
+    wrong)."""
+    problems = Problems()
+    values: dict[str, Any] = {}
+    for name in RANGES:
+        try:
+            values[name] = _number(data, name)
+        except ServiceError as exc:
+            values[name] = None
+            problems.extend(exc)
+    if values["systolic_mmhg"] is not None and values["diastolic_mmhg"] is not None \
+            and values["systolic_mmhg"] <= values["diastolic_mmhg"]:
+        problems.add(_("The diastolic pressure must be lower than the systolic one."), "diastolic_mmhg")
+    try:
+        values["ecg_result"] = EcgResult(data.get("ecg_result") or "")
+    except ValueError:
+        problems.add(_("Choose the ECG result."), "ecg_result")
+    for name in ("other_tests", "notes"):
+        try:
+            values[name] = _text(data.get(name), name)
+        except ServiceError as exc:
+            problems.extend(exc)
+    return values, problems.errors
 
 
 def _text(value: Any, name: str) -> str:
@@ -508,16 +535,10 @@ def record_assessment(case: MedicalCase, actor: User, data: dict[str, Any]) -> A
     if case.state not in ASSESSABLE:
         raise ServiceError(_("An assessment is recorded on a questionnaire waiting for review, or on a "
                              "clearance."))
-    values = {name: _number(data, name) for name in RANGES}
-    if values["systolic_mmhg"] <= values["diastolic_mmhg"]:
-        raise ServiceError(_("The diastolic pressure must be lower than the systolic one."), "diastolic_mmhg")
-    try:
-        ecg = EcgResult(data.get("ecg_result") or "")
-    except ValueError:
-        raise ServiceError(_("Choose the ECG result."), "ecg_result") from None
+    values, errors = assessment_values(data)
+    Problems(errors).raise_any()
     assessment = Assessment(
-        case_id=case.id, recorded_by_id=actor.id, ecg_result=ecg,
-        other_tests=_text(data.get("other_tests"), "other_tests"), notes=_text(data.get("notes"), "notes"),
+        case_id=case.id, recorded_by_id=actor.id,
         flags=flags_for(case.user, values["height_cm"], values["weight_kg"]), **values,
     )
     db.session.add(assessment)
@@ -906,37 +927,54 @@ _LIMIT_FIELDS = {
 }
 
 
-def save_vehicle_limits(vehicle: str, actor: User, *, min_age: int = 18, min_height_cm=None, max_height_cm=None,
-                        min_weight_kg=None, max_weight_kg=None) -> VehicleLimits:
-    """Set a vehicle's physical limits (creating them the first time)."""
-    if not is_medical(actor):
-        raise ServiceError(_("Only medical staff set a vehicle's physical limits."))
+def vehicle_limits_values(vehicle: str | None, *, min_age: int | None = 18, min_height_cm=None, max_height_cm=None,
+                          min_weight_kg=None, max_weight_kg=None) -> tuple[dict[str, Any], list[ServiceError]]:
+    """A vehicle's limits read and checked, and every problem with them, each at its field
+    (``min_age`` None: the form could not read it and says why)."""
+    problems = Problems()
     vehicle = " ".join((vehicle or "").split())
     if not vehicle or len(vehicle) > 120:
-        raise ServiceError(_("Name the vehicle as flights give it."), "vehicle")
-    if min_age is None or not 18 <= int(min_age) <= 99:
-        raise ServiceError(_("The minimum age is between 18 and 99: participants must be adults."), "min_age")
-    values: dict[str, Decimal | None] = {}
+        problems.add(_("Name the vehicle as flights give it."), "vehicle")
+    if min_age is not None and not 18 <= int(min_age) <= 99:
+        problems.add(_("The minimum age is between 18 and 99: participants must be adults."), "min_age")
+    values: dict[str, Any] = {"vehicle": vehicle, "min_age": min_age}
     given = {"min_height_cm": min_height_cm, "max_height_cm": max_height_cm,
              "min_weight_kg": min_weight_kg, "max_weight_kg": max_weight_kg}
     for name, raw in given.items():
         low, high, message = _LIMIT_FIELDS[name]
+        values[name] = None
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            values[name] = None
             continue
         try:
-            value = Decimal(str(raw).strip())
+            value = Decimal(str(raw).strip().replace(",", "."))
         except InvalidOperation:
             value = Decimal("NaN")
         if not value.is_finite() or not low <= value <= high:
-            raise ServiceError(str(message % {"min": low, "max": high}), name)
+            problems.add(str(message % {"min": low, "max": high}), name)
+            continue
         values[name] = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     for low, high, message in (
         ("min_height_cm", "max_height_cm", _l("The minimum height is above the maximum.")),
         ("min_weight_kg", "max_weight_kg", _l("The minimum weight is above the maximum.")),
     ):
         if values[low] is not None and values[high] is not None and values[low] > values[high]:
-            raise ServiceError(str(message), high)
+            problems.add(str(message), high)
+    return values, problems.errors
+
+
+def save_vehicle_limits(vehicle: str, actor: User, *, min_age: int = 18, min_height_cm=None, max_height_cm=None,
+                        min_weight_kg=None, max_weight_kg=None) -> VehicleLimits:
+    """Set a vehicle's physical limits (creating them the first time)."""
+    if not is_medical(actor):
+        raise ServiceError(_("Only medical staff set a vehicle's physical limits."))
+    values, errors = vehicle_limits_values(vehicle, min_age=min_age, min_height_cm=min_height_cm,
+                                           max_height_cm=max_height_cm, min_weight_kg=min_weight_kg,
+                                           max_weight_kg=max_weight_kg)
+    problems = Problems(errors)
+    if min_age is None:
+        problems.add(_("The minimum age is between 18 and 99: participants must be adults."), "min_age")
+    problems.raise_any()
+    vehicle, min_age = values.pop("vehicle"), values.pop("min_age")
     row = db.session.scalar(select(VehicleLimits).where(VehicleLimits.vehicle == vehicle))
     if row is None:
         row = VehicleLimits(vehicle=vehicle)

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,8 @@ from app.models.payments import (
     WebhookEvent,
 )
 from app.providers.payments import Intent, PaymentError, SandboxProvider, UnknownIntent, payments_provider
-from app.services import ServiceError, consent
+from app.money import format_money
+from app.services import Problems, ServiceError, consent
 from app.services import bookings as booking_service
 from app.timeutil import now_utc
 
@@ -318,6 +320,19 @@ def _flag_dispute(dispute_id: str) -> str:
 
 # -- refunds --------------------------------------------------------------------------------------
 
+def refund_problems(payment: Payment, amount_minor: int | None, reason: str | None) -> list[ServiceError]:
+    """What is wrong with a refund of ``amount_minor`` (None: the form could not read it) for
+    ``reason``, each at its field: at most what is left of the payment, and always a reason."""
+    problems = Problems()
+    left = payment.amount_minor - payment.refunded_minor
+    if amount_minor is not None and (amount_minor <= 0 or amount_minor > left):
+        problems.add(_("A refund must be more than zero and at most what is left of the payment (%(left)s).",
+                       left=format_money(max(left, 0), payment.currency, str(get_locale() or "en"))), "amount")
+    if reason is not None and not reason.strip():
+        problems.add(_("Give a reason for the refund."), "reason")
+    return problems.errors
+
+
 def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: User | None,
                    kind: RefundKind = RefundKind.OPERATOR) -> Refund:
     """Give back part or all of a payment. An operator's refund (``kind`` OPERATOR) is told to the
@@ -325,10 +340,7 @@ def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: U
     payment = lock_payment(payment.id)
     if payment.status is not P.SUCCEEDED:
         raise ServiceError(_("Only a payment that went through can be refunded."))
-    if amount_minor <= 0 or amount_minor > payment.amount_minor - payment.refunded_minor:
-        raise ServiceError(_("A refund must be more than zero and at most what is left of the payment."))
-    if not reason.strip():
-        raise ServiceError(_("Give a reason for the refund."))
+    Problems(refund_problems(payment, amount_minor, reason)).raise_any()
     refund = Refund(payment_id=payment.id, amount_minor=amount_minor, reason=reason.strip(),
                     kind=kind, actor_id=actor.id if actor else None)
     db.session.add(refund)

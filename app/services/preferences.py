@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Channel, NotificationPreference, QuietHours, SmsOptOut, User
-from app.services import ServiceError
+from app.services import Problems, ServiceError
 from app.timeutil import now_utc
 
 ALL_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.IN_APP)
@@ -120,15 +120,25 @@ def channels_for(user: User, category: str, prefs: Preferences | None = None) ->
     return [c for c in ALL_CHANNELS if c in chosen and (c is not Channel.SMS or user.phone)]
 
 
+def quiet_hours_problems(enabled: bool, starts: time | None, ends: time | None) -> list[ServiceError]:
+    """What is wrong with quiet hours, each at its field: both times given, and different."""
+    problems = Problems()
+    if enabled:
+        if starts is None:
+            problems.add(_("Give both the start and the end of your quiet hours."), "quiet_starts")
+        if ends is None:
+            problems.add(_("Give both the start and the end of your quiet hours."), "quiet_ends")
+        if starts is not None and starts == ends:
+            problems.add(_("Quiet hours must start and end at different times."), "quiet_ends")
+    return problems.errors
+
+
 def save_preferences(
     user: User, *, channels: dict[str, set[Channel]], quiet_enabled: bool,
     quiet_starts: time | None, quiet_ends: time | None,
 ) -> None:
     """Store the user's choices and re-plan their pending reminders for the new channels."""
-    if quiet_enabled and (quiet_starts is None or quiet_ends is None):
-        raise ServiceError(_("Give both the start and the end of your quiet hours."), "quiet_starts")
-    if quiet_enabled and quiet_starts == quiet_ends:
-        raise ServiceError(_("Quiet hours must start and end at different times."), "quiet_ends")
+    Problems(quiet_hours_problems(quiet_enabled, quiet_starts, quiet_ends)).raise_any()
     rows, quiet = _stored([user.id])
     for name, category in CATEGORIES.items():
         if category.locked or name not in channels:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -33,7 +33,7 @@ from app.models import (
     Questionnaire,
     User,
 )
-from app.services import ServiceError, medical_access
+from app.services import Problems, ServiceError, medical_access
 from app.timeutil import now_utc
 
 K = QuestionKind
@@ -53,6 +53,13 @@ CHOICES_MAX = 30
 UNIT_MAX = 16
 INFO_RESPONSE_MAX = 4000
 YES, NO = "yes", "no"
+#: Which dates a date question takes: today or earlier (something that happened: the default),
+#: today or later (something planned), or any date from 1900 to 2100.
+PAST, FUTURE, ANY_DATE = "past", "future", "any"
+DATE_RANGES = (PAST, FUTURE, ANY_DATE)
+#: How far back a past date goes (nobody answering was born earlier) and how far ahead a future
+#: one: an answer outside is a typing error.
+PAST_YEARS, FUTURE_YEARS = 120, 20
 YES_NO_VALUES = [YES, NO]
 #: The title of a first draft. Stored as it is (in English, whatever the language of the staff
 #: member who starts it): every tourist reads the title as stored, so a stored translation would
@@ -115,6 +122,7 @@ def new_draft(actor: User) -> Questionnaire:
                 required=q.required, unit=q.unit, min_value=q.min_value, max_value=q.max_value,
                 choices=list(q.choices or []), show_if_key=q.show_if_key,
                 show_if_values=list(q.show_if_values or []),
+                exclusive_choices=list(q.exclusive_choices or []), date_range=q.date_range,
             ))
     db.session.flush()
     return questionnaire
@@ -185,6 +193,8 @@ class QuestionData:
     choices: Iterable[str] = ()
     show_if_key: str | None = None
     show_if_values: Iterable[str] = ()
+    exclusive_choices: Iterable[str] = ()
+    date_range: str = PAST
 
 
 def possible_values(question: Question) -> list[str]:
@@ -247,57 +257,84 @@ def _lines(values: Iterable[str]) -> list[str]:
 
 
 def _check(questionnaire: Questionnaire, data: QuestionData, question: Question | None) -> dict[str, Any]:
-    """The question's columns, checked against the rest of the questionnaire."""
+    """The question's columns, checked against the rest of the questionnaire; every problem is
+    refused at once, each at its field."""
+    problems = Problems()
+    values = question_problems(questionnaire, data, question, problems)
+    problems.raise_any()
+    return values
+
+
+def question_problems(questionnaire: Questionnaire, data: QuestionData, question: Question | None,
+                      problems: Problems | None = None) -> dict[str, Any]:
+    """The question's columns as far as they can be read; what is wrong goes into ``problems``."""
+    problems = problems if problems is not None else Problems()
     others = [q for q in questionnaire.questions if q is not question]
     try:
         kind = QuestionKind(data.kind)
     except ValueError:
-        raise ServiceError(_("Choose a kind of question."), "kind") from None
+        problems.add(_("Choose a kind of question."), "kind")
+        kind = None
     text = _clean_text(data.text)
     if not text:
-        raise ServiceError(_("Write the question."), "text")
-    if len(text) > QUESTION_TEXT_MAX:
-        raise ServiceError(_("Keep the question under %(n)s characters.", n=QUESTION_TEXT_MAX), "text")
+        problems.add(_("Write the question."), "text")
+    elif len(text) > QUESTION_TEXT_MAX:
+        problems.add(_("Keep the question under %(n)s characters.", n=QUESTION_TEXT_MAX), "text")
     help_text = _clean_text(data.help)
     if len(help_text) > HELP_MAX:
-        raise ServiceError(_("Keep the help text under %(n)s characters.", n=HELP_MAX), "help")
+        problems.add(_("Keep the help text under %(n)s characters.", n=HELP_MAX), "help")
 
     taken = {q.key for q in others}
     key = (data.key or "").strip().lower()
     if not key:
-        key = base = slugify(text)
+        key = base = slugify(text or "question")
         n = 2
         while key in taken:
             key, n = f"{base[:60]}_{n}", n + 1
     if not KEY_PATTERN.match(key):
-        raise ServiceError(_("A key is lower-case letters, digits and underscores, starting with a "
-                             "letter (e.g. heart_condition)."), "key")
-    if key in taken:
-        raise ServiceError(_("Another question already has the key “%(key)s”.", key=key), "key")
+        problems.add(_("A key is lower-case letters, digits and underscores, starting with a "
+                       "letter (e.g. heart_condition)."), "key")
+    elif key in taken:
+        problems.add(_("Another question already has the key “%(key)s”.", key=key), "key")
 
     choices: list[str] = []
+    exclusive: list[str] = []
     if kind in CHOICE_KINDS:
         choices = _lines(data.choices)
         if len(choices) < 2:
-            raise ServiceError(_("A choice question needs at least two options, one per line."), "choices")
-        if len(choices) > CHOICES_MAX:
-            raise ServiceError(_("A question can have at most %(n)s options.", n=CHOICES_MAX), "choices")
-        if any(len(c) > CHOICE_MAX for c in choices):
-            raise ServiceError(_("Keep each option under %(n)s characters.", n=CHOICE_MAX), "choices")
+            problems.add(_("A choice question needs at least two options, one per line."), "choices")
+        elif len(choices) > CHOICES_MAX:
+            problems.add(_("A question can have at most %(n)s options.", n=CHOICES_MAX), "choices")
+        elif any(len(c) > CHOICE_MAX for c in choices):
+            problems.add(_("Keep each option under %(n)s characters.", n=CHOICE_MAX), "choices")
+    if kind is K.MULTIPLE_CHOICE:
+        exclusive = _lines(data.exclusive_choices)
+        wrong = [c for c in exclusive if c not in choices]
+        if wrong:
+            problems.add(_("“%(value)s” is not one of the options above.", value=wrong[0]), "exclusive_choices")
+        elif choices and len(exclusive) >= len(choices):
+            problems.add(_("At least one option must go with others."), "exclusive_choices")
 
     unit, min_value, max_value = "", None, None
     if kind is K.NUMBER:
         unit = " ".join((data.unit or "").split())
         if len(unit) > UNIT_MAX:
-            raise ServiceError(_("Keep the unit under %(n)s characters.", n=UNIT_MAX), "unit")
+            problems.add(_("Keep the unit under %(n)s characters.", n=UNIT_MAX), "unit")
         min_value, max_value = data.min_value, data.max_value
         for value, field in ((min_value, "min_value"), (max_value, "max_value")):
             if value is not None and not math.isfinite(float(value)):
-                raise ServiceError(_("Enter a number."), field)
-        min_value = float(min_value) if min_value is not None else None
-        max_value = float(max_value) if max_value is not None else None
+                problems.add(_("Enter a number."), field)
+        min_value = float(min_value) if min_value is not None and math.isfinite(float(min_value)) else None
+        max_value = float(max_value) if max_value is not None and math.isfinite(float(max_value)) else None
         if min_value is not None and max_value is not None and min_value >= max_value:
-            raise ServiceError(_("The lowest value must be less than the highest."), "max_value")
+            problems.add(_("The lowest value must be less than the highest."), "max_value")
+
+    date_range = ANY_DATE
+    if kind is K.DATE:
+        date_range = data.date_range or PAST
+        if date_range not in DATE_RANGES:
+            problems.add(_("Choose which dates this question takes."), "date_range")
+            date_range = PAST
 
     show_if_key = (data.show_if_key or "").strip() or None
     show_if_values: list[str] = []
@@ -305,25 +342,26 @@ def _check(questionnaire: Questionnaire, data: QuestionData, question: Question 
         position = question.position if question is not None else _next_position(questionnaire)
         parent = next((q for q in others if q.key == show_if_key), None)
         if parent is None or parent.position >= position:
-            raise ServiceError(_("A question can only depend on a question before it."), "show_if_key")
-        if parent.kind not in CONDITION_KINDS:
-            raise ServiceError(_("A question can only depend on a yes/no or choice question."), "show_if_key")
-        show_if_values = _lines(condition_value(parent, v) for v in _lines(data.show_if_values))
-        if not show_if_values:
-            raise ServiceError(_("Say which answers to “%(key)s” show this question.", key=parent.key),
-                               "show_if_values")
-        allowed = possible_values(parent)
-        wrong = [v for v in show_if_values if v not in allowed]
-        if wrong:
-            raise ServiceError(_("“%(value)s” is not an answer to “%(key)s”. Its answers are: %(allowed)s.",
-                                 value=wrong[0], key=parent.key,
-                                 allowed=", ".join(value_label(parent, v) for v in allowed)),
-                               "show_if_values")
+            problems.add(_("A question can only depend on a question before it."), "show_if_key")
+        elif parent.kind not in CONDITION_KINDS:
+            problems.add(_("A question can only depend on a yes/no or choice question."), "show_if_key")
+        else:
+            show_if_values = _lines(condition_value(parent, v) for v in _lines(data.show_if_values))
+            allowed = possible_values(parent)
+            wrong = [v for v in show_if_values if v not in allowed]
+            if not show_if_values:
+                problems.add(_("Say which answers to “%(key)s” show this question.", key=parent.key),
+                             "show_if_values")
+            elif wrong:
+                problems.add(_("“%(value)s” is not an answer to “%(key)s”. Its answers are: %(allowed)s.",
+                               value=wrong[0], key=parent.key,
+                               allowed=", ".join(value_label(parent, v) for v in allowed)),
+                             "show_if_values")
 
     return dict(
         key=key, text=text, help=help_text, kind=kind, required=bool(data.required), unit=unit,
         min_value=min_value, max_value=max_value, choices=choices, show_if_key=show_if_key,
-        show_if_values=show_if_values,
+        show_if_values=show_if_values, exclusive_choices=exclusive, date_range=date_range,
     )
 
 
@@ -507,6 +545,36 @@ def range_hint(question: Question) -> str:
     return ""
 
 
+def date_bounds(question: Question, today: date | None = None) -> tuple[date, date]:
+    """The earliest and the latest answer a date question takes."""
+    today = today or now_utc().date()
+    years_back = today.replace(year=today.year - PAST_YEARS) if not (today.month == 2 and today.day == 29) \
+        else date(today.year - PAST_YEARS, 3, 1)
+    years_ahead = today.replace(year=today.year + FUTURE_YEARS) if not (today.month == 2 and today.day == 29) \
+        else date(today.year + FUTURE_YEARS, 2, 28)
+    if question.date_range == PAST:
+        return years_back, today
+    if question.date_range == FUTURE:
+        return today, years_ahead
+    return date(1900, 1, 1), date(2100, 12, 31)
+
+
+def date_problem(question: Question, value: date, today: date | None = None) -> str | None:
+    """Why a date answer is refused, or ``None``."""
+    earliest, latest = date_bounds(question, today)
+    if earliest <= value <= latest:
+        return None
+    if question.date_range == PAST:
+        if value > latest:
+            return _("This date is in the future. Enter the date it happened: today or earlier.")
+        return _("Check the year: enter a date after %(date)s.", date=format_date(earliest))
+    if question.date_range == FUTURE:
+        if value < earliest:
+            return _("This date has passed. Enter a date from today on.")
+        return _("Check the year: enter a date before %(date)s.", date=format_date(latest))
+    return _("Enter a date between 1900 and 2100.")
+
+
 def validate_answer(question: Question, raw: Any, case: MedicalCase | None = None) -> Any:
     """The answer as it is stored (JSON), or ``None`` for no answer; a :class:`ServiceError`
     saying what is wrong otherwise. ``raw`` is what the form sent: a string, or a list of strings
@@ -521,7 +589,12 @@ def validate_answer(question: Question, raw: Any, case: MedicalCase | None = Non
         if kind is K.MULTIPLE_CHOICE:
             if any(i not in question.choices for i in items):
                 raise ServiceError(_("Choose from the options given."), field)
-            return [c for c in question.choices if c in items]  # in the questionnaire's order
+            chosen = [c for c in question.choices if c in items]  # in the questionnaire's order
+            alone = [c for c in chosen if c in (question.exclusive_choices or [])]
+            if alone and len(chosen) > 1:
+                raise ServiceError(_("“%(option)s” cannot be ticked together with other options: untick "
+                                     "it, or untick the others.", option=alone[0]), field)
+            return chosen
         try:
             ids = list(dict.fromkeys(int(i) for i in items))
         except ValueError:
@@ -569,8 +642,9 @@ def validate_answer(question: Question, raw: Any, case: MedicalCase | None = Non
             parsed = date.fromisoformat(text)
         except ValueError:
             raise ServiceError(_("This date does not exist."), field) from None
-        if not 1900 <= parsed.year <= 2100:
-            raise ServiceError(_("Enter a date between 1900 and 2100."), field)
+        problem = date_problem(question, parsed)
+        if problem:
+            raise ServiceError(problem, field)
         return parsed.isoformat()
     if kind is K.SINGLE_CHOICE:
         if text not in question.choices:

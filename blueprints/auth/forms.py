@@ -6,7 +6,8 @@ from wtforms import DateField, EmailField, PasswordField, SelectField, StringFie
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.services.phones import parse_e164
-from blueprints.forms import LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
+from app.services import ServiceError, accounts
+from blueprints.forms import LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES, CheckedForm
 
 
 class PhoneNumber:
@@ -37,7 +38,7 @@ class ProfileFields:
     timezone = SelectField(_l("Time zone"), choices=[(t, t) for t in TIMEZONE_CHOICES], default="UTC")
 
 
-class SignupForm(FlaskForm, ProfileFields):
+class SignupForm(CheckedForm, ProfileFields):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
     date_of_birth = DateField(_l("Date of birth"), validators=[DataRequired(_l("Enter your date of birth."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
@@ -45,6 +46,13 @@ class SignupForm(FlaskForm, ProfileFields):
         _l("Repeat password"),
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
     )
+
+    def service_problems(self) -> list[ServiceError]:
+        return accounts.account_problems(
+            email=self.email.data if not self.email.errors else None, name=self.name.data,
+            password=self.password.data or None, date_of_birth=self.date_of_birth.data,
+            check_date_of_birth=not self.date_of_birth.errors,
+        )
 
 
 class ProfileForm(FlaskForm, ProfileFields):
@@ -55,12 +63,24 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address."))])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CheckedForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
     )
+    #: The account whose password is reset (its email and name must not be in the password).
+    user = None
+
+    def service_problems(self) -> list[ServiceError]:
+        if not self.password.data:
+            return []
+        try:
+            accounts.check_password_strength(self.password.data, email=getattr(self.user, "email", ""),
+                                             name=getattr(self.user, "name", ""))
+        except ServiceError as exc:
+            return [exc]
+        return []
 
 
 class EndSessionsForm(FlaskForm):

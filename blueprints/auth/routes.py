@@ -162,6 +162,7 @@ def reset_password():
     if user is None:
         return _dead_link()
     form = ResetPasswordForm()
+    form.user = user
     if form.validate_on_submit():
         saved, _nothing = save(form, lambda: accounts.reset_password(user, form.password.data))
         if saved:

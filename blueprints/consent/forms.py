@@ -6,10 +6,11 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from blueprints.forms import IntegerField, REQUIRED
+from app.services import ServiceError, consent
+from blueprints.forms import CheckedForm, IntegerField, REQUIRED
 
 
-class SignForm(FlaskForm):
+class SignForm(CheckedForm):
     document_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     read_disclosure = BooleanField(
         _l("I have read and understood this risk disclosure."),
@@ -27,6 +28,14 @@ class SignForm(FlaskForm):
     signed_name = StringField(
         _l("Type your full name to sign"), validators=[DataRequired(REQUIRED), Length(max=120)]
     )
+    #: Set by the page: the tourist signing.
+    user = None
+
+    def service_problems(self) -> list[ServiceError]:
+        if self.user is None:
+            return []
+        problem = consent.signed_name_problem(self.user, self.signed_name.data)
+        return [problem] if problem is not None else []
 
 
 class QuestionForm(FlaskForm):

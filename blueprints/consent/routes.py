@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ConsentQuestion, Role
 from app.services import ServiceError, consent
+from blueprints.forms import show_error
 from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import roles_required
@@ -47,6 +48,7 @@ def sign(reference: str):
 def submit_signature(reference: str):
     booking = own_booking(reference)
     form = SignForm()
+    form.user = current_user._get_current_object()
     if not form.validate_on_submit():
         return _page(booking, form, QuestionForm(formdata=None), 422)
     try:
@@ -58,7 +60,7 @@ def submit_signature(reference: str):
         commit()
     except ServiceError as exc:
         rollback()
-        form.form_errors.append(exc.message)
+        show_error(form, exc)
         form.document_id.data = None
         return _page(booking, form, QuestionForm(formdata=None), 422)
     flash(_("Thank you. Your signature is recorded."), "success")

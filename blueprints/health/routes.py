@@ -76,7 +76,7 @@ def _questionnaire_context(case: MedicalCase, *, values: dict[int, Any] | None =
         "notes": notes or {}, "missing": missing or [], "uploads": medical_uploads.uploads_of(case),
         "answered": sum(1 for q in visible if answers.get(q.id) not in (None, "", [])),
         "applicable": len(visible), "editable": case.state in qs.ANSWERABLE,
-        "max_mb": medical_uploads.max_bytes() // (1024 * 1024), "range_hint": qs.range_hint,
+        "max_mb": medical_uploads.max_bytes() // (1024 * 1024), "range_hint": qs.range_hint, "date_bounds": qs.date_bounds,
         "condition_labels": qs.condition_labels,
         "accept": ",".join([*medical_uploads.ALLOWED_TYPES, ".pdf", ".jpg", ".jpeg", ".png"]),
     }

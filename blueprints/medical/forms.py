@@ -12,7 +12,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.models import EcgResult
-from blueprints.forms import IntegerField
+from app.services import ServiceError, medical
+from blueprints.forms import CheckedForm, IntegerField
 
 ECG_CHOICES = [
     ("", _l("Choose…")),
@@ -22,8 +23,17 @@ ECG_CHOICES = [
 ]
 
 
-class AssessmentForm(FlaskForm):
-    """Numbers are text here: the service reads them and says at the field what range it takes."""
+class AssessmentForm(CheckedForm):
+    """Numbers are text here: the service reads them and says at each field what range it takes."""
+
+    MEASURES = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "height_cm", "weight_kg", "ecg_result",
+                "centrifuge_g", "other_tests", "notes")
+
+    def assessment_data(self) -> dict:
+        return {name: self._fields[name].data for name in self.MEASURES}
+
+    def service_problems(self) -> list[ServiceError]:
+        return medical.assessment_values(self.assessment_data())[1]
 
     systolic_mmhg = StringField(_l("Systolic pressure (mmHg)"))
     diastolic_mmhg = StringField(_l("Diastolic pressure (mmHg)"))
@@ -58,7 +68,7 @@ class CorrectionForm(DecisionForm):
                            validators=[Length(max=8000)])
 
 
-class VehicleLimitsForm(FlaskForm):
+class VehicleLimitsForm(CheckedForm):
     vehicle = StringField(_l("Vehicle"), validators=[InputRequired(_l("Name the vehicle as flights give it.")),
                                                       Length(max=120)])
     min_age = IntegerField(_l("Minimum age"), default=18,
@@ -68,6 +78,13 @@ class VehicleLimitsForm(FlaskForm):
     max_height_cm = StringField(_l("Maximum height (cm)"))
     min_weight_kg = StringField(_l("Minimum weight (kg)"))
     max_weight_kg = StringField(_l("Maximum weight (kg)"))
+
+    def service_problems(self) -> list[ServiceError]:
+        return medical.vehicle_limits_values(
+            self.vehicle.data, min_age=None if self.min_age.errors else self.min_age.data,
+            min_height_cm=self.min_height_cm.data, max_height_cm=self.max_height_cm.data,
+            min_weight_kg=self.min_weight_kg.data, max_weight_kg=self.max_weight_kg.data,
+        )[1]
 
 
 class SelfCertificationForm(FlaskForm):

@@ -195,10 +195,7 @@ def record_assessment(case_id: int):
     form = AssessmentForm()
     if form.validate_on_submit():
         try:
-            medical.record_assessment(case, current_user, {name: getattr(form, name).data for name in (
-                "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "height_cm", "weight_kg", "ecg_result",
-                "centrifuge_g", "other_tests", "notes",
-            )})
+            medical.record_assessment(case, current_user, form.assessment_data())
         except ServiceError as exc:
             show_error(form, exc)
         else:

@@ -6,8 +6,9 @@ from wtforms import BooleanField, SelectField, TimeField
 from wtforms.validators import Optional
 
 from app.models import Channel, User
-from app.services.preferences import ALL_CHANNELS, CATEGORIES, Preferences
-from blueprints.forms import LANGUAGE_CHOICES, TIMEZONE_CHOICES
+from app.services import ServiceError
+from app.services.preferences import ALL_CHANNELS, CATEGORIES, Preferences, quiet_hours_problems
+from blueprints.forms import LANGUAGE_CHOICES, TIMEZONE_CHOICES, CheckedForm
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has a step
 
@@ -20,7 +21,7 @@ def channel_field_name(category: str, channel: Channel) -> str:
     return f"ch_{category}_{channel.value}"
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(CheckedForm):
     """Channels per category (one checkbox each, added per request for the categories that exist),
     quiet hours, language and time zone."""
 
@@ -29,6 +30,11 @@ class PreferencesForm(FlaskForm):
     quiet_ends = TimeField(_l("Quiet until"), format=TIME_FORMATS, validators=[Optional()])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), choices=[(t, t) for t in TIMEZONE_CHOICES])
+
+    def service_problems(self) -> list[ServiceError]:
+        if self.quiet_starts.errors or self.quiet_ends.errors:
+            return []
+        return quiet_hours_problems(bool(self.quiet_enabled.data), self.quiet_starts.data, self.quiet_ends.data)
 
     def channel_field(self, category: str, channel: Channel):
         """The checkbox for a category and channel; None for a locked category."""

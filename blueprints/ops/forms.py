@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,14 +17,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.labels import FLIGHT_STATUSES, ROLES
-from app.models import FlightStatus
+from app.models import FlightStatus, Role
+from app.money import to_minor
+from app.services import ServiceError, accounts
+from app.services import flights as flight_service
+from app.timeutil import UTC
 from app.money import CURRENCIES
-from blueprints.forms import DecimalField, IntegerField, LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
+from blueprints.forms import CheckedForm, DecimalField, IntegerField, LANGUAGE_CHOICES, REQUIRED, TIMEZONE_CHOICES
 
 AMOUNT = _l("Enter an amount of zero or more.")
 
 
-class FlightForm(FlaskForm):
+class FlightForm(CheckedForm):
     name = StringField(_l("Mission name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     vehicle = StringField(_l("Vehicle"), validators=[DataRequired(REQUIRED), Length(max=120)])
     spaceport = StringField(_l("Spaceport"), validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -54,6 +61,48 @@ class FlightForm(FlaskForm):
         default=FlightStatus.SCHEDULED.value,
     )
 
+    #: Set by the page: the flight edited (None for a new one) and the operator's time zone, in
+    #: which the launch and the window are typed.
+    flight = None
+    timezone = "UTC"
+
+    def _moment(self, field) -> datetime | None:
+        if field.data is None or field.errors:
+            return None
+        return field.data.replace(tzinfo=ZoneInfo(self.timezone)).astimezone(UTC)
+
+    def _money(self, field, currency: str, problems: list[ServiceError]) -> int | None:
+        if field.data is None or field.errors:
+            return None
+        try:
+            return to_minor(field.data, currency)
+        except ValueError:
+            problems.append(ServiceError(
+                _l("%(currency)s amounts cannot have that many decimal places.", currency=currency), field.name))
+            return None
+
+    def flight_data(self) -> tuple[dict, list[ServiceError]]:
+        """What the form says, as the flight service takes it (``None`` for what it could not read),
+        and the amounts it could not read for their decimal places."""
+        currency = self.currency.data if not self.currency.errors else "USD"
+        problems: list[ServiceError] = []
+        money = {key: self._money(field, currency, problems) for key, field in (
+            ("price_minor", self.price), ("deposit_minor", self.deposit),
+            ("deposit_nonrefundable_minor", self.deposit_nonrefundable))}
+        data = {
+            "name": (self.name.data or "").strip(), "vehicle": (self.vehicle.data or "").strip(),
+            "spaceport": (self.spaceport.data or "").strip(), "description": (self.description.data or "").strip(),
+            "launch_at": self._moment(self.launch_at), "window_closes_at": self._moment(self.window_closes_at),
+            "seat_count": None if self.seat_count.errors else self.seat_count.data, "currency": currency, **money,
+            "balance_due_days": None if self.balance_due_days.errors else self.balance_due_days.data,
+            "status": None if self.status.errors else FlightStatus(self.status.data),
+        }
+        return data, problems
+
+    def service_problems(self) -> list[ServiceError]:
+        data, problems = self.flight_data()
+        return problems + flight_service.flight_problems(data, self.flight)
+
 
 class DocumentForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -70,10 +119,17 @@ class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("Answer"), validators=[DataRequired(REQUIRED), Length(min=2, max=8000)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(CheckedForm):
     name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLES.items() if r.is_staff])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(REQUIRED)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), choices=[(t, t) for t in TIMEZONE_CHOICES], default="UTC")
+
+    def service_problems(self) -> list[ServiceError]:
+        return accounts.account_problems(
+            email=self.email.data if not self.email.errors else None, name=self.name.data,
+            password=self.password.data or None, role=Role.OPERATIONS if self.role.errors else Role(self.role.data),
+            check_date_of_birth=False,
+        )

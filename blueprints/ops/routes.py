@@ -24,12 +24,11 @@ from app.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from app.money import to_decimal, to_minor
-from app.services import ServiceError, accounts, consent, medical
+from app.money import to_decimal
+from app.services import ServiceError, ServiceErrors, accounts, consent, medical
 from app.services import bookings as booking_service
 from app.services import flights as flight_service
 from app.services import payments as payment_service
-from app.timeutil import UTC
 from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import roles_required
@@ -62,33 +61,19 @@ def flights():
     )
 
 
-def _local(value: datetime) -> datetime:
-    return value.replace(tzinfo=ZoneInfo(current_user.timezone)).astimezone(UTC)
-
-
 def _flight_data(form: FlightForm) -> dict:
-    currency = form.currency.data
-    try:
-        money = {
-            "price_minor": to_minor(form.price.data, currency),
-            "deposit_minor": to_minor(form.deposit.data, currency),
-            "deposit_nonrefundable_minor": to_minor(form.deposit_nonrefundable.data, currency),
-        }
-    except ValueError:
-        raise ServiceError(_("%(currency)s amounts cannot have that many decimal places.", currency=currency))
-    return {
-        "name": form.name.data.strip(), "vehicle": form.vehicle.data.strip(),
-        "spaceport": form.spaceport.data.strip(), "description": (form.description.data or "").strip(),
-        "launch_at": _local(form.launch_at.data), "window_closes_at": _local(form.window_closes_at.data),
-        "seat_count": form.seat_count.data, "currency": currency, **money,
-        "balance_due_days": form.balance_due_days.data, "status": FlightStatus(form.status.data),
-    }
+    """The flight as the service takes it, from a valid form (the form checked every value)."""
+    data, problems = form.flight_data()
+    if problems:
+        raise ServiceErrors(problems)
+    return data
 
 
 @bp.route("/flights/new", methods=["GET", "POST"])
 @ops_only
 def new_flight():
     form = FlightForm()
+    form.timezone = current_user.timezone
     if form.validate_on_submit():
         saved, flight = save(form, lambda: flight_service.create_flight(_flight_data(form)))
         if saved:
@@ -102,6 +87,7 @@ def new_flight():
 def edit_flight(flight_id: int):
     flight = db.session.get(Flight, flight_id) or abort(404)
     form = FlightForm()
+    form.flight, form.timezone = flight, current_user.timezone
     if request.method == "GET":
         tz = ZoneInfo(current_user.timezone)
         form = FlightForm(formdata=None, obj=flight)
@@ -143,6 +129,11 @@ def flight(flight_id: int):
 @ops_only
 def booking(reference: str):
     """One booking as operations sees it: its history, every payment, and refunds."""
+    return booking_page(reference)
+
+
+def booking_page(reference: str, *, refund_forms: dict | None = None, status: int = 200):
+    """The booking's page; ``refund_forms`` by payment id: a refund refused, with its errors."""
     booking = db.session.scalar(
         select(Booking).where(Booking.reference == reference)
         .options(selectinload(Booking.events), selectinload(Booking.user))
@@ -154,9 +145,10 @@ def booking(reference: str):
     )) if ledger.payments else []
     return render_template(
         "ops/booking.html", booking=booking, ledger=ledger, payment_events=payment_events,
-        refund_form=RefundForm(formdata=None), consent_status=consent.statuses([booking])[booking.id],
+        refund_form=RefundForm(formdata=None), refund_forms=refund_forms or {},
+        consent_status=consent.statuses([booking])[booking.id],
         medical_status=medical.clearance_statuses([booking])[booking.id],  # the status alone, no details
-    )
+    ), status
 
 
 # -- consent documents and questions --------------------------------------------------------------

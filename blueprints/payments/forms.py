@@ -8,7 +8,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.i18n import lazy_gettext as _l
 from app.timeutil import now_utc
-from blueprints.forms import REQUIRED, DecimalField
+from app.money import to_minor
+from app.services import ServiceError
+from app.services import payments as payment_service
+from blueprints.forms import REQUIRED, CheckedForm, DecimalField
 
 EXPIRY = r"^\s*([0-9]{2})\s*/\s*([0-9]{2})\s*$"
 
@@ -71,7 +74,30 @@ class CancelForm(FlaskForm):
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(CheckedForm):
     amount = DecimalField(_l("Amount to refund"), places=None,
                           validators=[InputRequired(REQUIRED), NumberRange(min=0, message=_l("Enter an amount of zero or more."))])
     reason = StringField(_l("Reason (the tourist sees it)"), validators=[DataRequired(REQUIRED), Length(max=500)])
+    #: Set by the page: the payment refunded.
+    payment = None
+
+    def amount_minor(self) -> int | None:
+        """The amount in the payment's minor units; None (with an error at the field) when the
+        currency has fewer decimal places, or when the amount could not be read."""
+        if self.amount.data is None or self.amount.errors or self.payment is None:
+            return None
+        try:
+            return to_minor(self.amount.data, self.payment.currency)
+        except ValueError:
+            return None
+
+    def service_problems(self) -> list[ServiceError]:
+        if self.payment is None:
+            return []
+        problems: list[ServiceError] = []
+        amount = self.amount_minor()
+        if amount is None and self.amount.data is not None and not self.amount.errors:
+            problems.append(ServiceError(_l("%(currency)s amounts cannot have that many decimal places.",
+                                            currency=self.payment.currency), "amount"))
+        return problems + payment_service.refund_problems(
+            self.payment, amount, None if self.reason.errors else self.reason.data)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from app import throttle
 from app.extensions import csrf, db
 from app.models import BookingState, Payment, PaymentStatus, Role
-from app.money import format_money, to_minor
+from app.money import format_money
 from app.providers.payments import PaymentError, SandboxProvider, WebhookError
 from app.services import ServiceError, cancellations, installments
 from app.services import payments as payment_service
@@ -21,7 +21,7 @@ from app.urls import external_url
 from blueprints.access import own_or_404, roles_required
 from blueprints.bookings.routes import own_booking
 from blueprints.catalog.routes import ActionForm
-from blueprints.forms import all_errors, error_text, save
+from blueprints.forms import save
 from blueprints.payments.forms import (
     CancelForm,
     PlanForm,
@@ -250,7 +250,11 @@ def card_saved(reference: str):
     booking = own_booking(reference)
     provider = payment_service.provider()
     setup_id = request.args.get("setup_intent", "")
-    result = provider.finish_card_setup(setup_id) if setup_id and not isinstance(provider, SandboxProvider) else None
+    try:
+        result = provider.finish_card_setup(setup_id) if setup_id and not isinstance(provider, SandboxProvider) else None
+    except PaymentError as exc:
+        log.warning("card setup %s could not be checked: %s", setup_id[:40], exc)
+        result = None
     if result is None:
         flash(_("The card was not saved. Please try again."), "error")
         return redirect(url_for("bookings.detail", reference=reference))
@@ -317,18 +321,16 @@ def cancel(reference: str):
 def refund(payment_id: int):
     payment = db.session.get(Payment, payment_id) or abort(404)
     form = RefundForm()
+    form.payment = payment
     if form.validate_on_submit():
-        try:
-            amount = to_minor(form.amount.data, payment.currency)
-        except ValueError:
-            flash(_("%(currency)s amounts cannot have that many decimal places.", currency=payment.currency), "error")
-        else:
-            saved, _refund = save(form, lambda: payment_service.refund_payment(
-                payment, amount, reason=form.reason.data, actor=current_user))
-            if saved:
-                flash(_("Refunded %(amount)s.", amount=format_money(amount, payment.currency, str(get_locale()))), "success")
-            else:
-                flash(error_text(form.form_errors), "error")
-    else:
-        flash(error_text(all_errors(form)), "error")
-    return redirect(url_for("ops.booking", reference=payment.booking.reference))
+        amount = form.amount_minor()
+        saved, _refund = save(form, lambda: payment_service.refund_payment(
+            payment, amount, reason=form.reason.data, actor=current_user))
+        if saved:
+            flash(_("Refunded %(amount)s.", amount=format_money(amount, payment.currency, str(get_locale()))), "success")
+            return redirect(url_for("ops.booking", reference=payment.booking.reference))
+    # The booking's page again, with what was typed and every error at its field.
+    from blueprints.ops.routes import booking_page
+
+    payment = db.session.get(Payment, payment_id)
+    return booking_page(payment.booking.reference, refund_forms={payment.id: form}, status=422)

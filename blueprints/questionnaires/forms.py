@@ -14,7 +14,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.models import Question, QuestionKind
 from app.services import questionnaires as qs
-from blueprints.forms import DecimalField, REQUIRED
+from app.services import Problems, ServiceError
+from blueprints.forms import CheckedForm, DecimalField, REQUIRED
 
 #: What medical staff read for each kind of question.
 QUESTION_KINDS = {
@@ -45,7 +46,15 @@ class DetailsForm(FlaskForm):
     intro = TextAreaField(_l("Introduction (shown above the questions)"), validators=[Optional(), Length(max=4000)])
 
 
-class QuestionForm(FlaskForm):
+#: Which dates a date question takes.
+DATE_RANGES = [
+    (qs.PAST, _l("Today or earlier (something that happened)")),
+    (qs.FUTURE, _l("Today or later (something planned)")),
+    (qs.ANY_DATE, _l("Any date from 1900 to 2100")),
+]
+
+
+class QuestionForm(CheckedForm):
     text = TextAreaField(_l("Question"), validators=[DataRequired(REQUIRED), Length(max=qs.QUESTION_TEXT_MAX)])
     kind = SelectField(_l("Kind of answer"), choices=[(k.value, label) for k, label in QUESTION_KINDS.items()],
                        default=QuestionKind.YES_NO.value)
@@ -56,6 +65,9 @@ class QuestionForm(FlaskForm):
     min_value = DecimalField(_l("Lowest value"), places=None, validators=[Optional()])
     max_value = DecimalField(_l("Highest value"), places=None, validators=[Optional()])
     choices = TextAreaField(_l("Options, one per line"), validators=[Optional(), Length(max=8000)])
+    exclusive_choices = TextAreaField(_l("Options answered on their own, one per line (several choices only)"),
+                                      validators=[Optional(), Length(max=8000)])
+    date_range = SelectField(_l("Dates taken"), choices=DATE_RANGES, default=qs.PAST)
     show_if_key = SelectField(_l("Show this question"), choices=[], validate_choice=False)
     #: Ticked as "parent_key:value" (keys have no colon), under each question this one can depend
     #: on, so that the page works without JavaScript; only the chosen parent's values count. A
@@ -63,6 +75,16 @@ class QuestionForm(FlaskForm):
     show_if_values = SelectMultipleField(_l("When its answer is"), choices=[], validate_choice=False)
 
     parents: list[Question] = []
+    #: Set by the page: the questionnaire, and the question edited (None for a new one).
+    questionnaire = None
+    question = None
+
+    def service_problems(self) -> list[ServiceError]:
+        if self.questionnaire is None:
+            return []
+        problems = Problems()
+        qs.question_problems(self.questionnaire, self.data_for_service(), self.question, problems)
+        return problems.errors
 
     def set_parents(self, questions: list[Question], before: int | None) -> None:
         """The questions this one can depend on: yes/no and choice questions before it."""
@@ -100,6 +122,8 @@ class QuestionForm(FlaskForm):
         self.help.data, self.required.data, self.unit.data = question.help, question.required, question.unit
         self.min_value.data, self.max_value.data = question.min_value, question.max_value
         self.choices.data = "\n".join(question.choices or [])
+        self.exclusive_choices.data = "\n".join(question.exclusive_choices or [])
+        self.date_range.data = question.date_range
         self.show_if_key.data = question.show_if_key or ""
         self.show_if_values.data = [f"{question.show_if_key}:{v}" for v in question.show_if_values or []]
 
@@ -114,4 +138,5 @@ class QuestionForm(FlaskForm):
             max_value=float(self.max_value.data) if self.max_value.data is not None else None,
             choices=lines(self.choices.data), show_if_key=self.show_if_key.data or None,
             show_if_values=self._condition_values(self.show_if_key.data or None),
+            exclusive_choices=lines(self.exclusive_choices.data), date_range=self.date_range.data or qs.PAST,
         )

@@ -52,6 +52,7 @@ def _what(questionnaire: Questionnaire) -> str:
 
 def _question_form(questionnaire: Questionnaire, question: Question | None = None, **kw) -> QuestionForm:
     form = QuestionForm(**kw)
+    form.questionnaire, form.question = questionnaire, question
     form.set_parents(sorted(questionnaire.questions, key=lambda q: q.position),
                      question.position if question is not None else None)
     return form
@@ -66,7 +67,7 @@ def _editor_context(questionnaire: Questionnaire, *, add_form: QuestionForm | No
         "questionnaire": questionnaire, "questions": sorted(questionnaire.questions, key=lambda q: q.position),
         "add_form": add_form or _question_form(questionnaire, formdata=None),
         "details_form": details_form, "action_form": ActionForm(formdata=None),
-        "kinds": QUESTION_KINDS, "notice": notice, "error": error, "range_hint": qs.range_hint,
+        "kinds": QUESTION_KINDS, "notice": notice, "error": error, "range_hint": qs.range_hint, "date_bounds": qs.date_bounds,
         "condition_labels": qs.condition_labels,
     }
 
@@ -187,7 +188,7 @@ def preview(questionnaire_id: int):
         "questionnaires/preview.html", questionnaire=questionnaire,
         questions=sorted(questionnaire.questions, key=lambda q: q.position),
         values={}, errors={}, notes={}, uploads={}, editable=False, preview=True,
-        max_mb=medical_uploads.max_bytes() // (1024 * 1024), range_hint=qs.range_hint, accept="",
+        max_mb=medical_uploads.max_bytes() // (1024 * 1024), range_hint=qs.range_hint, date_bounds=qs.date_bounds, accept="",
         condition_labels=qs.condition_labels,
     )
     commit()

@@ -42,6 +42,7 @@ from app.models import (
     OutboundMessage,
     Payment,
     PaymentEvent,
+    PaymentKind,
     PaymentStatus,
     Refund,
     RefundKind,
@@ -657,3 +658,19 @@ def test_a_declined_off_session_charge_is_retried_later(ctx, sdk):
     assert outcome in ("declined", "provider error")
     assert payment.status is PaymentStatus.FAILED and payment.attempts == 1
     assert payment.next_attempt_at is not None
+
+
+@pytest.mark.parametrize("setup_intent", ["seti_" + "0" * 24, "not-a-setup-intent", "seti_" + "x" * 400])
+def test_coming_back_with_a_setup_intent_stripe_does_not_know_saves_no_card(ctx, sdk, setup_intent):
+    """The card page's return address is typed by the browser: an unknown or forged setup id is
+    told as "not saved", never a 500, and no card is kept."""
+    d = deposit_ready()
+    pay_in_localstripe(sdk, d.intent_id)
+    settle(d)
+    client = logged_in(ctx, d)
+    response = get(client, f"/bookings/{d.reference}/card/return?setup_intent={setup_intent}&installments=2")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/bookings/{d.reference}")
+    assert "The card was not saved. Please try again." in flashes(client)
+    assert db.session.get(Booking, d.booking_id).card_last4 is None
+    assert db.session.scalar(select(func.count(Payment.id)).where(
+        Payment.booking_id == d.booking_id, Payment.kind == PaymentKind.INSTALLMENT)) == 0

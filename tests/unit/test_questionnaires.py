@@ -296,7 +296,11 @@ def test_good_answers_are_normalised(medic, key, raw, expected):
     ("conditions", ["Asthma", "Gout"], "Choose from the options given."),
     ("exam", "29/02/2024", "Enter a date as YYYY-MM-DD."),
     ("exam", "2023-02-29", "This date does not exist."),
-    ("exam", "1850-01-01", "between 1900 and 2100"),
+    ("exam", "1850-01-01", "Check the year: enter a date after"),
+    ("exam", "2099-01-01", "This date is in the future."),
+    ("conditions", ["Diabetes", "None"], "“None” cannot be ticked together with other options"),
+    ("planned", "2001-01-01", "This date has passed."),
+    ("planned", "2099-01-01", "Check the year: enter a date before"),
     ("motion", "Always", "Choose one of the options given."),
     ("letter", ["12345"], "not one of your uploads"),
     ("letter", ["abc"], "not one of your uploads"),
@@ -305,9 +309,10 @@ def test_bad_answers_are_refused_with_a_reason(medic, key, raw, message):
     _, q = build(medic, ("heart", K.YES_NO), ("details", K.TEXT),
                  ("height", K.NUMBER, {"unit": "cm", "min_value": 100, "max_value": 250}),
                  ("weight", K.NUMBER, {"unit": "kg", "min_value": 30}),
-                 ("conditions", K.MULTIPLE_CHOICE, {"choices": ["Asthma", "Diabetes", "None"]}),
+                 ("conditions", K.MULTIPLE_CHOICE, {"choices": ["Asthma", "Diabetes", "None"],
+                                                    "exclusive_choices": ["None"]}),
                  ("exam", K.DATE), ("motion", K.SINGLE_CHOICE, {"choices": ["Never", "Often"]}),
-                 ("letter", K.FILE))
+                 ("letter", K.FILE), ("planned", K.DATE, {"date_range": qs.FUTURE}))
     with pytest.raises(ServiceError, match=message.replace("(", r"\(").replace(".", r"\.")) as refused:
         qs.validate_answer(q[key], raw)
     assert refused.value.field == f"q{q[key].id}"
@@ -499,3 +504,32 @@ def test_seed_questionnaire_is_published_once(make, medic):
     shown = keys(qs.visible_questions(first, answers))
     assert {"heart_condition_details", "cardiology_letter"} <= set(shown)
     assert "recent_surgery_date" not in shown
+
+
+def test_an_any_date_question_takes_1900_to_2100_and_an_exclusive_option_alone_is_fine(medic):
+    _, q = build(medic, ("when", K.DATE, {"date_range": qs.ANY_DATE}),
+                 ("conditions", K.MULTIPLE_CHOICE, {"choices": ["Asthma", "None"], "exclusive_choices": ["None"]}))
+    assert qs.validate_answer(q["when"], "2099-01-01") == "2099-01-01"
+    with pytest.raises(ServiceError, match="between 1900 and 2100"):
+        qs.validate_answer(q["when"], "1850-01-01")
+    assert qs.validate_answer(q["conditions"], ["None"]) == ["None"]
+
+
+def test_the_editor_refuses_every_problem_of_a_question_at_once(medic):
+    draft = qs.new_draft(medic)
+    with pytest.raises(ServiceError) as refused:
+        qs.add_question(draft, QuestionData(key="Bad Key", kind=K.MULTIPLE_CHOICE, text="",
+                                            choices=["A", "B"], exclusive_choices=["C"]))
+    assert {e.field for e in refused.value.errors} == {"text", "key", "exclusive_choices"}
+    with pytest.raises(ServiceError, match="Choose which dates"):
+        qs.add_question(draft, QuestionData(key="d", kind=K.DATE, text="When?", date_range="yesterday"))
+
+
+def test_the_seeded_none_of_these_is_answered_alone_and_last_examined_is_past(medic):
+    from app.seed_medical import seed_questionnaire
+
+    questions = {q.key: q for q in seed_questionnaire(medic).questions}
+    with pytest.raises(ServiceError, match="cannot be ticked together"):
+        qs.validate_answer(questions["conditions"], ["Diabetes", "None of these"])
+    with pytest.raises(ServiceError, match="This date is in the future."):
+        qs.validate_answer(questions["last_physical_exam"], "2099-01-01")

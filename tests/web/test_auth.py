@@ -292,3 +292,48 @@ def test_a_session_ends_when_its_lifetime_is_over(app, client, make):
     with time_machine.travel(datetime.now() + timedelta(seconds=lifetime + 60)):
         response = client.get("/journey")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# -- implausible values, all at once ---------------------------------------------------------------
+
+def test_signup_shows_every_problem_at_once_each_at_its_field(client):
+    from tests.fielderrors import field_error
+
+    before = users()
+    response = post_form(client, "/signup", {
+        **GOOD, "date_of_birth": "2015-06-01", "password": "short", "confirm": "different",
+    }, page="/signup")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "You must be 18 or older" in field_error(page, "date_of_birth")
+    assert "Use at least 10 characters" in field_error(page, "password")
+    assert "The passwords do not match." in field_error(page, "confirm")
+    assert users() == before
+
+
+@pytest.mark.parametrize("born, message", [
+    ("1800-01-01", "more than 120 years ago"),
+    ((date.today() + timedelta(days=3)).isoformat(), "cannot be in the future"),
+])
+def test_signup_refuses_an_implausible_date_of_birth(client, born, message):
+    from tests.fielderrors import field_error
+
+    before = users()
+    response = post_form(client, "/signup", {**GOOD, "date_of_birth": born, "email": "taken@example"},
+                         page="/signup")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in field_error(page, "date_of_birth")
+    assert "Enter a valid email address." in field_error(page, "email")
+    assert users() == before
+
+
+def test_the_service_refuses_every_problem_of_a_new_account_together(app, make):
+    from app.services import ServiceError, accounts
+
+    make.user(email="ada@example.com")
+    with pytest.raises(ServiceError) as refused:
+        accounts.create_user(email="ada@example.com", name="Ada", password="short",
+                             date_of_birth=date(1800, 1, 1), phone="call me")
+    fields = {e.field: e.message for e in refused.value.errors}
+    assert set(fields) == {"email", "password", "date_of_birth", "phone"}

@@ -41,6 +41,19 @@ def test_signing_with_another_name_is_refused(client, signing):
     assert db.session.scalar(select(func.count(ConsentSignature.id))) == 0
 
 
+def test_a_missing_confirmation_and_another_name_are_refused_together(client, signing):
+    from tests.fielderrors import field_error
+
+    data = {**GOOD, "signed_name": "Charles Babbage", "document_id": signing["doc"].id}
+    data.pop("not_certified")
+    response = post_form(client, signing["url"], data, page=signing["url"])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please confirm that you understand this." in field_error(html, "not_certified")
+    assert "Type your full name exactly as on your account: Ada Lovelace." in field_error(html, "signed_name")
+    assert db.session.scalar(select(func.count(ConsentSignature.id))) == 0
+
+
 def test_signing_a_version_replaced_meanwhile_is_refused(client, signing, make):
     make.consent_document()  # published while the tourist was reading
     db.session.commit()

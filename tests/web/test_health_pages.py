@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,8 @@ def questions(medic):
         ("height", K.NUMBER, {"unit": "cm", "min_value": 100, "max_value": 250}),
         ("exam", K.DATE, {}),
         ("motion", K.SINGLE_CHOICE, {"choices": ["Never", "Sometimes", "Often"]}),
-        ("conditions", K.MULTIPLE_CHOICE, {"choices": ["Asthma", "Diabetes", "None of these"]}),
+        ("conditions", K.MULTIPLE_CHOICE, {"choices": ["Asthma", "Diabetes", "None of these"],
+                                           "exclusive_choices": ["None of these"]}),
         ("notes", K.TEXT, {"required": False}),
     ]
     for key, kind, extra in specs:
@@ -713,3 +715,66 @@ def test_the_progress_lines_agree_with_one_question(client, make, medic):
     assert "Answered 0 of 1 question that applies to you." in client.get("/medical/questionnaire").get_data(as_text=True)
     status = client.get("/medical").get_data(as_text=True)
     assert "You have answered 0 of 1 question that applies to you." in status
+
+
+# -- implausible answers, all at once -------------------------------------------------------------
+
+def test_implausible_answers_are_each_refused_at_their_question_and_nothing_is_stored(client, tourist, questions):
+    from tests.fielderrors import field_error
+
+    q = questions
+    client.get("/medical/questionnaire")
+    response = post_form(client, "/medical/questionnaire", {
+        "present": [str(q[k].id) for k in ("heart", "height", "exam", "conditions")],
+        f"q{q['heart'].id}": "no", f"q{q['height'].id}": "abc", f"q{q['exam'].id}": "2099-01-01",
+        f"q{q['conditions'].id}": ["Diabetes", "None of these"], "action": "save",
+    }, page="/medical/questionnaire")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter a number, between 100 and 250 cm." in field_error(page, f"q{q['height'].id}")
+    assert "This date is in the future." in field_error(page, f"q{q['exam'].id}")
+    assert "“None of these” cannot be ticked together" in field_error(page, f"q{q['conditions'].id}")
+    assert answers(tourist) == {}
+    # The page says so before anything is sent, and the date input stops at today.
+    assert "“None of these” is ticked on its own." in page
+    assert re.search(rf'id="q{q["exam"].id}-input"[^>]* max="{date.today().isoformat()}"', page)
+
+
+def test_none_of_these_with_diabetes_is_refused_when_saved_alone(client, tourist, questions):
+    client.get("/medical/questionnaire")
+    q = questions
+    response = autosave(client, q["conditions"], ["Diabetes", "None of these"], token(client))
+    assert response.status_code == 422 and "cannot be ticked together" in response.get_data(as_text=True)
+    assert answers(tourist) == {}
+    assert autosave(client, q["conditions"], ["None of these"], token(client)).status_code == 200
+    assert answers(tourist) == {"conditions": ["None of these"]}
+
+
+def test_the_editor_shows_every_problem_of_a_question_at_once_and_marks_exclusive_options(client, staff):
+    from tests.fielderrors import field_error
+
+    post_form(client, "/medical/questionnaires/new", {}, page="/medical/questionnaires")
+    draft = db.session.scalars(select(Questionnaire)).one()
+    url = f"/medical/questionnaires/{draft.id}"
+    response = post_form(client, url + "/questions", question_form(
+        text="Do you have any of these?", kind="multiple_choice", key="Bad Key", choices="Asthma\nNone of these",
+        exclusive_choices="Nothing at all", help="x" * 3000), page=url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "lower-case letters" in field_error(page, "new-key")
+    assert "“Nothing at all” is not one of the options above." in field_error(page, "new-exclusive_choices")
+    assert field_error(page, "new-help")  # too long, at its own field
+    assert db.session.get(Questionnaire, draft.id).questions == []
+
+    response = post_form(client, url + "/questions", question_form(
+        text="Do you have any of these?", kind="multiple_choice", choices="Asthma\nNone of these",
+        exclusive_choices="None of these"), page=url)
+    assert response.status_code == 302
+    response = post_form(client, url + "/questions", question_form(
+        text="When were you last examined?", kind="date", date_range="past"), page=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    conditions, exam = sorted(db.session.get(Questionnaire, draft.id).questions, key=lambda q: q.position)
+    assert conditions.exclusive_choices == ["None of these"] and exam.date_range == "past"
+    html = client.get(f"{url}/questions/{conditions.id}").get_data(as_text=True)
+    assert re.search(r'id="exclusive_choices"[^>]*>\s*None of these</textarea>', html)

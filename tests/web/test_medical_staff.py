@@ -355,3 +355,55 @@ def test_the_case_page_checks_the_newest_assessment_against_a_vehicle_booked_sin
     db.session.commit()
     html = client.get(f"/medical/cases/{case.id}").get_data(as_text=True)
     assert medical.describe_flag("height_above_max:Capsule C-1:175") in html
+
+
+# -- implausible values, all at once ---------------------------------------------------------------
+
+def test_every_implausible_measurement_gets_its_own_error(client, submitted, medic):
+    from tests.fielderrors import field_error
+
+    case = submitted
+    refused = post_form(client, f"/medical/cases/{case.id}/assessments", {
+        **GOOD, "systolic_mmhg": "400", "diastolic_mmhg": "abc", "heart_rate_bpm": "9",
+        "height_cm": "20", "weight_kg": "", "centrifuge_g": "99", "ecg_result": "",
+    }, page=f"/medical/cases/{case.id}")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "systolic pressure between 70 and 250" in field_error(page, "systolic_mmhg")
+    assert "diastolic pressure between 40 and 150" in field_error(page, "diastolic_mmhg")
+    assert "heart rate between 30 and 220" in field_error(page, "heart_rate_bpm")
+    assert "height between 100 and 250" in field_error(page, "height_cm")
+    assert "weight between 30 and 250" in field_error(page, "weight_kg")
+    assert "centrifuge tolerance between 0 and 15" in field_error(page, "centrifuge_g")
+    assert "Choose the ECG result." in field_error(page, "ecg_result")
+    assert db.session.scalars(select(Assessment)).all() == []
+
+
+def test_a_diastolic_abc_is_refused_at_its_field_beside_a_good_systolic(client, submitted, medic):
+    from tests.fielderrors import field_error
+
+    case = submitted
+    refused = post_form(client, f"/medical/cases/{case.id}/assessments", {**GOOD, "diastolic_mmhg": "abc"},
+                        page=f"/medical/cases/{case.id}")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "diastolic pressure between 40 and 150" in field_error(page, "diastolic_mmhg")
+    assert field_error(page, "systolic_mmhg") == ""
+    assert db.session.scalars(select(Assessment)).all() == []
+
+
+def test_vehicle_limits_show_every_problem_at_once(client, make, medic):
+    from tests.fielderrors import field_error
+
+    login(client, medic)
+    refused = post_form(client, "/medical/vehicles", {
+        "vehicle": "Capsule C-1", "min_age": "12", "min_height_cm": "abc", "max_height_cm": "900",
+        "min_weight_kg": "120", "max_weight_kg": "60",
+    })
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Between 18 and 99." in field_error(page, "min_age-new")
+    assert "height between" in field_error(page, "min_height_cm-new")
+    assert "height between" in field_error(page, "max_height_cm-new")
+    assert "The minimum weight is above the maximum." in field_error(page, "max_weight_kg-new")
+    assert db.session.scalars(select(VehicleLimits)).all() == []

@@ -330,3 +330,22 @@ def test_settings_need_a_login_and_are_linked_from_the_account_page(client, make
     login(client, make.user())
     assert 'href="/account/notifications"' in client.get("/account").get_data(as_text=True)
     assert csrf_token(client, "/account/notifications")
+
+
+def test_quiet_hours_without_times_and_a_bad_time_zone_are_refused_together(client, make):
+    from tests.fielderrors import field_error
+
+    me = make.user(language="en", timezone="UTC")
+    db.session.commit()
+    login(client, me)
+    before = preferences.preferences_of(me)
+    response = post_form(client, "/account/notifications",
+                         settings_data(quiet_starts="", quiet_ends="", timezone="Mars/Olympus"),
+                         page="/account/notifications")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Give both the start and the end" in field_error(html, "quiet_starts")
+    assert "Give both the start and the end" in field_error(html, "quiet_ends")
+    assert "Not a valid choice" in field_error(html, "timezone")
+    db.session.expire_all()
+    assert preferences.preferences_of(me) == before and me.timezone == "UTC"

@@ -36,7 +36,7 @@ def test_operations_creates_a_flight_in_their_timezone(client, ops):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"window_closes_at": "2031-03-13T15:30"}, "The launch window must close after it opens."),
+    ({"window_closes_at": "2031-03-13T15:30"}, "The launch window must close at least 5 minutes after it opens."),
     ({"deposit": "500000"}, "The deposit cannot be more than the price."),
     ({"deposit_nonrefundable": "160000"}, "The non-refundable part cannot be more than the deposit."),
     ({"seat_count": "0"}, "Between 1 and 100 seats."),
@@ -138,3 +138,88 @@ def test_operations_creates_staff_accounts(client, ops):
     bad = post_form(client, "/ops/users", {"name": "X", "email": "x@example.com", "role": "tourist", "password": "stethoscope-42", "language": "en", "timezone": "UTC"}, page="/ops/users")
     assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id)).where(User.email == "x@example.com")) == 0
+
+
+# -- implausible values, all at once ---------------------------------------------------------------
+
+def test_an_implausible_flight_is_refused_with_every_error_at_its_field(client, ops):
+    from datetime import datetime, timedelta
+
+    from tests.fielderrors import field_error
+
+    before = db.session.scalar(select(func.count(Flight.id)))
+    yesterday = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = post_form(client, "/ops/flights/new", {
+        **FLIGHT, "launch_at": yesterday, "window_closes_at": yesterday, "status": "scheduled",
+        "price": "99999999999999", "deposit": "2000000000", "deposit_nonrefundable": "2000000000",
+        "seat_count": "1000", "balance_due_days": "5000",
+    }, page="/ops/flights/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "cannot launch in the past" in field_error(page, "launch_at")
+    assert "at least 5 minutes after it opens" in field_error(page, "window_closes_at")
+    assert "This number is too large." in field_error(page, "price")
+    assert "Enter at most 1,000,000,000 USD." in field_error(page, "deposit")
+    assert "Enter at most 1,000,000,000 USD." in field_error(page, "deposit_nonrefundable")
+    assert "Between 1 and 100 seats." in field_error(page, "seat_count")
+    assert "Between 0 and 730 days." in field_error(page, "balance_due_days")
+    assert db.session.scalar(select(func.count(Flight.id))) == before
+
+
+def test_a_flight_in_year_9999_with_an_endless_window_is_refused(client, ops):
+    from tests.fielderrors import field_error
+
+    before = db.session.scalar(select(func.count(Flight.id)))
+    response = post_form(client, "/ops/flights/new", {
+        **FLIGHT, "launch_at": "9999-01-01T10:00", "window_closes_at": "9999-06-01T10:00",
+        "price": "1000000001",
+    }, page="/ops/flights/new")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "at most 20 years ahead" in field_error(page, "launch_at")
+    assert "at most 14 days long" in field_error(page, "window_closes_at")
+    assert "Enter at most 1,000,000,000 USD." in field_error(page, "price")
+    assert db.session.scalar(select(func.count(Flight.id))) == before
+
+
+def test_an_edit_cannot_move_a_scheduled_flight_into_the_past(client, ops, make):
+    from datetime import timedelta
+
+    from app.timeutil import now_utc
+    from tests.fielderrors import field_error
+
+    flight = make.flight()
+    db.session.commit()
+    launch = flight.launch_at
+    past = (now_utc() - timedelta(days=2)).astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    response = post_form(client, f"/ops/flights/{flight.id}/edit", {
+        **FLIGHT, "launch_at": past.strftime("%Y-%m-%dT%H:%M"),
+        "window_closes_at": (past + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "status": "delayed",
+    }, page=f"/ops/flights/{flight.id}/edit")
+    assert response.status_code == 422
+    assert "cannot launch in the past" in field_error(response.get_data(as_text=True), "launch_at")
+    db.session.expire_all()
+    assert db.session.get(Flight, flight.id).launch_at == launch
+    # Flown in the past is what happened: allowed.
+    response = post_form(client, f"/ops/flights/{flight.id}/edit", {
+        **FLIGHT, "launch_at": past.strftime("%Y-%m-%dT%H:%M"),
+        "window_closes_at": (past + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "status": "flown",
+    }, page=f"/ops/flights/{flight.id}/edit")
+    assert response.status_code == 302
+
+
+def test_the_flight_service_refuses_a_past_scheduled_launch(app, make):
+    from datetime import timedelta
+
+    from app.models import FlightStatus
+    from app.services import ServiceError
+    from app.services import flights as flight_service
+    from app.timeutil import now_utc
+
+    launch = now_utc() - timedelta(hours=1)
+    data = dict(name="X", vehicle="V", spaceport="S", description="", launch_at=launch, window_closes_at=launch,
+                seat_count=4, price_minor=10**15, currency="USD", deposit_minor=0, deposit_nonrefundable_minor=0,
+                balance_due_days=90, status=FlightStatus.SCHEDULED)
+    with pytest.raises(ServiceError) as refused:
+        flight_service.create_flight(data)
+    assert {e.field for e in refused.value.errors} == {"launch_at", "window_closes_at", "price"}

@@ -171,7 +171,17 @@ def test_operations_refund_part_of_a_payment_and_see_the_money(app, client, sign
     page = f"/ops/bookings/{signed.reference}"
     assert "$150,000.00" in staff.get(page).get_data(as_text=True)
     bad = post_form(staff, f"/ops/payments/{payment.id}/refund", {"amount": "999999", "reason": "too much"}, page=page)
-    assert "at most what is left" in staff.get(bad.headers["Location"]).get_data(as_text=True)
+    assert bad.status_code == 422 and "at most what is left" in bad.get_data(as_text=True)
+    # Too much and no reason: both refused at once, each at its field; nothing refunded.
+    from tests.fielderrors import field_error
+
+    bad = post_form(staff, f"/ops/payments/{payment.id}/refund", {"amount": "150000.01", "reason": ""}, page=page)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "at most what is left of the payment ($150,000.00)" in field_error(html, f"amount-{payment.id}")
+    assert "This field is required." in field_error(html, f"reason-{payment.id}")
+    db.session.refresh(payment)
+    assert payment.refunded_minor == 0
     post_form(staff, f"/ops/payments/{payment.id}/refund", {"amount": "1000.50", "reason": "goodwill"}, page=page)
     db.session.refresh(payment)
     assert payment.refunded_minor == 1000_50
