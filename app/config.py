@@ -9,6 +9,7 @@ refuses to start on settings that are only fit for a laptop, and says which.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -24,6 +25,10 @@ LANGUAGES = {
     "fr": "Français",
     "it": "Italiano",
 }
+
+
+# The form of a throttle limit, as app.throttle.Limit reads it: "5 per 5 minutes", "20/minute".
+LIMIT_PATTERN = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.I)
 
 
 class ConfigError(RuntimeError):
@@ -180,6 +185,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             "timezone": "UTC",
         },
     }
+    for name in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT"):
+        if not LIMIT_PATTERN.match(cfg[name]):
+            raise ConfigError(f"{name} must read like '5 per 5 minutes', got {cfg[name]!r}")
     if production:
         check_production(cfg)
     return cfg

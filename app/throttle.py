@@ -11,20 +11,19 @@ should not count (a log-in that succeeded).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from app.config import LIMIT_PATTERN as _LIMIT
 from app.extensions import db
 from app.models import ThrottleHit
 from app.timeutil import now_utc
 from app.transactions import commit
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_LIMIT = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -76,3 +75,10 @@ def release(*hit_ids: int | None) -> None:
     if ids:
         db.session.execute(delete(ThrottleHit).where(ThrottleHit.id.in_(ids)))
         commit()
+
+
+def purge(older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget attempts older than any window (a day by default). Does not commit."""
+    return db.session.execute(
+        delete(ThrottleHit).where(ThrottleHit.at < now_utc() - older_than)
+    ).rowcount or 0

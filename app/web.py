@@ -22,6 +22,7 @@ from app import labels
 from app.extensions import htmx
 from app.models import MessageStatus, Role
 from app.money import format_money
+from app.urls import external_url
 from app.services.questionnaires import title_of
 from app.transactions import rollback
 
@@ -191,6 +192,7 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(400, error_page(400, _l("Bad request"), _l("The form could not be read. Please go back and try again.")))
     app.register_error_handler(403, error_page(403, _l("Not allowed"), _l("Your account cannot open this page.")))
     app.register_error_handler(404, error_page(404, _l("Not found"), _l("There is nothing at this address.")))
+    app.register_error_handler(405, error_page(405, _l("Not available this way"), _l("This address only answers a form. Go back to the page you came from and use its buttons.")))
     app.register_error_handler(429, error_page(429, _l("Too many attempts"), _l("Too many attempts in a short time. Please wait a few minutes and try again.")))
     app.register_error_handler(500, error_page(500, _l("Something went wrong"), _l("We could not finish this request, and nothing was changed. Please try again.")))
 
@@ -205,6 +207,7 @@ def init_web(app: Flask) -> None:
         ), 400
 
     app.jinja_env.globals["wants_fragment"] = wants_fragment
+    app.jinja_env.globals["external_url"] = external_url  # from BASE_URL, never the Host header
     app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
     app.jinja_env.globals["MessageStatus"] = MessageStatus
     app.jinja_env.globals["title_of"] = title_of  # a questionnaire's title in the reader's language

@@ -7,6 +7,7 @@ from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 import wtforms
+from wtforms.validators import StopValidation
 from flask_wtf import FlaskForm
 
 from app.i18n import lazy_gettext as _l
@@ -30,7 +31,16 @@ MAX_INT = 2**31 - 1
 MAX_DECIMAL = Decimal(10) ** 12
 
 
-class IntegerField(wtforms.IntegerField):
+class _SaysOneThing:
+    """A number that could not be read has that one error: the range checks after it would only
+    contradict it ("too large" and "enter zero or more")."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class IntegerField(_SaysOneThing, wtforms.IntegerField):
     """A whole number a database column can hold; a longer one is a field error, not a crash."""
 
     def process_formdata(self, valuelist):
@@ -43,7 +53,7 @@ class IntegerField(wtforms.IntegerField):
             raise ValueError(_l("This number is too large."))
 
 
-class DecimalField(wtforms.DecimalField):
+class DecimalField(_SaysOneThing, wtforms.DecimalField):
     """A finite decimal of sensible size: "NaN", "Infinity" and "1e308" are field errors."""
 
     def process_formdata(self, valuelist):

@@ -7,4 +7,6 @@ BEAT_SCHEDULE = {
     "charge-due-payments": {"task": "countdown.charge_due_payments", "schedule": 600.0},
     # Upload files whose transaction never committed (the process was killed): deleted once an hour old.
     "remove-orphan-uploads": {"task": "countdown.remove_orphan_uploads", "schedule": 3600.0},
+    # Ended log-in sessions and old throttle counts: kept a day, then deleted.
+    "purge-sessions-and-attempts": {"task": "countdown.purge_sessions_and_attempts", "schedule": 3600.0},
 }

@@ -80,3 +80,14 @@ def remove_orphan_uploads() -> int:
     """Delete upload files no row names (left by a process killed before its commit), once they
     are an hour old."""
     return medical_uploads.remove_orphans()
+
+
+@shared_task(name="countdown.purge_sessions_and_attempts")
+def purge_sessions_and_attempts() -> int:
+    """Delete ended log-in sessions and counted attempts older than any throttle window."""
+    from app import throttle
+    from app.services import accounts
+
+    count = accounts.purge_sessions() + throttle.purge()
+    commit()
+    return count

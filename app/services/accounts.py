@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -205,6 +205,15 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     if keep:
         query = query.where(UserSession.token_hash != _token_hash(keep))
     return db.session.execute(query.values(ended_at=now_utc())).rowcount or 0
+
+
+def purge_sessions() -> int:
+    """Delete the rows of sessions that ended, or whose lifetime is over, more than a day ago:
+    they open nothing any more. Does not commit."""
+    cutoff = now_utc() - timedelta(days=1)
+    return db.session.execute(delete(UserSession).where(
+        (UserSession.ended_at < cutoff) | (UserSession.created_at < cutoff - _lifetime())
+    )).rowcount or 0
 
 
 def other_sessions(user: User, token: str | None) -> int:

@@ -575,6 +575,42 @@ def correct(case: MedicalCase, actor: User, decision: CaseState | str, *, reason
             valid_days=valid_days, now=now, correction_reason=reason)
 
 
+def decision_problems(case: MedicalCase, decision: CaseState, *, correcting: bool, restrictions: Any,
+                      message: Any, reason: Any, valid_days: int | None,
+                      skip: frozenset[str] = frozenset()) -> tuple[str, str, str, int]:
+    """Every reason a decision (or a correction) cannot be taken as given, raised together, each at
+    its field: a missing assessment, restrictions, message or reason, a validity out of range, a
+    text too long. Fields in ``skip`` (the form could not read them) are not checked. Returns the
+    cleaned texts and the days of validity."""
+    problems = Problems()
+    texts = {}
+    for name, value in (("restrictions", restrictions), ("message", message), ("reason", reason)):
+        try:
+            texts[name] = _text(value, name)
+        except ServiceError as exc:
+            problems.extend(exc)
+            texts[name] = ""
+    days = clearance_valid_days() if valid_days is None else valid_days
+    if correcting and not texts["reason"] and "reason" not in skip:
+        problems.add(_("Give the reason for the correction, for the medical record."), "reason")
+    if decision in CLEARED_STATES:
+        has_assessment = db.session.scalar(select(Assessment.id).where(Assessment.case_id == case.id).limit(1))
+        if has_assessment is None:
+            problems.add(_("Record an assessment before clearing."), "decision")
+        if decision is S.RESTRICTED and not texts["restrictions"] and "restrictions" not in skip:
+            problems.add(_("State the restrictions the tourist flies with."), "restrictions")
+        if "valid_days" not in skip and not 1 <= days <= clearance_valid_days():
+            problems.add(_("A clearance holds between 1 and %(max)s days.", max=clearance_valid_days()),
+                         "valid_days")
+    elif decision is S.INFO_REQUESTED:
+        if not texts["message"] and "message" not in skip:
+            problems.add(_("Write what the tourist should tell you or send."), "message")
+    elif not texts["reason"] and "reason" not in skip:
+        problems.add(_("Give the reason, for the medical record."), "reason")
+    problems.raise_any()
+    return texts["restrictions"], texts["message"], texts["reason"], days
+
+
 def _decide(case: MedicalCase, actor: User, decision: CaseState | str, kind: str, *, restrictions: str,
             message: str, reason: str, valid_days: int | None, now: datetime | None,
             correction_reason: str | None = None) -> None:
@@ -590,36 +626,23 @@ def _decide(case: MedicalCase, actor: User, decision: CaseState | str, kind: str
     correcting = kind == "correction"
     if (case.state, decision) not in (CORRECTIONS if correcting else TRANSITIONS):
         raise CaseTransitionNotAllowed(case.state, decision)
-    restrictions, message, reason = (_text(restrictions, "restrictions"), _text(message, "message"),
-                                     _text(reason, "reason"))
-    if correcting and not reason:
-        raise ServiceError(_("Give the reason for the correction, for the medical record."), "reason")
+    restrictions, message, reason, days = decision_problems(
+        case, decision, correcting=correcting, restrictions=restrictions, message=message, reason=reason,
+        valid_days=valid_days,
+    )
     extra = {"kind": kind, "reason": reason if correcting else None}
     if decision in CLEARED_STATES:
-        has_assessment = db.session.scalar(select(Assessment.id).where(Assessment.case_id == case.id).limit(1))
-        if has_assessment is None:
-            raise ServiceError(_("Record an assessment before clearing."), "decision")
-        if decision is S.RESTRICTED and not restrictions:
-            raise ServiceError(_("State the restrictions the tourist flies with."), "restrictions")
-        days = clearance_valid_days() if valid_days is None else valid_days
-        if not 1 <= days <= clearance_valid_days():
-            raise ServiceError(_("A clearance holds between 1 and %(max)s days.", max=clearance_valid_days()),
-                               "valid_days")
         valid_until = now.astimezone(UTC).date() + timedelta(days=days)
         transition(case, decision, actor=actor, note=restrictions if decision is S.RESTRICTED else "",
                    valid_until=valid_until, **extra)
         case.valid_until = valid_until
         case.restrictions = restrictions if decision is S.RESTRICTED else ""
     elif decision is S.INFO_REQUESTED:
-        if not message:
-            raise ServiceError(_("Write what the tourist should tell you or send."), "message")
         transition(case, decision, actor=actor, note=message, **extra)
         case.info_request, case.info_response = message, ""
         if correcting:  # a clearance asked about no longer holds until the answer is reviewed
             case.valid_until, case.restrictions = None, ""
     else:
-        if not reason:
-            raise ServiceError(_("Give the reason, for the medical record."), "reason")
         transition(case, decision, actor=actor, note="" if correcting else reason, **extra)
         case.valid_until, case.restrictions = None, ""
     if decision is not S.INFO_REQUESTED:

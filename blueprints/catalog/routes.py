@@ -13,7 +13,8 @@ from app.services import flights as flight_service
 from app.web import page_arg, wants_fragment
 
 bp = Blueprint("catalog", __name__)
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# A month a flight can launch in: ASCII digits only (\d would take "٢٠٢٦"), years 1900-2199.
+_MONTH = re.compile(r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", re.ASCII)
 
 
 class ActionForm(FlaskForm):
@@ -26,7 +27,7 @@ def _filters() -> flight_service.CatalogFilter:
     return flight_service.CatalogFilter(
         spaceport=args.get("spaceport", "").strip()[:120],
         vehicle=args.get("vehicle", "").strip()[:120],
-        month=month if _MONTH.match(month) else "",
+        month=month if _MONTH.fullmatch(month) else "",
         available_only=args.get("available") == "1",
     )
 

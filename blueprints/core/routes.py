@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,6 +40,8 @@ def index():
         return redirect(url_for("journey.index"))
     if current_user.role is Role.OPERATIONS:
         return redirect(url_for("ops.flights"))
+    if current_user.role is Role.MEDICAL:
+        return redirect(url_for("medical.queue"))
     return redirect(url_for("catalog.index"))
 
 
@@ -90,4 +93,11 @@ def _broker_state() -> str:
 
 @bp.app_template_global()
 def current_path() -> str:
-    return request.full_path.rstrip("?")
+    """Where the language picker brings the reader back to: this page, or, on the answer to a
+    form (a POST, which cannot be opened again), the page the form was on."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("core.index")

@@ -50,10 +50,8 @@ class DecisionForm(FlaskForm):
     """One form for the four decisions; the page shows each decision as its own small form."""
 
     decision = HiddenField()
-    valid_days = IntegerField(
-        _l("Valid for (days)"),
-        validators=[Optional(), NumberRange(1, 3650, _l("Enter a number of days."))],
-    )
+    # Its range is the service's (CLEARANCE_VALID_DAYS), which says it with the other problems.
+    valid_days = IntegerField(_l("Valid for (days)"), validators=[Optional()])
     restrictions = TextAreaField(_l("Restrictions (the tourist sees them)"), validators=[Length(max=8000)])
     message = TextAreaField(_l("What the tourist should tell you or send (the tourist sees it)"),
                             validators=[Length(max=8000)])

@@ -28,7 +28,7 @@ from app.models import (
     VehicleLimits,
 )
 from app.services import ServiceError, medical
-from app.services.medical_access import CORRECTIONS, TRANSITIONS, log_access
+from app.services.medical_access import CORRECTIONS, DECIDED, TRANSITIONS, log_access
 from app.timeutil import age_on, now_utc
 from app.transactions import commit, rollback
 from app.web import page_arg, render_page
@@ -152,7 +152,10 @@ def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, c
     )} if vehicles else {}
     today = now_utc().date()
     user = case.user
-    decisions = [d for d in medical.DECISIONS if (case.state, d) in TRANSITIONS]
+    # A decided case is changed through "Correct the decision" only (it offers every decision, with
+    # its reason), so the page never shows two "Do not clear" forms.
+    decisions = [] if case.state in DECIDED else [
+        d for d in medical.DECISIONS if (case.state, d) in TRANSITIONS]
     assessments = medical.assessments_of(case)
     # The newest assessment is checked against the vehicles of the bookings the tourist has now
     # (one booked since it was recorded may have other limits); older ones keep their flags.
@@ -213,15 +216,16 @@ def record_assessment(case_id: int):
 def decide(case_id: int):
     case = _case_or_404(case_id, for_update=True)
     form = DecisionForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _decision_problems(form, case, correcting=False)
+    else:
         decision = form.decision.data
         try:
             medical.decide(case, current_user, decision, restrictions=form.restrictions.data or "",
                            message=form.message.data or "", reason=form.reason.data or "",
                            valid_days=form.valid_days.data)
         except ServiceError as exc:
-            # the decision is the form itself (a hidden field): its refusal is said above the form
-            show_error(form, ServiceError(exc.message) if exc.field == "decision" else exc)
+            _show_decision_error(form, exc)
         else:
             log_access(current_user, case, "decide", f"decision: {case.state.value}")
             commit()
@@ -232,19 +236,48 @@ def decide(case_id: int):
     return _case_page(case, decision_form=form, status=422)
 
 
+def _show_decision_error(form, error: ServiceError) -> None:
+    """Each refusal at its field; the decision is the form itself (a hidden field), so a refusal
+    of the decision is said above the form."""
+    for one in error.errors:
+        show_error(form, ServiceError(one.message) if one.field == "decision" else one)
+
+
+def _decision_problems(form, case: MedicalCase, *, correcting: bool) -> None:
+    """When the form itself refuses something (a validity that is not a number), the service's
+    rules are checked too, so that one answer shows every problem."""
+    try:
+        decision = CaseState(form.decision.data or "")
+    except ValueError:
+        return
+    if decision not in medical.DECISIONS:
+        return
+    unreadable = frozenset(name for name, f in form._fields.items() if f.errors)
+    try:
+        medical.decision_problems(
+            case, decision, correcting=correcting, restrictions=form.restrictions.data,
+            message=form.message.data, reason=form.reason.data,
+            valid_days=None if "valid_days" in unreadable else form.valid_days.data, skip=unreadable,
+        )
+    except ServiceError as exc:
+        _show_decision_error(form, exc)
+
+
 @bp.post("/cases/<int:case_id>/correction")
 @medical_only
 def correct(case_id: int):
     """A decided case's decision corrected (a new decision row, with its reason)."""
     case = _case_or_404(case_id, for_update=True)
     form = CorrectionForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _decision_problems(form, case, correcting=True)
+    else:
         try:
             medical.correct(case, current_user, form.decision.data, reason=form.reason.data or "",
                             restrictions=form.restrictions.data or "", message=form.message.data or "",
                             valid_days=form.valid_days.data)
         except ServiceError as exc:
-            show_error(form, ServiceError(exc.message) if exc.field == "decision" else exc)
+            _show_decision_error(form, exc)
         else:
             log_access(current_user, case, "decide", f"decision corrected: {case.state.value}")
             commit()

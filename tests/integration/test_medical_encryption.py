@@ -235,7 +235,8 @@ def test_the_database_and_the_upload_folder_hold_no_readable_medical_text(fresh_
 #: questionnaire, codes and states, and what the access log must show at a glance.
 PLAIN_TEXT_COLUMNS = {
     "medical_questionnaires": {"title", "intro"},
-    "medical_questions": {"key", "text", "help", "kind", "unit", "choices", "show_if_key", "show_if_values"},
+    "medical_questions": {"key", "text", "help", "kind", "unit", "choices", "show_if_key", "show_if_values",
+                          "exclusive_choices", "date_range"},
     "medical_cases": {"state"},
     "medical_case_events": {"from_state", "to_state", "kind"},  # kind: transition, correction, change report
     "medical_uploads": {"stored_name", "content_type", "sha256"},

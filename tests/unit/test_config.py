@@ -124,3 +124,9 @@ def test_production_starts_with_valid_medical_keys_and_uses_the_first(tmp_path):
 def test_unknown_mode_is_refused():
     with pytest.raises(ConfigError, match="COUNTDOWN_ENV"):
         load_config({"COUNTDOWN_ENV": "staging"})
+
+
+def test_a_login_limit_that_cannot_be_read_stops_the_start():
+    with pytest.raises(ConfigError, match="LOGIN_LIMIT_PER_ACCOUNT"):
+        load_config({"LOGIN_LIMIT_PER_ACCOUNT": "five a minute"})
+    assert load_config({"LOGIN_LIMIT_PER_ACCOUNT": "3 per 10 minutes"})["LOGIN_LIMIT_PER_ACCOUNT"] == "3 per 10 minutes"

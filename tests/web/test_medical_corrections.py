@@ -226,3 +226,43 @@ def test_a_tourist_reports_a_change_and_the_case_goes_back_to_review(client, mak
     assert "The tourist reported a change:" in html and "I broke my wrist" in html
     html = medic_client.get("/medical/tourists").get_data(as_text=True)
     assert "Waiting for review (a change reported)" in html
+
+
+def test_a_decision_shows_every_problem_at_once(client, make, questionnaire, medic):
+    """Clearing with restrictions, without an assessment, without restrictions and for 9,999 days:
+    three refusals in one answer, each where it belongs; nothing changes."""
+    from tests.fielderrors import field_error
+
+    tourist = make.user()
+    make.booking(tourist, days=200)
+    case = make.medical_case(tourist, questionnaire)
+    db.session.commit()
+    login(client, medic)
+    response = post_form(client, f"/medical/cases/{case.id}/decision",
+                         {"decision": "restricted", "restrictions": "", "valid_days": "9999"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Record an assessment before clearing." in page
+    assert field_error(page, "restrictions-restricted") == "State the restrictions the tourist flies with."
+    assert field_error(page, "valid_days-restricted").startswith("A clearance holds between 1 and")
+    db.session.expire_all()
+    assert case.state is S.SUBMITTED and len(events(case)) == 2
+
+
+def test_a_correction_shows_every_problem_at_once(client, make, questionnaire, medic):
+    tourist = make.user()
+    make.booking(tourist, days=200)
+    case = cleared_case(make, tourist, questionnaire, medic, valid_days=100)
+    db.session.commit()
+    login(client, medic)
+    from tests.fielderrors import field_error
+
+    response = post_form(client, f"/medical/cases/{case.id}/correction",
+                         {"decision": "restricted", "restrictions": "", "valid_days": "abc", "reason": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "correct-valid_days-restricted") != ""
+    assert field_error(page, "correct-restrictions-restricted") == "State the restrictions the tourist flies with."
+    assert field_error(page, "correct-reason-restricted") == "Give the reason for the correction, for the medical record."
+    db.session.expire_all()
+    assert case.state is S.CLEARED

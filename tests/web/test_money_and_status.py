@@ -171,3 +171,31 @@ def test_every_earlier_booking_is_reachable(client, make, monkeypatch):
     second = client.get("/journey?page=2").get_data(as_text=True)
     shown = [r for r in references if f"/bookings/{r}" in first + second]
     assert shown == references
+
+
+def _figures(html: str) -> dict[str, str]:
+    """The money facts a page lists (<dt>label</dt><dd>amount</dd>)."""
+    return {dt.strip(): dd.strip() for dt, dd in re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)</dd>", html)}
+
+
+def test_one_refund_shows_the_same_figures_on_every_page(app, client, make):
+    """Paid, refunded and kept mean the same on the tourist's booking page and journey, the
+    operations booking page and the operations flight page."""
+    booking = paid_deposit(make)
+    ops = make.user(Role.OPERATIONS)
+    [deposit] = payments.ledgers([booking])[booking.id].payments
+    payments.refund_payment(deposit, 1000_50, reason="goodwill", actor=ops)
+    db.session.commit()
+
+    login(client, booking.user)
+    mine = _figures(client.get(f"/bookings/{booking.reference}").get_data(as_text=True))
+    staff = app.test_client()
+    login(staff, ops)
+    theirs = _figures(staff.get(f"/ops/bookings/{booking.reference}").get_data(as_text=True))
+    flight_page = staff.get(f"/ops/flights/{booking.flight_id}").get_data(as_text=True)
+
+    expected = {"Paid": "$150,000.00", "Refunded": "$1,000.50", "Kept": "$148,999.50"}
+    assert {k: mine[k] for k in expected} == expected
+    assert {k: theirs[k] for k in expected} == expected
+    assert ">Kept<" in flight_page and "$148,999.50" in flight_page
+    assert mine["Still to pay"] == theirs["Still to pay"] == "$300,000.00"

@@ -116,3 +116,55 @@ def test_journey_queries_do_not_grow_with_earlier_bookings(client, make):
     db.session.commit()
     assert queries_for(client, "/journey") == small
     assert client.get("/journey").get_data(as_text=True).count("flight cancelled on") == 7
+
+
+def _booking_with_history(make, refunds: int, moves: int):
+    """A paid deposit with ``refunds`` goodwill refunds and a flight that moved ``moves`` times."""
+    from datetime import timedelta
+
+    from app.services import flights, payments
+    from tests.web.test_money_and_status import flight_data, paid_deposit
+
+    booking = paid_deposit(make)
+    ops = make.user(Role.OPERATIONS)
+    [deposit] = payments.ledgers([booking])[booking.id].payments
+    for _ in range(refunds):
+        payments.refund_payment(deposit, 100_00, reason="goodwill", actor=ops)
+    flight = booking.flight
+    for _ in range(moves):
+        flights.update_flight(flight, flight_data(flight, launch_at=flight.launch_at + timedelta(days=1),
+                                                  window_closes_at=flight.window_closes_at + timedelta(days=1)),
+                              ops)
+    db.session.commit()
+    return booking, ops
+
+
+@pytest.mark.parametrize("who", ["tourist", "operations"])
+def test_booking_pages_queries_do_not_grow_with_refunds_and_moves(app, client, make, who):
+    def count(booking, ops):
+        viewer = app.test_client()
+        login(viewer, booking.user if who == "tourist" else ops)
+        path = f"/bookings/{booking.reference}" if who == "tourist" else f"/ops/bookings/{booking.reference}"
+        return queries_for(viewer, path)
+
+    small = count(*_booking_with_history(make, refunds=1, moves=1))
+    assert count(*_booking_with_history(make, refunds=6, moves=5)) == small
+
+
+def test_notifications_page_queries_do_not_grow(client, make):
+    from app.models import Channel, MessageStatus, OutboundMessage
+
+    tourist = make.user()
+    login(client, tourist)
+
+    def add(n):
+        for i in range(n):
+            db.session.add(OutboundMessage(user_id=tourist.id, channel=Channel.IN_APP, kind="payment_receipt",
+                                           recipient=tourist.email, subject=f"Receipt {i}", body="Thanks",
+                                           status=MessageStatus.SENT))
+        db.session.commit()
+
+    add(2)
+    small = queries_for(client, "/notifications")
+    add(15)
+    assert queries_for(client, "/notifications") == small

@@ -48,3 +48,39 @@ def test_times_on_pages_carry_no_microseconds(client, make):
     booking_page = client.get(re.search(r'href="(/bookings/CD-[^"]+)"', page).group(1)).get_data(as_text=True)
     stamps = re.findall(r'<time datetime="([^"]+)"', booking_page)
     assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", s) for s in stamps), stamps
+
+
+def test_an_address_that_only_answers_a_form_says_so_in_the_page_style(client, make):
+    from tests.conftest import login
+
+    login(client, make.user())
+    response = client.get("/logout")
+    assert response.status_code == 405
+    page = response.get_data(as_text=True)
+    assert "This address only answers a form." in page and "<nav" in page  # the app's own page
+
+
+def test_switching_language_on_the_answer_to_a_form_returns_to_the_form_page(client, make):
+    """A refused refund answers with the booking page and its language picker; the picker must
+    lead back to that page, not to the refund's address, which only answers a form (a 405)."""
+    from tests.conftest import post_form
+    from tests.web.test_money_and_status import paid_deposit
+
+    booking = paid_deposit(make)
+    from app.services import payments
+
+    payment_id = payments.ledgers([booking])[booking.id].payments[0].id
+    db.session.commit()
+    login(client, make.user(Role.OPERATIONS))
+    page_url = f"/ops/bookings/{booking.reference}"
+    response = post_form(client, f"/ops/payments/{payment_id}/refund", {"amount": "", "reason": ""},
+                         page=page_url, headers={"Referer": "http://localhost" + page_url})
+    assert response.status_code == 422
+    assert f'name="next" value="{page_url}"' in response.get_data(as_text=True)
+
+
+def test_medical_staff_land_on_their_queue(client, make):
+    from tests.conftest import login
+
+    response = login(client, make.user(Role.MEDICAL))
+    assert client.get(response.headers["Location"]).headers["Location"] == "/medical/queue"
