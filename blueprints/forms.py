@@ -36,7 +36,9 @@ class _SaysOneThing:
     contradict it ("too large" and "enter zero or more")."""
 
     def pre_validate(self, form):
-        if self.process_errors:
+        # Only for something typed: an empty value is left to Optional(), which clears its error.
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
             raise StopValidation()
 
 
