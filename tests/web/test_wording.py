@@ -1,0 +1,134 @@
+"""What the pages say, in the reader's language: system reasons through their labels, one clear
+account of a cancelled booking, one word per thing."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from app import labels
+from app.config import BASE_DIR
+from app.extensions import db
+from app.models import FlightStatus, Role
+from app.services import cancellations, flights, installments, payments
+from app.timeutil import now_utc
+from tests.conftest import login
+from tests.web.test_money_and_status import charge_now, flight_data, paid_deposit
+
+
+def text(html: str) -> str:
+    """The page's main content as a reader reads it: tags dropped, spaces collapsed."""
+    main = html[html.index("<main"):html.index("</main>")]
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def page_as(app, user, path: str) -> str:
+    client = app.test_client()
+    login(client, user)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return text(response.get_data(as_text=True))
+
+
+# -- 1. the system's reasons, in the reader's language --------------------------------------------
+
+def test_every_fixed_reason_the_services_write_has_a_label():
+    written = set()
+    for path in (BASE_DIR / "app" / "services").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        written |= set(re.findall(r'\breason(?:\.strip\(\) or |=)"([^"]+)"', source))
+        written |= set(re.findall(r'\bdetail="([^"]+)"', source))
+        written |= set(re.findall(r'(?:_create_hold|_refund_across_payments)\([^"\n]*"([^"]+)"', source))
+    assert {"seat held", "deposit paid", "launch moved", "hold expired"} <= written
+    assert written <= set(labels.HISTORY_REASONS), written - set(labels.HISTORY_REASONS)
+
+
+def _cancelled_by_the_tourist(make):
+    booking = paid_deposit(make)
+    token, last4 = payments.provider().save_card("4242424242424242")
+    installments.save_card(booking, booking.user, token=token, last4=last4)
+    installments.plan_balance(booking, booking.user, 2)
+    cancellations.cancel_booking(booking, booking.user)
+    db.session.commit()
+    return booking
+
+
+def test_the_operations_history_shows_the_systems_reasons_in_the_readers_language(app, make):
+    booking = _cancelled_by_the_tourist(make)
+    english = page_as(app, make.user(Role.OPERATIONS), f"/ops/bookings/{booking.reference}")
+    for reason in ("(seat held)", "(deposit paid)", "(cancelled by the tourist)", "(booking cancelled)"):
+        assert reason in english, reason
+
+    german = page_as(app, make.user(Role.OPERATIONS, language="de"), f"/ops/bookings/{booking.reference}")
+    for reason in ("(Platz reserviert)", "(Anzahlung bezahlt)", "(vom Touristen storniert)", "(Buchung storniert)"):
+        assert reason in german, reason
+    for english_reason in ("seat held", "deposit paid", "cancelled by the tourist", "booking cancelled"):
+        assert english_reason not in german, english_reason
+
+
+def test_a_reason_a_person_typed_is_shown_as_typed(app, make):
+    booking = paid_deposit(make)
+    ops = make.user(Role.OPERATIONS, language="de")
+    cancellations.cancel_flight(booking.flight, ops, "vehicle grounded")
+    db.session.commit()
+    german = page_as(app, ops, f"/ops/bookings/{booking.reference}")
+    assert "(vehicle grounded)" in german and "(Flug vom Betreiber abgesagt)" in german  # refund's detail
+    assert labels.history_reason("launch moved") == "launch moved"  # outside a request: English
+    assert labels.history_reason("  my own words ") == "my own words"
+
+
+def test_a_launch_move_reads_in_the_readers_language_on_the_operations_history(app, make):
+    booking = paid_deposit(make)
+    token, last4 = payments.provider().save_card("4242424242424242")
+    installments.save_card(booking, booking.user, token=token, last4=last4)
+    first, _second = installments.plan_balance(booking, booking.user, 2).payments
+    charge_now(first)
+    flight = booking.flight
+    later = flight.launch_at + timedelta(days=30)
+    flights.update_flight(flight, flight_data(flight, status=FlightStatus.DELAYED, launch_at=later,
+                                              window_closes_at=later + timedelta(days=2)), make.user(Role.OPERATIONS))
+    db.session.commit()
+    german = page_as(app, make.user(Role.OPERATIONS, language="de"), f"/ops/bookings/{booking.reference}")
+    assert "(Start verschoben)" in german and "(Versuch 1)" in german
+    assert "launch moved" not in german and "attempt 1" not in german
+
+
+# -- 2. a cancelled flight, told once ---------------------------------------------------------------
+
+def test_a_flight_cancelled_by_the_operator_is_told_once_with_the_refund_and_what_next(app, make):
+    booking = paid_deposit(make)
+    booking.user.language = "de"
+    cancellations.cancel_flight(booking.flight, make.user(Role.OPERATIONS), "vehicle grounded")
+    db.session.commit()
+
+    page = page_as(app, booking.user, f"/bookings/{booking.reference}")
+    told = page[:page.index("Fahrzeug")]  # the page down to the flight's facts
+    assert told.count("abgesagt") == 1 and "Annulliert" not in told and "Storniert" not in told, told
+    assert "Der Betreiber hat diesen Flug am" in page and "Grund: vehicle grounded" in page
+    assert "Wir haben 150.000,00 $ am" in page and "innerhalb von 5–10 Werktagen" in page
+    assert "Einen anderen Flug finden" in page and "Einbehalten" not in page
+    client = app.test_client()
+    login(client, booking.user)
+    html = client.get(f"/bookings/{booking.reference}").get_data(as_text=True)
+    assert 'href="/flights"' in html[html.index("happened-title"):]
+    assert "flight-change" not in html and "badge-flight-" not in html and "badge-state-" not in html[:html.index("happened-title")]
+
+    booking.user.language = "en"
+    db.session.commit()
+    page = page_as(app, booking.user, f"/bookings/{booking.reference}")
+    told = page[:page.index("Vehicle")]
+    assert told.count("cancelled") == 1 and "Cancelled" not in told, told
+    assert "The operator cancelled this flight on" in page and "Reason: vehicle grounded" in page
+    assert "usually reaches your card within 5–10 business days" in page
+    assert "Kept" not in page and "Not refunded" not in page  # everything came back
+
+
+def test_a_booking_the_tourist_cancelled_says_what_was_retained(app, make):
+    booking = _cancelled_by_the_tourist(make)
+    page = page_as(app, booking.user, f"/bookings/{booking.reference}")
+    assert "You cancelled this booking on" in page
+    assert "Not refunded $25,000.00 Retained under the cancellation policy" in page
+    assert "Kept" not in page and "(cancelled by the tourist)" not in page
+    booking.user.language = "de"
+    db.session.commit()
+    page = page_as(app, booking.user, f"/bookings/{booking.reference}")
+    assert "Nicht erstattet 25.000,00 $ Gemäß den Stornierungsbedingungen einbehalten" in page
