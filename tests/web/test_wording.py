@@ -132,3 +132,24 @@ def test_a_booking_the_tourist_cancelled_says_what_was_retained(app, make):
     db.session.commit()
     page = page_as(app, booking.user, f"/bookings/{booking.reference}")
     assert "Nicht erstattet 25.000,00 $ Gemäß den Stornierungsbedingungen einbehalten" in page
+
+
+# -- 5. the refund form: the most that can be refunded, and who refunded ---------------------------
+
+def test_the_refund_form_says_the_most_left_and_each_refund_says_who_issued_it(app, make):
+    booking = paid_deposit(make)
+    ops = make.user(Role.OPERATIONS, name="Olga Ops")
+    [deposit] = payments.ledgers([booking])[booking.id].payments
+    payments.refund_payment(deposit, 1000_50, reason="goodwill", actor=ops)
+    db.session.commit()
+
+    page = page_as(app, ops, f"/ops/bookings/{booking.reference}")
+    assert "At most $148,999.50 can still be refunded." in page  # before any error
+    assert "$1,000.50 refunded (goodwill) · issued by Olga Ops" in page
+    ops.language = "de"
+    db.session.commit()
+    page = page_as(app, ops, f"/ops/bookings/{booking.reference}")
+    assert "Es können noch höchstens 148.999,50 $ erstattet werden." in page
+    assert "veranlasst von Olga Ops" in page
+    # The tourist's page does not name the staff member.
+    assert "Olga Ops" not in page_as(app, booking.user, f"/bookings/{booking.reference}")
