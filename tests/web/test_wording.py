@@ -153,3 +153,23 @@ def test_the_refund_form_says_the_most_left_and_each_refund_says_who_issued_it(a
     assert "veranlasst von Olga Ops" in page
     # The tourist's page does not name the staff member.
     assert "Olga Ops" not in page_as(app, booking.user, f"/bookings/{booking.reference}")
+
+
+# -- 7. percentages, one way per language ------------------------------------------------------------
+
+def test_the_cancellation_page_writes_every_percentage_the_locales_way(app, make):
+    from babel.numbers import format_percent
+
+    booking = paid_deposit(make)
+    db.session.commit()
+    for language in ("en", "de", "fr"):
+        booking.user.language = language
+        db.session.commit()
+        client = app.test_client()
+        login(client, booking.user)
+        html = client.get(f"/bookings/{booking.reference}/cancel").get_data(as_text=True)
+        main = html[html.index("<main"):html.index("</main>")]
+        shown = set(re.findall(r"\d+[\s\u00a0\u202f]?%", main))
+        assert shown, main
+        expected = {format_percent(int(re.match(r"\d+", p).group()) / 100, locale=language) for p in shown}
+        assert shown == expected, (language, shown, expected)
