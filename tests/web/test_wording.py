@@ -173,3 +173,34 @@ def test_the_cancellation_page_writes_every_percentage_the_locales_way(app, make
         assert shown, main
         expected = {format_percent(int(re.match(r"\d+", p).group()) / 100, locale=language) for p in shown}
         assert shown == expected, (language, shown, expected)
+
+
+# -- 6. in-app notifications: no SMS prefix, a plain resolved note -----------------------------------
+
+def test_in_app_notices_drop_the_sms_prefix_that_text_messages_keep(app, make):
+    from app.models import Channel
+    from app.services import messaging
+    from tests.conftest import outbox
+
+    booking = paid_deposit(make)
+    booking.user.phone = "+4915112345678"
+    booking.user.language = "de"
+    cancellations.cancel_flight(booking.flight, make.user(Role.OPERATIONS), "")
+    [in_app] = outbox(rule="flight_cancelled", channel=Channel.IN_APP)
+    [sms] = outbox(rule="flight_cancelled", channel=Channel.SMS)
+    messaging.deliver(in_app.id)
+    messaging.deliver(sms.id)
+    db.session.refresh(in_app)
+    db.session.refresh(sms)
+    assert sms.body.startswith("Countdown: Der Betreiber hat "), sms.body
+    assert in_app.body.startswith("Der Betreiber hat "), in_app.body
+    in_app.resolved_at = now_utc()
+    db.session.commit()
+
+    page = page_as(app, booking.user, "/notifications")
+    assert "Der Betreiber hat" in page and "Countdown:" not in page
+    assert "Bereits erledigt: Sie müssen nichts mehr tun." in page
+    booking.user.language = "en"
+    db.session.commit()
+    page = page_as(app, booking.user, "/notifications")
+    assert "Already taken care of: nothing more to do." in page and "taken care of since" not in page
