@@ -204,3 +204,40 @@ def test_in_app_notices_drop_the_sms_prefix_that_text_messages_keep(app, make):
     db.session.commit()
     page = page_as(app, booking.user, "/notifications")
     assert "Already taken care of: nothing more to do." in page and "taken care of since" not in page
+
+
+# -- 4. the account page: plain words, and which devices -------------------------------------------
+
+CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/120.0.0.0 Safari/537.36")
+SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                 "Version/17.1 Mobile/15E148 Safari/604.1")
+
+
+def test_the_account_page_names_the_other_devices_in_plain_words(app, make):
+    from app.services import accounts
+    from tests.conftest import post_form
+
+    user = make.user(language="de")
+    db.session.commit()
+    for agent in (CHROME_WINDOWS, SAFARI_IPHONE):
+        other = app.test_client()
+        other.environ_base["HTTP_USER_AGENT"] = agent
+        login(other, user)
+    assert accounts.device_name("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0") == "Firefox on Linux"
+    assert accounts.device_name("") == "Unknown browser"
+
+    page = page_as(app, user, "/account")
+    assert "Chrome auf Windows, angemeldet am" in page and "Safari auf iPhone, angemeldet am" in page
+    assert "muss sich dort jeder erneut mit Ihrem Passwort anmelden" in page
+    user.language = "en"
+    db.session.commit()
+    client = app.test_client()
+    login(client, user)
+    page = text(client.get("/account").get_data(as_text=True))
+    assert "Chrome on Windows, logged in on" in page and "Safari on iPhone, logged in on" in page
+    assert "wherever a copy of it is kept" not in page
+    assert "anyone using them has to log in again with your password" in page
+    post_form(client, "/account/sessions/end-others", page="/account")
+    page = text(client.get("/account").get_data(as_text=True))
+    assert "logged in on this device only" in page and "Chrome on Windows" not in page
