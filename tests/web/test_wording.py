@@ -241,3 +241,52 @@ def test_the_account_page_names_the_other_devices_in_plain_words(app, make):
     post_form(client, "/account/sessions/end-others", page="/account")
     page = text(client.get("/account").get_data(as_text=True))
     assert "logged in on this device only" in page and "Chrome on Windows" not in page
+
+
+# -- 3. German: one word per thing -----------------------------------------------------------------
+
+def test_the_flight_forms_status_error_names_the_statuses_as_the_list_offers_them(app, make):
+    from datetime import datetime
+
+    from tests.conftest import post_form
+    from tests.fielderrors import field_error
+    from tests.web.test_ops import FLIGHT
+
+    for language, words in (("en", ["Scheduled", "Delayed", "Flown", "Scrubbed", "Cancelled"]),
+                            ("de", ["Geplant", "Verspätet", "Durchgeführt", "Start abgebrochen", "Abgesagt"])):
+        ops = make.user(Role.OPERATIONS, language=language)
+        db.session.commit()
+        client = app.test_client()
+        login(client, ops)
+        yesterday = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        response = post_form(client, "/ops/flights/new", {**FLIGHT, "launch_at": yesterday,
+                                                          "window_closes_at": yesterday}, page="/ops/flights/new")
+        page = response.get_data(as_text=True)
+        error = field_error(page, "launch_at")
+        options = re.findall(r"<option[^>]*>([^<]+)</option>", page[page.index('name="status"'):])
+        for word in words:
+            assert word in options and word in error, (word, error)
+    assert "geflogen" not in error and "storniert" not in error
+
+
+def test_german_names_a_cancelled_flight_abgesagt_a_cancelled_booking_storniert(app, make):
+    booking = paid_deposit(make)
+    booking.user.language = "de"
+    ops = make.user(Role.OPERATIONS, language="de")
+    cancellations.cancel_flight(booking.flight, ops, "")
+    db.session.commit()
+    ops_page = page_as(app, ops, f"/ops/bookings/{booking.reference}")
+    assert "Storniert" in ops_page and "Annulliert" not in ops_page
+    flight_page = page_as(app, ops, f"/ops/flights/{booking.flight_id}")
+    assert "Abgesagt" in flight_page and "Annulliert" not in flight_page
+
+
+def test_the_german_catalog_says_one_word_per_thing():
+    from babel.messages.pofile import read_po
+
+    with (BASE_DIR / "translations" / "de" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="de")
+    banned = re.compile(r"annull|flugtauglich|tauglichkeit|bescheinigung|krankenakte|stornobeding", re.I)
+    stray = [m.id for m in catalog if m.id
+             and banned.search(m.string if isinstance(m.string, str) else " ".join(m.string))]
+    assert not stray, stray
