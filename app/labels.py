@@ -6,6 +6,10 @@ booking words differ in gender in several languages, hence the contexts.
 
 from __future__ import annotations
 
+import re
+
+from flask_babel import pgettext
+
 from app.i18n import lazy_pgettext
 
 from app.models import (
@@ -161,8 +165,57 @@ REFUND_KINDS = {
 def refund_reason(refund) -> str:
     """Why a refund was made, as the tourist reads it: the operator's words, or the system's label."""
     if refund.kind is RefundKind.OPERATOR or refund.kind not in REFUND_KINDS:
-        return refund.reason
+        return history_reason(refund.reason)
     return str(REFUND_KINDS[refund.kind])
+
+
+#: The reasons and details the services write themselves, in English, on booking events
+#: (``BookingEvent.reason``), payment events (``PaymentEvent.detail``) and refunds: each is shown
+#: through its label, in the reader's language. Any other text is a person's own words, shown as
+#: typed. A service that writes a new fixed reason adds it here (a test checks).
+HISTORY_REASONS = {
+    # Bookings (app/services/bookings.py, cancellations.py).
+    "seat held": lazy_pgettext("history reason", "seat held"),
+    "seat offered from the waiting list": lazy_pgettext("history reason", "seat offered from the waiting list"),
+    "deposit paid": lazy_pgettext("history reason", "deposit paid"),
+    "deposit paid after the hold lapsed; a seat was still free":
+        lazy_pgettext("history reason", "deposit paid after the hold lapsed; a seat was still free"),
+    "hold expired": lazy_pgettext("history reason", "hold expired"),
+    "hold expired before the deposit arrived": lazy_pgettext("history reason", "hold expired before the deposit arrived"),
+    "hold released": lazy_pgettext("history reason", "hold released"),
+    "cancelled by the tourist": lazy_pgettext("history reason", "cancelled by the tourist"),
+    "flight cancelled by the operator": lazy_pgettext("history reason", "flight cancelled by the operator"),
+    # Payments (app/services/payments.py, installments.py, cancellations.py).
+    "booking cancelled": lazy_pgettext("history reason", "booking cancelled"),
+    "launch moved": lazy_pgettext("history reason", "launch moved"),
+    "replaced by a new plan": lazy_pgettext("history reason", "replaced by a new plan"),
+    "no automatic attempt left": lazy_pgettext("history reason", "no automatic attempt left"),
+    "paid after it was cancelled": lazy_pgettext("history reason", "paid after it was cancelled"),
+    "payment arrived after it was cancelled": lazy_pgettext("history reason", "payment arrived after it was cancelled"),
+    "seat no longer available when the deposit arrived":
+        lazy_pgettext("history reason", "seat no longer available when the deposit arrived"),
+    "refund made at the provider, outside Countdown":
+        lazy_pgettext("history reason", "refund made at the provider, outside Countdown"),
+}
+
+_ATTEMPT = re.compile(r"attempt (\d+)")
+
+
+def is_system_reason(text: str | None) -> bool:
+    """Whether ``text`` was written by the system (or is empty), not typed by a person."""
+    text = (text or "").strip()
+    return not text or text in HISTORY_REASONS or bool(_ATTEMPT.fullmatch(text))
+
+
+def history_reason(text: str | None) -> str:
+    """A reason or detail as the reader reads it: the system's in their language, a person's as typed."""
+    text = (text or "").strip()
+    if text in HISTORY_REASONS:
+        return str(HISTORY_REASONS[text])
+    attempt = _ATTEMPT.fullmatch(text)
+    if attempt:
+        return pgettext("history reason", "attempt %(num)s", num=attempt.group(1))
+    return text
 
 
 PAYMENT_EVENTS = {

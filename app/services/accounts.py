@@ -216,16 +216,41 @@ def purge_sessions() -> int:
     )).rowcount or 0
 
 
-def other_sessions(user: User, token: str | None) -> int:
-    """How many other devices are logged in to this account now."""
+def other_devices(user: User, token: str | None) -> list[UserSession]:
+    """The other devices logged in to this account now (their open sessions), newest first."""
     lifetime = _lifetime()
-    query = select(func.count()).select_from(UserSession).where(
+    query = select(UserSession).where(
         UserSession.user_id == user.id, UserSession.ended_at.is_(None),
         UserSession.created_at > now_utc() - lifetime,
-    )
+    ).order_by(UserSession.created_at.desc(), UserSession.id.desc())
     if token:
         query = query.where(UserSession.token_hash != _token_hash(token))
-    return db.session.scalar(query) or 0
+    return list(db.session.scalars(query))
+
+
+def other_sessions(user: User, token: str | None) -> int:
+    """How many other devices are logged in to this account now."""
+    return len(other_devices(user, token))
+
+
+#: (marker in the user agent, name shown), the first that matches wins: Edge and Opera also say
+#: Chrome, and Chrome also says Safari.
+_BROWSERS = (("Edg", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
+             ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("Windows", "Windows"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+            ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"), ("Linux", "Linux"))
+
+
+def device_name(user_agent: str | None) -> str:
+    """A device as its owner recognises it, from its browser's user agent: "Chrome on Windows"."""
+    agent = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
+    if browser and system:
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    if browser or system:
+        return browser or system
+    return _("Unknown browser")
 
 
 def update_profile(user: User, *, name: str, phone: str | None, language: str, timezone: str) -> None:

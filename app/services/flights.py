@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import format_decimal, ngettext
 from sqlalchemy import func, select
 
+from app import labels
 from app.extensions import db
 from app.models import Booking, BookingState, Flight, FlightEvent, FlightStatus, User
 from app.money import to_minor
@@ -49,8 +50,11 @@ def flight_problems(data: dict[str, Any], flight: Flight | None = None,
     if launch is not None:
         unchanged = (flight is not None and launch == flight.launch_at and status is flight.status)
         if status in BOOKABLE and launch <= now and not unchanged:
-            problems.add(_("A scheduled or delayed flight cannot launch in the past. Give a launch in "
-                           "the future, or set the status to flown, scrubbed or cancelled."), "launch_at")
+            # The statuses by the labels of the form's list, so the message names what it offers.
+            named = {status.name.lower(): labels.FLIGHT_STATUSES[status] for status in FlightStatus}
+            problems.add(_("A flight with the status “%(scheduled)s” or “%(delayed)s” cannot launch in the "
+                           "past. Give a launch in the future, or set the status to “%(flown)s”, "
+                           "“%(scrubbed)s” or “%(cancelled)s”.", **named), "launch_at")
         elif launch > now + timedelta(days=round(365.25 * LAUNCH_YEARS_AHEAD)):
             problems.add(_("Check the year: a launch can be planned at most %(n)s years ahead.",
                            n=LAUNCH_YEARS_AHEAD), "launch_at")

@@ -82,8 +82,11 @@ def render_message(template: str, user: User | None, **context) -> tuple[str, st
 
 
 def render_sms(template: str, user: User | None, **context) -> str:
+    """Render ``sms/<template>.txt`` in the recipient's language. A text message opens with the
+    app's name, as a phone does not say who wrote it; the same text in the app (``in_app``) does not."""
     with recipient_locale(user):
-        return " ".join(render_template(f"sms/{template}.txt", user=user, **context).split())
+        text = " ".join(render_template(f"sms/{template}.txt", user=user, **context).split())
+        return text if context.get("in_app") else _("Countdown: %(message)s", message=text)
 
 
 def queue_email(

@@ -320,14 +320,19 @@ def _flag_dispute(dispute_id: str) -> str:
 
 # -- refunds --------------------------------------------------------------------------------------
 
+def refundable_minor(payment: Payment) -> int:
+    """The most that can still be refunded of ``payment``: what was paid less what went back."""
+    return max(payment.amount_minor - payment.refunded_minor, 0)
+
+
 def refund_problems(payment: Payment, amount_minor: int | None, reason: str | None) -> list[ServiceError]:
     """What is wrong with a refund of ``amount_minor`` (None: the form could not read it) for
     ``reason``, each at its field: at most what is left of the payment, and always a reason."""
     problems = Problems()
-    left = payment.amount_minor - payment.refunded_minor
+    left = refundable_minor(payment)
     if amount_minor is not None and (amount_minor <= 0 or amount_minor > left):
         problems.add(_("A refund must be more than zero and at most what is left of the payment (%(left)s).",
-                       left=format_money(max(left, 0), payment.currency, str(get_locale() or "en"))), "amount")
+                       left=format_money(left, payment.currency, str(get_locale() or "en"))), "amount")
     if reason is not None and not reason.strip():
         problems.add(_("Give a reason for the refund."), "reason")
     return problems.errors

@@ -186,5 +186,6 @@ def account():
         return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html", form=form, end_sessions_form=EndSessionsForm(),
-        other_sessions=accounts.other_sessions(current_user, session.get(accounts.SESSION_KEY)),
+        other_devices=accounts.other_devices(current_user, session.get(accounts.SESSION_KEY)),
+        device_name=accounts.device_name,
     ), 200 if request.method == "GET" else 422

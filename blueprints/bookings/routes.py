@@ -53,13 +53,6 @@ def hold(flight_id: int):
     return redirect(url_for("consent.sign", reference=booking.reference))
 
 
-#: Reasons the services write themselves (in English, for the history): not shown to the tourist.
-SYSTEM_REASONS = {
-    "cancelled by the tourist", "flight cancelled by the operator", "hold expired", "hold released",
-    "hold expired before the deposit arrived", "",
-}
-
-
 @bp.get("/bookings/<reference>")
 @roles_required(Role.TOURIST)
 def detail(reference: str):
@@ -69,7 +62,7 @@ def detail(reference: str):
     return render_template(
         "bookings/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
         change=flights.latest_changes([booking.flight_id]).get(booking.flight_id),
-        closing=closing, system_reasons=SYSTEM_REASONS,
+        closing=closing,
         consent_status=consent.statuses([booking])[booking.id],
         ledger=payments.ledgers([booking])[booking.id],
         balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None, most=installments.max_installments(booking)),

@@ -143,8 +143,12 @@ def booking_page(reference: str, *, refund_forms: dict | None = None, status: in
         select(PaymentEvent).where(PaymentEvent.payment_id.in_([p.id for p in ledger.payments]))
         .order_by(PaymentEvent.id)
     )) if ledger.payments else []
+    actor_ids = {r.actor_id for p in ledger.payments for r in p.refunds if r.actor_id is not None}
+    refund_actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} \
+        if actor_ids else {}
     return render_template(
         "ops/booking.html", booking=booking, ledger=ledger, payment_events=payment_events,
+        refund_actors=refund_actors, refundable=payment_service.refundable_minor,
         refund_form=RefundForm(formdata=None), refund_forms=refund_forms or {},
         consent_status=consent.statuses([booking])[booking.id],
         medical_status=medical.clearance_statuses([booking])[booking.id],  # the status alone, no details
