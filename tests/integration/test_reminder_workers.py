@@ -439,7 +439,7 @@ def check_each_sent_once(run: Run, seeded: Seeded) -> dict[int, OutboundMessage]
 
 
 def rendered_scrub_notice(row: OutboundMessage) -> bool:
-    return (row.body.startswith("Countdown: the launch of Mission ")
+    return (row.body.startswith("Countdown: The launch of Mission ")
             and f"{BASE_URL}/bookings/RW-" in row.body and row.html_body == "")
 
 
