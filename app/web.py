@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from babel.dates import get_datetime_format
 from werkzeug.routing import IntegerConverter
 from flask import Flask, abort, current_app, render_template, request, session
 from flask_babel import (
     format_date,
-    format_datetime,
     format_decimal,
     format_percent,
-    format_time,
     get_locale,
     get_timezone,
 )
@@ -21,6 +18,7 @@ from app.i18n import lazy_gettext as _l
 from app import labels
 from app.extensions import htmx
 from app.models import MessageStatus, Role
+from app.formats import when
 from app.money import format_money
 from app.urls import external_url
 from app.services.questionnaires import title_of
@@ -95,21 +93,7 @@ def init_web(app: Flask) -> None:
 
     @app.template_filter("dt")
     def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
-        """A date and time in the user's language and time zone, without the seconds nobody
-        booking a launch needs; "full" adds the weekday and the time zone's name; "long" spells
-        the month out ("June 1, 2026 at 3:00 PM", "1. Juni 2026 um 15:00"), as messages do."""
-        if not value:
-            return ""
-        if fmt == "long":
-            pattern = get_datetime_format("long", locale=get_locale()).replace("'", "")
-            return pattern.replace("{1}", format_date(value, "long")).replace("{0}", format_time(value, "short"))
-        if fmt not in ("full", "medium", "short"):
-            return format_datetime(value, fmt)
-        time = format_time(value, "short")
-        if fmt == "full":
-            time = f"{time} {format_time(value, 'zzzz')}"
-        pattern = get_datetime_format(fmt, locale=get_locale()).replace("'", "")
-        return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", time)
+        return when(value, fmt)
 
     @app.template_filter("percent")
     def percent_filter(value: float) -> str:

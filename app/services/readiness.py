@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from flask import url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
+from app.formats import when
 from app.i18n import lazy_gettext as _l
 
 from app.models import Booking, BookingState
@@ -121,7 +122,7 @@ def _seat_gate(booking: Booking, _loaded: Any) -> Gate:
             "seat", label, GateStatus.ACTION,
             str(_l("Your seat is held until %(time)s. It is confirmed when the deposit is paid, "
                    "after you sign the informed consent.",
-                   time=format_datetime(booking.hold_expires_at, "medium"))),
+                   time=when(booking.hold_expires_at))),
             detail, str(_l("View booking")),
         )
     return Gate(
@@ -141,7 +142,7 @@ def _consent_gate(booking: Booking, statuses: dict[int, consent.ConsentStatus]) 
         return Gate(
             "consent", label, GateStatus.DONE,
             str(_l("Signed version %(v)s on %(date)s.", v=status.signature.document_version,
-                   date=format_datetime(status.signature.signed_at, "medium"))),
+                   date=when(status.signature.signed_at))),
         )
     if status.current is None:
         return Gate("consent", label, GateStatus.WAITING,

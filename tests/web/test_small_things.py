@@ -84,3 +84,17 @@ def test_medical_staff_land_on_their_queue(client, make):
 
     response = login(client, make.user(Role.MEDICAL))
     assert client.get(response.headers["Location"]).headers["Location"] == "/medical/queue"
+
+
+def test_the_journey_shows_times_without_seconds(client, make):
+    """ "Signed version 1 on Dec 5, 2026, 6:30 PM", never "6:30:48 PM"; the same for a hold."""
+    from tests.web.test_money_and_status import paid_deposit
+
+    booking = paid_deposit(make)
+    make.booking(booking.user, confirmed=False)
+    db.session.commit()
+    login(client, booking.user)
+    page = client.get("/journey").get_data(as_text=True)
+    assert "Signed version" in page and "Your seat is held until" in page
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert not re.search(r"\b\d{1,2}:\d{2}:\d{2}\b", text), re.findall(r".{40}\d{1,2}:\d{2}:\d{2}.{10}", text)
