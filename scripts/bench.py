@@ -804,7 +804,7 @@ def run_load(url: str, sessions: list[list[requests.Session]], marker: str, seco
 # Something each good answer contains (/healthz answers 200 only when the database and broker are up).
 MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking",
            "/medical/queue": 'href="/medical/cases/',  # a row of the queue
-           "/medical/tourists": '<td><time datetime='}  # a row of the list of tourists
+           "/medical/tourists": 'class="tourist-email"'}  # a row of the list of tourists
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL}
 

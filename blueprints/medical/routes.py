@@ -214,25 +214,35 @@ def record_assessment(case_id: int):
 @bp.post("/cases/<int:case_id>/decision")
 @medical_only
 def decide(case_id: int):
+    return _take_decision(case_id, correcting=False)
+
+
+def _take_decision(case_id: int, *, correcting: bool):
+    """A decision, or a decided case's decision corrected (a new decision row, with its reason):
+    one form, one service call, the access log either way, every problem shown at once."""
     case = _case_or_404(case_id, for_update=True)
-    form = DecisionForm()
+    form = CorrectionForm() if correcting else DecisionForm()
     if not form.validate_on_submit():
-        _decision_problems(form, case, correcting=False)
+        _decision_problems(form, case, correcting=correcting)
     else:
-        decision = form.decision.data
+        take = medical.correct if correcting else medical.decide
         try:
-            medical.decide(case, current_user, decision, restrictions=form.restrictions.data or "",
-                           message=form.message.data or "", reason=form.reason.data or "",
-                           valid_days=form.valid_days.data)
+            take(case, current_user, form.decision.data, reason=form.reason.data or "",
+                 restrictions=form.restrictions.data or "", message=form.message.data or "",
+                 valid_days=form.valid_days.data)
         except ServiceError as exc:
             _show_decision_error(form, exc)
         else:
-            log_access(current_user, case, "decide", f"decision: {case.state.value}")
+            done = "decision corrected" if correcting else "decision"
+            log_access(current_user, case, "decide", f"{done}: {case.state.value}")
             commit()
-            flash(_("Decision recorded."), "success")
+            flash(_("Decision corrected.") if correcting else _("Decision recorded."), "success")
             return redirect(url_for("medical.case", case_id=case.id, _anchor="decision"))
-    _refused(case, "decide", f"decision: {form.decision.data or '-'}"[:60])
+    asked = "decision correction" if correcting else "decision"
+    _refused(case, "decide", f"{asked}: {form.decision.data or '-'}"[:60])
     case = _case_or_404(case_id)
+    if correcting:
+        return _case_page(case, correction_form=form, status=422)
     return _case_page(case, decision_form=form, status=422)
 
 
@@ -267,25 +277,7 @@ def _decision_problems(form, case: MedicalCase, *, correcting: bool) -> None:
 @medical_only
 def correct(case_id: int):
     """A decided case's decision corrected (a new decision row, with its reason)."""
-    case = _case_or_404(case_id, for_update=True)
-    form = CorrectionForm()
-    if not form.validate_on_submit():
-        _decision_problems(form, case, correcting=True)
-    else:
-        try:
-            medical.correct(case, current_user, form.decision.data, reason=form.reason.data or "",
-                            restrictions=form.restrictions.data or "", message=form.message.data or "",
-                            valid_days=form.valid_days.data)
-        except ServiceError as exc:
-            _show_decision_error(form, exc)
-        else:
-            log_access(current_user, case, "decide", f"decision corrected: {case.state.value}")
-            commit()
-            flash(_("Decision corrected."), "success")
-            return redirect(url_for("medical.case", case_id=case.id, _anchor="decision"))
-    _refused(case, "decide", f"decision correction: {form.decision.data or '-'}"[:60])
-    case = _case_or_404(case_id)
-    return _case_page(case, correction_form=form, status=422)
+    return _take_decision(case_id, correcting=True)
 
 
 @bp.get("/cases/<int:case_id>/access-log")
