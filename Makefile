@@ -11,7 +11,7 @@ export PORT
 BASE_URL ?= http://127.0.0.1:$(PORT)
 export BASE_URL
 
-.PHONY: run test test-sqlite test-postgres bench install assets translations compile-translations extract-translations check-services migrate seed clean help
+.PHONY: run test lint-imports test-sqlite test-postgres bench install assets translations compile-translations extract-translations check-services migrate seed clean help
 
 help:
 	@echo "make run      install, migrate, load demo data, start web + Celery worker + beat on http://127.0.0.1:$(PORT)"
@@ -62,8 +62,12 @@ run: seed
 
 test: install
 	$(BIN)/python -m tests.services
+	$(MAKE) --no-print-directory lint-imports
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: install
 	COUNTDOWN_TEST_DB=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)

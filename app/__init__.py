@@ -6,12 +6,23 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import domains
+from app import models as _models  # noqa: F401  (registers every table)
+from app.accounts.accounts import SESSION_KEY, session_user
 from app.config import BASE_DIR, load_config
+from app.crypto import init_crypto
 from app.extensions import babel, csrf, db, htmx, login_manager, mail, migrate
+from app.i18n import lazy_gettext as _l
+from app.models import User
+from app.models.types import render_item
+from app.providers.messaging import init_providers
+from app.providers.payments import init_payments
+from app.transactions import configure_sqlite
+from app.web import init_converters, init_web
 
 __all__ = ["create_app"]
 
@@ -33,11 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
-    from app import models as _models  # noqa: F401  (registers every table)
-
     db.init_app(app)
-    from app.models.types import render_item
-
     migrate.init_app(
         app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
         compare_type=True, render_item=render_item,
@@ -52,46 +59,30 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     _init_login(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            from app.transactions import configure_sqlite
-
             configure_sqlite(db.engine)
 
-    from app.crypto import init_crypto
-
     init_crypto(app)
-
-    from app.providers.messaging import init_providers
-
     init_providers(app)
-
-    from app.providers.payments import init_payments
-
     init_payments(app)
+    domains.load()  # every domain registers its gates, reminder rules, categories and receivers
 
+    # The worker, the pages and the commands sit above the app package: they import its modules,
+    # so the factory imports them when it runs (Flask's usual pattern), not when ``app`` loads.
     from worker.bind import celery_init_app
 
     celery_init_app(app)
-
-    from app.web import init_converters
-
-    init_converters(app)
+    init_converters(app)  # before the blueprints: their URL rules use the converters
     from blueprints import register_blueprints
 
     register_blueprints(app)
-
     from app.cli import register_cli
 
     register_cli(app)
-
-    from app.web import init_web
-
     init_web(app)
     return app
 
 
 def select_locale() -> str:
-    from flask import current_app
-
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = list(current_app.config["LANGUAGES"])
@@ -110,13 +101,9 @@ def select_timezone() -> str:
 
 
 def _init_login(app: Flask) -> None:
-    from app.models import User
-
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.auth.login"
     login_manager.session_protection = "basic"
-
-    from app.i18n import lazy_gettext as _l
 
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
@@ -126,8 +113,6 @@ def _init_login(app: Flask) -> None:
         # The session cookie names the user and carries the token of an open log-in session:
         # a cookie copied before logging out (or before "log out of all other devices", or a
         # password change) names a session that has ended, and opens nothing.
-        from app.services.accounts import SESSION_KEY, session_user
-
         raw_id, _, fingerprint = user_id.partition(":")
         if not raw_id.isdigit() or len(raw_id) > 18:
             return None

@@ -6,8 +6,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app import seed
+from app.accounts import accounts
+from app.errors import ServiceError
+from app.medical.access import log_access
+from app.medical.keys import rotate_all
 from app.models import Role
-from app.services import ServiceError, accounts
 from app.transactions import commit, rollback
 
 
@@ -38,9 +42,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load demo flights, a consent document and one account per role (safe to run again)."""
-        from app.seed import seed_demo as run
-
-        summary = run()
+        summary = seed.seed_demo()
         commit()
         click.echo(summary)
 
@@ -62,9 +64,6 @@ def register_cli(app: Flask) -> None:
         Put the new key first and keep the old ones after it, deploy, run this, then remove the
         old keys. Safe to run again: values already on the newest key are left as they are.
         """
-        from app.services.medical_access import log_access
-        from app.services.medical_keys import rotate_all
-
         report = rotate_all(batch_size)
         for column in sorted(report.rewritten):
             click.echo(f"{column}: {report.rewritten[column]} re-encrypted, "

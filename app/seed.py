@@ -18,9 +18,13 @@ from app.models import (
 )
 from app.providers.payments import SandboxProvider
 from app.seed_medical import seed_questionnaire
-from app.services import ServiceError, accounts, consent, installments, payments
-from app.services import bookings as booking_service
-from app.services import flights as flights_service
+from app.errors import ServiceError
+from app.accounts import accounts
+from app.consent import consent
+from app.payments import installments
+from app.payments import payments
+from app.booking import bookings as booking_service
+from app.booking import flights as flights_service
 from app.timeutil import now_utc
 
 DEMO_PASSWORD = "countdown-demo"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import QuestionKind, Questionnaire, User
-from app.services import questionnaires as qs
+from app.medical import questionnaires as qs
 
 K = QuestionKind
 CONDITIONS = [

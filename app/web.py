@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from werkzeug.routing import IntegerConverter
-from flask import Flask, abort, current_app, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import (
     format_date,
     format_decimal,
@@ -21,7 +21,6 @@ from app.models import MessageStatus, Role
 from app.formats import when
 from app.money import format_money
 from app.urls import external_url
-from app.services.questionnaires import title_of
 from app.transactions import rollback
 
 
@@ -194,5 +193,4 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url  # from BASE_URL, never the Host header
     app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
     app.jinja_env.globals["MessageStatus"] = MessageStatus
-    app.jinja_env.globals["title_of"] = title_of  # a questionnaire's title in the reader's language
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -6,8 +6,11 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from app.models import Role
+from app.extensions import db
+from app.models import Booking, Role
 
 
 def roles_required(*roles: Role):
@@ -31,3 +34,11 @@ def own_or_404(obj, user_id_attr: str = "user_id"):
     if obj is None or getattr(obj, user_id_attr) != current_user.id:
         abort(404)
     return obj
+
+
+def own_booking(reference: str) -> Booking:
+    """The signed-in tourist's booking by its reference, with its history; 404 for anyone else's."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.reference == reference).options(selectinload(Booking.events))
+    )
+    return own_or_404(booking)

@@ -7,13 +7,13 @@ from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 import wtforms
-from wtforms.validators import StopValidation
+from flask import request
 from flask_wtf import FlaskForm
-
-from app.i18n import lazy_gettext as _l
+from wtforms.validators import StopValidation
 
 from app.config import LANGUAGES
-from app.services import ServiceError
+from app.errors import ServiceError
+from app.i18n import lazy_gettext as _l
 from app.transactions import commit, rollback
 
 T = TypeVar("T")
@@ -133,3 +133,12 @@ def save(form, action: Callable[[], T]) -> tuple[bool, T | None]:
         show_error(form, exc)
         return False, None
     return True, result
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+def form_status() -> int:
+    """A form page shown again after a POST is showing what was wrong with it: 422, else 200."""
+    return 422 if request.method == "POST" else 200

@@ -188,7 +188,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     )
     from app.models.medical import Answer, Assessment, MedicalAccess, MedicalCase
     from app.seed import CONSENT_TEXT, CONSENT_TITLE
-    from app.services.consent import text_hash
+    from app.consent.consent import text_hash
     from app.timeutil import now_utc
 
     started = time.perf_counter()

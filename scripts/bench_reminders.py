@@ -130,7 +130,7 @@ def seed(app, args: argparse.Namespace) -> Seeded:
         Role,
         User,
     )
-    from app.services import reminders
+    from app.messaging import reminders
     from app.timeutil import now_utc
 
     started = time.perf_counter()

@@ -42,8 +42,11 @@ from app.models import (
     Role,
     User,
 )
-from app.services import accounts, consent, medical, questionnaires
-from app.services import bookings as booking_service
+from app.accounts import accounts
+from app.consent import consent
+from app.medical import cases as medical
+from app.medical import questionnaires
+from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 from tests.services import in_ci, reachable
 

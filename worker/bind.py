@@ -6,6 +6,7 @@ from celery import Celery, Task
 from flask import Flask
 from kombu.transport import sqlalchemy as kombu_sqla
 
+from worker import tasks  # noqa: F401  (its shared tasks join every Celery app made here)
 from worker.schedule import BEAT_SCHEDULE
 
 # kombu hands every broker transport option to create_engine(), so the SQLAlchemy transport's
@@ -24,6 +25,4 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.conf.beat_schedule = BEAT_SCHEDULE
     celery_app.set_default()
     app.extensions["celery"] = celery_app
-    import worker.tasks  # noqa: F401  (registers the tasks)
-
     return celery_app

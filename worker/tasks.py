@@ -5,7 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from app.services import bookings, installments, medical_uploads, messaging
+from app import throttle
+from app.accounts import accounts
+from app.booking import bookings
+from app.medical import uploads as medical_uploads
+from app.messaging import delivery
+from app.payments import installments
 from app.transactions import commit
 
 
@@ -20,7 +25,7 @@ def expire_holds() -> int:
 @shared_task(name="countdown.deliver_messages", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def deliver_messages(message_ids: list[int]) -> int:
     """Send a batch of claimed (or just written) messages; each is sent at most once."""
-    return len(messaging.deliver_batch(message_ids))
+    return len(delivery.deliver_batch(message_ids))
 
 
 @shared_task(name="countdown.deliver_message")
@@ -38,16 +43,16 @@ def dispatch_due_messages() -> int:
     """Claim what is due, in batches, and hand it to send tasks (beat runs this every few seconds).
 
     Before claiming, anything a dead worker left behind is put back or reconciled."""
-    messaging.recover_stale()
+    delivery.recover_stale()
     commit()
     batch = current_app.config["MESSAGE_BATCH_SIZE"]
     # Claims not yet sent count against the budget: with a backlog, rows are claimed as fast as
     # they are sent, and no claim waits in the queue long enough for its lease to run out.
-    budget = current_app.config["MESSAGE_MAX_IN_FLIGHT"] - messaging.claimed_count()
+    budget = current_app.config["MESSAGE_MAX_IN_FLIGHT"] - delivery.claimed_count()
     claimed = 0
     while budget > 0:
         want = min(batch, budget)
-        ids = messaging.claim_due(limit=want)
+        ids = delivery.claim_due(limit=want)
         commit()
         for start in range(0, len(ids), CHUNK):
             deliver_messages.delay(ids[start:start + CHUNK])
@@ -85,9 +90,6 @@ def remove_orphan_uploads() -> int:
 @shared_task(name="countdown.purge_sessions_and_attempts")
 def purge_sessions_and_attempts() -> int:
     """Delete ended log-in sessions and counted attempts older than any throttle window."""
-    from app import throttle
-    from app.services import accounts
-
     count = accounts.purge_sessions() + throttle.purge()
     commit()
     return count

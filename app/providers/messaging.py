@@ -17,6 +17,7 @@ from flask import Flask
 from flask_mailman.backends.smtp import EmailBackend as SmtpBackend
 
 from app.models import Channel, OutboundMessage
+from app.extensions import mail
 
 
 class DeliveryError(RuntimeError):
@@ -96,8 +97,6 @@ class SmtpEmailProvider:
 
     def send(self, message: OutboundMessage) -> str | None:
         from flask_mailman import EmailMultiAlternatives
-
-        from app.extensions import mail
 
         msg_id = self.message_id(message)
         try:
@@ -224,7 +223,7 @@ class TwilioSmsProvider:
         adapter = current_app.url_map.bind(
             base.netloc, url_scheme=base.scheme or "https", script_name=base.path or "/"
         )
-        return adapter.build("twilio_webhooks.status", {}, force_external=True)
+        return adapter.build("messages.webhooks.status", {}, force_external=True)
 
     @staticmethod
     def _error(exc: Exception) -> DeliveryError:

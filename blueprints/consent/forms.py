@@ -1,13 +1,20 @@
+"""Forms of the consent pages: signing, a tourist's question; operations' document and answer."""
+
 from __future__ import annotations
 
-from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import (
+    BooleanField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from app.services import ServiceError, consent
-from blueprints.forms import CheckedForm, IntegerField, REQUIRED
+from app.consent import consent
+from app.errors import ServiceError
+from app.i18n import lazy_gettext as _l
+from blueprints.forms import REQUIRED, CheckedForm, IntegerField
 
 
 class SignForm(CheckedForm):
@@ -42,3 +49,18 @@ class QuestionForm(FlaskForm):
     question = TextAreaField(
         _l("Your question"), validators=[DataRequired(REQUIRED), Length(min=5, max=4000)]
     )
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(_l("Text of the risk disclosure"), validators=[
+        DataRequired(REQUIRED),
+        Length(min=50, message=_l("A risk disclosure needs at least 50 characters.")),
+        Length(max=100_000),
+    ])
+    change_summary = StringField(_l("What changed (shown to tourists)"), validators=[Optional(), Length(max=500)])
+    resign_required = BooleanField(_l("Everyone who signed an earlier version must sign again"))
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Answer"), validators=[DataRequired(REQUIRED), Length(min=2, max=8000)])

@@ -35,14 +35,14 @@ class LanguageForm(FlaskForm):
 @bp.get("/")
 def index():
     if not current_user.is_authenticated:
-        return redirect(url_for("catalog.index"))
+        return redirect(url_for("booking.catalog.index"))
     if current_user.role is Role.TOURIST:
         return redirect(url_for("journey.index"))
     if current_user.role is Role.OPERATIONS:
-        return redirect(url_for("ops.flights"))
+        return redirect(url_for("booking.operations.flights"))
     if current_user.role is Role.MEDICAL:
-        return redirect(url_for("medical.queue"))
-    return redirect(url_for("catalog.index"))
+        return redirect(url_for("medical.staff.queue"))
+    return redirect(url_for("booking.catalog.index"))
 
 
 @bp.get("/favicon.ico")

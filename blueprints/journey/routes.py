@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.booking import flights
 from app.extensions import db
 from app.models import Booking, BookingState, Role, WaitlistEntry, WaitlistState
-from app.services import flights, payments
-from app.services.readiness import readiness_for
+from app.payments import payments
+from app.readiness import readiness_for
 from app.web import page_arg, render_page
 from blueprints.access import roles_required
-from blueprints.catalog.routes import ActionForm
+from blueprints.forms import ActionForm
 
 bp = Blueprint("journey", __name__)
 

@@ -1,6 +1,8 @@
+"""Forms of the medical pages: the tourist's answers to the medical team, a change reported, the
+self-certification; medical staff's assessment, decision, correction and vehicle limits."""
+
 from __future__ import annotations
 
-from app.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -9,11 +11,29 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.errors import ServiceError
+from app.i18n import lazy_gettext as _l
+from app.medical import cases as medical
+from app.medical.questionnaires import INFO_RESPONSE_MAX
 from app.models import EcgResult
-from app.services import ServiceError, medical
-from blueprints.forms import CheckedForm, IntegerField
+from blueprints.forms import REQUIRED, CheckedForm, IntegerField
+
+
+class InfoResponseForm(FlaskForm):
+    response = TextAreaField(
+        _l("Your answer to the medical team"),
+        validators=[DataRequired(REQUIRED), Length(max=INFO_RESPONSE_MAX)],
+    )
+
+
+class ChangeReportForm(FlaskForm):
+    details = TextAreaField(
+        _l("What has changed? (new conditions, medicines, injuries, treatments)"),
+        validators=[DataRequired(REQUIRED), Length(max=8000)],
+    )
+
 
 ECG_CHOICES = [
     ("", _l("Choose…")),

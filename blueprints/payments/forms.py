@@ -4,13 +4,20 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
 
+from app.errors import ServiceError
 from app.i18n import lazy_gettext as _l
-from app.timeutil import now_utc
 from app.money import to_minor
-from app.services import ServiceError
-from app.services import payments as payment_service
+from app.payments import payments as payment_service
+from app.timeutil import now_utc
 from blueprints.forms import REQUIRED, CheckedForm, DecimalField
 
 EXPIRY = r"^\s*([0-9]{2})\s*/\s*([0-9]{2})\s*$"

@@ -43,9 +43,10 @@ def phone_world(make_committed):
     from datetime import timedelta
 
     from app.models import Role
-    from app.services import bookings as booking_service
-    from app.services import consent, payments
-    from app.services import questionnaires as qs
+    from app.booking import bookings as booking_service
+    from app.consent import consent
+    from app.payments import payments
+    from app.medical import questionnaires as qs
     from app.timeutil import now_utc
 
     with seeding():
@@ -220,7 +221,7 @@ def test_a_refund_under_a_payment_reads_from_the_left_on_a_phone(visitor, phone_
     """In the stacked payments table the refund's line starts beside its bullet, not pushed right."""
     from app.extensions import db
     from app.models import Payment, PaymentStatus
-    from app.services import payments
+    from app.payments import payments
 
     tourist, _medic, booking = phone_world
     with seeding():

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import BookingState, MedicalAccess, QuestionKind, Role
-from app.services import bookings as booking_service
-from app.services import questionnaires as qs
+from app.booking import bookings as booking_service
+from app.medical import questionnaires as qs
 from app.timeutil import now_utc
 from tests.browser.support import seeding, wait_for_htmx
 from tests.conftest import PASSWORD

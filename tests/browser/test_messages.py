@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, Role
-from app.services import messaging
+from app.messaging import outbox
 from app.timeutil import now_utc
 from tests.browser.support import scalar, seeding
 from tests.conftest import PASSWORD
@@ -30,7 +30,7 @@ def messages(make_committed):
                                     phone="+15550100")
         yuri = make_committed.user(Role.TOURIST, name="Yuri Gagarin", email="yuri@example.com",
                                    phone="+447700900123")
-        messaging.queue_email("password_reset", user=yuri, url="http://countdown.test/reset/x", minutes=60)
+        outbox.queue_email("password_reset", user=yuri, url="http://countdown.test/reset/x", minutes=60)
         now = now_utc()
         failed = OutboundMessage(
             channel=Channel.SMS, user_id=sally.id, recipient=sally.phone, body=FAILED_TEXT,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut, User
-from app.services import preferences
+from app.messaging import preferences
 from app.timeutil import now_utc
 from tests.browser.support import scalar, seeding
 from tests.conftest import PASSWORD

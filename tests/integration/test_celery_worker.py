@@ -34,7 +34,9 @@ from app.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from app.services import bookings, messaging
+from app.booking import bookings
+from app.messaging import delivery
+from app.messaging import outbox
 from app.timeutil import now_utc
 from app.transactions import commit
 from tests.conftest import Factory, empty_tables, require_service
@@ -193,7 +195,7 @@ def test_a_message_queued_in_a_request_is_delivered_once_after_commit(worker_app
     make = Factory()
     with worker_app.test_request_context("/forgot-password", method="POST"):
         user = make.user()
-        message = messaging.queue_email(
+        message = outbox.queue_email(
             "password_reset", user=user, url="http://countdown.test/reset/token", minutes=60
         )
         message_id = message.id
@@ -244,7 +246,7 @@ def test_the_dispatcher_sends_what_is_due_and_what_a_dead_worker_left(worker_app
         "interrupted": row(send_at=long_ago, status=MessageStatus.SENDING, claimed_at=long_ago, attempts=1),
         # Cut off too often: given up, for operations to look at.
         "given up": row(send_at=long_ago, status=MessageStatus.SENDING, claimed_at=long_ago,
-                        attempts=messaging.MAX_ATTEMPTS),
+                        attempts=delivery.MAX_ATTEMPTS),
     }
     db.session.flush()
     ids = {name: message.id for name, message in rows.items()}
@@ -265,7 +267,7 @@ def test_the_dispatcher_sends_what_is_due_and_what_a_dead_worker_left(worker_app
     }
     assert {name: m.attempts for name, m in status.items()} == {
         "lost": 1, "later": 0, "stale claim": 1, "fresh claim": 0, "interrupted": 2,
-        "given up": messaging.MAX_ATTEMPTS,
+        "given up": delivery.MAX_ATTEMPTS,
     }
     assert status["interrupted"].note == "delivery was interrupted; sending again"
     assert status["given up"].error == "delivery was interrupted too many times"
@@ -288,7 +290,7 @@ def test_the_embedded_broker_carries_tasks_to_a_worker(app, database_url, tmp_pa
         with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             with embedded.app_context():
                 user = Factory().user()
-                message_id = messaging.queue_email(
+                message_id = outbox.queue_email(
                     "password_reset", user=user, url="http://countdown.test/reset/t", minutes=60
                 ).id
                 commit()

@@ -22,7 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.services import accounts
+from app.accounts import accounts
 from app.models import (
     Booking,
     BookingEvent,
@@ -33,7 +33,10 @@ from app.models import (
     OutboundMessage,
     User,
 )
-from app.services import ServiceError, bookings, messaging
+from app.errors import ServiceError
+from app.booking import bookings
+from app.messaging import delivery
+from app.messaging import outbox
 from app.transactions import commit, rollback
 from tests.conftest import Factory
 from tests.integration.support import CountingProvider, add_tourists, live_server, separate_app
@@ -217,7 +220,7 @@ def test_concurrent_deliveries_hand_a_message_over_once(committed_db, wide_app, 
     """Redelivered tasks and the sweep may run ``deliver`` at the same moment on several workers."""
     deliverers = 8
     user = add_tourists(1, prefix="reader")[0]
-    message_id = messaging.queue_email(
+    message_id = outbox.queue_email(
         "password_reset", user=user, url="http://countdown.test/reset/token", minutes=60
     ).id
     db.session.commit()  # committed_db: not app.transactions.commit(), so no task is sent
@@ -232,7 +235,7 @@ def test_concurrent_deliveries_hand_a_message_over_once(committed_db, wide_app, 
         with wide_app.app_context():
             try:
                 barrier.wait()
-                return messaging.deliver(message_id)
+                return delivery.deliver(message_id)
             finally:
                 db.session.remove()
 

@@ -35,9 +35,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, Role
 from app.providers.messaging import DeliveryError, SmtpEmailProvider, provider_for
-from app.services import accounts, messaging
-from app.services import bookings
-from app.services.email_html import render_html
+from app.accounts import accounts
+from app.messaging import delivery
+from app.messaging import outbox
+from app.booking import bookings
+from app.messaging.email_html import render_html
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from tests.conftest import Factory, empty_tables, free_port, login
@@ -336,7 +338,7 @@ def test_a_due_reminder_arrives_over_smtp_in_the_recipients_language(ctx, mailbo
         OutboundMessage.rule == "hold_expiring", OutboundMessage.channel == Channel.EMAIL)).all()
     assert row.status is MessageStatus.QUEUED and mailbox.received == []
 
-    assert messaging.deliver(row.id, now=row.send_at) is MessageStatus.SENT, row.error
+    assert delivery.deliver(row.id, now=row.send_at) is MessageStatus.SENT, row.error
     [received] = mailbox.received
     assert received.rcpt_tos == [user.email]
     mail = received.message
@@ -348,7 +350,7 @@ def test_a_due_reminder_arrives_over_smtp_in_the_recipients_language(ctx, mailbo
     assert greeting in html and ask in " ".join(html.split())
     assert "Aurora 7" in mail["Subject"] and Links(html).lang == language
     assert f"/bookings/{booking.id}" in text or booking.reference in text
-    assert messaging.deliver(row.id, now=row.send_at) is None and len(mailbox.received) == 1  # once
+    assert delivery.deliver(row.id, now=row.send_at) is None and len(mailbox.received) == 1  # once
 
 
 def test_operations_do_not_see_a_reset_link_that_went_out_by_real_mail(ctx, mailbox):
@@ -372,7 +374,7 @@ def test_sending_again_after_an_interrupted_send_keeps_the_message_id(ctx, mailb
     """SMTP cannot say whether a message arrived: it is sent again, under the same Message-ID."""
     user = Factory().user()
     provider = provider_for(ctx, Channel.EMAIL)
-    message = messaging.queue_email("password_reset", user=user, url="https://countdown.test/r/1", minutes=60)
+    message = outbox.queue_email("password_reset", user=user, url="https://countdown.test/r/1", minutes=60)
     db.session.flush()
 
     assert provider.find_sent(message) is None
@@ -454,7 +456,7 @@ def test_the_provider_raises_delivery_error(ctx, mailbox):
     """The contract the delivery service relies on: a refusal is a DeliveryError."""
     user = Factory().user(email="refused@example.com")
     mailbox.refused.add(user.email)
-    message = messaging.queue_email("password_reset", user=user, url="https://countdown.test/r/2", minutes=60)
+    message = outbox.queue_email("password_reset", user=user, url="https://countdown.test/r/2", minutes=60)
     db.session.flush()
 
     with pytest.raises(DeliveryError) as refused:
@@ -498,7 +500,7 @@ def test_implicit_tls_on_port_465_style(app, database_url, tmp_path, tls_files, 
                           SMTP_USE_SSL="1", MAIL_FROM=MAIL_FROM) as ssl_app, ssl_app.app_context():
             assert ssl_app.config["MAIL_USE_SSL"] and not ssl_app.config["MAIL_USE_TLS"]
             user = Factory().user(language="de")
-            message = messaging.queue_email("password_reset", user=user, url="https://countdown.test/r/3", minutes=60)
+            message = outbox.queue_email("password_reset", user=user, url="https://countdown.test/r/3", minutes=60)
             db.session.flush()
             assert provider_for(ssl_app, Channel.EMAIL).send(message) == expected_message_id(message)
             rollback()

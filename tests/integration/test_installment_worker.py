@@ -26,8 +26,10 @@ from app.models import (
     PaymentKind,
     PaymentStatus,
 )
-from app.services import bookings as booking_service
-from app.services import consent, installments, payments
+from app.booking import bookings as booking_service
+from app.consent import consent
+from app.payments import installments
+from app.payments import payments
 from app.timeutil import now_utc
 from app.transactions import commit
 from tests.conftest import Factory

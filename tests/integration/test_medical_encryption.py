@@ -33,9 +33,11 @@ from app.models import (
     Role,
     SelfCertification,
 )
-from app.services import bookings as booking_service
-from app.services import medical, medical_access, medical_uploads
-from app.services import questionnaires as qs
+from app.booking import bookings as booking_service
+from app.medical import cases as medical
+from app.medical import access as medical_access
+from app.medical import uploads as medical_uploads
+from app.medical import questionnaires as qs
 from app.timeutil import now_utc
 from app.transactions import commit
 from tests.conftest import Factory
@@ -169,7 +171,7 @@ def raw_text_of_every_table() -> dict[str, list[str]]:
 
 def encrypted_tokens() -> dict[str, list[str]]:
     """The stored tokens of every encrypted column, "table.column" -> values (ordered by id)."""
-    from app.services.medical_keys import encrypted_columns
+    from app.medical.keys import encrypted_columns
 
     tokens: dict[str, list[str]] = {}
     with db.engine.connect() as conn:

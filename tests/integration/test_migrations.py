@@ -21,7 +21,8 @@ from sqlalchemy import text
 from app.config import BASE_DIR
 from app.extensions import db
 from app.models import ConsentSignature
-from app.services import bookings, consent
+from app.booking import bookings
+from app.consent import consent
 from tests.conftest import make_env
 from tests.integration.support import separate_app
 

@@ -50,7 +50,7 @@ from app.models import (
     Role,
     User,
 )
-from app.services import reminders
+from app.messaging import reminders
 from app.timeutil import now_utc
 from scripts.bench_support import CeleryWorker
 from tests.conftest import Factory, make_env, require_service

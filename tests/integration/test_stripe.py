@@ -51,8 +51,9 @@ from app.models import (
     WebhookEvent,
 )
 from app.providers.payments import StripeProvider
-from app.services import bookings as booking_service
-from app.services import consent, payments
+from app.booking import bookings as booking_service
+from app.consent import consent
+from app.payments import payments
 from app.transactions import commit
 from tests.conftest import Factory, empty_tables, login
 from tests.services import in_ci
@@ -609,7 +610,7 @@ def saved_card_plan(sdk, d: Deposit, card: str) -> list[int]:
     """Deposit paid, a card saved through a SetupIntent as Stripe.js would, two installments."""
     from datetime import timedelta
 
-    from app.services import installments
+    from app.payments import installments
     from app.timeutil import now_utc
 
     pay_in_localstripe(sdk, d.intent_id)
@@ -632,7 +633,7 @@ def saved_card_plan(sdk, d: Deposit, card: str) -> list[int]:
 
 
 def test_an_installment_is_charged_off_session_from_the_saved_card(ctx, sdk):
-    from app.services import installments
+    from app.payments import installments
 
     d = deposit_ready()
     first, second = saved_card_plan(sdk, d, "pm_card_visa")
@@ -648,7 +649,7 @@ def test_an_installment_is_charged_off_session_from_the_saved_card(ctx, sdk):
 
 
 def test_a_declined_off_session_charge_is_retried_later(ctx, sdk):
-    from app.services import installments
+    from app.payments import installments
 
     d = deposit_ready()
     first, _second = saved_card_plan(sdk, d, "pm_card_chargeCustomerFail")

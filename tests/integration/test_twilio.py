@@ -24,7 +24,8 @@ from app.config import ConfigError, load_config
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut, WebhookEvent
 from app.providers.messaging import DeliveryError, TwilioSmsProvider
-from app.services import messaging, preferences
+from app.messaging import delivery
+from app.messaging import preferences
 from app.timeutil import now_utc
 from tests.integration.support import separate_app
 
@@ -110,7 +111,7 @@ def test_deliver_sends_through_the_sdk_from_the_number_with_the_status_callback(
     twilio.install()
     message = sms_row()
 
-    assert messaging.deliver(message.id) is MessageStatus.SENT
+    assert delivery.deliver(message.id) is MessageStatus.SENT
 
     [sent] = twilio.requests
     assert sent["method"] == "POST" and sent["path"] == MESSAGES_PATH
@@ -154,7 +155,7 @@ def test_a_twilio_error_is_a_delivery_error_with_its_code_and_no_number(app, db_
 
     # Through the deliver path: failed, with the code, where operations can resend it.
     twilio.install()
-    assert messaging.deliver(message.id) is MessageStatus.FAILED
+    assert delivery.deliver(message.id) is MessageStatus.FAILED
     db.session.refresh(message)
     assert "21211" in message.error and TOURIST not in message.error
 
@@ -173,7 +174,7 @@ def test_an_opted_out_number_gets_no_sms(app, db_session, twilio):
     preferences.record_opt_out(TOURIST, "STOP")
     message = sms_row()
 
-    assert messaging.deliver(message.id) is MessageStatus.DROPPED
+    assert delivery.deliver(message.id) is MessageStatus.DROPPED
     assert twilio.requests == []
     db.session.refresh(message)
     assert "STOP" in message.note
@@ -239,7 +240,7 @@ def test_recovery_marks_an_interrupted_send_sent_when_twilio_has_it(app, db_sess
         "end": 0, "first_page_uri": MESSAGES_PATH, "next_page_uri": None, "page": 0,
         "page_size": 50, "previous_page_uri": None, "start": 0, "uri": MESSAGES_PATH,
     })
-    messaging.recover_stale()
+    delivery.recover_stale()
     db.session.flush()
     db.session.refresh(message)
     assert (message.status, message.provider_message_id) == (MessageStatus.SENT, "SM" + "d" * 32)
@@ -288,8 +289,8 @@ def test_a_signed_status_callback_records_delivery(client, token):
     message = sent_sms()
     response = twilio_post(client, STATUS_PATH, status_params(message.provider_message_id, "delivered"))
     assert response.status_code == 204
-    status, delivery, delivered_at, error = snapshot(message)
-    assert (status, delivery, error) == (MessageStatus.SENT, "delivered", "")
+    status, delivery_status, delivered_at, error = snapshot(message)
+    assert (status, delivery_status, error) == (MessageStatus.SENT, "delivered", "")
     assert delivered_at is not None
 
 
@@ -342,8 +343,8 @@ def test_callbacks_out_of_order_never_move_the_status_backwards(client, token):
     sid = message.provider_message_id
     for status in ("sent", "delivered", "queued", "sending", "sent"):
         assert twilio_post(client, STATUS_PATH, status_params(sid, status)).status_code == 204
-    status, delivery, delivered_at, _error = snapshot(message)
-    assert (status, delivery) == (MessageStatus.SENT, "delivered")
+    status, delivery_status, delivered_at, _error = snapshot(message)
+    assert (status, delivery_status) == (MessageStatus.SENT, "delivered")
     first_delivered_at = delivered_at
     # The same report twice, and a contradicting one after the final status: both ignored.
     assert twilio_post(client, STATUS_PATH, status_params(sid, "delivered")).status_code == 204
@@ -357,10 +358,10 @@ def test_an_undelivered_message_is_marked_failed_with_twilios_code(client, token
     assert twilio_post(client, STATUS_PATH, status_params(sid, "sent")).status_code == 204
     response = twilio_post(client, STATUS_PATH, status_params(sid, "undelivered", ErrorCode="30003"))
     assert response.status_code == 204
-    status, delivery, delivered_at, error = snapshot(message)
-    assert (status, delivery, delivered_at, error) == (MessageStatus.FAILED, "undelivered", None, "Twilio error 30003")
+    status, delivery_status, delivered_at, error = snapshot(message)
+    assert (status, delivery_status, delivered_at, error) == (MessageStatus.FAILED, "undelivered", None, "Twilio error 30003")
     # ...so that operations can send it again.
-    copy = messaging.resend(message, make.user(Role.OPERATIONS))
+    copy = delivery.resend(message, make.user(Role.OPERATIONS))
     assert copy.status is MessageStatus.QUEUED and copy.recipient == TOURIST
 
 
@@ -445,7 +446,7 @@ def test_help_is_answered_in_the_language_of_the_account_with_that_number(app, c
         languages.append(str(locale))
         return original(locale)
 
-    monkeypatch.setattr("app.services.sms.force_locale", spy)
+    monkeypatch.setattr("app.messaging.sms.force_locale", spy)
     [reply] = twiml_messages(twilio_post(client, INBOUND_PATH, inbound_params("HELP")))
     assert reply and languages == ["de"]
 

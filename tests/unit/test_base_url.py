@@ -44,5 +44,5 @@ def test_a_chosen_port_and_a_chosen_base_url_reach_every_process():
 
 def test_a_link_made_in_a_request_starts_with_base_url_whatever_the_host(app):
     with app.test_request_context("/forgot", base_url="http://evil.example"):
-        link = external_url("auth.reset_link", token="abc")
+        link = external_url("accounts.auth.reset_link", token="abc")
     assert link.startswith(app.config["BASE_URL"] + "/") and "evil.example" not in link

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BookingEvent, BookingState, Role, WaitlistState
-from app.services import ServiceError
-from app.services import bookings as svc
+from app.errors import ServiceError
+from app.booking import bookings as svc
 from app.timeutil import now_utc
 
 S = BookingState
@@ -142,14 +142,14 @@ def test_waitlist_gets_the_freed_seat_for_a_limited_time(app, make):
     hours = app.config["WAITLIST_OFFER_HOURS"]
     assert offer.hold_expires_at > now_utc() + timedelta(hours=hours) - timedelta(minutes=1)
     from app.models import Channel, OutboundMessage
-    from app.services import messaging
+    from app.messaging import delivery
 
     told = db.session.scalars(select(OutboundMessage).where(
         OutboundMessage.user_id == waiter.id, OutboundMessage.rule == "waitlist_offer")).all()
     assert {m.channel for m in told} == {Channel.EMAIL, Channel.IN_APP} and all(m.send_at <= now_utc() for m in told)
     [mail] = [m for m in told if m.channel is Channel.EMAIL]
     with app.test_request_context("/"):
-        messaging.deliver(mail.id)
+        delivery.deliver(mail.id)
     assert flight.name in mail.subject and offer.reference in mail.body
     # and a reminder two hours before the offer runs out
     [reminder, _in_app] = db.session.scalars(select(OutboundMessage).where(

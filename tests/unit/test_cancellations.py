@@ -14,8 +14,13 @@ from app.models import (
     PaymentStatus,
     Role,
 )
-from app.services import ServiceError, cancellations, consent, installments, payments
-from app.services import bookings as booking_service
+from app.errors import ServiceError
+from app.booking import flights
+from app.payments import cancellations
+from app.consent import consent
+from app.payments import installments
+from app.payments import payments
+from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 
@@ -78,16 +83,16 @@ def test_an_operator_cancelling_the_flight_refunds_everything(ctx, make):
     booking, deposit = paid_booking(make, days_out=10)  # inside the no-refund tier: irrelevant here
     other = booking_service.hold_seat(booking.flight_id, make.user())
     ops = make.user(Role.OPERATIONS)
-    assert cancellations.cancel_flight(booking.flight, ops, "vehicle grounded") == 2
+    assert flights.cancel_flight(booking.flight, ops, "vehicle grounded") == 2
     assert booking.flight.status is FlightStatus.CANCELLED
     assert booking.state is BookingState.CANCELLED and other.state is BookingState.CANCELLED
     assert deposit.refunded_minor == deposit.amount_minor
     with pytest.raises(ServiceError, match="already cancelled"):
-        cancellations.cancel_flight(booking.flight, ops, "again")
+        flights.cancel_flight(booking.flight, ops, "again")
 
 
 def test_setting_a_flight_to_cancelled_in_the_edit_form_cancels_its_bookings(ctx, make):
-    from app.services import flights
+    from app.booking import flights
 
     booking, deposit = paid_booking(make)
     ops = make.user(Role.OPERATIONS)

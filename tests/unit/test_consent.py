@@ -5,8 +5,9 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import BookingState, ConsentSignature, ImmutableRecordError
-from app.services import ServiceError, consent
-from app.services import bookings as booking_service
+from app.errors import ServiceError
+from app.consent import consent
+from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 

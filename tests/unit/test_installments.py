@@ -8,8 +8,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, PaymentKind, PaymentStatus
-from app.services import ServiceError, consent, installments, messaging, payments
-from app.services import bookings as booking_service
+from app.errors import ServiceError
+from app.consent import consent
+from app.payments import installments
+from app.messaging import delivery
+from app.payments import payments
+from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 GOOD, DECLINED, AUTH = "4242424242424242", "4000000000000002", "4000002760003184"
@@ -103,7 +107,7 @@ def test_a_declined_installment_is_retried_then_overdue(confirmed):
     assert payment.status is PaymentStatus.FAILED and payment.attempts == 1
     assert payment.next_attempt_at == now + timedelta(days=1)
     mail = failure_emails()
-    assert len(mail) == 1 and messaging.deliver(mail[0].id) is MessageStatus.SENT
+    assert len(mail) == 1 and delivery.deliver(mail[0].id) is MessageStatus.SENT
     assert f"/payments/{payment.id}/checkout" in mail[0].body and "try your card again" in mail[0].body
     assert installments.charge(payment.id, now) == "not due"  # not before the retry date
     for days in (1, 3, 5):
@@ -122,7 +126,7 @@ def test_a_charge_needing_authentication_asks_the_tourist(confirmed):
     assert installments.charge(plan.payments[0].id) == "declined"
     assert plan.payments[0].status is PaymentStatus.REQUIRES_ACTION
     [mail] = failure_emails()
-    assert messaging.deliver(mail.id) is MessageStatus.SENT
+    assert delivery.deliver(mail.id) is MessageStatus.SENT
     assert f"/payments/{plan.payments[0].id}/checkout" in mail.body and "confirm" in mail.subject
 
 
@@ -136,7 +140,7 @@ def test_paying_by_hand_settles_an_installment(confirmed):
 
 def test_moving_the_launch_moves_the_payments_still_to_come(confirmed, make):
     from app.models import FlightStatus, Role
-    from app.services import flights
+    from app.booking import flights
 
     save(confirmed, GOOD)
     plan = installments.plan_balance(confirmed, confirmed.user, 2)
@@ -205,7 +209,7 @@ def test_the_last_installment_is_a_day_earlier_when_ten_oclock_is_after_the_due_
 
 def test_a_moved_launch_keeps_the_charges_at_ten_local(confirmed, make):
     from app.models import FlightStatus, Role
-    from app.services import flights
+    from app.booking import flights
 
     confirmed.user.timezone = "Asia/Tokyo"
     save(confirmed, GOOD)

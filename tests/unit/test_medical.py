@@ -26,21 +26,20 @@ from app.models import (
     SelfCertification,
     VehicleLimits,
 )
-from app.services import (
-    ServiceError,
-    flights,
-    medical,
-    medical_access,
-    messaging,
-    preferences,
-    questionnaires,
-    readiness,
-    reminders,
-)
-from app.services import bookings as booking_service
-from app.services.medical import Clearance, QueueGroup
-from app.services.medical_access import CaseTransitionNotAllowed
-from app.services.readiness import GateStatus
+from app.errors import ServiceError
+from app.booking import flights
+from app.medical import cases as medical
+from app.medical import access as medical_access
+from app.messaging import delivery
+from app.messaging import outbox as message_outbox
+from app.messaging import preferences
+from app.medical import questionnaires
+from app import readiness
+from app.messaging import reminders
+from app.booking import bookings as booking_service
+from app.medical.cases import Clearance, QueueGroup
+from app.medical.access import CaseTransitionNotAllowed
+from app.readiness import GateStatus
 from app.timeutil import UTC, now_utc
 from tests.conftest import outbox
 
@@ -285,7 +284,7 @@ def test_asking_for_information_needs_a_message_and_tells_the_tourist_without_de
     sent = outbox(rule="medical_info_requested")
     assert {r.channel for r in sent} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
     assert {r.subject_type for r in sent} == {"medical_case"} and {r.category for r in sent} == {"medical"}
-    assert {messaging.deliver(r.id) for r in sent} == {MessageStatus.SENT}
+    assert {delivery.deliver(r.id) for r in sent} == {MessageStatus.SENT}
     for r in outbox(rule="medical_info_requested"):
         assert "arrhythmia" not in (r.body + (r.subject or "")) and "medical page" in r.body
     [sms] = outbox(rule="medical_info_requested", channel=Channel.SMS)
@@ -627,8 +626,8 @@ def test_a_due_self_certification_reminder_renders_without_medical_details(ctx, 
     cleared_case(make, tourist, questionnaire, medic, decision=S.RESTRICTED)
     [email, in_app] = outbox(rule="medical_self_certification")
     with time_machine.travel(email.send_at + timedelta(seconds=1), tick=False):
-        assert messaging.deliver(email.id) is MessageStatus.SENT
-        assert messaging.deliver(in_app.id) is MessageStatus.SENT
+        assert delivery.deliver(email.id) is MessageStatus.SENT
+        assert delivery.deliver(in_app.id) is MessageStatus.SENT
     assert booking.flight.name in email.subject and booking.reference in email.link_url
     assert "4 g" not in email.body and "http" not in in_app.body
 
@@ -642,9 +641,9 @@ def test_every_medical_rule_renders_on_every_channel(ctx, make, questionnaire, m
     for rule in [r for r in reminders.RULES.values() if r.category == "medical"]:
         obj = subjects[rule.subject]
         variables = {**rule.context(obj, {}), "url": "http://countdown.test/x"}
-        subject, text, html = messaging.render_email(rule.template, tourist, **variables)
-        sms = messaging.render_sms(rule.template, tourist, **variables)
-        in_app = messaging.render_sms(rule.template, tourist, **variables, in_app=True)
+        subject, text, html = message_outbox.render_email(rule.template, tourist, **variables)
+        sms = message_outbox.render_sms(rule.template, tourist, **variables)
+        in_app = message_outbox.render_sms(rule.template, tourist, **variables, in_app=True)
         assert subject and "\n" not in subject and len(subject) < 200, rule.name
         assert tourist.name in text.splitlines()[0], rule.name
         assert "http://countdown.test/x" in text and "http://countdown.test/x" in html, rule.name

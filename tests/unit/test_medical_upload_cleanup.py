@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import MedicalCase, MedicalUpload, Questionnaire
-from app.services import medical_uploads
+from app.medical import uploads as medical_uploads
 from app.timeutil import now_utc
 from worker import tasks
 from worker.schedule import BEAT_SCHEDULE
@@ -138,7 +138,7 @@ def test_names_are_looked_up_in_chunks_with_one_query_each(folder, case, monkeyp
 
 def test_only_the_count_is_logged(folder, case, caplog):
     names = [put(folder, medical_uploads.new_stored_name()).name for _ in range(3)]
-    with caplog.at_level(logging.INFO, logger="app.services.medical_uploads"):
+    with caplog.at_level(logging.INFO, logger="app.medical.uploads"):
         assert medical_uploads.remove_orphans() == 3
     assert "removed 3 " in caplog.text
     assert not any(name in caplog.text for name in names)

@@ -14,8 +14,11 @@ from app.models import (
     PaymentStatus,
     WebhookEvent,
 )
-from app.services import ServiceError, consent, messaging, payments
-from app.services import bookings as booking_service
+from app.errors import ServiceError
+from app.consent import consent
+
+from app.payments import payments
+from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 GOOD, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
@@ -120,7 +123,7 @@ def test_a_checkout_decline_then_success_in_the_sandbox_sends_no_failure_notice(
 
 def test_a_cancelled_payment_never_becomes_paid_and_money_that_arrives_goes_back(signed, make):
     from app.models import FlightStatus, Role
-    from app.services import flights
+    from app.booking import flights
 
     payment = payments.start_deposit(signed, signed.user)
     flight = signed.flight
@@ -129,7 +132,7 @@ def test_a_cancelled_payment_never_becomes_paid_and_money_that_arrives_goes_back
     flights.update_flight(flight, data, make.user(Role.OPERATIONS))
     assert payment.status is PaymentStatus.CANCELLED and signed.state is BookingState.CANCELLED
     with pytest.raises(ServiceError, match="cancelled"):
-        from app.services import installments
+        from app.payments import installments
 
         installments.start_payment_by_hand(payment, signed.user)
     # A checkout left open at the provider is paid anyway (a Stripe tab, a late webhook).

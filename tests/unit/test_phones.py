@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.services import ServiceError
-from app.services.phones import normalise_phone, parse_e164
+from app.errors import ServiceError
+from app.phones import normalise_phone, parse_e164
 
 
 @pytest.mark.parametrize("raw, e164", [
@@ -46,7 +46,7 @@ def test_invalid_numbers_are_refused_on_the_phone_field(app, raw, message):
 def test_accounts_store_e164_and_refuse_an_invalid_number(make):
     from datetime import date
 
-    from app.services import accounts
+    from app.accounts import accounts
 
     user = accounts.create_user(
         email="grace@example.com", name="Grace Hopper", password="a-compiler-in-1952",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import throttle
 from app.extensions import db
 from app.models import ThrottleHit, UserSession
-from app.services import accounts
+from app.accounts import accounts
 from app.timeutil import now_utc
 from worker.tasks import purge_sessions_and_attempts
 

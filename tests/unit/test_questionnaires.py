@@ -10,9 +10,12 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import CaseEvent, CaseState, MedicalUpload, QuestionKind, Role
-from app.services import ServiceError, medical_access, medical_uploads
-from app.services import questionnaires as qs
-from app.services.questionnaires import QuestionData
+from app.errors import ServiceError
+from app.medical import access as medical_access
+from app.medical import files
+from app.medical import uploads as medical_uploads
+from app.medical import questionnaires as qs
+from app.medical.questionnaires import QuestionData
 
 K = QuestionKind
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -348,7 +351,7 @@ def test_a_case_is_opened_once_on_the_current_version(make, medic, heart):
 def test_a_clearance_that_no_longer_covers_the_launch_opens_a_renewal(app, make, medic, heart):
     from datetime import date, timedelta
 
-    from app.services import bookings as booking_service
+    from app.booking import bookings as booking_service
     from app.timeutil import now_utc
 
     tourist = make.user()
@@ -435,7 +438,7 @@ def test_answers_to_questions_that_became_hidden_are_dropped_at_submission(make,
     qs.save_answer(case, q["heart"], "yes", tourist)
     qs.save_answer(case, q["details"], "Angina", tourist)
     letter = medical_uploads.store_upload(case, q["letter"], FileStorage(io.BytesIO(PDF), "letter.pdf"), tourist)
-    path = medical_uploads.path_of(letter)
+    path = files.path_of(letter)
     qs.save_answer(case, q["conditions"], ["Asthma"], tourist)
     qs.save_answer(case, q["treated"], "yes", tourist)
     qs.save_answer(case, q["treatment"], "Inhaler", tourist)

@@ -4,9 +4,10 @@ import pytest
 
 from app.extensions import db
 from app.models import BookingState, CaseState, MedicalCase, Questionnaire
-from app.services import bookings as booking_service
-from app.services import consent, readiness
-from app.services.readiness import GateStatus
+from app.booking import bookings as booking_service
+from app.consent import consent
+from app import readiness
+from app.readiness import GateStatus
 from app.timeutil import now_utc
 
 
@@ -35,7 +36,7 @@ def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
 
 
 def pay_deposit(booking, tourist, card="4242424242424242"):
-    from app.services import payments
+    from app.payments import payments
 
     payment = payments.start_deposit(booking, tourist)
     payments.pay_in_sandbox(payment, card)
@@ -115,9 +116,10 @@ def test_a_resign_version_is_a_blocker_with_a_link(request_ctx, make):
 
 
 def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatch):
-    from app.services.readiness import Gate, _SimpleProvider
+    from app.readiness import Gate, SimpleProvider
 
     monkeypatch.setattr(readiness, "_PROVIDERS", list(readiness._PROVIDERS))
+    monkeypatch.setattr(readiness, "_POSITIONS", dict(readiness._POSITIONS))
     loaded_with = []
 
     def load(bookings, earlier):
@@ -125,9 +127,9 @@ def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatc
         loaded_with.append([b.id for b in bookings])
         return {b.id: "cleared" for b in bookings}
 
-    readiness.register(_SimpleProvider(
+    readiness.register(SimpleProvider(
         "medical", load, lambda b, data: Gate("medical", "Medically cleared", GateStatus.DONE, data[b.id])
-    ))
+    ), position=1000)
     a = booking_service.hold_seat(make.flight().id, make.user())
     b = booking_service.hold_seat(make.flight().id, make.user())
     result = readiness.readiness_for([a, b])

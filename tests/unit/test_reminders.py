@@ -24,17 +24,16 @@ from app.models import (
     RefundKind,
     Role,
 )
-from app.services import bookings as booking_service
-from app.services import (
-    cancellations,
-    consent,
-    flights,
-    installments,
-    messaging,
-    payments,
-    preferences,
-    reminders,
-)
+from app.booking import bookings as booking_service
+from app.payments import cancellations
+from app.consent import consent
+from app.booking import flights
+from app.payments import installments
+from app.messaging import delivery
+from app.messaging import outbox as message_outbox
+from app.payments import payments
+from app.messaging import preferences
+from app.messaging import reminders
 from app.timeutil import now_utc
 from tests.conftest import outbox
 
@@ -118,8 +117,8 @@ def test_the_same_occurrence_is_written_once(ctx, make, doc):
 def test_a_due_reminder_is_rendered_in_the_recipients_language_and_sent_once(ctx, make, doc):
     booking = confirmed_booking(make, doc, language="de", phone="+4915112345678")
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
-    assert [messaging.deliver(i) for i in ids] == [S.SENT] * 3
-    assert [messaging.deliver(i) for i in ids] == [None] * 3  # never twice
+    assert [delivery.deliver(i) for i in ids] == [S.SENT] * 3
+    assert [delivery.deliver(i) for i in ids] == [None] * 3  # never twice
     email, sms, in_app = (outbox(rule="flight_scrubbed", channel=c)[0] for c in (Channel.EMAIL, Channel.SMS, Channel.IN_APP))
     assert email.recipient == booking.user.email and booking.flight.name in email.subject
     assert email.body.startswith("Guten Tag") and "Koordinierte Weltzeit" in email.body  # German
@@ -134,7 +133,7 @@ def test_a_reminder_for_a_cancelled_subject_is_dropped_when_due(ctx, make, doc):
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
     booking_service.transition(booking, booking.state.__class__.CANCELLED, reason="test")
     assert {db.session.get(OutboundMessage, i).status for i in ids} == {S.DROPPED}
-    assert {messaging.deliver(i) for i in ids} == {None}  # nothing left to send
+    assert {delivery.deliver(i) for i in ids} == {None}  # nothing left to send
 
 
 def test_quiet_hours_hold_a_message_until_morning_but_not_an_urgent_one(ctx, make, doc):
@@ -147,17 +146,17 @@ def test_quiet_hours_hold_a_message_until_morning_but_not_an_urgent_one(ctx, mak
         [email, in_app] = reminders.notify("charge_failed", payment, occurrence="attempt-1")
         urgent = reminders.notify("flight_scrubbed", booking, occurrence="1")
 
-        assert messaging.deliver(email) is S.QUEUED
+        assert delivery.deliver(email) is S.QUEUED
         held = db.session.get(OutboundMessage, email)
         assert held.send_at == berlin.localize(datetime(2027, 1, 15, 8, 0)) and held.attempts == 0
-        assert messaging.deliver(in_app) is S.SENT  # the app does not wake anyone
-        assert {messaging.deliver(i) for i in urgent} == {S.SENT}
+        assert delivery.deliver(in_app) is S.SENT  # the app does not wake anyone
+        assert {delivery.deliver(i) for i in urgent} == {S.SENT}
 
     with time_machine.travel(berlin.localize(datetime(2027, 1, 15, 7, 59)), tick=False):
-        assert email not in messaging.claim_due()
+        assert email not in delivery.claim_due()
     with time_machine.travel(berlin.localize(datetime(2027, 1, 15, 8, 0, 30)), tick=False):
-        assert email in messaging.claim_due()
-        assert messaging.deliver(email) is S.SENT
+        assert email in delivery.claim_due()
+        assert delivery.deliver(email) is S.SENT
 
 
 def test_quiet_hours_can_be_turned_off_or_changed(ctx, make):
@@ -217,7 +216,7 @@ def test_an_opted_out_number_gets_no_sms(ctx, make, doc):
     booking = confirmed_booking(make, doc, phone="+447700900123")
     preferences.record_opt_out("+447700900123", "STOP")
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
-    results = {db.session.get(OutboundMessage, i).channel: messaging.deliver(i) for i in ids}
+    results = {db.session.get(OutboundMessage, i).channel: delivery.deliver(i) for i in ids}
     assert results == {Channel.EMAIL: S.SENT, Channel.SMS: S.DROPPED, Channel.IN_APP: S.SENT}
     [sms] = outbox(rule="flight_scrubbed", channel=Channel.SMS)
     assert "STOP" in sms.note
@@ -227,7 +226,7 @@ def test_a_hold_reminder_after_the_hold_ran_out_is_dropped(ctx, make):
     booking = booking_service.hold_seat(make.flight().id, make.user())
     [email, _in_app] = [r.id for r in outbox(rule="hold_expiring")]
     with time_machine.travel(booking.hold_expires_at + timedelta(minutes=1), tick=False):
-        assert messaging.deliver(email) is S.DROPPED
+        assert delivery.deliver(email) is S.DROPPED
 
 
 def test_a_dated_reminder_due_early_is_moved_when_its_date_moved(ctx, make, doc):
@@ -237,20 +236,20 @@ def test_a_dated_reminder_due_early_is_moved_when_its_date_moved(ctx, make, doc)
     payment.due_at += timedelta(days=30)  # moved without anyone calling sync
     db.session.flush()
     with time_machine.travel(seven_days.send_at + timedelta(seconds=5), tick=False):
-        assert messaging.deliver(seven_days.id) is S.QUEUED
+        assert delivery.deliver(seven_days.id) is S.QUEUED
     assert seven_days.send_at == payment.due_at - timedelta(days=7)
 
 
 def test_dispatchers_never_claim_the_same_row_and_stale_claims_come_back(ctx, make, doc):
     booking = confirmed_booking(make, doc)
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
-    first = messaging.claim_due()
-    assert set(ids) <= set(first) and messaging.claim_due() == []
+    first = delivery.claim_due()
+    assert set(ids) <= set(first) and delivery.claim_due() == []
     assert {r.status for r in outbox(rule="flight_scrubbed")} == {S.CLAIMED}
-    assert messaging.recover_stale(lease=timedelta(minutes=5)) == 0
+    assert delivery.recover_stale(lease=timedelta(minutes=5)) == 0
     later = now_utc() + timedelta(minutes=6)
-    assert messaging.recover_stale(now=later, lease=timedelta(minutes=5)) == len(first)
-    assert messaging.claim_due() == first
+    assert delivery.recover_stale(now=later, lease=timedelta(minutes=5)) == len(first)
+    assert delivery.claim_due() == first
 
 
 def test_consent_resign_is_asked_of_those_who_signed_an_older_version(ctx, make, doc):
@@ -258,7 +257,7 @@ def test_consent_resign_is_asked_of_those_who_signed_an_older_version(ctx, make,
     make.consent_document(resign_required=True)
     planned = outbox(rule="consent_resign")
     assert {r.user_id for r in planned} == {booking.user_id} and len(planned) == 2
-    assert {messaging.deliver(r.id) for r in planned} == {S.SENT}
+    assert {delivery.deliver(r.id) for r in planned} == {S.SENT}
 
 
 def test_cancelling_a_flight_tells_everyone_at_once(ctx, make, doc):
@@ -270,7 +269,7 @@ def test_cancelling_a_flight_tells_everyone_at_once(ctx, make, doc):
     sent = outbox(rule="flight_cancelled")
     assert {r.channel for r in sent} == {Channel.EMAIL, Channel.SMS, Channel.IN_APP}
     assert all(r.urgent for r in sent)
-    assert {messaging.deliver(r.id) for r in sent} == {S.SENT}
+    assert {delivery.deliver(r.id) for r in sent} == {S.SENT}
     [email] = outbox(rule="flight_cancelled", channel=Channel.EMAIL)
     assert "150,000.00" in email.body  # the deposit, refunded in full
 
@@ -295,9 +294,9 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
         obj = subjects[rule.subject]
         context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100}
         variables = {**rule.context(obj, context), "url": "http://countdown.test/x"}
-        subject, text, html = messaging.render_email(rule.template, booking.user, **variables)
-        sms = messaging.render_sms(rule.template, booking.user, **variables)
-        in_app = messaging.render_sms(rule.template, booking.user, **variables, in_app=True)
+        subject, text, html = message_outbox.render_email(rule.template, booking.user, **variables)
+        sms = message_outbox.render_sms(rule.template, booking.user, **variables)
+        in_app = message_outbox.render_sms(rule.template, booking.user, **variables, in_app=True)
         assert subject and "\n" not in subject and len(subject) < 200, rule.name
         assert booking.user.name in text.splitlines()[0], rule.name  # the greeting
         assert "http://countdown.test/x" in text and "http://countdown.test/x" in html, rule.name
@@ -309,20 +308,20 @@ def test_a_batch_is_delivered_once_and_a_broken_message_does_not_hold_up_the_res
     booking = confirmed_booking(make, doc, phone="+447700900123")
     ids = reminders.notify("flight_scrubbed", booking, occurrence="1")
     broken = reminders.notify("flight_delayed", booking, occurrence="2")
-    real_render = messaging.render_sms
+    real_render = message_outbox.render_sms
 
     def render_sms(template, user, **variables):
         if template == "reminder_flight_delayed":
             raise KeyError("a bug in a template")
         return real_render(template, user, **variables)
 
-    monkeypatch.setattr(messaging, "render_sms", render_sms)
-    result = messaging.deliver_batch(ids + broken)
+    monkeypatch.setattr(message_outbox, "render_sms", render_sms)
+    result = delivery.deliver_batch(ids + broken)
     assert [result[i] for i in ids] == [S.SENT] * 3
     email, sms, in_app = (db.session.get(OutboundMessage, i) for i in broken)
     assert email.status is S.SENT  # the email needs no SMS text
     assert sms.status is S.FAILED and "KeyError" in sms.error and in_app.status is S.FAILED
-    assert messaging.deliver_batch(ids + broken) == {}  # nothing is sent twice
+    assert delivery.deliver_batch(ids + broken) == {}  # nothing is sent twice
     assert all(db.session.get(OutboundMessage, i).attempts == 1 for i in ids + broken)
 
 
@@ -351,10 +350,10 @@ def test_a_batch_whose_lease_ran_out_leaves_the_rest_to_the_worker_that_took_the
         def find_sent(self, message):
             return None
 
-    real = messaging.provider_for
-    monkeypatch.setattr(messaging, "provider_for",
+    real = delivery.provider_for
+    monkeypatch.setattr(delivery, "provider_for",
                         lambda app, channel: real(app, channel) if channel is Channel.IN_APP else SlowProvider())
-    result = messaging.deliver_batch(ids)
+    result = delivery.deliver_batch(ids)
     assert sent == [email_id]  # the SMS was no longer this worker's
     assert result[email_id] is S.SENT and result[in_app_id] is S.SENT
     sms = db.session.get(OutboundMessage, sms_id)
@@ -369,14 +368,14 @@ def test_a_failed_reminder_resent_after_its_booking_was_cancelled_is_dropped(ctx
                                            context={"previous_launch_at": now_utc().isoformat()})
     failed = db.session.get(OutboundMessage, email_id)
     failed.status, failed.error = S.FAILED, "the mail server refused it"
-    copy = messaging.resend(failed, ops)
+    copy = delivery.resend(failed, ops)
     assert copy.rule == "flight_delayed" and copy.status is S.QUEUED
     preferences.save_preferences(booking.user, channels={"flight_updates": {Channel.EMAIL, Channel.IN_APP}},
                                  quiet_enabled=False, quiet_starts=None, quiet_ends=None)
     assert [r.key for r in outbox() if r.key and r.key.startswith("resend")] == [f"resend:{failed.id}"]
     cancellations.cancel_booking(booking, booking.user)
     assert copy.status is S.DROPPED  # dropped as the booking was cancelled
-    assert messaging.deliver(copy.id) is None and copy.sent_at is None
+    assert delivery.deliver(copy.id) is None and copy.sent_at is None
 
 
 def test_a_resent_reminder_keeps_its_text_and_is_sent_once(ctx, make, doc):
@@ -384,14 +383,14 @@ def test_a_resent_reminder_keeps_its_text_and_is_sent_once(ctx, make, doc):
     ops = make.user(Role.OPERATIONS)
     [email_id, _in_app] = reminders.notify("flight_delayed", booking, occurrence="9",
                                            context={"previous_launch_at": now_utc().isoformat()})
-    assert messaging.deliver(email_id) is S.SENT
+    assert delivery.deliver(email_id) is S.SENT
     failed = db.session.get(OutboundMessage, email_id)
     failed.status, failed.error = S.FAILED, "the mail server bounced it"  # a bounce, reported later
-    copy = messaging.resend(failed, ops)
-    assert messaging.deliver(copy.id) is S.SENT
+    copy = delivery.resend(failed, ops)
+    assert delivery.deliver(copy.id) is S.SENT
     assert copy.recipient == booking.user.email and booking.flight.name in copy.body
     assert (copy.subject, copy.body) == (failed.subject, failed.body)
-    assert messaging.deliver(copy.id) is None
+    assert delivery.deliver(copy.id) is None
 
 
 def test_message_dates_are_spelled_out_in_the_recipients_language(ctx, make, doc):
@@ -411,8 +410,8 @@ def test_message_dates_are_spelled_out_in_the_recipients_language(ctx, make, doc
             stored = {"previous_launch_at": datetime(2027, 5, 20, 15, 0, tzinfo=pytz.UTC).isoformat(),
                       "version": 2, "refund_minor": 100}
             variables = {**rule.context(obj, stored), "url": "http://countdown.test/x"}
-            subject, text, _html = messaging.render_email(rule.template, booking.user, **variables)
-            sms = messaging.render_sms(rule.template, booking.user, **variables)
+            subject, text, _html = message_outbox.render_email(rule.template, booking.user, **variables)
+            sms = message_outbox.render_sms(rule.template, booking.user, **variables)
             rendered += [subject, text, sms]
         texts[language] = "\n".join(rendered)
     for language, text in texts.items():

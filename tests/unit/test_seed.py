@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Booking, BookingState, Flight, FlightStatus, User
 from app.seed import SEAT_FILLERS, seed_demo
-from app.services import accounts, cancellations
+from app.accounts import accounts
+from app.booking import flights as flight_service
+from app.payments import cancellations
 
 
 def _flight(name: str) -> Flight:
@@ -28,7 +30,7 @@ def test_seed_twice_around_what_users_changed(db_session):
 
     # Operations cancel Kármán Twilight; the demo tourist gives up their seat on Kármán Dawn.
     twilight = _flight("Kármán Twilight")
-    cancellations.cancel_flight(twilight, ops, "Range closed")
+    flight_service.cancel_flight(twilight, ops, "Range closed")
     dawn = _flight("Kármán Dawn")
     mine = db.session.scalar(select(Booking).where(Booking.user_id == tourist.id, Booking.flight_id == dawn.id))
     cancellations.cancel_booking(mine, tourist, "changed my mind")

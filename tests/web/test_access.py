@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Role
-from app.services import bookings as booking_service
+from app.booking import bookings as booking_service
 from tests.conftest import login
 
 ANON, TOURIST, OTHER_TOURIST = "anonymous", "tourist", "other tourist"

@@ -152,7 +152,7 @@ def test_password_reset_says_the_same_for_unknown_addresses(client):
 
 
 def test_a_tampered_reset_token_is_refused(client, make):
-    from app.services.accounts import reset_token
+    from app.accounts.accounts import reset_token
 
     user = make.user()
     token = reset_token(user)
@@ -264,7 +264,7 @@ def test_log_out_of_all_other_devices(app, client, make):
 def test_a_password_reset_ends_every_session(app, client, make):
     user = make.user()
     login(client, user)
-    from app.services import accounts
+    from app.accounts import accounts
 
     accounts.reset_password(user, "a-new-long-passphrase")
     db.session.flush()
@@ -329,7 +329,8 @@ def test_signup_refuses_an_implausible_date_of_birth(client, born, message):
 
 
 def test_the_service_refuses_every_problem_of_a_new_account_together(app, make):
-    from app.services import ServiceError, accounts
+    from app.errors import ServiceError
+    from app.accounts import accounts
 
     make.user(email="ada@example.com")
     with pytest.raises(ServiceError) as refused:

@@ -33,9 +33,12 @@ from app.models import (
     VehicleLimits,
 )
 from app.seed import DEMO_PASSWORD, seed_demo
-from app.services import accounts, consent, medical, payments
-from app.services import bookings as booking_service
-from app.services import questionnaires as qs
+from app.accounts import accounts
+from app.consent import consent
+from app.medical import cases as medical
+from app.payments import payments
+from app.booking import bookings as booking_service
+from app.medical import questionnaires as qs
 from tests.conftest import PASSWORD, login
 
 HUGE = "99999999999999999999999999999"
@@ -340,14 +343,14 @@ def starts(world) -> dict:
 
 # POST routes the walk does not send malformed forms to, and why.
 NOT_WALKED = {
-    "auth.logout": "ends the walk's own session; it reads no field",
+    "accounts.auth.logout": "ends the walk's own session; it reads no field",
     "core.set_language": "reads one choice from a fixed list; covered by tests/web/test_auth.py",
-    "payments.stripe_webhook": "not a form: signed JSON, see tests/integration/test_stripe.py",
-    "twilio_webhooks.status": "not a form: signed by Twilio, see tests/integration/test_twilio.py",
-    "twilio_webhooks.inbound": "not a form: signed by Twilio, see tests/integration/test_twilio.py",
-    "health.upload": "a file: refused by its content, see tests/web/test_health_pages.py",
-    "health.remove_upload": "needs an upload; reads no field",
-    "questionnaires.new": "shown only while no draft exists (the world has a draft to edit); reads no field",
+    "payments.webhooks.stripe_webhook": "not a form: signed JSON, see tests/integration/test_stripe.py",
+    "messages.webhooks.status": "not a form: signed by Twilio, see tests/integration/test_twilio.py",
+    "messages.webhooks.inbound": "not a form: signed by Twilio, see tests/integration/test_twilio.py",
+    "medical.tourist.upload": "a file: refused by its content, see tests/web/test_health_pages.py",
+    "medical.tourist.remove_upload": "needs an upload; reads no field",
+    "medical.editor.new": "shown only while no draft exists (the world has a draft to edit); reads no field",
 }
 
 

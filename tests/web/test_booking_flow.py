@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Booking, BookingState, ConsentSignature, FlightStatus, Role, WaitlistEntry
-from app.services import bookings as booking_service
+from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 
@@ -64,7 +64,7 @@ def test_hold_a_seat_then_sign_consent_then_journey(client, make):
 
     document_id = db.session.scalar(select(func.max(ConsentSignature.id)))  # none yet
     assert document_id is None
-    from app.services.consent import current_document
+    from app.consent.consent import current_document
 
     doc = current_document()
     signed = post_form(client, f"/bookings/{booking.reference}/consent", {
@@ -155,7 +155,7 @@ def test_a_refused_hold_still_passes_a_lapsed_seat_to_the_waiting_list(client, m
 
 
 def test_catalog_pages_through_many_flights(client, make):
-    from app.services.flights import CATALOG_PAGE_SIZE
+    from app.booking.flights import CATALOG_PAGE_SIZE
 
     base = now_utc() + timedelta(days=30)
     for n in range(CATALOG_PAGE_SIZE + 3):

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ConsentQuestion, ConsentSignature, OutboundMessage
-from app.services import bookings as booking_service
+from app.booking import bookings as booking_service
 from tests.conftest import login, post_form
 
 

@@ -25,9 +25,9 @@ from app.models import (
     Questionnaire,
     Role,
 )
-from app.services import medical_access
-from app.services import questionnaires as qs
-from app.services.questionnaires import QuestionData
+from app.medical import access as medical_access
+from app.medical import questionnaires as qs
+from app.medical.questionnaires import QuestionData
 from tests.conftest import csrf_token, login, post_form
 
 K = QuestionKind
@@ -354,7 +354,7 @@ def test_an_11_mb_file_gets_a_clear_message_and_nothing_is_stored(app, client, t
 
 
 def test_a_file_is_deleted_when_its_transaction_fails(app, client, tourist, letter, monkeypatch):
-    from app.services import medical_uploads
+    from app.medical import uploads as medical_uploads
 
     question, csrf = letter
     before = stored_files(app)

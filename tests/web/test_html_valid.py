@@ -29,8 +29,8 @@ from app.models import (
     Role,
 )
 from app.seed import DEMO_PASSWORD, seed_demo
-from app.services import accounts
-from app.services import questionnaires as qs
+from app.accounts import accounts
+from app.medical import questionnaires as qs
 from tests.conftest import login
 from tests.services import in_ci
 

@@ -33,15 +33,16 @@ from app.models import (
     Role,
     VehicleLimits,
 )
-from app.services import medical, medical_uploads
-from app.services import questionnaires as qs
+from app.medical import cases as medical
+from app.medical import uploads as medical_uploads
+from app.medical import questionnaires as qs
 from tests.conftest import csrf_token, login
 
 ANON, OWNER, OTHER = "anonymous", "tourist (owner)", "another tourist"
 STAFF = {"medical": Role.MEDICAL, "operations": Role.OPERATIONS, "logistics": Role.LOGISTICS,
          "instructor": Role.INSTRUCTOR}
 WHO = [ANON, OWNER, OTHER, *STAFF]
-BLUEPRINTS = ("medical", "health", "questionnaires")
+BLUEPRINTS = ("medical",)
 
 # Free text of the owner's record that only medical staff may read.
 NOTES = "Internal: anxious about the centrifuge, secret-notes-Z4"
@@ -98,71 +99,71 @@ ASSESSMENT = {"systolic_mmhg": "118", "diastolic_mmhg": "76", "heart_rate_bpm": 
 
 ROUTES: list[Route] = [
     # -- the tourist's side (blueprints/health) ---------------------------------------------------
-    Route("GET", "health.status", "/medical", tourists_only(200, 200)),
-    Route("POST", "health.info_response", "/medical/info-response", tourists_only(302, 404),
+    Route("GET", "medical.tourist.status", "/medical", tourists_only(200, 200)),
+    Route("POST", "medical.tourist.info_response", "/medical/info-response", tourists_only(302, 404),
           form={"response": "Here is the letter you asked for."}),
-    Route("GET", "health.questionnaire", "/medical/questionnaire", tourists_only(200, 200)),
-    Route("POST", "health.save_questionnaire", "/medical/questionnaire", tourists_only(302, 302),
+    Route("GET", "medical.tourist.questionnaire", "/medical/questionnaire", tourists_only(200, 200)),
+    Route("POST", "medical.tourist.save_questionnaire", "/medical/questionnaire", tourists_only(302, 302),
           form=_questionnaire_form),
-    Route("POST", "health.save_answer", "/medical/questionnaire/answers/{text_q}", tourists_only(302, 302),
+    Route("POST", "medical.tourist.save_answer", "/medical/questionnaire/answers/{text_q}", tourists_only(302, 302),
           form=_answer_form),
-    Route("POST", "health.upload", "/medical/questionnaire/uploads/{file_q}", tourists_only(302, 302),
+    Route("POST", "medical.tourist.upload", "/medical/questionnaire/uploads/{file_q}", tourists_only(302, 302),
           form=_upload_form),
-    Route("POST", "health.remove_upload", "/medical/uploads/{upload}/remove", tourists_only(302, 404)),
-    Route("POST", "health.report_change", "/medical/change", tourists_only(422, 404),
+    Route("POST", "medical.tourist.remove_upload", "/medical/uploads/{upload}/remove", tourists_only(302, 404)),
+    Route("POST", "medical.tourist.report_change", "/medical/change", tourists_only(422, 404),
           form={"details": "I broke my wrist last week."},
           note="the owner's case waits for information, not a change report: refused, logged"),
-    Route("GET", "health.download", "/medical/uploads/{upload}",
+    Route("GET", "medical.tourist.download", "/medical/uploads/{upload}",
           {ANON: 302, OWNER: 200, OTHER: 404, "medical": 200, "operations": 404, "logistics": 404,
            "instructor": 404}),
     # -- medical staff (blueprints/medical) -------------------------------------------------------
-    Route("GET", "medical.queue", "/medical/queue", medical_only(200), case=None),
-    Route("GET", "medical.case", "/medical/cases/{case}", medical_only(200)),
-    Route("POST", "medical.record_assessment", "/medical/cases/{review_case}/assessments", medical_only(302),
+    Route("GET", "medical.staff.queue", "/medical/queue", medical_only(200), case=None),
+    Route("GET", "medical.staff.case", "/medical/cases/{case}", medical_only(200)),
+    Route("POST", "medical.staff.record_assessment", "/medical/cases/{review_case}/assessments", medical_only(302),
           form=ASSESSMENT, case="review_case"),
-    Route("POST", "medical.decide", "/medical/cases/{review_case}/decision", medical_only(302),
+    Route("POST", "medical.staff.decide", "/medical/cases/{review_case}/decision", medical_only(302),
           form={"decision": "info_requested", "message": "Please send your latest ECG."},
           case="review_case"),
-    Route("POST", "medical.correct", "/medical/cases/{decided_case}/correction", medical_only(302),
+    Route("POST", "medical.staff.correct", "/medical/cases/{decided_case}/correction", medical_only(302),
           form={"decision": "cleared", "valid_days": "300", "reason": "Extended to cover the launch."},
           case="decided_case"),
-    Route("GET", "medical.tourists", "/medical/tourists?q=a&status=cleared", medical_only(200), case=None),
-    Route("GET", "medical.access_log", "/medical/cases/{case}/access-log", medical_only(200)),
-    Route("GET", "medical.vehicles", "/medical/vehicles", medical_only(200), case=None),
-    Route("POST", "medical.vehicles", "/medical/vehicles", medical_only(302), case=None,
+    Route("GET", "medical.staff.tourists", "/medical/tourists?q=a&status=cleared", medical_only(200), case=None),
+    Route("GET", "medical.staff.access_log", "/medical/cases/{case}/access-log", medical_only(200)),
+    Route("GET", "medical.staff.vehicles", "/medical/vehicles", medical_only(200), case=None),
+    Route("POST", "medical.staff.vehicles", "/medical/vehicles", medical_only(302), case=None,
           form={"vehicle": "Crew capsule Aurora", "min_age": "18", "min_height_cm": "152",
                 "max_height_cm": "193", "min_weight_kg": "50", "max_weight_kg": "101"}),
-    Route("POST", "medical.delete_vehicle_limits", "/medical/vehicles/{limits}/delete", medical_only(302),
+    Route("POST", "medical.staff.delete_vehicle_limits", "/medical/vehicles/{limits}/delete", medical_only(302),
           case=None),
     # -- the questionnaire editor (blueprints/questionnaires): version 1 is published, 2 a draft --
-    Route("GET", "questionnaires.index", "/medical/questionnaires", medical_only(200), case=None),
-    Route("POST", "questionnaires.new", "/medical/questionnaires/new", medical_only(302), case=None,
+    Route("GET", "medical.editor.index", "/medical/questionnaires", medical_only(200), case=None),
+    Route("POST", "medical.editor.new", "/medical/questionnaires/new", medical_only(302), case=None,
           note="refused (a draft exists already), logged"),
-    Route("GET", "questionnaires.edit", "/medical/questionnaires/{draft}", medical_only(200), case=None),
-    Route("POST", "questionnaires.update_details", "/medical/questionnaires/{draft}", medical_only(302),
+    Route("GET", "medical.editor.edit", "/medical/questionnaires/{draft}", medical_only(200), case=None),
+    Route("POST", "medical.editor.update_details", "/medical/questionnaires/{draft}", medical_only(302),
           case=None, form={"title": "Health questionnaire", "intro": "Answer for yourself."}),
-    Route("POST", "questionnaires.delete_draft", "/medical/questionnaires/{draft}/delete", medical_only(302),
+    Route("POST", "medical.editor.delete_draft", "/medical/questionnaires/{draft}/delete", medical_only(302),
           case=None),
-    Route("GET", "questionnaires.preview", "/medical/questionnaires/{draft}/preview", medical_only(200),
+    Route("GET", "medical.editor.preview", "/medical/questionnaires/{draft}/preview", medical_only(200),
           case=None),
-    Route("POST", "questionnaires.publish", "/medical/questionnaires/{draft}/publish", medical_only(302),
+    Route("POST", "medical.editor.publish", "/medical/questionnaires/{draft}/publish", medical_only(302),
           case=None),
-    Route("POST", "questionnaires.add_question", "/medical/questionnaires/{draft}/questions",
+    Route("POST", "medical.editor.add_question", "/medical/questionnaires/{draft}/questions",
           medical_only(302), case=None,
           form={"text": "Do you smoke?", "kind": "yes_no", "key": "smoker", "required": "y"}),
-    Route("GET", "questionnaires.edit_question", "/medical/questionnaires/{draft}/questions/{draft_q}",
+    Route("GET", "medical.editor.edit_question", "/medical/questionnaires/{draft}/questions/{draft_q}",
           medical_only(200), case=None),
-    Route("POST", "questionnaires.edit_question", "/medical/questionnaires/{draft}/questions/{draft_q}",
+    Route("POST", "medical.editor.edit_question", "/medical/questionnaires/{draft}/questions/{draft_q}",
           medical_only(302), case=None,
           form={"text": "Which medicines do you take?", "kind": "text", "key": "medications", "required": "y"}),
-    Route("POST", "questionnaires.delete_question",
+    Route("POST", "medical.editor.delete_question",
           "/medical/questionnaires/{draft}/questions/{draft_q}/delete", medical_only(302), case=None),
-    Route("POST", "questionnaires.move_question", "/medical/questionnaires/{draft}/questions/{draft_q}/move",
+    Route("POST", "medical.editor.move_question", "/medical/questionnaires/{draft}/questions/{draft_q}/move",
           medical_only(302), case=None, form={"direction": "down"}),
     # -- the self-certification before launch (blueprints/medical) --------------------------------
-    Route("GET", "medical.self_certification", "/medical/self-certification/{reference}",
+    Route("GET", "medical.tourist.self_certification", "/medical/self-certification/{reference}",
           tourists_only(200, 404)),
-    Route("POST", "medical.self_certification", "/medical/self-certification/{reference}",
+    Route("POST", "medical.tourist.self_certification", "/medical/self-certification/{reference}",
           tourists_only(422, 404), form={"changed": "no"},
           note="the owner's case waits for information, so there is nothing to certify: refused, logged"),
 ]

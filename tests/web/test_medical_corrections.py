@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import CaseEvent, CaseState, MedicalAccess, MessageStatus, Role
-from app.services import medical, readiness
+from app.medical import cases as medical
+from app import readiness
 from app.timeutil import now_utc
 from tests.conftest import login, outbox, post_form
 from tests.unit.test_medical import cleared_case

@@ -18,7 +18,7 @@ from app.models import (
     SelfCertification,
     VehicleLimits,
 )
-from app.services import medical
+from app.medical import cases as medical
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 from tests.unit.test_medical import GOOD, cleared_case
@@ -227,7 +227,7 @@ def test_decisions_through_the_forms(client, submitted, medic):
     db.session.refresh(case)
     assert case.state is S.INFO_REQUESTED and case.info_request == "Please upload your ECG."
 
-    from app.services import questionnaires
+    from app.medical import questionnaires
 
     questionnaires.answer_info_request(case, case.user, "Uploaded.")
     medical.record_assessment(case, medic, GOOD)

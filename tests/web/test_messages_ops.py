@@ -254,10 +254,10 @@ def test_the_list_loads_in_a_fixed_number_of_queries(client, make, query):
 def test_the_loser_of_a_resend_race_changes_nothing(ops_client, inbox, monkeypatch):
     """Two clicks at once on PostgreSQL: both find no copy, and the second one's insert hits the
     unique key of the first one's copy. Simulated here by a copy that appears at the insert."""
-    from app.services import messaging
+    from app.messaging import delivery
 
     failed = inbox["sms"]
-    original = messaging.resend
+    original = delivery.resend
 
     def racing(message, actor):
         first = original(message, actor)
@@ -266,7 +266,7 @@ def test_the_loser_of_a_resend_race_changes_nothing(ops_client, inbox, monkeypat
         ))
         db.session.flush()  # the unique key refuses it, as it refuses the second click's copy
 
-    monkeypatch.setattr(messaging, "resend", racing)
+    monkeypatch.setattr(delivery, "resend", racing)
     token = csrf_token(ops_client, f"/outbox/{failed.id}")
     response = ops_client.post(f"/outbox/{failed.id}/resend", data={"csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == f"/outbox/{failed.id}"

@@ -11,9 +11,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Channel, FlightEvent, FlightStatus, Refund, RefundKind, Role
-from app.services import cancellations, consent, flights, installments, messaging, payments
-from app.services import bookings as booking_service
-from app.services.readiness import GateStatus, readiness_for
+from app.payments import cancellations
+from app.consent import consent
+from app.booking import flights
+from app.payments import installments
+from app.messaging import delivery
+from app.payments import payments
+from app.booking import bookings as booking_service
+from app.readiness import GateStatus, readiness_for
 from app.timeutil import now_utc
 from tests.conftest import login, outbox
 
@@ -63,7 +68,7 @@ def test_a_goodwill_refund_is_not_a_debt_and_is_told_to_the_tourist(client, make
     assert refund.kind is RefundKind.OPERATOR
 
     [in_app] = outbox(rule="refund_issued", channel=Channel.IN_APP)
-    messaging.deliver(in_app.id)
+    delivery.deliver(in_app.id)
     db.session.refresh(in_app)
     assert "$1,000.50" in in_app.body and "goodwill" in in_app.body
     db.session.commit()
@@ -141,7 +146,7 @@ def test_a_scrub_and_a_delay_are_told_on_the_tourists_pages(client, make):
 def test_earlier_bookings_link_to_their_page_with_the_refund_and_receipt(client, make):
     booking = paid_deposit(make)
     ops = make.user(Role.OPERATIONS)
-    cancellations.cancel_flight(booking.flight, ops, "vehicle grounded")
+    flights.cancel_flight(booking.flight, ops, "vehicle grounded")
     deposit = payments.deposit_of(booking)
     db.session.commit()
 

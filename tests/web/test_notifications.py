@@ -7,7 +7,8 @@ from datetime import time, timedelta
 
 from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut
-from app.services import inbox, preferences
+from app.messaging import inbox
+from app.messaging import preferences
 from app.timeutil import now_utc
 from tests.conftest import csrf_token, login, post_form
 from tests.web.test_queries import count_queries

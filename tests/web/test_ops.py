@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ConsentDocument, Flight, Role, User, WaitlistState
-from app.services import bookings as booking_service
+from app.booking import bookings as booking_service
 from app.timeutil import UTC
 from tests.conftest import login, post_form
 
@@ -114,7 +114,7 @@ def test_publishing_consent_versions(client, ops):
 
 
 def test_answering_a_question_with_htmx_swaps_the_card(client, ops, make):
-    from app.services import consent
+    from app.consent import consent
 
     doc = make.consent_document()
     tourist = make.user()
@@ -212,8 +212,8 @@ def test_the_flight_service_refuses_a_past_scheduled_launch(app, make):
     from datetime import timedelta
 
     from app.models import FlightStatus
-    from app.services import ServiceError
-    from app.services import flights as flight_service
+    from app.errors import ServiceError
+    from app.booking import flights as flight_service
     from app.timeutil import now_utc
 
     launch = now_utc() - timedelta(hours=1)

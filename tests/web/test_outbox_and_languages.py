@@ -2,7 +2,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Channel, OutboundMessage, Role
-from app.services import messaging
+from app.messaging import delivery
+from app.messaging import outbox
 from app.transactions import commit
 from tests.conftest import login, post_form
 
@@ -10,7 +11,7 @@ from tests.conftest import login, post_form
 def test_outbox_lists_email_and_sms_for_operations(client, make):
     ops = make.user(Role.OPERATIONS)
     tourist = make.user(phone="+15550100")
-    messaging.queue_email("password_reset", user=tourist, url="http://x/reset/abc", minutes=60)
+    outbox.queue_email("password_reset", user=tourist, url="http://x/reset/abc", minutes=60)
     db.session.add(OutboundMessage(
         channel=Channel.SMS, user_id=tourist.id, recipient=tourist.phone, kind="test",
         body="T-minus 3 days: your launch window opens soon.",
@@ -29,7 +30,7 @@ def test_outbox_lists_email_and_sms_for_operations(client, make):
 
 def test_messages_are_written_in_the_recipients_language(client, make):
     tourist = make.user(language="de")
-    messaging.queue_email("password_reset", user=tourist, url="http://x/reset/abc", minutes=60)
+    outbox.queue_email("password_reset", user=tourist, url="http://x/reset/abc", minutes=60)
     mail = db.session.scalars(select(OutboundMessage)).one()
     from flask_babel import force_locale, gettext
 
@@ -40,14 +41,14 @@ def test_messages_are_written_in_the_recipients_language(client, make):
 
 def test_delivery_is_at_most_once(make):
     tourist = make.user()
-    message = messaging.queue_email("password_reset", user=tourist, url="http://x", minutes=60)
+    message = outbox.queue_email("password_reset", user=tourist, url="http://x", minutes=60)
     db.session.flush()
     assert message.status.value == "queued"  # nothing leaves before the commit
     commit()
     # Eager Celery already delivered it after the commit; delivering again changes nothing.
     db.session.refresh(message)
     assert message.status.value == "sent" and message.attempts == 1
-    assert messaging.deliver(message.id) is None
+    assert delivery.deliver(message.id) is None
     db.session.refresh(message)
     assert message.attempts == 1
 
@@ -101,7 +102,7 @@ def test_a_provider_crash_marks_the_message_failed(make, monkeypatch):
         raise KeyError("boom")
 
     monkeypatch.setattr(OutboxProvider, "send", crash)
-    message = messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
+    message = outbox.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
     commit()
     db.session.refresh(message)
     assert message.status.value == "failed" and "KeyError" in message.error
@@ -119,15 +120,15 @@ def test_interrupted_deliveries_are_sent_again_after_the_lease(make):
     now = now_utc()
     lease = timedelta(minutes=5)
     stuck, fresh, tired = (
-        messaging.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
+        outbox.queue_email("password_reset", user=make.user(), url="http://x", minutes=60)
         for _ in range(3)
     )
     for message, claimed in ((stuck, now - timedelta(minutes=30)), (fresh, now - timedelta(minutes=1)),
                              (tired, now - timedelta(minutes=30))):
         message.status, message.claimed_at, message.attempts = MessageStatus.SENDING, claimed, 1
-    tired.attempts = messaging.MAX_ATTEMPTS
+    tired.attempts = delivery.MAX_ATTEMPTS
     db.session.flush()
-    assert messaging.recover_stale(now, lease) == 2
+    assert delivery.recover_stale(now, lease) == 2
     db.session.flush()
     for message in (stuck, fresh, tired):
         db.session.refresh(message)
@@ -135,6 +136,6 @@ def test_interrupted_deliveries_are_sent_again_after_the_lease(make):
     assert fresh.status is MessageStatus.SENDING
     assert tired.status is MessageStatus.FAILED and "interrupted" in tired.error
     # Sent again by the next delivery, once.
-    assert messaging.deliver(stuck.id) is MessageStatus.SENT
+    assert delivery.deliver(stuck.id) is MessageStatus.SENT
     db.session.refresh(stuck)
     assert stuck.attempts == 2 and stuck.provider == "outbox"

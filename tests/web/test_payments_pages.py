@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import BookingState, Payment, PaymentStatus
-from app.services import bookings as booking_service
-from app.services import consent
+from app.booking import bookings as booking_service
+from app.consent import consent
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 
@@ -246,7 +246,10 @@ def test_the_booking_page_offers_the_installments_that_fit(client, signed):
 
 def test_a_resolved_automatic_charge_notice_says_so_and_loses_its_link(app, client, signed):
     from app.models import Channel, MessageStatus, OutboundMessage
-    from app.services import inbox, installments, messaging, payments
+    from app.messaging import inbox
+    from app.payments import installments
+    from app.messaging import delivery
+    from app.payments import payments
 
     pay_deposit(client, signed)
     with app.test_request_context("/"):
@@ -259,7 +262,7 @@ def test_a_resolved_automatic_charge_notice_says_so_and_loses_its_link(app, clie
         assert installments.charge(first.id) == "declined"
         [notice] = db.session.scalars(select(OutboundMessage).where(
             OutboundMessage.rule == "charge_failed", OutboundMessage.channel == Channel.IN_APP)).all()
-        assert messaging.deliver(notice.id) is MessageStatus.SENT
+        assert delivery.deliver(notice.id) is MessageStatus.SENT
         db.session.commit()
     assert inbox.unread_count(signed.user) == 1
     centre = client.get("/notifications").get_data(as_text=True)
@@ -284,7 +287,7 @@ def test_a_resolved_automatic_charge_notice_says_so_and_loses_its_link(app, clie
 
 def test_a_payment_cancelled_with_its_flight_cannot_be_paid(app, client, signed, make):
     from app.models import FlightStatus, Role
-    from app.services import flights
+    from app.booking import flights
 
     payment = start(client, signed)  # the deposit's checkout is open
     with app.test_request_context("/"):

@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import BookingState, Role
-from app.services import bookings as booking_service
+from app.booking import bookings as booking_service
 from tests.conftest import login
 
 
@@ -97,7 +97,7 @@ def test_ops_flight_page_queries_do_not_grow_with_bookings(client, make):
 def test_journey_queries_do_not_grow_with_earlier_bookings(client, make):
     """Earlier bookings are links with a line each (refund, flight change): no query per booking."""
     from app.models import Role
-    from app.services import cancellations
+    from app.booking import flights
 
     make.consent_document()
     tourist = make.user()
@@ -106,7 +106,7 @@ def test_journey_queries_do_not_grow_with_earlier_bookings(client, make):
     def add_cancelled(n):
         for _ in range(n):
             booking = make.booking(tourist)
-            cancellations.cancel_flight(booking.flight, ops, "weather")
+            flights.cancel_flight(booking.flight, ops, "weather")
 
     add_cancelled(1)
     db.session.commit()
@@ -122,7 +122,8 @@ def _booking_with_history(make, refunds: int, moves: int):
     """A paid deposit with ``refunds`` goodwill refunds and a flight that moved ``moves`` times."""
     from datetime import timedelta
 
-    from app.services import flights, payments
+    from app.booking import flights
+    from app.payments import payments
     from tests.web.test_money_and_status import flight_data, paid_deposit
 
     booking = paid_deposit(make)

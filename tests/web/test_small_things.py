@@ -67,7 +67,7 @@ def test_switching_language_on_the_answer_to_a_form_returns_to_the_form_page(cli
     from tests.web.test_money_and_status import paid_deposit
 
     booking = paid_deposit(make)
-    from app.services import payments
+    from app.payments import payments
 
     payment_id = payments.ledgers([booking])[booking.id].payments[0].id
     db.session.commit()

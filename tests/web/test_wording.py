@@ -9,7 +9,10 @@ from app import labels
 from app.config import BASE_DIR
 from app.extensions import db
 from app.models import FlightStatus, Role
-from app.services import cancellations, flights, installments, payments
+from app.payments import cancellations
+from app.booking import flights
+from app.payments import installments
+from app.payments import payments
 from app.timeutil import now_utc
 from tests.conftest import login
 from tests.web.test_money_and_status import charge_now, flight_data, paid_deposit
@@ -33,7 +36,7 @@ def page_as(app, user, path: str) -> str:
 
 def test_every_fixed_reason_the_services_write_has_a_label():
     written = set()
-    for path in (BASE_DIR / "app" / "services").glob("*.py"):
+    for path in (BASE_DIR / "app").glob("*/*.py"):
         source = path.read_text(encoding="utf-8")
         written |= set(re.findall(r'\breason(?:\.strip\(\) or |=)"([^"]+)"', source))
         written |= set(re.findall(r'\bdetail="([^"]+)"', source))
@@ -68,7 +71,7 @@ def test_the_operations_history_shows_the_systems_reasons_in_the_readers_languag
 def test_a_reason_a_person_typed_is_shown_as_typed(app, make):
     booking = paid_deposit(make)
     ops = make.user(Role.OPERATIONS, language="de")
-    cancellations.cancel_flight(booking.flight, ops, "vehicle grounded")
+    flights.cancel_flight(booking.flight, ops, "vehicle grounded")
     db.session.commit()
     german = page_as(app, ops, f"/ops/bookings/{booking.reference}")
     assert "(vehicle grounded)" in german and "(Flug vom Betreiber abgesagt)" in german  # refund's detail
@@ -97,7 +100,7 @@ def test_a_launch_move_reads_in_the_readers_language_on_the_operations_history(a
 def test_a_flight_cancelled_by_the_operator_is_told_once_with_the_refund_and_what_next(app, make):
     booking = paid_deposit(make)
     booking.user.language = "de"
-    cancellations.cancel_flight(booking.flight, make.user(Role.OPERATIONS), "vehicle grounded")
+    flights.cancel_flight(booking.flight, make.user(Role.OPERATIONS), "vehicle grounded")
     db.session.commit()
 
     page = page_as(app, booking.user, f"/bookings/{booking.reference}")
@@ -179,17 +182,17 @@ def test_the_cancellation_page_writes_every_percentage_the_locales_way(app, make
 
 def test_in_app_notices_drop_the_sms_prefix_that_text_messages_keep(app, make):
     from app.models import Channel
-    from app.services import messaging
+    from app.messaging import delivery
     from tests.conftest import outbox
 
     booking = paid_deposit(make)
     booking.user.phone = "+4915112345678"
     booking.user.language = "de"
-    cancellations.cancel_flight(booking.flight, make.user(Role.OPERATIONS), "")
+    flights.cancel_flight(booking.flight, make.user(Role.OPERATIONS), "")
     [in_app] = outbox(rule="flight_cancelled", channel=Channel.IN_APP)
     [sms] = outbox(rule="flight_cancelled", channel=Channel.SMS)
-    messaging.deliver(in_app.id)
-    messaging.deliver(sms.id)
+    delivery.deliver(in_app.id)
+    delivery.deliver(sms.id)
     db.session.refresh(in_app)
     db.session.refresh(sms)
     assert sms.body.startswith("Countdown: Der Betreiber hat "), sms.body
@@ -215,7 +218,7 @@ SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWe
 
 
 def test_the_account_page_names_the_other_devices_in_plain_words(app, make):
-    from app.services import accounts
+    from app.accounts import accounts
     from tests.conftest import post_form
 
     user = make.user(language="de")
@@ -273,7 +276,7 @@ def test_german_names_a_cancelled_flight_abgesagt_a_cancelled_booking_storniert(
     booking = paid_deposit(make)
     booking.user.language = "de"
     ops = make.user(Role.OPERATIONS, language="de")
-    cancellations.cancel_flight(booking.flight, ops, "")
+    flights.cancel_flight(booking.flight, ops, "")
     db.session.commit()
     ops_page = page_as(app, ops, f"/ops/bookings/{booking.reference}")
     assert "Storniert" in ops_page and "Annulliert" not in ops_page

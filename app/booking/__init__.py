@@ -1,0 +1,8 @@
+"""Booking: the flight catalog (``flights``), seat holds, the booking state machine and the
+waiting list (``bookings``).
+
+Importing the package registers what the domain adds to the engines: its preference categories,
+the reminder subjects (a booking, a flight) and rules, and the seat's readiness gate.
+"""
+
+from app.booking import categories, gates, reminder_rules  # noqa: F401  (registration)

@@ -1,0 +1,337 @@
+"""The flight catalog: operations create and edit flights; tourists browse what is bookable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import format_decimal, ngettext
+from sqlalchemy import func, select
+
+from app import labels, signals
+from app.extensions import db
+from app.models import (
+    Booking,
+    BookingState,
+    Flight,
+    FlightEvent,
+    FlightStatus,
+    User,
+    WaitlistEntry,
+    WaitlistState,
+)
+from app.money import to_minor
+from app.errors import Problems, ServiceError
+from app.messaging import reminders
+from app.booking.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause, transition
+from app.timeutil import now_utc
+
+BOOKABLE = (FlightStatus.SCHEDULED, FlightStatus.DELAYED)
+
+FIELDS = (
+    "name", "vehicle", "spaceport", "description", "launch_at", "window_closes_at", "seat_count",
+    "price_minor", "currency", "deposit_minor", "deposit_nonrefundable_minor", "balance_due_days",
+    "status",
+)
+
+
+#: How far ahead a flight can be planned; a later launch is a typing error (year 9999).
+LAUNCH_YEARS_AHEAD = 20
+#: A launch window is at least this long (opening and closing at the same minute is a slip of the
+#: keyboard) and at most this long (a window of months is one).
+WINDOW_MIN = timedelta(minutes=5)
+WINDOW_MAX = timedelta(days=14)
+#: The highest ticket price, deposit included, in whole units of the flight's currency.
+PRICE_MAX = 1_000_000_000
+SEATS_MAX = 100
+BALANCE_DUE_DAYS_MAX = 730
+
+
+def flight_problems(data: dict[str, Any], flight: Flight | None = None,
+                    now: datetime | None = None) -> list[ServiceError]:
+    """Everything implausible about a new flight (``flight`` None) or an edit of ``flight``, each at
+    its form field. A value that is missing or ``None`` (the form could not read it) is skipped."""
+    now = now or now_utc()
+    problems = Problems()
+    launch, closes, status = data.get("launch_at"), data.get("window_closes_at"), data.get("status")
+    if launch is not None:
+        unchanged = (flight is not None and launch == flight.launch_at and status is flight.status)
+        if status in BOOKABLE and launch <= now and not unchanged:
+            # The statuses by the labels of the form's list, so the message names what it offers.
+            named = {status.name.lower(): labels.FLIGHT_STATUSES[status] for status in FlightStatus}
+            problems.add(_("A flight with the status “%(scheduled)s” or “%(delayed)s” cannot launch in the "
+                           "past. Give a launch in the future, or set the status to “%(flown)s”, "
+                           "“%(scrubbed)s” or “%(cancelled)s”.", **named), "launch_at")
+        elif launch > now + timedelta(days=round(365.25 * LAUNCH_YEARS_AHEAD)):
+            problems.add(_("Check the year: a launch can be planned at most %(n)s years ahead.",
+                           n=LAUNCH_YEARS_AHEAD), "launch_at")
+    if launch is not None and closes is not None:
+        if closes < launch + WINDOW_MIN:
+            problems.add(_("The launch window must close at least %(n)s minutes after it opens.",
+                           n=int(WINDOW_MIN.total_seconds() // 60)), "window_closes_at")
+        elif closes > launch + WINDOW_MAX:
+            problems.add(_("A launch window can be at most %(n)s days long.", n=WINDOW_MAX.days),
+                         "window_closes_at")
+    seats = data.get("seat_count")
+    if seats is not None and not 1 <= seats <= SEATS_MAX:
+        problems.add(_("Between 1 and 100 seats."), "seat_count")
+    days = data.get("balance_due_days")
+    if days is not None and not 0 <= days <= BALANCE_DUE_DAYS_MAX:
+        problems.add(_("Between 0 and 730 days."), "balance_due_days")
+    currency = data.get("currency") or "USD"
+    ceiling = to_minor(Decimal(PRICE_MAX), currency)
+    price, deposit, nonrefundable = (data.get(k) for k in ("price_minor", "deposit_minor", "deposit_nonrefundable_minor"))
+    for value, field in ((price, "price"), (deposit, "deposit"), (nonrefundable, "deposit_nonrefundable")):
+        if value is None:
+            continue
+        if value < 0:
+            problems.add(_("Enter an amount of zero or more."), field)
+        elif value > ceiling:
+            problems.add(_("Enter at most %(max)s %(currency)s.", max=format_decimal(PRICE_MAX), currency=currency),
+                         field)
+    if price is not None and deposit is not None and deposit > price and not problems.has("deposit"):
+        problems.add(_("The deposit cannot be more than the price."), "deposit")
+    if deposit is not None and nonrefundable is not None and nonrefundable > deposit \
+            and not problems.has("deposit_nonrefundable"):
+        problems.add(_("The non-refundable part cannot be more than the deposit."), "deposit_nonrefundable")
+    if flight is not None:
+        if flight.status is FlightStatus.CANCELLED and status is not None and status is not FlightStatus.CANCELLED:
+            problems.add(_("A cancelled flight cannot be reopened; create a new flight."), "status")
+        if seats is not None:
+            counts = seat_counts([flight])[flight.id]
+            if seats < counts.sold + counts.held:
+                problems.add(ngettext("%(num)d seat is sold or held; the flight cannot have fewer seats.",
+                                      "%(num)d seats are sold or held; the flight cannot have fewer seats.",
+                                      counts.sold + counts.held), "seat_count")
+    return problems.errors
+
+
+def _check(data: dict[str, Any], flight: Flight | None = None) -> None:
+    Problems(flight_problems(data, flight)).raise_any()
+
+
+def create_flight(data: dict[str, Any]) -> Flight:
+    _check(data)
+    flight = Flight(**{k: data[k] for k in FIELDS})
+    db.session.add(flight)
+    db.session.flush()
+    return flight
+
+
+def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
+    """Save an operator's edit. Cancelling the flight cancels its bookings (see
+    :func:`cancel_flight`); moving the launch announces ``flight_rescheduled`` (payments move the
+    due dates still to come) and tells the passengers."""
+    flight = lock_flight(flight.id)
+    _check(data, flight)  # under the lock: the seats sold and held are counted as they are
+    cancelling = data["status"] is FlightStatus.CANCELLED and flight.status is not FlightStatus.CANCELLED
+    moved_by = data["launch_at"] - flight.launch_at
+    previous_launch_at, previous_status = flight.launch_at, flight.status
+    for key in FIELDS:
+        if key != "status" or not cancelling:
+            setattr(flight, key, data[key])
+    db.session.flush()
+    if not cancelling:
+        record_change(flight, previous_status, previous_launch_at, actor)
+    if moved_by:
+        signals.flight_rescheduled.send(flight, previous_launch_at=previous_launch_at, moved_by=moved_by,
+                                        actor=actor)
+    if cancelling:
+        cancel_flight(flight, actor, "flight cancelled by the operator")
+        return flight
+    offer_free_seats(flight)
+    reminders.sync(flight)  # pending reminders move with the launch
+    _tell_passengers(flight, previous_launch_at, previous_status)
+    return flight
+
+
+def cancel_flight(flight: Flight, actor: User, reason: str) -> int:
+    """The operator cancels the flight: every booking is cancelled, the waiting list closed, and
+    each tourist told. ``flight_cancelled`` is announced first, while the bookings still hold their
+    seats: payments refund everything paid and cancel what was still to come, and say how much
+    each tourist gets back, which their notice tells. Returns how many bookings were cancelled."""
+    flight = lock_flight(flight.id)
+    if flight.status is FlightStatus.CANCELLED:
+        raise ServiceError(_("This flight is already cancelled."))
+    previous_status = flight.status
+    flight.status = FlightStatus.CANCELLED
+    record_change(flight, previous_status, flight.launch_at, actor, reason.strip())
+    live = db.session.scalars(select(Booking).where(
+        Booking.flight_id == flight.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])
+    )).all()
+    refunds: dict[int, int] = {}
+    for refunded in signals.values_from(
+        signals.flight_cancelled.send(flight, bookings=list(live), actor=actor, reason=reason)
+    ):
+        for booking_id, amount_minor in refunded.items():
+            refunds[booking_id] = refunds.get(booking_id, 0) + amount_minor
+    for booking in live:
+        transition(booking, BookingState.CANCELLED, actor=actor,
+                   reason=reason.strip() or "flight cancelled by the operator")
+        reminders.notify("flight_cancelled", booking, context={"refund_minor": refunds.get(booking.id, 0)})
+    for entry in db.session.scalars(select(WaitlistEntry).where(
+        WaitlistEntry.flight_id == flight.id, WaitlistEntry.state == WaitlistState.WAITING
+    )):
+        entry.state = WaitlistState.WITHDRAWN
+    return len(live)
+
+
+def record_change(flight: Flight, previous_status: FlightStatus, previous_launch_at: datetime,
+                  actor: User | None, reason: str = "") -> FlightEvent | None:
+    """Keep what happened to the flight (scrubbed, delayed, moved, cancelled, another status), when
+    and by whom: the one place a flight's history is written. Nothing is kept for an edit that
+    changes neither the status nor the launch."""
+    status_changed = flight.status is not previous_status
+    moved = flight.launch_at != previous_launch_at
+    if not status_changed and not moved:
+        return None
+    if flight.status is FlightStatus.CANCELLED and status_changed:
+        kind = "cancelled"
+    elif flight.status is FlightStatus.SCRUBBED and status_changed:
+        kind = "scrubbed"
+    elif moved:
+        kind = "moved"
+    elif flight.status is FlightStatus.DELAYED:
+        kind = "delayed"
+    else:
+        kind = "status"
+    event = FlightEvent(
+        flight_id=flight.id, kind=kind, from_status=previous_status, to_status=flight.status,
+        previous_launch_at=previous_launch_at, launch_at=flight.launch_at, reason=reason,
+        actor_id=actor.id if actor is not None else None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def latest_changes(flight_ids: list[int] | set[int]) -> dict[int, FlightEvent]:
+    """The latest change of each flight that has one, for many flights in one query."""
+    ids = sorted(set(flight_ids))
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(FlightEvent.id)).where(FlightEvent.flight_id.in_(ids))
+        .group_by(FlightEvent.flight_id).scalar_subquery()
+    )
+    return {e.flight_id: e for e in db.session.scalars(select(FlightEvent).where(FlightEvent.id.in_(latest)))}
+
+
+def _tell_passengers(flight: Flight, previous_launch_at: datetime, previous_status: FlightStatus) -> None:
+    """A delay or a scrub is told at once to everyone with a seat, on every channel."""
+    status_changed = flight.status is not previous_status
+    if flight.status is FlightStatus.SCRUBBED and status_changed:
+        rule, context = "flight_scrubbed", {}
+    elif flight.launch_at != previous_launch_at:
+        rule, context = "flight_delayed", {"previous_launch_at": previous_launch_at.isoformat()}
+    elif flight.status is FlightStatus.DELAYED and status_changed:
+        rule, context = "flight_delayed", {}
+    else:
+        return
+    occurrence = f"{flight.status.value}-{flight.launch_at.isoformat()}"
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.flight_id == flight.id,
+                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .order_by(Booking.id)
+    ):
+        reminders.notify(rule, booking, occurrence=occurrence, context=context)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    flight: Flight
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    spaceport: str = ""
+    vehicle: str = ""
+    month: str = ""           # YYYY-MM
+    available_only: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    entries: list[CatalogEntry]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.entries) - 1 if self.total else 0
+
+
+CATALOG_PAGE_SIZE = 12
+
+
+def catalog(
+    filters: CatalogFilter, page: int = 1, per_page: int = CATALOG_PAGE_SIZE,
+    now: datetime | None = None,
+) -> CatalogPage:
+    """One page of upcoming bookable flights with the seats left, and how many match, in one query."""
+    now = now or now_utc()
+    taken = (
+        select(Booking.flight_id, func.count(Booking.id).label("taken"))
+        .where(taking_seat_clause(now)).group_by(Booking.flight_id).subquery()
+    )
+    seats_left = Flight.seat_count - func.coalesce(taken.c.taken, 0)
+    query = (
+        select(Flight, seats_left, func.count().over().label("total"))
+        .outerjoin(taken, taken.c.flight_id == Flight.id)
+        .where(Flight.launch_at > now, Flight.status.in_(BOOKABLE))
+        .order_by(Flight.launch_at, Flight.id)
+    )
+    if filters.spaceport:
+        query = query.where(Flight.spaceport == filters.spaceport)
+    if filters.vehicle:
+        query = query.where(Flight.vehicle == filters.vehicle)
+    if filters.month:
+        start = datetime.fromisoformat(filters.month + "-01").replace(tzinfo=now.tzinfo)
+        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+        query = query.where(Flight.launch_at >= start, Flight.launch_at < end)
+    if filters.available_only:
+        query = query.where(seats_left > 0)
+    page = max(page, 1)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if not rows and page > 1:  # past the last page (the list shrank): show the first
+        return catalog(filters, 1, per_page, now)
+    return CatalogPage(
+        entries=[CatalogEntry(flight, max(int(left), 0)) for flight, left, _total in rows],
+        total=rows[0].total if rows else 0, page=page, per_page=per_page,
+    )
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """Spaceports and vehicles of upcoming flights, for the catalog's filter."""
+    now = now_utc()
+    rows = db.session.execute(
+        select(Flight.spaceport, Flight.vehicle)
+        .where(Flight.launch_at > now, Flight.status.in_(BOOKABLE)).distinct()
+    ).all()
+    return {
+        "spaceports": sorted({r.spaceport for r in rows}),
+        "vehicles": sorted({r.vehicle for r in rows}),
+    }
+
+
+def bookings_of_flight(flight: Flight) -> list[Booking]:
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(Booking).where(Booking.flight_id == flight.id)
+        .options(selectinload(Booking.user))
+        .order_by(Booking.state != BookingState.CONFIRMED, Booking.created_at)
+    ))

@@ -1,0 +1,66 @@
+"""What a clearance must cover: the launch of every flight the tourist holds a seat on. The
+pieces the questionnaire and the review share, so that neither needs the other."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.booking import bookings as booking_service
+from app.extensions import db
+from app.messaging import reminders
+from app.models import Booking, CaseState, Flight, FlightStatus, MedicalCase
+from app.timeutil import UTC, now_utc
+
+S = CaseState
+CLEARED_STATES = (S.CLEARED, S.RESTRICTED)
+#: Flights that will not fly any more: their bookings need no clearance.
+ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
+
+def launch_date(flight: Flight) -> date:
+    """The day a clearance must still be valid on."""
+    return flight.launch_at.astimezone(UTC).date()
+
+
+class utc_date(FunctionElement):
+    """SQL: the UTC calendar date of a timestamp column (``launch_date`` in a query)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_date)
+def _utc_date_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC timestamps without a zone (app.models.types.UTCDateTime)
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_postgresql(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
+def live_bookings(user_id: int, now: datetime | None = None) -> list[Booking]:
+    """The tourist's bookings that hold a seat on a flight still to fly, soonest launch first."""
+    return list(db.session.scalars(
+        select(Booking).join(Booking.flight)
+        .where(Booking.user_id == user_id, booking_service.taking_seat_clause(now or now_utc()), Flight.status.notin_(ENDED))
+        .order_by(Flight.launch_at, Booking.id)
+    ))
+
+
+def covers(case: MedicalCase | None, day: date) -> bool:
+    """A clearance that holds on ``day``."""
+    return (case is not None and case.state in CLEARED_STATES and case.valid_until is not None
+            and case.valid_until >= day)
+
+
+def sync_reminders(case: MedicalCase, now: datetime | None = None) -> None:
+    """The case changed: re-plan its reminders and those of its tourist's bookings (a missing
+    questionnaire, a clearance ending before launch, the self-certification)."""
+    reminders.sync(case, now)
+    for booking in live_bookings(case.user_id, now):
+        reminders.sync(booking, now)

@@ -1,0 +1,61 @@
+"""The medical domain's readiness gate: cleared through launch. Its reasons name a status and never
+a finding: operations and logistics read the same gates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import format_date
+
+from app.i18n import lazy_gettext as _l
+from app.medical import cases as medical
+from app.medical.cases import Clearance, tourist_page_url
+from app.models import Booking
+from app.readiness import Gate, GateStatus, SimpleProvider, register
+
+
+def _medical_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
+    return medical.clearance_statuses(bookings)
+
+
+def _medical_gate(booking: Booking, statuses: dict) -> Gate:
+    label = str(_l("Medically cleared through launch"))
+    status = statuses[booking.id]
+    page = tourist_page_url()
+    until = format_date(status.valid_until, "medium") if status.valid_until else ""
+    if status.cleared and status.self_certification_due:
+        return Gate(
+            "medical", label, GateStatus.ACTION,
+            str(_l("Cleared through %(date)s. Before launch, confirm that nothing about your health "
+                   "has changed since your assessment.", date=until)),
+            url_for("medical.tourist.self_certification", reference=booking.reference), str(_l("Confirm your health")),
+        )
+    if status.cleared:
+        return Gate("medical", label, GateStatus.DONE,
+                    str(_l("Cleared through %(date)s, the launch date included.", date=until)))
+    gates = {
+        Clearance.NOT_STARTED: (GateStatus.ACTION, _l("Fill in the health questionnaire for the medical team."),
+                                _l("Fill in the questionnaire")),
+        Clearance.ANSWERING: (GateStatus.ACTION, _l("Finish and submit your health questionnaire."),
+                              _l("Continue the questionnaire")),
+        Clearance.WAITING_FOR_REVIEW: (GateStatus.WAITING, _l("The medical team is reviewing your questionnaire."),
+                                       _l("Open your medical page")),
+        Clearance.INFO_REQUESTED: (GateStatus.ACTION, _l("The medical team would like more information from you."),
+                                   _l("Answer the medical team")),
+        Clearance.NOT_CLEARED: (GateStatus.BLOCKED, _l("The medical team could not clear you for flight."),
+                                _l("Open your medical page")),
+    }
+    if status.change_under_review:
+        return Gate("medical", label, GateStatus.WAITING,
+                    str(_l("The medical team is reviewing the change you reported.")),
+                    page, str(_l("Open your medical page")))
+    if status.status is Clearance.EXPIRES_BEFORE_LAUNCH:
+        return Gate("medical", label, GateStatus.ACTION,
+                    str(_l("Your clearance ends on %(date)s, before the launch: renew it.", date=until)),
+                    page, str(_l("Renew your clearance")))
+    gate_status, reason, action = gates[status.status]
+    return Gate("medical", label, gate_status, str(reason), page, str(action))
+
+
+register(SimpleProvider("medical_clearance", _medical_load, _medical_gate), position=40)

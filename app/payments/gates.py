@@ -1,0 +1,62 @@
+"""The payments domain's readiness gates: the deposit is paid (after the consent is signed, which
+the consent gate loaded), and everything is paid by the balance's due date."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import url_for
+from flask_babel import format_date, get_locale
+
+from app.i18n import lazy_gettext as _l
+from app.models import Booking
+from app.money import format_money
+from app.payments import payments
+from app.readiness import Gate, GateStatus, SimpleProvider, register
+
+
+def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
+    return {"ledgers": payments.ledgers(bookings), "consent": earlier["consent"]}
+
+
+def _deposit_gate(booking: Booking, loaded: dict) -> Gate:
+    label = str(_l("Deposit paid"))
+    ledger = loaded["ledgers"][booking.id]
+    flight = booking.flight
+    amount = format_money_for(flight.deposit_minor, flight.currency)
+    if ledger.deposit_paid:
+        return Gate("deposit", label, GateStatus.DONE, str(_l("Deposit of %(amount)s received.", amount=amount)))
+    if not loaded["consent"][booking.id].signed:
+        return Gate("deposit", label, GateStatus.BLOCKED,
+                    str(_l("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount)),
+                    url_for("consent.tourist.sign", reference=booking.reference), str(_l("Read and sign")))
+    return Gate("deposit", label, GateStatus.ACTION,
+                str(_l("Pay the deposit of %(amount)s to confirm your seat.", amount=amount)),
+                url_for("booking.tourist.detail", reference=booking.reference), str(_l("Pay the deposit")))
+
+
+def _paid_in_full_gate(booking: Booking, loaded: dict) -> Gate:
+    label = str(_l("Paid in full"))
+    ledger = loaded["ledgers"][booking.id]
+    if ledger.outstanding_minor == 0:
+        return Gate("paid", label, GateStatus.DONE, str(_l("Everything is paid.")))
+    flight = booking.flight
+    due = flight.launch_at - timedelta(days=flight.balance_due_days)
+    return Gate(
+        "paid", label, GateStatus.WAITING if not ledger.deposit_paid else GateStatus.ACTION,
+        str(_l("%(amount)s still to pay, due by %(date)s.",
+               amount=format_money_for(ledger.outstanding_minor, ledger.currency),
+               date=format_date(due, "medium"))),
+        url_for("booking.tourist.detail", reference=booking.reference), str(_l("See payments")),
+    )
+
+
+def format_money_for(amount_minor: int, currency: str) -> str:
+    return format_money(amount_minor, currency, str(get_locale()))
+
+
+register(SimpleProvider(
+    "payments", _payment_load,
+    lambda booking, loaded: [_deposit_gate(booking, loaded), _paid_in_full_gate(booking, loaded)],
+), position=30)

@@ -1,0 +1,73 @@
+"""Every event one part of Countdown announces for others to react to: the one place to read them.
+
+A domain that must react to another subscribes here instead of being called by it, so the sender
+knows none of its listeners (the pattern of Flask's and Indico's signals, on blinker). Each signal
+says who sends it and with which keyword arguments. Receivers run at once, in the sender's
+transaction: what they change is committed with the change that sent the signal, and a receiver
+that raises rolls the whole change back. A receiver's module says what it does when the signal
+comes; ``grep -rn "signals.<name>.connect"`` lists them.
+
+Connect with ``@signals.<name>.connect`` at module level in a domain's ``handlers.py``, which the
+domain's package imports, so a subscription exists whenever the domain is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# -- flights ----------------------------------------------------------------------------------------
+
+flight_rescheduled = _signals.signal("flight-rescheduled", doc="""
+The launch of a flight moved (operations edited it). Sent after the flight row holds the new
+launch time, before passengers are told.
+
+sender: the :class:`~app.models.Flight`.
+kwargs: ``previous_launch_at`` (the launch before the change), ``moved_by`` (a timedelta, later is
+positive), ``actor`` (the :class:`~app.models.User` who moved it).
+""")
+
+flight_cancelled = _signals.signal("flight-cancelled", doc="""
+Operations cancelled a flight. Sent while its bookings still hold their seats, before each is
+cancelled and its tourist told.
+
+sender: the :class:`~app.models.Flight` (already ``CANCELLED``).
+kwargs: ``bookings`` (the bookings that held a seat), ``actor``, ``reason``.
+returns: a receiver may return ``{booking_id: refund_minor}``, what it refunded per booking; the
+tourists' notices say the sum (see :func:`values_from`).
+""")
+
+# -- bookings ---------------------------------------------------------------------------------------
+
+booking_confirmed = _signals.signal("booking-confirmed", doc="""
+A booking moved to ``CONFIRMED`` (its deposit was paid): the tourist holds a seat on the flight.
+
+sender: the :class:`~app.models.Booking`.
+kwargs: ``actor`` (the user who caused it, or None for the system).
+""")
+
+booking_cancelled = _signals.signal("booking-cancelled", doc="""
+A booking moved to ``CANCELLED``: the tourist released their hold or cancelled their seat, or
+operations cancelled it (with its flight, or alone). Sent after the state change, before the seat
+is offered to the waiting list. (A hold that lapses moves to ``EXPIRED`` and sends nothing.)
+
+sender: the :class:`~app.models.Booking`.
+kwargs: ``actor`` (or None), ``reason``.
+""")
+
+# -- the message engine -----------------------------------------------------------------------------
+
+preferences_changed = _signals.signal("preferences-changed", doc="""
+A user saved their notification preferences (channels per category, quiet hours).
+
+sender: the :class:`~app.models.User`.
+""")
+
+
+def values_from(results: list[tuple[Any, Any]]) -> list[Any]:
+    """What the receivers of one ``send`` returned, in the order they were connected, leaving
+    out those that returned nothing."""
+    return [value for _receiver, value in results if value is not None]
