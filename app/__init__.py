@@ -66,17 +66,15 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     init_payments(app)
     domains.load()  # every domain registers its gates, reminder rules, categories and receivers
 
-    # The worker, the pages and the commands sit above the app package: they import its modules,
-    # so the factory imports them when it runs (Flask's usual pattern), not when ``app`` loads.
+    # The worker, the pages and the commands sit above the app package and import its modules, so
+    # the factory imports them when it runs (Flask's usual pattern), not when ``app`` loads.
+    from app.cli import register_cli
+    from blueprints import register_blueprints
     from worker.bind import celery_init_app
 
     celery_init_app(app)
     init_converters(app)  # before the blueprints: their URL rules use the converters
-    from blueprints import register_blueprints
-
     register_blueprints(app)
-    from app.cli import register_cli
-
     register_cli(app)
     init_web(app)
     return app

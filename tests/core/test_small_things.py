@@ -64,7 +64,7 @@ def test_switching_language_on_the_answer_to_a_form_returns_to_the_form_page(cli
     """A refused refund answers with the booking page and its language picker; the picker must
     lead back to that page, not to the refund's address, which only answers a form (a 405)."""
     from tests.conftest import post_form
-    from tests.web.test_money_and_status import paid_deposit
+    from tests.payments.test_money_and_status import paid_deposit
 
     booking = paid_deposit(make)
     from app.payments import payments
@@ -88,7 +88,7 @@ def test_medical_staff_land_on_their_queue(client, make):
 
 def test_the_journey_shows_times_without_seconds(client, make):
     """ "Signed version 1 on Dec 5, 2026, 6:30 PM", never "6:30:48 PM"; the same for a hold."""
-    from tests.web.test_money_and_status import paid_deposit
+    from tests.payments.test_money_and_status import paid_deposit
 
     booking = paid_deposit(make)
     make.booking(booking.user, confirmed=False)

@@ -11,7 +11,7 @@ from app.messaging import inbox
 from app.messaging import preferences
 from app.timeutil import now_utc
 from tests.conftest import csrf_token, login, post_form
-from tests.web.test_queries import count_queries
+from tests.core.test_queries import count_queries
 
 HTMX = {"HX-Request": "true"}
 

@@ -466,7 +466,7 @@ def test_the_gate_follows_the_case(ctx, make, questionnaire, medic):
 
 
 def test_the_gate_costs_the_same_queries_for_few_and_many_bookings(ctx, make, questionnaire, medic):
-    from tests.web.test_queries import count_queries
+    from tests.core.test_queries import count_queries
 
     def bookings_with_cases(n):
         result = []

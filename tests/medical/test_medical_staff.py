@@ -21,8 +21,8 @@ from app.models import (
 from app.medical import cases as medical
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
-from tests.unit.test_medical import GOOD, cleared_case
-from tests.web.test_queries import queries_for
+from tests.medical.test_medical import GOOD, cleared_case
+from tests.core.test_queries import queries_for
 
 S = CaseState
 NOTES = "Confidential: mild asthma, inhaler before launch."

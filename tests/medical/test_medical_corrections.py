@@ -14,8 +14,8 @@ from app.medical import cases as medical
 from app import readiness
 from app.timeutil import now_utc
 from tests.conftest import login, outbox, post_form
-from tests.unit.test_medical import cleared_case
-from tests.web.test_queries import queries_for
+from tests.medical.test_medical import cleared_case
+from tests.core.test_queries import queries_for
 
 S = CaseState
 

@@ -124,7 +124,7 @@ def _booking_with_history(make, refunds: int, moves: int):
 
     from app.booking import flights
     from app.payments import payments
-    from tests.web.test_money_and_status import flight_data, paid_deposit
+    from tests.payments.test_money_and_status import flight_data, paid_deposit
 
     booking = paid_deposit(make)
     ops = make.user(Role.OPERATIONS)

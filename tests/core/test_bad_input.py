@@ -149,7 +149,7 @@ class PageReader(HTMLParser):
         for form, action, names in self._own_posts:
             fields = [f for f in form.fields if f.name in names or f.name == "csrf_token"]
             if any(f.kind == "file" for f in form.fields if f.name in names):
-                continue  # uploads: refused by their content, see tests/web/test_health_pages.py
+                continue  # uploads: refused by their content, see tests/medical/test_health_pages.py
             made.append(Form(action=action, fields=fields, htmx=True))
         return made
 
@@ -344,11 +344,11 @@ def starts(world) -> dict:
 # POST routes the walk does not send malformed forms to, and why.
 NOT_WALKED = {
     "accounts.auth.logout": "ends the walk's own session; it reads no field",
-    "core.set_language": "reads one choice from a fixed list; covered by tests/web/test_auth.py",
+    "core.set_language": "reads one choice from a fixed list; covered by tests/accounts/test_auth.py",
     "payments.webhooks.stripe_webhook": "not a form: signed JSON, see tests/integration/test_stripe.py",
     "messages.webhooks.status": "not a form: signed by Twilio, see tests/integration/test_twilio.py",
     "messages.webhooks.inbound": "not a form: signed by Twilio, see tests/integration/test_twilio.py",
-    "medical.tourist.upload": "a file: refused by its content, see tests/web/test_health_pages.py",
+    "medical.tourist.upload": "a file: refused by its content, see tests/medical/test_health_pages.py",
     "medical.tourist.remove_upload": "needs an upload; reads no field",
     "medical.editor.new": "shown only while no draft exists (the world has a draft to edit); reads no field",
 }

@@ -15,7 +15,7 @@ from app.payments import installments
 from app.payments import payments
 from app.timeutil import now_utc
 from tests.conftest import login
-from tests.web.test_money_and_status import charge_now, flight_data, paid_deposit
+from tests.payments.test_money_and_status import charge_now, flight_data, paid_deposit
 
 
 def text(html: str) -> str:
@@ -253,7 +253,7 @@ def test_the_flight_forms_status_error_names_the_statuses_as_the_list_offers_the
 
     from tests.conftest import post_form
     from tests.fielderrors import field_error
-    from tests.web.test_ops import FLIGHT
+    from tests.booking.test_ops import FLIGHT
 
     for language, words in (("en", ["Scheduled", "Delayed", "Flown", "Scrubbed", "Cancelled"]),
                             ("de", ["Geplant", "Verspätet", "Durchgeführt", "Start abgebrochen", "Abgesagt"])):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Channel, MessageStatus, OutboundMessage, Role
 from app.timeutil import now_utc
 from tests.conftest import csrf_token, login
-from tests.web.test_queries import count_queries
+from tests.core.test_queries import count_queries
 
 S = MessageStatus
 
