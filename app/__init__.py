@@ -17,7 +17,6 @@ from app.config import BASE_DIR, load_config
 from app.crypto import init_crypto
 from app.extensions import babel, csrf, db, htmx, login_manager, mail, migrate
 from app.i18n import lazy_gettext as _l
-from app.models import User
 from app.models.types import render_item
 from app.providers.messaging import init_providers
 from app.providers.payments import init_payments

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -51,8 +52,6 @@ def register_cli(app: Flask) -> None:
     @medical.command("generate-key")
     def generate_key():
         """Print a new key for MEDICAL_ENCRYPTION_KEYS."""
-        from cryptography.fernet import Fernet
-
         click.echo(Fernet.generate_key().decode("ascii"))
 
     @medical.command("rotate-key")

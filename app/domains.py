@@ -1,9 +1,10 @@
 """The domains Countdown is made of, in one list: importing one registers its gates, reminder
 rules, preference categories and signal receivers with the engines.
 
-The app factory and the Celery worker call :func:`load`. The order is the order of the journey,
-and it is the order the readiness checklist shows its gates in. Booking comes first: the others
-add reminders about its subjects (a booking, a flight).
+The app factory (and so the Celery worker, which runs on the app it makes) calls :func:`load`.
+The order of registration does not matter: gates and categories say their own ``position`` in the
+journey, and a domain that adds reminders about another's subjects (a booking, a flight) imports
+that domain, which registers them first.
 """
 
 from __future__ import annotations

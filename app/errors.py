@@ -1,4 +1,4 @@
-"""Every state change happens here. Services change the session; the caller commits once."""
+"""The errors domains raise when a rule says no: a user-facing sentence, and the field it is about."""
 
 from __future__ import annotations
 

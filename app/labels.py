@@ -7,6 +7,7 @@ booking words differ in gender in several languages, hence the contexts.
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 from flask_babel import pgettext
 
@@ -63,32 +64,13 @@ CHANNELS = {
 
 #: What a message is about, by its kind (the template it was written from) and, for reminders
 #: whose rule says more than the template (payment due in 7 days or tomorrow), by the rule's name.
-MESSAGE_KINDS = {
-    # Written at once, when something happens.
-    "password_reset": lazy_pgettext("message kind", "Password reset link"),
-    "payment_receipt": lazy_pgettext("message kind", "Payment receipt"),
-    "payment_overdue": lazy_pgettext("message kind", "Payment overdue"),
-    "booking_cancelled": lazy_pgettext("message kind", "Booking cancelled"),
-    "deposit_refunded_seat_gone": lazy_pgettext("message kind", "Deposit refunded: the seat was gone"),
-    "payment_refunded_cancelled": lazy_pgettext("message kind", "Payment refunded: it was no longer owed"),
-    "consent_answer": lazy_pgettext("message kind", "Answer to a consent question"),
-    "waitlist_offer": lazy_pgettext("message kind", "Seat offered from the waiting list"),
-    "refund_issued": lazy_pgettext("message kind", "Refund issued"),
-    # Reminders: templates, then the rules that use them.
-    "reminder_hold_expiring": lazy_pgettext("message kind", "Seat hold running out"),
-    "reminder_payment_due": lazy_pgettext("message kind", "Payment due"),
-    "reminder_charge_failed": lazy_pgettext("message kind", "Automatic charge did not go through"),
-    "reminder_consent_resign": lazy_pgettext("message kind", "Consent to sign again"),
-    "reminder_flight_delayed": lazy_pgettext("message kind", "Flight delayed"),
-    "reminder_flight_scrubbed": lazy_pgettext("message kind", "Launch scrubbed"),
-    "reminder_flight_cancelled": lazy_pgettext("message kind", "Flight cancelled"),
-    "payment_due_7d": lazy_pgettext("message kind", "Payment due in 7 days"),
-    "payment_due_1d": lazy_pgettext("message kind", "Payment due tomorrow"),
-    "reminder_medical_questionnaire": lazy_pgettext("message kind", "Health questionnaire to fill in"),
-    "reminder_medical_info_requested": lazy_pgettext("message kind", "Medical team asks for information"),
-    "reminder_medical_clearance_expiring": lazy_pgettext("message kind", "Medical clearance ends before launch"),
-    "reminder_medical_self_certification": lazy_pgettext("message kind", "Health self-certification due"),
-}
+#: Each domain registers the kinds of the messages it writes (its ``labels`` module).
+MESSAGE_KINDS: dict[str, object] = {}
+
+
+def register_message_kinds(kinds: Mapping[str, object]) -> None:
+    MESSAGE_KINDS.update(kinds)
+
 
 #: What someone did with a medical record, as the access log shows it.
 ACCESS_ACTIONS = {
@@ -172,31 +154,14 @@ def refund_reason(refund) -> str:
 #: The reasons and details the services write themselves, in English, on booking events
 #: (``BookingEvent.reason``), payment events (``PaymentEvent.detail``) and refunds: each is shown
 #: through its label, in the reader's language. Any other text is a person's own words, shown as
-#: typed. A service that writes a new fixed reason adds it here (a test checks).
-HISTORY_REASONS = {
-    # Bookings (app/services/bookings.py, cancellations.py).
-    "seat held": lazy_pgettext("history reason", "seat held"),
-    "seat offered from the waiting list": lazy_pgettext("history reason", "seat offered from the waiting list"),
-    "deposit paid": lazy_pgettext("history reason", "deposit paid"),
-    "deposit paid after the hold lapsed; a seat was still free":
-        lazy_pgettext("history reason", "deposit paid after the hold lapsed; a seat was still free"),
-    "hold expired": lazy_pgettext("history reason", "hold expired"),
-    "hold expired before the deposit arrived": lazy_pgettext("history reason", "hold expired before the deposit arrived"),
-    "hold released": lazy_pgettext("history reason", "hold released"),
-    "cancelled by the tourist": lazy_pgettext("history reason", "cancelled by the tourist"),
-    "flight cancelled by the operator": lazy_pgettext("history reason", "flight cancelled by the operator"),
-    # Payments (app/services/payments.py, installments.py, cancellations.py).
-    "booking cancelled": lazy_pgettext("history reason", "booking cancelled"),
-    "launch moved": lazy_pgettext("history reason", "launch moved"),
-    "replaced by a new plan": lazy_pgettext("history reason", "replaced by a new plan"),
-    "no automatic attempt left": lazy_pgettext("history reason", "no automatic attempt left"),
-    "paid after it was cancelled": lazy_pgettext("history reason", "paid after it was cancelled"),
-    "payment arrived after it was cancelled": lazy_pgettext("history reason", "payment arrived after it was cancelled"),
-    "seat no longer available when the deposit arrived":
-        lazy_pgettext("history reason", "seat no longer available when the deposit arrived"),
-    "refund made at the provider, outside Countdown":
-        lazy_pgettext("history reason", "refund made at the provider, outside Countdown"),
-}
+#: typed. A domain that writes a fixed reason registers its label (its ``labels`` module; a test
+#: checks).
+HISTORY_REASONS: dict[str, object] = {}
+
+
+def register_history_reasons(reasons: Mapping[str, object]) -> None:
+    HISTORY_REASONS.update(reasons)
+
 
 _ATTEMPT = re.compile(r"attempt (\d+)")
 

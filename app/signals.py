@@ -8,7 +8,9 @@ that raises rolls the whole change back. A receiver's module says what it does w
 comes; ``grep -rn "signals.<name>.connect"`` lists them.
 
 Connect with ``@signals.<name>.connect`` at module level in a domain's ``handlers.py``, which the
-domain's package imports, so a subscription exists whenever the domain is loaded.
+domain's package imports, so a subscription exists whenever the domain is loaded. (One engine
+receives a signal of another part of its own: the reminder engine, loaded with ``app.messaging``,
+re-plans when preferences change.)
 """
 
 from __future__ import annotations

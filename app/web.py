@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from werkzeug.routing import IntegerConverter
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import (
     format_date,
@@ -13,15 +12,17 @@ from flask_babel import (
     get_locale,
     get_timezone,
 )
-from app.i18n import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from app import labels
 from app.extensions import htmx
-from app.models import MessageStatus, Role
 from app.formats import when
+from app.i18n import lazy_gettext as _l
+from app.models import MessageStatus, Role
 from app.money import format_money
-from app.urls import external_url
 from app.transactions import rollback
+from app.urls import external_url
 
 
 def wants_fragment() -> bool:
@@ -178,8 +179,6 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(405, error_page(405, _l("Not available this way"), _l("This address only answers a form. Go back to the page you came from and use its buttons.")))
     app.register_error_handler(429, error_page(429, _l("Too many attempts"), _l("Too many attempts in a short time. Please wait a few minutes and try again.")))
     app.register_error_handler(500, error_page(500, _l("Something went wrong"), _l("We could not finish this request, and nothing was changed. Please try again.")))
-
-    from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

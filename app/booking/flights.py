@@ -7,12 +7,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import format_decimal, ngettext
+from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app import labels, signals
+from app.booking.bookings import (
+    lock_flight,
+    offer_free_seats,
+    seat_counts,
+    taking_seat_clause,
+    transition,
+)
+from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.messaging import reminders
 from app.models import (
     Booking,
     BookingState,
@@ -24,9 +35,6 @@ from app.models import (
     WaitlistState,
 )
 from app.money import to_minor
-from app.errors import Problems, ServiceError
-from app.messaging import reminders
-from app.booking.bookings import lock_flight, offer_free_seats, seat_counts, taking_seat_clause, transition
 from app.timeutil import now_utc
 
 BOOKABLE = (FlightStatus.SCHEDULED, FlightStatus.DELAYED)
@@ -328,8 +336,6 @@ def filter_choices() -> dict[str, list[str]]:
 
 
 def bookings_of_flight(flight: Flight) -> list[Booking]:
-    from sqlalchemy.orm import selectinload
-
     return list(db.session.scalars(
         select(Booking).where(Booking.flight_id == flight.id)
         .options(selectinload(Booking.user))

@@ -4,4 +4,4 @@ Importing the package registers its preference category, its reminder rule and i
 Uses the booking domain (a signature is for a booking; its reminder is about one).
 """
 
-from app.consent import categories, gates, reminder_rules  # noqa: F401  (registration)
+from app.consent import categories, gates, labels, reminder_rules  # noqa: F401  (registration)

@@ -15,14 +15,35 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from app.i18n import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defer
 
+from app.booking import bookings as booking_service
+from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.medical.access import (
+    CHANGE_REPORTS,
+    CORRECTIONS,
+    DECIDED,
+    TRANSITIONS,
+    CaseTransitionNotAllowed,
+    is_medical,
+    transition,
+)
+from app.medical.clearances import (
+    CLEARED_STATES,
+    ENDED,
+    covers,
+    launch_date,
+    live_bookings,
+    sync_reminders,
+    utc_date,
+)
+from app.messaging import reminders
 from app.models import (
     Assessment,
     Booking,
@@ -35,27 +56,6 @@ from app.models import (
     SelfCertification,
     User,
     VehicleLimits,
-)
-from app.errors import Problems, ServiceError
-from app.messaging import reminders
-from app.booking import bookings as booking_service
-from app.medical.clearances import (  # noqa: F401  (also read through this module)
-    CLEARED_STATES,
-    ENDED,
-    covers,
-    launch_date,
-    live_bookings,
-    sync_reminders,
-    utc_date,
-)
-from app.medical.access import (
-    CHANGE_REPORTS,
-    CORRECTIONS,
-    DECIDED,
-    TRANSITIONS,
-    CaseTransitionNotAllowed,
-    is_medical,
-    transition,
 )
 from app.timeutil import UTC, age_on, now_utc
 from app.urls import external_url
@@ -966,11 +966,9 @@ def delete_vehicle_limits(limits: VehicleLimits, actor: User) -> None:
 
 # -- links -----------------------------------------------------------------------------------------
 
-#: The tourist's medical page (GET /medical, blueprints/health).
+#: The tourist's medical page (GET /medical, blueprints/medical/tourist.py).
 TOURIST_PAGE = "medical.tourist.status"
 
 
 def tourist_page_url(*, external: bool = False) -> str:
-    from flask import url_for
-
     return external_url(TOURIST_PAGE) if external else url_for(TOURIST_PAGE)

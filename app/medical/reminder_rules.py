@@ -14,7 +14,7 @@ None of them says anything medical: each asks the tourist to open their medical 
   while the clearance covers the launch and the tourist has not self-certified for this booking.
 
 The dated rules follow their booking (``reminders.sync(booking)``: the launch moved, the booking
-was cancelled) and the case: :func:`app.medical.cases.sync_reminders` re-plans them whenever a
+was cancelled) and the case: :func:`app.medical.clearances.sync_reminders` re-plans them whenever a
 case changes state.
 """
 
@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from app.models import Booking, BookingState, CaseState, MedicalCase
 from app.medical import cases as medical
+from app.medical import clearances
 from app.messaging.reminders import Rule, Subject, register, register_subject
 from app.urls import external_url
 
@@ -36,7 +37,7 @@ register_subject(Subject("medical_case", MedicalCase))
 
 
 def _flying(booking: Booking) -> bool:
-    return booking.state is BookingState.CONFIRMED and booking.flight.status not in medical.ENDED
+    return booking.state is BookingState.CONFIRMED and booking.flight.status not in clearances.ENDED
 
 
 def _booking_context(booking: Booking, _stored: dict) -> dict:
@@ -85,9 +86,9 @@ def _ends_before_launch(booking: Booking) -> MedicalCase | None:
     if not _flying(booking):
         return None
     case = medical.latest_case(booking.user)
-    if case is None or case.state not in medical.CLEARED_STATES:
+    if case is None or case.state not in clearances.CLEARED_STATES:
         return None
-    return None if medical.covers(case, medical.launch_date(booking.flight)) else case
+    return None if clearances.covers(case, clearances.launch_date(booking.flight)) else case
 
 
 def _expiring_at(booking: Booking) -> datetime | None:

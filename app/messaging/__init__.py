@@ -10,3 +10,7 @@ write them (:func:`reminders.register_subject`, :func:`reminders.register`).
 - ``preferences``: channels per category, quiet hours, SMS opt-outs.
 - ``inbox``: the in-app notification centre; ``sms``: Twilio's callbacks and inbound keywords.
 """
+
+# The reminder engine receives ``preferences_changed``: loaded with the package, so that saving
+# preferences always re-plans what is pending, whichever module of the engine was imported first.
+from app.messaging import reminders  # noqa: E402,F401

@@ -1,7 +1,7 @@
-"""Email, SMS and in-app messages: a row per message, delivered once, never lost.
+"""Deliver email, SMS and in-app messages: each row once, never lost.
 
-A message is written as ``queued`` in the same transaction as what caused it, so it is never sent
-for something that rolled back. Messages that are due now are handed to a Celery task after the
+Rows are written ``queued`` (by :mod:`app.messaging.outbox` and the reminder engine) in the
+transaction of what caused them. Messages that are due now are handed to a Celery task after the
 commit; reminders wait for their ``send_at``. A beat task (:func:`dispatch_due`) claims due rows in
 batches (two dispatchers never claim the same row) and hands them to send tasks.
 

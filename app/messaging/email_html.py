@@ -5,7 +5,7 @@ complete HTML document (``templates/email/_layout.html``) so that the two parts 
 never say different things. Blank lines separate paragraphs, single line breaks stay line breaks,
 web addresses become links, and the message's main link (``url``) also becomes a button.
 
-Call it in the recipient's language (inside ``messaging.recipient_locale``): the ``lang``
+Call it in the recipient's language (inside ``outbox.recipient_locale``): the ``lang``
 attribute, the button and the footer follow the current locale. The text is escaped by Jinja's
 autoescaping; nothing in it is ever taken as markup.
 """

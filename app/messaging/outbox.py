@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytz
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import _get_current_context, force_locale
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -27,8 +27,6 @@ S = MessageStatus
 @contextmanager
 def recipient_locale(user: User | None):
     """Render in the recipient's language and timezone, whoever's request this is."""
-    from flask_babel import _get_current_context
-
     ctx = _get_current_context()
     saved = getattr(ctx, "babel_tzinfo", None)
     ctx.babel_tzinfo = pytz.timezone(user.timezone if user is not None else "UTC")
@@ -54,11 +52,6 @@ def render_email(template: str, user: User | None, **context) -> tuple[str, str,
         subject, _sep, body = text.strip().partition("\n")
         subject, body = subject.strip(), body.strip() + "\n"
         return subject, body, _html(subject, body, context.get("url"))
-
-
-def render_message(template: str, user: User | None, **context) -> tuple[str, str]:
-    subject, body, _html_body = render_email(template, user, **context)
-    return subject, body
 
 
 def render_sms(template: str, user: User | None, **context) -> str:

@@ -1,6 +1,6 @@
 """What Twilio tells us: delivery reports for our SMS, and messages people send back.
 
-Both arrive at webhooks (``blueprints/twilio_webhooks``) that check Twilio's signature first.
+Both arrive at webhooks (``blueprints/messages/webhooks.py``) that check Twilio's signature first.
 Reports can arrive late, twice or out of order, so a message's delivery status only moves forward.
 Replies honour STOP, START and HELP; Twilio answers STOP and START itself, so we only record them.
 """

@@ -6,4 +6,4 @@ gates, and its receivers of other domains' signals (``handlers``: a flight moved
 Uses the booking domain (a payment is for a booking) and consent (signed before any payment).
 """
 
-from app.payments import categories, gates, handlers, reminder_rules  # noqa: F401  (registration)
+from app.payments import categories, gates, handlers, labels, reminder_rules  # noqa: F401  (registration)

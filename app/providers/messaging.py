@@ -7,17 +7,26 @@ to an SMTP server or to Twilio.
 
 from __future__ import annotations
 
+import json
 import smtplib
 import ssl
+import threading
+from datetime import timedelta, timezone
 from email.utils import parseaddr
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
+from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.smtp import EmailBackend as SmtpBackend
+from requests import ConnectionError as RequestsConnectionError
+from requests import RequestException, Timeout
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
-from app.models import Channel, OutboundMessage
 from app.extensions import mail
+from app.models import Channel, OutboundMessage
 
 
 class DeliveryError(RuntimeError):
@@ -96,8 +105,6 @@ class SmtpEmailProvider:
         return f"<countdown-message-{message.id}.{int(message.created_at.timestamp())}@{self.domain}>"
 
     def send(self, message: OutboundMessage) -> str | None:
-        from flask_mailman import EmailMultiAlternatives
-
         msg_id = self.message_id(message)
         try:
             email = EmailMultiAlternatives(
@@ -170,8 +177,6 @@ class TwilioSmsProvider:
     FIND_LIMIT = 50
 
     def __init__(self, app: Flask) -> None:
-        import threading
-
         cfg = app.config
         self._credentials = (cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"])
         self._api_base = cfg.get("TWILIO_API_BASE", "")
@@ -186,8 +191,6 @@ class TwilioSmsProvider:
         two threads sharing one (a threads or gevent pool) could read each other's answers."""
         client = getattr(self._local, "client", None)
         if client is None:
-            from twilio.rest import Client
-
             client = Client(*self._credentials, http_client=self._http_client(self._api_base))
             self._local.client = client
         return client
@@ -196,10 +199,6 @@ class TwilioSmsProvider:
     def _http_client(api_base: str, timeout: float = 30):
         """The SDK's own HTTP client, with a timeout, sent to ``api_base`` when one is given, and
         logging no query string (listing messages puts the recipient's number in it)."""
-        from urllib.parse import urlsplit
-
-        from twilio.http.http_client import TwilioHttpClient
-
         class HttpClient(TwilioHttpClient):
             def request(self, method, url, *args, **kwargs):
                 if api_base:
@@ -215,10 +214,6 @@ class TwilioSmsProvider:
     def status_callback_url(self) -> str:
         """The public address of our status callback: under BASE_URL, wherever we are called from
         (a request's own host may be an internal one behind a proxy)."""
-        from urllib.parse import urlsplit
-
-        from flask import current_app
-
         base = urlsplit(self.base_url)
         adapter = current_app.url_map.bind(
             base.netloc, url_scheme=base.scheme or "https", script_name=base.path or "/"
@@ -229,12 +224,6 @@ class TwilioSmsProvider:
     def _error(exc: Exception) -> DeliveryError:
         """A DeliveryError saying what went wrong without the number or the text (Twilio's own
         messages often quote the number), so it can be stored and logged."""
-        import json
-
-        from requests import ConnectionError as RequestsConnectionError
-        from requests import RequestException, Timeout
-        from twilio.base.exceptions import TwilioRestException
-
         if isinstance(exc, TwilioRestException):
             code = f"error {exc.code}" if exc.code else "no error code"
             return DeliveryError(f"Twilio refused the request: {code} (HTTP {exc.status})")
@@ -253,9 +242,6 @@ class TwilioSmsProvider:
         return DeliveryError(f"Twilio delivery failed: {type(exc).__name__}")
 
     def send(self, message: OutboundMessage) -> str | None:
-        from requests import RequestException
-        from twilio.base.exceptions import TwilioException
-
         kwargs = {
             "to": message.recipient, "body": message.body,
             "status_callback": self.status_callback_url(),
@@ -276,11 +262,6 @@ class TwilioSmsProvider:
 
         The newest messages to the number are listed without a DateSent filter: a message still
         waiting in Twilio's queue has no DateSent yet, and must be found too."""
-        from datetime import timedelta, timezone
-
-        from requests import RequestException
-        from twilio.base.exceptions import TwilioException
-
         # In UTC: the SDK writes the time as it is, followed by "Z".
         since = ((message.claimed_at or message.created_at) - timedelta(minutes=1)).astimezone(timezone.utc)
         try:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+import stripe
 from flask import Flask
 
 from app.extensions import db
@@ -196,8 +197,6 @@ class StripeProvider:
     name = "stripe"
 
     def __init__(self, app: Flask) -> None:
-        import stripe
-
         self._stripe = stripe
         options: dict = {"max_network_retries": 2}
         if app.config["STRIPE_API_BASE"]:  # a local Stripe test server

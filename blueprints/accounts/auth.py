@@ -76,7 +76,7 @@ def login():
             commit()
             return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
         form.password.errors.append(_("The email address or password is wrong."))
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+    return render_template("accounts/auth/login.html", form=form), 200 if request.method == "GET" else 401
 
 
 @bp.post("/logout")
@@ -123,7 +123,7 @@ def signup():
             commit()
             flash(_("Welcome aboard, %(name)s. Find a flight to begin.", name=user.name), "success")
             return redirect(url_for("booking.catalog.index"))
-    return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("accounts/auth/signup.html", form=form), 200 if request.method == "GET" else 422
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -136,7 +136,7 @@ def forgot_password():
         commit()
         flash(_("If an account uses this address, we have sent it a link to choose a new password."), "info")
         return redirect(url_for("accounts.auth.login"))
-    return render_template("auth/forgot.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("accounts/auth/forgot.html", form=form), 200 if request.method == "GET" else 422
 
 
 _RESET_TOKEN = "password_reset_token"
@@ -173,7 +173,7 @@ def reset_password():
             session.clear()
             flash(_("Your password has been changed. You can log in now."), "success")
             return redirect(url_for("accounts.auth.login"))
-    return render_template("auth/reset.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("accounts/auth/reset.html", form=form), 200 if request.method == "GET" else 422
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -188,7 +188,7 @@ def account():
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.auth.account"))
     return render_template(
-        "auth/account.html", form=form, end_sessions_form=EndSessionsForm(),
+        "accounts/auth/account.html", form=form, end_sessions_form=EndSessionsForm(),
         other_devices=accounts.other_devices(current_user, session.get(accounts.SESSION_KEY)),
         device_name=accounts.device_name,
     ), 200 if request.method == "GET" else 422

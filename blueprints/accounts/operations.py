@@ -20,6 +20,8 @@ bp = Blueprint("operations", __name__, url_prefix="/ops")
 ops_only = roles_required(Role.OPERATIONS)
 
 
+# -- staff accounts -------------------------------------------------------------------------------
+
 @bp.route("/users", methods=["GET", "POST"])
 @ops_only
 def users():
@@ -33,4 +35,4 @@ def users():
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("accounts.operations.users"))
     staff = list(db.session.scalars(select(User).where(User.role != Role.TOURIST).order_by(User.role, User.name)))
-    return render_template("ops/users.html", form=form, staff=staff), form_status()
+    return render_template("accounts/operations/users.html", form=form, staff=staff), form_status()

@@ -39,8 +39,8 @@ def index():
         bad_month=bool(request.args.get("month")) and not filters.month,
     )
     if wants_fragment():
-        return render_template("catalog/_results.html", **context)
-    return render_template("catalog/index.html", choices=flight_service.filter_choices(), **context)
+        return render_template("booking/catalog/_results.html", **context)
+    return render_template("booking/catalog/index.html", choices=flight_service.filter_choices(), **context)
 
 
 @bp.get("/flights/<int:flight_id>")
@@ -56,6 +56,6 @@ def detail(flight_id: int):
         if entry is not None and entry.state.value == "waiting":
             position = booking_service.waitlist_position(entry)
     return render_template(
-        "catalog/detail.html", flight=flight, counts=counts, booking=booking, entry=entry,
+        "booking/catalog/detail.html", flight=flight, counts=counts, booking=booking, entry=entry,
         position=position, form=ActionForm(),
     )

@@ -1,12 +1,11 @@
-"""Operations run the catalog: flights (new, edited, moved, cancelled), a flight's passengers and
-waiting list, and one booking as operations see it, with its payments and refunds."""
+"""Operations run the catalog: flights (new, edited, moved, cancelled), and a flight's passengers,
+their consent and payments, and its waiting list."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,31 +16,25 @@ from app.booking import flights as flight_service
 from app.consent import consent
 from app.errors import ServiceErrors
 from app.extensions import db
-from app.medical import cases as medical
 from app.models import (
-    Booking,
     Flight,
     FlightStatus,
-    Payment,
-    PaymentEvent,
     Role,
-    User,
     WaitlistEntry,
     WaitlistState,
 )
-from app.money import format_money, to_decimal
+from app.money import to_decimal
 from app.payments import payments as payment_service
 from app.web import render_page
 from blueprints.access import roles_required
 from blueprints.booking.forms import FlightForm
 from blueprints.forms import form_status, save
-from blueprints.payments.forms import (
-    RefundForm,
-)
 
 bp = Blueprint("operations", __name__, url_prefix="/ops")
 ops_only = roles_required(Role.OPERATIONS)
 
+
+# -- flights --------------------------------------------------------------------------------------
 
 @bp.get("/flights")
 @ops_only
@@ -52,7 +45,7 @@ def flights():
         query = query.where(Flight.status.notin_([FlightStatus.FLOWN, FlightStatus.CANCELLED]))
     rows = list(db.session.scalars(query))
     return render_page(
-        "ops/flights.html", "ops/_flights_table.html",
+        "booking/operations/flights.html", "booking/operations/_flights_table.html",
         flights=rows, counts=booking_service.seat_counts(rows), show=show,
     )
 
@@ -75,7 +68,7 @@ def new_flight():
         if saved:
             flash(_("Flight %(name)s created.", name=flight.name), "success")
             return redirect(url_for("booking.operations.flight", flight_id=flight.id))
-    return render_template("ops/flight_form.html", form=form, flight=None), form_status()
+    return render_template("booking/operations/flight_form.html", form=form, flight=None), form_status()
 
 
 @bp.route("/flights/<int:flight_id>/edit", methods=["GET", "POST"])
@@ -98,7 +91,7 @@ def edit_flight(flight_id: int):
         if saved:
             flash(_("Flight %(name)s saved.", name=flight.name), "success")
             return redirect(url_for("booking.operations.flight", flight_id=flight.id))
-    return render_template("ops/flight_form.html", form=form, flight=flight), form_status()
+    return render_template("booking/operations/flight_form.html", form=form, flight=flight), form_status()
 
 
 @bp.get("/flights/<int:flight_id>")
@@ -114,56 +107,8 @@ def flight(flight_id: int):
     ))
     ledgers = payment_service.ledgers(bookings)
     return render_template(
-        "ops/flight.html", flight=flight, bookings=bookings, waitlist=waitlist,
+        "booking/operations/flight.html", flight=flight, bookings=bookings, waitlist=waitlist,
         counts=booking_service.seat_counts([flight])[flight.id],
         consent_statuses=consent.statuses(bookings), ledgers=ledgers,
         money=payment_service.flight_money(flight.currency, bookings, ledgers),
     )
-
-
-@bp.get("/bookings/<reference>")
-@ops_only
-def booking(reference: str):
-    """One booking as operations sees it: its history, every payment, and refunds."""
-    return booking_page(reference)
-
-
-def booking_page(reference: str, *, refund_forms: dict | None = None, status: int = 200):
-    """The booking's page; ``refund_forms`` by payment id: a refund refused, with its errors."""
-    booking = db.session.scalar(
-        select(Booking).where(Booking.reference == reference)
-        .options(selectinload(Booking.events), selectinload(Booking.user))
-    ) or abort(404)
-    ledger = payment_service.ledgers([booking])[booking.id]
-    payment_events = list(db.session.scalars(
-        select(PaymentEvent).where(PaymentEvent.payment_id.in_([p.id for p in ledger.payments]))
-        .order_by(PaymentEvent.id)
-    )) if ledger.payments else []
-    actor_ids = {r.actor_id for p in ledger.payments for r in p.refunds if r.actor_id is not None}
-    refund_actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} \
-        if actor_ids else {}
-    return render_template(
-        "ops/booking.html", booking=booking, ledger=ledger, payment_events=payment_events,
-        refund_actors=refund_actors, refundable=payment_service.refundable_minor,
-        refund_form=RefundForm(formdata=None), refund_forms=refund_forms or {},
-        consent_status=consent.statuses([booking])[booking.id],
-        medical_status=medical.clearance_statuses([booking])[booking.id],  # the status alone, no details
-    ), status
-
-
-@bp.post("/payments/<int:payment_id>/refund")
-@roles_required(Role.OPERATIONS)
-def refund(payment_id: int):
-    payment = db.session.get(Payment, payment_id) or abort(404)
-    form = RefundForm()
-    form.payment = payment
-    if form.validate_on_submit():
-        amount = form.amount_minor()
-        saved, _refund = save(form, lambda: payment_service.refund_payment(
-            payment, amount, reason=form.reason.data, actor=current_user))
-        if saved:
-            flash(_("Refunded %(amount)s.", amount=format_money(amount, payment.currency, str(get_locale()))), "success")
-            return redirect(url_for("booking.operations.booking", reference=payment.booking.reference))
-    # The booking's page again, with what was typed and every error at its field.
-    payment = db.session.get(Payment, payment_id)
-    return booking_page(payment.booking.reference, refund_forms={payment.id: form}, status=422)

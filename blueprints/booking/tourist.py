@@ -56,7 +56,7 @@ def detail(reference: str):
     readiness = readiness_for([booking])[booking.id]
     closing = next((ev for ev in reversed(booking.events) if not ev.to_state.takes_seat), None)
     return render_template(
-        "bookings/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
+        "booking/tourist/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
         change=flights.latest_changes([booking.flight_id]).get(booking.flight_id),
         closing=closing,
         consent_status=consent.statuses([booking])[booking.id],

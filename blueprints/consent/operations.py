@@ -25,6 +25,8 @@ bp = Blueprint("operations", __name__, url_prefix="/ops")
 ops_only = roles_required(Role.OPERATIONS)
 
 
+# -- consent documents and questions --------------------------------------------------------------
+
 @bp.route("/consent", methods=["GET", "POST"])
 @ops_only
 def documents():
@@ -44,14 +46,14 @@ def documents():
         select(ConsentDocument).options(selectinload(ConsentDocument.published_by))
         .order_by(ConsentDocument.version.desc())
     ))
-    return render_template("ops/documents.html", form=form, versions=versions), form_status()
+    return render_template("consent/operations/documents.html", form=form, versions=versions), form_status()
 
 
 @bp.get("/consent/<int:document_id>")
 @ops_only
 def document(document_id: int):
     doc = db.session.get(ConsentDocument, document_id) or abort(404)
-    return render_template("ops/document.html", document=doc)
+    return render_template("consent/operations/document.html", document=doc)
 
 
 @bp.get("/questions")
@@ -61,7 +63,7 @@ def questions():
         select(ConsentQuestion).options(selectinload(ConsentQuestion.user), selectinload(ConsentQuestion.booking))
         .order_by(ConsentQuestion.answered_at.is_not(None), ConsentQuestion.asked_at.desc()).limit(200)
     ))
-    return render_template("ops/questions.html", questions=rows, form=AnswerForm(formdata=None))
+    return render_template("consent/operations/questions.html", questions=rows, form=AnswerForm(formdata=None))
 
 
 @bp.post("/questions/<int:question_id>/answer")
@@ -81,10 +83,10 @@ def answer(question_id: int):
             form.answer.errors.append(exc.message)
         else:
             if request.headers.get("HX-Request"):
-                return render_template("ops/_question.html", q=question, form=AnswerForm(formdata=None))
+                return render_template("consent/operations/_question.html", q=question, form=AnswerForm(formdata=None))
             flash(_("Your answer was sent."), "success")
             return redirect(url_for("consent.operations.questions"))
     if request.headers.get("HX-Request"):
-        return render_template("ops/_question.html", q=question, form=form), 422
+        return render_template("consent/operations/_question.html", q=question, form=form), 422
     flash(error_text(form.answer.errors), "error")
     return redirect(url_for("consent.operations.questions"))

@@ -32,7 +32,7 @@ def _page(booking, sign_form: SignForm, question_form: QuestionForm, status: int
     if document is not None and not sign_form.document_id.data:
         sign_form.document_id.data = document.id
     return render_template(
-        "consent/sign.html", booking=booking, document=document, form=sign_form,
+        "consent/tourist/sign.html", booking=booking, document=document, form=sign_form,
         question_form=question_form, questions=_questions(current_user.id),
         status=consent.statuses([booking])[booking.id],
     ), status
@@ -92,7 +92,7 @@ def ask(reference: str):
         flash(flash_message, "success")
         return redirect(url_for("consent.tourist.sign", reference=reference) + "#questions")
     return render_page(
-        "consent/sign.html", "consent/_questions.html",
+        "consent/tourist/sign.html", "consent/tourist/_questions.html",
         booking=booking, document=document, form=SignForm(formdata=None), question_form=form,
         questions=_questions(current_user.id), notice=flash_message,
         status=consent.statuses([booking])[booking.id],

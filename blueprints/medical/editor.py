@@ -74,7 +74,7 @@ def _editor_context(questionnaire: Questionnaire, *, add_form: QuestionForm | No
 
 def _editor(questionnaire: Questionnaire, status: int = 200, **kw):
     """The draft's editor; the list and the add form alone for htmx."""
-    template = "questionnaires/_editor.html" if wants_fragment() else "questionnaires/edit.html"
+    template = "medical/editor/_editor.html" if wants_fragment() else "medical/editor/edit.html"
     return render_template(template, **_editor_context(questionnaire, **kw)), status
 
 
@@ -109,7 +109,7 @@ def index():
     rows = qs.versions()
     _log("view", "questionnaire versions")
     page = render_template(
-        "questionnaires/index.html", versions=rows, counts=qs.question_counts(), draft=qs.draft(),
+        "medical/editor/index.html", versions=rows, counts=qs.question_counts(), draft=qs.draft(),
         current=qs.current_questionnaire(), form=ActionForm(formdata=None),
     )
     commit()
@@ -147,7 +147,7 @@ def edit(questionnaire_id: int):
     questionnaire = _version(questionnaire_id)
     _log("view", _what(questionnaire))
     if questionnaire.published:
-        page = render_template("questionnaires/view.html", **_editor_context(questionnaire))
+        page = render_template("medical/editor/view.html", **_editor_context(questionnaire))
     else:
         page = _editor(questionnaire)
     commit()
@@ -173,7 +173,7 @@ def update_details(questionnaire_id: int):
         return _refused(questionnaire_id, _("Version %(v)s is published and cannot be changed. "
                                             "Start a new draft to make changes.", v=questionnaire.version))
     _log("change", f"{_what(questionnaire)} (details refused)")
-    page = render_template("questionnaires/edit.html", **_editor_context(questionnaire, details_form=form)), 422
+    page = render_template("medical/editor/edit.html", **_editor_context(questionnaire, details_form=form)), 422
     commit()
     return page
 
@@ -185,7 +185,7 @@ def preview(questionnaire_id: int):
     questionnaire = _version(questionnaire_id)
     _log("view", f"{_what(questionnaire)} (preview)")
     page = render_template(
-        "questionnaires/preview.html", questionnaire=questionnaire,
+        "medical/editor/preview.html", questionnaire=questionnaire,
         questions=sorted(questionnaire.questions, key=lambda q: q.position),
         values={}, errors={}, notes={}, uploads={}, editable=False, preview=True,
         max_mb=medical_uploads.max_bytes() // (1024 * 1024), range_hint=qs.range_hint, date_bounds=qs.date_bounds, accept="",
@@ -256,7 +256,7 @@ def edit_question(questionnaire_id: int, question_id: int):
     if request.method == "POST":
         status = 422
         _log("change", f"{_what(questionnaire)} (question {question.key} refused)")
-    page = render_template("questionnaires/question.html", questionnaire=questionnaire, question=question,
+    page = render_template("medical/editor/question.html", questionnaire=questionnaire, question=question,
                            form=form, kinds=QUESTION_KINDS), status
     commit()
     return page

@@ -19,6 +19,7 @@ from app.medical import questionnaires as qs
 from app.models import Question, QuestionKind
 from blueprints.forms import REQUIRED, CheckedForm, DecimalField
 
+#: What medical staff read for each kind of question.
 QUESTION_KINDS = {
     QuestionKind.YES_NO: _l("Yes or no"),
     QuestionKind.TEXT: _l("Text"),
@@ -43,6 +44,7 @@ class DetailsForm(FlaskForm):
     intro = TextAreaField(_l("Introduction (shown above the questions)"), validators=[Optional(), Length(max=4000)])
 
 
+#: Which dates a date question takes.
 DATE_RANGES = [
     (qs.PAST, _l("Today or earlier (something that happened)")),
     (qs.FUTURE, _l("Today or later (something planned)")),

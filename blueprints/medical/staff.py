@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import ServiceError
 from app.extensions import db
 from app.medical import cases as medical
+from app.medical import clearances
 from app.medical import questionnaires
 from app.medical.access import CASE_STATES, CORRECTIONS, DECIDED, TRANSITIONS, log_access
 from app.models import (
@@ -54,6 +55,8 @@ def _page_arg() -> int:
     return page_arg()
 
 
+# -- the review queue ------------------------------------------------------------------------------
+
 @bp.get("/queue")
 @medical_only
 def queue():
@@ -63,10 +66,12 @@ def queue():
         group = None
     page = medical.queue(group, _page_arg())
     groups = [(g.value, medical.GROUP_LABELS[g], page.counts[g]) for g in medical.QueueGroup]
-    html = render_page("medical/queue.html", "medical/_queue.html", queue=page, group=group, groups=groups,
+    html = render_page("medical/staff/queue.html", "medical/staff/_queue.html", queue=page, group=group, groups=groups,
                        group_labels=medical.GROUP_LABELS)
     return logged(html, None, "view", f"review queue{f' ({group.value})' if group else ''}, page {page.page}")
 
+
+# -- every tourist with a booking -----------------------------------------------------------------
 
 @bp.get("/tourists")
 @medical_only
@@ -88,11 +93,13 @@ def tourists():
     else:
         page = medical.tourists(raw_q, status, _page_arg())
     statuses = [(s.value, medical.TOURIST_FILTER_LABELS[s]) for s in medical.TOURIST_STATUSES]
-    html = render_page("medical/tourists.html", "medical/_tourists.html", listing=page, error=error,
+    html = render_page("medical/staff/tourists.html", "medical/staff/_tourists.html", listing=page, error=error,
                        statuses=statuses, status_label=medical.tourist_status_label)
     what = f"tourists list{f' ({status.value})' if status else ''}{' (search)' if page.q else ''}, page {page.page}"
     return logged((html, code), None, "view", what)
 
+
+# -- a case ----------------------------------------------------------------------------------------
 
 def _case_or_404(case_id: int, *, for_update: bool = False) -> MedicalCase:
     """The case; locked for the rest of the transaction when it is about to change, so that two
@@ -117,7 +124,7 @@ def _upload_url(upload: MedicalUpload) -> str:
 
 def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, correction_form=None,
                status: int = 200):
-    bookings = medical.live_bookings(case.user_id)
+    bookings = clearances.live_bookings(case.user_id)
     uploads = list(db.session.scalars(
         select(MedicalUpload).where(MedicalUpload.case_id == case.id).order_by(MedicalUpload.id)
     ))
@@ -145,7 +152,7 @@ def _case_page(case: MedicalCase, *, assessment_form=None, decision_form=None, c
     default_correction = CorrectionForm(formdata=None, valid_days=medical.clearance_valid_days(),
                                         restrictions=case.restrictions if case.state is CaseState.RESTRICTED else "")
     return render_template(
-        "medical/case.html", case=case, tourist=user,
+        "medical/staff/case.html", case=case, tourist=user,
         age=age_on(user.date_of_birth, today) if user.date_of_birth else None,
         bookings=bookings, statuses=medical.clearance_statuses(bookings),
         missing_limits=sorted(vehicles - set(limits)), case_state_labels=CASE_STATES,
@@ -273,9 +280,11 @@ def access_log(case_id: int):
         .order_by(MedicalAccess.at.desc(), MedicalAccess.id.desc())
         .limit(ACCESS_LOG_PAGE_SIZE).offset((page - 1) * ACCESS_LOG_PAGE_SIZE)
     ))
-    html = render_template("medical/access_log.html", case=case, rows=rows, page=page, pages=pages, total=total)
+    html = render_template("medical/staff/access_log.html", case=case, rows=rows, page=page, pages=pages, total=total)
     return logged(html, case, "view", "access log")
 
+
+# -- vehicles' physical limits ---------------------------------------------------------------------
 
 def _vehicles_page(bound: VehicleLimitsForm | None = None, status: int = 200):
     rows = medical.vehicles()
@@ -291,7 +300,7 @@ def _vehicles_page(bound: VehicleLimitsForm | None = None, status: int = 200):
             } if lim else {}))
     known = {r.vehicle for r in rows}
     new_form = bound if bound is not None and bound.vehicle.data not in known else VehicleLimitsForm(formdata=None)
-    return render_template("medical/vehicles.html", rows=rows, forms=forms, new_form=new_form), status
+    return render_template("medical/staff/vehicles.html", rows=rows, forms=forms, new_form=new_form), status
 
 
 @bp.route("/vehicles", methods=["GET", "POST"])

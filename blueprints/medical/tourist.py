@@ -1,9 +1,10 @@
 """The tourist's side of the medical assessment: the health questionnaire (answers saved as they
-go, uploads), their medical status, and answering what medical staff ask.
+go, uploads), their medical status, answering what medical staff ask, and, close to launch, the
+self-certification that nothing has changed.
 
 Every request that touches medical data writes an access-log row in the transaction it commits,
 also when what it was asked to do is refused.
-And, close to launch, the self-certification that nothing has changed."""
+"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -57,6 +59,8 @@ K = QuestionKind
 def _log(case: MedicalCase | None, action: str, what: str) -> None:
     medical_access.log_access(current_user, case, action, what)
 
+
+# -- what the pages show --------------------------------------------------------------------------
 
 def _form_value(question: Question, value: Any) -> Any:
     """A stored answer as the form's inputs hold it."""
@@ -104,7 +108,7 @@ def _questionnaire_context(case: MedicalCase, *, values: dict[int, Any] | None =
 
 
 def _questionnaire_page(case: MedicalCase, status: int = 200, **kw):
-    return render_template("health/questionnaire.html", **_questionnaire_context(case, **kw)), status
+    return render_template("medical/tourist/questionnaire.html", **_questionnaire_context(case, **kw)), status
 
 
 def _question_response(case: MedicalCase, question: Question, *, before: set[int] | None = None,
@@ -115,13 +119,11 @@ def _question_response(case: MedicalCase, question: Question, *, before: set[int
     changed = [] if before is None else [
         q for q in context["questions"] if (q.id in before) != (q.id in context["visible_ids"])
     ]
-    return render_template("health/_answer_response.html", question=question, changed=changed, **context), status
+    return render_template("medical/tourist/_answer_response.html", question=question, changed=changed, **context), status
 
 
 def _readable_answers(case: MedicalCase) -> list[dict[str, Any]]:
     """The visible questions with their answers, as the tourist reads them back."""
-    from flask_babel import format_date, format_decimal
-
     answers = qs.answers_of(case)
     uploads = medical_uploads.uploads_of(case)
     rows = []
@@ -155,7 +157,7 @@ def _status_page(case: MedicalCase | None, form: InfoResponseForm, status: int =
         answered = sum(1 for q in visible if answers.get(q.id) not in (None, "", []))
         applicable = len(visible)
     return render_template(
-        "health/status.html", case=case, form=form, answered=answered, applicable=applicable,
+        "medical/tourist/status.html", case=case, form=form, answered=answered, applicable=applicable,
         rows=_readable_answers(case) if case is not None and case.state is not CaseState.ANSWERING else [],
         available=case is not None or qs.current_questionnaire() is not None,
         renew=case is not None and qs.needs_renewal(case, current_user),
@@ -195,6 +197,8 @@ def _save_posted(case: MedicalCase, action: str, refused: str):
     commit()
     return page
 
+
+# -- the medical status page ----------------------------------------------------------------------
 
 @bp.get("/medical")
 @tourists_only
@@ -257,6 +261,8 @@ def report_change():
     return page
 
 
+# -- the questionnaire ----------------------------------------------------------------------------
+
 @bp.get("/medical/questionnaire")
 @tourists_only
 def questionnaire():
@@ -265,7 +271,7 @@ def questionnaire():
     except ServiceError as exc:
         rollback()
         _log(None, "view", "questionnaire (none published)")
-        page = render_template("health/unavailable.html", message=exc.message)
+        page = render_template("medical/tourist/unavailable.html", message=exc.message)
         commit()
         return page
     _log(case, "view", "questionnaire")
@@ -387,6 +393,8 @@ def upload(question_id: int):
 def too_large(error):
     """A request over ``MAX_CONTENT_LENGTH`` is refused before it is read (and before its CSRF
     token could be): say so at the question, and store nothing."""
+    if request.endpoint == "medical.tourist.self_certification":
+        return error  # a form without files: the general answer, not the uploads' message
     rollback()
     message = medical_uploads.too_large_message()
     if (request.endpoint == "medical.tourist.upload" and current_user.is_authenticated
@@ -457,6 +465,8 @@ def download(upload_id: int):
     return response
 
 
+# -- the tourist's self-certification before launch ------------------------------------------------
+
 @bp.route("/medical/self-certification/<reference>", methods=["GET", "POST"])
 @roles_required(Role.TOURIST)
 def self_certification(reference: str):
@@ -485,7 +495,7 @@ def self_certification(reference: str):
         case = medical.latest_case(current_user)
         status = 422
     html = render_template(
-        "medical/self_certification.html", booking=booking, form=form,
+        "medical/tourist/self_certification.html", booking=booking, form=form,
         due=medical.self_certification_due(booking, case=case),
         opens_at=medical.self_certification_opens(booking), certified=medical.self_certified(booking),
         change_reported=medical.change_reported(booking),

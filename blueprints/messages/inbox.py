@@ -46,7 +46,7 @@ def _list_context(page: int) -> dict:
 @bp.get("/notifications")
 @login_required
 def index():
-    return render_page("notifications/index.html", "notifications/_list.html", **_list_context(_page_arg()))
+    return render_page("messages/inbox/index.html", "messages/inbox/_list.html", **_list_context(_page_arg()))
 
 
 @bp.get("/notifications/unread")
@@ -55,7 +55,7 @@ def unread():
     if not current_user.is_authenticated:
         # A badge polling after the session ended must not swap the login page into the header.
         return ("", 204) if wants_fragment() else login_manager.unauthorized()
-    return render_template("notifications/_badge.html", count=inbox.unread_count(current_user))
+    return render_template("messages/inbox/_badge.html", count=inbox.unread_count(current_user))
 
 
 def _changed(response):
@@ -76,7 +76,7 @@ def read(message_id: int):
     page = _page_arg()
     if wants_fragment():
         results = inbox.page_of(current_user, page)
-        html = render_template("notifications/_marked.html", n=message, results=results, page=page)
+        html = render_template("messages/inbox/_marked.html", n=message, results=results, page=page)
         return _changed(current_app.make_response(html))
     return redirect(url_for("messages.inbox.index", page=page if page > 1 else None, _anchor=f"notification-{message.id}"))
 
@@ -91,11 +91,13 @@ def read_all():
     commit()
     page = _page_arg()
     if wants_fragment():
-        html = render_template("notifications/_list.html", **_list_context(page), all_read=True)
+        html = render_template("messages/inbox/_list.html", **_list_context(page), all_read=True)
         return _changed(current_app.make_response(html))
     flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("messages.inbox.index", page=page if page > 1 else None))
 
+
+# -- preferences ------------------------------------------------------------------------------------
 
 def _display_phone(phone: str | None) -> str:
     if not phone:
@@ -132,7 +134,7 @@ def preferences():
             return redirect(url_for("messages.inbox.preferences"))
     twilio_number = current_app.config.get("TWILIO_FROM_NUMBER") or ""
     return render_template(
-        "notifications/preferences.html", form=form, categories=prefs_service.CATEGORIES,
+        "messages/inbox/preferences.html", form=form, categories=prefs_service.CATEGORIES,
         channels=prefs_service.ALL_CHANNELS, Channel=Channel,
         opt_out=prefs_service.opted_out(user.phone), phone=_display_phone(user.phone),
         reply_to=_display_phone(twilio_number) if twilio_number.startswith("+") else twilio_number,

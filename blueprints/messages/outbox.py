@@ -33,6 +33,7 @@ PAGE_SIZE = 50
 S = MessageStatus
 
 
+#: The status filter: its value in the URL, and the statuses it shows.
 STATUS_FILTERS = {
     "scheduled": (S.QUEUED, S.CLAIMED, S.SENDING),
     "sent": (S.SENT,),
@@ -41,6 +42,7 @@ STATUS_FILTERS = {
 }
 
 
+#: What may be typed for a phone number: digits and the usual separators.
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]+$")
 
 
@@ -118,7 +120,7 @@ def index():
         .order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ))
     return render_page(
-        "outbox/index.html", "outbox/_messages.html", messages=messages, filters=filters,
+        "messages/outbox/index.html", "messages/outbox/_messages.html", messages=messages, filters=filters,
         status_filters=STATUS_FILTERS, page=page, pages=pages, total=total,
     )
 
@@ -131,13 +133,13 @@ def _about(message: OutboundMessage) -> tuple[str, str | None] | None:
         booking = db.session.get(Booking, message.subject_id)
         if booking is not None:
             return (_("Booking %(ref)s", ref=booking.reference),
-                    url_for("booking.operations.booking", reference=booking.reference))
+                    url_for("payments.operations.booking", reference=booking.reference))
     elif message.subject_type == "payment":
         payment = db.session.get(Payment, message.subject_id)
         if payment is not None:
             booking = payment.booking
             return (_("Payment #%(id)s of booking %(ref)s", id=payment.id, ref=booking.reference),
-                    url_for("booking.operations.booking", reference=booking.reference))
+                    url_for("payments.operations.booking", reference=booking.reference))
     elif message.subject_type == "flight":
         flight = db.session.get(Flight, message.subject_id)
         if flight is not None:
@@ -157,11 +159,12 @@ def show(message_id: int):
         .order_by(OutboundMessage.id)
     ))
     return render_template(
-        "outbox/show.html", message=message, resent_as=resent_as, about=_about(message),
+        "messages/outbox/show.html", message=message, resent_as=resent_as, about=_about(message),
         can_resend=message.status is S.FAILED and not resent_as, text_hidden=_text_hidden(message),
     )
 
 
+#: Messages whose text is a key to an account: whoever reads the link can use it.
 PRIVATE_KINDS = frozenset({"password_reset"})
 
 

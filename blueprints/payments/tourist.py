@@ -34,6 +34,7 @@ bp = Blueprint("tourist", __name__)
 log = logging.getLogger(__name__)
 
 
+#: Stripe's Payment Element runs Stripe's script and frames, on its two pages only.
 STRIPE_CSP = (
     "default-src 'self'; script-src 'self' https://js.stripe.com; "
     "frame-src https://js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; "
@@ -77,7 +78,7 @@ def checkout(payment_id: int):
         return redirect(url_for("booking.tourist.detail", reference=payment.booking.reference))
     provider = payment_service.provider()
     if isinstance(provider, SandboxProvider):
-        return render_template("payments/sandbox_checkout.html", payment=payment,
+        return render_template("payments/tourist/sandbox_checkout.html", payment=payment,
                                booking=payment.booking, form=SandboxCardForm(formdata=None))
     try:
         intent = provider.retrieve_intent(payment.provider_payment_id)
@@ -88,7 +89,7 @@ def checkout(payment_id: int):
         payment.automatic_attempt = False  # from now on, the tourist pays this one by hand
         commit()
     response = current_app.make_response(render_template(
-        "payments/stripe_checkout.html", payment=payment, booking=payment.booking,
+        "payments/tourist/stripe_checkout.html", payment=payment, booking=payment.booking,
         client_secret=intent.client_secret,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
     ))
@@ -111,7 +112,7 @@ def sandbox_pay(payment_id: int):
     if form.is_submitted() and throttle.take(f"sandbox-pay:{current_user.id}", "30 per minute") is None:
         abort(429)
     if not form.validate_on_submit():
-        return render_template("payments/sandbox_checkout.html", payment=payment,
+        return render_template("payments/tourist/sandbox_checkout.html", payment=payment,
                                booking=payment.booking, form=form), 422
     payment_service.pay_in_sandbox(payment, form.card_number.data)
     commit()
@@ -160,8 +161,10 @@ def receipt(payment_id: int):
         own_or_404(payment.booking)
     if payment.status is not PaymentStatus.SUCCEEDED:
         abort(404)
-    return render_template("payments/receipt.html", payment=payment, booking=payment.booking)
+    return render_template("payments/tourist/receipt.html", payment=payment, booking=payment.booking)
 
+
+# -- the balance: a plan, a saved card, and paying a part by hand ----------------------------------
 
 @bp.post("/bookings/<reference>/balance")
 @roles_required(Role.TOURIST)
@@ -203,14 +206,14 @@ def save_card(reference: str):
         if form.validate_on_submit():
             token, last4 = provider.save_card(form.card_number.data)
             return _card_saved(booking, token, last4, installments_wanted)
-        return render_template("payments/save_card.html", booking=booking, form=form,
+        return render_template("payments/tourist/save_card.html", booking=booking, form=form,
                                installments_wanted=installments_wanted), 422 if request.method == "POST" else 200
     customer = provider.ensure_customer(current_user.email, current_user.name, current_user.stripe_customer_id)
     current_user.stripe_customer_id = customer
     setup_id, client_secret = provider.start_card_setup(customer, booking.id)
     commit()
     response = current_app.make_response(render_template(
-        "payments/stripe_card.html", booking=booking, client_secret=client_secret,
+        "payments/tourist/stripe_card.html", booking=booking, client_secret=client_secret,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
         return_url=external_url("payments.tourist.card_saved", reference=reference, installments=installments_wanted),
     ))
@@ -268,6 +271,8 @@ def pay_now(payment_id: int):
     return redirect(url_for("payments.tourist.checkout", payment_id=payment.id))
 
 
+# -- cancelling and refunds -----------------------------------------------------------------------
+
 @bp.route("/bookings/<reference>/cancel", methods=["GET", "POST"])
 @roles_required(Role.TOURIST)
 def cancel(reference: str):
@@ -283,6 +288,6 @@ def cancel(reference: str):
                     amount=format_money(result.refund_minor, result.currency, str(get_locale()))), "info")
             return redirect(url_for("journey.index"))
     return render_template(
-        "payments/cancel.html", booking=booking, form=form, quote=cancellations.quote(booking),
+        "payments/tourist/cancel.html", booking=booking, form=form, quote=cancellations.quote(booking),
         tiers=cancellations.tiers(),
     ), 422 if request.method == "POST" else 200

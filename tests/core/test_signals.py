@@ -17,6 +17,7 @@ from app.models import BookingState, FlightEvent, FlightStatus, Role
 from app.payments import handlers as payment_handlers
 from app.payments import installments, payments
 from app.timeutil import now_utc
+from tests.payments.test_installments import confirmed_booking
 
 GOOD = "4242424242424242"
 
@@ -25,17 +26,8 @@ GOOD = "4242424242424242"
 def planned(app, db_session, make):
     """A confirmed booking whose balance is planned in two installments on a saved card."""
     with app.test_request_context("/"):
-        doc = make.consent_document()
-        tourist = make.user()
-        flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00,
-                             launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
-        booking = booking_service.hold_seat(flight.id, tourist)
-        consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1",
-                     user_agent="t")
-        payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
-        token, last4 = payments.provider().save_card(GOOD)
-        installments.save_card(booking, tourist, token=token, last4=last4)
-        installments.plan_balance(booking, tourist, 2)
+        booking = confirmed_booking(make, balance_in_days=110)
+        installments.plan_balance(booking, booking.user, 2)
         yield booking
 
 

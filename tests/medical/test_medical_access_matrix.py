@@ -98,7 +98,7 @@ ASSESSMENT = {"systolic_mmhg": "118", "diastolic_mmhg": "76", "heart_rate_bpm": 
               "weight_kg": "72", "ecg_result": "normal", "centrifuge_g": "4", "other_tests": "", "notes": ""}
 
 ROUTES: list[Route] = [
-    # -- the tourist's side (blueprints/health) ---------------------------------------------------
+    # -- the tourist's side (blueprints/medical/tourist.py) ---------------------------------------
     Route("GET", "medical.tourist.status", "/medical", tourists_only(200, 200)),
     Route("POST", "medical.tourist.info_response", "/medical/info-response", tourists_only(302, 404),
           form={"response": "Here is the letter you asked for."}),
@@ -135,7 +135,7 @@ ROUTES: list[Route] = [
                 "max_height_cm": "193", "min_weight_kg": "50", "max_weight_kg": "101"}),
     Route("POST", "medical.staff.delete_vehicle_limits", "/medical/vehicles/{limits}/delete", medical_only(302),
           case=None),
-    # -- the questionnaire editor (blueprints/questionnaires): version 1 is published, 2 a draft --
+    # -- the questionnaire editor (blueprints/medical/editor.py): version 1 is published, 2 a draft
     Route("GET", "medical.editor.index", "/medical/questionnaires", medical_only(200), case=None),
     Route("POST", "medical.editor.new", "/medical/questionnaires/new", medical_only(302), case=None,
           note="refused (a draft exists already), logged"),
