@@ -12,7 +12,6 @@ from typing import Mapping
 from flask_babel import pgettext
 
 from app.i18n import lazy_pgettext
-
 from app.models import (
     BookingState,
     Channel,

@@ -6,6 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from app.accounts import accounts
+from app.booking import bookings as booking_service
+from app.booking import flights as flights_service
+from app.consent import consent
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
     Booking,
@@ -16,15 +21,9 @@ from app.models import (
     Role,
     User,
 )
+from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
 from app.seed_medical import seed_questionnaire
-from app.errors import ServiceError
-from app.accounts import accounts
-from app.consent import consent
-from app.payments import installments
-from app.payments import payments
-from app.booking import bookings as booking_service
-from app.booking import flights as flights_service
 from app.timeutil import now_utc
 
 DEMO_PASSWORD = "countdown-demo"

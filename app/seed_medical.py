@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import QuestionKind, Questionnaire, User
 from app.medical import questionnaires as qs
+from app.models import QuestionKind, Questionnaire, User
 
 K = QuestionKind
 CONDITIONS = [

@@ -172,6 +172,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     """Bulk-insert realistic data through Core ``insert()`` on the models' tables."""
     from werkzeug.security import generate_password_hash
 
+    from app.consent.consent import text_hash
     from app.models import (
         Booking,
         BookingEvent,
@@ -188,7 +189,6 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     )
     from app.models.medical import Answer, Assessment, MedicalAccess, MedicalCase
     from app.seed import CONSENT_TEXT, CONSENT_TITLE
-    from app.consent.consent import text_hash
     from app.timeutil import now_utc
 
     started = time.perf_counter()

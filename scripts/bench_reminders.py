@@ -119,6 +119,7 @@ class Seeded:
 def seed(app, args: argparse.Namespace) -> Seeded:
     """Bulk-insert tourists, bookings and their due reminders through Core ``insert()``."""
 
+    from app.messaging import reminders
     from app.models import (
         Booking,
         BookingState,
@@ -130,7 +131,6 @@ def seed(app, args: argparse.Namespace) -> Seeded:
         Role,
         User,
     )
-    from app.messaging import reminders
     from app.timeutil import now_utc
 
     started = time.perf_counter()

@@ -26,7 +26,12 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 
 from app import create_app
+from app.accounts import accounts
+from app.booking import bookings as booking_service
+from app.consent import consent
 from app.extensions import db
+from app.medical import cases as medical
+from app.medical import questionnaires
 from app.models import (
     Booking,
     BookingState,
@@ -42,11 +47,6 @@ from app.models import (
     Role,
     User,
 )
-from app.accounts import accounts
-from app.consent import consent
-from app.medical import cases as medical
-from app.medical import questionnaires
-from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 from tests.services import in_ci, reachable
 

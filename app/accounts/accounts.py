@@ -12,13 +12,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
-from app.models import Role, User, UserSession, normalise_email
 from app.errors import Problems, ServiceError
+from app.extensions import db
+from app.messaging import outbox
+from app.models import Role, User, UserSession, normalise_email
 from app.phones import normalise_phone
 from app.timeutil import age_on, now_utc
 from app.urls import external_url
-from app.messaging import outbox
 
 MINIMUM_AGE = 18
 _RESET_SALT = "countdown.password-reset"

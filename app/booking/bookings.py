@@ -19,6 +19,7 @@ from app import signals
 from app.errors import ServiceError
 from app.extensions import db
 from app.labels import BOOKING_STATES
+from app.messaging import reminders
 from app.models import (
     Booking,
     BookingEvent,
@@ -29,7 +30,6 @@ from app.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from app.messaging import reminders
 from app.timeutil import now_utc
 
 S = BookingState

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.errors import ServiceError
 from app.extensions import db
+from app.messaging import outbox, reminders
 from app.models import (
     Booking,
     BookingState,
@@ -18,11 +20,8 @@ from app.models import (
     DocumentKind,
     User,
 )
-from app.errors import ServiceError
 from app.timeutil import age_on, now_utc
 from app.urls import external_url
-from app.messaging import outbox
-from app.messaging import reminders
 
 MINIMUM_AGE = 18
 

@@ -12,10 +12,10 @@ from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import CaseEvent, CaseState, MedicalAccess, MedicalCase, Role, User
-from app.errors import ServiceError
 from app.timeutil import now_utc
 
 #: Every move the case state machine allows: (from, to). ``None`` is a new case.

@@ -22,7 +22,10 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.medical import access as medical_access
+from app.medical import clearances, files
 from app.models import (
     Answer,
     CaseState,
@@ -33,9 +36,6 @@ from app.models import (
     Questionnaire,
     User,
 )
-from app.errors import Problems, ServiceError
-from app.medical import access as medical_access
-from app.medical import clearances, files
 from app.timeutil import now_utc
 
 K = QuestionKind

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-
-from app.models import Booking, BookingState, CaseState, MedicalCase
 from app.medical import cases as medical
 from app.medical import clearances
 from app.messaging.reminders import Rule, Subject, register, register_subject
+from app.models import Booking, BookingState, CaseState, MedicalCase
 from app.urls import external_url
 
 QUESTIONNAIRE_BEFORE_LAUNCH = timedelta(days=120)

@@ -28,11 +28,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.crypto import decrypt, encrypt
-from app.extensions import db
-from app.models import MedicalCase, MedicalUpload, Question, QuestionKind, User
 from app.errors import ServiceError
+from app.extensions import db
 from app.medical import questionnaires as qs
 from app.medical.files import delete_on_rollback, discard_upload, upload_dir
+from app.models import MedicalCase, MedicalUpload, Question, QuestionKind, User
 
 ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 EXTENSIONS = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}

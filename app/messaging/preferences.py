@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import signals
+from app.errors import Problems, ServiceError
 from app.extensions import db
 from app.models import Channel, NotificationPreference, QuietHours, SmsOptOut, User
-from app.errors import Problems, ServiceError
 from app.timeutil import now_utc
 
 ALL_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.IN_APP)

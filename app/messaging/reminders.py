@@ -29,9 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import signals
 from app.extensions import db
+from app.messaging import outbox, preferences
 from app.models import Channel, MessageStatus, OutboundMessage, User
-from app.messaging import outbox
-from app.messaging import preferences
 from app.timeutil import now_utc
 from app.transactions import after_commit
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Channel, MessageStatus, OutboundMessage, User, WebhookEvent
 from app.messaging import preferences
+from app.models import Channel, MessageStatus, OutboundMessage, User, WebhookEvent
 from app.phones import parse_e164
 from app.timeutil import now_utc
 

@@ -6,4 +6,10 @@ gates, and its receivers of other domains' signals (``handlers``: a flight moved
 Uses the booking domain (a payment is for a booking) and consent (signed before any payment).
 """
 
-from app.payments import categories, gates, handlers, labels, reminder_rules  # noqa: F401  (registration)
+from app.payments import (  # noqa: F401  (registration)
+    categories,
+    gates,
+    handlers,
+    labels,
+    reminder_rules,
+)

@@ -15,13 +15,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.booking import bookings as booking_service
+from app.errors import ServiceError
 from app.extensions import db
+from app.messaging import outbox
 from app.models import Booking, BookingState, User
 from app.models.payments import Payment, PaymentStatus, RefundKind
-from app.errors import ServiceError
-from app.messaging import outbox
 from app.payments import payments
-from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 

@@ -17,14 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
+from app.errors import ServiceError
 from app.extensions import db
+from app.messaging import outbox, reminders
 from app.models import Booking, BookingState, Flight, User
 from app.models.payments import Payment, PaymentKind, PaymentStatus
-from app.providers.payments import PaymentError
-from app.errors import ServiceError
-from app.messaging import outbox
 from app.payments import payments
-from app.messaging import reminders
+from app.providers.payments import PaymentError
 from app.timeutil import UTC, now_utc
 from app.urls import external_url
 

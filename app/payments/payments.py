@@ -20,7 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.booking import bookings as booking_service
+from app.consent import consent
+from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.messaging import outbox, reminders
 from app.models import Booking, User
 from app.models.payments import (
     Payment,
@@ -31,14 +35,15 @@ from app.models.payments import (
     RefundKind,
     WebhookEvent,
 )
-from app.providers.payments import Intent, PaymentError, SandboxProvider, UnknownIntent, payments_provider
 from app.money import format_money
-from app.errors import Problems, ServiceError
-from app.consent import consent
-from app.booking import bookings as booking_service
+from app.providers.payments import (
+    Intent,
+    PaymentError,
+    SandboxProvider,
+    UnknownIntent,
+    payments_provider,
+)
 from app.timeutil import now_utc
-from app.messaging import outbox
-from app.messaging import reminders
 
 log = logging.getLogger(__name__)
 P = PaymentStatus

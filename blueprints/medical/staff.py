@@ -15,8 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import ServiceError
 from app.extensions import db
 from app.medical import cases as medical
-from app.medical import clearances
-from app.medical import questionnaires
+from app.medical import clearances, questionnaires
 from app.medical.access import CASE_STATES, CORRECTIONS, DECIDED, TRANSITIONS, log_access
 from app.models import (
     Answer,

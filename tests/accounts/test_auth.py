@@ -1,6 +1,6 @@
 import re
-from urllib.parse import unquote
 from datetime import date, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -329,8 +329,8 @@ def test_signup_refuses_an_implausible_date_of_birth(client, born, message):
 
 
 def test_the_service_refuses_every_problem_of_a_new_account_together(app, make):
-    from app.errors import ServiceError
     from app.accounts import accounts
+    from app.errors import ServiceError
 
     make.user(email="ada@example.com")
     with pytest.raises(ServiceError) as refused:

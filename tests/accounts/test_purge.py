@@ -8,9 +8,9 @@ import time_machine
 from sqlalchemy import select
 
 from app import throttle
+from app.accounts import accounts
 from app.extensions import db
 from app.models import ThrottleHit, UserSession
-from app.accounts import accounts
 from app.timeutil import now_utc
 from worker.tasks import purge_sessions_and_attempts
 

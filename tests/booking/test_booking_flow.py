@@ -2,9 +2,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.booking import bookings as booking_service
 from app.extensions import db
 from app.models import Booking, BookingState, ConsentSignature, FlightStatus, Role, WaitlistEntry
-from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 

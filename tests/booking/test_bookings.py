@@ -3,10 +3,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.booking import bookings as svc
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import BookingEvent, BookingState, Role, WaitlistState
-from app.errors import ServiceError
-from app.booking import bookings as svc
 from app.timeutil import now_utc
 
 S = BookingState
@@ -141,8 +141,8 @@ def test_waitlist_gets_the_freed_seat_for_a_limited_time(app, make):
     assert offer.user_id == waiter.id and offer.state is S.HELD
     hours = app.config["WAITLIST_OFFER_HOURS"]
     assert offer.hold_expires_at > now_utc() + timedelta(hours=hours) - timedelta(minutes=1)
-    from app.models import Channel, OutboundMessage
     from app.messaging import delivery
+    from app.models import Channel, OutboundMessage
 
     told = db.session.scalars(select(OutboundMessage).where(
         OutboundMessage.user_id == waiter.id, OutboundMessage.rule == "waitlist_offer")).all()

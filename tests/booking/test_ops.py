@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.booking import bookings as booking_service
 from app.extensions import db
 from app.models import ConsentDocument, Flight, Role, User, WaitlistState
-from app.booking import bookings as booking_service
 from app.timeutil import UTC
 from tests.conftest import login, post_form
 
@@ -211,9 +211,9 @@ def test_an_edit_cannot_move_a_scheduled_flight_into_the_past(client, ops, make)
 def test_the_flight_service_refuses_a_past_scheduled_launch(app, make):
     from datetime import timedelta
 
-    from app.models import FlightStatus
-    from app.errors import ServiceError
     from app.booking import flights as flight_service
+    from app.errors import ServiceError
+    from app.models import FlightStatus
     from app.timeutil import now_utc
 
     launch = now_utc() - timedelta(hours=1)

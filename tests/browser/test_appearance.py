@@ -42,11 +42,11 @@ def phone_world(make_committed):
     """A tourist (German) with a paid deposit, and a submitted health questionnaire in the queue."""
     from datetime import timedelta
 
-    from app.models import Role
     from app.booking import bookings as booking_service
     from app.consent import consent
-    from app.payments import payments
     from app.medical import questionnaires as qs
+    from app.models import Role
+    from app.payments import payments
     from app.timeutil import now_utc
 
     with seeding():

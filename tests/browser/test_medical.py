@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from app.extensions import db
-from app.models import BookingState, MedicalAccess, QuestionKind, Role
 from app.booking import bookings as booking_service
+from app.extensions import db
 from app.medical import questionnaires as qs
+from app.models import BookingState, MedicalAccess, QuestionKind, Role
 from app.timeutil import now_utc
 from tests.browser.support import seeding, wait_for_htmx
 from tests.conftest import PASSWORD

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut, User
 from app.messaging import preferences
+from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut, User
 from app.timeutil import now_utc
 from tests.browser.support import scalar, seeding
 from tests.conftest import PASSWORD

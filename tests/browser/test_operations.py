@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from app.models import Role
 from app.booking import bookings as booking_service
 from app.consent import consent
+from app.models import Role
 from app.timeutil import now_utc
 from tests.browser.support import seeding
 from tests.conftest import PASSWORD

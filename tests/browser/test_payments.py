@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from app.models import Payment, PaymentKind, PaymentStatus, Role
 from app.booking import bookings as booking_service
 from app.consent import consent
+from app.models import Payment, PaymentKind, PaymentStatus, Role
 from app.timeutil import now_utc
 from tests.browser.support import scalar, seeding
 from tests.conftest import PASSWORD

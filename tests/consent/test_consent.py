@@ -3,11 +3,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 
+from app.booking import bookings as booking_service
+from app.consent import consent
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import BookingState, ConsentSignature, ImmutableRecordError
-from app.errors import ServiceError
-from app.consent import consent
-from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 

@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.booking import bookings as booking_service
 from app.extensions import db
 from app.models import ConsentQuestion, ConsentSignature, OutboundMessage
-from app.booking import bookings as booking_service
 from tests.conftest import login, post_form
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from app.booking import bookings as booking_service
 from app.extensions import db
 from app.models import Role
-from app.booking import bookings as booking_service
 from tests.conftest import login
 
 ANON, TOURIST, OTHER_TOURIST = "anonymous", "tourist", "other tourist"

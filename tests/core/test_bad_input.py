@@ -21,7 +21,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from sqlalchemy import event, select
 
+from app.accounts import accounts
+from app.booking import bookings as booking_service
+from app.consent import consent
 from app.extensions import db
+from app.medical import cases as medical
+from app.medical import questionnaires as qs
 from app.models import (
     CaseState,
     Channel,
@@ -32,13 +37,8 @@ from app.models import (
     Role,
     VehicleLimits,
 )
-from app.seed import DEMO_PASSWORD, seed_demo
-from app.accounts import accounts
-from app.consent import consent
-from app.medical import cases as medical
 from app.payments import payments
-from app.booking import bookings as booking_service
-from app.medical import questionnaires as qs
+from app.seed import DEMO_PASSWORD, seed_demo
 from tests.conftest import PASSWORD, login
 
 HUGE = "99999999999999999999999999999"

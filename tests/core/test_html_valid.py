@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.accounts import accounts
 from app.extensions import db
+from app.medical import questionnaires as qs
 from app.models import (
     Booking,
     BookingState,
@@ -29,8 +31,6 @@ from app.models import (
     Role,
 )
 from app.seed import DEMO_PASSWORD, seed_demo
-from app.accounts import accounts
-from app.medical import questionnaires as qs
 from tests.conftest import login
 from tests.services import in_ci
 

@@ -5,9 +5,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from app.booking import bookings as booking_service
 from app.extensions import db
 from app.models import BookingState, Role
-from app.booking import bookings as booking_service
 from tests.conftest import login
 
 
@@ -96,8 +96,8 @@ def test_ops_flight_page_queries_do_not_grow_with_bookings(client, make):
 
 def test_journey_queries_do_not_grow_with_earlier_bookings(client, make):
     """Earlier bookings are links with a line each (refund, flight change): no query per booking."""
-    from app.models import Role
     from app.booking import flights
+    from app.models import Role
 
     make.consent_document()
     tourist = make.user()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Booking, BookingState, Flight, FlightStatus, User
-from app.seed import SEAT_FILLERS, seed_demo
 from app.accounts import accounts
 from app.booking import flights as flight_service
+from app.extensions import db
+from app.models import Booking, BookingState, Flight, FlightStatus, User
 from app.payments import cancellations
+from app.seed import SEAT_FILLERS, seed_demo
 
 
 def _flight(name: str) -> Flight:

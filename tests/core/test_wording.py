@@ -6,13 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from app import labels
+from app.booking import flights
 from app.config import BASE_DIR
 from app.extensions import db
 from app.models import FlightStatus, Role
-from app.payments import cancellations
-from app.booking import flights
-from app.payments import installments
-from app.payments import payments
+from app.payments import cancellations, installments, payments
 from app.timeutil import now_utc
 from tests.conftest import login
 from tests.payments.test_money_and_status import charge_now, flight_data, paid_deposit
@@ -181,8 +179,8 @@ def test_the_cancellation_page_writes_every_percentage_the_locales_way(app, make
 # -- 6. in-app notifications: no SMS prefix, a plain resolved note -----------------------------------
 
 def test_in_app_notices_drop_the_sms_prefix_that_text_messages_keep(app, make):
-    from app.models import Channel
     from app.messaging import delivery
+    from app.models import Channel
     from tests.conftest import outbox
 
     booking = paid_deposit(make)
@@ -251,9 +249,9 @@ def test_the_account_page_names_the_other_devices_in_plain_words(app, make):
 def test_the_flight_forms_status_error_names_the_statuses_as_the_list_offers_them(app, make):
     from datetime import datetime
 
+    from tests.booking.test_ops import FLIGHT
     from tests.conftest import post_form
     from tests.fielderrors import field_error
-    from tests.booking.test_ops import FLIGHT
 
     for language, words in (("en", ["Scheduled", "Delayed", "Flown", "Scrubbed", "Cancelled"]),
                             ("de", ["Geplant", "Verspätet", "Durchgeführt", "Start abgebrochen", "Abgesagt"])):

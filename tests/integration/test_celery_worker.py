@@ -24,7 +24,9 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from sqlalchemy import select
 
+from app.booking import bookings
 from app.extensions import db
+from app.messaging import delivery, outbox
 from app.models import (
     Booking,
     BookingState,
@@ -34,9 +36,6 @@ from app.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from app.booking import bookings
-from app.messaging import delivery
-from app.messaging import outbox
 from app.timeutil import now_utc
 from app.transactions import commit
 from tests.conftest import Factory, empty_tables, require_service

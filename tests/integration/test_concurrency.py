@@ -21,8 +21,11 @@ from flask import session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.accounts import accounts
+from app.booking import bookings
+from app.errors import ServiceError
+from app.extensions import db
+from app.messaging import delivery, outbox
 from app.models import (
     Booking,
     BookingEvent,
@@ -33,10 +36,6 @@ from app.models import (
     OutboundMessage,
     User,
 )
-from app.errors import ServiceError
-from app.booking import bookings
-from app.messaging import delivery
-from app.messaging import outbox
 from app.transactions import commit, rollback
 from tests.conftest import Factory
 from tests.integration.support import CountingProvider, add_tourists, live_server, separate_app

@@ -32,14 +32,13 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from app.accounts import accounts
+from app.booking import bookings
 from app.extensions import db
+from app.messaging import delivery, outbox
+from app.messaging.email_html import render_html
 from app.models import Channel, MessageStatus, OutboundMessage, Role
 from app.providers.messaging import DeliveryError, SmtpEmailProvider, provider_for
-from app.accounts import accounts
-from app.messaging import delivery
-from app.messaging import outbox
-from app.booking import bookings
-from app.messaging.email_html import render_html
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from tests.conftest import Factory, empty_tables, free_port, login

@@ -14,6 +14,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.booking import bookings as booking_service
+from app.consent import consent
 from app.extensions import db
 from app.models import (
     Booking,
@@ -26,10 +28,7 @@ from app.models import (
     PaymentKind,
     PaymentStatus,
 )
-from app.booking import bookings as booking_service
-from app.consent import consent
-from app.payments import installments
-from app.payments import payments
+from app.payments import installments, payments
 from app.timeutil import now_utc
 from app.transactions import commit
 from tests.conftest import Factory

@@ -20,8 +20,13 @@ from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 from werkzeug.datastructures import FileStorage
 
+from app.booking import bookings as booking_service
 from app.crypto import CryptoError
 from app.extensions import db
+from app.medical import access as medical_access
+from app.medical import cases as medical
+from app.medical import questionnaires as qs
+from app.medical import uploads as medical_uploads
 from app.models import (
     Assessment,
     BookingState,
@@ -33,11 +38,6 @@ from app.models import (
     Role,
     SelfCertification,
 )
-from app.booking import bookings as booking_service
-from app.medical import cases as medical
-from app.medical import access as medical_access
-from app.medical import uploads as medical_uploads
-from app.medical import questionnaires as qs
 from app.timeutil import now_utc
 from app.transactions import commit
 from tests.conftest import Factory

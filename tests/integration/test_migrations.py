@@ -18,11 +18,11 @@ from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
+from app.booking import bookings
 from app.config import BASE_DIR
+from app.consent import consent
 from app.extensions import db
 from app.models import ConsentSignature
-from app.booking import bookings
-from app.consent import consent
 from tests.conftest import make_env
 from tests.integration.support import separate_app
 

@@ -41,6 +41,7 @@ from sqlalchemy import func, insert, select
 from werkzeug import Request, Response
 
 from app.extensions import db
+from app.messaging import reminders
 from app.models import (
     Booking,
     BookingState,
@@ -50,7 +51,6 @@ from app.models import (
     Role,
     User,
 )
-from app.messaging import reminders
 from app.timeutil import now_utc
 from scripts.bench_support import CeleryWorker
 from tests.conftest import Factory, make_env, require_service

@@ -33,6 +33,8 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
+from app.booking import bookings as booking_service
+from app.consent import consent
 from app.extensions import db
 from app.models import (
     Booking,
@@ -50,10 +52,8 @@ from app.models import (
     User,
     WebhookEvent,
 )
-from app.providers.payments import StripeProvider
-from app.booking import bookings as booking_service
-from app.consent import consent
 from app.payments import payments
+from app.providers.payments import StripeProvider
 from app.transactions import commit
 from tests.conftest import Factory, empty_tables, login
 from tests.services import in_ci

@@ -22,10 +22,9 @@ from werkzeug import Response
 
 from app.config import ConfigError, load_config
 from app.extensions import db
+from app.messaging import delivery, preferences
 from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut, WebhookEvent
 from app.providers.messaging import DeliveryError, TwilioSmsProvider
-from app.messaging import delivery
-from app.messaging import preferences
 from app.timeutil import now_utc
 from tests.integration.support import separate_app
 

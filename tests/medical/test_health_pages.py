@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 
 from app.crypto import decrypt
 from app.extensions import db
+from app.medical import access as medical_access
+from app.medical import questionnaires as qs
+from app.medical.questionnaires import QuestionData
 from app.models import (
     Answer,
     CaseState,
@@ -25,9 +28,6 @@ from app.models import (
     Questionnaire,
     Role,
 )
-from app.medical import access as medical_access
-from app.medical import questionnaires as qs
-from app.medical.questionnaires import QuestionData
 from tests.conftest import csrf_token, login, post_form
 
 K = QuestionKind

@@ -12,7 +12,19 @@ import pytz
 import time_machine
 from sqlalchemy import select
 
+from app import readiness
+from app.booking import bookings as booking_service
+from app.booking import flights
+from app.errors import ServiceError
 from app.extensions import db
+from app.medical import access as medical_access
+from app.medical import cases as medical
+from app.medical import questionnaires
+from app.medical.access import CaseTransitionNotAllowed
+from app.medical.cases import Clearance, QueueGroup
+from app.messaging import delivery
+from app.messaging import outbox as message_outbox
+from app.messaging import preferences, reminders
 from app.models import (
     Assessment,
     BookingState,
@@ -26,19 +38,6 @@ from app.models import (
     SelfCertification,
     VehicleLimits,
 )
-from app.errors import ServiceError
-from app.booking import flights
-from app.medical import cases as medical
-from app.medical import access as medical_access
-from app.messaging import delivery
-from app.messaging import outbox as message_outbox
-from app.messaging import preferences
-from app.medical import questionnaires
-from app import readiness
-from app.messaging import reminders
-from app.booking import bookings as booking_service
-from app.medical.cases import Clearance, QueueGroup
-from app.medical.access import CaseTransitionNotAllowed
 from app.readiness import GateStatus
 from app.timeutil import UTC, now_utc
 from tests.conftest import outbox

@@ -23,6 +23,9 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
+from app.medical import cases as medical
+from app.medical import questionnaires as qs
+from app.medical import uploads as medical_uploads
 from app.models import (
     CaseState,
     MedicalAccess,
@@ -33,9 +36,6 @@ from app.models import (
     Role,
     VehicleLimits,
 )
-from app.medical import cases as medical
-from app.medical import uploads as medical_uploads
-from app.medical import questionnaires as qs
 from tests.conftest import csrf_token, login
 
 ANON, OWNER, OTHER = "anonymous", "tourist (owner)", "another tourist"

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from app.extensions import db
-from app.models import CaseEvent, CaseState, MedicalAccess, MessageStatus, Role
-from app.medical import cases as medical
 from app import readiness
+from app.extensions import db
+from app.medical import cases as medical
+from app.models import CaseEvent, CaseState, MedicalAccess, MessageStatus, Role
 from app.timeutil import now_utc
 from tests.conftest import login, outbox, post_form
-from tests.medical.test_medical import cleared_case
 from tests.core.test_queries import queries_for
+from tests.medical.test_medical import cleared_case
 
 S = CaseState
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.medical import cases as medical
 from app.models import (
     Assessment,
     CaseState,
@@ -18,11 +19,10 @@ from app.models import (
     SelfCertification,
     VehicleLimits,
 )
-from app.medical import cases as medical
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
-from tests.medical.test_medical import GOOD, cleared_case
 from tests.core.test_queries import queries_for
+from tests.medical.test_medical import GOOD, cleared_case
 
 S = CaseState
 NOTES = "Confidential: mild asthma, inhaler before launch."

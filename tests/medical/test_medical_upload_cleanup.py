@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import MedicalCase, MedicalUpload, Questionnaire
 from app.medical import uploads as medical_uploads
+from app.models import MedicalCase, MedicalUpload, Questionnaire
 from app.timeutil import now_utc
 from worker import tasks
 from worker.schedule import BEAT_SCHEDULE

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 
-from app.extensions import db
-from app.models import CaseEvent, CaseState, MedicalUpload, QuestionKind, Role
 from app.errors import ServiceError
+from app.extensions import db
 from app.medical import access as medical_access
 from app.medical import files
-from app.medical import uploads as medical_uploads
 from app.medical import questionnaires as qs
+from app.medical import uploads as medical_uploads
 from app.medical.questionnaires import QuestionData
+from app.models import CaseEvent, CaseState, MedicalUpload, QuestionKind, Role
 
 K = QuestionKind
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

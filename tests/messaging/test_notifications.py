@@ -6,9 +6,8 @@ import re
 from datetime import time, timedelta
 
 from app.extensions import db
+from app.messaging import inbox, preferences
 from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut
-from app.messaging import inbox
-from app.messaging import preferences
 from app.timeutil import now_utc
 from tests.conftest import csrf_token, login, post_form
 from tests.core.test_queries import count_queries

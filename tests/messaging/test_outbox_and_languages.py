@@ -1,9 +1,8 @@
 from sqlalchemy import select
 
 from app.extensions import db
+from app.messaging import delivery, outbox
 from app.models import Channel, OutboundMessage, Role
-from app.messaging import delivery
-from app.messaging import outbox
 from app.transactions import commit
 from tests.conftest import login, post_form
 

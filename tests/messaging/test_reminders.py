@@ -7,11 +7,17 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-import sqlalchemy as sa
 import pytz
+import sqlalchemy as sa
 import time_machine
 
+from app.booking import bookings as booking_service
+from app.booking import flights
+from app.consent import consent
 from app.extensions import db
+from app.messaging import delivery
+from app.messaging import outbox as message_outbox
+from app.messaging import preferences, reminders
 from app.models import (
     CaseState,
     Channel,
@@ -24,16 +30,7 @@ from app.models import (
     RefundKind,
     Role,
 )
-from app.booking import bookings as booking_service
-from app.payments import cancellations
-from app.consent import consent
-from app.booking import flights
-from app.payments import installments
-from app.messaging import delivery
-from app.messaging import outbox as message_outbox
-from app.payments import payments
-from app.messaging import preferences
-from app.messaging import reminders
+from app.payments import cancellations, installments, payments
 from app.timeutil import now_utc
 from tests.conftest import outbox
 

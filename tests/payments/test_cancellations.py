@@ -5,6 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.booking import bookings as booking_service
+from app.booking import flights
+from app.consent import consent
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
     BookingEvent,
@@ -14,13 +18,7 @@ from app.models import (
     PaymentStatus,
     Role,
 )
-from app.errors import ServiceError
-from app.booking import flights
-from app.payments import cancellations
-from app.consent import consent
-from app.payments import installments
-from app.payments import payments
-from app.booking import bookings as booking_service
+from app.payments import cancellations, installments, payments
 from app.timeutil import now_utc
 
 

@@ -6,14 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Channel, MessageStatus, OutboundMessage, PaymentKind, PaymentStatus
-from app.errors import ServiceError
-from app.consent import consent
-from app.payments import installments
-from app.messaging import delivery
-from app.payments import payments
 from app.booking import bookings as booking_service
+from app.consent import consent
+from app.errors import ServiceError
+from app.extensions import db
+from app.messaging import delivery
+from app.models import Channel, MessageStatus, OutboundMessage, PaymentKind, PaymentStatus
+from app.payments import installments, payments
 from app.timeutil import now_utc
 
 GOOD, DECLINED, AUTH = "4242424242424242", "4000000000000002", "4000002760003184"
@@ -139,8 +138,8 @@ def test_paying_by_hand_settles_an_installment(confirmed):
 
 
 def test_moving_the_launch_moves_the_payments_still_to_come(confirmed, make):
-    from app.models import FlightStatus, Role
     from app.booking import flights
+    from app.models import FlightStatus, Role
 
     save(confirmed, GOOD)
     plan = installments.plan_balance(confirmed, confirmed.user, 2)
@@ -208,8 +207,8 @@ def test_the_last_installment_is_a_day_earlier_when_ten_oclock_is_after_the_due_
 
 
 def test_a_moved_launch_keeps_the_charges_at_ten_local(confirmed, make):
-    from app.models import FlightStatus, Role
     from app.booking import flights
+    from app.models import FlightStatus, Role
 
     confirmed.user.timezone = "Asia/Tokyo"
     save(confirmed, GOOD)

@@ -4,20 +4,17 @@ the tourist's pages say what happened to their flight, and when."""
 import re
 from datetime import timedelta
 
-from babel.dates import format_date as babel_date
-
 import pytest
+from babel.dates import format_date as babel_date
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Channel, FlightEvent, FlightStatus, Refund, RefundKind, Role
-from app.payments import cancellations
-from app.consent import consent
-from app.booking import flights
-from app.payments import installments
-from app.messaging import delivery
-from app.payments import payments
 from app.booking import bookings as booking_service
+from app.booking import flights
+from app.consent import consent
+from app.extensions import db
+from app.messaging import delivery
+from app.models import Channel, FlightEvent, FlightStatus, Refund, RefundKind, Role
+from app.payments import cancellations, installments, payments
 from app.readiness import GateStatus, readiness_for
 from app.timeutil import now_utc
 from tests.conftest import login, outbox

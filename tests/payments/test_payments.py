@@ -5,6 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.booking import bookings as booking_service
+from app.consent import consent
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
     BookingState,
@@ -14,11 +17,7 @@ from app.models import (
     PaymentStatus,
     WebhookEvent,
 )
-from app.errors import ServiceError
-from app.consent import consent
-
 from app.payments import payments
-from app.booking import bookings as booking_service
 from app.timeutil import now_utc
 
 GOOD, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
@@ -122,8 +121,8 @@ def test_a_checkout_decline_then_success_in_the_sandbox_sends_no_failure_notice(
 
 
 def test_a_cancelled_payment_never_becomes_paid_and_money_that_arrives_goes_back(signed, make):
-    from app.models import FlightStatus, Role
     from app.booking import flights
+    from app.models import FlightStatus, Role
 
     payment = payments.start_deposit(signed, signed.user)
     flight = signed.flight

@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import BookingState, Payment, PaymentStatus
 from app.booking import bookings as booking_service
 from app.consent import consent
+from app.extensions import db
+from app.models import BookingState, Payment, PaymentStatus
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 
@@ -245,11 +245,9 @@ def test_the_booking_page_offers_the_installments_that_fit(client, signed):
 
 
 def test_a_resolved_automatic_charge_notice_says_so_and_loses_its_link(app, client, signed):
+    from app.messaging import delivery, inbox
     from app.models import Channel, MessageStatus, OutboundMessage
-    from app.messaging import inbox
-    from app.payments import installments
-    from app.messaging import delivery
-    from app.payments import payments
+    from app.payments import installments, payments
 
     pay_deposit(client, signed)
     with app.test_request_context("/"):
@@ -286,8 +284,8 @@ def test_a_resolved_automatic_charge_notice_says_so_and_loses_its_link(app, clie
 
 
 def test_a_payment_cancelled_with_its_flight_cannot_be_paid(app, client, signed, make):
-    from app.models import FlightStatus, Role
     from app.booking import flights
+    from app.models import FlightStatus, Role
 
     payment = start(client, signed)  # the deposit's checkout is open
     with app.test_request_context("/"):

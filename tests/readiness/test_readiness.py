@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
-from app.models import BookingState, CaseState, MedicalCase, Questionnaire
+from app import readiness
 from app.booking import bookings as booking_service
 from app.consent import consent
-from app import readiness
+from app.extensions import db
+from app.models import BookingState, CaseState, MedicalCase, Questionnaire
 from app.readiness import GateStatus
 from app.timeutil import now_utc
 
