@@ -17,6 +17,7 @@ DOMAINS = (
     "app.consent",
     "app.payments",
     "app.medical",
+    "app.training",
 )
 
 

@@ -17,10 +17,12 @@ from app.models import (
     Channel,
     FlightStatus,
     MessageStatus,
+    ModuleKind,
     PaymentKind,
     PaymentStatus,
     RefundKind,
     Role,
+    SafetyTopic,
 )
 
 ROLES = {
@@ -44,6 +46,24 @@ FLIGHT_STATUSES = {
     FlightStatus.SCRUBBED: lazy_pgettext("flight status", "Scrubbed"),
     FlightStatus.FLOWN: lazy_pgettext("flight status", "Flown"),
     FlightStatus.CANCELLED: lazy_pgettext("flight status", "Cancelled"),
+}
+
+#: The kinds of training module, as operations and tourists read them.
+MODULE_KINDS = {
+    ModuleKind.CLASSROOM: lazy_pgettext("training module kind", "Classroom"),
+    ModuleKind.CENTRIFUGE: lazy_pgettext("training module kind", "Centrifuge run"),
+    ModuleKind.EGRESS_DRILL: lazy_pgettext("training module kind", "Egress drill"),
+    ModuleKind.SCENARIO_REHEARSAL: lazy_pgettext("training module kind", "Scenario rehearsal"),
+    ModuleKind.SUIT_FITTING: lazy_pgettext("training module kind", "Suit fitting"),
+    ModuleKind.EXAM: lazy_pgettext("training module kind", "Exam"),
+}
+
+#: What 14 CFR 460.51 requires training on, in the order the rule names it.
+SAFETY_TOPICS = {
+    SafetyTopic.SMOKE: lazy_pgettext("training topic", "Smoke"),
+    SafetyTopic.FIRE: lazy_pgettext("training topic", "Fire"),
+    SafetyTopic.CABIN_PRESSURE: lazy_pgettext("training topic", "Loss of cabin pressure"),
+    SafetyTopic.EMERGENCY_EXIT: lazy_pgettext("training topic", "Emergency exit"),
 }
 
 MESSAGE_STATUSES = {

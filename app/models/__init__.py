@@ -43,6 +43,14 @@ from app.models.payments import (
     SandboxIntent,
     WebhookEvent,
 )
+from app.models.training import (
+    ModuleKind,
+    PlanItem,
+    SafetyTopic,
+    TrainingModule,
+    TrainingPlan,
+    module_prerequisites,
+)
 
 __all__ = [
     "Answer", "Assessment", "CaseEvent", "CaseState", "EcgResult", "MedicalAccess", "MedicalCase",
@@ -51,5 +59,6 @@ __all__ = [
     "ConsentSignature", "DocumentKind", "Flight", "FlightEvent", "FlightStatus", "ImmutableRecordError",
     "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
     "QuietHours", "Refund", "RefundKind", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
-    "normalise_email",
+    "normalise_email", "ModuleKind", "PlanItem", "SafetyTopic", "TrainingModule", "TrainingPlan",
+    "module_prerequisites",
 ]
