@@ -1,5 +1,5 @@
 """Booking's pages: the catalog anyone browses (``catalog``), the tourist's bookings (``tourist``),
-and operations' flights and bookings (``operations``)."""
+and operations' flights with their passengers and waiting list (``operations``)."""
 
 from flask import Blueprint
 
