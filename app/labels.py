@@ -125,6 +125,7 @@ def message_kind(kind: str, rule: str | None = None):
 def delivery_status(status: str):
     return DELIVERY_STATUSES.get(status) or status
 
+
 GATE_STATUSES = {
     "done": lazy_pgettext("gate status", "Done"),
     "action": lazy_pgettext("gate status", "To do"),

@@ -8,7 +8,6 @@ from app.messaging.reminders import Rule, register
 from app.models import Booking
 from app.urls import external_url
 
-# -- consent ---------------------------------------------------------------------------------------
 
 def _needs_resign(booking: Booking, _stored: dict) -> bool:
     return booking.state in LIVE and consent.statuses([booking])[booking.id].needs_resign

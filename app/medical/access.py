@@ -62,7 +62,6 @@ CASE_STATES = {
 }
 
 
-
 class CaseTransitionNotAllowed(ServiceError):
     def __init__(self, from_state: CaseState | None, to_state: CaseState) -> None:
         super().__init__(_("This medical case cannot move from %(a)s to %(b)s.",

@@ -69,6 +69,7 @@ DECISIONS = (S.CLEARED, S.RESTRICTED, S.INFO_REQUESTED, S.NOT_CLEARED)
 CHANGE_REPORTABLE = tuple(sorted({a for a, _b in CHANGE_REPORTS}, key=lambda st: st.value))
 TEXT_MAX = 8000
 
+
 def clearance_valid_days() -> int:
     return int(current_app.config["CLEARANCE_VALID_DAYS"])
 

@@ -20,6 +20,7 @@ CLEARED_STATES = (S.CLEARED, S.RESTRICTED)
 #: Flights that will not fly any more: their bookings need no clearance.
 ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
 
+
 def launch_date(flight: Flight) -> date:
     """The day a clearance must still be valid on."""
     return flight.launch_at.astimezone(UTC).date()

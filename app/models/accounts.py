@@ -74,7 +74,6 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role.value}>"
 
 
-
 def normalise_email(email: str) -> str:
     """Emails are stored and compared lower-cased."""
     return email.strip().lower()

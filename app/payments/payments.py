@@ -419,7 +419,6 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
     return result
 
 
-
 @dataclass(frozen=True)
 class FlightMoney:
     currency: str
