@@ -12,15 +12,7 @@ from app.booking import flights as flights_service
 from app.consent import consent
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import (
-    Booking,
-    BookingState,
-    ConsentSignature,
-    Flight,
-    FlightStatus,
-    Role,
-    User,
-)
+from app.models import Booking, BookingState, ConsentSignature, Flight, FlightStatus, Role, User
 from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
 from app.seed_medical import seed_questionnaire

@@ -5,13 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import Flask, current_app, render_template, request, session
-from flask_babel import (
-    format_date,
-    format_decimal,
-    format_percent,
-    get_locale,
-    get_timezone,
-)
+from flask_babel import format_date, format_decimal, format_percent, get_locale, get_timezone
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 

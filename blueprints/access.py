@@ -29,6 +29,11 @@ def roles_required(*roles: Role):
     return decorator
 
 
+#: The pages of one staff role (others get a 403; anonymous visitors are sent to log in).
+ops_only = roles_required(Role.OPERATIONS)
+medical_only = roles_required(Role.MEDICAL)
+
+
 def own_or_404(obj, user_id_attr: str = "user_id"):
     """A tourist's object, or a 404 that says nothing about whether it exists."""
     if obj is None or getattr(obj, user_id_attr) != current_user.id:

@@ -172,7 +172,7 @@ def cancel_flight(flight: Flight, actor: User, reason: str) -> int:
     )).all()
     refunds: dict[int, int] = {}
     for refunded in signals.values_from(
-        signals.flight_cancelled.send(flight, bookings=list(live), actor=actor, reason=reason)
+        signals.flight_cancelled.send(flight, bookings=live, actor=actor, reason=reason)
     ):
         for booking_id, amount_minor in refunded.items():
             refunds[booking_id] = refunds.get(booking_id, 0) + amount_minor

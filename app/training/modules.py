@@ -86,12 +86,13 @@ def module_problems(data: ModuleData, module: TrainingModule | None = None) -> l
     wanted = set(data.prerequisite_ids)
     if wanted:
         known = set(db.session.scalars(select(TrainingModule.id).where(TrainingModule.id.in_(wanted))))
-        edges = _requirements()
         if known != wanted:
             problems.add(_("Choose prerequisites from the modules listed."), "prerequisites")
-        elif module is not None and (module.id in wanted or any(_requires(m, module.id, edges) for m in wanted)):
-            problems.add(_("A module cannot need itself first, directly or through the modules it "
-                           "needs."), "prerequisites")
+        elif module is not None:
+            edges = _requirements()  # a new module cannot close a circle: read only for an edit
+            if module.id in wanted or any(_requires(m, module.id, edges) for m in wanted):
+                problems.add(_("A module cannot need itself first, directly or through the modules it "
+                               "needs."), "prerequisites")
     return problems.errors
 
 

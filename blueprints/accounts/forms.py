@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    EmailField,
-    PasswordField,
-    SelectField,
-    StringField,
-    TelField,
-)
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.accounts import accounts

@@ -8,16 +8,12 @@ from sqlalchemy import select
 
 from app.accounts import accounts
 from app.extensions import db
-from app.models import (
-    Role,
-    User,
-)
-from blueprints.access import roles_required
+from app.models import Role, User
+from blueprints.access import ops_only
 from blueprints.accounts.forms import StaffForm
 from blueprints.forms import form_status, save
 
 bp = Blueprint("operations", __name__, url_prefix="/ops")
-ops_only = roles_required(Role.OPERATIONS)
 
 
 # -- staff accounts -------------------------------------------------------------------------------

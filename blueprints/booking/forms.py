@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from wtforms import (
-    DateTimeLocalField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.booking import flights as flight_service

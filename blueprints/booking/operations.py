@@ -16,22 +16,15 @@ from app.booking import flights as flight_service
 from app.consent import consent
 from app.errors import ServiceErrors
 from app.extensions import db
-from app.models import (
-    Flight,
-    FlightStatus,
-    Role,
-    WaitlistEntry,
-    WaitlistState,
-)
+from app.models import Flight, FlightStatus, WaitlistEntry, WaitlistState
 from app.money import to_decimal
 from app.payments import payments as payment_service
 from app.web import render_page
-from blueprints.access import roles_required
+from blueprints.access import ops_only
 from blueprints.booking.forms import FlightForm
 from blueprints.forms import form_status, save
 
 bp = Blueprint("operations", __name__, url_prefix="/ops")
-ops_only = roles_required(Role.OPERATIONS)
 
 
 # -- flights --------------------------------------------------------------------------------------

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 

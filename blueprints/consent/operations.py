@@ -11,18 +11,13 @@ from sqlalchemy.orm import selectinload
 from app.consent import consent
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import (
-    ConsentDocument,
-    ConsentQuestion,
-    Role,
-)
+from app.models import ConsentDocument, ConsentQuestion
 from app.transactions import commit, rollback
-from blueprints.access import roles_required
+from blueprints.access import ops_only
 from blueprints.consent.forms import AnswerForm, DocumentForm
 from blueprints.forms import error_text, form_status, save
 
 bp = Blueprint("operations", __name__, url_prefix="/ops")
-ops_only = roles_required(Role.OPERATIONS)
 
 
 # -- consent documents and questions --------------------------------------------------------------

@@ -3,15 +3,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    current_app,
-    jsonify,
-    redirect,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text

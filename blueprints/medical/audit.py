@@ -6,9 +6,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from app.medical.access import log_access
-from app.models import (
-    MedicalCase,
-)
+from app.models import MedicalCase
 from app.transactions import commit, rollback
 
 

@@ -15,20 +15,14 @@ from app.extensions import db
 from app.medical import access as medical_access
 from app.medical import questionnaires as qs
 from app.medical import uploads as medical_uploads
-from app.models import Question, Questionnaire, Role
+from app.models import Question, Questionnaire
 from app.transactions import commit, rollback
 from app.web import wants_fragment
-from blueprints.access import roles_required
+from blueprints.access import medical_only
 from blueprints.forms import ActionForm, show_error
-from blueprints.medical.editor_forms import (
-    QUESTION_KINDS,
-    DetailsForm,
-    MoveForm,
-    QuestionForm,
-)
+from blueprints.medical.editor_forms import QUESTION_KINDS, DetailsForm, MoveForm, QuestionForm
 
 bp = Blueprint("editor", __name__, url_prefix="/medical/questionnaires")
-medical_only = roles_required(Role.MEDICAL)
 
 
 def _log(action: str, what: str) -> None:

@@ -4,13 +4,7 @@ self-certification; medical staff's assessment, decision, correction and vehicle
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.errors import ServiceError

@@ -26,13 +26,12 @@ from app.models import (
     MedicalUpload,
     Question,
     QuestionKind,
-    Role,
     VehicleLimits,
 )
 from app.timeutil import age_on, now_utc
 from app.transactions import commit
 from app.web import page_arg, render_page
-from blueprints.access import roles_required
+from blueprints.access import medical_only
 from blueprints.forms import show_error
 from blueprints.medical.audit import logged, refused
 from blueprints.medical.forms import (
@@ -44,7 +43,6 @@ from blueprints.medical.forms import (
 )
 
 bp = Blueprint("staff", __name__, url_prefix="/medical")
-medical_only = roles_required(Role.MEDICAL)
 
 
 ACCESS_LOG_PAGE_SIZE = 100

@@ -26,26 +26,14 @@ from app.medical import cases as medical
 from app.medical import questionnaires as qs
 from app.medical import uploads as medical_uploads
 from app.medical.access import log_access
-from app.models import (
-    Booking,
-    CaseState,
-    MedicalCase,
-    MedicalUpload,
-    Question,
-    QuestionKind,
-    Role,
-)
+from app.models import Booking, CaseState, MedicalCase, MedicalUpload, Question, QuestionKind, Role
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from app.web import wants_fragment
 from blueprints.access import own_or_404, roles_required
 from blueprints.forms import show_error
 from blueprints.medical.audit import logged, refused
-from blueprints.medical.forms import (
-    ChangeReportForm,
-    InfoResponseForm,
-    SelfCertificationForm,
-)
+from blueprints.medical.forms import ChangeReportForm, InfoResponseForm, SelfCertificationForm
 
 bp = Blueprint("tourist", __name__)
 
@@ -210,55 +198,53 @@ def status():
     return page
 
 
-@bp.post("/medical/info-response")
-@tourists_only
-def info_response():
+def _status_form(form, act, done: str, refused: str, thanks: str, refused_page):
+    """A form of the status page: ``act(case)`` and log ``done``, or show the page again with the
+    refusal (logged as ``refused``): a 404 for a tourist without a case."""
     case = qs.current_case(current_user, for_update=True)
     if case is None:
         abort(404)
-    form = InfoResponseForm()
     if form.validate_on_submit():
         try:
-            qs.answer_info_request(case, current_user, form.response.data)
-            _log(case, "submit", "answer to information request")
+            act(case)
+            _log(case, "submit", done)
             commit()
         except ServiceError as exc:
             rollback()
             show_error(form, exc)
         else:
-            flash(_("Thank you. Your answer was sent to the medical team."), "success")
+            flash(thanks, "success")
             return redirect(url_for("medical.tourist.status"))
     case = qs.current_case(current_user)
-    _log(case, "change", "answer to information request (refused)")
-    page = _status_page(case, form, 422)
+    _log(case, "change", refused)
+    page = refused_page(case)
     commit()
     return page
+
+
+@bp.post("/medical/info-response")
+@tourists_only
+def info_response():
+    form = InfoResponseForm()
+    return _status_form(
+        form, lambda case: qs.answer_info_request(case, current_user, form.response.data),
+        "answer to information request", "answer to information request (refused)",
+        _("Thank you. Your answer was sent to the medical team."),
+        lambda case: _status_page(case, form, 422),
+    )
 
 
 @bp.post("/medical/change")
 @tourists_only
 def report_change():
     """The tourist tells the medical team about a change: a clearance goes back to review."""
-    case = qs.current_case(current_user, for_update=True)
-    if case is None:
-        abort(404)
     form = ChangeReportForm()
-    if form.validate_on_submit():
-        try:
-            medical.report_change(case, current_user, form.details.data)
-            _log(case, "submit", "change reported")
-            commit()
-        except ServiceError as exc:
-            rollback()
-            show_error(form, exc)
-        else:
-            flash(_("Thank you. The medical team will review what has changed and let you know."), "success")
-            return redirect(url_for("medical.tourist.status"))
-    case = qs.current_case(current_user)
-    _log(case, "change", "change report (refused)")
-    page = _status_page(case, InfoResponseForm(formdata=None), 422, change_form=form)
-    commit()
-    return page
+    return _status_form(
+        form, lambda case: medical.report_change(case, current_user, form.details.data),
+        "change reported", "change report (refused)",
+        _("Thank you. The medical team will review what has changed and let you know."),
+        lambda case: _status_page(case, InfoResponseForm(formdata=None), 422, change_form=form),
+    )
 
 
 # -- the questionnaire ----------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from sqlalchemy.orm import joinedload
 from app.errors import ServiceError
 from app.extensions import db
 from app.messaging import delivery
-from app.models import Booking, Channel, Flight, MessageStatus, OutboundMessage, Payment, Role, User
+from app.models import Booking, Channel, Flight, MessageStatus, OutboundMessage, Payment, User
 from app.providers.messaging import provider_for
 from app.transactions import commit, rollback
 from app.web import page_arg, render_page
-from blueprints.access import roles_required
+from blueprints.access import ops_only
 
 bp = Blueprint("outbox", __name__)
 
@@ -103,7 +103,7 @@ def _search(q: str):
 
 
 @bp.get("/outbox")
-@roles_required(Role.OPERATIONS)
+@ops_only
 def index():
     """Every message, newest first (scheduled ones: the next to go first), filtered."""
     filters = Filters.from_request()
@@ -148,7 +148,7 @@ def _about(message: OutboundMessage) -> tuple[str, str | None] | None:
 
 
 @bp.get("/outbox/<int:message_id>")
-@roles_required(Role.OPERATIONS)
+@ops_only
 def show(message_id: int):
     message = db.session.scalar(
         select(OutboundMessage).where(OutboundMessage.id == message_id)
@@ -175,7 +175,7 @@ def _text_hidden(message: OutboundMessage) -> bool:
 
 
 @bp.post("/outbox/<int:message_id>/resend")
-@roles_required(Role.OPERATIONS)
+@ops_only
 def resend(message_id: int):
     """Send a failed message again, as a new message; clicking twice makes one copy."""
     message = db.session.get(OutboundMessage, message_id) or abort(404)

@@ -13,15 +13,14 @@ from sqlalchemy.orm import selectinload
 from app.consent import consent
 from app.extensions import db
 from app.medical import cases as medical
-from app.models import Booking, Payment, PaymentEvent, Role, User
+from app.models import Booking, Payment, PaymentEvent, User
 from app.money import format_money
 from app.payments import payments as payment_service
-from blueprints.access import roles_required
+from blueprints.access import ops_only
 from blueprints.forms import save
 from blueprints.payments.forms import RefundForm
 
 bp = Blueprint("operations", __name__, url_prefix="/ops")
-ops_only = roles_required(Role.OPERATIONS)
 
 
 @bp.get("/bookings/<reference>")

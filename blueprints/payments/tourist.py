@@ -23,12 +23,7 @@ from app.transactions import commit, rollback
 from app.urls import external_url
 from blueprints.access import own_booking, own_or_404, roles_required
 from blueprints.forms import ActionForm, save
-from blueprints.payments.forms import (
-    CancelForm,
-    PlanForm,
-    SandboxCardForm,
-    SaveCardForm,
-)
+from blueprints.payments.forms import CancelForm, PlanForm, SandboxCardForm, SaveCardForm
 
 bp = Blueprint("tourist", __name__)
 log = logging.getLogger(__name__)

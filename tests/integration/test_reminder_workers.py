@@ -42,15 +42,7 @@ from werkzeug import Request, Response
 
 from app.extensions import db
 from app.messaging import reminders
-from app.models import (
-    Booking,
-    BookingState,
-    Channel,
-    MessageStatus,
-    OutboundMessage,
-    Role,
-    User,
-)
+from app.models import Booking, BookingState, Channel, MessageStatus, OutboundMessage, Role, User
 from app.timeutil import now_utc
 from scripts.bench_support import CeleryWorker
 from tests.conftest import Factory, make_env, require_service

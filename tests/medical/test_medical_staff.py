@@ -11,14 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.medical import cases as medical
-from app.models import (
-    Assessment,
-    CaseState,
-    MedicalAccess,
-    Role,
-    SelfCertification,
-    VehicleLimits,
-)
+from app.models import Assessment, CaseState, MedicalAccess, Role, SelfCertification, VehicleLimits
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 from tests.core.test_queries import queries_for
