@@ -123,6 +123,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Booking rules
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 15),
         "WAITLIST_OFFER_HOURS": _int(env, "WAITLIST_OFFER_HOURS", 24),
+        # Training: places are booked, moved and cancelled online until this long before a session;
+        # a freed place is held this long for the next on its waiting list
+        "TRAINING_CUTOFF_HOURS": _int(env, "TRAINING_CUTOFF_HOURS", 24),
+        "TRAINING_OFFER_HOURS": _int(env, "TRAINING_OFFER_HOURS", 12),
         # Refund share by days before launch when a tourist cancels: "days:percent,..."
         "CANCELLATION_TIERS": env.get("CANCELLATION_TIERS", "90:100,30:50,0:0"),
         # Messages: a claim or an interrupted send older than this is picked up again

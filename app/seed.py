@@ -16,6 +16,7 @@ from app.models import Booking, BookingState, ConsentSignature, Flight, FlightSt
 from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
 from app.seed_medical import seed_questionnaire
+from app.seed_training import seed_training
 from app.timeutil import now_utc
 
 DEMO_PASSWORD = "countdown-demo"
@@ -183,9 +184,11 @@ def seed_demo() -> str:
             filler = _user(email, name, Role.TOURIST)
             skipped.attempt(f"{name}'s seat on Kármán Twilight",
                             lambda: _confirmed_booking(flights["Kármán Twilight"], filler, ops))
+    fillers = [u for u in (accounts.find_by_email(email) for email, _name in SEAT_FILLERS) if u is not None]
+    trained = seed_training(users["instructor@example.com"], ops, users["tourist@example.com"], fillers, flights)
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
-               f"{created} new flights, {bookings} bookings.")
+               f"{created} new flights, {bookings} bookings" + (", training modules, plans and sessions." if trained else "."))
     if skipped:
         summary += " Left as the demo was used: " + "; ".join(skipped) + "."
     return summary

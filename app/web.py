@@ -86,8 +86,8 @@ def init_web(app: Flask) -> None:
         return format_money(amount_minor, currency, str(get_locale()))
 
     @app.template_filter("dt")
-    def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
-        return when(value, fmt)
+    def datetime_filter(value: datetime | None, fmt: str = "medium", zone: str | None = None) -> str:
+        return when(value, fmt, zone)
 
     @app.template_filter("percent")
     def percent_filter(value: float) -> str:

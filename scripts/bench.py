@@ -71,8 +71,13 @@ EMAIL_DOMAIN = "bench.example.com"
 TARGET_RATIO = 0.30      # each page at least 30% of /healthz's throughput
 TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 
-PAGES = ("/healthz", "/flights", "/journey", "/medical/queue", "/medical/tourists")
+PAGES = ("/healthz", "/flights", "/journey", "/training", "/medical/queue", "/medical/tourists", "/instructor")
+#: Pages of the logged-in tourists (each client thread cycles through its own).
+TOURIST_PAGES = ("/journey", "/training")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
+INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
+#: The bench instructor's roster: this many sessions in the coming weeks.
+ROSTER_SESSIONS = 20
 
 
 # -- settings -------------------------------------------------------------------------------------
@@ -188,6 +193,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         WaitlistState,
     )
     from app.models.medical import Answer, Assessment, MedicalAccess, MedicalCase
+    from app.models.training import SessionPlace, TrainingSession
     from app.seed import CONSENT_TEXT, CONSENT_TITLE
     from app.timeutil import now_utc
 
@@ -363,6 +369,17 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     })
     medical_rows = seed_medical(args, medical_id, flights, bookings, live_per_tourist, now)
     tables += medical_rows
+    instructor_id = args.tourists + 3
+    users.append({
+        "id": instructor_id, "email": INSTRUCTOR_EMAIL, "password_hash": password_hash,
+        "name": "Chris Hadfield", "phone": None, "date_of_birth": None, "language": "en",
+        "timezone": "America/Denver", "role": Role.INSTRUCTOR, "active": True,
+        "created_at": now - timedelta(days=1000), "password_changed_at": now - timedelta(days=1000),
+    })
+    users.append({**users[-1], "id": instructor_id + 1, "email": f"instructor2@{EMAIL_DOMAIN}",
+                  "name": "Sunita Williams", "timezone": "UTC"})  # teaches the sessions not on the roster
+    training_rows = seed_training(rng, instructor_id, ops_id, flights, bookings, now)
+    tables += training_rows
     bulk_insert(app, tables)
 
     # Tourists for /journey: 1-3 live bookings each, so the checklist has real work to do, taken
@@ -378,7 +395,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     if len(chosen) < args.journey_tourists:
         raise SystemExit("bench: not enough tourists with 1-3 live bookings; seed more flights")
     return SeedResult(
-        counts={"tourists": args.tourists, "staff": 2, "flights": len(flights),
+        counts={"tourists": args.tourists, "staff": 4, "flights": len(flights),
                 "bookable upcoming flights": sum(
                     1 for f in flights if f["launch_at"] > now
                     and f["status"] in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)),
@@ -392,6 +409,8 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                     ("questionnaire answers", dict(medical_rows)[Answer.__table__]),
                     ("assessments", dict(medical_rows)[Assessment.__table__]),
                     ("medical access log rows", dict(medical_rows)[MedicalAccess.__table__]),
+                    ("training sessions", dict(training_rows)[TrainingSession.__table__]),
+                    ("training places", dict(training_rows)[SessionPlace.__table__]),
                 )}},
         live_per_tourist=Counter(live_per_tourist[uid] for uid in chosen),
         journey_emails=[f"tourist{uid:05d}@{EMAIL_DOMAIN}" for uid in chosen],
@@ -541,6 +560,108 @@ def seed_medical(args: argparse.Namespace, medical_id: int, flights: list[dict],
     ]
 
 
+def seed_training(rng: random.Random, instructor_id: int, ops_id: int, flights: list[dict], bookings: list[dict],
+                  now: datetime) -> list[tuple[Any, list[dict]]]:
+    """The demo's six modules, a published plan per vehicle, a session of each module every three
+    days from two months ago to the last launch (the bench instructor teaches ROSTER_SESSIONS of
+    the coming weeks, a colleague the rest), and places: per live confirmed booking, the
+    emergency class passed and the centrifuge run booked; the roster's sessions full of tourists."""
+    from app.models import (
+        Attendance,
+        BookingState,
+        PlaceState,
+        PlanItem,
+        Result,
+        SessionPlace,
+        SessionStatus,
+        TrainingEvent,
+        TrainingModule,
+        TrainingPlan,
+        TrainingSession,
+        session_instructors,
+    )
+    from app.seed_training import MODULES, PLANS
+
+    modules, prerequisites = [], []
+    ids = {}
+    for n, (key, (kind, minutes, topics, validity, pass_mark, needs, texts)) in enumerate(MODULES.items(), 1):
+        ids[key] = n
+        modules.append({"id": n, "kind": kind, "duration_minutes": minutes, "topics": sorted(t.value for t in topics),
+                        "validity_days": validity, "pass_mark": pass_mark, "default_language": "en",
+                        "texts": {lang: {"name": a, "description": b} for lang, (a, b) in texts.items()},
+                        "archived_at": None, "created_at": now - timedelta(days=900), "updated_at": now})
+        prerequisites += [{"module_id": n, "requires_id": ids[k]} for k in needs]
+    minutes = {ids[k]: v[1] for k, v in MODULES.items()}
+    items_spec = PLANS["Suborbital spaceplane SV-2"]
+    plans, items = [], []
+    for n, vehicle in enumerate(sorted({f["vehicle"] for f in flights}), 1):
+        plans.append({"id": n, "vehicle": vehicle, "flight_id": None, "published_at": now - timedelta(days=800),
+                      "published_by_id": ops_id, "created_at": now - timedelta(days=800)})
+        items += [{"id": len(items) + i, "plan_id": n, "module_id": ids[k], "deadline_days": d}
+                  for i, (k, d) in enumerate(items_spec, 1)]
+    colleague = instructor_id + 1
+    sessions, teachers = [], []
+    last_launch = max(f["launch_at"] for f in flights)
+    by_module: dict[int, list[dict]] = {m: [] for m in minutes}
+    roster_left = ROSTER_SESSIONS
+    day = -60
+    while now + timedelta(days=day) < last_launch:
+        for module_id, length in minutes.items():
+            start = (now + timedelta(days=day + module_id % 3)).replace(hour=15, minute=0, second=0, microsecond=0)
+            session = {"id": len(sessions) + 1, "module_id": module_id, "starts_at": start,
+                       "ends_at": start + timedelta(minutes=length), "timezone": "America/Denver",
+                       "place": "Spaceport America training centre", "capacity": 8,
+                       "status": SessionStatus.SCHEDULED, "sequence": 0, "series": None, "cancel_reason": "",
+                       "created_at": now - timedelta(days=100), "updated_at": now - timedelta(days=100)}
+            sessions.append(session)
+            by_module[module_id].append(session)
+            mine = roster_left > 0 and now < start < now + timedelta(days=60)
+            roster_left -= mine
+            teachers.append({"session_id": session["id"], "user_id": instructor_id if mine else colleague})
+        day += 3
+    places, events = [], []
+    taken: Counter = Counter()
+
+    def place(session: dict, booking: dict, passed: bool) -> None:
+        pid = len(places) + 1
+        taken[session["id"]] += 1
+        places.append({
+            "id": pid, "session_id": session["id"], "user_id": booking["user_id"], "booking_id": booking["id"],
+            "state": PlaceState.BOOKED, "offer_expires_at": None,
+            "attendance": Attendance.PRESENT if passed else None, "result": Result.PASSED if passed else None,
+            "score": None, "note": "", "signed_off_at": session["ends_at"] if passed else None,
+            "signed_off_by_id": colleague if passed else None, "created_at": session["starts_at"] - timedelta(days=20),
+            "updated_at": session["ends_at"]})
+        events.append({"id": len(events) + 1, "place_id": pid, "kind": "booked", "value": "", "score": None,
+                       "note": "", "actor_id": booking["user_id"], "created_at": session["starts_at"] - timedelta(days=20)})
+
+    past_class = [s for s in by_module[ids["emergencies"]] if s["ends_at"] < now]
+    upcoming_centrifuge = [s for s in by_module[ids["centrifuge"]] if s["starts_at"] > now + timedelta(days=2)]
+    roster = [s for s in sessions if teachers[s["id"] - 1]["user_id"] == instructor_id]
+    live = [b for b in bookings if b["state"] is BookingState.CONFIRMED]
+    rng.shuffle(live)
+    seen_users: set[int] = set()
+    for booking in live:
+        if booking["user_id"] in seen_users:
+            continue
+        seen_users.add(booking["user_id"])
+        free_class = [s for s in past_class if taken[s["id"]] < s["capacity"]]
+        if free_class:
+            place(rng.choice(free_class), booking, True)
+        free_run = [s for s in upcoming_centrifuge[:40] if taken[s["id"]] < s["capacity"]]
+        if free_run:
+            place(rng.choice(free_run), booking, False)
+        roster_open = [s for s in roster if taken[s["id"]] < 6]
+        if roster_open and rng.random() < 0.3:
+            place(roster_open[0], booking, False)
+    return [
+        (TrainingModule.__table__, modules),
+        (TrainingModule.prerequisites.property.secondary, prerequisites), (TrainingPlan.__table__, plans),
+        (PlanItem.__table__, items), (TrainingSession.__table__, sessions), (session_instructors, teachers),
+        (SessionPlace.__table__, places), (TrainingEvent.__table__, events),
+    ]
+
+
 # -- SQL queries per page (in process, same database and settings) -------------------------------
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -577,8 +698,14 @@ def queries_per_page(app, email: str) -> dict[str, int]:
         if medic.post("/login", data={"email": MEDIC_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
                       **http).status_code != 302:
             raise RuntimeError("in-process login of the medic failed")
+        instructor = app.test_client()
+        token = _CSRF.search(instructor.get("/login", **http).get_data(as_text=True)).group(1)
+        if instructor.post("/login", data={"email": INSTRUCTOR_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
+                           **http).status_code != 302:
+            raise RuntimeError("in-process login of the instructor failed")
+        staff = {MEDIC_EMAIL: medic, INSTRUCTOR_EMAIL: instructor}
         for path in PAGES:
-            c = client if path == "/journey" else medic if path in STAFF_PAGES else anonymous
+            c = client if path in TOURIST_PAGES else staff[STAFF_PAGES[path]] if path in STAFF_PAGES else anonymous
             c.get(path, **http)
             counted["n"] = 0
             response = c.get(path, **http)
@@ -803,10 +930,11 @@ def run_load(url: str, sessions: list[list[requests.Session]], marker: str, seco
 
 # Something each good answer contains (/healthz answers 200 only when the database and broker are up).
 MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking",
+           "/training": "training-module", "/instructor": 'class="roster-session"',
            "/medical/queue": 'href="/medical/cases/',  # a row of the queue
            "/medical/tourists": 'class="tourist-email"'}  # a row of the list of tourists
 #: Pages loaded by a logged-in medic (one session per client thread).
-STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL}
+STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -896,7 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
             if path in STAFF_PAGES:
                 sessions[path] = [[log_in_staff(server.base, STAFF_PAGES[path], path)]
                                   for _ in range(args.concurrency)]
-            elif path == "/journey":
+            elif path in TOURIST_PAGES:
                 # Deal the logged-in tourists out to the client threads; each cycles through its own.
                 sessions[path] = [journey_sessions[i::args.concurrency] or journey_sessions[:1]
                                   for i in range(args.concurrency)]

@@ -104,6 +104,8 @@ def bulk_insert(app, tables, chunk: int | None = None) -> None:
             for table, rows in tables:
                 for start in range(0, len(rows), chunk or max(len(rows), 1)):
                     conn.execute(insert(table), rows[start:start + (chunk or len(rows))])
+                if "id" not in table.c:  # an association table: no sequence
+                    continue
                 conn.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"

@@ -17,6 +17,7 @@ import socket
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -39,15 +40,22 @@ from app.models import (
     Flight,
     FlightStatus,
     MedicalCase,
+    ModuleKind,
     OutboundMessage,
     Question,
     QuestionKind,
     Questionnaire,
     QuietHours,
     Role,
+    SafetyTopic,
+    TrainingPlan,
     User,
 )
 from app.timeutil import now_utc
+from app.training import modules as training_modules
+from app.training import plans as training_plans
+from app.training import sessions as training_sessions
+from app.training.modules import ModuleData
 from tests.services import in_ci, reachable
 
 TEST_DB = os.environ.get("COUNTDOWN_TEST_DB", "sqlite")
@@ -331,6 +339,39 @@ class Factory:
         if decision is not None:
             medical.decide(case, medic, decision, **decide)
         return case
+
+    def training(self, vehicle: str = "Spaceplane SV-2", *, instructor: User | None = None,
+                 capacity: int = 8, days_ahead: int = 10, validity_days: int | None = None) -> SimpleNamespace:
+        """A published plan for ``vehicle``: a classroom module on all four 460.51 topics (due by
+        L-1) and a final exam needing it first (pass mark 80, by L-1), a session of each taught by
+        ``instructor`` (the classroom in ``days_ahead`` days, the exam the day after), and an
+        operations user who published it."""
+        ops = self.user(Role.OPERATIONS)
+        instructor = instructor or self.user(Role.INSTRUCTOR)
+        n = self._next()
+        classroom = training_modules.create_module(ModuleData(
+            kind=ModuleKind.CLASSROOM, duration_minutes=120, topics=set(SafetyTopic), validity_days=validity_days,
+            texts={"en": {"name": f"Emergencies {n}", "description": "Smoke, fire, pressure, exits."},
+                   "de": {"name": f"Notfälle {n}", "description": ""}},
+        ))
+        exam = training_modules.create_module(ModuleData(
+            kind=ModuleKind.EXAM, duration_minutes=60, pass_mark=80, prerequisite_ids=[classroom.id],
+            texts={"en": {"name": f"Final exam {n}", "description": "Forty questions."}},
+        ))
+        plan = TrainingPlan(vehicle=vehicle)
+        db.session.add(plan)
+        db.session.flush()
+        training_plans.add_module(plan, classroom, 1)
+        training_plans.add_module(plan, exam, 1)
+        training_plans.publish_plan(plan, ops)
+        start = (now_utc() + timedelta(days=days_ahead)).replace(minute=0, second=0, microsecond=0)
+        made = {}
+        for key, module, at in (("classroom_session", classroom, start), ("exam_session", exam, start + timedelta(days=1))):
+            made[key] = training_sessions.create_sessions(training_sessions.SessionData(
+                module_id=module.id, starts_at=at, timezone="America/Denver", place="Training centre, room 1",
+                capacity=capacity, instructor_ids=[instructor.id],
+            ))[0]
+        return SimpleNamespace(ops=ops, instructor=instructor, classroom=classroom, exam=exam, plan=plan, **made)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from app.booking import bookings
 from app.medical import uploads as medical_uploads
 from app.messaging import delivery
 from app.payments import installments
+from app.training import places as training_places
 from app.transactions import commit
 
 
@@ -18,6 +19,14 @@ from app.transactions import commit
 def expire_holds() -> int:
     """Free the seats of lapsed holds and offer them to the waiting list."""
     count = bookings.expire_holds()
+    commit()
+    return count
+
+
+@shared_task(name="countdown.expire_training_offers")
+def expire_training_offers() -> int:
+    """Training places offered from a waiting list and not taken in time pass to the next in line."""
+    count = training_places.expire_offers()
     commit()
     return count
 

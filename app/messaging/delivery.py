@@ -291,6 +291,7 @@ def resend(message: OutboundMessage, actor: User) -> OutboundMessage:
         channel=message.channel, user_id=message.user_id, recipient=recipient,
         subject=message.subject, body=message.body, html_body=message.html_body,
         link_url=message.link_url, kind=message.kind, category=message.category,
+        attachments=message.attachments,
         subject_type=message.subject_type, subject_id=message.subject_id, key=key,
         # A reminder's copy keeps its rule and subject: when it is sent, a subject since
         # cancelled or done, or a deadline passed, drops it instead (the text stays the same).

@@ -61,6 +61,11 @@ class Rule:
     #: Template variables, from the subject and the context stored when the row was written.
     context: Callable[[Any, dict], dict] = lambda subject, context: {}
     link: Callable[[Any], str] | None = None
+    #: Dated rules: what makes one reminder another (a session's ``sequence``: moved later, it is
+    #: reminded again even if the reminder of the old time went out). "" when there is one.
+    occurrence: Callable[[Any], str] | None = None
+    #: Files an email of this rule carries (``[{"filename", "content_type", "content"}]``).
+    attachments: Callable[[Any, dict], list[dict[str, str]]] | None = None
     #: Urgent: every channel the user has, quiet hours ignored.
     urgent: bool = False
     #: A sent in-app notice of this rule is marked resolved once the rule no longer applies (the
@@ -172,13 +177,14 @@ def sync(obj: Any, now: datetime | None = None) -> None:
         if user.id not in prefs_cache:
             prefs_cache[user.id] = preferences.preferences_of(user)
         prefs = prefs_cache[user.id]
+        occurrence = rule.occurrence(obj) if rule.occurrence else ""
         for channel in _channels(rule, user, prefs):
-            key = make_key(rule, obj.id, "", channel)
+            key = make_key(rule, obj.id, occurrence, channel)
             wanted.add(key)
             row = rows.get(key)
             if row is None:
                 if at >= now - STALE_AFTER:
-                    _insert(_row_values(rule, obj, user, channel, "", at, {}))
+                    _insert(_row_values(rule, obj, user, channel, occurrence, at, {}))
             elif _turned_back_on(row):
                 if at >= now - STALE_AFTER:
                     _revive(row, at)
@@ -382,6 +388,8 @@ def _render(message: OutboundMessage, rule: Rule, obj: Any, user: User, context:
     if message.channel is Channel.EMAIL:
         message.recipient = user.email
         message.subject, message.body, message.html_body = outbox.render_email(rule.template, user, **variables)
+        if rule.attachments is not None:
+            message.attachments = rule.attachments(obj, context)
     elif message.channel is Channel.SMS:
         message.recipient = user.phone or ""
         message.body = outbox.render_sms(rule.template, user, **variables)

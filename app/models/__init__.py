@@ -44,12 +44,21 @@ from app.models.payments import (
     WebhookEvent,
 )
 from app.models.training import (
+    Attendance,
+    CalendarFeed,
     ModuleKind,
+    PlaceState,
     PlanItem,
+    Result,
     SafetyTopic,
+    SessionPlace,
+    SessionStatus,
+    TrainingEvent,
     TrainingModule,
     TrainingPlan,
+    TrainingSession,
     module_prerequisites,
+    session_instructors,
 )
 
 __all__ = [
@@ -60,5 +69,6 @@ __all__ = [
     "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
     "QuietHours", "Refund", "RefundKind", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
     "normalise_email", "ModuleKind", "PlanItem", "SafetyTopic", "TrainingModule", "TrainingPlan",
-    "module_prerequisites",
+    "module_prerequisites", "Attendance", "CalendarFeed", "PlaceState", "Result", "SessionPlace",
+    "SessionStatus", "TrainingEvent", "TrainingSession", "session_instructors",
 ]

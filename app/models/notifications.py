@@ -85,6 +85,9 @@ class OutboundMessage(db.Model):
     #: as resolved, without its action link, and no longer unread.
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resent_from_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    #: Files an email carries, as text: ``[{"filename", "content_type", "content"}]`` (a
+    #: calendar file for a training session).
+    attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -113,6 +113,8 @@ class SmtpEmailProvider:
             )
             if message.html_body:
                 email.attach_alternative(message.html_body, "text/html")
+            for attachment in message.attachments or []:
+                email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
             connection = mail.get_connection(VerifyingEmailBackend, fail_silently=False)
             try:
                 connection.open()  # opened here, so send_messages leaves the closing to us

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.errors import Problems, ServiceError
 from app.extensions import db
-from app.models import ModuleKind, SafetyTopic, TrainingModule, module_prerequisites
+from app.models import ModuleKind, PlanItem, SafetyTopic, TrainingModule, TrainingPlan, module_prerequisites
 
 #: A module is a session's length at most: two weeks is a typing error, not a module.
 DURATION_MAX_MINUTES = 14 * 24 * 60
@@ -93,7 +93,22 @@ def module_problems(data: ModuleData, module: TrainingModule | None = None) -> l
             if module.id in wanted or any(_requires(m, module.id, edges) for m in wanted):
                 problems.add(_("A module cannot need itself first, directly or through the modules it "
                                "needs."), "prerequisites")
+    if module is not None and data.topics != {SafetyTopic(t) for t in (module.topics or [])}:
+        for plan in published_plans_with(module):
+            others = {SafetyTopic(t) for item in plan.items if item.module_id != module.id
+                      for t in (item.module.topics or [])}
+            if set(SafetyTopic) - others - data.topics:
+                problems.add(_("A published plan relies on this module for the 14 CFR 460.51 topics it "
+                               "trains: keep them, or publish a plan without it first."), "topics")
+                break
     return problems.errors
+
+
+def published_plans_with(module: TrainingModule) -> list[TrainingPlan]:
+    return list(db.session.scalars(
+        select(TrainingPlan).join(PlanItem, PlanItem.plan_id == TrainingPlan.id)
+        .where(PlanItem.module_id == module.id, TrainingPlan.published_at.is_not(None))
+    ))
 
 
 def _apply(module: TrainingModule, data: ModuleData) -> None:

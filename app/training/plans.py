@@ -47,6 +47,14 @@ def add_module(plan: TrainingPlan, module: TrainingModule, deadline_days: int) -
     return item
 
 
+def remove_module(plan: TrainingPlan, item: PlanItem) -> None:
+    """Take a module out of a draft."""
+    if plan.published_at is not None:
+        raise ServiceError(_("A published plan does not change: write a new one."))
+    plan.items.remove(item)
+    db.session.flush()
+
+
 def publish_plan(plan: TrainingPlan, actor: User) -> None:
     """Make the plan the one its vehicle's flights (or its flight) follow."""
     if plan.published_at is not None:
@@ -57,6 +65,13 @@ def publish_plan(plan: TrainingPlan, actor: User) -> None:
             "This plan does not train %(topics)s, which 14 CFR 460.51 requires. Add modules that do, "
             "then publish it.", topics=", ".join(str(labels.SAFETY_TOPICS[t]) for t in missing),
         ))
+    deadlines = {item.module_id: item.deadline_days for item in plan.items}
+    for item in plan.items:
+        for needed in item.module.prerequisites:
+            if deadlines.get(needed.id, -1) < item.deadline_days:
+                raise ServiceError(_(
+                    "%(module)s needs %(needed)s passed first: add it to the plan with the same deadline or "
+                    "an earlier one.", module=item.module.text(actor.language), needed=needed.text(actor.language)))
     plan.published_at = now_utc()
     plan.published_by_id = actor.id
     db.session.flush()

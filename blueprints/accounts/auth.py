@@ -20,8 +20,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app import throttle
 from app.accounts import accounts
 from app.models import Role, normalise_email
+from app.training import calendar as training_calendar
 from app.transactions import commit
-from app.urls import safe_next
+from app.urls import external_url, safe_next
 from blueprints.accounts.forms import (
     EndSessionsForm,
     ForgotPasswordForm,
@@ -30,7 +31,7 @@ from blueprints.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from blueprints.forms import save
+from blueprints.forms import ActionForm, save
 
 bp = Blueprint("auth", __name__)
 
@@ -190,5 +191,14 @@ def account():
     return render_template(
         "accounts/auth/account.html", form=form, end_sessions_form=EndSessionsForm(),
         other_devices=accounts.other_devices(current_user, session.get(accounts.SESSION_KEY)),
-        device_name=accounts.device_name,
+        device_name=accounts.device_name, calendar=_calendar_feed(),
     ), 200 if request.method == "GET" else 422
+
+
+def _calendar_feed() -> dict | None:
+    """The user's private calendar address (tourists and instructors, who have sessions)."""
+    if current_user.role not in (Role.TOURIST, Role.INSTRUCTOR):
+        return None
+    feed = training_calendar.current_feed(current_user)
+    url = external_url("training.feeds.feed", token=training_calendar.token(feed)) if feed else None
+    return {"url": url, "form": ActionForm(formdata=None)}

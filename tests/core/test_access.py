@@ -34,6 +34,19 @@ ROUTES = [
     ("/outbox", {"operations"}, None),
     ("/ops/bookings/{booking}", {"operations"}, None),
     ("/bookings/{booking}/card", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/training", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/instructor", {"instructor"}, None),
+    ("/instructor/sessions/{session}", {"instructor"}, None),
+    ("/ops/training", {"operations"}, None),
+    ("/ops/training?flight={flight}", {"operations"}, None),
+    ("/ops/training/modules", {"operations"}, None),
+    ("/ops/training/modules/new", {"operations"}, None),
+    ("/ops/training/modules/{module}", {"operations"}, None),
+    ("/ops/training/plans", {"operations"}, None),
+    ("/ops/training/plans/{plan}", {"operations"}, None),
+    ("/ops/training/sessions", {"operations"}, None),
+    ("/ops/training/sessions/new", {"operations"}, None),
+    ("/ops/training/sessions/{session}", {"operations"}, None),
 ]
 
 
@@ -44,20 +57,23 @@ def world(app, make):
     flight = make.flight()
     booking = booking_service.hold_seat(flight.id, tourist)
     make.consent_document()
+    training = make.training(vehicle=flight.vehicle, instructor=staff["instructor"])
     db.session.commit()
     users = {TOURIST: tourist, OTHER_TOURIST: other, **staff}
     clients = {ANON: app.test_client()}
     for name, user in users.items():
         clients[name] = app.test_client()
         login(clients[name], user)
-    return {"clients": clients, "flight": flight.id, "booking": booking.reference}
+    return {"clients": clients, "flight": flight.id, "booking": booking.reference,
+            "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id}
 
 
 def test_route_access_table(world):
     # One test for the whole table: logging seven users in for every row would be slow.
     wrong = []
     for path, allowed, others in ROUTES:
-        url = path.format(flight=world["flight"], booking=world["booking"])
+        url = path.format(flight=world["flight"], booking=world["booking"], session=world["session"],
+                          module=world["module"], plan=world["plan"])
         for who in WHO:
             response = world["clients"][who].get(url)
             if who in allowed:

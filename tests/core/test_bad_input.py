@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -32,13 +33,20 @@ from app.models import (
     Channel,
     Flight,
     MessageStatus,
+    ModuleKind,
     OutboundMessage,
+    PlaceState,
     QuestionKind,
     Role,
+    SessionPlace,
+    TrainingModule,
+    TrainingSession,
     VehicleLimits,
 )
 from app.payments import payments
 from app.seed import DEMO_PASSWORD, seed_demo
+from app.timeutil import now_utc
+from app.training import calendar as training_calendar
 from tests.conftest import PASSWORD, login
 
 HUGE = "99999999999999999999999999999"
@@ -51,6 +59,7 @@ NUL = "a\x00b"
 MAY_WRITE = ("throttle_hits", "medical_access_log")
 SKIP_ACTIONS = ("/logout", "/language")  # would end the walk's session / only switch language
 MAX_PAGES = 80
+PAGES_PER_SHAPE = 4
 
 
 # -- reading pages --------------------------------------------------------------------------------
@@ -167,12 +176,19 @@ def walk(client, starts: list[str]) -> tuple[dict[str, Form], set[str]]:
     field names; and every page seen."""
     seen: set[str] = set()
     forms: dict[str, Form] = {}
+    shapes: dict[str, int] = {}
     queue = deque(starts)
     while queue and len(seen) < MAX_PAGES:
         url = queue.popleft()
         path = urlsplit(url).path
         if url in seen or path.startswith(("/static", "/logout", "/webhooks")) or "/uploads/" in path:
             continue
+        # A few pages of each shape (/ops/training/sessions/N): a list of fifty sessions would
+        # otherwise spend the walk's pages on the same form.
+        shape = re.sub(r"/\d+", "/N", path) + "?" + urlsplit(url).query
+        if shapes.get(shape, 0) >= PAGES_PER_SHAPE:
+            continue
+        shapes[shape] = shapes.get(shape, 0) + 1
         seen.add(url)
         response = client.get(url)
         assert response.status_code < 500, f"GET {url}: {response.status_code}"
@@ -301,9 +317,10 @@ def world(app, make):
     db.session.add(OutboundMessage(user_id=tourist.id, channel=Channel.IN_APP, kind="payment_receipt",
                                    recipient=tourist.email, subject="Receipt", body="Thanks",
                                    status=MessageStatus.SENT))
-    db.session.add(OutboundMessage(user_id=tourist.id, channel=Channel.EMAIL, kind="payment_receipt",
-                                   recipient=tourist.email, subject="Receipt", body="Thanks",
-                                   status=MessageStatus.FAILED, error="SMTP refused"))
+    failed = OutboundMessage(user_id=tourist.id, channel=Channel.EMAIL, kind="payment_receipt",
+                             recipient=tourist.email, subject="Receipt", body="Thanks",
+                             status=MessageStatus.FAILED, error="SMTP refused")
+    db.session.add(failed)
     _case(make, tourist, medic, decision=CaseState.INFO_REQUESTED, message="Send your ECG.")
     cleared = make.user(name="Clara Cleared")
     soon = make.booking(cleared, days=10)
@@ -311,6 +328,8 @@ def world(app, make):
     _case(make, make.user(name="Walter Waiting"), medic)
     qs.new_draft(medic)
     db.session.add(VehicleLimits(vehicle="Suborbital spaceplane SV-2", min_age=18))
+    training_calendar.new_feed(tourist)  # the account page offers a new address and turning it off
+    _full_training_session(make)  # the training page offers its waiting list
     db.session.commit()
 
     clients = {}
@@ -323,21 +342,35 @@ def world(app, make):
     clients[None].get(f"/password/reset/{accounts.reset_token(users[Role.OPERATIONS])}")
     db.session.commit()  # the log-ins' session rows stay for every request below
     return {"clients": clients, "checkout": f"/payments/{deposit.id}/checkout",
-            "self_certification": f"/medical/self-certification/{soon.reference}"}
+            "self_certification": f"/medical/self-certification/{soon.reference}",
+            "failed_message": f"/outbox/{failed.id}"}
+
+
+def _full_training_session(make) -> None:
+    """A suit fitting with its one place taken, before the demo tourist's deadline."""
+    suit = db.session.scalar(select(TrainingModule).where(TrainingModule.kind == ModuleKind.SUIT_FITTING))
+    instructor = accounts.find_by_email("instructor@example.com")
+    starts_at = now_utc() + timedelta(days=3)
+    session = TrainingSession(module=suit, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1),
+                              timezone="UTC", place="Suit room", capacity=1, instructors=[instructor])
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(SessionPlace(session_id=session.id, user_id=make.user().id, state=PlaceState.BOOKED))
 
 
 def starts(world) -> dict:
     return {
         None: ["/", "/flights", "/login", "/signup", "/password/forgot", "/password/reset"],
         Role.TOURIST: ["/journey", "/flights", "/account", "/account/notifications", "/notifications",
-                       "/medical", "/medical/questionnaire", world["checkout"]],
+                       "/medical", "/medical/questionnaire", "/training", world["checkout"]],
         "cleared tourist": ["/journey", "/medical", world["self_certification"]],
         Role.MEDICAL: ["/medical/queue", "/medical/tourists", "/medical/questionnaires",
                        "/medical/vehicles", "/account"],
         Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/consent", "/ops/questions",
-                          "/ops/users", "/outbox", "/account"],
+                          "/ops/users", "/outbox", world["failed_message"], "/account", "/ops/training", "/ops/training/modules",
+                          "/ops/training/plans", "/ops/training/sessions"],
         Role.LOGISTICS: ["/", "/account", "/notifications"],
-        Role.INSTRUCTOR: ["/", "/account", "/notifications"],
+        Role.INSTRUCTOR: ["/", "/instructor", "/account", "/notifications"],
     }
 
 

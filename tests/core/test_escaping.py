@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts import accounts
 from app.extensions import db
 from app.models import (
     Booking,
@@ -30,6 +31,9 @@ from app.models import (
     Question,
     Questionnaire,
     Role,
+    TrainingModule,
+    TrainingPlan,
+    TrainingSession,
 )
 from app.timeutil import now_utc
 from tests.conftest import PASSWORD, login
@@ -208,6 +212,25 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
     # A launch that moves: the tourist is told, by every channel.
     w.post("operations", f"/ops/flights/{flights[0].id}/edit", {**flight, "status": "delayed",
                                                                 "launch_at": _local(207), "window_closes_at": _local(208)})
+    # -- training: a module, a plan for the flights' vehicle, sessions, a place, a cancellation ------
+    w.post("operations", "/ops/training/modules/new", {
+        "kind": "classroom", "duration_minutes": "60", "topics": ["smoke", "fire", "cabin_pressure", "emergency_exit"],
+        "default_language": "en", "name_en": "Drill " + mark("mname"), "description_en": "About " + mark("mdesc")})
+    module = _one(TrainingModule)
+    assert module is not None, "the module form refused the module"
+    w.post("operations", "/ops/training/plans", {"target": f"vehicle:{flights[0].vehicle}"})
+    plan = _one(TrainingPlan)
+    w.post("operations", f"/ops/training/plans/{plan.id}/items", {"module": module.id, "deadline_days": "1"})
+    w.post("operations", f"/ops/training/plans/{plan.id}/publish")
+    instructor = accounts.find_by_email("instructor@example.com")
+    for days in (30, 31):
+        w.post("operations", "/ops/training/sessions/new", {
+            "module_id": module.id, "starts_at": _local(days), "timezone": "UTC", "place": "Hall " + mark("splace"),
+            "capacity": "4", "instructor_ids": [instructor.id], "repeat": "1", "every_days": "7"})
+    sessions = list(db.session.scalars(select(TrainingSession).order_by(TrainingSession.id)))
+    assert len(sessions) == 2, "the session form refused the sessions"
+    w.post("tourist", f"/training/sessions/{sessions[0].id}/book", {"booking": bookings[0].reference})
+    w.post("operations", f"/ops/training/sessions/{sessions[1].id}/cancel", {"reason": "Ill " + mark("sreason")})
     db.session.expire_all()
 
     # -- every page, as everyone -------------------------------------------------------------------
@@ -231,6 +254,10 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
                   f"/ops/bookings/{ref}", f"/medical/self-certification/{ref}"]
     pages += [f"/ops/consent/{i}" for i in ids["documents"]] + [f"/outbox/{i}" for i in ids["messages"]]
     pages += [f"/payments/{i}/receipt" for i in ids["payments"]]
+    pages += ["/training", "/instructor", f"/instructor/sessions/{sessions[0].id}", "/ops/training",
+              f"/ops/training?flight={flights[0].id}", "/ops/training/modules", f"/ops/training/modules/{module.id}",
+              "/ops/training/plans", f"/ops/training/plans/{plan.id}", "/ops/training/sessions",
+              *(f"/ops/training/sessions/{s.id}" for s in sessions)]
     pages += [f"/medical/questionnaires/{i}" for i in ids["questionnaires"]]
     pages += [f"/medical/questionnaires/{i}/preview" for i in ids["questionnaires"]]
     for who in ("tourist", "tourist2", "medical", "instructor", "logistics", "operations", "anonymous"):
@@ -251,6 +278,6 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
                "csummary", "tname", "cquestion", "canswer", "refund", "qtitle", "qintro", "qyesno", "qhelp",
                "qchoice", "qoption", "qtext", "qnumber", "qunit", "qmulti", "qmoption", "qfile", "atext",
                "filename", "othertests", "notes", "inforequest", "inforesponse", "restrictions", "reason",
-               "healthchange", "ncreason", "cancelreason"}
+               "healthchange", "ncreason", "cancelreason", "mname", "mdesc", "splace", "sreason"}
     # Each was stored and shown somewhere (escaped): the test saw every field it wrote.
     assert written - w.escaped == set()

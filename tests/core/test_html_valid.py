@@ -29,6 +29,8 @@ from app.models import (
     QuestionKind,
     Questionnaire,
     Role,
+    TrainingPlan,
+    TrainingSession,
 )
 from app.seed import DEMO_PASSWORD, seed_demo
 from tests.conftest import login
@@ -80,7 +82,7 @@ def pages(app, make):
     seed_demo()
     users = {r: accounts.find_by_email(e) for e, r in [
         ("tourist@example.com", Role.TOURIST), ("medic@example.com", Role.MEDICAL),
-        ("ops@example.com", Role.OPERATIONS)]}
+        ("ops@example.com", Role.OPERATIONS), ("instructor@example.com", Role.INSTRUCTOR)]}
     tourist = users[Role.TOURIST]
     held = make.booking(tourist, confirmed=False, days=100)
     case = qs.open_case(tourist)
@@ -104,12 +106,14 @@ def pages(app, make):
     document = db.session.scalar(select(ConsentDocument).order_by(ConsentDocument.id.desc()))
     questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.published_at.is_not(None)))
     message = db.session.scalar(select(OutboundMessage).order_by(OutboundMessage.id.desc()))
+    session = db.session.scalar(select(TrainingSession).order_by(TrainingSession.id).limit(1))
+    today = db.session.scalar(select(TrainingSession).order_by(TrainingSession.id.desc()).limit(1))
     urls = {
         None: ["/flights", f"/flights/{flight.id}", "/login", "/signup"],
         Role.TOURIST: [
             "/journey", f"/bookings/{confirmed.reference}", f"/bookings/{held.reference}/consent",
             f"/payments/{paid.id}/receipt", "/notifications", "/account", "/account/notifications",
-            "/medical/questionnaire", "/medical",
+            "/medical/questionnaire", "/medical", "/training",
         ] + ([f"/payments/{unpaid.id}/checkout"] if unpaid else []),
         Role.MEDICAL: [
             "/medical/queue", f"/medical/cases/{case.id}", "/medical/tourists", "/medical/vehicles",
@@ -118,8 +122,12 @@ def pages(app, make):
         Role.OPERATIONS: [
             "/ops/flights", f"/ops/flights/{flight.id}", f"/ops/bookings/{confirmed.reference}",
             "/ops/consent", f"/ops/consent/{document.id}", "/ops/questions", "/ops/users",
-            "/outbox", f"/outbox/{message.id}",
+            "/outbox", f"/outbox/{message.id}", "/ops/training", "/ops/training/modules",
+            f"/ops/training/modules/{session.module_id}", "/ops/training/modules/new", "/ops/training/plans",
+            *(f"/ops/training/plans/{p.id}" for p in db.session.scalars(select(TrainingPlan))),
+            "/ops/training/sessions", "/ops/training/sessions/new", f"/ops/training/sessions/{session.id}",
         ],
+        Role.INSTRUCTOR: ["/instructor", f"/instructor/sessions/{today.id}", "/account"],
     }
     rendered = {}
     for role, paths in urls.items():

@@ -33,10 +33,13 @@ from app.models import (
     Channel,
     MessageStatus,
     OutboundMessage,
+    PlaceState,
+    SessionPlace,
     WaitlistEntry,
     WaitlistState,
 )
 from app.timeutil import now_utc
+from app.training import places as training_places
 from app.transactions import commit
 from tests.conftest import Factory, empty_tables, require_service
 from tests.integration.support import CountingProvider, separate_app, wait_for
@@ -187,6 +190,39 @@ def test_worker_expires_a_lapsed_hold_and_offers_the_seat(worker_app, task_runs)
     # phone number, so no SMS), in one send task, written after the commit.
     assert task_runs.wait("countdown.deliver_messages", sorted([message.id, in_app.id])) == [2]
     assert emailed(worker_app) == [message.id]
+
+
+@pytest.mark.redis
+def test_worker_passes_a_lapsed_training_offer_to_the_next_in_line(worker_app, task_runs):
+    make = Factory()
+    booking = make.booking(days=60)
+    t = make.training(vehicle=booking.flight.vehicle, capacity=1)
+    holder = make.booking(days=60, vehicle=booking.flight.vehicle)
+    second = make.booking(days=60, vehicle=booking.flight.vehicle)
+    taken = training_places.book_place(t.classroom_session.id, holder, holder.user)
+    offered = training_places.join_waitlist(t.classroom_session.id, booking, booking.user)
+    behind = training_places.join_waitlist(t.classroom_session.id, second, second.user)
+    training_places.cancel_place(taken, holder.user)
+    offered.offer_expires_at = now_utc() - timedelta(minutes=1)  # not taken in time
+    ids = dict(offered=offered.id, behind=behind.id, user=second.user_id)
+    commit()
+    db.session.remove()
+
+    send(worker_app, "countdown.expire_training_offers")
+
+    def passed_on():
+        place = db.session.get(SessionPlace, ids["behind"])
+        db.session.refresh(place)
+        message = db.session.scalar(select(OutboundMessage).where(
+            OutboundMessage.user_id == ids["user"], OutboundMessage.rule == "training_place_offered",
+            OutboundMessage.channel == Channel.EMAIL))
+        if place.state is PlaceState.OFFERED and message is not None and message.status is MessageStatus.SENT:
+            return place, message
+
+    place, message = wait_for(passed_on, what="the next tourist's training offer to be sent")
+    assert task_runs.wait("countdown.expire_training_offers") == [1]
+    assert db.session.get(SessionPlace, ids["offered"]).state is PlaceState.LAPSED
+    assert place.offer_expires_at > now_utc() and message.attempts == 1
 
 
 @pytest.mark.redis

@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.payments import cancellations, installments, payments
 from app.timeutil import now_utc
+from app.training import places as training_places
 from tests.conftest import outbox
 
 GOOD = "4242424242424242"
@@ -284,12 +285,19 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
                        state=CaseState.INFO_REQUESTED)
     db.session.add(case)
     db.session.flush()
+    training = make.training(vehicle=booking.flight.vehicle)
+    place = training_places.book_place(training.classroom_session.id, booking, booking.user)
     refund = Refund(payment=payment, amount_minor=100, reason="goodwill", kind=RefundKind.OPERATOR,
                     status="succeeded")
-    subjects = {"booking": booking, "payment": payment, "medical_case": case, "refund": refund}
+    db.session.add(refund)
+    db.session.flush()
+    subjects = {"booking": booking, "payment": payment, "medical_case": case, "refund": refund,
+                "training_place": place}
     for rule in reminders.RULES.values():
         obj = subjects[rule.subject]
-        context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100}
+        context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100,
+                   "previous_starts_at": now_utc().isoformat(), "previous_place": "Room 0",
+                   "reason": "Instructor ill", "module_ids": [training.exam.id]}
         variables = {**rule.context(obj, context), "url": "http://countdown.test/x"}
         subject, text, html = message_outbox.render_email(rule.template, booking.user, **variables)
         sms = message_outbox.render_sms(rule.template, booking.user, **variables)

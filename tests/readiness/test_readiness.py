@@ -6,9 +6,10 @@ from app import readiness
 from app.booking import bookings as booking_service
 from app.consent import consent
 from app.extensions import db
-from app.models import BookingState, CaseState, MedicalCase, Questionnaire
+from app.models import Attendance, BookingState, CaseState, MedicalCase, Questionnaire, Result
 from app.readiness import GateStatus
 from app.timeutil import now_utc
+from app.training import places, signoff
 
 
 @pytest.fixture
@@ -72,6 +73,13 @@ def test_everything_paid_and_signed_is_ready(request_ctx, make):
         valid_until=flight.launch_at.date() + timedelta(days=30),
     ))
     db.session.flush()
+    result, _ = gates(booking)
+    assert [g.key for g in result.blockers] == ["training"]  # no training plan published yet
+    training = make.training(vehicle=flight.vehicle)
+    for session in (training.classroom_session, training.exam_session):
+        place = places.book_place(session.id, booking, tourist)
+        signoff.mark(place, training.instructor, attendance=Attendance.PRESENT, result=Result.PASSED, score=90
+                     if session is training.exam_session else None, now=session.ends_at)
     result, _ = gates(booking)
     assert result.ready and not result.blockers
 

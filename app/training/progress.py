@@ -1,0 +1,214 @@
+"""Where each tourist stands with the training their flight requires: per module of the flight's
+plan, not booked, waiting for a place, booked, passed, failed, or passed but expiring before launch.
+
+A module counts when it is passed and the pass is still valid on the launch date (a pass is dated
+by the end of its session; a module without a validity never expires). Passes belong to the
+person, not to one booking: a centrifuge run passed for one flight counts for the next while it is
+valid. Everything here is loaded for many bookings at once, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import (
+    Attendance,
+    Booking,
+    Flight,
+    PlaceState,
+    PlanItem,
+    Result,
+    SessionPlace,
+    SessionStatus,
+    TrainingModule,
+    TrainingPlan,
+    TrainingSession,
+)
+from app.timeutil import now_utc
+from app.training.plans import deadline
+
+
+class ModuleState(str, enum.Enum):
+    NOT_BOOKED = "not_booked"
+    WAITING = "waiting"      # on a session's waiting list, or offered a place
+    BOOKED = "booked"
+    PASSED = "passed"        # and valid through launch
+    FAILED = "failed"        # the last attempt failed: book it again
+    EXPIRES = "expires"      # passed, but the pass runs out before launch
+
+
+#: States in which the tourist has something to book.
+TO_BOOK = (ModuleState.NOT_BOOKED, ModuleState.FAILED, ModuleState.EXPIRES)
+
+
+def valid_until(place: SessionPlace) -> datetime | None:
+    """When a pass stops counting; None for a module whose pass never expires."""
+    days = place.session.module.validity_days
+    return place.session.ends_at + timedelta(days=days) if days else None
+
+
+def valid_on(place: SessionPlace, moment: datetime) -> bool:
+    until = valid_until(place)
+    return until is None or until >= moment
+
+
+@dataclass
+class ModuleStatus:
+    item: PlanItem
+    module: TrainingModule
+    deadline: datetime
+    state: ModuleState
+    #: The live place (booked, offered or waiting), if any.
+    place: SessionPlace | None = None
+    #: The latest pass, valid or not.
+    passed: SessionPlace | None = None
+    #: The latest signed-off attempt (passed or failed) or marked absence.
+    last: SessionPlace | None = None
+    overdue: bool = False
+
+    @property
+    def valid_until(self) -> datetime | None:
+        return valid_until(self.passed) if self.passed is not None else None
+
+
+@dataclass
+class Progress:
+    booking: Booking
+    plan: TrainingPlan | None
+    modules: list[ModuleStatus] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.plan is not None and all(m.state is ModuleState.PASSED for m in self.modules)
+
+    @property
+    def to_book(self) -> list[ModuleStatus]:
+        return [m for m in self.modules if m.state in TO_BOOK]
+
+    @property
+    def passed_count(self) -> int:
+        return sum(1 for m in self.modules if m.state is ModuleState.PASSED)
+
+    @property
+    def expiring(self) -> list[ModuleStatus]:
+        """Modules passed, but whose pass runs out before launch (and not booked again yet)."""
+        return [m for m in self.modules if m.state is ModuleState.EXPIRES]
+
+
+def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> dict[int, TrainingPlan | None]:
+    """The published plan each flight follows (its own, else its vehicle's latest), with items and
+    modules (and the modules' prerequisites, when asked), in two or three queries."""
+    if not flights:
+        return {}
+    ids = {f.id for f in flights}
+    vehicles = {f.vehicle for f in flights}
+    modules = selectinload(TrainingPlan.items).joinedload(PlanItem.module)
+    plans = db.session.scalars(
+        select(TrainingPlan).where(
+            TrainingPlan.published_at.is_not(None),
+            or_(TrainingPlan.flight_id.in_(ids), TrainingPlan.vehicle.in_(vehicles)),
+        ).options(modules.selectinload(TrainingModule.prerequisites) if prerequisites else modules)
+        .order_by(TrainingPlan.published_at.desc(), TrainingPlan.id.desc())
+    ).all()
+    own: dict[int, TrainingPlan] = {}
+    by_vehicle: dict[str, TrainingPlan] = {}
+    for plan in plans:  # newest first: the first seen wins
+        if plan.flight_id is not None:
+            own.setdefault(plan.flight_id, plan)
+        else:
+            by_vehicle.setdefault(plan.vehicle, plan)
+    return {f.id: own.get(f.id) or by_vehicle.get(f.vehicle) for f in flights}
+
+
+def places_of(user_ids: set[int], module_ids: set[int] | None = None) -> dict[int, list[SessionPlace]]:
+    """Every place (any state) of these users, in sessions of these modules, with its session and
+    module, oldest session first."""
+    if not user_ids:
+        return {}
+    query = (select(SessionPlace).join(SessionPlace.session)
+             .where(SessionPlace.user_id.in_(user_ids))
+             .options(joinedload(SessionPlace.session).joinedload(TrainingSession.module))
+             .order_by(TrainingSession.starts_at, SessionPlace.id))
+    if module_ids is not None:
+        query = query.where(TrainingSession.module_id.in_(module_ids))
+    result: dict[int, list[SessionPlace]] = {uid: [] for uid in user_ids}
+    for place in db.session.scalars(query):
+        result[place.user_id].append(place)
+    return result
+
+
+def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
+                  now: datetime) -> ModuleStatus:
+    """One module of a plan for one tourist, from their places in its sessions."""
+    own = [p for p in places if p.session.module_id == item.module_id]
+    due = deadline(item, flight)
+    passes = [p for p in own if p.result is Result.PASSED]
+    latest_pass = max(passes, key=lambda p: p.session.ends_at) if passes else None
+    signed = [p for p in own if p.result is not None or p.attendance in (Attendance.ABSENT, Attendance.EXCUSED)]
+    last = max(signed, key=lambda p: p.session.ends_at) if signed else None
+    # Present but not yet passed or failed: booked, awaiting the instructor's sign-off. A place
+    # offered or waited for past the session's cut-off can no longer be had.
+    horizon = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
+    live = [p for p in own if p.state.live and p.result is None
+            and p.attendance in (None, Attendance.PRESENT) and p.session.status is SessionStatus.SCHEDULED
+            and (p.state is PlaceState.BOOKED or p.session.starts_at > horizon)]
+    booked = next((p for p in live if p.state is PlaceState.BOOKED), None)
+    waiting = next((p for p in live if p.state is PlaceState.OFFERED), None) or next(
+        (p for p in live if p.state is PlaceState.WAITING), None)
+    status = ModuleStatus(item, item.module, due, ModuleState.NOT_BOOKED, passed=latest_pass, last=last)
+    if latest_pass is not None and valid_on(latest_pass, flight.launch_at):
+        status.state = ModuleState.PASSED
+    elif booked is not None:
+        status.state, status.place = ModuleState.BOOKED, booked
+    elif waiting is not None:
+        status.state, status.place = ModuleState.WAITING, waiting
+    elif latest_pass is not None and (last is None or last is latest_pass):
+        status.state = ModuleState.EXPIRES
+    elif last is not None and last.result is Result.FAILED:
+        status.state = ModuleState.FAILED
+    elif latest_pass is not None:
+        status.state = ModuleState.EXPIRES
+    status.overdue = status.state is not ModuleState.PASSED and due <= now
+    return status
+
+
+def progress_for(bookings: list[Booking], now: datetime | None = None,
+                 plans: dict[int, TrainingPlan | None] | None = None) -> dict[int, Progress]:
+    """Each booking's training: its flight's plan, and where the tourist stands on every module."""
+    now = now or now_utc()
+    if plans is None:
+        plans = plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()))
+    module_ids = {item.module_id for plan in plans.values() if plan for item in plan.items}
+    places = places_of({b.user_id for b in bookings}, module_ids) if module_ids else {}
+    result = {}
+    for booking in bookings:
+        plan = plans.get(booking.flight_id)
+        progress = Progress(booking, plan)
+        if plan is not None:
+            mine = places.get(booking.user_id, [])
+            progress.modules = [module_status(item, booking.flight, mine, now) for item in plan.items]
+        result[booking.id] = progress
+    return result
+
+
+def prerequisites_met(module: TrainingModule, user_id: int, starts_at: datetime,
+                      places: list[SessionPlace]) -> list[TrainingModule]:
+    """The prerequisites of ``module`` the user has neither passed (and still valid when the
+    session starts) nor booked in a session that ends before it starts."""
+    missing = []
+    for needed in module.prerequisites:
+        own = [p for p in places if p.session.module_id == needed.id]
+        if any(p.result is Result.PASSED and valid_on(p, starts_at) for p in own):
+            continue
+        if any(p.state is PlaceState.BOOKED and p.result is None and p.session.status is SessionStatus.SCHEDULED
+               and p.session.ends_at <= starts_at for p in own):
+            continue
+        missing.append(needed)
+    return missing

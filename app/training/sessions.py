@@ -1,0 +1,203 @@
+"""Training sessions, as operations keep them: a module taught at a place and time, by one or more
+instructors, for a number of participants. Created singly or as a series (the same time every so
+many days); moved (every participant told at once with the new time, calendars updated through
+the session's ``sequence``) or cancelled (every place released, everyone told).
+
+Times are stored in UTC. The session's time zone is its place's: pages show the time there and,
+where it differs, in the viewer's own zone.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.errors import Problems, ServiceError
+from app.extensions import db
+from app.models import (
+    PlaceState,
+    Role,
+    SessionPlace,
+    SessionStatus,
+    TrainingModule,
+    TrainingSession,
+    User,
+)
+from app.timeutil import now_utc
+from app.training import places
+
+PLACE_MAX = 200
+CAPACITY_MAX = 500
+#: A series is at most a year of weekly sessions.
+SERIES_MAX = 52
+REPEAT_MAX_DAYS = 90
+REASON_MAX = 500
+
+
+@dataclass
+class SessionData:
+    module_id: int | None
+    #: In UTC (the form reads the time in ``timezone`` and converts it).
+    starts_at: datetime | None
+    timezone: str
+    place: str
+    capacity: int | None
+    instructor_ids: list[int] = field(default_factory=list)
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def valid_timezone(name: str) -> bool:
+    return name in _zones()
+
+
+def live_places(session_id: int) -> int:
+    """Places booked or offered in the session (the waiting list does not count)."""
+    return len(db.session.scalars(
+        select(SessionPlace.id).where(
+            SessionPlace.session_id == session_id,
+            SessionPlace.state.in_([PlaceState.BOOKED, PlaceState.OFFERED]),
+        )
+    ).all())
+
+
+def session_problems(data: SessionData, session: TrainingSession | None = None,
+                     now: datetime | None = None) -> list[ServiceError]:
+    """Everything wrong with ``data``, each at its field. ``None`` values are fields the form
+    could not read: they already carry their own error."""
+    now = now or now_utc()
+    problems = Problems()
+    if session is None and data.module_id is not None:
+        module = db.session.get(TrainingModule, data.module_id)
+        if module is None:
+            problems.add(_("Choose a module from the list."), "module_id")
+        elif module.archived_at is not None:
+            problems.add(_("This module is no longer offered."), "module_id")
+    if not valid_timezone(data.timezone):
+        problems.add(_("Choose a time zone from the list."), "timezone")
+    moved = session is None or data.starts_at != session.starts_at
+    if data.starts_at is not None and moved and data.starts_at <= now:
+        problems.add(_("A session starts in the future."), "starts_at")
+    if not data.place.strip():
+        problems.add(_("Say where the session takes place."), "place")
+    elif len(data.place.strip()) > PLACE_MAX:
+        problems.add(_("A place has at most %(max)s characters.", max=PLACE_MAX), "place")
+    if data.capacity is not None:
+        if not 1 <= data.capacity <= CAPACITY_MAX:
+            problems.add(_("A session has from 1 to %(max)s places.", max=CAPACITY_MAX), "capacity")
+        elif session is not None and data.capacity < (taken := live_places(session.id)):
+            problems.add(_("%(count)s places are booked or offered: the capacity cannot be lower.", count=taken),
+                         "capacity")
+    wanted = set(data.instructor_ids)
+    if not wanted:
+        problems.add(_("Choose at least one instructor."), "instructor_ids")
+    else:
+        found = set(db.session.scalars(
+            select(User.id).where(User.id.in_(wanted), User.role == Role.INSTRUCTOR, User.active.is_(True))
+        ))
+        if found != wanted:
+            problems.add(_("Choose instructors from the list."), "instructor_ids")
+    return problems.errors
+
+
+def _instructors(ids: list[int]) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.id.in_(sorted(set(ids))))))
+
+
+def create_sessions(data: SessionData, *, repeat: int = 1, every_days: int = 7) -> list[TrainingSession]:
+    """One session, or ``repeat`` of them ``every_days`` apart (at the same local time) as a
+    series."""
+    problems = Problems(session_problems(data))
+    if not 1 <= repeat <= SERIES_MAX:
+        problems.add(_("A series has from 1 to %(max)s sessions.", max=SERIES_MAX), "repeat")
+    if repeat > 1 and not 1 <= every_days <= REPEAT_MAX_DAYS:
+        problems.add(_("Sessions of a series are from 1 to %(max)s days apart.", max=REPEAT_MAX_DAYS), "every_days")
+    problems.raise_any()
+    module = db.session.get(TrainingModule, data.module_id)
+    zone = ZoneInfo(data.timezone)
+    local_start = data.starts_at.astimezone(zone)
+    series = secrets.token_hex(8) if repeat > 1 else None
+    instructors = _instructors(data.instructor_ids)
+    created = []
+    for n in range(repeat):
+        # The same wall-clock time at the place, whatever daylight saving does in between.
+        starts = (local_start.replace(tzinfo=None) + timedelta(days=n * every_days)).replace(tzinfo=zone)
+        starts_utc = starts.astimezone(ZoneInfo("UTC"))
+        session = TrainingSession(
+            module=module, starts_at=starts_utc, ends_at=starts_utc + timedelta(minutes=module.duration_minutes),
+            timezone=data.timezone, place=data.place.strip(), capacity=data.capacity, series=series,
+            instructors=list(instructors),
+        )
+        db.session.add(session)
+        created.append(session)
+    db.session.flush()
+    return created
+
+
+def update_session(session: TrainingSession, data: SessionData, actor: User) -> bool:
+    """Change the time, place, capacity or instructors; returns whether the session moved (its
+    participants are then told at once, and calendars get the new time)."""
+    places.lock_session(session.id)
+    if session.cancelled:
+        raise ServiceError(_("This session is cancelled and cannot be changed."))
+    Problems(session_problems(data, session)).raise_any()
+    previous_start, previous_place = session.starts_at, session.place
+    moved = data.starts_at != previous_start
+    if moved:  # both at once: the database checks that a session ends after it starts
+        length = timedelta(minutes=session.module.duration_minutes)
+        session.starts_at, session.ends_at = data.starts_at, data.starts_at + length
+    session.timezone = data.timezone
+    session.place = data.place.strip()
+    session.capacity = data.capacity
+    session.instructors = _instructors(data.instructor_ids)
+    changed = moved or session.place != previous_place
+    if changed:
+        session.sequence += 1
+    db.session.flush()
+    if changed:
+        places.session_changed(session, previous_start, previous_place, actor)
+    places.offer_free_places(session)
+    return moved
+
+
+def cancel_session(session: TrainingSession, reason: str, actor: User) -> int:
+    """Cancel the session: every place and waiting-list entry is released and its holder told.
+    Returns how many people were told."""
+    places.lock_session(session.id)
+    if session.cancelled:
+        raise ServiceError(_("This session is already cancelled."))
+    if session.ends_at <= now_utc():
+        raise ServiceError(_("This session has taken place and cannot be cancelled."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why the session is cancelled: its participants are told."), "reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(_("A reason has at most %(max)s characters.", max=REASON_MAX), "reason")
+    session.status = SessionStatus.CANCELLED
+    session.cancel_reason = reason
+    session.sequence += 1
+    db.session.flush()
+    return places.session_cancelled(session, actor)
+
+
+def upcoming(now: datetime | None = None, *, module_id: int | None = None, include_past_days: int = 0,
+             limit: int = 200) -> list[TrainingSession]:
+    """Sessions from ``include_past_days`` ago on, soonest first, with their modules and instructors."""
+    now = now or now_utc()
+    query = (select(TrainingSession)
+             .where(TrainingSession.ends_at >= now - timedelta(days=include_past_days))
+             .options(selectinload(TrainingSession.module), selectinload(TrainingSession.instructors))
+             .order_by(TrainingSession.starts_at, TrainingSession.id).limit(limit))
+    if module_id is not None:
+        query = query.where(TrainingSession.module_id == module_id)
+    return list(db.session.scalars(query))

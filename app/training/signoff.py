@@ -1,0 +1,126 @@
+"""The instructor's work: their roster of sessions, and per participant the attendance (present,
+absent, excused) and the result (passed or failed, with a score for an exam, and a note).
+
+Only an instructor of a session signs off its participants. Every mark is an event row (who, when,
+what); a correction is a new mark, and the history keeps both. An exam's result follows from its
+score and the module's pass mark. A fail means booking the module again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.errors import Problems, ServiceError
+from app.extensions import db
+from app.messaging import reminders
+from app.models import (
+    Attendance,
+    Booking,
+    ModuleKind,
+    PlaceState,
+    Result,
+    SessionPlace,
+    TrainingSession,
+    User,
+    session_instructors,
+)
+from app.timeutil import now_utc
+from app.training.places import record
+
+NOTE_MAX = 1000
+
+
+def teaches(session: TrainingSession, user: User) -> bool:
+    return any(i.id == user.id for i in session.instructors)
+
+
+def roster(instructor: User, now: datetime | None = None, *, days: int = 60, limit: int = 100) -> list[TrainingSession]:
+    """The instructor's sessions from the start of their today for ``days`` days, soonest first,
+    with modules and instructors (participants are loaded by :func:`participants`)."""
+    now = now or now_utc()
+    zone = ZoneInfo(instructor.timezone or "UTC")
+    today = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    return list(db.session.scalars(
+        select(TrainingSession)
+        .join(session_instructors, session_instructors.c.session_id == TrainingSession.id)
+        .where(session_instructors.c.user_id == instructor.id, TrainingSession.ends_at >= today,
+               TrainingSession.starts_at < today + timedelta(days=days))
+        .options(selectinload(TrainingSession.module), selectinload(TrainingSession.instructors))
+        .order_by(TrainingSession.starts_at, TrainingSession.id).limit(limit)
+    ))
+
+
+def participants(sessions: list[TrainingSession]) -> dict[int, list[SessionPlace]]:
+    """The booked places of each session (and those signed off), with their tourists, in one query."""
+    result: dict[int, list[SessionPlace]] = {s.id: [] for s in sessions}
+    if not sessions:
+        return result
+    for place in db.session.scalars(
+        select(SessionPlace).where(SessionPlace.session_id.in_(result), SessionPlace.state == PlaceState.BOOKED)
+        .options(selectinload(SessionPlace.user), selectinload(SessionPlace.signed_off_by))
+        .order_by(SessionPlace.id)
+    ):
+        result[place.session_id].append(place)
+    for places in result.values():
+        places.sort(key=lambda p: p.user.name.casefold())
+    return result
+
+
+def mark(place: SessionPlace, actor: User, *, attendance: Attendance, result: Result | None = None,
+         score: int | None = None, note: str = "", now: datetime | None = None) -> SessionPlace:
+    """Record a participant's attendance and, when present, their result."""
+    now = now or now_utc()
+    session = place.session
+    if not teaches(session, actor):
+        raise ServiceError(_("Only an instructor of this session signs off its participants."))
+    if place.state is not PlaceState.BOOKED:
+        raise ServiceError(_("This tourist no longer has a place in this session."))
+    if session.cancelled:
+        raise ServiceError(_("This session is cancelled."))
+    problems = Problems()
+    if attendance is not Attendance.EXCUSED and now < session.starts_at:
+        problems.add(_("Attendance is marked once the session has started (an absence can be excused "
+                       "before)."), "attendance")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        problems.add(_("A note has at most %(max)s characters.", max=NOTE_MAX), "note")
+    exam = session.module.kind is ModuleKind.EXAM
+    if attendance is Attendance.PRESENT:
+        if exam and score is not None:
+            if not 0 <= score <= 100:
+                problems.add(_("A score is from 0 to 100 percent."), "score")
+            else:
+                result = Result.PASSED if score >= (session.module.pass_mark or 0) else Result.FAILED
+        elif exam and result is not None:
+            problems.add(_("Enter the exam's score: the result follows from the pass mark."), "score")
+        elif not exam and score is not None:
+            problems.add(_("Only an exam has a score."), "score")
+    elif result is not None or score is not None:
+        problems.add(_("Only a participant who was present passes or fails."), "result")
+    problems.raise_any()
+    changed = place.attendance is not attendance
+    place.attendance = attendance
+    if changed:
+        record(place, "attendance", actor, attendance.value)
+    if attendance is Attendance.PRESENT and result is not None:
+        place.result, place.score, place.note = result, score if exam else None, note
+        place.signed_off_at, place.signed_off_by_id = now, actor.id
+        record(place, "result", actor, result.value, score=place.score, note=note)
+    elif attendance is not Attendance.PRESENT:
+        if place.result is not None:
+            record(place, "result", actor, "withdrawn", note=note)
+        place.result, place.score, place.note = None, None, note
+        place.signed_off_at, place.signed_off_by_id = now, actor.id
+    elif note != place.note:
+        place.note = note
+        record(place, "note", actor, note=note)
+    db.session.flush()
+    reminders.sync(place)
+    if place.booking_id is not None:
+        reminders.sync(db.session.get(Booking, place.booking_id))
+    return place

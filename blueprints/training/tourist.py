@@ -1,0 +1,198 @@
+"""The tourist's training page: per live booking, the modules their flight's plan requires, where
+they stand on each, and the sessions that end before each deadline; booking, moving and cancelling
+a place, the waiting list and a place offered from it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.errors import ServiceError
+from app.extensions import db
+from app.formats import when
+from app.models import (
+    Booking,
+    BookingState,
+    PlaceState,
+    Role,
+    SessionPlace,
+    SessionStatus,
+    TrainingSession,
+)
+from app.timeutil import now_utc
+from app.training import places as place_service
+from app.training import progress
+from app.training.progress import ModuleState
+from app.transactions import commit, rollback
+from blueprints.access import own_or_404, roles_required
+from blueprints.forms import ActionForm
+from blueprints.training.forms import BookForm, MoveForm
+
+bp = Blueprint("tourist", __name__, url_prefix="/training")
+#: Sessions offered per module: the soonest that end before the deadline.
+SESSIONS_SHOWN = 6
+tourist_only = roles_required(Role.TOURIST)
+
+
+def _live_bookings(now: datetime) -> list[Booking]:
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.user_id == current_user.id,
+                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .options(selectinload(Booking.flight)).order_by(Booking.created_at)
+    ).all()
+    return [b for b in bookings if b.state is BookingState.CONFIRMED or b.hold_is_live(now)]
+
+
+def _open_sessions(deadlines: dict[int, datetime], now: datetime) -> dict[int, list[TrainingSession]]:
+    """Per module, the first few scheduled sessions still open to booking that end by its
+    deadline (``deadlines``: the latest of the tourist's bookings), soonest first: one query."""
+    if not deadlines:
+        return {}
+    opens_after = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
+    rank = func.row_number().over(partition_by=TrainingSession.module_id,
+                                  order_by=(TrainingSession.starts_at, TrainingSession.id)).label("rank")
+    ranked = select(TrainingSession.id, rank).where(
+        TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > opens_after,
+        or_(*(and_(TrainingSession.module_id == module_id, TrainingSession.ends_at <= due)
+              for module_id, due in deadlines.items())),
+    ).subquery()
+    rows = db.session.scalars(
+        select(TrainingSession).join(ranked, ranked.c.id == TrainingSession.id)
+        .where(ranked.c.rank <= SESSIONS_SHOWN).order_by(TrainingSession.starts_at, TrainingSession.id)
+    ).all()
+    result: dict[int, list[TrainingSession]] = {}
+    for session in rows:
+        result.setdefault(session.module_id, []).append(session)
+    return result
+
+
+@bp.get("")
+@tourist_only
+def index():
+    now = now_utc()
+    bookings = _live_bookings(now)
+    plans = progress.plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()), prerequisites=True)
+    mine = progress.progress_for(bookings, now, plans=plans)
+    deadlines: dict[int, datetime] = {}
+    for m in (m for p in mine.values() for m in p.modules if m.state is not ModuleState.PASSED):
+        deadlines[m.module.id] = max(deadlines.get(m.module.id, m.deadline), m.deadline)
+    sessions = _open_sessions(deadlines, now)
+    counts = place_service.counts([s.id for rows in sessions.values() for s in rows], now)
+    positions = {m.place.id: place_service.waitlist_position(m.place)
+                 for p in mine.values() for m in p.modules
+                 if m.place is not None and m.place.state is PlaceState.WAITING}
+    return render_template(
+        "training/tourist/index.html", bookings=bookings, progress=mine, sessions=sessions, counts=counts,
+        positions=positions, now=now, language=current_user.language, book_form=BookForm(formdata=None),
+        cutoff=place_service.cutoff, needs=_needs(mine.values()),
+    )
+
+
+def _needs(all_progress) -> dict[tuple[int, int], list[str]]:
+    """Per (booking, module), the prerequisites neither passed nor booked yet: booked first."""
+    result = {}
+    for mine in all_progress:
+        states = {m.module.id: m.state for m in mine.modules}
+        for m in mine.modules:
+            missing = [r.text(current_user.language) for r in m.module.prerequisites
+                       if states.get(r.id) not in (ModuleState.PASSED, ModuleState.BOOKED)]
+            if missing:
+                result[(mine.booking.id, m.module.id)] = missing
+    return result
+
+
+def _booking(reference: str) -> Booking:
+    booking = db.session.scalar(select(Booking).where(Booking.reference == (reference or "")[:16]))
+    return own_or_404(booking)
+
+
+def _done(message: str):
+    commit()
+    flash(message, "success")
+    return redirect(url_for("training.tourist.index"))
+
+
+def _refused(exc: ServiceError):
+    rollback()
+    flash(exc.message, "error")
+    return redirect(url_for("training.tourist.index"))
+
+
+@bp.post("/sessions/<int:session_id>/book")
+@tourist_only
+def book(session_id: int):
+    form = BookForm()
+    if not form.validate_on_submit():
+        abort(400)
+    booking = _booking(form.booking.data)
+    db.session.get(TrainingSession, session_id) or abort(404)
+    try:
+        place = place_service.book_place(session_id, booking, current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    return _done(_("Your place in %(module)s is booked. A confirmation with a calendar file is on its way.",
+                   module=place.session.module.text(current_user.language)))
+
+
+@bp.post("/sessions/<int:session_id>/waitlist")
+@tourist_only
+def join_waitlist(session_id: int):
+    form = BookForm()
+    if not form.validate_on_submit():
+        abort(400)
+    booking = _booking(form.booking.data)
+    db.session.get(TrainingSession, session_id) or abort(404)
+    try:
+        place = place_service.join_waitlist(session_id, booking, current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    return _done(_("You are number %(n)s on the waiting list. We will tell you when a place is yours to take.",
+                   n=place_service.waitlist_position(place)))
+
+
+def _place(place_id: int) -> SessionPlace:
+    return own_or_404(db.session.get(SessionPlace, place_id))
+
+
+@bp.post("/places/<int:place_id>/cancel")
+@tourist_only
+def cancel(place_id: int):
+    place = _place(place_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    was = place.state
+    try:
+        place_service.cancel_place(place, current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    if was is PlaceState.WAITING:
+        return _done(_("You have left the waiting list."))
+    if was is PlaceState.OFFERED:
+        return _done(_("You declined the place: it goes to the next in line."))
+    return _done(_("Your place is cancelled. Book another session before your deadline."))
+
+
+@bp.post("/places/<int:place_id>/move")
+@tourist_only
+def move(place_id: int):
+    place = _place(place_id)
+    form = MoveForm()
+    form.session.choices = [(s.id, "") for s in db.session.scalars(
+        select(TrainingSession).where(TrainingSession.module_id == place.session.module_id))]
+    if not form.validate_on_submit():
+        flash(_("Choose the session to move to."), "error")
+        return redirect(url_for("training.tourist.index"))
+    try:
+        new = place_service.move_place(place, form.session.data, current_user)
+    except ServiceError as exc:
+        return _refused(exc)
+    return _done(_("Your place is moved to %(time)s.", time=_when(new.session)))
+
+
+def _when(session: TrainingSession) -> str:
+    return when(session.starts_at, "long", session.timezone)
