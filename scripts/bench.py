@@ -615,7 +615,7 @@ def seed_training(rng: random.Random, instructor_id: int, ops_id: int, flights: 
                        "created_at": now - timedelta(days=100), "updated_at": now - timedelta(days=100)}
             sessions.append(session)
             by_module[module_id].append(session)
-            mine = roster_left > 0 and now < start < now + timedelta(days=60)
+            mine = roster_left > 0 and now < start < now + timedelta(days=14)  # the roster's two weeks
             roster_left -= mine
             teachers.append({"session_id": session["id"], "user_id": instructor_id if mine else colleague})
         day += 3

@@ -39,7 +39,7 @@ def teaches(session: TrainingSession, user: User) -> bool:
     return any(i.id == user.id for i in session.instructors)
 
 
-def roster(instructor: User, now: datetime | None = None, *, days: int = 60, limit: int = 100) -> list[TrainingSession]:
+def roster(instructor: User, now: datetime | None = None, *, days: int = 14, limit: int = 200) -> list[TrainingSession]:
     """The instructor's sessions from the start of their today for ``days`` days, soonest first,
     with modules and instructors (participants are loaded by :func:`participants`)."""
     now = now or now_utc()

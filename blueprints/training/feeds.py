@@ -4,6 +4,7 @@ address is the key), and the account page's buttons that make a new address or t
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,7 +26,9 @@ def feed(token: str):
     user = found.user
     if user is None or not user.active:
         abort(404)
-    body = calendar.feed_ics(user, _("Countdown training"))
+    with force_locale(user.language):  # the calendar's name in its owner's language
+        name = _("Countdown training")
+    body = calendar.feed_ics(user, name)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="countdown-training.ics"',
         "Cache-Control": "private, max-age=300",

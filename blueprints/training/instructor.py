@@ -24,6 +24,8 @@ from blueprints.training.forms import MarkForm
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 instructor_only = roles_required(Role.INSTRUCTOR)
+#: The roster shows two weeks from today, or on request two months.
+SHORT_VIEW_DAYS, LONG_VIEW_DAYS = 14, 60
 
 
 def _cleared(places: list[SessionPlace]) -> dict[int, bool]:
@@ -39,11 +41,13 @@ def _cleared(places: list[SessionPlace]) -> dict[int, bool]:
 @instructor_only
 def roster():
     now = now_utc()
-    sessions = signoff.roster(current_user, now)
+    days = LONG_VIEW_DAYS if request.args.get("days") == str(LONG_VIEW_DAYS) else SHORT_VIEW_DAYS
+    sessions = signoff.roster(current_user, now, days=days)
     participants = signoff.participants(sessions)
     cleared = _cleared([p for places in participants.values() for p in places])
     return render_template("training/instructor/roster.html", sessions=sessions, participants=participants,
-                           cleared=cleared, now=now, language=current_user.language,
+                           cleared=cleared, now=now, language=current_user.language, days=days,
+                           long_view=LONG_VIEW_DAYS,
                            has_feed=current_feed(current_user) is not None)
 
 
