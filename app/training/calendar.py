@@ -5,8 +5,8 @@ Each session is one VEVENT whose UID never changes; its ``SEQUENCE`` is the sess
 up every time it moves or is cancelled, so calendar apps replace what they hold (Indico's feeds set
 no SEQUENCE, and clients may keep the old time). A cancelled session, or a place the tourist gave
 up, stays in the feed as ``STATUS:CANCELLED`` so that the event disappears from their calendar
-rather than lingering. Times are written in UTC, which every client reads and shows in its own
-zone; the place's zone is named in the description.
+rather than lingering. Times are written in the place's time zone, with its VTIMEZONE, so that
+a calendar app shows them right there and in its own zone.
 
 The secret in a feed's address is an HMAC, under the app's secret key, of the feed row's id and a
 random salt: it is never stored. Revoking a feed (a new one replaces it) turns the old address into
@@ -20,6 +20,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar import Calendar, Event
@@ -114,8 +115,11 @@ def _event(session: TrainingSession, language: str, *, cancelled: bool, stamp: d
     event.add("uid", uid(session))
     event.add("sequence", session.sequence + changes)
     event.add("dtstamp", stamp)
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
+    # In the place's time zone (with its VTIMEZONE): a calendar app shows the time there, and in
+    # its own zone, without guessing.
+    zone = ZoneInfo(session.timezone)
+    event.add("dtstart", session.starts_at.astimezone(zone))
+    event.add("dtend", session.ends_at.astimezone(zone))
     event.add("summary", module.text(language))
     event.add("location", session.place)
     description = module.text(language, "description")
@@ -123,6 +127,16 @@ def _event(session: TrainingSession, language: str, *, cancelled: bool, stamp: d
     event.add("status", "CANCELLED" if cancelled or session.status is SessionStatus.CANCELLED else "CONFIRMED")
     event.add("last-modified", session.updated_at)
     return event
+
+
+def _with_timezones(calendar: Calendar, sessions: list[TrainingSession]) -> bytes:
+    """The calendar as text, with a VTIMEZONE for each place's zone, covering its sessions' dates
+    (not the zone's whole history)."""
+    if sessions:
+        first = min(s.starts_at for s in sessions).date() - timedelta(days=1)
+        last = max(s.ends_at for s in sessions).date() + timedelta(days=2)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar.to_ical()
 
 
 def _calendar(name: str) -> Calendar:
@@ -163,7 +177,7 @@ def feed_ics(user: User, name: str, now: datetime | None = None) -> bytes:
         ]
     for session, cancelled, changes in sessions:
         calendar.add_component(_event(session, user.language, cancelled=cancelled, stamp=now, changes=changes))
-    return calendar.to_ical()
+    return _with_timezones(calendar, [s for s, _c, _n in sessions])
 
 
 def session_ics(session: TrainingSession, language: str, now: datetime | None = None, *,
@@ -173,5 +187,5 @@ def session_ics(session: TrainingSession, language: str, now: datetime | None = 
     calendar took from the first file)."""
     calendar = _calendar(session.module.text(language))
     calendar.add_component(_event(session, language, cancelled=cancelled, stamp=now or now_utc(), changes=changes))
-    return calendar.to_ical()
+    return _with_timezones(calendar, [session])
 

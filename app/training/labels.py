@@ -16,6 +16,7 @@ register_message_kinds({
     "training_place_offered": lazy_pgettext("message kind", "Training place offered"),
     "training_deadline": lazy_pgettext("message kind", "Training still to book"),
     "training_pass_expires": lazy_pgettext("message kind", "Training pass ends before launch"),
+    "training_teaching_changed": lazy_pgettext("message kind", "A session you teach moved or was cancelled"),
 })
 
 MODULE_STATES = {

@@ -12,7 +12,14 @@ from sqlalchemy import select
 
 from app.errors import Problems, ServiceError
 from app.extensions import db
-from app.models import ModuleKind, PlanItem, SafetyTopic, TrainingModule, TrainingPlan, module_prerequisites
+from app.models import (
+    ModuleKind,
+    PlanItem,
+    SafetyTopic,
+    TrainingModule,
+    TrainingPlan,
+    module_prerequisites,
+)
 
 #: A module is a session's length at most: two weeks is a typing error, not a module.
 DURATION_MAX_MINUTES = 14 * 24 * 60

@@ -18,7 +18,7 @@ from sqlalchemy import Integer, and_, func, select
 
 from app.errors import ServiceError
 from app.extensions import db
-from app.messaging import reminders
+from app.messaging import outbox, reminders
 from app.models import (
     Booking,
     BookingState,
@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.timeutil import now_utc
 from app.training import plans, progress
+from app.urls import external_url
 
 P = PlaceState
 
@@ -308,9 +309,23 @@ def _live_places(session: TrainingSession) -> list[SessionPlace]:
     ))
 
 
+def _tell_instructors(session: TrainingSession, *, previous_start: datetime | None = None,
+                      previous_place: str = "") -> None:
+    """Its instructors learn by email that a session they teach moved or was cancelled."""
+    for instructor in session.instructors:
+        outbox.queue_email(
+            "training_teaching_changed", user=instructor, session=session,
+            module_name=session.module.text(instructor.language), cancelled=session.cancelled,
+            previous_starts_at=previous_start, previous_place=previous_place, reason=session.cancel_reason,
+            url=external_url("training.instructor.roster"),
+        )
+
+
 def session_changed(session: TrainingSession, previous_start: datetime, previous_place: str, actor: User) -> int:
     """The session moved (or its place changed): every participant is told at once, with the new
-    time. A move is an occurrence of its own, so each move is told once."""
+    time, and its instructors by email. A move is an occurrence of its own, so each move is told
+    once."""
+    _tell_instructors(session, previous_start=previous_start, previous_place=previous_place)
     told = 0
     for place in _live_places(session):
         record(place, "session_moved", actor, previous_start.isoformat())
@@ -325,7 +340,8 @@ def session_changed(session: TrainingSession, previous_start: datetime, previous
 
 
 def session_cancelled(session: TrainingSession, actor: User) -> int:
-    """Every place of a cancelled session is released, and its holder told."""
+    """Every place of a cancelled session is released, and its holder told (its instructors too)."""
+    _tell_instructors(session)
     told = 0
     for place in _live_places(session):
         previous = place.state

@@ -16,7 +16,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from app.config import LANGUAGES
 from app.errors import ServiceError
@@ -130,6 +137,16 @@ class SessionForm(CheckedForm):
         if self.starts_at.data is None or self.starts_at.errors or self.timezone.errors:
             return None
         return self.starts_at.data.replace(tzinfo=ZoneInfo(self.timezone.data)).astimezone(UTC)
+
+    def validate_starts_at(self, field) -> None:
+        """A wall-clock time the place's clocks skip (the hour they go forward) does not exist."""
+        if field.data is None or self.timezone.data not in dict(self.timezone.choices):
+            return
+        zone = ZoneInfo(self.timezone.data)
+        there = field.data.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if there != field.data:
+            raise ValidationError(_l("This time does not exist at the place: the clocks go forward then. "
+                                     "Choose another time."))
 
     def session_data(self) -> SessionData:
         return SessionData(

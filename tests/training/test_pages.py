@@ -226,7 +226,7 @@ def test_the_feed_keeps_its_uid_raises_its_sequence_and_marks_a_cancelled_sessio
     uid = next(u for u, e in before.items() if str(e["SUMMARY"]) == t.classroom.text("en"))
     first = before[uid]
     assert first.decoded("DTSTART") == t.classroom_session.starts_at
-    assert first.decoded("DTSTART").utcoffset() == timedelta(0)  # a time with its zone (UTC)
+    assert str(first.decoded("DTSTART").tzinfo) == t.classroom_session.timezone  # in the place's zone
     assert int(first["SEQUENCE"]) == 0 and str(first["STATUS"]) == "CONFIRMED"
 
     session = t.classroom_session
@@ -383,3 +383,14 @@ def test_every_training_form_refuses_the_roles_it_is_not_for(app, make, trained)
     db.session.refresh(place)
     assert place.state is PlaceState.BOOKED and place.attendance is None
     assert t.classroom.archived_at is None and not t.classroom_session.cancelled
+
+
+def test_a_session_at_a_time_the_clocks_skip_is_refused(app, make, trained):
+    booking, t = trained
+    client = client_of(app, t.ops)
+    response = post_form(client, "/ops/training/sessions/new", {
+        "module_id": t.exam.id, "starts_at": "2027-03-14T02:30", "timezone": "America/Denver", "place": "Room 9",
+        "capacity": "5", "instructor_ids": [t.instructor.id], "repeat": "1", "every_days": "7",
+    }, page="/ops/training/sessions/new")
+    assert response.status_code == 422 and "This time does not exist at the place" in body(response)
+    assert db.session.scalar(select(db.func.count(TrainingSession.id)).where(TrainingSession.place == "Room 9")) == 0

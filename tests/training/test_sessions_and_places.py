@@ -249,8 +249,11 @@ def test_moving_a_session_tells_each_participant_once_with_the_new_time(ctx, mak
     assert session.sequence == sequence + 1
     moved = outbox(rule="training_session_moved", user_id=tourist.id, channel=Channel.EMAIL)
     assert len(moved) == 1 and moved[0].context["previous_starts_at"] == old_start.isoformat()
+    [teacher] = outbox(kind="training_teaching_changed", user_id=t.instructor.id)
+    assert "moved" in teacher.body and teacher.subject.startswith("Moved: ")
     session_service.update_session(session, data, t.ops)  # saved again, not moved: nobody told again
     assert len(outbox(rule="training_session_moved", user_id=tourist.id, channel=Channel.EMAIL)) == 1
+    assert len(outbox(kind="training_teaching_changed", user_id=t.instructor.id)) == 1
     db.session.refresh(place)
     assert place.state is PlaceState.BOOKED
 
@@ -270,6 +273,8 @@ def test_cancelling_a_session_releases_every_place_and_tells_everyone(ctx, make)
     assert place.state is PlaceState.CANCELLED and waiting.state is PlaceState.CANCELLED
     told = {m.user_id for m in outbox(rule="training_session_cancelled", channel=Channel.EMAIL)}
     assert told == {tourist.id, waiting_tourist.id}
+    [teacher] = outbox(kind="training_teaching_changed", user_id=t.instructor.id)
+    assert teacher.subject.startswith("Cancelled: ") and "Instructor ill" in teacher.body
     assert states(booking)[t.classroom.id] is ModuleState.NOT_BOOKED
 
 
