@@ -150,6 +150,15 @@ def book_place(session_id: int, booking: Booking, user: User, now: datetime | No
 
 
 def _booked(place: SessionPlace) -> None:
+    # Waiting for another session of the same module is over: the tourist has a place.
+    for other in db.session.scalars(
+        select(SessionPlace).join(SessionPlace.session).where(
+            SessionPlace.user_id == place.user_id, SessionPlace.state == P.WAITING,
+            SessionPlace.session_id != place.session_id,
+            TrainingSession.module_id == place.session.module_id)
+    ).all():
+        other.state = P.CANCELLED
+        record(other, "cancelled", None, P.WAITING.value, note="booked another session")
     db.session.flush()
     reminders.sync(place)
     reminders.notify("training_booked", place, occurrence=f"booked-{place.session.sequence}")
@@ -184,15 +193,16 @@ def waitlist_position(place: SessionPlace) -> int:
     ) or 0) + 1
 
 
-def cancel_place(place: SessionPlace, actor: User, now: datetime | None = None, *, why: str = "") -> None:
-    """Give up a place (or leave the waiting list, or decline an offer) before the cut-off; the
-    place goes to the first in line."""
+def cancel_place(place: SessionPlace, actor: User, now: datetime | None = None, *, why: str = "",
+                 by_staff: bool = False) -> None:
+    """Give up a place (or leave the waiting list, or decline an offer) before the cut-off (staff:
+    until the session starts); the place goes to the first in line."""
     now = now or now_utc()
     session = lock_session(place.session_id)
     db.session.refresh(place)
     if not place.state.live:
         raise ServiceError(_("This place is no longer yours."))
-    if place.state is P.BOOKED and now >= cutoff(session):
+    if place.state is P.BOOKED and now >= (session.starts_at if by_staff else cutoff(session)):
         raise ServiceError(_("This session starts soon: places can no longer be cancelled online. "
                              "Please contact us."))
     previous = place.state
@@ -278,6 +288,7 @@ def expire_offers(session: TrainingSession | None = None, now: datetime | None =
         ).all():
             place.state, place.offer_expires_at = P.LAPSED, None
             record(place, "lapsed", None)
+            _resync(place)
             lapsed += 1
         db.session.flush()
         offer_free_places(locked, now)
@@ -295,8 +306,17 @@ def _close_waiting_lists(now: datetime) -> int:
     for place in closed:
         place.state = P.LAPSED
         record(place, "lapsed", None, "waiting list closed")
+        _resync(place)
     db.session.flush()
     return len(closed)
+
+
+def _resync(place: SessionPlace) -> None:
+    """The place changed: its reminders, and its booking's (training still to book), follow."""
+    db.session.flush()
+    reminders.sync(place)
+    if place.booking_id is not None:
+        reminders.sync(db.session.get(Booking, place.booking_id))
 
 
 # -- what operations do to a session -----------------------------------------------------------------

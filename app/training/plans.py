@@ -13,7 +13,17 @@ from sqlalchemy import select
 from app import labels
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Flight, PlanItem, SafetyTopic, TrainingModule, TrainingPlan, User
+from app.messaging import reminders
+from app.models import (
+    Booking,
+    BookingState,
+    Flight,
+    PlanItem,
+    SafetyTopic,
+    TrainingModule,
+    TrainingPlan,
+    User,
+)
 from app.timeutil import now_utc
 
 #: The earliest deadline a plan can set, in days before launch (a year).
@@ -75,6 +85,13 @@ def publish_plan(plan: TrainingPlan, actor: User) -> None:
     plan.published_at = now_utc()
     plan.published_by_id = actor.id
     db.session.flush()
+    # The tourists it applies to now have training to book: their deadline reminders are planned.
+    where = (Flight.id == plan.flight_id) if plan.flight_id else (Flight.vehicle == plan.vehicle)
+    for booking in db.session.scalars(
+        select(Booking).join(Flight, Flight.id == Booking.flight_id)
+        .where(where, Booking.state == BookingState.CONFIRMED, Flight.launch_at > now_utc())
+    ):
+        reminders.sync(booking)
 
 
 def plan_for(flight: Flight) -> TrainingPlan | None:

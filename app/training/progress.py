@@ -72,6 +72,8 @@ class ModuleStatus:
     #: The latest signed-off attempt (passed or failed) or marked absence.
     last: SessionPlace | None = None
     overdue: bool = False
+    #: Booked, but in a session that ends after the deadline: to be moved to an earlier one.
+    late: bool = False
 
     @property
     def valid_until(self) -> datetime | None:
@@ -90,7 +92,7 @@ class Progress:
 
     @property
     def to_book(self) -> list[ModuleStatus]:
-        return [m for m in self.modules if m.state in TO_BOOK]
+        return [m for m in self.modules if m.state in TO_BOOK or m.late]
 
     @property
     def passed_count(self) -> int:
@@ -149,7 +151,8 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     """One module of a plan for one tourist, from their places in its sessions."""
     own = [p for p in places if p.session.module_id == item.module_id]
     due = deadline(item, flight)
-    passes = [p for p in own if p.result is Result.PASSED]
+    passes = [p for p in own if p.result is Result.PASSED and p.state is PlaceState.BOOKED
+              and p.session.status is SessionStatus.SCHEDULED]
     latest_pass = max(passes, key=lambda p: p.session.ends_at) if passes else None
     signed = [p for p in own if p.result is not None or p.attendance in (Attendance.ABSENT, Attendance.EXCUSED)]
     last = max(signed, key=lambda p: p.session.ends_at) if signed else None
@@ -167,6 +170,8 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
         status.state = ModuleState.PASSED
     elif booked is not None:
         status.state, status.place = ModuleState.BOOKED, booked
+        # The session moved (or the launch did) so that it now ends after the deadline.
+        status.late = booked.session.ends_at > due
     elif waiting is not None:
         status.state, status.place = ModuleState.WAITING, waiting
     elif latest_pass is not None and (last is None or last is latest_pass):

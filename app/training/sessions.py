@@ -151,6 +151,8 @@ def update_session(session: TrainingSession, data: SessionData, actor: User) -> 
     if session.cancelled:
         raise ServiceError(_("This session is cancelled and cannot be changed."))
     Problems(session_problems(data, session)).raise_any()
+    if data.starts_at != session.starts_at and session.starts_at <= now_utc():
+        raise ServiceError(_("This session has started: it can no longer be moved."), "starts_at")
     previous_start, previous_place = session.starts_at, session.place
     moved = data.starts_at != previous_start
     if moved:  # both at once: the database checks that a session ends after it starts
@@ -176,8 +178,8 @@ def cancel_session(session: TrainingSession, reason: str, actor: User) -> int:
     places.lock_session(session.id)
     if session.cancelled:
         raise ServiceError(_("This session is already cancelled."))
-    if session.ends_at <= now_utc():
-        raise ServiceError(_("This session has taken place and cannot be cancelled."))
+    if session.starts_at <= now_utc():
+        raise ServiceError(_("This session has started: it can no longer be cancelled."))
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Say why the session is cancelled: its participants are told."), "reason")

@@ -30,6 +30,7 @@ from app.models import (
     session_instructors,
 )
 from app.timeutil import now_utc
+from app.training import places
 from app.training.places import record
 
 NOTE_MAX = 1000
@@ -103,6 +104,14 @@ def mark(place: SessionPlace, actor: User, *, attendance: Attendance, result: Re
     elif result is not None or score is not None:
         problems.add(_("Only a participant who was present passes or fails."), "result")
     problems.raise_any()
+    if attendance is Attendance.EXCUSED and now < session.starts_at:
+        # Excused in advance: the place is released (and offered to the waiting list); the
+        # tourist books another session.
+        places.cancel_place(place, actor, now, why="excused in advance", by_staff=True)
+        place.attendance, place.note = attendance, note
+        record(place, "attendance", actor, attendance.value, note=note)
+        db.session.flush()
+        return place
     changed = place.attendance is not attendance
     place.attendance = attendance
     if changed:

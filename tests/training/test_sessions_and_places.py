@@ -402,3 +402,72 @@ def test_a_plan_without_a_module_s_prerequisite_is_not_published(ctx, make):
     with pytest.raises(ServiceError, match=t.classroom.text("en")):
         plans.publish_plan(plan, t.ops)
     assert plan.published_at is None
+
+
+def test_publishing_a_plan_plans_the_deadline_reminders_of_bookings_made_before_it(ctx, make):
+    from app.models import TrainingPlan
+    from app.training import plans
+    booking = make.booking(days=60, vehicle="Capsule C-7")
+    assert not outbox(rule="training_deadline")
+    t = make.training()  # a plan for another vehicle, and its modules
+    plan = TrainingPlan(vehicle="Capsule C-7")
+    db.session.add(plan)
+    db.session.flush()
+    plans.add_module(plan, t.classroom, 1)
+    plans.publish_plan(plan, t.ops)
+    rows = outbox(rule="training_deadline", subject_id=booking.id)
+    assert rows and all(r.send_at == booking.flight.launch_at - timedelta(days=8) for r in rows)
+
+
+def test_booking_a_place_ends_the_wait_for_another_session_of_the_module(ctx, make):
+    t = make.training(capacity=1)
+    holder, holder_booking = tourist_with_booking(make, t)
+    tourist, booking = tourist_with_booking(make, t)
+    places.book_place(t.classroom_session.id, holder_booking, holder)
+    waiting = places.join_waitlist(t.classroom_session.id, booking, tourist)
+    [other] = session_service.create_sessions(SessionData(
+        module_id=t.classroom.id, starts_at=t.classroom_session.starts_at + timedelta(days=1), timezone="UTC",
+        place="Room 2", capacity=2, instructor_ids=[t.instructor.id]))
+    places.book_place(other.id, booking, tourist)
+    db.session.refresh(waiting)
+    assert waiting.state is PlaceState.CANCELLED
+
+
+def test_a_session_moved_past_the_deadline_asks_the_tourist_to_move_their_place(ctx, make):
+    t = make.training()
+    tourist, booking = tourist_with_booking(make, t, days=20)
+    places.book_place(t.classroom_session.id, booking, tourist)
+    session = t.classroom_session
+    session_service.update_session(session, SessionData(
+        module_id=None, starts_at=session.starts_at + timedelta(days=15), timezone=session.timezone,
+        place=session.place, capacity=session.capacity, instructor_ids=[t.instructor.id]), t.ops)
+    cell = next(m for m in progress.progress_for([booking])[booking.id].modules if m.module.id == t.classroom.id)
+    assert cell.state is ModuleState.BOOKED and cell.late
+    gate = {g.key: g for g in readiness.readiness_for([booking])[booking.id].gates}["training"]
+    assert gate.status is GateStatus.ACTION and t.classroom.text("en") in gate.reason
+
+
+def test_an_absence_excused_in_advance_releases_the_place_to_the_waiting_list(ctx, make):
+    t = make.training(capacity=1)
+    tourist, booking = tourist_with_booking(make, t)
+    next_tourist, next_booking = tourist_with_booking(make, t)
+    place = places.book_place(t.classroom_session.id, booking, tourist)
+    waiting = places.join_waitlist(t.classroom_session.id, next_booking, next_tourist)
+    signoff.mark(place, t.instructor, attendance=Attendance.EXCUSED, note="Flu")
+    db.session.refresh(waiting)
+    assert place.state is PlaceState.CANCELLED and place.attendance is Attendance.EXCUSED
+    assert waiting.state is PlaceState.OFFERED
+
+
+def test_a_session_that_has_started_is_neither_moved_nor_cancelled(ctx, make, monkeypatch):
+    t = make.training()
+    session = t.classroom_session
+    started = session.starts_at + timedelta(minutes=5)
+    monkeypatch.setattr("app.training.sessions.now_utc", lambda: started)
+    with pytest.raises(ServiceError, match="has started"):
+        session_service.update_session(session, SessionData(
+            module_id=None, starts_at=started + timedelta(days=1), timezone=session.timezone,
+            place=session.place, capacity=session.capacity, instructor_ids=[t.instructor.id]), t.ops)
+    with pytest.raises(ServiceError, match="has started"):
+        session_service.cancel_session(session, "Too late", t.ops)
+    assert not session.cancelled
