@@ -100,6 +100,16 @@ def module_problems(data: ModuleData, module: TrainingModule | None = None) -> l
             if module.id in wanted or any(_requires(m, module.id, edges) for m in wanted):
                 problems.add(_("A module cannot need itself first, directly or through the modules it "
                                "needs."), "prerequisites")
+    if module is not None and not problems.has("prerequisites"):
+        added = set(data.prerequisite_ids) - {m.id for m in module.prerequisites}
+        for plan in published_plans_with(module) if added else []:
+            deadlines = {item.module_id: item.deadline_days for item in plan.items}
+            own = deadlines[module.id]
+            if any(deadlines.get(needed, -1) < own for needed in added):
+                problems.add(_("A published plan requires this module without the new prerequisite (or "
+                               "with a later deadline for it): publish a plan that has it first."),
+                             "prerequisites")
+                break
     if module is not None and data.topics != {SafetyTopic(t) for t in (module.topics or [])}:
         for plan in published_plans_with(module):
             others = {SafetyTopic(t) for item in plan.items if item.module_id != module.id

@@ -471,3 +471,17 @@ def test_a_session_that_has_started_is_neither_moved_nor_cancelled(ctx, make, mo
     with pytest.raises(ServiceError, match="has started"):
         session_service.cancel_session(session, "Too late", t.ops)
     assert not session.cancelled
+
+
+def test_a_module_a_published_plan_requires_takes_no_prerequisite_the_plan_lacks(ctx, make):
+    from app.training import modules
+    from app.training.modules import ModuleData
+    t = make.training()
+    suit = modules.create_module(ModuleData(kind=t.classroom.kind, duration_minutes=30,
+                                            texts={"en": {"name": "Suit", "description": ""}}))
+    data = ModuleData(kind=t.classroom.kind, duration_minutes=120, topics=set(SafetyTopic),
+                      texts=t.classroom.texts, prerequisite_ids=[suit.id])
+    with pytest.raises(ServiceError) as refused:
+        modules.update_module(t.classroom, data)
+    assert "prerequisites" in errors(refused.value)
+    assert t.classroom.prerequisites == []
