@@ -7,7 +7,7 @@ from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 import wtforms
-from flask import request
+from flask import flash, request
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
@@ -132,6 +132,22 @@ def save(form, action: Callable[[], T]) -> tuple[bool, T | None]:
         rollback()
         show_error(form, exc)
         return False, None
+    return True, result
+
+
+def attempt(action: Callable[[], T], done: str | Callable[[T], str]) -> tuple[bool, T | None]:
+    """A one-button action (no fields to show a refusal at): run the service call, then commit and
+    flash ``done`` (a text, or one made from the call's result); when a rule refuses, roll back and
+    flash why, and nothing is saved. Returns ``(whether it was done, the result)``."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        rollback()
+        flash(exc.message, "error")
+        return False, None
+    message = done(result) if callable(done) else done
+    commit()
+    flash(message, "success")
     return True, result
 
 

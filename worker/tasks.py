@@ -12,6 +12,7 @@ from app.medical import uploads as medical_uploads
 from app.messaging import delivery
 from app.payments import installments
 from app.training import places as training_places
+from app.training import plans as training_plans
 from app.transactions import commit
 
 
@@ -29,6 +30,18 @@ def expire_training_offers() -> int:
     count = training_places.expire_offers()
     commit()
     return count
+
+
+@shared_task(name="countdown.sync_training_reminders")
+def sync_training_reminders(plan_id: int) -> int:
+    """A training plan was published: plan the deadline reminders of the bookings it applies to,
+    a batch per transaction. Returns how many batches."""
+    batches, after = 0, 0
+    while (last := training_plans.sync_plan_reminders(plan_id, after)) is not None:
+        commit()
+        batches, after = batches + 1, last
+    commit()
+    return batches
 
 
 @shared_task(name="countdown.deliver_messages", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -19,6 +19,8 @@ rules (:func:`register`), in its ``reminder_rules`` module, when its package is 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -89,6 +91,33 @@ _SUBJECT_BY_MODEL: dict[type, Subject] = {}
 _CHILDREN: dict[str, list[Callable[[Any], list]]] = {}
 
 
+#: What rule functions have worked out about the subject being synced or prepared (see :func:`memo`).
+_MEMO: ContextVar[dict | None] = ContextVar("reminder_memo", default=None)
+
+
+@contextmanager
+def _evaluating():
+    """One sync or prepare of one subject: nothing changes the subject meanwhile, so what its rules
+    work out from it (a booking's training progress) is worked out once."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def memo(key: Any, compute: Callable[[], Any]) -> Any:
+    """For a rule's functions (``when``, ``active``, ``occurrence``, ``context``) that share costly
+    work about their subject: ``compute()`` once per sync or prepare of that subject, under a
+    ``key`` naming the work and the subject; outside one, each call computes afresh."""
+    cache = _MEMO.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def register(rule: Rule) -> Rule:
     if rule.subject not in SUBJECTS:
         raise ValueError(f"rule {rule.name}: unknown subject {rule.subject}")
@@ -157,6 +186,12 @@ def sync(obj: Any, now: datetime | None = None) -> None:
     for children in _CHILDREN.get(subject.name, ()):
         for child in children(obj):
             sync(child, now)
+    with _evaluating():
+        _sync_one(obj, subject, now)
+    db.session.flush()
+
+
+def _sync_one(obj: Any, subject: Subject, now: datetime) -> None:
     rows = {
         row.key: row for row in db.session.scalars(
             select(OutboundMessage).where(
@@ -202,7 +237,6 @@ def sync(obj: Any, now: datetime | None = None) -> None:
             outbox.drop(row, "no longer applies")
         elif (rule.when is None or resent) and not rule.active(obj, row.context or {}):
             outbox.drop(row, "no longer applies")
-    db.session.flush()
 
 
 def _resolve_if_gone(row: OutboundMessage, rule: Rule, obj: Any, now: datetime) -> None:
@@ -303,6 +337,11 @@ def replan_user(user: User) -> None:
 def prepare(message: OutboundMessage, now: datetime) -> bool:
     """A reminder is due: check it still applies and render it. False when it was dropped, or put
     back to wait (its subject's date moved later, or quiet hours)."""
+    with _evaluating():
+        return _prepare(message, now)
+
+
+def _prepare(message: OutboundMessage, now: datetime) -> bool:
     rule = RULES.get(message.rule or "")
     subject = SUBJECTS.get(message.subject_type or "")
     if rule is None or subject is None:

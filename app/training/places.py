@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, func, select
+from sqlalchemy.orm import aliased
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -109,7 +110,9 @@ def _check(session: TrainingSession, booking: Booking, user: User, now: datetime
     if status.state is progress.ModuleState.PASSED:
         raise ServiceError(_("You have passed this module, and the pass is valid through your launch."))
     other = next((p for p in mine if p.session.module_id == session.module_id and p.session_id != session.id
-                  and p.state in (P.BOOKED, P.OFFERED) and p.result is None and p.attendance is None
+                  and (p.state is P.BOOKED or (p.state is P.OFFERED and p.offer_expires_at is not None
+                                                and p.offer_expires_at > now))
+                  and p.result is None and p.attendance is None
                   and p.session.status is SessionStatus.SCHEDULED and p.session.ends_at > now), None)
     if other is not None:
         raise ServiceError(_("You already have a place in another session of this module: move it instead."))
@@ -185,12 +188,21 @@ def join_waitlist(session_id: int, booking: Booking, user: User, now: datetime |
 
 
 def waitlist_position(place: SessionPlace) -> int:
-    return (db.session.scalar(
-        select(func.count(SessionPlace.id)).where(
-            SessionPlace.session_id == place.session_id, SessionPlace.state == P.WAITING,
-            SessionPlace.id < place.id,
-        )
-    ) or 0) + 1
+    return waitlist_positions([place])[place.id]
+
+
+def waitlist_positions(waiting: list[SessionPlace]) -> dict[int, int]:
+    """Each waiting place's number on its session's list (1 is next), in one query."""
+    if not waiting:
+        return {}
+    ahead = aliased(SessionPlace)
+    rows = db.session.execute(
+        select(SessionPlace.id, func.count(ahead.id))
+        .outerjoin(ahead, and_(ahead.session_id == SessionPlace.session_id, ahead.state == P.WAITING,
+                               ahead.id < SessionPlace.id))
+        .where(SessionPlace.id.in_([p.id for p in waiting])).group_by(SessionPlace.id)
+    )
+    return {place_id: int(n) + 1 for place_id, n in rows}
 
 
 def cancel_place(place: SessionPlace, actor: User, now: datetime | None = None, *, why: str = "",
@@ -330,9 +342,9 @@ def _live_places(session: TrainingSession) -> list[SessionPlace]:
 
 
 def _tell_instructors(session: TrainingSession, *, previous_start: datetime | None = None,
-                      previous_place: str = "") -> None:
+                      previous_place: str = "", instructors: list[User] | None = None) -> None:
     """Its instructors learn by email that a session they teach moved or was cancelled."""
-    for instructor in session.instructors:
+    for instructor in session.instructors if instructors is None else instructors:
         outbox.queue_email(
             "training_teaching_changed", user=instructor, session=session,
             module_name=session.module.text(instructor.language), cancelled=session.cancelled,
@@ -341,11 +353,13 @@ def _tell_instructors(session: TrainingSession, *, previous_start: datetime | No
         )
 
 
-def session_changed(session: TrainingSession, previous_start: datetime, previous_place: str, actor: User) -> int:
+def session_changed(session: TrainingSession, previous_start: datetime, previous_place: str, actor: User,
+                    *, instructors: list[User] | None = None) -> int:
     """The session moved (or its place changed): every participant is told at once, with the new
-    time, and its instructors by email. A move is an occurrence of its own, so each move is told
-    once."""
-    _tell_instructors(session, previous_start=previous_start, previous_place=previous_place)
+    time, and its instructors (or those given) by email. A move is an occurrence of its own, so
+    each move is told once."""
+    _tell_instructors(session, previous_start=previous_start, previous_place=previous_place,
+                      instructors=instructors)
     told = 0
     for place in _live_places(session):
         record(place, "session_moved", actor, previous_start.isoformat())

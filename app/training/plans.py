@@ -25,6 +25,7 @@ from app.models import (
     User,
 )
 from app.timeutil import now_utc
+from app.transactions import after_commit
 
 #: The earliest deadline a plan can set, in days before launch (a year).
 DEADLINE_MAX_DAYS = 365
@@ -85,13 +86,34 @@ def publish_plan(plan: TrainingPlan, actor: User) -> None:
     plan.published_at = now_utc()
     plan.published_by_id = actor.id
     db.session.flush()
-    # The tourists it applies to now have training to book: their deadline reminders are planned.
+    # The tourists it applies to now have training to book: their deadline reminders are planned,
+    # by a task after the commit (a vehicle's plan may reach thousands of bookings).
+    after_commit(SYNC_TASK, plan.id)
+
+
+#: The Celery task that plans the reminders of the bookings a published plan applies to.
+SYNC_TASK = "countdown.sync_training_reminders"
+#: Bookings re-planned per transaction by that task.
+SYNC_BATCH = 200
+
+
+def sync_plan_reminders(plan_id: int, after_id: int = 0, limit: int | None = None) -> int | None:
+    """Re-plan the reminders of the next ``limit`` confirmed bookings (by id, after ``after_id``) of
+    the flights yet to launch that the published plan applies to. Returns the last id done, or None
+    when none was left: the task calls it again, committing each batch, until then. Re-planning is
+    idempotent, so a task that dies half-way is simply run again."""
+    plan = db.session.get(TrainingPlan, plan_id)
+    if plan is None or plan.published_at is None:
+        return None
     where = (Flight.id == plan.flight_id) if plan.flight_id else (Flight.vehicle == plan.vehicle)
-    for booking in db.session.scalars(
+    bookings = db.session.scalars(
         select(Booking).join(Flight, Flight.id == Booking.flight_id)
-        .where(where, Booking.state == BookingState.CONFIRMED, Flight.launch_at > now_utc())
-    ):
+        .where(where, Booking.state == BookingState.CONFIRMED, Flight.launch_at > now_utc(), Booking.id > after_id)
+        .order_by(Booking.id).limit(limit or SYNC_BATCH)
+    ).all()
+    for booking in bookings:
         reminders.sync(booking)
+    return bookings[-1].id if bookings else None
 
 
 def plan_for(flight: Flight) -> TrainingPlan | None:

@@ -74,6 +74,9 @@ class ModuleStatus:
     overdue: bool = False
     #: Booked, but in a session that ends after the deadline: to be moved to an earlier one.
     late: bool = False
+    #: A place offered to the tourist that was not taken in time (it went to the next in line),
+    #: in a session yet to come; shown while the module is still to book.
+    lapsed: SessionPlace | None = None
 
     @property
     def valid_until(self) -> datetime | None:
@@ -85,6 +88,8 @@ class Progress:
     booking: Booking
     plan: TrainingPlan | None
     modules: list[ModuleStatus] = field(default_factory=list)
+    #: The tourist's places in the plan's modules (any state), oldest session first.
+    places: list[SessionPlace] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -159,7 +164,10 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     # Present but not yet passed or failed: booked, awaiting the instructor's sign-off. A place
     # offered or waited for past the session's cut-off can no longer be had.
     horizon = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
-    live = [p for p in own if p.state.live and p.result is None
+    # An offer past its time has lapsed, even before the task that records it has run.
+    expired = [p for p in own if p.state is PlaceState.LAPSED or (
+        p.state is PlaceState.OFFERED and (p.offer_expires_at is None or p.offer_expires_at <= now))]
+    live = [p for p in own if p.state.live and p.result is None and p not in expired
             and p.attendance in (None, Attendance.PRESENT) and p.session.status is SessionStatus.SCHEDULED
             and (p.state is PlaceState.BOOKED or p.session.starts_at > horizon)]
     booked = next((p for p in live if p.state is PlaceState.BOOKED), None)
@@ -181,6 +189,9 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     elif latest_pass is not None:
         status.state = ModuleState.EXPIRES
     status.overdue = status.state is not ModuleState.PASSED and due <= now
+    if status.state in TO_BOOK:
+        status.lapsed = next((p for p in reversed(expired) if p.session.starts_at > now
+                              and p.session.status is SessionStatus.SCHEDULED), None)
     return status
 
 
@@ -198,6 +209,7 @@ def progress_for(bookings: list[Booking], now: datetime | None = None,
         progress = Progress(booking, plan)
         if plan is not None:
             mine = places.get(booking.user_id, [])
+            progress.places = mine
             progress.modules = [module_status(item, booking.flight, mine, now) for item in plan.items]
         result[booking.id] = progress
     return result

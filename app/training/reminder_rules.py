@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.booking.reminder_rules import LIVE, booking_context
 from app.extensions import db
-from app.messaging.reminders import Rule, Subject, register, register_subject
+from app.messaging.reminders import Rule, Subject, memo, register, register_subject
 from app.models import Booking, PlaceState, SessionPlace, SessionStatus, TrainingModule, User
 from app.timeutil import now_utc, parse_iso
 from app.training import calendar, places, progress
@@ -100,9 +100,12 @@ register(Rule(
 # -- about a booking: training still to book, passes that run out before launch ------------------------
 
 def _to_book(booking: Booking) -> list[progress.ModuleStatus]:
+    """The modules the booking's tourist still has to book: worked out once per sync or prepare,
+    though the deadline rule asks for them three times."""
     if booking.state not in LIVE:
         return []
-    return progress.progress_for([booking])[booking.id].to_book
+    return memo(("training_to_book", booking.id),
+                lambda: progress.progress_for([booking])[booking.id].to_book)
 
 
 def _next_deadline(booking: Booking) -> datetime | None:

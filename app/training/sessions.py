@@ -12,16 +12,21 @@ from __future__ import annotations
 import functools
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import dates as babel_dates
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.messaging import outbox
 from app.models import (
+    Booking,
     PlaceState,
     Role,
     SessionPlace,
@@ -31,7 +36,8 @@ from app.models import (
     User,
 )
 from app.timeutil import now_utc
-from app.training import places
+from app.training import places, plans, progress
+from app.urls import external_url
 
 PLACE_MAX = 200
 CAPACITY_MAX = 500
@@ -114,6 +120,40 @@ def _instructors(ids: list[int]) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(sorted(set(ids))))))
 
 
+def _tell_assigned(instructors: list[User], sessions: list[TrainingSession], *, added: bool) -> None:
+    """Instructors learn by email that they now teach ``sessions`` (or no longer do): one email
+    for a whole series."""
+    if not sessions:
+        return
+    for instructor in instructors:
+        outbox.queue_email(
+            "training_teaching_assigned", user=instructor, sessions=sessions, added=added,
+            module_name=sessions[0].module.text(instructor.language),
+            url=external_url("training.instructor.roster"),
+        )
+
+
+def series_starts(first: datetime, timezone: str, repeat: int, every_days: int) -> list[datetime]:
+    """The starts (UTC) of a series: the same wall-clock time at the place every ``every_days``
+    days, whatever daylight saving does in between. A start the place's clocks skip (the hour they
+    go forward) does not exist: the series is refused, naming its date."""
+    zone = ZoneInfo(timezone)
+    local_first = first.astimezone(zone).replace(tzinfo=None)
+    starts = []
+    for n in range(repeat):
+        wall = local_first + timedelta(days=n * every_days)
+        utc = wall.replace(tzinfo=zone).astimezone(UTC)
+        if utc.astimezone(zone).replace(tzinfo=None) != wall:
+            raise ServiceError(_(
+                "The session of %(date)s would start at %(time)s, a time that does not exist at the "
+                "place: the clocks go forward then. Choose another time or another interval.",
+                date=babel_dates.format_date(wall.date(), "medium", locale=get_locale()),
+                time=babel_dates.format_time(wall.time(), "short", locale=get_locale()),
+            ), "starts_at")
+        starts.append(utc)
+    return starts
+
+
 def create_sessions(data: SessionData, *, repeat: int = 1, every_days: int = 7) -> list[TrainingSession]:
     """One session, or ``repeat`` of them ``every_days`` apart (at the same local time) as a
     series."""
@@ -123,16 +163,12 @@ def create_sessions(data: SessionData, *, repeat: int = 1, every_days: int = 7) 
     if repeat > 1 and not 1 <= every_days <= REPEAT_MAX_DAYS:
         problems.add(_("Sessions of a series are from 1 to %(max)s days apart.", max=REPEAT_MAX_DAYS), "every_days")
     problems.raise_any()
+    starts = series_starts(data.starts_at, data.timezone, repeat, every_days)
     module = db.session.get(TrainingModule, data.module_id)
-    zone = ZoneInfo(data.timezone)
-    local_start = data.starts_at.astimezone(zone)
     series = secrets.token_hex(8) if repeat > 1 else None
     instructors = _instructors(data.instructor_ids)
     created = []
-    for n in range(repeat):
-        # The same wall-clock time at the place, whatever daylight saving does in between.
-        starts = (local_start.replace(tzinfo=None) + timedelta(days=n * every_days)).replace(tzinfo=zone)
-        starts_utc = starts.astimezone(ZoneInfo("UTC"))
+    for starts_utc in starts:
         session = TrainingSession(
             module=module, starts_at=starts_utc, ends_at=starts_utc + timedelta(minutes=module.duration_minutes),
             timezone=data.timezone, place=data.place.strip(), capacity=data.capacity, series=series,
@@ -141,18 +177,69 @@ def create_sessions(data: SessionData, *, repeat: int = 1, every_days: int = 7) 
         db.session.add(session)
         created.append(session)
     db.session.flush()
+    _tell_assigned(instructors, created, added=True)
     return created
 
 
-def update_session(session: TrainingSession, data: SessionData, actor: User) -> bool:
+#: Names listed when a move would make participants late; the rest are counted.
+LATE_NAMES_SHOWN = 5
+
+
+def late_after_move(session: TrainingSession, starts_at: datetime) -> list[tuple[SessionPlace, datetime]]:
+    """The booked places whose deadline for this module the session would miss if it started at
+    ``starts_at`` (and does not miss now), each with that deadline, soonest deadline first."""
+    ends = starts_at + timedelta(minutes=session.module.duration_minutes)
+    booked = list(db.session.scalars(
+        select(SessionPlace).where(SessionPlace.session_id == session.id, SessionPlace.state == PlaceState.BOOKED,
+                                   SessionPlace.booking_id.is_not(None))
+        .options(selectinload(SessionPlace.user))
+    ))
+    if not booked:
+        return []
+    bookings = {b.id: b for b in db.session.scalars(
+        select(Booking).where(Booking.id.in_({p.booking_id for p in booked}))
+        .options(selectinload(Booking.flight)))}
+    flight_plans = progress.plans_for_flights(list({b.flight_id: b.flight for b in bookings.values()}.values()))
+    late = []
+    for place in booked:
+        booking = bookings[place.booking_id]
+        plan = flight_plans.get(booking.flight_id)
+        item = next((i for i in plan.items if i.module_id == session.module_id), None) if plan else None
+        if item is None:
+            continue
+        due = plans.deadline(item, booking.flight)
+        if ends > due >= session.ends_at:
+            late.append((place, due))
+    return sorted(late, key=lambda pair: (pair[1], pair[0].id))
+
+
+def _late_warning(late: list[tuple[SessionPlace, datetime]]) -> ServiceError:
+    names = ", ".join(place.user.name for place, _due in late[:LATE_NAMES_SHOWN])
+    if len(late) > LATE_NAMES_SHOWN:
+        names = _("%(names)s and %(count)s more", names=names, count=len(late) - LATE_NAMES_SHOWN)
+    return ServiceError(ngettext(
+        "At this time the session would end after the deadline for this module of %(num)d booked "
+        "participant: %(names)s. Choose an earlier time, or tick the box to move it anyway: they "
+        "will be told to move to an earlier session.",
+        "At this time the session would end after the deadline for this module of %(num)d booked "
+        "participants: %(names)s. Choose an earlier time, or tick the box to move it anyway: they "
+        "will be told to move to an earlier session.", len(late), names=names), "confirm_late")
+
+
+def update_session(session: TrainingSession, data: SessionData, actor: User, *, confirm_late: bool = False) -> bool:
     """Change the time, place, capacity or instructors; returns whether the session moved (its
-    participants are then told at once, and calendars get the new time)."""
+    participants are then told at once, and calendars get the new time). A move that would make
+    booked participants miss their deadline is refused unless ``confirm_late``."""
     places.lock_session(session.id)
     if session.cancelled:
         raise ServiceError(_("This session is cancelled and cannot be changed."))
     Problems(session_problems(data, session)).raise_any()
     if data.starts_at != session.starts_at and session.starts_at <= now_utc():
         raise ServiceError(_("This session has started: it can no longer be moved."), "starts_at")
+    if data.starts_at != session.starts_at and not confirm_late:
+        late = late_after_move(session, data.starts_at)
+        if late:
+            raise _late_warning(late)
     previous_start, previous_place = session.starts_at, session.place
     moved = data.starts_at != previous_start
     if moved:  # both at once: the database checks that a session ends after it starts
@@ -161,13 +248,21 @@ def update_session(session: TrainingSession, data: SessionData, actor: User) -> 
     session.timezone = data.timezone
     session.place = data.place.strip()
     session.capacity = data.capacity
+    previous_instructors = list(session.instructors)
     session.instructors = _instructors(data.instructor_ids)
+    added = [i for i in session.instructors if i not in previous_instructors]
+    removed = [i for i in previous_instructors if i not in session.instructors]
     changed = moved or session.place != previous_place
     if changed:
         session.sequence += 1
     db.session.flush()
+    # Who joins learns the session as it now is; who leaves, that it is no longer theirs; who
+    # stays, what changed (with its participants, in ``session_changed``).
+    _tell_assigned(added, [session], added=True)
+    _tell_assigned(removed, [session], added=False)
     if changed:
-        places.session_changed(session, previous_start, previous_place, actor)
+        places.session_changed(session, previous_start, previous_place, actor, instructors=[
+            i for i in session.instructors if i not in added])
     places.offer_free_places(session)
     return moved
 

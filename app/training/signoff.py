@@ -67,8 +67,8 @@ def participants(sessions: list[TrainingSession]) -> dict[int, list[SessionPlace
         .order_by(SessionPlace.id)
     ):
         result[place.session_id].append(place)
-    for places in result.values():
-        places.sort(key=lambda p: p.user.name.casefold())
+    for rows in result.values():
+        rows.sort(key=lambda p: p.user.name.casefold())
     return result
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     RadioField,
@@ -129,6 +130,8 @@ class SessionForm(CheckedForm):
     instructor_ids = CheckboxesField(_l("Instructors"), coerce=int, choices=[])
     repeat = IntegerField(_l("Number of sessions in the series"), default=1, validators=[Optional()])
     every_days = IntegerField(_l("Days between sessions"), default=7, validators=[Optional()])
+    #: Asked only when a move would make booked participants miss their deadline.
+    confirm_late = BooleanField(_l("Move it anyway and tell them to move to an earlier session"))
 
     #: Set by the page: the session edited (None for a new one).
     session = None

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.booking import flights as flight_service
-from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
     Flight,
@@ -31,9 +30,9 @@ from app.training import places as place_service
 from app.training import plans as plan_service
 from app.training import progress
 from app.training import sessions as session_service
-from app.transactions import commit, rollback
+from app.transactions import commit
 from blueprints.access import ops_only
-from blueprints.forms import ActionForm, form_status, save
+from blueprints.forms import ActionForm, attempt, form_status, save
 from blueprints.training.forms import (
     CancelSessionForm,
     ModuleForm,
@@ -266,14 +265,7 @@ def remove_item(plan_id: int, item_id: int):
     item = next((i for i in plan.items if i.id == item_id), None) or abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        plan_service.remove_module(plan, item)
-    except ServiceError as exc:
-        rollback()
-        flash(exc.message, "error")
-    else:
-        commit()
-        flash(_("Module removed from the plan."), "success")
+    attempt(lambda: plan_service.remove_module(plan, item), _("Module removed from the plan."))
     return redirect(url_for("training.operations.plan", plan_id=plan_id))
 
 
@@ -283,14 +275,10 @@ def publish_plan(plan_id: int):
     plan = _plan(plan_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        plan_service.publish_plan(plan, current_user)
-    except ServiceError as exc:
-        rollback()
-        flash(exc.message, "error")
+    published, _result = attempt(lambda: plan_service.publish_plan(plan, current_user),
+                                 _("The plan is published: tourists of its flights now see this training."))
+    if not published:
         return redirect(url_for("training.operations.plan", plan_id=plan_id))
-    commit()
-    flash(_("The plan is published: tourists of its flights now see this training."), "success")
     return redirect(url_for("training.operations.plans"))
 
 
@@ -360,7 +348,8 @@ def session(session_id: int):
             flash(_("This session is cancelled and cannot be changed."), "error")
             return redirect(url_for("training.operations.session", session_id=session.id))
         if form.validate_on_submit():
-            saved, moved = save(form, lambda: session_service.update_session(session, form.session_data(), current_user))
+            saved, moved = save(form, lambda: session_service.update_session(
+                session, form.session_data(), current_user, confirm_late=form.confirm_late.data))
             if saved:
                 flash(_("Session moved: every participant has been told the new time.") if moved
                       else _("Session saved."), "success")

@@ -12,7 +12,6 @@ from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.errors import ServiceError
 from app.extensions import db
 from app.formats import when
 from app.models import (
@@ -28,9 +27,8 @@ from app.timeutil import now_utc
 from app.training import places as place_service
 from app.training import progress
 from app.training.progress import ModuleState
-from app.transactions import commit, rollback
 from blueprints.access import own_or_404, roles_required
-from blueprints.forms import ActionForm
+from blueprints.forms import ActionForm, attempt
 from blueprints.training.forms import BookForm, MoveForm
 
 bp = Blueprint("tourist", __name__, url_prefix="/training")
@@ -83,26 +81,33 @@ def index():
         deadlines[m.module.id] = max(deadlines.get(m.module.id, m.deadline), m.deadline)
     sessions = _open_sessions(deadlines, now)
     counts = place_service.counts([s.id for rows in sessions.values() for s in rows], now)
-    positions = {m.place.id: place_service.waitlist_position(m.place)
-                 for p in mine.values() for m in p.modules
-                 if m.place is not None and m.place.state is PlaceState.WAITING}
+    positions = place_service.waitlist_positions([
+        m.place for p in mine.values() for m in p.modules
+        if m.place is not None and m.place.state is PlaceState.WAITING])
     return render_template(
         "training/tourist/index.html", bookings=bookings, progress=mine, sessions=sessions, counts=counts,
         positions=positions, now=now, language=current_user.language, book_form=BookForm(formdata=None),
-        cutoff=place_service.cutoff, needs=_needs(mine.values()),
+        cutoff=place_service.cutoff, needs=_needs(mine.values(), sessions),
     )
 
 
-def _needs(all_progress) -> dict[tuple[int, int], list[str]]:
-    """Per (booking, module), the prerequisites neither passed nor booked yet: booked first."""
+def _needs(all_progress, sessions: dict[int, list[TrainingSession]]) -> dict[tuple[int, int], dict[int, list[str]]]:
+    """Per (booking, module), per open session of it, the prerequisites the tourist has neither
+    passed nor booked in a session that ends before that one starts: to be booked first. (The
+    same rule as booking itself, :func:`progress.prerequisites_met`.)"""
+    language = current_user.language
     result = {}
     for mine in all_progress:
-        states = {m.module.id: m.state for m in mine.modules}
         for m in mine.modules:
-            missing = [r.text(current_user.language) for r in m.module.prerequisites
-                       if states.get(r.id) not in (ModuleState.PASSED, ModuleState.BOOKED)]
-            if missing:
-                result[(mine.booking.id, m.module.id)] = missing
+            if not m.module.prerequisites:
+                continue
+            blocked = {}
+            for s in sessions.get(m.module.id) or []:
+                missing = progress.prerequisites_met(m.module, mine.booking.user_id, s.starts_at, mine.places)
+                if missing:
+                    blocked[s.id] = [r.text(language) for r in missing]
+            if blocked:
+                result[(mine.booking.id, m.module.id)] = blocked
     return result
 
 
@@ -111,48 +116,35 @@ def _booking(reference: str) -> Booking:
     return own_or_404(booking)
 
 
-def _done(message: str):
-    commit()
-    flash(message, "success")
+def _back():
     return redirect(url_for("training.tourist.index"))
 
 
-def _refused(exc: ServiceError):
-    rollback()
-    flash(exc.message, "error")
-    return redirect(url_for("training.tourist.index"))
+def _session_action(session_id: int, action, done):
+    """Book a place in, or join the waiting list of, a session for one of the tourist's bookings."""
+    form = BookForm()
+    if not form.validate_on_submit():
+        abort(400)
+    booking = _booking(form.booking.data)
+    db.session.get(TrainingSession, session_id) or abort(404)
+    attempt(lambda: action(session_id, booking, current_user), done)
+    return _back()
 
 
 @bp.post("/sessions/<int:session_id>/book")
 @tourist_only
 def book(session_id: int):
-    form = BookForm()
-    if not form.validate_on_submit():
-        abort(400)
-    booking = _booking(form.booking.data)
-    db.session.get(TrainingSession, session_id) or abort(404)
-    try:
-        place = place_service.book_place(session_id, booking, current_user)
-    except ServiceError as exc:
-        return _refused(exc)
-    return _done(_("Your place in %(module)s is booked. A confirmation with a calendar file is on its way.",
-                   module=place.session.module.text(current_user.language)))
+    return _session_action(session_id, place_service.book_place, lambda place: _(
+        "Your place in %(module)s is booked. A confirmation with a calendar file is on its way.",
+        module=place.session.module.text(current_user.language)))
 
 
 @bp.post("/sessions/<int:session_id>/waitlist")
 @tourist_only
 def join_waitlist(session_id: int):
-    form = BookForm()
-    if not form.validate_on_submit():
-        abort(400)
-    booking = _booking(form.booking.data)
-    db.session.get(TrainingSession, session_id) or abort(404)
-    try:
-        place = place_service.join_waitlist(session_id, booking, current_user)
-    except ServiceError as exc:
-        return _refused(exc)
-    return _done(_("You are number %(n)s on the waiting list. We will tell you when a place is yours to take.",
-                   n=place_service.waitlist_position(place)))
+    return _session_action(session_id, place_service.join_waitlist, lambda place: _(
+        "You are number %(n)s on the waiting list. We will tell you when a place is yours to take.",
+        n=place_service.waitlist_position(place)))
 
 
 def _place(place_id: int) -> SessionPlace:
@@ -165,16 +157,12 @@ def cancel(place_id: int):
     place = _place(place_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    was = place.state
-    try:
-        place_service.cancel_place(place, current_user)
-    except ServiceError as exc:
-        return _refused(exc)
-    if was is PlaceState.WAITING:
-        return _done(_("You have left the waiting list."))
-    if was is PlaceState.OFFERED:
-        return _done(_("You declined the place: it goes to the next in line."))
-    return _done(_("Your place is cancelled. Book another session before your deadline."))
+    done = {
+        PlaceState.WAITING: _("You have left the waiting list."),
+        PlaceState.OFFERED: _("You declined the place: it goes to the next in line."),
+    }.get(place.state, _("Your place is cancelled. Book another session before your deadline."))
+    attempt(lambda: place_service.cancel_place(place, current_user), done)
+    return _back()
 
 
 @bp.post("/places/<int:place_id>/move")
@@ -186,12 +174,10 @@ def move(place_id: int):
         select(TrainingSession).where(TrainingSession.module_id == place.session.module_id))]
     if not form.validate_on_submit():
         flash(_("Choose the session to move to."), "error")
-        return redirect(url_for("training.tourist.index"))
-    try:
-        new = place_service.move_place(place, form.session.data, current_user)
-    except ServiceError as exc:
-        return _refused(exc)
-    return _done(_("Your place is moved to %(time)s.", time=_when(new.session)))
+        return _back()
+    attempt(lambda: place_service.move_place(place, form.session.data, current_user),
+            lambda new: _("Your place is moved to %(time)s.", time=_when(new.session)))
+    return _back()
 
 
 def _when(session: TrainingSession) -> str:

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Hashable, Iterator, TypeVar
 
 from flask import Flask
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import Role, User
+from app.transactions import commit, rollback
 from tests.conftest import PASSWORD, IsolatedClient, empty_tables, make_env
 
 T = TypeVar("T")
@@ -121,3 +124,44 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(5)
         server.server_close()
+
+
+def open_connections(app: Flask, n: int) -> None:
+    """Open ``n`` pooled connections up front, so a race is not a race to connect."""
+    with app.app_context():
+        connections = [db.engine.connect() for _ in range(n)]
+        for connection in connections:
+            connection.close()
+
+
+def race(app: Flask, keys: list[Hashable], act: Callable[[Any], tuple[str, Any]],
+         lost: type[Exception], lost_as: str) -> dict[Hashable, tuple[str, Any]]:
+    """Run ``act(key)`` for every key at the same moment: each in its own thread, app context,
+    session and connection, all released together by a barrier, each committing its own
+    transaction. Returns each key's outcome: what ``act`` returned; ``(lost_as, None)`` when it
+    raised ``lost`` (sold out, full); ``("refused", message)`` for another rule's refusal; and
+    ``("error", repr)`` for anything else, which the caller's assertion then reports."""
+    open_connections(app, len(keys))
+    barrier = threading.Barrier(len(keys), timeout=30)
+
+    def one(key: Hashable) -> tuple[str, Any]:
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcome = act(key)
+                commit()
+                return outcome
+            except lost:
+                rollback()
+                return lost_as, None
+            except ServiceError as exc:
+                rollback()
+                return "refused", exc.message
+            except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+                rollback()
+                return "error", repr(exc)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=len(keys)) as pool:
+        return dict(zip(keys, pool.map(one, keys)))

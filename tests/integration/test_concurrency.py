@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 
 from app.accounts import accounts
 from app.booking import bookings
-from app.errors import ServiceError
 from app.extensions import db
 from app.messaging import delivery, outbox
 from app.models import (
@@ -36,9 +35,15 @@ from app.models import (
     OutboundMessage,
     User,
 )
-from app.transactions import commit, rollback
 from tests.conftest import Factory
-from tests.integration.support import CountingProvider, add_tourists, live_server, separate_app
+from tests.integration.support import (
+    CountingProvider,
+    add_tourists,
+    live_server,
+    open_connections,
+    race,
+    separate_app,
+)
 
 RACES = [
     pytest.param(60, 3, marks=pytest.mark.postgres, id="60-tourists-3-seats"),
@@ -58,14 +63,6 @@ def wide_app(app, database_url, tmp_path_factory):
         config={"SQLALCHEMY_ENGINE_OPTIONS": pool}, empty=False,  # committed_db empties the tables
     ) as wide:
         yield wide
-
-
-def _open_connections(app, n: int) -> None:
-    """Open ``n`` pooled connections up front, so the race is not a race to connect."""
-    with app.app_context():
-        connections = [db.engine.connect() for _ in range(n)]
-        for connection in connections:
-            connection.close()
 
 
 def _setup(attempts: int, seats: int) -> tuple[int, list[int]]:
@@ -103,32 +100,12 @@ def _check_database(flight_id: int, seats: int, winners: dict[int, int]) -> None
 @pytest.mark.parametrize("attempts, seats", RACES)
 def test_concurrent_holds_never_oversell(committed_db, wide_app, attempts, seats):
     flight_id, user_ids = _setup(attempts, seats)
-    _open_connections(wide_app, attempts)
-    barrier = threading.Barrier(attempts, timeout=30)
 
-    def attempt(user_id: int) -> tuple[str, int | str | None]:
-        with wide_app.app_context():
-            try:
-                barrier.wait()
-                # Loaded only now: on SQLite the first query takes the write lock.
-                user = db.session.get(User, user_id)
-                booking = bookings.hold_seat(flight_id, user)
-                commit()
-                return "held", booking.id
-            except bookings.SoldOut:
-                rollback()
-                return "sold out", None
-            except ServiceError as exc:
-                rollback()
-                return "refused", exc.message
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                rollback()
-                return "error", repr(exc)
-            finally:
-                db.session.remove()
+    def hold(user_id: int) -> tuple[str, int]:
+        # The user is loaded only now: on SQLite the first query takes the write lock.
+        return "held", bookings.hold_seat(flight_id, db.session.get(User, user_id)).id
 
-    with ThreadPoolExecutor(max_workers=attempts) as pool:
-        outcomes = dict(zip(user_ids, pool.map(attempt, user_ids)))
+    outcomes = race(wide_app, user_ids, hold, bookings.SoldOut, "sold out")
 
     kinds = Counter(kind for kind, _ in outcomes.values())
     assert kinds == {"held": seats, "sold out": attempts - seats}, [
@@ -170,7 +147,7 @@ def test_concurrent_hold_requests_never_oversell(committed_db, wide_app, attempt
     db.session.commit()
     credentials = {u.id: _logged_in(wide_app, u, session_tokens[u.id]) for u in users}
     db.session.remove()
-    _open_connections(wide_app, attempts)
+    open_connections(wide_app, attempts)
     barrier = threading.Barrier(attempts, timeout=30)
 
     with live_server(wide_app) as base_url:
@@ -227,7 +204,7 @@ def test_concurrent_deliveries_hand_a_message_over_once(committed_db, wide_app, 
     providers = wide_app.extensions["countdown_messaging"]
     provider = CountingProvider(providers[Channel.EMAIL], delay=0.2)
     monkeypatch.setitem(providers, Channel.EMAIL, provider)
-    _open_connections(wide_app, deliverers)
+    open_connections(wide_app, deliverers)
     barrier = threading.Barrier(deliverers, timeout=30)
 
     def deliver(_) -> MessageStatus | None:
@@ -259,7 +236,7 @@ def test_stops_from_one_number_at_the_same_moment_record_one_opt_out(committed_d
     token, phone, attempts = "twilio-test-auth-token-0123456789", "+12025550123", 8
     monkeypatch.setitem(wide_app.config, "TWILIO_AUTH_TOKEN", token)
     url = wide_app.config["BASE_URL"].rstrip("/") + "/webhooks/twilio/inbound"
-    _open_connections(wide_app, attempts)
+    open_connections(wide_app, attempts)
     barrier = threading.Barrier(attempts, timeout=30)
 
     with live_server(wide_app) as base_url:

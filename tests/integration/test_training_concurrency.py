@@ -5,25 +5,18 @@ on the session row's ``FOR UPDATE`` lock."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 
 from app.booking.bookings import new_reference
-from app.errors import ServiceError
 from app.extensions import db
 from app.models import Booking, BookingState, PlaceState, SessionPlace, TrainingEvent, User
 from app.training import places
-from app.transactions import commit, rollback
 from tests.conftest import Factory
-from tests.integration.support import add_tourists
-from tests.integration.test_concurrency import (  # noqa: F401  (a fixture)
-    _open_connections,
-    wide_app,
-)
+from tests.integration.support import add_tourists, race
+from tests.integration.test_concurrency import wide_app  # noqa: F401  (a fixture)
 
 RACES = [
     pytest.param(30, 2, marks=pytest.mark.postgres, id="30-tourists-2-places"),
@@ -56,31 +49,12 @@ def _setup(attempts: int, free: int) -> tuple[int, dict[int, int]]:
 @pytest.mark.parametrize("attempts, free", RACES)
 def test_the_last_places_of_a_session_are_never_sold_twice(committed_db, wide_app, attempts, free):  # noqa: F811
     session_id, bookings = _setup(attempts, free)
-    _open_connections(wide_app, attempts)
-    barrier = threading.Barrier(attempts, timeout=30)
 
-    def attempt(user_id: int) -> tuple[str, int | str | None]:
-        with wide_app.app_context():
-            try:
-                barrier.wait()
-                user = db.session.get(User, user_id)
-                place = places.book_place(session_id, db.session.get(Booking, bookings[user_id]), user)
-                commit()
-                return "booked", place.id
-            except places.SessionFull:
-                rollback()
-                return "full", None
-            except ServiceError as exc:
-                rollback()
-                return "refused", exc.message
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                rollback()
-                return "error", repr(exc)
-            finally:
-                db.session.remove()
+    def book(user_id: int) -> tuple[str, int]:
+        user = db.session.get(User, user_id)
+        return "booked", places.book_place(session_id, db.session.get(Booking, bookings[user_id]), user).id
 
-    with ThreadPoolExecutor(max_workers=attempts) as pool:
-        outcomes = dict(zip(bookings, pool.map(attempt, bookings)))
+    outcomes = race(wide_app, list(bookings), book, places.SessionFull, "full")
 
     kinds = Counter(kind for kind, _ in outcomes.values())
     assert kinds == {"booked": free, "full": attempts - free}, [

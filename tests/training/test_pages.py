@@ -95,7 +95,41 @@ def test_a_full_session_offers_its_waiting_list_on_the_page(app, make):
     response = post_form(client, f"/training/sessions/{t.classroom_session.id}/waitlist",
                          {"booking": booking.reference}, page="/training")
     assert response.status_code == 302
-    assert "On the waiting list (number 1)" in body(client.get("/training"))
+    page = body(client.get("/training"))
+    assert "On the waiting list (number 1)" in page
+    # The list already joined is not offered again (and the exam waits for the classroom).
+    assert "Join the waiting list" not in page
+
+
+def test_a_session_needing_a_module_not_yet_booked_says_so_instead_of_offering_a_place(app, trained):
+    booking, t = trained
+    client = client_of(app, booking.user)
+    page = body(client.get("/training"))
+    exam = page[page.index(f"module-{booking.id}-{t.exam.id}"):]
+    assert f"Book {t.classroom.text('en')} first" in exam
+    assert f"/training/sessions/{t.exam_session.id}/book" not in page
+    places.book_place(t.classroom_session.id, booking, booking.user)
+    db.session.commit()
+    page = body(client.get("/training"))
+    assert f"/training/sessions/{t.exam_session.id}/book" in page and "first" not in page
+
+
+def test_an_offer_not_taken_in_time_shows_as_gone_to_the_next_in_line(app, make):
+    booking = make.booking(days=60)
+    t = make.training(vehicle=booking.flight.vehicle, capacity=1)
+    taker = make.booking(days=60, vehicle=booking.flight.vehicle)
+    taken = places.book_place(t.classroom_session.id, taker, taker.user)
+    offered = places.join_waitlist(t.classroom_session.id, booking, booking.user)
+    places.cancel_place(taken, taker.user)
+    db.session.refresh(offered)
+    assert offered.state is PlaceState.OFFERED
+    client = client_of(app, booking.user)
+    db.session.commit()
+    assert "Take the place" in body(client.get("/training"))
+    offered.offer_expires_at = now_utc() - timedelta(minutes=1)  # before the task that lapses it has run
+    db.session.commit()
+    page = body(client.get("/training"))
+    assert "Take the place" not in page and "was not taken in time" in page
 
 
 def test_the_instructor_sees_only_their_sessions_and_a_medical_status_only(app, make, trained):
@@ -196,6 +230,19 @@ def test_operations_create_a_series_and_moving_a_session_tells_its_participants(
     assert "every participant has been told" in body(client.get(url))
     db.session.refresh(session)
     assert session.sequence == 1
+
+    # A move past the tourist's deadline (launch in 60 days, training by L-1) asks first.
+    late = {"starts_at": (moved + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M"), "timezone": session.timezone,
+            "place": session.place, "capacity": str(session.capacity), "instructor_ids": [t.instructor.id]}
+    response = post_form(client, url, late, page=url)
+    assert response.status_code == 422
+    assert booking.user.name in body(response) and "Move it anyway" in body(response)
+    db.session.refresh(session)
+    assert session.sequence == 1
+    response = post_form(client, url, {**late, "confirm_late": "y"}, page=url)
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert session.sequence == 2
 
 
 # -- calendar feeds -----------------------------------------------------------------------------------

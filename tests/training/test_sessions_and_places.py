@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -25,6 +25,7 @@ from app.models import (
     SafetyTopic,
     SessionPlace,
     TrainingEvent,
+    TrainingSession,
 )
 from app.readiness import GateStatus
 from app.timeutil import now_utc
@@ -404,19 +405,39 @@ def test_a_plan_without_a_module_s_prerequisite_is_not_published(ctx, make):
     assert plan.published_at is None
 
 
-def test_publishing_a_plan_plans_the_deadline_reminders_of_bookings_made_before_it(ctx, make):
+def test_publishing_a_plan_plans_the_deadline_reminders_of_bookings_made_before_it(ctx, make, monkeypatch):
     from app.models import TrainingPlan
     from app.training import plans
-    booking = make.booking(days=60, vehicle="Capsule C-7")
+    from app.transactions import commit
+    bookings = [make.booking(days=60, vehicle="Capsule C-7") for _ in range(3)]
     assert not outbox(rule="training_deadline")
     t = make.training()  # a plan for another vehicle, and its modules
     plan = TrainingPlan(vehicle="Capsule C-7")
     db.session.add(plan)
     db.session.flush()
     plans.add_module(plan, t.classroom, 1)
+    monkeypatch.setattr(plans, "SYNC_BATCH", 2)  # two batches
     plans.publish_plan(plan, t.ops)
-    rows = outbox(rule="training_deadline", subject_id=booking.id)
-    assert rows and all(r.send_at == booking.flight.launch_at - timedelta(days=8) for r in rows)
+    assert not outbox(rule="training_deadline")  # by a task, once the plan is committed
+    commit()
+    for booking in bookings:
+        rows = outbox(rule="training_deadline", subject_id=booking.id)
+        assert rows and all(r.send_at == booking.flight.launch_at - timedelta(days=8) for r in rows)
+
+
+def test_the_deadline_rule_works_out_a_booking_s_training_once_per_sync_and_per_send(ctx, make, monkeypatch):
+    from app.messaging import reminders
+    booking = make.booking(days=60)
+    make.training(vehicle=booking.flight.vehicle)
+    calls = []
+    real = progress.progress_for
+    monkeypatch.setattr(progress, "progress_for", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    reminders.sync(booking)
+    assert len(calls) == 1
+    [row, *_] = outbox(rule="training_deadline", subject_id=booking.id)
+    calls.clear()
+    assert reminders.prepare(row, row.send_at)
+    assert len(calls) == 1 and "Emergencies" in row.body
 
 
 def test_booking_a_place_ends_the_wait_for_another_session_of_the_module(ctx, make):
@@ -438,9 +459,19 @@ def test_a_session_moved_past_the_deadline_asks_the_tourist_to_move_their_place(
     tourist, booking = tourist_with_booking(make, t, days=20)
     places.book_place(t.classroom_session.id, booking, tourist)
     session = t.classroom_session
-    session_service.update_session(session, SessionData(
+    old_start, sequence = session.starts_at, session.sequence
+    later = SessionData(
         module_id=None, starts_at=session.starts_at + timedelta(days=15), timezone=session.timezone,
-        place=session.place, capacity=session.capacity, instructor_ids=[t.instructor.id]), t.ops)
+        place=session.place, capacity=session.capacity, instructor_ids=[t.instructor.id])
+    # Operations are warned first, with the name of whom the move makes late; nothing changes.
+    with pytest.raises(ServiceError) as warned:
+        session_service.update_session(session, later, t.ops)
+    assert tourist.name in errors(warned.value)["confirm_late"]
+    assert (session.starts_at, session.sequence) == (old_start, sequence)
+    assert outbox(rule="training_session_moved", user_id=tourist.id) == []
+    # Confirmed, the move goes ahead and the tourist is told to move their place.
+    assert session_service.update_session(session, later, t.ops, confirm_late=True)
+    assert outbox(rule="training_session_moved", user_id=tourist.id)
     cell = next(m for m in progress.progress_for([booking])[booking.id].modules if m.module.id == t.classroom.id)
     assert cell.state is ModuleState.BOOKED and cell.late
     gate = {g.key: g for g in readiness.readiness_for([booking])[booking.id].gates}["training"]
@@ -485,3 +516,43 @@ def test_a_module_a_published_plan_requires_takes_no_prerequisite_the_plan_lacks
         modules.update_module(t.classroom, data)
     assert "prerequisites" in errors(refused.value)
     assert t.classroom.prerequisites == []
+
+
+def test_instructors_are_told_when_they_are_given_or_taken_off_a_session(ctx, make):
+    t = make.training()
+    assigned = outbox(kind="training_teaching_assigned", user_id=t.instructor.id)
+    assert [m.subject for m in assigned] == [f"You teach: {t.classroom.text('en')}", f"You teach: {t.exam.text('en')}"]
+    assert "Training centre, room 1" in assigned[0].body and "/instructor" in assigned[0].link_url
+    session = t.classroom_session
+    other = make.user(Role.INSTRUCTOR)
+    before = len(outbox(kind="training_teaching_assigned"))
+    data = SessionData(module_id=None, starts_at=session.starts_at, timezone=session.timezone, place=session.place,
+                       capacity=session.capacity, instructor_ids=[other.id])
+    assert not session_service.update_session(session, data, t.ops)
+    told = outbox(kind="training_teaching_assigned")[before:]
+    assert {(m.user_id, m.subject.split(":")[0]) for m in told} == {
+        (other.id, "You teach"), (t.instructor.id, "You no longer teach")}
+    # Moved and given back to the first instructor: they learn the new time as theirs; the one who
+    # stays learns of the move; nobody hears twice.
+    data.starts_at, data.instructor_ids = session.starts_at + timedelta(hours=2), [other.id, t.instructor.id]
+    assert session_service.update_session(session, data, t.ops)
+    told = outbox(kind="training_teaching_assigned")[before + 2:]
+    assert [(m.user_id, m.subject.split(":")[0]) for m in told] == [(t.instructor.id, "You teach")]
+    assert [m.user_id for m in outbox(kind="training_teaching_changed")] == [other.id]
+
+
+def test_a_series_whose_later_start_the_clocks_skip_is_refused_naming_its_date(ctx, make):
+    t = make.training()
+    berlin = ZoneInfo("Europe/Berlin")
+    # Clocks in Berlin go forward at 02:00 on the last Sunday of March: 2:30 on 28 March 2027 does
+    # not exist, though 2:30 a week before does.
+    first = datetime(2027, 3, 21, 2, 30, tzinfo=berlin).astimezone(ZoneInfo("UTC"))
+    count = db.session.scalar(select(db.func.count(TrainingSession.id)))
+    data = SessionData(module_id=t.classroom.id, starts_at=first, timezone="Europe/Berlin", place="Hangar",
+                       capacity=4, instructor_ids=[t.instructor.id])
+    with pytest.raises(ServiceError) as refused:
+        session_service.create_sessions(data, repeat=3, every_days=7)
+    assert "Mar 28, 2027" in errors(refused.value)["starts_at"]
+    assert db.session.scalar(select(db.func.count(TrainingSession.id))) == count
+    made = session_service.create_sessions(data, repeat=3, every_days=14)  # 21 Mar, 4 and 18 Apr exist
+    assert [s.starts_at.astimezone(berlin).strftime("%d %H:%M") for s in made] == ["21 02:30", "04 02:30", "18 02:30"]
