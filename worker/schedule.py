@@ -3,6 +3,9 @@
 BEAT_SCHEDULE = {
     "expire-holds": {"task": "countdown.expire_holds", "schedule": 30.0},
     "expire-training-offers": {"task": "countdown.expire_training_offers", "schedule": 60.0},
+    # A published training plan whose bookings' reminders are not planned yet (the task sent after
+    # publishing never ran: the broker was down, the worker died): planned now.
+    "plan-training-reminders": {"task": "countdown.sync_training_reminders", "schedule": 300.0},
     # Reminders are rows with a send time; this claims the due ones and hands them to send tasks.
     "dispatch-due-messages": {"task": "countdown.dispatch_due_messages", "schedule": 10.0},
     "charge-due-payments": {"task": "countdown.charge_due_payments", "schedule": 600.0},

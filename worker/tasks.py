@@ -33,14 +33,18 @@ def expire_training_offers() -> int:
 
 
 @shared_task(name="countdown.sync_training_reminders")
-def sync_training_reminders(plan_id: int) -> int:
+def sync_training_reminders(plan_id: int | None = None) -> int:
     """A training plan was published: plan the deadline reminders of the bookings it applies to,
-    a batch per transaction. Returns how many batches."""
-    batches, after = 0, 0
-    while (last := training_plans.sync_plan_reminders(plan_id, after)) is not None:
+    a batch per transaction, then mark the plan done. Without a plan (the beat's sweep): every
+    published plan not marked done yet. Returns how many batches."""
+    batches = 0
+    for one in [plan_id] if plan_id is not None else training_plans.plans_to_plan():
+        after = 0
+        while (last := training_plans.sync_plan_reminders(one, after)) is not None:
+            commit()
+            batches, after = batches + 1, last
+        training_plans.reminders_planned(one)
         commit()
-        batches, after = batches + 1, last
-    commit()
     return batches
 
 

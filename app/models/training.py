@@ -114,6 +114,9 @@ class TrainingPlan(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    #: When the reminders of the bookings the published plan applies to were planned (by a task
+    #: after the publishing commit; a sweep runs it again for any plan still without this).
+    reminders_planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[PlanItem]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanItem.deadline_days.desc(), PlanItem.id",

@@ -17,6 +17,7 @@ register_message_kinds({
     "training_deadline": lazy_pgettext("message kind", "Training still to book"),
     "training_pass_expires": lazy_pgettext("message kind", "Training pass ends before launch"),
     "training_teaching_changed": lazy_pgettext("message kind", "A session you teach moved or was cancelled"),
+    "training_teaching_assigned": lazy_pgettext("message kind", "Sessions you teach, given or taken off"),
 })
 
 MODULE_STATES = {

@@ -298,7 +298,7 @@ def expire_offers(session: TrainingSession | None = None, now: datetime | None =
             select(SessionPlace).where(SessionPlace.session_id == session_id, stale).order_by(SessionPlace.id)
             .execution_options(populate_existing=True)
         ).all():
-            place.state, place.offer_expires_at = P.LAPSED, None
+            place.state = P.LAPSED  # keeps ``offer_expires_at``: when the offer ran out
             record(place, "lapsed", None)
             _resync(place)
             lapsed += 1

@@ -97,6 +97,20 @@ SYNC_TASK = "countdown.sync_training_reminders"
 SYNC_BATCH = 200
 
 
+def plans_to_plan() -> list[int]:
+    """Published plans whose bookings' reminders are not planned yet, oldest first."""
+    return list(db.session.scalars(
+        select(TrainingPlan.id).where(TrainingPlan.published_at.is_not(None), TrainingPlan.reminders_planned_at.is_(None))
+        .order_by(TrainingPlan.published_at)))
+
+
+def reminders_planned(plan_id: int) -> None:
+    plan = db.session.get(TrainingPlan, plan_id)
+    if plan is not None and plan.published_at is not None:
+        plan.reminders_planned_at = now_utc()
+        db.session.flush()
+
+
 def sync_plan_reminders(plan_id: int, after_id: int = 0, limit: int | None = None) -> int | None:
     """Re-plan the reminders of the next ``limit`` confirmed bookings (by id, after ``after_id``) of
     the flights yet to launch that the published plan applies to. Returns the last id done, or None

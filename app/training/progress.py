@@ -77,6 +77,8 @@ class ModuleStatus:
     #: A place offered to the tourist that was not taken in time (it went to the next in line),
     #: in a session yet to come; shown while the module is still to book.
     lapsed: SessionPlace | None = None
+    #: A waiting list the tourist was on that closed at the session's cut-off without a place.
+    closed: SessionPlace | None = None
 
     @property
     def valid_until(self) -> datetime | None:
@@ -165,8 +167,9 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     # offered or waited for past the session's cut-off can no longer be had.
     horizon = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
     # An offer past its time has lapsed, even before the task that records it has run.
-    expired = [p for p in own if p.state is PlaceState.LAPSED or (
-        p.state is PlaceState.OFFERED and (p.offer_expires_at is None or p.offer_expires_at <= now))]
+    expired = [p for p in own if p.offer_expires_at is not None and (
+        p.state is PlaceState.LAPSED or (p.state is PlaceState.OFFERED and p.offer_expires_at <= now))]
+    closed = [p for p in own if p.state is PlaceState.LAPSED and p.offer_expires_at is None]
     live = [p for p in own if p.state.live and p.result is None and p not in expired
             and p.attendance in (None, Attendance.PRESENT) and p.session.status is SessionStatus.SCHEDULED
             and (p.state is PlaceState.BOOKED or p.session.starts_at > horizon)]
@@ -191,6 +194,8 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     status.overdue = status.state is not ModuleState.PASSED and due <= now
     if status.state in TO_BOOK:
         status.lapsed = next((p for p in reversed(expired) if p.session.starts_at > now
+                              and p.session.status is SessionStatus.SCHEDULED), None)
+        status.closed = next((p for p in reversed(closed) if p.session.starts_at > now
                               and p.session.status is SessionStatus.SCHEDULED), None)
     return status
 
@@ -224,8 +229,8 @@ def prerequisites_met(module: TrainingModule, user_id: int, starts_at: datetime,
         own = [p for p in places if p.session.module_id == needed.id]
         if any(p.result is Result.PASSED and valid_on(p, starts_at) for p in own):
             continue
-        if any(p.state is PlaceState.BOOKED and p.result is None and p.session.status is SessionStatus.SCHEDULED
-               and p.session.ends_at <= starts_at for p in own):
+        if any(p.state is PlaceState.BOOKED and p.result is None and p.attendance in (None, Attendance.PRESENT)
+               and p.session.status is SessionStatus.SCHEDULED and p.session.ends_at <= starts_at for p in own):
             continue
         missing.append(needed)
     return missing

@@ -45,6 +45,8 @@ CAPACITY_MAX = 500
 SERIES_MAX = 52
 REPEAT_MAX_DAYS = 90
 REASON_MAX = 500
+#: How far ahead a session can be planned.
+YEARS_AHEAD = 10
 
 
 @dataclass
@@ -94,6 +96,8 @@ def session_problems(data: SessionData, session: TrainingSession | None = None,
     moved = session is None or data.starts_at != session.starts_at
     if data.starts_at is not None and moved and data.starts_at <= now:
         problems.add(_("A session starts in the future."), "starts_at")
+    elif data.starts_at is not None and data.starts_at > now + timedelta(days=366 * YEARS_AHEAD):
+        problems.add(_("A session starts within the next %(years)s years.", years=YEARS_AHEAD), "starts_at")
     if not data.place.strip():
         problems.add(_("Say where the session takes place."), "place")
     elif len(data.place.strip()) > PLACE_MAX:

@@ -30,7 +30,7 @@ from app.models import (
     session_instructors,
 )
 from app.timeutil import now_utc
-from app.training import places
+from app.training import places, progress
 from app.training.places import record
 
 NOTE_MAX = 1000
@@ -103,6 +103,15 @@ def mark(place: SessionPlace, actor: User, *, attendance: Attendance, result: Re
             problems.add(_("Only an exam has a score."), "score")
     elif result is not None or score is not None:
         problems.add(_("Only a participant who was present passes or fails."), "result")
+    if attendance is Attendance.PRESENT and result is Result.PASSED and session.module.prerequisites:
+        # Absent from the class the exam needs, or failed it: the exam cannot count as passed.
+        missing = progress.prerequisites_met(session.module, place.user_id, session.starts_at,
+                                             progress.places_of({place.user_id})[place.user_id])
+        if missing:
+            problems.add(_(
+                "%(name)s has not passed %(modules)s, which this module needs first: they cannot pass it "
+                "yet. Record their attendance without a result; they take this module again later.",
+                name=place.user.name, modules=", ".join(m.text(actor.language) for m in missing)), "result")
     problems.raise_any()
     if attendance is Attendance.EXCUSED and now < session.starts_at:
         # Excused in advance: the place is released (and offered to the waiting list); the

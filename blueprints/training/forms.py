@@ -31,7 +31,7 @@ from app.errors import ServiceError
 from app.i18n import lazy_gettext as _l
 from app.labels import MODULE_KINDS, SAFETY_TOPICS
 from app.models import ModuleKind, SafetyTopic, TrainingModule
-from app.timeutil import UTC
+from app.timeutil import UTC, now_utc
 from app.training import modules as module_service
 from app.training import plans as plan_service
 from app.training import sessions as session_service
@@ -142,8 +142,15 @@ class SessionForm(CheckedForm):
         return self.starts_at.data.replace(tzinfo=ZoneInfo(self.timezone.data)).astimezone(UTC)
 
     def validate_starts_at(self, field) -> None:
-        """A wall-clock time the place's clocks skip (the hour they go forward) does not exist."""
-        if field.data is None or self.timezone.data not in dict(self.timezone.choices):
+        """A session starts within the years a plan can reach; a wall-clock time the place's
+        clocks skip (the hour they go forward) does not exist."""
+        if field.data is None:
+            return
+        this_year = now_utc().year
+        if not this_year - 1 <= field.data.year <= this_year + session_service.YEARS_AHEAD:
+            raise ValidationError(_l("A session starts within the next %(years)s years.",
+                                     years=session_service.YEARS_AHEAD))
+        if self.timezone.data not in dict(self.timezone.choices):
             return
         zone = ZoneInfo(self.timezone.data)
         there = field.data.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)

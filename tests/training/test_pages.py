@@ -96,7 +96,7 @@ def test_a_full_session_offers_its_waiting_list_on_the_page(app, make):
                          {"booking": booking.reference}, page="/training")
     assert response.status_code == 302
     page = body(client.get("/training"))
-    assert "On the waiting list (number 1)" in page
+    assert "You are number 1 on the waiting list for this session" in page
     # The list already joined is not offered again (and the exam waits for the classroom).
     assert "Join the waiting list" not in page
 
@@ -361,20 +361,19 @@ def test_training_page_queries_do_not_grow(app, make, trained):
 def test_roster_queries_do_not_grow(app, make, trained):
     booking, t = trained
     client = client_of(app, t.instructor)
-    place = places.book_place(t.classroom_session.id, booking, booking.user)
-    signoff.mark(place, t.instructor, attendance=Attendance.EXCUSED)
+    places.book_place(t.classroom_session.id, booking, booking.user)
     _more_sessions(t, 1)
     db.session.commit()
     with count_queries() as small:
         assert client.get("/instructor").status_code == 200
     _more_sessions(t, 18)
-    for _ in range(5):
-        other = make.booking(days=60, vehicle=booking.flight.vehicle)
-        place = places.book_place(t.classroom_session.id, other, other.user)
-        signoff.mark(place, t.instructor, attendance=Attendance.EXCUSED)
+    others = [make.booking(days=60, vehicle=booking.flight.vehicle) for _ in range(5)]
+    for other in others:
+        places.book_place(t.classroom_session.id, other, other.user)
     db.session.commit()
     with count_queries() as large:
-        assert client.get("/instructor").status_code == 200
+        page = client.get("/instructor").get_data(as_text=True)
+    assert all(other.user.name in page for other in others), "the roster lists every participant"
     assert len(large) == len(small), "\n".join(large)
 
 
@@ -410,6 +409,9 @@ def test_every_training_form_refuses_the_roles_it_is_not_for(app, make, trained)
         "/ops/training/modules/new": {Role.OPERATIONS}, f"/ops/training/modules/{t.classroom.id}/archive": {Role.OPERATIONS},
         "/ops/training/plans": {Role.OPERATIONS}, f"/ops/training/plans/{t.plan.id}/publish": {Role.OPERATIONS},
         "/ops/training/sessions/new": {Role.OPERATIONS}, f"/ops/training/sessions/{s}/cancel": {Role.OPERATIONS},
+        f"/ops/training/modules/{t.classroom.id}": {Role.OPERATIONS}, f"/ops/training/plans/{t.plan.id}/items": {Role.OPERATIONS},
+        f"/ops/training/plans/{t.plan.id}/items/{t.plan.items[0].id}/remove": {Role.OPERATIONS},
+        f"/ops/training/sessions/{s}": {Role.OPERATIONS},
     }
     wrong = []
     for role in Role:
@@ -440,4 +442,24 @@ def test_a_session_at_a_time_the_clocks_skip_is_refused(app, make, trained):
         "capacity": "5", "instructor_ids": [t.instructor.id], "repeat": "1", "every_days": "7",
     }, page="/ops/training/sessions/new")
     assert response.status_code == 422 and "This time does not exist at the place" in body(response)
+    for far in ("9999-12-31T23:00", "0001-01-01T00:30"):  # a date no zone arithmetic can reach
+        response = post_form(client, "/ops/training/sessions/new", {
+            "module_id": t.exam.id, "starts_at": far, "timezone": "America/Denver", "place": "Room 9",
+            "capacity": "5", "instructor_ids": [t.instructor.id], "repeat": "1", "every_days": "7",
+        }, page="/ops/training/sessions/new")
+        assert response.status_code == 422 and "A session starts within the next 10 years." in body(response)
     assert db.session.scalar(select(db.func.count(TrainingSession.id)).where(TrainingSession.place == "Room 9")) == 0
+
+
+def test_a_waiting_list_closed_at_the_cut_off_is_not_called_an_offer(app, make, monkeypatch):
+    booking = make.booking(days=60)
+    t = make.training(vehicle=booking.flight.vehicle, capacity=1)
+    taker = make.booking(days=60, vehicle=booking.flight.vehicle)
+    places.book_place(t.classroom_session.id, taker, taker.user)
+    places.join_waitlist(t.classroom_session.id, booking, booking.user)
+    # A day before the session: its waiting list closes.
+    places.expire_offers(now=t.classroom_session.starts_at - timedelta(hours=20))
+    db.session.commit()
+    page = body(client_of(app, booking.user).get("/training"))
+    assert "closed a day before it starts, without a place for you" in page
+    assert "was not taken in time" not in page

@@ -556,3 +556,45 @@ def test_a_series_whose_later_start_the_clocks_skip_is_refused_naming_its_date(c
     assert db.session.scalar(select(db.func.count(TrainingSession.id))) == count
     made = session_service.create_sessions(data, repeat=3, every_days=14)  # 21 Mar, 4 and 18 Apr exist
     assert [s.starts_at.astimezone(berlin).strftime("%d %H:%M") for s in made] == ["21 02:30", "04 02:30", "18 02:30"]
+
+
+def test_an_absence_from_the_class_an_exam_needs_keeps_the_exam_closed_and_unpassable(ctx, make):
+    t = make.training()
+    tourist, booking = tourist_with_booking(make, t)
+    classroom = places.book_place(t.classroom_session.id, booking, tourist)
+    exam = places.book_place(t.exam_session.id, booking, tourist)
+    signoff.mark(classroom, t.instructor, attendance=Attendance.ABSENT, now=t.classroom_session.ends_at)
+    with pytest.raises(ServiceError) as refused:
+        signoff.mark(exam, t.instructor, attendance=Attendance.PRESENT, score=95, now=t.exam_session.ends_at)
+    assert t.classroom.text("en") in errors(refused.value)["result"]
+    assert exam.result is None
+    # Present, the result waits: the exam is not passed.
+    signoff.mark(exam, t.instructor, attendance=Attendance.PRESENT, now=t.exam_session.ends_at)
+    assert states(booking)[t.exam.id] is not ModuleState.PASSED
+    other, other_booking = tourist_with_booking(make, t)
+    absent = places.book_place(t.classroom_session.id, other_booking, other)
+    signoff.mark(absent, t.instructor, attendance=Attendance.ABSENT, now=t.classroom_session.ends_at)
+    [later_exam] = session_service.create_sessions(SessionData(
+        module_id=t.exam.id, starts_at=t.exam_session.starts_at + timedelta(days=3), timezone="UTC",
+        place="Room 2", capacity=4, instructor_ids=[t.instructor.id]))
+    with pytest.raises(ServiceError, match="first"):
+        places.book_place(later_exam.id, other_booking, other, now=t.classroom_session.ends_at)
+
+
+def test_the_sweep_plans_the_reminders_of_a_plan_whose_task_never_ran(ctx, make):
+    from app.models import TrainingPlan
+    from app.training import plans
+    from worker.tasks import sync_training_reminders
+    booking = make.booking(days=60, vehicle="Capsule C-9")
+    t = make.training()
+    plan = TrainingPlan(vehicle="Capsule C-9")
+    db.session.add(plan)
+    db.session.flush()
+    plans.add_module(plan, t.classroom, 1)
+    plans.publish_plan(plan, t.ops)
+    db.session.info.pop("countdown_after_commit", None)  # the task is lost: the broker was down
+    assert plan.id in plans.plans_to_plan() and not outbox(rule="training_deadline", subject_id=booking.id)
+    sync_training_reminders()
+    assert outbox(rule="training_deadline", subject_id=booking.id)
+    db.session.refresh(plan)
+    assert plan.reminders_planned_at is not None and plan.id not in plans.plans_to_plan()
