@@ -14,7 +14,7 @@ import importlib
 DOMAINS = (
     "app.accounts",
     "app.booking",
-    "app.consent",
+    "app.documents",
     "app.payments",
     "app.medical",
     "app.training",

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from app.accounts import accounts
 from app.booking import bookings as booking_service
 from app.booking import flights as flights_service
-from app.consent import consent
+from app.documents import consent
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Booking, BookingState, ConsentSignature, Flight, FlightStatus, Role, User
+from app.models import Acceptance, Booking, BookingState, Flight, FlightStatus, Role, User
 from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
+from app.seed_documents import seed_documents
 from app.seed_medical import seed_questionnaire
 from app.seed_training import seed_training
 from app.timeutil import now_utc
@@ -110,10 +111,11 @@ def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
     if ever_booked:
         return
     booking = booking_service.hold_seat(flight.id, user)
-    document = consent.current_document()
-    db.session.add(ConsentSignature(
-        booking_id=booking.id, user_id=user.id, document_id=document.id,
-        document_version=document.version, text_sha256=document.body_sha256,
+    version = consent.current_document()
+    text = version.text_in(user.language)
+    db.session.add(Acceptance(
+        booking_id=booking.id, user_id=user.id, document_id=version.document_id, version_id=version.id,
+        version=version.version, language=text.language, text_sha256=text.sha256,
         signed_name=user.name, ip_address="127.0.0.1", user_agent="countdown seed-demo",
     ))
     db.session.flush()
@@ -186,9 +188,10 @@ def seed_demo() -> str:
                             lambda: _confirmed_booking(flights["Kármán Twilight"], filler, ops))
     fillers = [u for u in (accounts.find_by_email(email) for email, _name in SEAT_FILLERS) if u is not None]
     trained = seed_training(users["instructor@example.com"], ops, users["tourist@example.com"], fillers, flights)
+    seed_documents(ops, users["tourist@example.com"], fillers)
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
-               f"{created} new flights, {bookings} bookings" + (", training modules, plans and sessions." if trained else "."))
+               f"{created} new flights, {bookings} bookings" + (", documents, training modules, plans and sessions." if trained else "."))
     if skipped:
         summary += " Left as the demo was used: " + "; ".join(skipped) + "."
     return summary

@@ -1,7 +1,7 @@
 """``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load five pages, report.
 
 1. Drop and re-create the bench database, run the real migrations, and seed it with bulk inserts
-   (10,000 tourists, 200 flights, bookings in every state, consent signatures, a waiting list, and
+   (10,000 tourists, 200 flights, bookings in every state, documents signed and acknowledged, a waiting list, and
    1,000 medical cases in every state with their answers, events, assessments and access log).
 2. Start gunicorn (2 sync workers, production settings) on a free loopback port; wait for /healthz.
 3. Log a few seeded tourists and the medic in, then load /healthz, /flights, /journey,
@@ -71,9 +71,10 @@ EMAIL_DOMAIN = "bench.example.com"
 TARGET_RATIO = 0.30      # each page at least 30% of /healthz's throughput
 TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 
-PAGES = ("/healthz", "/flights", "/journey", "/training", "/medical/queue", "/medical/tourists", "/instructor")
+PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/medical/queue", "/medical/tourists",
+         "/instructor")
 #: Pages of the logged-in tourists (each client thread cycles through its own).
-TOURIST_PAGES = ("/journey", "/training")
+TOURIST_PAGES = ("/journey", "/documents", "/training")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
 #: The bench instructor's roster: this many sessions in the coming weeks.
@@ -177,14 +178,17 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     """Bulk-insert realistic data through Core ``insert()`` on the models' tables."""
     from werkzeug.security import generate_password_hash
 
-    from app.consent.consent import text_hash
+    from app.documents.documents import text_hash
     from app.models import (
+        Acceptance,
         Booking,
         BookingEvent,
         BookingState,
-        ConsentDocument,
-        ConsentSignature,
+        Document,
         DocumentKind,
+        DocumentScope,
+        DocumentText,
+        DocumentVersion,
         Flight,
         FlightStatus,
         Role,
@@ -225,11 +229,17 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     })
 
     doc_published = now - timedelta(days=950)
-    document = {
-        "id": 1, "kind": DocumentKind.INFORMED_CONSENT, "version": 1, "title": CONSENT_TITLE,
-        "body": CONSENT_TEXT.strip(), "body_sha256": text_hash(CONSENT_TEXT), "resign_required": True,
-        "change_summary": "", "published_at": doc_published, "published_by_id": ops_id,
-    }
+    # The consent, the waiver and the prohibited items for every flight, in English: each booking
+    # that signed the consent has accepted all three (the journey shows every document gate).
+    kinds = (DocumentKind.INFORMED_CONSENT, DocumentKind.WAIVER, DocumentKind.PROHIBITED_ITEMS)
+    documents = [{"id": n, "kind": kind, "scope": DocumentScope.ALL, "scope_name": "", "flight_id": None,
+                  "default_language": "en", "position": 0, "created_at": doc_published, "created_by_id": ops_id,
+                  "archived_at": None} for n, kind in enumerate(kinds, 1)]
+    versions = [{"id": d["id"], "document_id": d["id"], "version": 1, "material": True, "change_summary": "",
+                 "published_at": doc_published, "published_by_id": ops_id} for d in documents]
+    texts = [{"id": d["id"], "version_id": d["id"], "language": "en",
+              "title": CONSENT_TITLE if d["kind"] is DocumentKind.INFORMED_CONSENT else d["kind"].value,
+              "body": CONSENT_TEXT.strip(), "sha256": text_hash(CONSENT_TEXT)} for d in documents]
 
     flights: list[dict[str, Any]] = []
     bookings: list[dict[str, Any]] = []
@@ -262,13 +272,15 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                          "state": state, "hold_expires_at": hold_expires, "created_at": created,
                          "updated_at": at})
         if signed:
-            signatures.append({
-                "id": len(signatures) + 1, "booking_id": bid, "user_id": user_id, "document_id": 1,
-                "document_version": 1, "text_sha256": document["body_sha256"],
-                "signed_name": names[user_id], "signed_at": created + timedelta(minutes=2),
-                "ip_address": "203.0.113.%d" % rng.randint(1, 254),
-                "user_agent": "Mozilla/5.0 (X11; Linux x86_64) countdown-bench",
-            })
+            for d in documents:
+                signatures.append({
+                    "id": len(signatures) + 1, "booking_id": bid, "user_id": user_id, "document_id": d["id"],
+                    "version_id": d["id"], "version": 1, "language": "en", "text_sha256": texts[0]["sha256"],
+                    "signed_name": names[user_id] if d["kind"].signed else "",
+                    "accepted_at": created + timedelta(minutes=2),
+                    "ip_address": "203.0.113.%d" % rng.randint(1, 254),
+                    "user_agent": "Mozilla/5.0 (X11; Linux x86_64) countdown-bench",
+                })
         if state is BookingState.CONFIRMED or (
             state is BookingState.HELD and hold_expires is not None and hold_expires > now
         ):
@@ -356,9 +368,10 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                                  "created_at": now - timedelta(days=rng.uniform(0, 30)), "offered_at": None})
 
     tables = [
-        (User.__table__, users), (ConsentDocument.__table__, [document]), (Flight.__table__, flights),
+        (User.__table__, users), (Document.__table__, documents), (DocumentVersion.__table__, versions),
+        (DocumentText.__table__, texts), (Flight.__table__, flights),
         (Booking.__table__, bookings), (BookingEvent.__table__, events),
-        (ConsentSignature.__table__, signatures), (WaitlistEntry.__table__, waitlist),
+        (Acceptance.__table__, signatures), (WaitlistEntry.__table__, waitlist),
     ]
     medical_id = args.tourists + 2
     users.append({
@@ -401,7 +414,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                     and f["status"] in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)),
                 "bookings": len(bookings),
                 "live bookings": sum(live_per_tourist.values()),
-                "booking events": len(events), "consent signatures": len(signatures),
+                "booking events": len(events), "document acceptances": len(signatures),
                 "waiting-list entries": len(waitlist),
                 "tourists with a live booking": len(live_per_tourist),
                 **{name: len(rows) for name, rows in (
@@ -930,6 +943,7 @@ def run_load(url: str, sessions: list[list[requests.Session]], marker: str, seco
 
 # Something each good answer contains (/healthz answers 200 only when the database and broker are up).
 MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journey-booking",
+           "/documents": "documents-booking",
            "/training": "training-module", "/instructor": 'class="roster-session"',
            "/medical/queue": 'href="/medical/cases/',  # a row of the queue
            "/medical/tourists": 'class="tourist-email"'}  # a row of the list of tourists

@@ -29,7 +29,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from app import create_app
 from app.accounts import accounts
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent, documents
 from app.extensions import db
 from app.medical import cases as medical
 from app.medical import questionnaires
@@ -37,6 +37,10 @@ from app.models import (
     Booking,
     BookingState,
     CaseState,
+    Document,
+    DocumentKind,
+    DocumentScope,
+    DocumentVersion,
     Flight,
     FlightStatus,
     MedicalCase,
@@ -205,6 +209,10 @@ def committed_db(app):
         empty_tables()
 
 
+#: Tables whose rows the database refuses to delete (evidence: see migration 0011d).
+GUARDED_TABLES = ("document_versions", "document_texts", "document_acceptances", "document_events")
+
+
 def empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
@@ -212,13 +220,13 @@ def empty_tables() -> None:
             conn.exec_driver_sql("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
         else:
             for table in tables:
-                if table == "consent_signatures":
+                if table in GUARDED_TABLES:
                     # The immutability trigger guards real data; tests drop it to clean up.
-                    conn.exec_driver_sql("DROP TRIGGER IF EXISTS consent_signatures_no_delete")
+                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_delete")
                     conn.exec_driver_sql(f"DELETE FROM {table}")
                     conn.exec_driver_sql(
-                        "CREATE TRIGGER consent_signatures_no_delete BEFORE DELETE ON consent_signatures "
-                        "BEGIN SELECT RAISE(ABORT, 'consent_signatures rows are never changed or deleted'); END"
+                        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                        f"BEGIN SELECT RAISE(ABORT, '{table} rows are never changed or deleted'); END"
                     )
                 else:
                     conn.exec_driver_sql(f"DELETE FROM {table}")
@@ -295,6 +303,26 @@ class Factory:
             body=body or ("Known hazards include death and serious injury. " * 3) + f"Revision {n}.",
             resign_required=resign_required, change_summary=f"change {n}", actor=actor,
         )
+
+    def document(self, kind: DocumentKind = DocumentKind.BRIEFING, *, scope: DocumentScope = DocumentScope.ALL,
+                 scope_name: str = "", flight: Flight | None = None, texts: dict | None = None,
+                 material: bool = True, document: Document | None = None, actor: User | None = None) -> DocumentVersion:
+        """A version of a document (a new one of ``kind`` and ``scope``, or ``document``'s next):
+        English by default, ``texts`` ``{language: (title, body)}`` otherwise."""
+        actor = actor or self.user(Role.OPERATIONS)
+        n = self._next()
+        if document is None:
+            document = documents.create_document(documents.DocumentData(
+                kind, DocumentScope.FLIGHT if flight else scope, scope_name, flight.id if flight else None), actor)
+        texts = texts or {"en": (f"{kind.value.replace('_', ' ').capitalize()} {n}", f"Text of document {n}.")}
+        return documents.publish_version(document, documents.Draft(texts, material=material), actor)
+
+    def accept(self, booking: Booking, version: DocumentVersion, language: str = "en"):
+        """The booking's tourist signs or acknowledges ``version``, as read in ``language``."""
+        user = booking.user
+        return documents.accept(booking, user, version_id=version.id, language=language,
+                                signed_name=user.name if version.document.kind.signed else "",
+                                ip_address="192.0.2.1", user_agent="pytest")
 
     def booking(self, tourist: User | None = None, *, days: int = 200, confirmed: bool = True,
                 **flight) -> Booking:

@@ -2,11 +2,16 @@
 
 from app.models.accounts import Role, ThrottleHit, User, UserSession, normalise_email
 from app.models.bookings import Booking, BookingEvent, BookingState, WaitlistEntry, WaitlistState
-from app.models.consent import (
-    ConsentDocument,
-    ConsentQuestion,
-    ConsentSignature,
+from app.models.documents import (
+    Acceptance,
+    Document,
+    DocumentEvent,
+    DocumentEventKind,
     DocumentKind,
+    DocumentQuestion,
+    DocumentScope,
+    DocumentText,
+    DocumentVersion,
     ImmutableRecordError,
 )
 from app.models.flights import Flight, FlightEvent, FlightStatus
@@ -64,8 +69,8 @@ from app.models.training import (
 __all__ = [
     "Answer", "Assessment", "CaseEvent", "CaseState", "EcgResult", "MedicalAccess", "MedicalCase",
     "MedicalUpload", "Question", "QuestionKind", "Questionnaire", "SelfCertification", "VehicleLimits",
-    "Booking", "BookingEvent", "BookingState", "Channel", "ConsentDocument", "ConsentQuestion",
-    "ConsentSignature", "DocumentKind", "Flight", "FlightEvent", "FlightStatus", "ImmutableRecordError",
+    "Booking", "BookingEvent", "BookingState", "Channel", "Acceptance", "Document", "DocumentEvent",
+    "DocumentEventKind", "DocumentQuestion", "DocumentScope", "DocumentText", "DocumentVersion", "DocumentKind", "Flight", "FlightEvent", "FlightStatus", "ImmutableRecordError",
     "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
     "QuietHours", "Refund", "RefundKind", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
     "normalise_email", "ModuleKind", "PlanItem", "SafetyTopic", "TrainingModule", "TrainingPlan",

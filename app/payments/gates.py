@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import format_date, get_locale
 
+from app.documents import consent
 from app.i18n import lazy_gettext as _l
 from app.models import Booking
 from app.money import format_money
@@ -17,7 +18,9 @@ from app.readiness import Gate, GateStatus, SimpleProvider, register
 
 
 def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
-    return {"ledgers": payments.ledgers(bookings), "consent": earlier["consent"]}
+    documents = earlier["documents"]
+    return {"ledgers": payments.ledgers(bookings),
+            "consent": {b.id: consent.from_statuses(documents[b.id]) for b in bookings}}
 
 
 def _deposit_gate(booking: Booking, loaded: dict) -> Gate:
@@ -30,7 +33,7 @@ def _deposit_gate(booking: Booking, loaded: dict) -> Gate:
     if not loaded["consent"][booking.id].signed:
         return Gate("deposit", label, GateStatus.BLOCKED,
                     str(_l("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount)),
-                    url_for("consent.tourist.sign", reference=booking.reference), str(_l("Read and sign")))
+                    url_for("documents.tourist.consent", reference=booking.reference), str(_l("Read and sign")))
     return Gate("deposit", label, GateStatus.ACTION,
                 str(_l("Pay the deposit of %(amount)s to confirm your seat.", amount=amount)),
                 url_for("booking.tourist.detail", reference=booking.reference), str(_l("Pay the deposit")))

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.errors import Problems, ServiceError
 from app.extensions import db
 from app.messaging import outbox, reminders

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.booking import bookings as booking_service
 from app.booking import flights as flight_service
-from app.consent import consent
+from app.documents import consent
 from app.errors import ServiceErrors
 from app.extensions import db
 from app.models import Flight, FlightStatus, WaitlistEntry, WaitlistState

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.booking import bookings as booking_service
 from app.booking import flights
-from app.consent import consent
+from app.documents import consent
 from app.errors import ServiceError
 from app.extensions import db
 from app.models import Role, WaitlistEntry
@@ -46,7 +46,7 @@ def hold(flight_id: int):
         return redirect(url_for("booking.catalog.detail", flight_id=flight_id))
     flash(_("A seat is yours until %(time)s. Sign the informed consent next.",
             time=format_time(booking.hold_expires_at, "short")), "success")
-    return redirect(url_for("consent.tourist.sign", reference=booking.reference))
+    return redirect(url_for("documents.tourist.consent", reference=booking.reference))
 
 
 @bp.get("/bookings/<reference>")

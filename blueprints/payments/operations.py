@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.medical import cases as medical
 from app.models import Booking, Payment, PaymentEvent, User

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
 from app.extensions import db
-from app.models import Booking, BookingState, ConsentSignature, FlightStatus, Role, WaitlistEntry
+from app.models import Acceptance, Booking, BookingState, FlightStatus, Role, WaitlistEntry
 from app.timeutil import now_utc
 from tests.conftest import login, post_form
 
@@ -57,24 +57,23 @@ def test_hold_a_seat_then_sign_consent_then_journey(client, make):
     booking = db.session.scalar(select(Booking).where(Booking.user_id == tourist.id))
     assert booking.state is BookingState.HELD
     assert response.headers["Location"] == f"/bookings/{booking.reference}/consent"
-    page = client.get(f"/bookings/{booking.reference}/consent").get_data(as_text=True)
+    page = client.get(f"/bookings/{booking.reference}/consent", follow_redirects=True).get_data(as_text=True)
     assert "Known hazards include death and serious injury" in page
     journey = client.get("/journey").get_data(as_text=True)
     assert "Kármán Dawn" in journey and "Read the risk disclosure" in journey
 
-    document_id = db.session.scalar(select(func.max(ConsentSignature.id)))  # none yet
-    assert document_id is None
-    from app.consent.consent import current_document
+    assert db.session.scalar(select(func.max(Acceptance.id))) is None  # no signature yet
+    from app.documents.consent import current_document
 
     doc = current_document()
-    signed = post_form(client, f"/bookings/{booking.reference}/consent", {
-        "document_id": doc.id, "read_disclosure": "y", "not_certified": "y", "questions_answered": "y",
+    url = f"/bookings/{booking.reference}/documents/{doc.document_id}"
+    signed = post_form(client, url, {
+        "version_id": doc.id, "language": "en", "read": "y", "not_certified": "y", "questions_answered": "y",
         "signed_name": "  ada   lovelace ",
-    }, page=f"/bookings/{booking.reference}/consent", headers={"User-Agent": "TestBrowser/1.0"},
-        environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    }, page=url, headers={"User-Agent": "TestBrowser/1.0"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert signed.status_code == 302
-    signature = db.session.scalars(select(ConsentSignature)).one()
-    assert (signature.document_version, signature.text_sha256) == (doc.version, doc.body_sha256)
+    signature = db.session.scalars(select(Acceptance)).one()
+    assert (signature.version, signature.text_sha256) == (doc.version, doc.text_in("en").sha256)
     assert signature.ip_address == "203.0.113.9" and signature.user_agent == "TestBrowser/1.0"
     assert signature.signed_name == "ada lovelace"
     journey = client.get("/journey").get_data(as_text=True)
@@ -118,12 +117,14 @@ def test_a_tourist_cannot_see_or_touch_another_tourists_booking(client, make):
     flight = make.flight()
     owner, other = make.user(), make.user()
     booking = booking_service.hold_seat(flight.id, owner)
+    document = make.consent_document().document_id
     db.session.commit()
     login(client, other)
-    for path in (f"/bookings/{booking.reference}", f"/bookings/{booking.reference}/consent"):
+    for path in (f"/bookings/{booking.reference}", f"/bookings/{booking.reference}/consent",
+                 f"/bookings/{booking.reference}/documents/{document}"):
         assert client.get(path).status_code == 404
-    for path in (f"/bookings/{booking.reference}/release", f"/bookings/{booking.reference}/consent",
-                 f"/bookings/{booking.reference}/consent/questions"):
+    for path in (f"/bookings/{booking.reference}/release", f"/bookings/{booking.reference}/documents/{document}",
+                 f"/bookings/{booking.reference}/documents/{document}/questions"):
         assert post_form(client, path, {"question": "whose is this?"}, page="/journey").status_code == 404
     db.session.refresh(booking)
     assert booking.state is BookingState.HELD

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
 from app.extensions import db
-from app.models import ConsentDocument, Flight, Role, User, WaitlistState
+from app.models import Document, DocumentKind, DocumentVersion, Flight, Role, User, WaitlistState
 from app.timeutil import UTC
 from tests.conftest import login, post_form
 
@@ -101,25 +101,39 @@ def test_edit_form_shows_times_in_the_operators_timezone(client, ops, make):
     assert 'value="2031-01-10T15:00"' in html  # 20:00 UTC is 15:00 in New York in winter
 
 
-def test_publishing_consent_versions(client, ops):
-    body = "Known hazards include death and serious injury. " * 3
-    response = post_form(client, "/ops/consent", {"title": "Risk disclosure", "body": body, "change_summary": "First", "resign_required": "y"}, page="/ops/consent")
+def test_publishing_a_document_shows_a_preview_then_publishes(client, ops):
+    response = post_form(client, "/ops/documents", {"kind": "waiver", "scope": "all", "default_language": "en",
+                                                    "flight_id": "0"}, page="/ops/documents")
     assert response.status_code == 302
-    short = post_form(client, "/ops/consent", {"title": "Risk disclosure", "body": "too short"}, page="/ops/consent")
-    assert short.status_code == 422 and "at least 50 characters" in short.get_data(as_text=True)
-    same = post_form(client, "/ops/consent", {"title": "Risk disclosure", "body": body}, page="/ops/consent")
-    assert same.status_code == 422 and "nothing to publish" in same.get_data(as_text=True)
-    docs = db.session.scalars(select(ConsentDocument)).all()
-    assert [d.version for d in docs] == [1] and docs[0].published_by_id == ops.id
+    document = db.session.scalars(select(Document)).one()
+    assert document.kind is DocumentKind.WAIVER
+    url = f"/ops/documents/{document.id}"
+    english = "I waive my claims against the FAA and the other participants. " * 2
+    texts = {"title_en": "Reciprocal waiver", "body_en": english, "title_de": "Gegenseitiger Verzicht",
+             "body_de": "Ich verzichte auf meine Ansprüche.", "material": "material"}
+    no_default = post_form(client, url, {"title_de": "Verzicht", "body_de": "Text", "material": "material"}, page=url)
+    assert no_default.status_code == 422
+    assert "Write the text in English, the document&#39;s default language." in no_default.get_data(as_text=True)
+    preview = post_form(client, url, texts, page=url)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Publish version 1" in html and "Gegenseitiger Verzicht" in html
+    assert db.session.scalar(select(func.count(DocumentVersion.id))) == 0, "a preview publishes nothing"
+    published = post_form(client, url, {**texts, "confirmed": "yes"}, page=url)
+    assert published.status_code == 302
+    version = db.session.scalars(select(DocumentVersion)).one()
+    assert version.published_by_id == ops.id and {t.language for t in version.texts} == {"en", "de"}
+    assert version.text_in("de").body == "Ich verzichte auf meine Ansprüche."
+    again = post_form(client, url, {**texts, "confirmed": "yes"}, page=url)
+    assert again.status_code == 422 and "nothing to publish" in again.get_data(as_text=True)
 
 
 def test_answering_a_question_with_htmx_swaps_the_card(client, ops, make):
-    from app.consent import consent
+    from app.documents import documents
 
     doc = make.consent_document()
     tourist = make.user()
     booking = booking_service.hold_seat(make.flight().id, tourist)
-    q = consent.ask_question(tourist, doc, booking, "Can I bring my camera?")
+    q = documents.ask_question(tourist, doc, booking, "Can I bring my camera?")
     db.session.commit()
     empty = post_form(client, f"/ops/questions/{q.id}/answer", {"answer": ""}, page="/ops/questions", headers={"HX-Request": "true"})
     assert empty.status_code == 422 and "This field is required." in empty.get_data(as_text=True)

@@ -43,7 +43,7 @@ def phone_world(make_committed):
     from datetime import timedelta
 
     from app.booking import bookings as booking_service
-    from app.consent import consent
+    from app.documents import consent
     from app.medical import questionnaires as qs
     from app.models import Role
     from app.payments import payments
@@ -56,7 +56,7 @@ def phone_world(make_committed):
         document = make_committed.consent_document(actor=ops)
         flight = make_committed.flight(name="Stratos Sunrise", launch_at=now_utc() + timedelta(days=200))
         booking = booking_service.hold_seat(flight.id, tourist)
-        consent.sign(booking, tourist, document_id=document.id, signed_name="Sally Ride",
+        consent.sign(booking, tourist, version_id=document.id, signed_name="Sally Ride",
                      ip_address="127.0.0.1", user_agent="test")
         payments.pay_in_sandbox(payments.start_deposit(booking, tourist), "4242424242424242")
         make_committed.medical_case(tourist, make_committed.questionnaire())
@@ -204,7 +204,7 @@ def test_the_phone_menu_shows_every_german_item_whole(visitor, phone_world):
         menu.get_by_text("Menü", exact=True).click()
         items = menu.locator("details > ul > li").locator("a, button")
         expect(items.first).to_be_visible()
-        assert items.count() == 6  # my journey, medical, training, flights, account, log out
+        assert items.count() == 7  # my journey, medical, documents, training, flights, account, log out
         for i in range(items.count()):
             item = items.nth(i)
             assert _inside_phone(_box(item)), item.inner_text()

@@ -38,12 +38,11 @@ def test_hold_a_seat_ask_a_question_and_sign(visitor, make_committed):
     visitor.check("flight-detail")
 
     page.get_by_role("button", name="Hold a seat").click()
-    expect(page.get_by_role("heading", name="Informed consent", level=1)).to_be_visible()
+    document_title = "Informed consent: spaceflight participant risk disclosure"
+    expect(page.get_by_role("heading", name=document_title, level=1)).to_be_visible()
     held = page.get_by_text(re.compile(r"A seat is yours until .+\. Sign the informed consent"))
     expect(held).to_be_visible()
-    reference = re.search(r"/bookings/([^/]+)/consent", page.url).group(1)
-    document_title = "Informed consent: spaceflight participant risk disclosure"
-    expect(page.get_by_role("heading", name=document_title)).to_be_visible()
+    reference, document = re.search(r"/bookings/([^/]+)/documents/(\d+)", page.url).groups()
     visitor.check("consent", mobile=True)
 
     # A question goes through htmx: the list below updates, the page stays.
@@ -66,29 +65,32 @@ def test_hold_a_seat_ask_a_question_and_sign(visitor, make_committed):
     expect(asked).to_contain_text("Waiting for an answer.")
     expect(questions.get_by_label("Your question")).to_have_value("")
     assert visitor.marker_kept(), "asking a question reloaded the page"
-    assert f"/bookings/{reference}/consent" in page.url
+    assert f"/bookings/{reference}/documents/{document}" in page.url
     visitor.check("consent-question")
 
     # Signing without the confirmations explains what is missing.
     page.get_by_role("button", name="Sign version 1").click()
     expect(page.get_by_text("Please correct the fields marked below.")).to_be_visible()
-    expect(page.get_by_text("Please confirm that you have read the disclosure.")).to_be_visible()
+    expect(page.get_by_text("Please confirm that you have read it.")).to_be_visible()
     visitor.check("consent-errors")
 
-    page.get_by_label("I have read and understood this risk disclosure.").check()
+    page.get_by_label("I have read and understood this document.").check()
     page.get_by_label(re.compile(r"I understand that the United States Government has not")).check()
     page.get_by_label(re.compile(r"I had the opportunity to ask questions, and I consent")).check()
     page.get_by_label("Type your full name to sign").fill("Grace Hopper")
     page.get_by_role("button", name="Sign version 1").click()
 
     expect(page.get_by_text("Thank you. Your signature is recorded.")).to_be_visible()
-    assert visitor.path() == "/journey"
+    assert visitor.path() == "/documents"
+    expect(page.get_by_role("row", name=re.compile(document_title))).to_contain_text("Signed")
+    visitor.check("documents", mobile=True)
+    visitor.goto("/journey")
     journey = page.locator("article.journey-booking").filter(has_text="Polar Light")
     expect(journey).to_contain_text(reference)
     expect(gate(page, "Informed consent signed").locator(".badge")).to_have_text("Done")
     expect(gate(page, "Informed consent signed")).to_contain_text("Signed version 1 on")
     expect(gate(page, "Seat confirmed").locator(".badge")).to_have_text("To do")
-    expect(journey.get_by_text("Steps done: 1 of 6.")).to_be_visible()
+    expect(journey.get_by_text("Steps done: 1 of 9.")).to_be_visible()
     visitor.check("journey", mobile=True)
 
     # The booking page shows the same checklist and the booking's history.

@@ -98,7 +98,7 @@ def test_a_tourist_reads_notifications_and_changes_settings(visitor, make_commit
     sms_payments = page.get_by_role("checkbox", name="SMS Payments")
     expect(sms_payments).not_to_be_checked()
     sms_payments.check()
-    page.get_by_role("checkbox", name="Email Consent documents").uncheck()
+    page.get_by_role("checkbox", name="Email Documents to sign and read").uncheck()
     quiet = page.get_by_role("checkbox", name="Hold messages during quiet hours")
     expect(quiet).not_to_be_checked()  # the test factory turns quiet hours off
     quiet.check()

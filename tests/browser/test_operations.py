@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent, documents
 from app.models import Role
 from app.timeutil import now_utc
 from tests.browser.support import seeding
@@ -36,9 +36,9 @@ def signed_tourist(make_committed):
         document = make_committed.consent_document(actor=ops)
         flight = make_committed.flight(name="Stratos Sunrise", seat_count=8)
         booking = booking_service.hold_seat(flight.id, tourist)
-        consent.sign(booking, tourist, document_id=document.id, signed_name="Sally Ride",
+        consent.sign(booking, tourist, version_id=document.id, signed_name="Sally Ride",
                      ip_address="127.0.0.1", user_agent="test")
-        consent.ask_question(tourist, document, booking, QUESTION)
+        documents.ask_question(tourist, document, booking, QUESTION)
     return ops, tourist, booking
 
 
@@ -105,26 +105,32 @@ def test_operations_runs_flights_consent_and_questions(visitor, another_visitor,
     visitor.check()
 
     # A new consent version that everyone must sign again.
-    page.get_by_role("link", name="Consent", exact=True).click()
-    expect(page.get_by_role("heading", name="Consent documents", level=1)).to_be_visible()
-    visitor.check("ops-consent", mobile=True)
-    body = page.get_by_label("Text of the risk disclosure")
+    page.get_by_role("link", name="Documents", exact=True).click()
+    expect(page.get_by_role("heading", name="Documents", level=1)).to_be_visible()
+    visitor.check("ops-documents", mobile=True)
+    page.get_by_role("link", name=re.compile("Risk disclosure")).click()
+    body = page.locator("textarea[name=body_en]")
     body.fill(body.input_value() + "\n\n6. Parachute tests. The drop test results are attached.")
-    page.get_by_label("What changed (shown to tourists)").fill(CHANGE)
-    page.get_by_label("Everyone who signed an earlier version must sign again").check()
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_label("What changed (shown to tourists asked again)").fill(CHANGE)
+    page.get_by_label(re.compile("A material change")).check()
+    visitor.check("ops-document")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_text("1 tourist who accepted an earlier version will have to accept this one again.")).to_be_visible()
+    expect(page.get_by_text("6. Parachute tests.", exact=False)).to_be_visible()
+    visitor.check("ops-document-preview", mobile=True)
+    page.get_by_role("button", name="Publish version 2").click()
     expect(page.get_by_text("Version 2 is published.")).to_be_visible()
     version_row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Version 2"))
-    expect(version_row).to_contain_text("Yes")
+    expect(version_row).to_contain_text("Material: accepted again by all")
     visitor.check()
     page.get_by_role("link", name="Version 2").click()
-    expect(page.get_by_text("everyone must sign again")).to_be_visible()
+    expect(page.get_by_text("Material: accepted again by all")).to_be_visible()
     expect(page.get_by_text(CHANGE)).to_be_visible()
-    visitor.check("ops-consent-version")
+    visitor.check("ops-document-version")
 
     # The question, answered in place.
     page.get_by_role("link", name="Questions").click()
-    expect(page.get_by_role("heading", name="Questions about consent", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Questions about documents", level=1)).to_be_visible()
     question = page.locator("article.question").filter(has_text=QUESTION)
     expect(question).to_contain_text("Sally Ride")
     expect(question).to_contain_text(booking.reference)
@@ -151,8 +157,9 @@ def test_operations_runs_flights_consent_and_questions(visitor, another_visitor,
     expect(gate(tp, "Seat confirmed").locator(".badge")).to_have_text("To do")
     tourist_view.check("journey-resign")
     consent_gate.get_by_role("link", name=re.compile("Read and sign")).click()
-    expect(tp.get_by_role("heading", name="Informed consent", level=1)).to_be_visible()
+    expect(tp.get_by_role("heading", name=re.compile("Risk disclosure"), level=1)).to_be_visible()
     expect(tp.get_by_text(CHANGE)).to_be_visible()
+    expect(tp.locator(".diff ins").filter(has_text="6. Parachute tests.")).to_have_count(1)
     expect(tp.get_by_role("button", name="Sign version 2")).to_be_visible()
     answered = tp.locator("#questions .qa-list li").filter(has_text=QUESTION)
     expect(answered.locator(".answer")).to_contain_text(ANSWER)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.models import Payment, PaymentKind, PaymentStatus, Role
 from app.timeutil import now_utc
 from tests.browser.support import scalar, seeding
@@ -40,7 +40,7 @@ def held_and_signed(make_committed):
             balance_due_days=90,
         )
         booking = booking_service.hold_seat(flight.id, tourist)
-        consent.sign(booking, tourist, document_id=document.id, signed_name="Sally Ride",
+        consent.sign(booking, tourist, version_id=document.id, signed_name="Sally Ride",
                      ip_address="127.0.0.1", user_agent="test")
     return ops, tourist, booking
 

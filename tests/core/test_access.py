@@ -22,13 +22,18 @@ ROUTES = [
     ("/healthz", set(WHO), None),
     ("/journey", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
     ("/bookings/{booking}", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
-    ("/bookings/{booking}/consent", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/documents", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/bookings/{booking}/documents/{document}", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
     ("/account", set(WHO) - {ANON}, {ANON: 302}),
     ("/ops/flights", {"operations"}, None),
     ("/ops/flights/new", {"operations"}, None),
     ("/ops/flights/{flight}", {"operations"}, None),
     ("/ops/flights/{flight}/edit", {"operations"}, None),
-    ("/ops/consent", {"operations"}, None),
+    ("/ops/documents", {"operations"}, None),
+    ("/ops/documents/{document}", {"operations"}, None),
+    ("/ops/documents/versions/{version}", {"operations"}, None),
+    ("/ops/flights/{flight}/documents", {"operations"}, None),
+    ("/ops/acceptances/{acceptance}", {"operations"}, None),
     ("/ops/questions", {"operations"}, None),
     ("/ops/users", {"operations"}, None),
     ("/outbox", {"operations"}, None),
@@ -56,7 +61,8 @@ def world(app, make):
     staff = {name: make.user(role) for name, role in STAFF.items()}
     flight = make.flight()
     booking = booking_service.hold_seat(flight.id, tourist)
-    make.consent_document()
+    version = make.consent_document()
+    acceptance = make.accept(booking, version)
     training = make.training(vehicle=flight.vehicle, instructor=staff["instructor"])
     db.session.commit()
     users = {TOURIST: tourist, OTHER_TOURIST: other, **staff}
@@ -65,15 +71,15 @@ def world(app, make):
         clients[name] = app.test_client()
         login(clients[name], user)
     return {"clients": clients, "flight": flight.id, "booking": booking.reference,
-            "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id}
+            "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id,
+            "document": version.document_id, "version": version.id, "acceptance": acceptance.id}
 
 
 def test_route_access_table(world):
     # One test for the whole table: logging seven users in for every row would be slow.
     wrong = []
     for path, allowed, others in ROUTES:
-        url = path.format(flight=world["flight"], booking=world["booking"], session=world["session"],
-                          module=world["module"], plan=world["plan"])
+        url = path.format(**{key: value for key, value in world.items() if key != "clients"})
         for who in WHO:
             response = world["clients"][who].get(url)
             if who in allowed:
@@ -93,6 +99,9 @@ def test_another_tourists_booking_reveals_nothing(world):
     from app.models import Booking
 
     booking = db.session.query(Booking).filter_by(reference=world["booking"]).one()
-    for path in (f"/bookings/{booking.reference}", f"/bookings/{booking.reference}/consent"):
-        body = world["clients"][OTHER_TOURIST].get(path).get_data(as_text=True)
+    for path in (f"/bookings/{booking.reference}", f"/bookings/{booking.reference}/documents/{world['document']}",
+                 "/documents", f"/bookings/{booking.reference}/consent"):
+        body = world["clients"][OTHER_TOURIST].get(path, follow_redirects=True).get_data(as_text=True)
         assert booking.user.name not in body and booking.flight.name not in body
+    # The other tourist's own page lists no signature of the first's.
+    assert "badge-done" not in world["clients"][OTHER_TOURIST].get("/documents").get_data(as_text=True)

@@ -24,7 +24,7 @@ from sqlalchemy import event, select
 
 from app.accounts import accounts
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent, documents
 from app.extensions import db
 from app.medical import cases as medical
 from app.medical import questionnaires as qs
@@ -307,9 +307,9 @@ def world(app, make):
     tourist, medic = users[Role.TOURIST], users[Role.MEDICAL]
     document = consent.current_document()
     to_sign = make.booking(tourist, confirmed=False, days=100)
-    consent.ask_question(tourist, document, to_sign, "Is the centrifuge run compulsory?")
+    documents.ask_question(tourist, document, to_sign, "Is the centrifuge run compulsory?")
     to_pay = make.booking(tourist, confirmed=False, days=250)
-    consent.sign(to_pay, tourist, document_id=document.id, signed_name=tourist.name, ip_address="::1",
+    consent.sign(to_pay, tourist, version_id=document.id, signed_name=tourist.name, ip_address="::1",
                  user_agent="test")
     deposit = payments.start_deposit(to_pay, tourist)
     full = db.session.scalar(select(Flight).where(Flight.name == "Kármán Twilight"))
@@ -343,7 +343,9 @@ def world(app, make):
     db.session.commit()  # the log-ins' session rows stay for every request below
     return {"clients": clients, "checkout": f"/payments/{deposit.id}/checkout",
             "self_certification": f"/medical/self-certification/{soon.reference}",
-            "failed_message": f"/outbox/{failed.id}"}
+            "failed_message": f"/outbox/{failed.id}",
+            "read_page": f"/bookings/{to_sign.reference}/documents/{document.document_id}",
+            "document_page": f"/ops/documents/{document.document_id}"}
 
 
 def _full_training_session(make) -> None:
@@ -362,11 +364,12 @@ def starts(world) -> dict:
     return {
         None: ["/", "/flights", "/login", "/signup", "/password/forgot", "/password/reset"],
         Role.TOURIST: ["/journey", "/flights", "/account", "/account/notifications", "/notifications",
-                       "/medical", "/medical/questionnaire", "/training", world["checkout"]],
+                       "/medical", "/medical/questionnaire", "/training", "/documents", world["read_page"],
+                       world["checkout"]],
         "cleared tourist": ["/journey", "/medical", world["self_certification"]],
         Role.MEDICAL: ["/medical/queue", "/medical/tourists", "/medical/questionnaires",
                        "/medical/vehicles", "/account"],
-        Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/consent", "/ops/questions",
+        Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/documents", world["document_page"], "/ops/questions",
                           "/ops/users", "/outbox", world["failed_message"], "/account", "/ops/training", "/ops/training/modules",
                           "/ops/training/plans", "/ops/training/sessions"],
         Role.LOGISTICS: ["/", "/account", "/notifications"],

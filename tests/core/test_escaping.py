@@ -20,9 +20,11 @@ from sqlalchemy import select
 from app.accounts import accounts
 from app.extensions import db
 from app.models import (
+    Acceptance,
     Booking,
-    ConsentDocument,
-    ConsentQuestion,
+    Document,
+    DocumentQuestion,
+    DocumentVersion,
     Flight,
     MedicalCase,
     MedicalUpload,
@@ -120,10 +122,16 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
                                               "launch_at": _local(300), "window_closes_at": _local(301)})
     flights = list(db.session.scalars(select(Flight).order_by(Flight.id)))
     assert len(flights) == 2, "the flight form refused the flights"
-    w.post("operations", "/ops/consent", {"title": "Risks " + mark("ctitle"),
-                                          "body": "Known hazards " + mark("cbody") + " include death. " * 5,
-                                          "change_summary": "First " + mark("csummary")})
-    assert _one(ConsentDocument) is not None, "the consent form refused the document"
+    for kind in ("informed_consent", "briefing"):
+        w.post("operations", "/ops/documents", {"kind": kind, "scope": "all", "default_language": "en", "flight_id": "0"})
+    documents = list(db.session.scalars(select(Document).order_by(Document.id)))
+    assert len(documents) == 2, "the document form refused the documents"
+    for document in documents:
+        w.post("operations", f"/ops/documents/{document.id}", {
+            "title_en": "Risks " + mark("ctitle"), "body_en": "Known hazards " + mark("cbody") + " include death. " * 5,
+            "title_de": "Risiken " + mark("ctitle_de"), "body_de": "Bekannt " + mark("cbody_de"),
+            "change_summary": "First " + mark("csummary"), "material": "material", "confirmed": "yes"})
+    assert db.session.scalar(select(db.func.count(DocumentVersion.id))) == 2, "the version form refused the texts"
 
     # -- the tourist: signs up, holds seats, asks, signs, pays -------------------------------------
     tourist_name = "Tina " + mark("tname")
@@ -136,15 +144,20 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
         w.post("tourist", f"/flights/{f.id}/hold")
     bookings = list(db.session.scalars(select(Booking).order_by(Booking.id)))
     assert len(bookings) == 2, "the tourist could not hold the seats"
-    document = _one(ConsentDocument)
-    w.post("tourist", f"/bookings/{bookings[0].reference}/consent/questions", {"question": "Why? " + mark("cquestion")})
-    question = _one(ConsentQuestion)
+    consent_doc, briefing = documents
+    versions = {v.document_id: v for v in db.session.scalars(select(DocumentVersion))}
+    w.post("tourist", f"/bookings/{bookings[0].reference}/documents/{consent_doc.id}/questions",
+           {"question": "Why? " + mark("cquestion")})
+    question = _one(DocumentQuestion)
     w.post("operations", f"/ops/questions/{question.id}/answer", {"answer": "Because " + mark("canswer")})
     for booking in bookings:
-        w.post("tourist", f"/bookings/{booking.reference}/consent", {
-            "document_id": document.id, "read_disclosure": "y", "not_certified": "y",
+        w.post("tourist", f"/bookings/{booking.reference}/documents/{consent_doc.id}", {
+            "version_id": versions[consent_doc.id].id, "language": "en", "read": "y", "not_certified": "y",
             "questions_answered": "y", "signed_name": tourist_name})
+        w.post("tourist", f"/bookings/{booking.reference}/documents/{briefing.id}", {
+            "version_id": versions[briefing.id].id, "language": "en", "read": "y"})
         w.post("tourist", f"/bookings/{booking.reference}/deposit")
+    assert db.session.scalar(select(db.func.count(Acceptance.id))) == 4, "the tourist could not sign and acknowledge"
     for payment in db.session.scalars(select(Payment).order_by(Payment.id)):
         w.post("tourist", f"/payments/{payment.id}/sandbox", {"card_number": "4242424242424242", "expiry": "12/40",
                                                               "cvc": "123", "name": "Tina"})
@@ -237,7 +250,9 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
     ids = {
         "messages": [m.id for m in db.session.scalars(select(OutboundMessage))],
         "payments": [p.id for p in db.session.scalars(select(Payment))],
-        "documents": [d.id for d in db.session.scalars(select(ConsentDocument))],
+        "documents": [d.id for d in documents],
+        "versions": [v.id for v in versions.values()],
+        "acceptances": [a.id for a in db.session.scalars(select(Acceptance))],
         "questionnaires": [q.id for q in db.session.scalars(select(Questionnaire))],
         "uploads": [u.id for u in db.session.scalars(select(MedicalUpload))],
     }
@@ -246,13 +261,16 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
              "/account/notifications", "/notifications", "/medical", "/medical/questionnaire",
              "/medical/queue", f"/medical/cases/{case.id}", f"/medical/cases/{case.id}/access-log",
              "/medical/vehicles", "/medical/questionnaires", "/medical/tourists", "/medical/tourists?q=Tina",
-             "/ops/flights", "/ops/flights?show=all", "/ops/consent", "/ops/questions", "/ops/users",
+             "/ops/flights", "/ops/flights?show=all", "/ops/documents", "/ops/questions", "/ops/users", "/documents",
              "/outbox", "/outbox?q=Tina", "/flights?vehicle=Plane",
              *(f"/ops/flights/{f.id}" for f in flights), *(f"/ops/flights/{f.id}/edit" for f in flights)]
     for ref in refs:
-        pages += [f"/bookings/{ref}", f"/bookings/{ref}/consent", f"/bookings/{ref}/cancel",
+        pages += [f"/bookings/{ref}", *(f"/bookings/{ref}/documents/{i}" for i in ids["documents"]), f"/bookings/{ref}/cancel",
                   f"/ops/bookings/{ref}", f"/medical/self-certification/{ref}"]
-    pages += [f"/ops/consent/{i}" for i in ids["documents"]] + [f"/outbox/{i}" for i in ids["messages"]]
+    pages += [f"/ops/documents/{i}" for i in ids["documents"]] + [f"/outbox/{i}" for i in ids["messages"]]
+    pages += [f"/ops/documents/versions/{i}" for i in ids["versions"]]
+    pages += [f"/ops/acceptances/{i}" for i in ids["acceptances"]]
+    pages += [f"/ops/flights/{f.id}/documents" for f in flights]
     pages += [f"/payments/{i}/receipt" for i in ids["payments"]]
     pages += ["/training", "/instructor", f"/instructor/sessions/{sessions[0].id}", "/ops/training",
               f"/ops/training?flight={flights[0].id}", "/ops/training/modules", f"/ops/training/modules/{module.id}",

@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import accounts
+from app.documents import consent
 from app.extensions import db
 from app.medical import questionnaires as qs
 from app.models import (
+    Acceptance,
     Booking,
     BookingState,
-    ConsentDocument,
     Flight,
     OutboundMessage,
     Payment,
@@ -103,7 +104,8 @@ def pages(app, make):
     unpaid = db.session.scalar(select(Payment).where(
         Payment.booking_id == confirmed.id, Payment.status != PaymentStatus.SUCCEEDED))
     flight = db.session.get(Flight, confirmed.flight_id)
-    document = db.session.scalar(select(ConsentDocument).order_by(ConsentDocument.id.desc()))
+    document = consent.current_document()
+    acceptance = db.session.scalar(select(Acceptance).order_by(Acceptance.id.desc()))
     questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.published_at.is_not(None)))
     message = db.session.scalar(select(OutboundMessage).order_by(OutboundMessage.id.desc()))
     session = db.session.scalar(select(TrainingSession).order_by(TrainingSession.id).limit(1))
@@ -111,7 +113,8 @@ def pages(app, make):
     urls = {
         None: ["/flights", f"/flights/{flight.id}", "/login", "/signup"],
         Role.TOURIST: [
-            "/journey", f"/bookings/{confirmed.reference}", f"/bookings/{held.reference}/consent",
+            "/journey", f"/bookings/{confirmed.reference}", "/documents",
+            f"/bookings/{held.reference}/documents/{document.document_id}",
             f"/payments/{paid.id}/receipt", "/notifications", "/account", "/account/notifications",
             "/medical/questionnaire", "/medical", "/training",
         ] + ([f"/payments/{unpaid.id}/checkout"] if unpaid else []),
@@ -121,7 +124,8 @@ def pages(app, make):
         ],
         Role.OPERATIONS: [
             "/ops/flights", f"/ops/flights/{flight.id}", f"/ops/bookings/{confirmed.reference}",
-            "/ops/consent", f"/ops/consent/{document.id}", "/ops/questions", "/ops/users",
+            "/ops/documents", f"/ops/documents/{document.document_id}", f"/ops/documents/versions/{document.id}",
+            f"/ops/flights/{flight.id}/documents", f"/ops/acceptances/{acceptance.id}", "/ops/questions", "/ops/users",
             "/outbox", f"/outbox/{message.id}", "/ops/training", "/ops/training/modules",
             f"/ops/training/modules/{session.module_id}", "/ops/training/modules/new", "/ops/training/plans",
             *(f"/ops/training/plans/{p.id}" for p in db.session.scalars(select(TrainingPlan))),

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import signals
 from app.booking import bookings as booking_service
 from app.booking import flights
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.models import BookingState, FlightEvent, FlightStatus, Role
 from app.payments import handlers as payment_handlers
@@ -83,7 +83,7 @@ def test_the_booking_state_machine_announces_confirmed_and_cancelled(app, db_ses
         doc = make.consent_document()
         tourist = make.user()
         booking = booking_service.hold_seat(make.flight().id, tourist)
-        consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1",
+        consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1",
                      user_agent="t")
         payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
         assert booking.state is BookingState.CONFIRMED

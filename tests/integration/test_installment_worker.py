@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.models import (
     Booking,
@@ -56,7 +56,7 @@ def booking_with_a_due_installment(app, card: str) -> dict:
         tourist = make.user()
         flight = make.flight(launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
         booking = booking_service.hold_seat(flight.id, tourist)
-        consent.sign(booking, tourist, document_id=document.id, signed_name=tourist.name,
+        consent.sign(booking, tourist, version_id=document.id, signed_name=tourist.name,
                      ip_address="127.0.0.1", user_agent="test")
         payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
         assert booking.state is BookingState.CONFIRMED

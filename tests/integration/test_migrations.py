@@ -20,15 +20,15 @@ from sqlalchemy import text
 
 from app.booking import bookings
 from app.config import BASE_DIR
-from app.consent import consent
+from app.documents import consent
+from app.documents.documents import text_hash as documents_hash
 from app.extensions import db
-from app.models import ConsentSignature
-from tests.conftest import make_env
+from app.models import Acceptance, Booking, BookingState, Role, User
+from tests.conftest import Factory, make_env
 from tests.integration.support import separate_app
 
-GUARDS = {
-    "consent_signatures_no_update", "consent_signatures_no_delete", "consent_documents_no_update",
-}
+GUARDS = {f"{table}_no_{action}" for table in ("document_versions", "document_texts", "document_acceptances",
+                                               "document_events") for action in ("update", "delete")}
 IMMUTABLE = "never changed or deleted"
 
 
@@ -107,12 +107,12 @@ def test_the_test_database_matches_the_models(app):
 
 
 @pytest.fixture
-def signature(make) -> ConsentSignature:
+def signature(make) -> Acceptance:
     document = make.consent_document()
     tourist = make.user()
     booking = bookings.hold_seat(make.flight().id, tourist)
     signed = consent.sign(
-        booking, tourist, document_id=document.id, signed_name=tourist.name,
+        booking, tourist, version_id=document.id, signed_name=tourist.name,
         ip_address="192.0.2.10", user_agent="pytest",
     )
     db.session.flush()
@@ -120,14 +120,16 @@ def signature(make) -> ConsentSignature:
 
 
 @pytest.mark.parametrize("statement", [
-    pytest.param("UPDATE consent_signatures SET signed_name = 'Someone Else' WHERE id = :id",
+    pytest.param("UPDATE document_acceptances SET signed_name = 'Someone Else' WHERE id = :id",
                  id="update-signature"),
-    pytest.param("UPDATE consent_signatures SET signed_at = signed_at WHERE id = :id",
+    pytest.param("UPDATE document_acceptances SET accepted_at = accepted_at WHERE id = :id",
                  id="update-signature-to-same-value"),
-    pytest.param("DELETE FROM consent_signatures WHERE id = :id", id="delete-signature"),
-    pytest.param("UPDATE consent_documents SET body = 'softer wording' "
-                 "WHERE id = (SELECT document_id FROM consent_signatures WHERE id = :id)",
-                 id="update-signed-document"),
+    pytest.param("DELETE FROM document_acceptances WHERE id = :id", id="delete-signature"),
+    pytest.param("UPDATE document_texts SET body = 'softer wording' "
+                 "WHERE version_id = (SELECT version_id FROM document_acceptances WHERE id = :id)",
+                 id="update-signed-text"),
+    pytest.param("DELETE FROM document_events WHERE booking_id = "
+                 "(SELECT booking_id FROM document_acceptances WHERE id = :id)", id="delete-event"),
 ])
 def test_the_database_refuses_to_change_consent_evidence(db_session, signature, statement):
     """Raw SQL, past the ORM's own guard: the triggers made by the migration refuse it."""
@@ -135,9 +137,81 @@ def test_the_database_refuses_to_change_consent_evidence(db_session, signature, 
         with db_session.begin_nested():
             db_session.execute(text(statement), {"id": signature.id})
     row = db_session.execute(
-        text("SELECT s.signed_name, d.body FROM consent_signatures s "
-             "JOIN consent_documents d ON d.id = s.document_id WHERE s.id = :id"),
+        text("SELECT a.signed_name, t.body FROM document_acceptances a "
+             "JOIN document_texts t ON t.version_id = a.version_id WHERE a.id = :id"),
         {"id": signature.id},
     ).one()
     assert row.signed_name == signature.signed_name
-    assert row.body == signature.document.body
+    assert row.body == signature.document_version.text_in("en").body
+
+
+SIGNATURE_COLUMNS = "id, booking_id, user_id, document_id, document_version, text_sha256, signed_name, signed_at, " \
+                    "ip_address, user_agent"
+
+
+def test_the_consent_moves_onto_documents_without_losing_a_signature(fresh_database_url, tmp_path):
+    """Signatures made before the documents migration are all there after it, unchanged, and
+    still good; and downgrading gives them back exactly."""
+    with separate_app(fresh_database_url, tmp_path / "instance", empty=False) as app, app.app_context():
+        upgrade(revision="0010t")
+        make = Factory()
+        tourist, ops = make.user(name="Ada Lovelace"), make.user(Role.OPERATIONS)
+        flight = make.flight()
+        booking = Booking(reference="CD-MIGRATE1", flight_id=flight.id, user_id=tourist.id,
+                          state=BookingState.CONFIRMED)  # as rows: no reminder (no documents table yet)
+        db.session.add(booking)
+        db.session.flush()
+        booking_id = booking.id
+        ids = {"tourist": tourist.id, "ops": ops.id, "booking": booking_id}
+        db.session.commit()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO consent_documents (id, kind, version, title, body, body_sha256, resign_required, "
+                "change_summary, published_at, published_by_id) VALUES "
+                "(1, 'informed_consent', 1, 'Risks', 'Known hazards include death.', :h1, true, '', "
+                "'2026-01-02 00:00:00+00', :ops), "
+                "(2, 'informed_consent', 2, 'Risks', 'Known hazards include death and injury.', :h2, false, 'Wording', "
+                "'2026-01-03 00:00:00+00', :ops)"),
+                {"h1": documents_hash("Known hazards include death."),
+                 "h2": documents_hash("Known hazards include death and injury."), **ids})
+            conn.execute(text(
+                f"INSERT INTO consent_signatures ({SIGNATURE_COLUMNS}) VALUES "
+                "(7, :booking, :tourist, 1, 1, :h1, 'Ada Lovelace', '2026-02-01 10:00:00+00', '203.0.113.9', "
+                "'Browser/1.0')"), {"h1": documents_hash("Known hazards include death."), **ids})
+            conn.execute(text(
+                "INSERT INTO consent_questions (id, user_id, booking_id, document_id, question, asked_at, answer, "
+                "answered_by_id, answered_at) VALUES (3, :tourist, :booking, 1, 'Is it safe?', "
+                "'2026-02-01 09:00:00+00', 'No vehicle is.', :ops, '2026-02-01 09:30:00+00')"), ids)
+            before = conn.execute(text(f"SELECT {SIGNATURE_COLUMNS} FROM consent_signatures")).all()
+            questions_before = conn.execute(text("SELECT * FROM consent_questions")).all()
+
+        upgrade(revision="0011d")
+        with db.engine.connect() as conn:
+            after = conn.execute(text(
+                "SELECT id, booking_id, user_id, version_id, version, text_sha256, signed_name, accepted_at, ip_address, "
+                "user_agent, language FROM document_acceptances")).all()
+            assert [tuple(row)[:10] for row in after] == [tuple(row) for row in before]
+            assert after[0].language == "en"
+            texts = conn.execute(text("SELECT version_id, language, body, sha256 FROM document_texts ORDER BY id")).all()
+            assert [(t.version_id, t.language) for t in texts] == [(1, "en"), (2, "en")]
+            assert all(documents_hash(t.body) == t.sha256 for t in texts)
+            assert conn.scalar(text("SELECT count(*) FROM document_events WHERE kind = 'signed'")) == 1
+        booking = db.session.get(Booking, ids["booking"])
+        status = consent.statuses([booking])[booking.id]
+        # Version 2 was a correction: the signature of version 1 still holds.
+        assert status.signed and status.signature.id == 7 and status.current.version == 2
+        db.session.remove()
+        # New rows get new ids after the copied ones.
+        version = consent.publish_document(title="Risks", body="A third wording.", resign_required=True,
+                                           change_summary="", actor=db.session.get(User, ids["ops"]))
+        assert version.id == 3
+        db.session.rollback()
+        db.session.remove()
+
+        downgrade(revision="0010t")
+        with db.engine.connect() as conn:
+            assert conn.execute(text(f"SELECT {SIGNATURE_COLUMNS} FROM consent_signatures")).all() == before
+            assert conn.execute(text("SELECT * FROM consent_questions")).all() == questions_before
+        assert "documents" not in table_names()
+        upgrade()

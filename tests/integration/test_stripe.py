@@ -34,7 +34,7 @@ import stripe
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.models import (
     Booking,
@@ -145,7 +145,7 @@ def deposit_ready() -> Deposit:
     flight = factory.flight(seat_count=2, price_minor=PRICE, deposit_minor=DEPOSIT, currency="USD",
                             launch_at=now_utc() + timedelta(days=200))
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=document.id, signed_name=tourist.name,
+    consent.sign(booking, tourist, version_id=document.id, signed_name=tourist.name,
                  ip_address="127.0.0.1", user_agent="pytest")
     payment = payments.start_deposit(booking, tourist)
     commit()

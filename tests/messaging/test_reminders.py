@@ -13,7 +13,7 @@ import time_machine
 
 from app.booking import bookings as booking_service
 from app.booking import flights
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.messaging import delivery
 from app.messaging import outbox as message_outbox
@@ -56,7 +56,7 @@ def confirmed_booking(make, doc, **user):
     tourist = make.user(**user)
     flight = make.flight(launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
     return booking
 
@@ -69,7 +69,7 @@ def test_a_hold_plans_a_reminder_per_channel_and_confirming_drops_it(ctx, make, 
     assert all(r.send_at == booking.hold_expires_at - timedelta(minutes=5) for r in planned)
     assert all(r.status is S.QUEUED and r.user_id == tourist.id for r in planned)
 
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
     assert {r.status for r in outbox(rule="hold_expiring")} == {S.DROPPED}
 
@@ -250,12 +250,16 @@ def test_dispatchers_never_claim_the_same_row_and_stale_claims_come_back(ctx, ma
     assert delivery.claim_due() == first
 
 
-def test_consent_resign_is_asked_of_those_who_signed_an_older_version(ctx, make, doc):
+def test_a_material_change_asks_those_who_signed_an_older_version_again(ctx, make, doc):
     booking = confirmed_booking(make, doc)
+    make.consent_document(resign_required=False)  # a correction asks nobody
+    assert outbox(rule="document_published") == []
     make.consent_document(resign_required=True)
-    planned = outbox(rule="consent_resign")
+    planned = outbox(rule="document_published")
     assert {r.user_id for r in planned} == {booking.user_id} and len(planned) == 2
     assert {delivery.deliver(r.id) for r in planned} == {S.SENT}
+    [email] = outbox(rule="document_published", channel=Channel.EMAIL)
+    assert email.subject.startswith("Please read") and "again" in email.body
 
 
 def test_cancelling_a_flight_tells_everyone_at_once(ctx, make, doc):

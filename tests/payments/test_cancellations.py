@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.booking import bookings as booking_service
 from app.booking import flights
-from app.consent import consent
+from app.documents import consent
 from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
@@ -34,7 +34,7 @@ def paid_booking(make, *, days_out=200, seat_count=4):
     flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00, deposit_nonrefundable_minor=25_000_00,
                          launch_at=now_utc() + timedelta(days=days_out), seat_count=seat_count)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     deposit = payments.start_deposit(booking, tourist)
     payments.pay_in_sandbox(deposit, "4242424242424242")
     return booking, deposit

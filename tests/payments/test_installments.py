@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.errors import ServiceError
 from app.extensions import db
 from app.messaging import delivery
@@ -26,7 +26,7 @@ def confirmed(app, db_session, make):
         flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00,
                              launch_at=now_utc() + timedelta(days=200), balance_due_days=90)
         booking = booking_service.hold_seat(flight.id, tourist)
-        consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+        consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
         payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
         yield booking
 
@@ -162,7 +162,7 @@ def confirmed_booking(make, *, balance_in_days, timezone="UTC", launch_hour=None
         launch = launch.replace(hour=launch_hour, minute=0, second=0, microsecond=0)
     flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00, launch_at=launch, balance_due_days=90)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
     save(booking, GOOD)
     return booking

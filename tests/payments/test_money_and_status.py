@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.booking import bookings as booking_service
 from app.booking import flights
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.messaging import delivery
 from app.models import Channel, FlightEvent, FlightStatus, Refund, RefundKind, Role
@@ -28,7 +28,7 @@ def paid_deposit(make, **flight):
     flight = make.flight(price_minor=450_000_00, deposit_minor=150_000_00,
                          launch_at=now_utc() + timedelta(days=200), balance_due_days=90, **flight)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     payments.pay_in_sandbox(payments.start_deposit(booking, tourist), GOOD)
     return booking
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
@@ -35,7 +35,7 @@ def signed(ctx, make):
     tourist = make.user()
     flight = make.flight(seat_count=1, price_minor=450_000_00, deposit_minor=150_000_00)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     return booking
 
 
@@ -223,7 +223,7 @@ def test_zero_decimal_currencies_are_charged_in_whole_yen(ctx, make):
     tourist = make.user()
     flight = make.flight(currency="JPY", price_minor=60_000_000, deposit_minor=20_000_000, deposit_nonrefundable_minor=0)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     payment = payments.start_deposit(booking, tourist)
     assert (payment.amount_minor, payment.currency) == (20_000_000, "JPY")
     pay(payment, GOOD)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
 from app.models import BookingState, Payment, PaymentStatus
 from app.timeutil import now_utc
@@ -21,7 +21,7 @@ def signed(client, make):
     # The balance falls due in 110 days: room for 4 monthly installments.
     flight = make.flight(deposit_minor=150_000_00, launch_at=now_utc() + timedelta(days=200))
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     db.session.commit()
     login(client, tourist)
     return booking
@@ -217,7 +217,7 @@ def test_a_balance_due_in_15_days_offers_no_installments(client, make):
     tourist = make.user()
     flight = make.flight(deposit_minor=150_000_00, launch_at=now_utc() + timedelta(days=105), balance_due_days=90)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     db.session.commit()
     login(client, tourist)
     pay_deposit(client, booking)

@@ -4,9 +4,17 @@ import pytest
 
 from app import readiness
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent
 from app.extensions import db
-from app.models import Attendance, BookingState, CaseState, MedicalCase, Questionnaire, Result
+from app.models import (
+    Attendance,
+    BookingState,
+    CaseState,
+    DocumentKind,
+    MedicalCase,
+    Questionnaire,
+    Result,
+)
 from app.readiness import GateStatus
 from app.timeutil import now_utc
 from app.training import places, signoff
@@ -24,7 +32,7 @@ def gates(booking):
 
 
 def test_the_foundation_registers_seat_and_consent_gates():
-    assert [p.key for p in readiness.providers()][:3] == ["seat", "consent", "payments"]
+    assert [p.key for p in readiness.providers()][:3] == ["seat", "documents", "payments"]
 
 
 def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
@@ -33,7 +41,8 @@ def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
     result, g = gates(booking)
     assert not result.ready and result.done_count == 0
     assert g["seat"].status is GateStatus.ACTION and "held until" in g["seat"].reason
-    assert g["consent"].status is GateStatus.ACTION and g["consent"].url.endswith("/consent")
+    assert g["consent"].status is GateStatus.ACTION
+    assert g["consent"].url.endswith(f"/bookings/{booking.reference}/documents/{consent.consent_document().id}")
 
 
 def pay_deposit(booking, tourist, card="4242424242424242"):
@@ -48,7 +57,7 @@ def test_signed_and_deposit_paid_leaves_the_balance(request_ctx, make):
     doc = make.consent_document()
     tourist = make.user()
     booking = booking_service.hold_seat(make.flight(price_minor=450_000_00, deposit_minor=150_000_00).id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     _, g = gates(booking)
     assert g["deposit"].status is GateStatus.ACTION and "$150,000.00" in g["deposit"].reason
     pay_deposit(booking, tourist)
@@ -64,7 +73,7 @@ def test_everything_paid_and_signed_is_ready(request_ctx, make):
     tourist = make.user()
     flight = make.flight(price_minor=90_000_00, deposit_minor=90_000_00, deposit_nonrefundable_minor=0)
     booking = booking_service.hold_seat(flight.id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     pay_deposit(booking, tourist)
     _, before = gates(booking)
     assert before["medical"].status is not GateStatus.DONE  # no medical clearance yet
@@ -74,7 +83,12 @@ def test_everything_paid_and_signed_is_ready(request_ctx, make):
     ))
     db.session.flush()
     result, _ = gates(booking)
-    assert [g.key for g in result.blockers] == ["training"]  # no training plan published yet
+    # Not published yet: the waiver, the prohibited items, the briefings, the training plan.
+    assert [g.key for g in result.blockers] == ["waiver", "prohibited_items", "briefings", "training"]
+    for kind in (DocumentKind.WAIVER, DocumentKind.PROHIBITED_ITEMS, DocumentKind.BRIEFING):
+        make.accept(booking, make.document(kind))
+    result, _ = gates(booking)
+    assert [g.key for g in result.blockers] == ["training"]
     training = make.training(vehicle=flight.vehicle)
     for session in (training.classroom_session, training.exam_session):
         place = places.book_place(session.id, booking, tourist)
@@ -116,7 +130,7 @@ def test_a_resign_version_is_a_blocker_with_a_link(request_ctx, make):
     doc = make.consent_document()
     tourist = make.user()
     booking = booking_service.hold_seat(make.flight().id, tourist)
-    consent.sign(booking, tourist, document_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
+    consent.sign(booking, tourist, version_id=doc.id, signed_name=tourist.name, ip_address="::1", user_agent="t")
     v2 = make.consent_document(resign_required=True)
     _, g = gates(booking)
     assert g["consent"].status is GateStatus.ACTION
@@ -131,7 +145,7 @@ def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatc
     loaded_with = []
 
     def load(bookings, earlier):
-        assert "consent" in earlier  # what providers before loaded is handed on
+        assert "documents" in earlier  # what providers before loaded is handed on
         loaded_with.append([b.id for b in bookings])
         return {b.id: "cleared" for b in bookings}
 

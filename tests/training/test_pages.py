@@ -29,7 +29,6 @@ from app.models import (
 from app.timeutil import now_utc
 from app.training import places
 from app.training import sessions as session_service
-from app.training import signoff
 from app.training.sessions import SessionData
 from tests.conftest import login, post_form
 from tests.core.test_queries import count_queries

@@ -4,16 +4,16 @@ import pytest
 from sqlalchemy import select, text
 
 from app.booking import bookings as booking_service
-from app.consent import consent
+from app.documents import consent, documents
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import BookingState, ConsentSignature, ImmutableRecordError
+from app.models import Acceptance, BookingState, ImmutableRecordError
 from app.timeutil import now_utc
 
 
 def sign(booking, user, document, **kw):
     kw.setdefault("signed_name", user.name)
-    return consent.sign(booking, user, document_id=document.id, ip_address="198.51.100.7",
+    return consent.sign(booking, user, version_id=document.id, ip_address="198.51.100.7",
                         user_agent="pytest", **kw)
 
 
@@ -21,19 +21,20 @@ def test_versions_count_up_and_hash_the_text(make):
     first = make.consent_document(body="Risk text one. " * 5)
     second = make.consent_document(body="Risk text two. " * 5)
     assert (first.version, second.version) == (1, 2)
-    assert first.resign_required  # the first version always needs signing
-    assert second.body_sha256 == consent.text_hash("Risk text two. " * 5)
+    assert first.material  # the first version always needs signing
+    assert second.text_in("en").sha256 == documents.text_hash("Risk text two. " * 5)
     assert consent.current_document().id == second.id
 
 
 def test_hash_ignores_line_ending_style():
-    assert consent.text_hash("a\r\nb\n") == consent.text_hash("a\nb")
+    assert documents.text_hash("a\r\nb\n") == documents.text_hash("a\nb")
 
 
 def test_publishing_the_same_text_again_is_refused(make):
     doc = make.consent_document(body="Same text. " * 6)
     with pytest.raises(ServiceError, match="same as the current version"):
-        consent.publish_document(title=doc.title, body=doc.body, resign_required=False, change_summary="", actor=make.user())
+        consent.publish_document(title=doc.text_in("en").title, body=doc.text_in("en").body, resign_required=False,
+                                 change_summary="", actor=make.user())
 
 
 def test_signature_records_version_hash_ip_agent_and_time(make):
@@ -42,8 +43,9 @@ def test_signature_records_version_hash_ip_agent_and_time(make):
     booking = booking_service.hold_seat(make.flight().id, tourist)
     before = now_utc()
     sig = sign(booking, tourist, doc)
-    assert (sig.document_version, sig.text_sha256, sig.ip_address, sig.user_agent) == (doc.version, doc.body_sha256, "198.51.100.7", "pytest")
-    assert before <= sig.signed_at <= now_utc()
+    assert (sig.version, sig.text_sha256, sig.ip_address, sig.user_agent, sig.language) == (
+        doc.version, doc.text_in("en").sha256, "198.51.100.7", "pytest", "en")
+    assert before <= sig.accepted_at <= now_utc()
     assert consent.statuses([booking])[booking.id].signed
 
 
@@ -122,9 +124,13 @@ def test_signatures_can_never_be_edited_or_deleted(make):
 
 
 @pytest.mark.parametrize("statement", [
-    "UPDATE consent_signatures SET signed_name = 'Forged'",
-    "DELETE FROM consent_signatures",
-    "UPDATE consent_documents SET body = 'softer text'",
+    "UPDATE document_acceptances SET signed_name = 'Forged'",
+    "DELETE FROM document_acceptances",
+    "UPDATE document_texts SET body = 'softer text'",
+    "DELETE FROM document_texts",
+    "UPDATE document_versions SET material = NOT material",
+    "UPDATE document_events SET at = at",
+    "DELETE FROM document_events",
 ])
 def test_the_database_refuses_to_change_signatures_too(make, statement):
     doc = make.consent_document()
@@ -136,7 +142,7 @@ def test_the_database_refuses_to_change_signatures_too(make, statement):
     with pytest.raises(Exception, match="never changed"):
         db.session.execute(text(statement))
     nested.rollback()
-    assert db.session.scalars(select(ConsentSignature)).one().signed_name == tourist.name
+    assert db.session.scalars(select(Acceptance)).one().signed_name == tourist.name
 
 
 def test_confirmed_bookings_can_still_sign_a_new_version(make):
@@ -158,12 +164,13 @@ def test_questions_and_answers(make):
     tourist, ops = make.user(language="es"), make.user()
     booking = booking_service.hold_seat(make.flight().id, tourist)
     with pytest.raises(ServiceError):
-        consent.ask_question(tourist, doc, booking, "  ?  ")
-    q = consent.ask_question(tourist, doc, booking, "What is the vehicle's safety record?")
-    consent.answer_question(q, ops, "Twelve crewed flights, no injuries.", booking.reference)
+        documents.ask_question(tourist, doc, booking, "  ?  ")
+    q = documents.ask_question(tourist, doc, booking, "What is the vehicle's safety record?")
+    documents.answer_question(q, ops, "Twelve crewed flights, no injuries.")
     assert q.answered_at is not None and q.answered_by_id == ops.id
     mail = db.session.scalars(select(OutboundMessage).where(
         OutboundMessage.user_id == tourist.id, OutboundMessage.kind == "consent_answer")).one()
-    assert "Twelve crewed flights" in mail.body and f"/bookings/{booking.reference}/consent" in mail.body
+    assert "Twelve crewed flights" in mail.body
+    assert f"/bookings/{booking.reference}/documents/{doc.document_id}" in mail.body
     with pytest.raises(ServiceError, match="already been answered"):
-        consent.answer_question(q, ops, "again", booking.reference)
+        documents.answer_question(q, ops, "again")

@@ -1,0 +1,502 @@
+"""Documents to sign or acknowledge: published in versions, each in one or more languages; where
+each tourist stands on each; opening, signing and acknowledging, with evidence; questions.
+
+Which documents a booking needs: those not archived, with a published version, whose scope takes
+in the booking's flight (every flight, its vehicle, its spaceport, or the flight itself). A
+booking's document is *done* when it accepted a version at least as new as the latest *material*
+one; a tourist who accepted an older version must sign or acknowledge again (*redo*).
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.config import LANGUAGES
+from app.errors import Problems, ServiceError
+from app.extensions import db
+from app.messaging import outbox, reminders
+from app.models import (
+    Acceptance,
+    Booking,
+    BookingState,
+    Document,
+    DocumentEvent,
+    DocumentEventKind,
+    DocumentKind,
+    DocumentQuestion,
+    DocumentScope,
+    DocumentText,
+    DocumentVersion,
+    Flight,
+    User,
+)
+from app.timeutil import age_on, now_utc
+from app.urls import external_url
+
+MINIMUM_AGE = 18
+TITLE_MAX = 200
+BODY_MAX = 100_000
+SUMMARY_MAX = 2000
+SCOPE_NAME_MAX = 120
+QUESTION_MIN = 5
+QUESTION_MAX = 4000
+LIVE = (BookingState.HELD, BookingState.CONFIRMED)
+#: The order in which a tourist's documents are listed (and their gates come in the journey).
+KIND_ORDER = (DocumentKind.INFORMED_CONSENT, DocumentKind.WAIVER, DocumentKind.PROHIBITED_ITEMS,
+              DocumentKind.BRIEFING)
+
+
+def normalise(body: str) -> str:
+    """The text as stored and shown: line endings normalised, so a browser cannot change it."""
+    return (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def text_hash(body: str) -> str:
+    """SHA-256 of the text as shown."""
+    return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
+
+
+# -- documents and versions, as operations keep them --------------------------------------------------
+
+@dataclass
+class DocumentData:
+    kind: DocumentKind | None
+    scope: DocumentScope | None
+    scope_name: str = ""
+    flight_id: int | None = None
+    default_language: str = "en"
+
+
+def document_problems(data: DocumentData) -> list[ServiceError]:
+    problems = Problems()
+    if data.default_language not in LANGUAGES:
+        problems.add(_("Choose a language from the list."), "default_language")
+    if data.scope in (DocumentScope.VEHICLE, DocumentScope.SPACEPORT):
+        name = (data.scope_name or "").strip()
+        if not name:
+            problems.add(_("Say which vehicle or spaceport the document is for."), "scope_name")
+        elif len(name) > SCOPE_NAME_MAX:
+            problems.add(_("A name has at most %(max)s characters.", max=SCOPE_NAME_MAX), "scope_name")
+    if data.scope is DocumentScope.FLIGHT and (data.flight_id is None or db.session.get(Flight, data.flight_id) is None):
+        problems.add(_("Choose a flight from the list."), "flight_id")
+    return problems.errors
+
+
+def create_document(data: DocumentData, actor: User) -> Document:
+    """A new document, to be published in versions."""
+    Problems(document_problems(data)).raise_any()
+    scoped = data.scope in (DocumentScope.VEHICLE, DocumentScope.SPACEPORT)
+    document = Document(
+        kind=data.kind, scope=data.scope, scope_name=data.scope_name.strip() if scoped else "",
+        flight_id=data.flight_id if data.scope is DocumentScope.FLIGHT else None,
+        default_language=data.default_language, created_by_id=actor.id,
+    )
+    if data.kind is DocumentKind.BRIEFING:
+        document.position = (db.session.scalar(
+            select(func.max(Document.position)).where(Document.kind == DocumentKind.BRIEFING)) or 0) + 1
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def archive_document(document: Document) -> None:
+    """It is asked of nobody any more; its versions and every acceptance stay, as evidence."""
+    if document.archived_at is None:
+        document.archived_at = now_utc()
+        db.session.flush()
+
+
+def latest_version(document: Document) -> DocumentVersion | None:
+    return db.session.scalar(
+        select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentVersion.version.desc()).limit(1)
+        .options(selectinload(DocumentVersion.texts))
+    )
+
+
+@dataclass
+class Draft:
+    """The texts of a version to publish: ``{language: (title, body)}``; a language left empty
+    is not part of it."""
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    material: bool = True
+    change_summary: str = ""
+
+
+def draft_problems(document: Document, draft: Draft) -> list[ServiceError]:
+    problems = Problems()
+    for language, (title, body) in draft.texts.items():
+        title, body = (title or "").strip(), normalise(body)
+        if language not in LANGUAGES:
+            problems.add(_("Choose a language from the list."))
+            continue
+        if not title and not body:
+            continue
+        if not title:
+            problems.add(_("Give the text in %(language)s a title.", language=LANGUAGES[language]), f"title_{language}")
+        elif len(title) > TITLE_MAX:
+            problems.add(_("A title has at most %(max)s characters.", max=TITLE_MAX), f"title_{language}")
+        if not body:
+            problems.add(_("Write the text in %(language)s, or leave its title empty too.",
+                           language=LANGUAGES[language]), f"body_{language}")
+        elif len(body) > BODY_MAX:
+            problems.add(_("A text has at most %(max)s characters.", max=BODY_MAX), f"body_{language}")
+    default = draft.texts.get(document.default_language) or ("", "")
+    if not (default[0] or "").strip() and not normalise(default[1]):
+        problems.add(_("Write the text in %(language)s, the document's default language.",
+                       language=LANGUAGES.get(document.default_language, document.default_language)),
+                     f"body_{document.default_language}")
+    if len(draft.change_summary or "") > SUMMARY_MAX:
+        problems.add(_("A summary has at most %(max)s characters.", max=SUMMARY_MAX), "change_summary")
+    return problems.errors
+
+
+def _texts(draft: Draft) -> dict[str, tuple[str, str]]:
+    return {lang: ((title or "").strip(), normalise(body)) for lang, (title, body) in draft.texts.items()
+            if (title or "").strip() and normalise(body)}
+
+
+def publish_version(document: Document, draft: Draft, actor: User) -> DocumentVersion:
+    """Publish the next version. The first version, and a *material* change, ask every tourist the
+    document applies to to sign or acknowledge it (again); a correction asks nobody again."""
+    if document.archived_at is not None:
+        raise ServiceError(_("This document is archived: it is no longer asked of anyone."))
+    Problems(draft_problems(document, draft)).raise_any()
+    texts = _texts(draft)
+    latest = latest_version(document)
+    if latest is not None and {t.language: (t.title, t.sha256) for t in latest.texts} == {
+            lang: (title, text_hash(body)) for lang, (title, body) in texts.items()}:
+        raise ServiceError(_("This text is the same as the current version; nothing to publish."))
+    material = draft.material or latest is None
+    version = DocumentVersion(
+        document_id=document.id, version=(latest.version + 1) if latest else 1, material=material,
+        change_summary=(draft.change_summary or "").strip(), published_by_id=actor.id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    for language, (title, body) in texts.items():
+        db.session.add(DocumentText(version_id=version.id, language=language, title=title, body=body,
+                                    sha256=text_hash(body)))
+    db.session.flush()
+    db.session.expire(version, ["texts"])
+    if material:
+        for booking in bookings_of(document):
+            reminders.notify("document_published", booking, occurrence=f"v{version.id}",
+                             context={"document_id": document.id, "version_id": version.id})
+    return version
+
+
+def _scope_filter(flight_ids: set[int], vehicles: set[str], spaceports: set[str]):
+    return or_(
+        Document.scope == DocumentScope.ALL,
+        and_(Document.scope == DocumentScope.VEHICLE, Document.scope_name.in_(vehicles)),
+        and_(Document.scope == DocumentScope.SPACEPORT, Document.scope_name.in_(spaceports)),
+        and_(Document.scope == DocumentScope.FLIGHT, Document.flight_id.in_(flight_ids)),
+    )
+
+
+def applies_to(document: Document, flight: Flight) -> bool:
+    return (document.scope is DocumentScope.ALL
+            or (document.scope is DocumentScope.VEHICLE and document.scope_name == flight.vehicle)
+            or (document.scope is DocumentScope.SPACEPORT and document.scope_name == flight.spaceport)
+            or (document.scope is DocumentScope.FLIGHT and document.flight_id == flight.id))
+
+
+def bookings_of(document: Document) -> list[Booking]:
+    """The live bookings, on flights yet to launch, the document applies to."""
+    query = select(Booking).join(Flight, Flight.id == Booking.flight_id).where(
+        Booking.state.in_(LIVE), Flight.launch_at > now_utc())
+    if document.scope is DocumentScope.VEHICLE:
+        query = query.where(Flight.vehicle == document.scope_name)
+    elif document.scope is DocumentScope.SPACEPORT:
+        query = query.where(Flight.spaceport == document.scope_name)
+    elif document.scope is DocumentScope.FLIGHT:
+        query = query.where(Flight.id == document.flight_id)
+    return [b for b in db.session.scalars(query.order_by(Booking.id)) if b.state is BookingState.CONFIRMED
+            or b.hold_is_live()]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What publishing a version would ask of tourists: ``again`` accepted an earlier version
+    and would have to sign or acknowledge again; ``waiting`` have not accepted any yet."""
+    again: int
+    waiting: int
+
+
+def impact(document: Document, material: bool) -> Impact:
+    bookings = bookings_of(document)
+    if not bookings:
+        return Impact(0, 0)
+    accepted = set(db.session.scalars(
+        select(Acceptance.booking_id).where(Acceptance.document_id == document.id,
+                                            Acceptance.booking_id.in_([b.id for b in bookings])).distinct()))
+    statuses_now = statuses(bookings)
+    open_now = {b.id for b in bookings
+                if any(s.document.id == document.id and not s.done for s in statuses_now[b.id])}
+    again = len(accepted - open_now) if material else 0
+    return Impact(again=again, waiting=len(open_now))
+
+
+# -- where each booking stands -------------------------------------------------------------------------
+
+class DocumentState(str, enum.Enum):
+    NOT_OPENED = "not_opened"
+    OPENED = "opened"
+    DONE = "done"
+    REDO = "redo"           # accepted an earlier version; a material change asks again
+
+
+@dataclass
+class DocumentStatus:
+    document: Document
+    current: DocumentVersion
+    #: The oldest version an acceptance may be of: the latest material one.
+    required: int
+    #: The booking's latest acceptance of this document, if any.
+    acceptance: Acceptance | None
+    #: When the tourist first opened the current version.
+    opened_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.acceptance is not None and self.acceptance.version >= self.required
+
+    @property
+    def state(self) -> DocumentState:
+        if self.done:
+            return DocumentState.DONE
+        if self.acceptance is not None:
+            return DocumentState.REDO
+        return DocumentState.OPENED if self.opened_at is not None else DocumentState.NOT_OPENED
+
+    @property
+    def kind(self) -> DocumentKind:
+        return self.document.kind
+
+    @property
+    def signed(self) -> bool:
+        return self.document.kind.signed
+
+
+def sort_key(document: Document) -> tuple:
+    return (KIND_ORDER.index(document.kind), document.position, document.id)
+
+
+def published(flights: list[Flight]) -> dict[int, list[tuple[Document, DocumentVersion, int]]]:
+    """Per flight, the documents it needs with their current version and the number of the latest
+    material version, in the order they are listed: three queries whatever the number of flights."""
+    result: dict[int, list[tuple[Document, DocumentVersion, int]]] = {f.id: [] for f in flights}
+    if not flights:
+        return result
+    documents = list(db.session.scalars(
+        select(Document).where(Document.archived_at.is_(None), _scope_filter(
+            {f.id for f in flights}, {f.vehicle for f in flights}, {f.spaceport for f in flights}))
+    ))
+    if not documents:
+        return result
+    ids = [d.id for d in documents]
+    numbers = {row.document_id: (row.latest, row.required) for row in db.session.execute(
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("latest"),
+               func.max(DocumentVersion.version).filter(DocumentVersion.material.is_(True)).label("required"))
+        .where(DocumentVersion.document_id.in_(ids)).group_by(DocumentVersion.document_id)
+    )}
+    if not numbers:
+        return result
+    current = {v.document_id: v for v in db.session.scalars(
+        select(DocumentVersion).where(or_(*(
+            and_(DocumentVersion.document_id == doc_id, DocumentVersion.version == latest)
+            for doc_id, (latest, _required) in numbers.items())))
+        .options(selectinload(DocumentVersion.texts))
+    )}
+    for document in sorted(documents, key=sort_key):
+        if document.id not in current:
+            continue
+        entry = (document, current[document.id], numbers[document.id][1] or 1)
+        for flight in flights:
+            if applies_to(document, flight):
+                result[flight.id].append(entry)
+    return result
+
+
+def statuses(bookings: list[Booking]) -> dict[int, list[DocumentStatus]]:
+    """Each booking's documents and where it stands on each, in a fixed number of queries."""
+    flights = list({b.flight_id: b.flight for b in bookings}.values())
+    needed = published(flights)
+    ids = [b.id for b in bookings]
+    version_ids = {v.id for entries in needed.values() for _d, v, _r in entries}
+    latest: dict[tuple[int, int], Acceptance] = {}
+    opened: dict[tuple[int, int], datetime] = {}
+    if ids and version_ids:
+        for acceptance in db.session.scalars(
+            select(Acceptance).where(Acceptance.booking_id.in_(ids)).order_by(Acceptance.version)
+        ):
+            latest[(acceptance.booking_id, acceptance.document_id)] = acceptance
+        for booking_id, version_id, at in db.session.execute(
+            select(DocumentEvent.booking_id, DocumentEvent.version_id, DocumentEvent.at).where(
+                DocumentEvent.booking_id.in_(ids), DocumentEvent.version_id.in_(version_ids),
+                DocumentEvent.kind == DocumentEventKind.OPENED)
+        ):
+            opened[(booking_id, version_id)] = at
+    return {b.id: [
+        DocumentStatus(document, version, required, latest.get((b.id, document.id)), opened.get((b.id, version.id)))
+        for document, version, required in needed[b.flight_id]
+    ] for b in bookings}
+
+
+def status_of(booking: Booking, document: Document) -> DocumentStatus | None:
+    return next((s for s in statuses([booking])[booking.id] if s.document.id == document.id), None)
+
+
+# -- what the tourist does -----------------------------------------------------------------------------
+
+def _live(booking: Booking, user: User) -> None:
+    if booking.user_id != user.id:
+        raise ServiceError(_("This booking is not yours."))
+    if not (booking.state is BookingState.CONFIRMED or booking.hold_is_live()):
+        raise ServiceError(_("Your seat hold has expired. Hold a seat again to sign."))
+
+
+def record_opened(booking: Booking, version: DocumentVersion, language: str) -> None:
+    """The first time the tourist opens a version, an ``opened`` event (later openings add none)."""
+    exists = db.session.scalar(select(DocumentEvent.id).where(
+        DocumentEvent.booking_id == booking.id, DocumentEvent.version_id == version.id,
+        DocumentEvent.kind == DocumentEventKind.OPENED))
+    if exists is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(DocumentEvent(booking_id=booking.id, document_id=version.document_id, version_id=version.id,
+                                         kind=DocumentEventKind.OPENED, language=language, actor_id=booking.user_id))
+    except IntegrityError:  # opened at the same moment in another tab: the first one counts
+        pass
+
+
+def signed_name_problem(user: User, signed_name: str | None) -> ServiceError | None:
+    """A signature is the account's name, typed: anything else is refused at the name field."""
+    if " ".join((signed_name or "").split()).casefold() != " ".join(user.name.split()).casefold():
+        return ServiceError(_("Type your full name exactly as on your account: %(name)s.", name=user.name),
+                            "signed_name")
+    return None
+
+
+def accept(booking: Booking, user: User, *, version_id: int, language: str, signed_name: str = "",
+           ip_address: str = "", user_agent: str = "") -> Acceptance:
+    """Sign (consent, waiver) or acknowledge (the others) the version the tourist read, in the
+    language it was shown in. Refused if a newer version was published meanwhile."""
+    now = now_utc()
+    _live(booking, user)
+    version = db.session.get(DocumentVersion, version_id)
+    if version is None:
+        raise ServiceError(_("This document does not exist."))
+    document = version.document
+    status = status_of(booking, document)
+    if status is None:
+        raise ServiceError(_("This document is not asked of your booking."))
+    if status.current.id != version.id:
+        raise ServiceError(_("A new version of the document was published while you were reading. "
+                             "Please read version %(version)s and sign again.", version=status.current.version))
+    if status.acceptance is not None and status.acceptance.version_id == version.id:
+        raise ServiceError(_("You have already signed this version.") if document.kind.signed
+                           else _("You have already acknowledged this version."))
+    if document.kind.signed:
+        if user.date_of_birth is None or age_on(user.date_of_birth, now.date()) < MINIMUM_AGE:
+            raise ServiceError(_("Spaceflight participants must be 18 or older."))
+        problem = signed_name_problem(user, signed_name)
+        if problem is not None:
+            raise problem
+    shown = version.text_in(language)
+    if text_hash(shown.body) != shown.sha256:
+        raise RuntimeError("document text does not match its recorded hash")
+    acceptance = Acceptance(
+        booking_id=booking.id, user_id=user.id, document_id=document.id, version_id=version.id,
+        version=version.version, language=shown.language, text_sha256=shown.sha256,
+        signed_name=" ".join(signed_name.split()) if document.kind.signed else "", accepted_at=now,
+        ip_address=(ip_address or "")[:45], user_agent=(user_agent or "")[:512],
+    )
+    db.session.add(acceptance)
+    db.session.add(DocumentEvent(
+        booking_id=booking.id, document_id=document.id, version_id=version.id, language=shown.language, at=now,
+        kind=DocumentEventKind.SIGNED if document.kind.signed else DocumentEventKind.ACKNOWLEDGED, actor_id=user.id))
+    db.session.flush()
+    reminders.sync(booking)
+    return acceptance
+
+
+def changes_since(status: DocumentStatus, language: str) -> list[tuple[str, str]] | None:
+    """What changed in the text since the version the tourist accepted, as a list of
+    ``(op, text)`` lines (op: "=", "+", "-"): None when there is nothing to compare."""
+    if status.acceptance is None or status.acceptance.version_id == status.current.id:
+        return None
+    old = status.acceptance.document_version.text_in(language).body.splitlines()
+    new = status.current.text_in(language).body.splitlines()
+    lines = []
+    for line in difflib.ndiff(old, new):
+        op, text = line[:1], line[2:]
+        if op in ("+", "-"):
+            lines.append((op, text))
+        elif op == " ":
+            lines.append(("=", text))
+    return lines
+
+
+# -- questions -----------------------------------------------------------------------------------------
+
+def ask_question(user: User, version: DocumentVersion, booking: Booking | None, text: str) -> DocumentQuestion:
+    text = (text or "").strip()
+    if len(text) < QUESTION_MIN:
+        raise ServiceError(_("Your question is too short."), "question")
+    if len(text) > QUESTION_MAX:
+        raise ServiceError(_("A question has at most %(max)s characters.", max=QUESTION_MAX), "question")
+    question = DocumentQuestion(user_id=user.id, document_id=version.document_id, version_id=version.id,
+                                booking_id=booking.id if booking else None, question=text)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def open_questions(user_id: int, document_id: int) -> list[DocumentQuestion]:
+    return list(db.session.scalars(select(DocumentQuestion).where(
+        DocumentQuestion.user_id == user_id, DocumentQuestion.document_id == document_id,
+        DocumentQuestion.answered_at.is_(None)).order_by(DocumentQuestion.asked_at)))
+
+
+def answer_question(question: DocumentQuestion, actor: User, answer: str) -> None:
+    answer = (answer or "").strip()
+    if len(answer) < 2:
+        raise ServiceError(_("Please write an answer."), "answer")
+    if question.answered_at is not None:
+        raise ServiceError(_("This question has already been answered."))
+    question.answer = answer
+    question.answered_by_id = actor.id
+    question.answered_at = now_utc()
+    url = (external_url("documents.tourist.read", reference=question.booking.reference, document_id=question.document_id)
+           if question.booking is not None else external_url("documents.tourist.index"))
+    outbox.queue_email("consent_answer", user=question.user, question=question, url=url)
+
+
+# -- operations remind ---------------------------------------------------------------------------------
+
+def remind(booking: Booking, actor: User) -> bool:
+    """Remind the tourist of the documents still open for the booking, at once (by their
+    preferred channels). False when nothing is open."""
+    open_now = [s for s in statuses([booking])[booking.id] if not s.done]
+    if not open_now:
+        return False
+    now = now_utc()
+    for status in open_now:
+        db.session.add(DocumentEvent(booking_id=booking.id, document_id=status.document.id,
+                                     version_id=status.current.id, kind=DocumentEventKind.REMINDED, at=now,
+                                     actor_id=actor.id))
+    db.session.flush()
+    reminders.notify("documents_reminder", booking, occurrence=f"ops-{now.strftime('%Y%m%d%H%M%S%f')}")
+    return True

@@ -1,0 +1,12 @@
+"""The documents' pages: the tourist reads, signs or acknowledges, and asks (``tourist``);
+operations keep the documents, publish versions, follow each flight and answer (``operations``)."""
+
+from flask import Blueprint
+
+from app.documents import labels
+from blueprints.documents import operations, tourist
+
+bp = Blueprint("documents", __name__)
+bp.add_app_template_global(labels, "document_labels")
+bp.register_blueprint(tourist.bp)
+bp.register_blueprint(operations.bp)

@@ -1,0 +1,260 @@
+"""Operations keep the documents: create one for every flight, a vehicle, a spaceport or a flight;
+publish versions in the six languages after a preview that says whom it asks again; see, per
+flight, who has not opened, signed or acknowledged what, and remind them; read the evidence of any
+acceptance; answer the tourists' questions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.config import LANGUAGES
+from app.documents import documents
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import (
+    Acceptance,
+    Booking,
+    BookingState,
+    Document,
+    DocumentEvent,
+    DocumentQuestion,
+    DocumentVersion,
+    Flight,
+)
+from app.timeutil import now_utc
+from app.transactions import commit, rollback
+from blueprints.access import ops_only
+from blueprints.documents.forms import AnswerForm, NewDocumentForm, VersionForm
+from blueprints.forms import ActionForm, attempt, error_text, form_status, save
+
+bp = Blueprint("operations", __name__, url_prefix="/ops")
+
+
+def _language() -> str:
+    return current_user.language
+
+
+# -- documents and versions ---------------------------------------------------------------------------
+
+def _flight_choices() -> list[tuple[int, str]]:
+    flights = db.session.scalars(
+        select(Flight).where(Flight.launch_at > now_utc()).order_by(Flight.launch_at).limit(200))
+    return [(0, "—")] + [(f.id, f"{f.name} ({f.launch_at:%Y-%m-%d})") for f in flights]
+
+
+def _new_form(**kw) -> NewDocumentForm:
+    form = NewDocumentForm(**kw)
+    form.flight_id.choices = _flight_choices()
+    return form
+
+
+def _list_page(form: NewDocumentForm):
+    rows = list(db.session.scalars(
+        select(Document).options(selectinload(Document.flight))
+        .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id)))
+    latest = {}
+    if rows:
+        for version in db.session.scalars(
+            select(DocumentVersion).where(DocumentVersion.id.in_(
+                select(func.max(DocumentVersion.id)).group_by(DocumentVersion.document_id)))
+            .options(selectinload(DocumentVersion.texts))
+        ):
+            latest[version.document_id] = version
+    return render_template("documents/operations/documents.html", documents=rows, latest=latest, form=form,
+                           language=_language()), form_status()
+
+
+@bp.get("/documents")
+@ops_only
+def documents_index():
+    return _list_page(_new_form(formdata=None))
+
+
+@bp.post("/documents")
+@ops_only
+def new_document():
+    form = _new_form()
+    if form.validate_on_submit():
+        saved, document = save(form, lambda: documents.create_document(form.data_for_service(), current_user))
+        if saved:
+            flash(_("Document created: write its first version."), "success")
+            return redirect(url_for("documents.operations.document", document_id=document.id))
+    return _list_page(form)
+
+
+def _document(document_id: int) -> Document:
+    return db.session.get(Document, document_id) or abort(404)
+
+
+def _document_page(document: Document, form: VersionForm, *, preview: bool = False, impact=None):
+    versions = list(db.session.scalars(
+        select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+        .options(selectinload(DocumentVersion.texts), selectinload(DocumentVersion.published_by))
+        .order_by(DocumentVersion.version.desc())))
+    return render_template(
+        "documents/operations/document.html", document=document, versions=versions, form=form, preview=preview,
+        impact=impact, draft=form.draft() if preview else None, languages=LANGUAGES, language=_language(),
+        archive_form=ActionForm(formdata=None),
+    ), (200 if request.method == "GET" or preview else form_status())
+
+
+@bp.route("/documents/<int:document_id>", methods=["GET", "POST"])
+@ops_only
+def document(document_id: int):
+    """A document's versions, and the next one to publish: first a preview of every language and
+    of whom it would ask again, then the confirmation that publishes it."""
+    document = _document(document_id)
+    form = VersionForm(formdata=None if request.method == "GET" else request.form)
+    form.document = document
+    if request.method == "GET":
+        current = documents.latest_version(document)
+        for text in current.texts if current else []:
+            form[f"title_{text.language}"].data, form[f"body_{text.language}"].data = text.title, text.body
+        return _document_page(document, form)
+    if document.archived_at is not None:
+        flash(_("This document is archived: it is no longer asked of anyone."), "error")
+        return redirect(url_for("documents.operations.document", document_id=document.id))
+    if not form.validate_on_submit() or form.confirmed.data == "edit":
+        return _document_page(document, form)
+    if form.confirmed.data != "yes":
+        return _document_page(document, form, preview=True,
+                              impact=documents.impact(document, form.draft().material))
+    saved, version = save(form, lambda: documents.publish_version(document, form.draft(), current_user))
+    if not saved:
+        return _document_page(document, form)
+    flash(_("Version %(v)s is published.", v=version.version), "success")
+    return redirect(url_for("documents.operations.document", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/archive")
+@ops_only
+def archive(document_id: int):
+    document = _document(document_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: documents.archive_document(document),
+            _("The document is archived: it is no longer asked of anyone. What was accepted stays."))
+    return redirect(url_for("documents.operations.documents_index"))
+
+
+@bp.get("/documents/versions/<int:version_id>")
+@ops_only
+def version(version_id: int):
+    version = db.session.get(DocumentVersion, version_id) or abort(404)
+    return render_template("documents/operations/version.html", version=version, document=version.document,
+                           languages=LANGUAGES)
+
+
+# -- per flight ---------------------------------------------------------------------------------------
+
+@bp.get("/flights/<int:flight_id>/documents")
+@ops_only
+def flight(flight_id: int):
+    """Tourists of the flight × the documents it needs, each cell its state."""
+    flight = db.session.get(Flight, flight_id) or abort(404)
+    bookings = [b for b in db.session.scalars(
+        select(Booking).where(Booking.flight_id == flight.id,
+                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .options(selectinload(Booking.user), selectinload(Booking.flight)).order_by(Booking.id)
+    ) if b.state is BookingState.CONFIRMED or b.hold_is_live()]
+    needed = documents.published([flight])[flight.id]
+    rows = documents.statuses(bookings)
+    show = request.args.get("show", "all")
+    if show == "open":
+        bookings = [b for b in bookings if any(not s.done for s in rows[b.id])]
+    done = {d.id: sum(1 for b in bookings for s in rows[b.id] if s.document.id == d.id and s.done)
+            for d, _v, _r in needed}
+    return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,
+                           rows=rows, done=done, show=show, language=_language(),
+                           remind_form=ActionForm(formdata=None))
+
+
+@bp.post("/flights/<int:flight_id>/documents/remind")
+@ops_only
+def remind(flight_id: int):
+    """Remind one tourist (``booking``) or every tourist of the flight with a document open."""
+    flight = db.session.get(Flight, flight_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reference = (request.form.get("booking") or "")[:16]
+    query = select(Booking).where(Booking.flight_id == flight.id,
+                                  Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+    if reference:
+        query = query.where(Booking.reference == reference)
+    bookings = list(db.session.scalars(query.order_by(Booking.id)))
+    if reference and not bookings:
+        abort(404)
+    try:
+        told = sum(1 for b in bookings if documents.remind(b, current_user))
+        commit()
+    except ServiceError as exc:
+        rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Nothing to remind: every document is done.") if not told else
+              _("%(count)s tourists reminded.", count=told) if told > 1 else _("The tourist was reminded."),
+              "success" if told else "info")
+    return redirect(url_for("documents.operations.flight", flight_id=flight.id))
+
+
+# -- evidence -----------------------------------------------------------------------------------------
+
+@bp.get("/acceptances/<int:acceptance_id>")
+@ops_only
+def evidence(acceptance_id: int):
+    """What was signed or acknowledged, exactly: the text in the language shown, its hash, and
+    every event of that version for that booking. Printable."""
+    acceptance = db.session.get(Acceptance, acceptance_id) or abort(404)
+    version = acceptance.document_version
+    text = next(t for t in version.texts if t.language == acceptance.language)
+    events = list(db.session.scalars(
+        select(DocumentEvent).where(DocumentEvent.booking_id == acceptance.booking_id,
+                                    DocumentEvent.version_id == version.id).order_by(DocumentEvent.at, DocumentEvent.id)))
+    return render_template("documents/operations/evidence.html", acceptance=acceptance, version=version, text=text,
+                           events=events, verified=documents.text_hash(text.body) == acceptance.text_sha256)
+
+
+# -- questions ----------------------------------------------------------------------------------------
+
+@bp.get("/questions")
+@ops_only
+def questions():
+    rows = list(db.session.scalars(
+        select(DocumentQuestion).options(selectinload(DocumentQuestion.user), selectinload(DocumentQuestion.booking),
+                                         selectinload(DocumentQuestion.document_version).selectinload(DocumentVersion.texts),
+                                         selectinload(DocumentQuestion.document))
+        .order_by(DocumentQuestion.answered_at.is_not(None), DocumentQuestion.asked_at.desc()).limit(200)
+    ))
+    return render_template("documents/operations/questions.html", questions=rows, form=AnswerForm(formdata=None),
+                           language=_language())
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@ops_only
+def answer(question_id: int):
+    question = db.session.get(DocumentQuestion, question_id) or abort(404)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            documents.answer_question(question, current_user, form.answer.data)
+            commit()
+        except ServiceError as exc:
+            rollback()
+            form.answer.errors.append(exc.message)
+        else:
+            if request.headers.get("HX-Request"):
+                return render_template("documents/operations/_question.html", q=question,
+                                       form=AnswerForm(formdata=None), language=_language())
+            flash(_("Your answer was sent."), "success")
+            return redirect(url_for("documents.operations.questions"))
+    if request.headers.get("HX-Request"):
+        return render_template("documents/operations/_question.html", q=question, form=form,
+                               language=_language()), 422
+    flash(error_text(form.answer.errors), "error")
+    return redirect(url_for("documents.operations.questions"))
+
+
