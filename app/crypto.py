@@ -10,6 +10,8 @@ start), a key is generated once into the instance folder.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +27,31 @@ class CryptoError(RuntimeError):
     pass
 
 
+def _instance_key(path: Path) -> bytes:
+    """The key of a development instance, made by whichever process starts first. It is written
+    whole to a file of its own and linked into place, which fails if another process got there
+    first: processes starting together (web workers, the Celery worker) never read half a key, nor
+    each make their own and lose what the other encrypted."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_bytes(Fernet.generate_key())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink(missing_ok=True)
+    return path.read_bytes().strip()
+
+
 def load_keys(app: Flask) -> list[bytes]:
     raw = app.config.get("MEDICAL_ENCRYPTION_KEYS", "")
     if raw:
         keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
     else:
-        path = Path(app.config["INSTANCE_DIR"]) / "medical-encryption.key"
-        if not path.exists():
-            path.write_bytes(Fernet.generate_key())
-            path.chmod(0o600)
-        keys = [path.read_bytes().strip()]
+        keys = [_instance_key(Path(app.config["INSTANCE_DIR"]) / "medical-encryption.key")]
     for key in keys:
         try:
             Fernet(key)

@@ -12,7 +12,17 @@ from app.booking import flights as flights_service
 from app.documents import consent
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Acceptance, Booking, BookingState, Flight, FlightStatus, Role, User
+from app.models import (
+    Acceptance,
+    Booking,
+    BookingState,
+    DocumentEvent,
+    DocumentEventKind,
+    Flight,
+    FlightStatus,
+    Role,
+    User,
+)
 from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
 from app.seed_documents import seed_documents
@@ -118,6 +128,8 @@ def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
         version=version.version, language=text.language, text_sha256=text.sha256,
         signed_name=user.name, ip_address="127.0.0.1", user_agent="countdown seed-demo",
     ))
+    db.session.add(DocumentEvent(booking_id=booking.id, document_id=version.document_id, version_id=version.id,
+                                 language=text.language, kind=DocumentEventKind.SIGNED, actor_id=user.id))
     db.session.flush()
     if isinstance(payments.provider(), SandboxProvider):
         payments.pay_in_sandbox(payments.start_deposit(booking, user), "4242424242424242")

@@ -15,6 +15,8 @@ from app.models import (
     Booking,
     BookingState,
     Document,
+    DocumentEvent,
+    DocumentEventKind,
     DocumentKind,
     DocumentScope,
     User,
@@ -118,6 +120,10 @@ def _accept(booking: Booking, document: Document) -> None:
         signed_name=booking.user.name if document.kind.signed else "", ip_address="127.0.0.1",
         user_agent="countdown seed-demo",
     ))
+    db.session.add(DocumentEvent(
+        booking_id=booking.id, document_id=document.id, version_id=version.id, language=text.language,
+        kind=DocumentEventKind.SIGNED if document.kind.signed else DocumentEventKind.ACKNOWLEDGED,
+        actor_id=booking.user_id))
 
 
 def seed_documents(ops: User, tourist: User, fillers: list[User]) -> bool:

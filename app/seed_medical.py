@@ -60,6 +60,58 @@ QUESTIONS: list[tuple[str, QuestionKind, str, dict]] = [
      "know?", {"required": False}),
 ]
 
+#: The questionnaire in German: what a German-speaking tourist reads (the answers keep the
+#: English choices). key: (text, help, {choice: label}).
+GERMAN_CONDITIONS = {
+    "Asthma or another lung disease": "Asthma oder eine andere Lungenerkrankung", "Diabetes": "Diabetes",
+    "Epilepsy or seizures": "Epilepsie oder Krampfanfälle", "Fainting or blackouts": "Ohnmachten oder Bewusstlosigkeit",
+    "Back, neck or joint problems": "Rücken-, Nacken- oder Gelenkbeschwerden",
+    "Inner-ear or balance problems": "Innenohr- oder Gleichgewichtsstörungen",
+    "A mental health condition": "Eine psychische Erkrankung", "None of these": "Nichts davon",
+}
+GERMAN = {
+    "title": "Gesundheitsfragebogen",
+    "intro": ("Bitte beantworten Sie jede Frage so gut Sie können. Wenn Sie unsicher sind, sagen Sie es in "
+              "Ihrer Antwort: Das medizinische Team fragt nach, wenn es mehr braucht. Eine Ärztin oder ein "
+              "Arzt des Teams prüft Ihre Antworten und bittet Sie vielleicht um Befunde, bevor entschieden "
+              "wird, ob Sie fliegen können."),
+    "heart_condition": ("Wurde bei Ihnen jemals eine Herzerkrankung festgestellt (zum Beispiel eine "
+                        "Herzkrankheit, Herzrhythmusstörungen, ein Herzinfarkt oder eine Herzoperation)?", "", {}),
+    "heart_condition_details": ("Bitte beschreiben Sie Ihre Herzerkrankung: was es ist, wann sie festgestellt "
+                                "wurde und wie sie behandelt wird.", "", {}),
+    "cardiology_letter": ("Bitte laden Sie einen aktuellen Brief oder Befund Ihres Kardiologen hoch, und ein "
+                          "EKG, falls Sie eines haben.", "Wenn möglich aus den letzten 12 Monaten.", {}),
+    "blood_pressure_medication": ("Nehmen Sie Medikamente gegen Bluthochdruck?", "", {}),
+    "blood_pressure_medication_which": ("Welches Medikament, in welcher Dosis?", "", {}),
+    "other_medication": ("Nehmen Sie regelmäßig andere Medikamente? Bitte nennen Sie sie mit Dosis.",
+                         "Lassen Sie das Feld leer, wenn Sie keine nehmen.", {}),
+    "height": ("Ihre Körpergröße", "", {}),
+    "weight": ("Ihr Gewicht", "", {}),
+    "last_physical_exam": ("Wann hat Sie zuletzt eine Ärztin oder ein Arzt allgemein untersucht?",
+                           "Ein ungefähres Datum genügt.", {}),
+    "motion_sickness": ("Wie oft wird Ihnen beim Reisen übel, im Auto, auf dem Schiff oder im Flugzeug?", "",
+                        {"Never": "Nie", "Sometimes": "Manchmal", "Often": "Oft"}),
+    "conditions": ("Haben oder hatten Sie eines der folgenden Leiden?", "Kreuzen Sie alles an, was zutrifft.",
+                   GERMAN_CONDITIONS),
+    "conditions_details": ("Bitte erzählen Sie uns mehr über die angekreuzten Leiden: seit wann, wie sie "
+                           "behandelt werden und wie sie Sie heute beeinträchtigen.", "", {}),
+    "recent_surgery": ("Wurden Sie in den letzten 12 Monaten operiert?", "", {}),
+    "recent_surgery_date": ("Wann war die Operation?", "", {}),
+    "recent_surgery_details": ("Was wurde operiert, und sind Sie vollständig genesen?", "", {}),
+    "pregnancy": ("Könnten Sie zum Zeitpunkt Ihres Fluges schwanger sein?",
+                  "Raumfahrt gilt während einer Schwangerschaft nicht als sicher. Ihre Antwort sieht nur das "
+                  "medizinische Team.",
+                  {"No": "Nein", "Yes": "Ja", "I am not sure": "Ich bin nicht sicher",
+                   "This does not apply to me": "Trifft auf mich nicht zu"}),
+    "anything_else": ("Gibt es sonst etwas zu Ihrer Gesundheit, das das medizinische Team wissen sollte?", "", {}),
+}
+
+
+def _german(questionnaire: Questionnaire) -> qs.Translation:
+    return qs.Translation(title=GERMAN["title"], intro=GERMAN["intro"], questions={
+        q.id: {"text": GERMAN[q.key][0], "help": GERMAN[q.key][1], "choices": GERMAN[q.key][2]}
+        for q in questionnaire.questions if q.key in GERMAN})
+
 
 def seed_questionnaire(actor: User) -> Questionnaire:
     """Version 1 of the health questionnaire, published; nothing is done when any version exists."""
@@ -77,5 +129,6 @@ def seed_questionnaire(actor: User) -> Questionnaire:
             choices=options.get("choices", []), show_if_key=parent, show_if_values=values,
             exclusive_choices=options.get("exclusive", []), date_range=options.get("dates", qs.PAST),
         ))
+    qs.translate(questionnaire, "de", _german(questionnaire))
     qs.publish(questionnaire, actor)
     return questionnaire

@@ -71,12 +71,15 @@ EMAIL_DOMAIN = "bench.example.com"
 TARGET_RATIO = 0.30      # each page at least 30% of /healthz's throughput
 TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 
+#: The flight whose operations pages are measured: 80 seats, most of them sold.
+BIG_FLIGHT_ID = 1
 PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/medical/queue", "/medical/tourists",
-         "/instructor")
+         "/instructor", f"/ops/flights/{BIG_FLIGHT_ID}/documents")
 #: Pages of the logged-in tourists (each client thread cycles through its own).
 TOURIST_PAGES = ("/journey", "/documents", "/training")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
+OPS_EMAIL = f"ops@{EMAIL_DOMAIN}"
 #: The bench instructor's roster: this many sessions in the coming weeks.
 ROSTER_SESSIONS = 20
 
@@ -222,7 +225,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         })
     ops_id = args.tourists + 1
     users.append({
-        "id": ops_id, "email": f"ops@{EMAIL_DOMAIN}", "password_hash": password_hash,
+        "id": ops_id, "email": OPS_EMAIL, "password_hash": password_hash,
         "name": "Gene Kranz", "phone": None, "date_of_birth": None, "language": "en",
         "timezone": "UTC", "role": Role.OPERATIONS, "active": True,
         "created_at": now - timedelta(days=1000), "password_changed_at": now - timedelta(days=1000),
@@ -291,6 +294,9 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         vehicle, spaceport, (lo, hi), price, currency, window = rng.choice(VEHICLES)
         seats = rng.randint(lo, hi)
         r = rng.random()
+        if fid == BIG_FLIGHT_ID:  # the operations pages of a whole flight: an 80-seat airship, selling
+            vehicle, spaceport, (lo, hi), price, currency, window = VEHICLES[4]
+            seats, r = 80, 1.0
         if r < 0.12:
             status, launch = FlightStatus.FLOWN, now - timedelta(days=rng.uniform(5, 400))
         elif r < 0.15:
@@ -716,7 +722,12 @@ def queries_per_page(app, email: str) -> dict[str, int]:
         if instructor.post("/login", data={"email": INSTRUCTOR_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
                            **http).status_code != 302:
             raise RuntimeError("in-process login of the instructor failed")
-        staff = {MEDIC_EMAIL: medic, INSTRUCTOR_EMAIL: instructor}
+        ops = app.test_client()
+        token = _CSRF.search(ops.get("/login", **http).get_data(as_text=True)).group(1)
+        if ops.post("/login", data={"email": OPS_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
+                    **http).status_code != 302:
+            raise RuntimeError("in-process login of operations failed")
+        staff = {MEDIC_EMAIL: medic, INSTRUCTOR_EMAIL: instructor, OPS_EMAIL: ops}
         for path in PAGES:
             c = client if path in TOURIST_PAGES else staff[STAFF_PAGES[path]] if path in STAFF_PAGES else anonymous
             c.get(path, **http)
@@ -946,9 +957,11 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            "/documents": "documents-booking",
            "/training": "training-module", "/instructor": 'class="roster-session"',
            "/medical/queue": 'href="/medical/cases/',  # a row of the queue
-           "/medical/tourists": 'class="tourist-email"'}  # a row of the list of tourists
+           "/medical/tourists": 'class="tourist-email"',  # a row of the list of tourists
+           f"/ops/flights/{BIG_FLIGHT_ID}/documents": 'class="striped matrix"'}
 #: Pages loaded by a logged-in medic (one session per client thread).
-STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL}
+STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
+               f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import difflib
 import enum
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -192,6 +192,7 @@ def publish_version(document: Document, draft: Draft, actor: User) -> DocumentVe
         for booking in bookings_of(document):
             reminders.notify("document_published", booking, occurrence=f"v{version.id}",
                              context={"document_id": document.id, "version_id": version.id})
+            reminders.sync(booking)  # documents open again: the week and the day before launch
     return version
 
 
@@ -437,8 +438,11 @@ def changes_since(status: DocumentStatus, language: str) -> list[tuple[str, str]
     ``(op, text)`` lines (op: "=", "+", "-"): None when there is nothing to compare."""
     if status.acceptance is None or status.acceptance.version_id == status.current.id:
         return None
-    old = status.acceptance.document_version.text_in(language).body.splitlines()
-    new = status.current.text_in(language).body.splitlines()
+    # Both sides in one language: the one accepted, where the new version has it, else the default.
+    accepted = status.acceptance.language
+    both = accepted if any(t.language == accepted for t in status.current.texts) else status.document.default_language
+    old = status.acceptance.document_version.text_in(both).body.splitlines()
+    new = status.current.text_in(both).body.splitlines()
     lines = []
     for line in difflib.ndiff(old, new):
         op, text = line[:1], line[2:]
@@ -486,13 +490,24 @@ def answer_question(question: DocumentQuestion, actor: User, answer: str) -> Non
 
 # -- operations remind ---------------------------------------------------------------------------------
 
+#: Operations remind a tourist at most this often (a second click sends nothing).
+REMIND_AGAIN_AFTER = timedelta(hours=1)
+
+
 def remind(booking: Booking, actor: User) -> bool:
     """Remind the tourist of the documents still open for the booking, at once (by their
-    preferred channels). False when nothing is open."""
+    preferred channels). False when nothing is open, the seat is no longer theirs, or they were
+    reminded less than :data:`REMIND_AGAIN_AFTER` ago."""
+    if not (booking.state is BookingState.CONFIRMED or booking.hold_is_live()):
+        return False
     open_now = [s for s in statuses([booking])[booking.id] if not s.done]
     if not open_now:
         return False
     now = now_utc()
+    last = db.session.scalar(select(func.max(DocumentEvent.at)).where(
+        DocumentEvent.booking_id == booking.id, DocumentEvent.kind == DocumentEventKind.REMINDED))
+    if last is not None and now - last < REMIND_AGAIN_AFTER:
+        return False
     for status in open_now:
         db.session.add(DocumentEvent(booking_id=booking.id, document_id=status.document.id,
                                      version_id=status.current.id, kind=DocumentEventKind.REMINDED, at=now,

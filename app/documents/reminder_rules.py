@@ -4,6 +4,7 @@ operations send by hand."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from app.booking.reminder_rules import LIVE, booking_context
@@ -64,12 +65,18 @@ def _due_context(booking: Booking, stored: dict) -> dict:
             "by_operations": bool(stored.get("by_operations"))}
 
 
+def _occurrence(booking: Booking) -> str:
+    versions = ",".join(str(s.current.id) for s in sorted(_open(booking), key=lambda s: s.current.id))
+    return f"{booking.flight.launch_at:%Y%m%d}-{hashlib.sha1(versions.encode()).hexdigest()[:10]}"
+
+
 for _name, _days in (("documents_due_week", 7), ("documents_due_day", 1)):
     register(Rule(
         _name, "booking", "consent", "reminder_documents_due",
         recipient=lambda b: b.user, when=_due(_days), active=lambda b, stored: bool(_open(b)),
-        # Moved with the launch: a slip reminds again before the new date.
-        occurrence=lambda b: b.flight.launch_at.strftime("%Y%m%d"),
+        # Moved with the launch (a slip reminds again before the new date), and new when other
+        # documents are open (one published after the others were done is reminded too).
+        occurrence=_occurrence,
         deadline=lambda b: b.flight.launch_at, context=_due_context, link=_link,
     ))
 

@@ -11,17 +11,21 @@ decides what is visible from the saved answers, never from what the browser show
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app import multilingual
+from app.config import LANGUAGES
 from app.errors import Problems, ServiceError
 from app.extensions import db
 from app.medical import access as medical_access
@@ -115,6 +119,8 @@ def new_draft(actor: User) -> Questionnaire:
         version=(latest.version + 1) if latest else 1,
         title=latest.title if latest else DEFAULT_TITLE,
         intro=latest.intro if latest else "", created_by_id=actor.id,
+        default_language=latest.default_language if latest else "en",
+        texts=copy.deepcopy(latest.texts or {}) if latest else {},
     )
     db.session.add(questionnaire)
     if latest is not None:
@@ -125,6 +131,7 @@ def new_draft(actor: User) -> Questionnaire:
                 choices=list(q.choices or []), show_if_key=q.show_if_key,
                 show_if_values=list(q.show_if_values or []),
                 exclusive_choices=list(q.exclusive_choices or []), date_range=q.date_range,
+                texts=copy.deepcopy(q.texts or {}),
             ))
     db.session.flush()
     return questionnaire
@@ -138,12 +145,74 @@ def delete_draft(questionnaire: Questionnaire) -> None:
     db.session.flush()
 
 
-def title_of(questionnaire: Questionnaire) -> str:
-    """The title as readers see it: as written by medical staff, except the untouched default,
-    which is shown in the reader's language."""
+def title_of(questionnaire: Questionnaire, language: str | None = None) -> str:
+    """The title as readers see it: in their language where medical staff translated it, else as
+    written, except the untouched default, which is shown in the reader's language."""
+    language = language or str(get_locale() or "en")
+    if multilingual.has(questionnaire.texts, language, "title"):
+        return questionnaire.title_in(language)
     if questionnaire.title == DEFAULT_TITLE:
         return _("Health questionnaire")
     return questionnaire.title
+
+
+#: The longest translated title, question, hint and choice label.
+TRANSLATION_MAX = {"title": 200, "intro": 4000, "text": 500, "help": 1000, "choice": 200}
+
+
+@dataclass
+class Translation:
+    """A draft's texts in one language other than its default: the title, the introduction, and
+    per question id its text, hint and choice labels (empty: readers see the default)."""
+    title: str = ""
+    intro: str = ""
+    questions: dict[int, dict[str, Any]] = dataclass_field(default_factory=dict)
+
+
+def translation_of(questionnaire: Questionnaire, language: str) -> Translation:
+    own = (questionnaire.texts or {}).get(language) or {}
+    return Translation(
+        title=own.get("title", ""), intro=own.get("intro", ""),
+        questions={q.id: {"text": multilingual.text_in(q.texts, language, "text"),
+                          "help": multilingual.text_in(q.texts, language, "help"),
+                          "choices": dict(multilingual.text_in(q.texts, language, "choices", {}) or {})}
+                   for q in questionnaire.questions},
+    )
+
+
+def translate(questionnaire: Questionnaire, language: str, translation: Translation) -> None:
+    """Save a draft's texts in ``language``. Each one left empty falls back to the default
+    language for readers; the choices themselves (what answers keep) never change."""
+    _require_draft(questionnaire)
+    if language not in LANGUAGES or language == questionnaire.default_language:
+        raise ServiceError(_("Choose a language to translate into."))
+    problems = Problems()
+
+    def clean(value: str | None, kind: str, where: str) -> str:
+        value = _clean_text(value)
+        if len(value) > TRANSLATION_MAX[kind]:
+            problems.add(_("At most %(max)s characters.", max=TRANSLATION_MAX[kind]), where)
+        return value
+
+    texts = multilingual.with_text(questionnaire.texts, language, "title",
+                                   clean(" ".join((translation.title or "").split()), "title", "title"))
+    texts = multilingual.with_text(texts, language, "intro", clean(translation.intro, "intro", "intro"))
+    updates = {}
+    for question in questionnaire.questions:
+        given = translation.questions.get(question.id) or {}
+        own = multilingual.with_text(question.texts, language, "text", clean(given.get("text"), "text", f"q{question.id}-text"))
+        own = multilingual.with_text(own, language, "help", clean(given.get("help"), "help", f"q{question.id}-help"))
+        labels = {}
+        for n, choice in enumerate(question.choices or []):
+            label = clean((given.get("choices") or {}).get(choice), "choice", f"q{question.id}-choice-{n}")
+            if label:
+                labels[choice] = label
+        updates[question] = multilingual.with_text(own, language, "choices", labels)
+    problems.raise_any()
+    questionnaire.texts = texts
+    for question, own in updates.items():
+        question.texts = own
+    db.session.flush()
 
 
 def update_details(questionnaire: Questionnaire, *, title: str, intro: str) -> None:
@@ -593,7 +662,8 @@ def validate_answer(question: Question, raw: Any, case: MedicalCase | None = Non
             alone = [c for c in chosen if c in (question.exclusive_choices or [])]
             if alone and len(chosen) > 1:
                 raise ServiceError(_("“%(option)s” cannot be ticked together with other options: untick "
-                                     "it, or untick the others.", option=alone[0]), field)
+                                     "it, or untick the others.",
+                                     option=question.choice_label(alone[0], str(get_locale() or "en"))), field)
             return chosen
         try:
             ids = list(dict.fromkeys(int(i) for i in items))

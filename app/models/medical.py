@@ -13,6 +13,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueCon
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import multilingual
 from app.crypto import EncryptedJSON, EncryptedText
 from app.extensions import db
 from app.models.accounts import User
@@ -43,6 +44,10 @@ class Questionnaire(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    #: ``title`` and ``intro`` are in the default language; translations ``{language: {"title",
+    #: "intro"}}`` (see :mod:`app.multilingual`).
+    default_language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=sql_text("'{}'"))
 
     questions: Mapped[list["Question"]] = relationship(
         back_populates="questionnaire", order_by="Question.position", cascade="all, delete-orphan"
@@ -51,6 +56,12 @@ class Questionnaire(db.Model):
     @property
     def published(self) -> bool:
         return self.published_at is not None
+
+    def title_in(self, language: str) -> str:
+        return multilingual.text_in(self.texts, language, "title", self.title)
+
+    def intro_in(self, language: str) -> str:
+        return multilingual.text_in(self.texts, language, "intro", self.intro)
 
 
 class Question(db.Model):
@@ -77,8 +88,21 @@ class Question(db.Model):
     #: Shown only when the answer to the question ``show_if_key`` is one of ``show_if_values``.
     show_if_key: Mapped[str | None] = mapped_column(String(64))
     show_if_values: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Translations of ``text``, ``help`` and the choices' labels (the choices themselves are the
+    #: values answers keep): ``{language: {"text", "help", "choices": {choice: label}}}``.
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=sql_text("'{}'"))
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="questions")
+
+    def text_in(self, language: str) -> str:
+        return multilingual.text_in(self.texts, language, "text", self.text)
+
+    def help_in(self, language: str) -> str:
+        return multilingual.text_in(self.texts, language, "help", self.help)
+
+    def choice_label(self, choice: str, language: str) -> str:
+        """A choice as a reader of ``language`` sees it; the answer keeps the choice itself."""
+        return (multilingual.text_in(self.texts, language, "choices", {}) or {}).get(choice) or choice
 
 
 class CaseState(str, enum.Enum):

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import multilingual
 from app.extensions import db
 from app.models.accounts import User
 from app.models.types import UTCDateTime, enum_column
@@ -94,8 +95,8 @@ class TrainingModule(db.Model):
 
     def text(self, language: str, field: str = "name") -> str:
         """The ``field`` in ``language``, or in the default language where it has none."""
-        own = (self.texts or {}).get(language) or {}
-        return own.get(field) or ((self.texts or {}).get(self.default_language) or {}).get(field, "")
+        return multilingual.text_in(self.texts, language, field,
+                                    multilingual.text_in(self.texts, self.default_language, field))
 
     def __repr__(self) -> str:
         return f"<TrainingModule {self.id} {self.text(self.default_language)!r}>"

@@ -97,7 +97,7 @@ class VersionForm(CheckedForm):
     material = RadioField(_l("This version is"), choices=[
         ("material", _l("A material change: everyone who accepted an earlier version must do it again")),
         ("correction", _l("A correction (spelling, layout): nobody is asked again")),
-    ], default="material", validators=[InputRequired(REQUIRED)])
+    ], default="material", validators=[Optional()], validate_choice=False)
     change_summary = TextAreaField(_l("What changed (shown to tourists asked again)"),
                                    validators=[Optional(), Length(max=documents.SUMMARY_MAX)])
     confirmed = HiddenField()

@@ -5,7 +5,16 @@ acceptance; answer the tourists' questions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
+from app.documents.evidence import acceptance_pdf
 from app.errors import ServiceError
 from app.extensions import db
 from app.models import (
@@ -195,7 +205,7 @@ def remind(flight_id: int):
         rollback()
         flash(exc.message, "error")
     else:
-        flash(_("Nothing to remind: every document is done.") if not told else
+        flash(_("Nobody to remind: every document is done, or they were reminded within the last hour.") if not told else
               _("%(count)s tourists reminded.", count=told) if told > 1 else _("The tourist was reminded."),
               "success" if told else "info")
     return redirect(url_for("documents.operations.flight", flight_id=flight.id))
@@ -216,6 +226,18 @@ def evidence(acceptance_id: int):
                                     DocumentEvent.version_id == version.id).order_by(DocumentEvent.at, DocumentEvent.id)))
     return render_template("documents/operations/evidence.html", acceptance=acceptance, version=version, text=text,
                            events=events, verified=documents.text_hash(text.body) == acceptance.text_sha256)
+
+
+@bp.get("/acceptances/<int:acceptance_id>.pdf")
+@ops_only
+def evidence_pdf(acceptance_id: int):
+    """The same evidence as a PDF, for the operator's files."""
+    acceptance = db.session.get(Acceptance, acceptance_id) or abort(404)
+    response = make_response(acceptance_pdf(acceptance))
+    response.mimetype = "application/pdf"
+    name = f"{acceptance.booking.reference}-{acceptance.document.kind.value}-v{acceptance.version}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # -- questions ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.config import LANGUAGES
 from app.errors import ServiceError
 from app.extensions import db
 from app.medical import access as medical_access
@@ -168,6 +169,53 @@ def update_details(questionnaire_id: int):
                                             "Start a new draft to make changes.", v=questionnaire.version))
     _log("change", f"{_what(questionnaire)} (details refused)")
     page = render_template("medical/editor/edit.html", **_editor_context(questionnaire, details_form=form)), 422
+    commit()
+    return page
+
+
+def _translation_from_form(questionnaire: Questionnaire) -> qs.Translation:
+    form = request.form
+    return qs.Translation(
+        title=form.get("title", ""), intro=form.get("intro", ""),
+        questions={q.id: {"text": form.get(f"q{q.id}-text", ""), "help": form.get(f"q{q.id}-help", ""),
+                          "choices": {c: form.get(f"q{q.id}-choice-{n}", "") for n, c in enumerate(q.choices or [])}}
+                   for q in questionnaire.questions},
+    )
+
+
+@bp.route("/<int:questionnaire_id>/translations/<language>", methods=["GET", "POST"])
+@medical_only
+def translations(questionnaire_id: int, language: str):
+    """The draft's title, introduction, questions, hints and choices in another language: what a
+    tourist reading that language sees (anything left empty shows the default language)."""
+    questionnaire = _version(questionnaire_id)
+    if language not in LANGUAGES or language == questionnaire.default_language:
+        abort(404)
+    errors: dict[str, str] = {}
+    translation = qs.translation_of(questionnaire, language)
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        translation = _translation_from_form(questionnaire)
+        try:
+            qs.translate(questionnaire, language, translation)
+        except ServiceError as exc:
+            rollback()
+            questionnaire = _version(questionnaire_id)
+            errors = {e.field or "": str(e.message) for e in getattr(exc, "errors", [exc])}
+            status = 422
+        else:
+            _log("change", f"{_what(questionnaire)} ({language} translation)")
+            commit()
+            flash(_("The %(language)s texts are saved.", language=LANGUAGES[language]), "success")
+            return redirect(url_for("medical.editor.translations", questionnaire_id=questionnaire.id, language=language))
+    _log("view", f"{_what(questionnaire)} ({language} translation)")
+    page = render_template(
+        "medical/editor/translations.html", questionnaire=questionnaire, language=language, languages=LANGUAGES,
+        translation=translation, errors=errors, action_form=ActionForm(formdata=None),
+        questions=sorted(questionnaire.questions, key=lambda q: q.position),
+    ), status
     commit()
     return page
 

@@ -127,7 +127,9 @@ def _readable_answers(case: MedicalCase) -> list[dict[str, Any]]:
         elif question.kind is K.DATE:
             text = format_date(date.fromisoformat(value), "long")
         elif question.kind is K.MULTIPLE_CHOICE:
-            text = ", ".join(value)
+            text = ", ".join(question.choice_label(v, current_user.language) for v in value)
+        elif question.kind is K.SINGLE_CHOICE:
+            text = question.choice_label(str(value), current_user.language)
         elif question.kind is K.FILE:
             files = [uploads[i] for i in value if i in uploads]
         else:

@@ -110,7 +110,7 @@ def test_publishing_a_document_shows_a_preview_then_publishes(client, ops):
     url = f"/ops/documents/{document.id}"
     english = "I waive my claims against the FAA and the other participants. " * 2
     texts = {"title_en": "Reciprocal waiver", "body_en": english, "title_de": "Gegenseitiger Verzicht",
-             "body_de": "Ich verzichte auf meine Ansprüche.", "material": "material"}
+             "body_de": "Ich verzichte auf meine Ansprüche."}  # a first version: no "material" to choose
     no_default = post_form(client, url, {"title_de": "Verzicht", "body_de": "Text", "material": "material"}, page=url)
     assert no_default.status_code == 422
     assert "Write the text in English, the document&#39;s default language." in no_default.get_data(as_text=True)

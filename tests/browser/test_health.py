@@ -175,6 +175,20 @@ def test_medical_staff_edit_preview_and_publish_a_new_version(visitor, people):
     expect(last).to_contain_text("Shown only when “smoker” is answered: Yes.")
     visitor.check()
 
+    # The new question in German: tourists reading German see it so; the German demo texts are kept.
+    draft_path = visitor.path()
+    page.get_by_role("link", name="Deutsch").click()
+    expect(page.get_by_role("heading", name="Version 2 in Deutsch", level=1)).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Gesundheitsfragebogen")
+    visitor.check()
+    smoker = page.locator("fieldset.translation-question").filter(has_text="(smoker)")
+    smoker.get_by_label("Question").fill("Rauchen Sie?")
+    page.get_by_role("button", name="Save the Deutsch texts").click()
+    expect(page.get_by_text("The Deutsch texts are saved.")).to_be_visible()
+    expect(smoker.get_by_label("Question")).to_have_value("Rauchen Sie?")
+    visitor.check("questionnaire-translation", mobile=True)
+    visitor.goto(draft_path)
+
     page.get_by_role("button", name="Preview").click()  # a link styled as a button
     expect(page.get_by_text(re.compile("A preview of version 2 as tourists see it"))).to_be_visible()
     expect(page.get_by_label("How many cigarettes a day?")).to_be_disabled()

@@ -34,6 +34,7 @@ ROUTES = [
     ("/ops/documents/versions/{version}", {"operations"}, None),
     ("/ops/flights/{flight}/documents", {"operations"}, None),
     ("/ops/acceptances/{acceptance}", {"operations"}, None),
+    ("/ops/acceptances/{acceptance}.pdf", {"operations"}, None),
     ("/ops/questions", {"operations"}, None),
     ("/ops/users", {"operations"}, None),
     ("/outbox", {"operations"}, None),

@@ -278,6 +278,7 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
               *(f"/ops/training/sessions/{s.id}" for s in sessions)]
     pages += [f"/medical/questionnaires/{i}" for i in ids["questionnaires"]]
     pages += [f"/medical/questionnaires/{i}/preview" for i in ids["questionnaires"]]
+    pages += [f"/medical/questionnaires/{i}/translations/fr" for i in ids["questionnaires"]]
     for who in ("tourist", "tourist2", "medical", "instructor", "logistics", "operations", "anonymous"):
         if who in ("instructor", "logistics"):
             w.clients[who] = w.app.test_client()

@@ -121,6 +121,7 @@ def pages(app, make):
         Role.MEDICAL: [
             "/medical/queue", f"/medical/cases/{case.id}", "/medical/tourists", "/medical/vehicles",
             "/medical/questionnaires", f"/medical/questionnaires/{questionnaire.id}",
+            f"/medical/questionnaires/{questionnaire.id}/translations/de",
         ],
         Role.OPERATIONS: [
             "/ops/flights", f"/ops/flights/{flight.id}", f"/ops/bookings/{confirmed.reference}",

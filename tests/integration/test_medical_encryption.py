@@ -234,11 +234,11 @@ def test_the_database_and_the_upload_folder_hold_no_readable_medical_text(fresh_
 
 
 #: Text columns of the medical tables that are stored readable, and why that is right: the public
-#: questionnaire, codes and states, and what the access log must show at a glance.
+#: questionnaire (and its translations), codes and states, and what the access log must show at a glance.
 PLAIN_TEXT_COLUMNS = {
-    "medical_questionnaires": {"title", "intro"},
+    "medical_questionnaires": {"title", "intro", "default_language", "texts"},
     "medical_questions": {"key", "text", "help", "kind", "unit", "choices", "show_if_key", "show_if_values",
-                          "exclusive_choices", "date_range"},
+                          "exclusive_choices", "date_range", "texts"},
     "medical_cases": {"state"},
     "medical_case_events": {"from_state", "to_state", "kind"},  # kind: transition, correction, change report
     "medical_uploads": {"stored_name", "content_type", "sha256"},
@@ -354,3 +354,23 @@ def test_generate_key_prints_a_fernet_key(app):
     key = result.output.strip()
     Fernet(key.encode())  # a valid key
     assert app.test_cli_runner().invoke(args=["medical", "generate-key"]).output.strip() != key
+
+
+def test_processes_starting_together_share_one_instance_key(tmp_path):
+    """Web workers and the Celery worker of a fresh development instance start at once: they all
+    end up with the same, whole key (none reads a half-written file or makes its own)."""
+    import subprocess
+    import sys
+
+    from app.config import BASE_DIR
+
+    script = ("import sys; from pathlib import Path; from app.crypto import _instance_key; "
+              "sys.stdout.write(_instance_key(Path(sys.argv[1])).decode())")
+    path = tmp_path / "instance" / "medical-encryption.key"
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=BASE_DIR, stdout=subprocess.PIPE)
+             for _ in range(8)]
+    keys = {p.communicate(timeout=60)[0].decode() for p in procs}
+    assert len(keys) == 1 and keys == {path.read_text().strip()}
+    from cryptography.fernet import Fernet
+    Fernet(keys.pop())  # a whole key
+    assert [p.name for p in path.parent.iterdir()] == ["medical-encryption.key"], "no drafts left behind"

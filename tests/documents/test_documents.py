@@ -1,0 +1,255 @@
+"""Documents of every kind: scope, versions and languages, evidence, read receipts, reminders, the
+tourist's and operations' pages, the PDF of the evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.booking import bookings as booking_service
+from app.documents import documents
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import (
+    Acceptance,
+    BookingState,
+    DocumentEvent,
+    DocumentEventKind,
+    DocumentKind,
+    DocumentScope,
+    ImmutableRecordError,
+    Role,
+)
+from tests.conftest import login, outbox, post_form
+from tests.core.test_queries import count_queries
+
+K = DocumentKind
+BRIEFING_DE = {"en": ("Launch-day timeline", "Breakfast at five.\nSuit-up at six."),
+               "de": ("Ablauf am Starttag", "Frühstück um fünf.\nAnlegen des Anzugs um sechs.")}
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    with app.test_request_context("/"):
+        yield
+
+
+def on_flight(make, flight):
+    """A confirmed booking of a new tourist on ``flight``."""
+    booking = booking_service.hold_seat(flight.id, make.user())
+    booking_service.transition(booking, BookingState.CONFIRMED)
+    return booking
+
+
+def states(booking) -> dict[int, str]:
+    return {s.document.id: s.state.value for s in documents.statuses([booking])[booking.id]}
+
+
+def test_a_document_is_asked_only_of_the_flights_in_its_scope(ctx, make):
+    here = make.booking(vehicle="Capsule C-7", spaceport="Esrange")
+    there = make.booking(vehicle="Balloon B-1", spaceport="Esrange")
+    every = make.document(K.WAIVER)
+    vehicle = make.document(K.PROHIBITED_ITEMS, scope=DocumentScope.VEHICLE, scope_name="Capsule C-7")
+    port = make.document(K.BRIEFING, scope=DocumentScope.SPACEPORT, scope_name="Esrange")
+    flight = make.document(K.BRIEFING, flight=there.flight)
+    assert set(states(here)) == {every.document_id, vehicle.document_id, port.document_id}
+    assert set(states(there)) == {every.document_id, port.document_id, flight.document_id}
+    documents.archive_document(port.document)
+    assert port.document_id not in states(here)
+    with pytest.raises(ServiceError, match="not asked of your booking"):
+        make.accept(here, flight)
+
+
+def test_the_tourist_reads_their_language_and_the_evidence_hashes_exactly_that_text(ctx, make):
+    booking = make.booking()
+    booking.user.language = "de"
+    version = make.document(K.BRIEFING, texts=BRIEFING_DE)
+    acceptance = make.accept(booking, version, language="de")
+    german = BRIEFING_DE["de"][1]
+    assert acceptance.language == "de"
+    assert acceptance.text_sha256 == hashlib.sha256(german.encode()).hexdigest()
+    assert acceptance.text_sha256 != version.text_in("en").sha256
+    # French has no text: the default (English) is shown, and recorded as what was shown.
+    other = make.booking(vehicle=booking.flight.vehicle)
+    assert make.accept(other, version, language="fr").language == "en"
+
+
+def test_a_correction_asks_nobody_again_a_material_change_asks_everyone_with_what_changed(ctx, make):
+    booking = make.booking()
+    v1 = make.document(K.BRIEFING, texts={"en": ("Timeline", "Breakfast at five.\nSuit-up at six.")})
+    make.accept(booking, v1)
+    assert states(booking)[v1.document_id] == "done"
+    v2 = make.document(document=v1.document, material=False,
+                       texts={"en": ("Timeline", "Breakfast at five.\nSuit up at six.")})
+    assert states(booking)[v1.document_id] == "done" and not v2.material
+    assert [r for r in outbox(rule="document_published", subject_id=booking.id)
+            if r.context["version_id"] == v2.id] == []
+    v3 = make.document(document=v1.document, texts={"en": ("Timeline", "Breakfast at four.\nSuit up at six.")})
+    status = documents.status_of(booking, v1.document)
+    assert status.state.value == "redo" and status.current.id == v3.id
+    assert set(documents.changes_since(status, "en")) == {
+        ("-", "Breakfast at five."), ("-", "Suit-up at six."), ("+", "Breakfast at four."), ("+", "Suit up at six.")}
+    told = [r for r in outbox(rule="document_published", subject_id=booking.id) if r.context["version_id"] == v3.id]
+    assert told and told[0].context == {"document_id": v1.document_id, "version_id": v3.id}
+    make.accept(booking, v3)
+    assert states(booking)[v1.document_id] == "done"
+
+
+def test_acceptances_and_events_are_never_changed(ctx, make):
+    booking = make.booking()
+    acceptance = make.accept(booking, make.document(K.PROHIBITED_ITEMS))
+    db.session.flush()
+    acceptance.language = "fr"
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_opening_is_recorded_once_and_operations_see_it(app, make):
+    booking = make.booking()
+    version = make.document(K.BRIEFING, texts=BRIEFING_DE)
+    ops = make.user(Role.OPERATIONS)
+    db.session.commit()
+    client = app.test_client()
+    login(client, booking.user)
+    url = f"/bookings/{booking.reference}/documents/{version.document_id}"
+    assert "Breakfast at five." in client.get(url).get_data(as_text=True)
+    client.get(url)
+    opened = db.session.scalars(select(DocumentEvent).where(DocumentEvent.kind == DocumentEventKind.OPENED)).all()
+    assert len(opened) == 1 and opened[0].booking_id == booking.id
+    assert states(booking)[version.document_id] == "opened"
+    staff = app.test_client()
+    login(staff, ops)
+    page = staff.get(f"/ops/flights/{booking.flight_id}/documents").get_data(as_text=True)
+    assert booking.user.name in page and "Opened" in page
+
+
+def test_operations_remind_one_tourist_or_all_who_have_not(app, make):
+    first = make.booking()
+    second = on_flight(make, first.flight)
+    version = make.document(K.WAIVER)
+    make.accept(second, version)
+    ops = make.user(Role.OPERATIONS)
+    db.session.commit()
+    client = app.test_client()
+    login(client, ops)
+    url = f"/ops/flights/{first.flight_id}/documents"
+    response = post_form(client, url + "/remind", page=url)
+    assert response.status_code == 302
+    reminded = db.session.scalars(select(DocumentEvent.booking_id).where(
+        DocumentEvent.kind == DocumentEventKind.REMINDED)).all()
+    assert reminded == [first.id], "only the tourist with a document open"
+    told = outbox(rule="documents_reminder", subject_id=first.id)
+    assert told
+    post_form(client, url + "/remind", {"booking": first.reference}, page=url)  # a second click
+    assert len(outbox(rule="documents_reminder", subject_id=first.id)) == len(told), "reminded once an hour"
+    assert not outbox(rule="documents_reminder", subject_id=second.id)
+    assert post_form(client, url + "/remind", {"booking": "CD-NOSUCH"}, page=url).status_code == 404
+
+
+def test_documents_still_open_are_reminded_a_week_and_a_day_before_launch(ctx, make):
+    booking = make.booking(days=30)
+    version = make.document(K.WAIVER)
+    from app.messaging import reminders
+    reminders.sync(booking)
+    due = {r.rule: r.send_at for r in outbox(subject_id=booking.id) if r.rule and r.rule.startswith("documents_due")}
+    assert due == {"documents_due_week": booking.flight.launch_at - timedelta(days=7),
+                   "documents_due_day": booking.flight.launch_at - timedelta(days=1)}
+    make.accept(booking, version)  # done: the reminders are dropped
+    assert {r.status.value for r in outbox(subject_id=booking.id) if r.rule and r.rule.startswith("documents_due")} \
+        == {"dropped"}
+    # A document published afterwards is reminded again before launch.
+    make.document(K.BRIEFING)
+    queued = [r for r in outbox(subject_id=booking.id) if r.rule == "documents_due_week" and r.status.value == "queued"]
+    assert queued and queued[0].send_at == booking.flight.launch_at - timedelta(days=7)
+
+
+def test_the_evidence_pdf_has_the_text_shown_its_hash_and_the_times(app, make):
+    booking = make.booking()
+    booking.user.language = "de"
+    acceptance = make.accept(booking, make.document(K.BRIEFING, texts=BRIEFING_DE), language="de")
+    ops = make.user(Role.OPERATIONS)
+    db.session.commit()
+    client = app.test_client()
+    login(client, ops)
+    response = client.get(f"/ops/acceptances/{acceptance.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f"{booking.reference}-briefing-v1.pdf" in response.headers["Content-Disposition"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Frühstück um fünf." in text and acceptance.text_sha256 in "".join(text.split())
+    assert booking.user.name in text and "192.0.2.1" in text and "matches the text below" in text
+    tourist = app.test_client()
+    login(tourist, booking.user)
+    assert tourist.get(f"/ops/acceptances/{acceptance.id}.pdf").status_code == 403
+
+
+def test_accepting_with_a_version_of_another_document_changes_nothing(app, make):
+    booking = make.booking()
+    waiver, briefing = make.document(K.WAIVER), make.document(K.BRIEFING)
+    db.session.commit()
+    client = app.test_client()
+    login(client, booking.user)
+    url = f"/bookings/{booking.reference}/documents/{briefing.document_id}"
+    response = post_form(client, url, {"version_id": waiver.id, "language": "en", "read": "y"}, page=url)
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(Acceptance.id))) == 0
+    assert client.get(f"/bookings/{booking.reference}/documents/999999").status_code == 404
+
+
+def _more_bookings(make, flight, n):
+    for _ in range(n):
+        on_flight(make, flight)
+
+
+def test_document_pages_queries_do_not_grow(app, make):
+    booking = make.booking()
+    for kind in (K.INFORMED_CONSENT, K.WAIVER, K.PROHIBITED_ITEMS, K.BRIEFING):
+        make.accept(booking, make.document(kind))
+    ops = make.user(Role.OPERATIONS)
+    db.session.commit()
+    tourist, staff = app.test_client(), app.test_client()
+    login(tourist, booking.user)
+    login(staff, ops)
+    url = f"/ops/flights/{booking.flight_id}/documents"
+    with count_queries() as small_tourist:
+        assert tourist.get("/documents").status_code == 200
+    with count_queries() as small_ops:
+        assert staff.get(url).status_code == 200
+    _more_bookings(make, booking.flight, 4)
+    for kind in (K.BRIEFING, K.BRIEFING):
+        make.document(kind)
+    more = make.booking(booking.user)  # the tourist's second flight
+    make.accept(more, make.document(K.WAIVER, flight=more.flight))
+    db.session.commit()
+    with count_queries() as large_tourist:
+        assert tourist.get("/documents").status_code == 200
+    with count_queries() as large_ops:
+        assert staff.get(url).status_code == 200
+    assert len(large_tourist) == len(small_tourist), "\n".join(large_tourist)
+    assert len(large_ops) == len(small_ops), "\n".join(large_ops)
+
+
+def test_a_question_still_open_is_pointed_out_before_signing(app, make):
+    booking = make.booking()
+    version = make.document(K.WAIVER)
+    documents.ask_question(booking.user, version, booking, "Does it cover my family?")
+    db.session.commit()
+    client = app.test_client()
+    login(client, booking.user)
+    page = client.get(f"/bookings/{booking.reference}/documents/{version.document_id}").get_data(as_text=True)
+    assert "is not answered yet" in page and "Sign version 1" in page
+
+
+def test_what_changed_is_shown_in_the_language_accepted(ctx, make):
+    booking = make.booking()
+    v1 = make.document(K.BRIEFING, texts={"en": ("Timeline", "Breakfast at five."), "de": ("Ablauf", "Frühstück um fünf.")})
+    make.accept(booking, v1, language="de")
+    make.document(document=v1.document, texts={"en": ("Timeline", "Breakfast at four.")})  # English only
+    status = documents.status_of(booking, v1.document)
+    # The new version has no German: both sides are compared in English, never German with English.
+    assert set(documents.changes_since(status, "de")) == {("-", "Breakfast at five."), ("+", "Breakfast at four.")}
