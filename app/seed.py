@@ -96,6 +96,17 @@ DEMO_FLIGHTS = [
      "A dusk suborbital flight (two seats left on this rotation)."),
 ]
 
+#: The demo flights' descriptions in German (the others show the English).
+GERMAN_DESCRIPTIONS = {
+    "Kármán Dawn": "Ein suborbitaler Flug über die Kármán-Linie: etwa vier Minuten Schwerelosigkeit und die "
+                   "Krümmung der Erde.",
+    "Stratos Sunrise": "Ein sechsstündiger Ballonaufstieg auf 30 km, um den Sonnenaufgang über der Erdkrümmung "
+                       "zu sehen.",
+    "Aurora Orbit 3": "Drei Tage im niedrigen Erdorbit, mit einer Kuppel für den Ausblick.",
+    "Polar Light": "Ein Ballonflug im Winter in die Polarnacht, unter dem Polarlicht.",
+    "Kármán Twilight": "Ein suborbitaler Flug in der Abenddämmerung (zwei Plätze frei in diesem Umlauf).",
+}
+
 SEAT_FILLERS = [
     ("yuri@example.com", "Yuri Tanaka"),
     ("sally@example.com", "Sally Rivera"),
@@ -182,6 +193,7 @@ def seed_demo() -> str:
                 window_closes_at=launch + timedelta(hours=window_h), seat_count=seats, currency=cur,
                 price_minor=price, deposit_minor=dep, deposit_nonrefundable_minor=nonref,
                 balance_due_days=due, status=FlightStatus.SCHEDULED,
+                texts={"de": {"description": GERMAN_DESCRIPTIONS[name]}} if name in GERMAN_DESCRIPTIONS else {},
             ))
             created += 1
         db.session.flush()

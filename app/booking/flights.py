@@ -42,7 +42,7 @@ BOOKABLE = (FlightStatus.SCHEDULED, FlightStatus.DELAYED)
 FIELDS = (
     "name", "vehicle", "spaceport", "description", "launch_at", "window_closes_at", "seat_count",
     "price_minor", "currency", "deposit_minor", "deposit_nonrefundable_minor", "balance_due_days",
-    "status",
+    "status", "texts",
 )
 
 

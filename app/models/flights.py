@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import multilingual
 from app.extensions import db
 from app.models.types import UTCDateTime, enum_column
 from app.timeutil import now_utc
@@ -54,6 +57,12 @@ class Flight(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+    #: The description in other languages than the default one it is written in:
+    #: ``{language: {"description": ...}}`` (see :mod:`app.multilingual`).
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=sql_text("'{}'"))
+
+    def description_in(self, language: str) -> str:
+        return multilingual.text_in(self.texts, language, "description", self.description)
 
     def __repr__(self) -> str:
         return f"<Flight {self.id} {self.name!r}>"

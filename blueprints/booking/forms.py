@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app import multilingual
 from app.booking import flights as flight_service
+from app.config import LANGUAGES
 from app.errors import ServiceError
 from app.i18n import lazy_gettext as _l
 from app.labels import FLIGHT_STATUSES
@@ -24,7 +26,7 @@ class FlightForm(CheckedForm):
     name = StringField(_l("Mission name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     vehicle = StringField(_l("Vehicle"), validators=[DataRequired(REQUIRED), Length(max=120)])
     spaceport = StringField(_l("Spaceport"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    description = TextAreaField(_l("Description (in English)"), validators=[Optional(), Length(max=4000)])
     launch_at = DateTimeLocalField(
         _l("Planned launch (window opens)"), format="%Y-%m-%dT%H:%M",
         validators=[InputRequired(_l("Enter the planned launch date and time."))],
@@ -88,9 +90,32 @@ class FlightForm(CheckedForm):
             "seat_count": None if self.seat_count.errors else self.seat_count.data, "currency": currency, **money,
             "balance_due_days": None if self.balance_due_days.errors else self.balance_due_days.data,
             "status": None if self.status.errors else FlightStatus(self.status.data),
+            "texts": self.texts(),
         }
         return data, problems
+
+    def description_fields(self):
+        for code in TRANSLATED:
+            yield code, LANGUAGES[code], self[f"description_{code}"]
+
+    def texts(self) -> dict:
+        """The description in the other languages (empty ones left out: readers see the default)."""
+        texts: dict = {}
+        for code, _name, field in self.description_fields():
+            texts = multilingual.with_text(texts, code, "description", (field.data or "").strip())
+        return texts
+
+    def fill_texts(self, flight) -> None:
+        for code, _name, field in self.description_fields():
+            field.data = multilingual.text_in(flight.texts, code, "description")
 
     def service_problems(self) -> list[ServiceError]:
         data, problems = self.flight_data()
         return problems + flight_service.flight_problems(data, self.flight)
+
+
+#: The languages a flight's description can be translated into (it is written in English).
+TRANSLATED = [code for code in LANGUAGES if code != "en"]
+for _code in TRANSLATED:
+    setattr(FlightForm, f"description_{_code}", TextAreaField(
+        _l("Description in %(language)s", language=LANGUAGES[_code]), validators=[Optional(), Length(max=4000)]))

@@ -79,6 +79,7 @@ def edit_flight(flight_id: int):
         form.deposit.data = to_decimal(flight.deposit_minor, flight.currency)
         form.deposit_nonrefundable.data = to_decimal(flight.deposit_nonrefundable_minor, flight.currency)
         form.status.data = flight.status.value
+        form.fill_texts(flight)
     elif form.validate_on_submit():
         saved, _flight = save(form, lambda: flight_service.update_flight(flight, _flight_data(form), current_user))
         if saved:

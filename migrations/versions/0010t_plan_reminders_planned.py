@@ -19,11 +19,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('training_plans', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminders_planned_at', sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE: a batch would copy the table, which plan items refer to.
+    op.add_column('training_plans', sa.Column('reminders_planned_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE training_plans SET reminders_planned_at = published_at WHERE published_at IS NOT NULL")
 
 
 def downgrade():
-    with op.batch_alter_table('training_plans', schema=None) as batch_op:
-        batch_op.drop_column('reminders_planned_at')
+    op.drop_column('training_plans', 'reminders_planned_at')

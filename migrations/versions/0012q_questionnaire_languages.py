@@ -18,17 +18,17 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE (SQLite adds and drops columns itself): a batch would copy these tables, which
+# answers and cases refer to, and fail on their foreign keys once they hold data.
+
 def upgrade():
-    with op.batch_alter_table('medical_questionnaires', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('default_language', sa.String(length=5), server_default='en', nullable=False))
-        batch_op.add_column(sa.Column('texts', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
-    with op.batch_alter_table('medical_questions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('texts', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+    op.add_column('medical_questionnaires', sa.Column('default_language', sa.String(length=5), server_default='en',
+                                                      nullable=False))
+    op.add_column('medical_questionnaires', sa.Column('texts', sa.JSON(), server_default='{}', nullable=False))
+    op.add_column('medical_questions', sa.Column('texts', sa.JSON(), server_default='{}', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('medical_questions', schema=None) as batch_op:
-        batch_op.drop_column('texts')
-    with op.batch_alter_table('medical_questionnaires', schema=None) as batch_op:
-        batch_op.drop_column('texts')
-        batch_op.drop_column('default_language')
+    op.drop_column('medical_questions', 'texts')
+    op.drop_column('medical_questionnaires', 'texts')
+    op.drop_column('medical_questionnaires', 'default_language')

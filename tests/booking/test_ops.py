@@ -35,6 +35,21 @@ def test_operations_creates_a_flight_in_their_timezone(client, ops):
     assert "Aurora Orbit 4" in page
 
 
+def test_a_flight_described_in_german_reads_so_to_a_german_tourist(client, ops, make):
+    data = {**FLIGHT, "description": "Three days in orbit.", "description_de": "Drei Tage im Orbit."}
+    assert post_form(client, "/ops/flights/new", data, page="/ops/flights/new").status_code == 302
+    flight = db.session.scalar(select(Flight).where(Flight.name == "Aurora Orbit 4"))
+    assert flight.texts == {"de": {"description": "Drei Tage im Orbit."}}
+    edit = client.get(f"/ops/flights/{flight.id}/edit").get_data(as_text=True)
+    assert "Drei Tage im Orbit." in edit  # the form shows the translation to change it
+    german, french = make.user(language="de"), make.user(language="fr")
+    db.session.commit()
+    for user, shown in ((german, "Drei Tage im Orbit."), (french, "Three days in orbit.")):
+        reader = client.application.test_client()
+        login(reader, user)
+        assert shown in reader.get(f"/flights/{flight.id}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("change, message", [
     ({"window_closes_at": "2031-03-13T15:30"}, "The launch window must close at least 5 minutes after it opens."),
     ({"deposit": "500000"}, "The deposit cannot be more than the price."),

@@ -67,7 +67,7 @@ def test_operations_runs_flights_consent_and_questions(visitor, another_visitor,
     form.get_by_label("Mission name").fill("Lunar Loop 1")
     form.get_by_label("Vehicle").fill("Crew capsule Selene")
     form.get_by_label("Spaceport").fill("Spaceport Cornwall")
-    form.get_by_label("Description").fill("A week around the Moon and back.")
+    form.get_by_label("Description (in English)").fill("A week around the Moon and back.")
     closes = launch + timedelta(days=2)
     form.get_by_label("Planned launch (window opens)").fill(f"{launch.isoformat()}T14:30")
     form.get_by_label("Launch window closes").fill(f"{closes.isoformat()}T14:30")

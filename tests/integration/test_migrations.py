@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from app.documents import consent
 from app.documents.documents import text_hash as documents_hash
 from app.extensions import db
 from app.models import Acceptance, Booking, BookingState, Role, User
+from app.timeutil import now_utc
 from tests.conftest import Factory, make_env
 from tests.integration.support import separate_app
 
@@ -156,8 +158,15 @@ def test_the_consent_moves_onto_documents_without_losing_a_signature(fresh_datab
         upgrade(revision="0010t")
         make = Factory()
         tourist, ops = make.user(name="Ada Lovelace"), make.user(Role.OPERATIONS)
-        flight = make.flight()
-        booking = Booking(reference="CD-MIGRATE1", flight_id=flight.id, user_id=tourist.id,
+        # Rows as the schema of 0010t has them (later migrations add columns the models know).
+        db.session.execute(text(
+            "INSERT INTO flights (name, vehicle, spaceport, description, launch_at, window_closes_at, seat_count, "
+            "price_minor, currency, deposit_minor, deposit_nonrefundable_minor, balance_due_days, status, "
+            "created_at, updated_at) VALUES ('Dawn', 'SV-2', 'Spaceport America', '', :launch, :closes, 6, 100, "
+            "'USD', 50, 10, 90, 'scheduled', :now, :now)"),
+            {"launch": now_utc() + timedelta(days=300), "closes": now_utc() + timedelta(days=301), "now": now_utc()})
+        flight_id = db.session.scalar(text("SELECT max(id) FROM flights"))
+        booking = Booking(reference="CD-MIGRATE1", flight_id=flight_id, user_id=tourist.id,
                           state=BookingState.CONFIRMED)  # as rows: no reminder (no documents table yet)
         db.session.add(booking)
         db.session.flush()
@@ -197,6 +206,7 @@ def test_the_consent_moves_onto_documents_without_losing_a_signature(fresh_datab
             assert [(t.version_id, t.language) for t in texts] == [(1, "en"), (2, "en")]
             assert all(documents_hash(t.body) == t.sha256 for t in texts)
             assert conn.scalar(text("SELECT count(*) FROM document_events WHERE kind = 'signed'")) == 1
+        upgrade()  # the models know the later migrations' columns too
         booking = db.session.get(Booking, ids["booking"])
         status = consent.statuses([booking])[booking.id]
         # Version 2 was a correction: the signature of version 1 still holds.
