@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from app.models import Booking, BookingState
+from app.models import Booking
 
 
 class GateStatus(str, enum.Enum):
@@ -45,7 +45,7 @@ class Readiness:
     @property
     def closed(self) -> bool:
         """The booking holds no seat (cancelled, expired, or a hold that lapsed): it asks nothing."""
-        return not (self.booking.state is BookingState.CONFIRMED or self.booking.hold_is_live())
+        return not self.booking.holds_seat()
 
     @property
     def ready(self) -> bool:

@@ -238,12 +238,10 @@ def impact(document: Document, material: bool) -> Impact:
     bookings = bookings_of(document)
     if not bookings:
         return Impact(0, 0)
-    accepted = set(db.session.scalars(
-        select(Acceptance.booking_id).where(Acceptance.document_id == document.id,
-                                            Acceptance.booking_id.in_([b.id for b in bookings])).distinct()))
     statuses_now = statuses(bookings)
-    open_now = {b.id for b in bookings
-                if any(s.document.id == document.id and not s.done for s in statuses_now[b.id])}
+    own = [(b.id, s) for b in bookings for s in statuses_now[b.id] if s.document.id == document.id]
+    accepted = {booking_id for booking_id, s in own if s.acceptance is not None}
+    open_now = {booking_id for booking_id, s in own if not s.done}
     again = len(accepted - open_now) if material else 0
     return Impact(again=again, waiting=len(open_now))
 
@@ -363,7 +361,7 @@ def status_of(booking: Booking, document: Document) -> DocumentStatus | None:
 def _live(booking: Booking, user: User) -> None:
     if booking.user_id != user.id:
         raise ServiceError(_("This booking is not yours."))
-    if not (booking.state is BookingState.CONFIRMED or booking.hold_is_live()):
+    if not booking.holds_seat():
         raise ServiceError(_("Your seat hold has expired. Hold a seat again to sign."))
 
 
@@ -498,7 +496,7 @@ def remind(booking: Booking, actor: User) -> bool:
     """Remind the tourist of the documents still open for the booking, at once (by their
     preferred channels). False when nothing is open, the seat is no longer theirs, or they were
     reminded less than :data:`REMIND_AGAIN_AFTER` ago."""
-    if not (booking.state is BookingState.CONFIRMED or booking.hold_is_live()):
+    if not booking.holds_seat():
         return False
     open_now = [s for s in statuses([booking])[booking.id] if not s.done]
     if not open_now:

@@ -67,6 +67,10 @@ class Booking(db.Model):
             and self.hold_expires_at > (at or now_utc())
         )
 
+    def holds_seat(self, at: datetime | None = None) -> bool:
+        """Confirmed, or held and the hold not run out: the booking still asks things of its tourist."""
+        return self.state is BookingState.CONFIRMED or self.hold_is_live(at)
+
     def __repr__(self) -> str:
         return f"<Booking {self.reference} {self.state.value}>"
 

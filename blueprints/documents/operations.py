@@ -170,7 +170,7 @@ def flight(flight_id: int):
         select(Booking).where(Booking.flight_id == flight.id,
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
         .options(selectinload(Booking.user), selectinload(Booking.flight)).order_by(Booking.id)
-    ) if b.state is BookingState.CONFIRMED or b.hold_is_live()]
+    ) if b.holds_seat()]
     needed = documents.published([flight])[flight.id]
     rows = documents.statuses(bookings)
     show = request.args.get("show", "all")

@@ -32,7 +32,7 @@ def _live_bookings() -> list[Booking]:
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
         .options(selectinload(Booking.flight)).order_by(Booking.created_at)
     ).all()
-    return [b for b in rows if b.state is BookingState.CONFIRMED or b.hold_is_live()]
+    return [b for b in rows if b.holds_seat()]
 
 
 @bp.get("/documents")
@@ -68,7 +68,7 @@ def _page(booking: Booking, status: DocumentStatus, form: AcceptForm, question_f
         question_form=question_form, questions=questions, notice=notice,
         unanswered=[q for q in questions if q.answered_at is None],
         changes=documents.changes_since(status, language) if status.state.value == "redo" else None,
-        live=booking.state is BookingState.CONFIRMED or booking.hold_is_live(),
+        live=booking.holds_seat(),
     )
     if fragment:
         return render_page("documents/tourist/read.html", "documents/tourist/_questions.html", **context), http_status
@@ -86,7 +86,7 @@ def _accept_form(status: DocumentStatus, **kw) -> AcceptForm:
 def read(reference: str, document_id: int):
     booking = own_booking(reference)
     status = _status(booking, document_id)
-    if booking.state is BookingState.CONFIRMED or booking.hold_is_live():
+    if booking.holds_seat():
         documents.record_opened(booking, status.current, status.current.text_in(current_user.language).language)
         commit()
     return _page(booking, status, _accept_form(status, formdata=None), QuestionForm(formdata=None))

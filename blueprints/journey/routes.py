@@ -29,7 +29,7 @@ def index():
         mine, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])
     )))
     bookings = sorted(rows, key=lambda b: b.created_at, reverse=True)
-    live = [b for b in bookings if b.state is BookingState.CONFIRMED or b.hold_is_live()]
+    live = [b for b in bookings if b.holds_seat()]
     lapsed = [b for b in bookings if b not in live]  # a hold that ran out, not yet swept
     page = page_arg()
     past_query = (

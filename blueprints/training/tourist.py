@@ -43,7 +43,7 @@ def _live_bookings(now: datetime) -> list[Booking]:
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
         .options(selectinload(Booking.flight)).order_by(Booking.created_at)
     ).all()
-    return [b for b in bookings if b.state is BookingState.CONFIRMED or b.hold_is_live(now)]
+    return [b for b in bookings if b.holds_seat(now)]
 
 
 def _open_sessions(deadlines: dict[int, datetime], now: datetime) -> dict[int, list[TrainingSession]]:
