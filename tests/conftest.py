@@ -298,11 +298,11 @@ class Factory:
     def consent_document(self, *, resign_required: bool = False, body: str | None = None, actor: User | None = None):
         actor = actor or self.user(Role.OPERATIONS)
         n = self._next()
-        return consent.publish_document(
+        return self._told(consent.publish_document(
             title=f"Risk disclosure {n}",
             body=body or ("Known hazards include death and serious injury. " * 3) + f"Revision {n}.",
             resign_required=resign_required, change_summary=f"change {n}", actor=actor,
-        )
+        ))
 
     def document(self, kind: DocumentKind = DocumentKind.BRIEFING, *, scope: DocumentScope = DocumentScope.ALL,
                  scope_name: str = "", flight: Flight | None = None, texts: dict | None = None,
@@ -315,7 +315,20 @@ class Factory:
             document = documents.create_document(documents.DocumentData(
                 kind, DocumentScope.FLIGHT if flight else scope, scope_name, flight.id if flight else None), actor)
         texts = texts or {"en": (f"{kind.value.replace('_', ' ').capitalize()} {n}", f"Text of document {n}.")}
-        return documents.publish_version(document, documents.Draft(texts, material=material), actor)
+        return self._told(documents.publish_version(document, documents.Draft(texts, material=material), actor))
+
+    @staticmethod
+    def _told(version: DocumentVersion) -> DocumentVersion:
+        """What the task sent after the commit does (tell the tourists a material version asks,
+        re-plan their reminders), done now, without committing."""
+        pending = db.session.info.get("countdown_after_commit", [])
+        for item in [p for p in pending if p == (documents.NOTIFY_TASK, (version.id,))]:
+            pending.remove(item)
+            after = 0
+            while (last := documents.notify_version(version.id, after)) is not None:
+                after = last
+            documents.version_notified(version.id)
+        return version
 
     def accept(self, booking: Booking, version: DocumentVersion, language: str = "en"):
         """The booking's tourist signs or acknowledges ``version``, as read in ``language``."""

@@ -6,6 +6,8 @@ BEAT_SCHEDULE = {
     # A published training plan whose bookings' reminders are not planned yet (the task sent after
     # publishing never ran: the broker was down, the worker died): planned now.
     "plan-training-reminders": {"task": "countdown.sync_training_reminders", "schedule": 300.0},
+    # Likewise a material version of a document whose tourists are not all told yet.
+    "notify-document-versions": {"task": "countdown.notify_document_version", "schedule": 300.0},
     # Reminders are rows with a send time; this claims the due ones and hands them to send tasks.
     "dispatch-due-messages": {"task": "countdown.dispatch_due_messages", "schedule": 10.0},
     "charge-due-payments": {"task": "countdown.charge_due_payments", "schedule": 600.0},

@@ -8,6 +8,7 @@ from flask import current_app
 from app import throttle
 from app.accounts import accounts
 from app.booking import bookings
+from app.documents import documents
 from app.medical import uploads as medical_uploads
 from app.messaging import delivery
 from app.payments import installments
@@ -44,6 +45,22 @@ def sync_training_reminders(plan_id: int | None = None) -> int:
             commit()
             batches, after = batches + 1, last
         training_plans.reminders_planned(one)
+        commit()
+    return batches
+
+
+@shared_task(name="countdown.notify_document_version")
+def notify_document_version(version_id: int | None = None) -> int:
+    """A material version of a document was published: tell the tourists it asks and re-plan
+    their reminders, a batch per transaction, then mark it done. Without a version (the beat's
+    sweep): every material version not marked done yet. Returns how many batches."""
+    batches = 0
+    for one in [version_id] if version_id is not None else documents.versions_to_notify():
+        after = 0
+        while (last := documents.notify_version(one, after)) is not None:
+            commit()
+            batches, after = batches + 1, last
+        documents.version_notified(one)
         commit()
     return batches
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from app import signals
 from app.errors import ServiceError
@@ -25,6 +26,7 @@ from app.models import (
     BookingEvent,
     BookingState,
     Flight,
+    FlightStatus,
     Role,
     User,
     WaitlistEntry,
@@ -73,6 +75,20 @@ def taking_seat_clause(now: datetime):
         Booking.state == S.CONFIRMED,
         and_(Booking.state == S.HELD, Booking.hold_expires_at > now),
     )
+
+
+#: Flights that will not fly any more: their bookings ask nothing more of their tourist.
+ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
+
+
+def holding_seats(user_id: int, now: datetime | None = None) -> list[Booking]:
+    """The tourist's bookings that hold a seat (confirmed, or held and the hold not run out) on a
+    flight still to fly, with their flight, soonest launch first: one query."""
+    return list(db.session.scalars(
+        select(Booking).join(Booking.flight).options(contains_eager(Booking.flight))
+        .where(Booking.user_id == user_id, taking_seat_clause(now or now_utc()), Flight.status.notin_(ENDED))
+        .order_by(Flight.launch_at, Booking.id)
+    ))
 
 
 def transition(

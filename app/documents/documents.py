@@ -32,6 +32,7 @@ from app.models import (
     DocumentEvent,
     DocumentEventKind,
     DocumentKind,
+    DocumentNotice,
     DocumentQuestion,
     DocumentScope,
     DocumentText,
@@ -40,6 +41,7 @@ from app.models import (
     User,
 )
 from app.timeutil import age_on, now_utc
+from app.transactions import after_commit
 from app.urls import external_url
 
 MINIMUM_AGE = 18
@@ -129,7 +131,19 @@ class Draft:
     is not part of it."""
     texts: dict[str, tuple[str, str]] = field(default_factory=dict)
     material: bool = True
+    #: What changed, in the document's default language (``summaries`` has the others).
     change_summary: str = ""
+    #: What changed, per language: ``{language: summary}``.
+    summaries: dict[str, str] = field(default_factory=dict)
+    #: The number of the latest version when the draft was written (0: none yet); publishing
+    #: refuses if another has been published since. None: not checked.
+    based_on: int | None = None
+
+    def summary(self, language: str, default_language: str) -> str:
+        text = (self.summaries.get(language) or "").strip()
+        if not text and language == default_language:
+            text = (self.change_summary or "").strip()
+        return text
 
 
 def draft_problems(document: Document, draft: Draft) -> list[ServiceError]:
@@ -157,6 +171,15 @@ def draft_problems(document: Document, draft: Draft) -> list[ServiceError]:
                      f"body_{document.default_language}")
     if len(draft.change_summary or "") > SUMMARY_MAX:
         problems.add(_("A summary has at most %(max)s characters.", max=SUMMARY_MAX), "change_summary")
+    for language, summary in draft.summaries.items():
+        if language not in LANGUAGES or not (summary or "").strip():
+            continue
+        if len(summary) > SUMMARY_MAX:
+            problems.add(_("A summary has at most %(max)s characters.", max=SUMMARY_MAX), f"summary_{language}")
+        title, body = draft.texts.get(language) or ("", "")
+        if not (title or "").strip() and not normalise(body):
+            problems.add(_("Write the text in %(language)s too, or leave its summary empty.",
+                           language=LANGUAGES[language]), f"summary_{language}")
     return problems.errors
 
 
@@ -167,33 +190,82 @@ def _texts(draft: Draft) -> dict[str, tuple[str, str]]:
 
 def publish_version(document: Document, draft: Draft, actor: User) -> DocumentVersion:
     """Publish the next version. The first version, and a *material* change, ask every tourist the
-    document applies to to sign or acknowledge it (again); a correction asks nobody again."""
+    document applies to to sign or acknowledge it (again); a correction asks nobody again. Those
+    tourists are told, and their reminders re-planned, by a task after the commit (a document for
+    every flight reaches every booking): see :func:`notify_version`.
+
+    The document's row is locked first, so that two publications of the same document queue; the
+    second is refused if the draft was written against a version that is no longer the latest."""
+    db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    db.session.refresh(document, ["archived_at"])
     if document.archived_at is not None:
         raise ServiceError(_("This document is archived: it is no longer asked of anyone."))
     Problems(draft_problems(document, draft)).raise_any()
     texts = _texts(draft)
     latest = latest_version(document)
+    if draft.based_on is not None and draft.based_on != (latest.version if latest else 0):
+        raise ServiceError(_("Version %(v)s was published by %(name)s while you were writing: read it, then publish "
+                             "yours again if it is still needed.", v=latest.version if latest else 0,
+                             name=latest.published_by.name if latest and latest.published_by else _("someone")))
     if latest is not None and {t.language: (t.title, t.sha256) for t in latest.texts} == {
             lang: (title, text_hash(body)) for lang, (title, body) in texts.items()}:
         raise ServiceError(_("This text is the same as the current version; nothing to publish."))
     material = draft.material or latest is None
     version = DocumentVersion(
         document_id=document.id, version=(latest.version + 1) if latest else 1, material=material,
-        change_summary=(draft.change_summary or "").strip(), published_by_id=actor.id,
+        change_summary=draft.summary(document.default_language, document.default_language),
+        published_by_id=actor.id,
     )
     db.session.add(version)
     db.session.flush()
     for language, (title, body) in texts.items():
         db.session.add(DocumentText(version_id=version.id, language=language, title=title, body=body,
-                                    sha256=text_hash(body)))
+                                    sha256=text_hash(body),
+                                    change_summary=draft.summary(language, document.default_language)))
+    if material:
+        db.session.add(DocumentNotice(version_id=version.id))
+        after_commit(NOTIFY_TASK, version.id)
     db.session.flush()
     db.session.expire(version, ["texts"])
-    if material:
-        for booking in bookings_of(document):
-            reminders.notify("document_published", booking, occurrence=f"v{version.id}",
-                             context={"document_id": document.id, "version_id": version.id})
-            reminders.sync(booking)  # documents open again: the week and the day before launch
     return version
+
+
+#: The Celery task that tells the tourists a material version asks, and re-plans their reminders.
+NOTIFY_TASK = "countdown.notify_document_version"
+#: Bookings told per transaction by that task.
+NOTIFY_BATCH = 200
+
+
+def versions_to_notify() -> list[int]:
+    """Material versions whose tourists are not all told yet, oldest first (the beat's sweep)."""
+    return list(db.session.scalars(
+        select(DocumentNotice.version_id).where(DocumentNotice.done_at.is_(None)).order_by(DocumentNotice.created_at)))
+
+
+def notify_version(version_id: int, after_id: int = 0, limit: int | None = None) -> int | None:
+    """Tell the next ``limit`` bookings (by id, after ``after_id``) the version's document applies
+    to that it asks them to sign or acknowledge, and re-plan their reminders (the documents are
+    open again: the week and the day before launch). Returns the last booking id done, or None when
+    none was left: the task calls it again, committing each batch, until then. Each occurrence is
+    told once whatever the number of runs, so a task that dies half-way is simply run again."""
+    version = db.session.get(DocumentVersion, version_id)
+    if version is None:
+        return None
+    batch = list(db.session.scalars(_bookings_of_query(version.document).where(Booking.id > after_id)
+                                    .limit(limit or NOTIFY_BATCH)))
+    for booking in (b for b in batch if b.holds_seat()):
+        reminders.notify("document_published", booking, occurrence=f"v{version.id}",
+                         context={"document_id": version.document_id, "version_id": version.id})
+        reminders.sync(booking)
+    db.session.flush()
+    return batch[-1].id if batch else None
+
+
+def version_notified(version_id: int) -> None:
+    notice = db.session.get(DocumentNotice, version_id)
+    if notice is not None and notice.done_at is None:
+        notice.done_at = now_utc()
+        db.session.flush()
 
 
 def _scope_filter(flight_ids: set[int], vehicles: set[str], spaceports: set[str]):
@@ -214,6 +286,10 @@ def applies_to(document: Document, flight: Flight) -> bool:
 
 def bookings_of(document: Document) -> list[Booking]:
     """The live bookings, on flights yet to launch, the document applies to."""
+    return [b for b in db.session.scalars(_bookings_of_query(document)) if b.holds_seat()]
+
+
+def _bookings_of_query(document: Document):
     query = select(Booking).join(Flight, Flight.id == Booking.flight_id).where(
         Booking.state.in_(LIVE), Flight.launch_at > now_utc())
     if document.scope is DocumentScope.VEHICLE:
@@ -222,8 +298,7 @@ def bookings_of(document: Document) -> list[Booking]:
         query = query.where(Flight.spaceport == document.scope_name)
     elif document.scope is DocumentScope.FLIGHT:
         query = query.where(Flight.id == document.flight_id)
-    return [b for b in db.session.scalars(query.order_by(Booking.id)) if b.state is BookingState.CONFIRMED
-            or b.hold_is_live()]
+    return query.order_by(Booking.id)
 
 
 @dataclass(frozen=True)
@@ -239,9 +314,10 @@ def impact(document: Document, material: bool) -> Impact:
     if not bookings:
         return Impact(0, 0)
     statuses_now = statuses(bookings)
-    own = [(b.id, s) for b in bookings for s in statuses_now[b.id] if s.document.id == document.id]
-    accepted = {booking_id for booking_id, s in own if s.acceptance is not None}
-    open_now = {booking_id for booking_id, s in own if not s.done}
+    own = {b.id: next((s for s in statuses_now[b.id] if s.document.id == document.id), None) for b in bookings}
+    # A document with no version yet is in nobody's statuses: every booking it applies to waits.
+    accepted = {booking_id for booking_id, s in own.items() if s is not None and s.acceptance is not None}
+    open_now = {booking_id for booking_id, s in own.items() if s is None or not s.done}
     again = len(accepted - open_now) if material else 0
     return Impact(again=again, waiting=len(open_now))
 
@@ -492,24 +568,29 @@ def answer_question(question: DocumentQuestion, actor: User, answer: str) -> Non
 REMIND_AGAIN_AFTER = timedelta(hours=1)
 
 
-def remind(booking: Booking, actor: User) -> bool:
-    """Remind the tourist of the documents still open for the booking, at once (by their
-    preferred channels). False when nothing is open, the seat is no longer theirs, or they were
-    reminded less than :data:`REMIND_AGAIN_AFTER` ago."""
-    if not booking.holds_seat():
-        return False
-    open_now = [s for s in statuses([booking])[booking.id] if not s.done]
-    if not open_now:
-        return False
+def remind(bookings: list[Booking], actor: User) -> list[Booking]:
+    """Remind the tourists of ``bookings`` of the documents still open, at once (by their
+    preferred channels); the bookings reminded. Left out: a booking with nothing open, one whose
+    seat is no longer theirs, one reminded less than :data:`REMIND_AGAIN_AFTER` ago. The statuses
+    and the last reminders are loaded for all the bookings at once."""
+    bookings = [b for b in bookings if b.holds_seat()]
+    if not bookings:
+        return []
     now = now_utc()
-    last = db.session.scalar(select(func.max(DocumentEvent.at)).where(
-        DocumentEvent.booking_id == booking.id, DocumentEvent.kind == DocumentEventKind.REMINDED))
-    if last is not None and now - last < REMIND_AGAIN_AFTER:
-        return False
-    for status in open_now:
-        db.session.add(DocumentEvent(booking_id=booking.id, document_id=status.document.id,
-                                     version_id=status.current.id, kind=DocumentEventKind.REMINDED, at=now,
-                                     actor_id=actor.id))
+    statuses_now = statuses(bookings)
+    last = dict(db.session.execute(
+        select(DocumentEvent.booking_id, func.max(DocumentEvent.at))
+        .where(DocumentEvent.booking_id.in_([b.id for b in bookings]), DocumentEvent.kind == DocumentEventKind.REMINDED)
+        .group_by(DocumentEvent.booking_id)).all())
+    reminded = []
+    for booking in bookings:
+        open_now = [s for s in statuses_now[booking.id] if not s.done]
+        if not open_now or (booking.id in last and now - last[booking.id] < REMIND_AGAIN_AFTER):
+            continue
+        db.session.add_all([DocumentEvent(booking_id=booking.id, document_id=status.document.id,
+                                          version_id=status.current.id, kind=DocumentEventKind.REMINDED, at=now,
+                                          actor_id=actor.id) for status in open_now])
+        reminders.notify("documents_reminder", booking, occurrence=f"ops-{now.strftime('%Y%m%d%H%M%S%f')}")
+        reminded.append(booking)
     db.session.flush()
-    reminders.notify("documents_reminder", booking, occurrence=f"ops-{now.strftime('%Y%m%d%H%M%S%f')}")
-    return True
+    return reminded

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, select
+from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.booking import bookings as booking_service
-from app.extensions import db
 from app.messaging import reminders
-from app.models import Booking, CaseState, Flight, FlightStatus, MedicalCase
-from app.timeutil import UTC, now_utc
+from app.models import Booking, CaseState, Flight, MedicalCase
+from app.timeutil import UTC
 
 S = CaseState
 CLEARED_STATES = (S.CLEARED, S.RESTRICTED)
 #: Flights that will not fly any more: their bookings need no clearance.
-ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
+ENDED = booking_service.ENDED
 
 
 def launch_date(flight: Flight) -> date:
@@ -46,11 +45,7 @@ def _utc_date_postgresql(element, compiler, **kw):
 
 def live_bookings(user_id: int, now: datetime | None = None) -> list[Booking]:
     """The tourist's bookings that hold a seat on a flight still to fly, soonest launch first."""
-    return list(db.session.scalars(
-        select(Booking).join(Booking.flight)
-        .where(Booking.user_id == user_id, booking_service.taking_seat_clause(now or now_utc()), Flight.status.notin_(ENDED))
-        .order_by(Flight.launch_at, Booking.id)
-    ))
+    return booking_service.holding_seats(user_id, now)
 
 
 def covers(case: MedicalCase | None, day: date) -> bool:

@@ -99,6 +99,15 @@ class DocumentVersion(db.Model):
         by_language = {t.language: t for t in self.texts}
         return by_language.get(language) or by_language[self.document.default_language]
 
+    def summary_in(self, language: str) -> tuple[str, str]:
+        """What changed, and the language it is written in: ``language``'s summary, or else the
+        default language's."""
+        by_language = {t.language: t.change_summary for t in self.texts if t.change_summary}
+        if by_language.get(language):
+            return by_language[language], language
+        default = self.document.default_language
+        return by_language.get(default) or self.change_summary, default
+
 
 class DocumentText(db.Model):
     """A version's text in one language, with the SHA-256 of its body as shown."""
@@ -112,8 +121,22 @@ class DocumentText(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+    #: What changed since the version before, in this language (shown to tourists asked again).
+    change_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     version: Mapped[DocumentVersion] = relationship(back_populates="texts")
+
+
+class DocumentNotice(db.Model):
+    """The tourists a material version asks again, still to be told: written with the version;
+    ``done_at`` once every booking it applies to was told and had its reminders re-planned (by a
+    task after the commit, in batches, or by the beat's sweep when that task never ran)."""
+
+    __tablename__ = "document_notices"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Acceptance(db.Model):

@@ -98,20 +98,23 @@ class VersionForm(CheckedForm):
         ("material", _l("A material change: everyone who accepted an earlier version must do it again")),
         ("correction", _l("A correction (spelling, layout): nobody is asked again")),
     ], default="material", validators=[Optional()], validate_choice=False)
-    change_summary = TextAreaField(_l("What changed (shown to tourists asked again)"),
-                                   validators=[Optional(), Length(max=documents.SUMMARY_MAX)])
     confirmed = HiddenField()
+    #: The number of the latest version when the form was shown (0: none yet).
+    based_on = HiddenField()
     #: Set by the page.
     document = None
 
     def language_fields(self):
         for code, name in LANGUAGES.items():
-            yield code, name, self[f"title_{code}"], self[f"body_{code}"]
+            yield code, name, self[f"title_{code}"], self[f"body_{code}"], self[f"summary_{code}"]
 
     def draft(self) -> documents.Draft:
+        based_on = (self.based_on.data or "").strip()
         return documents.Draft(
             texts={code: (self[f"title_{code}"].data or "", self[f"body_{code}"].data or "") for code in LANGUAGES},
-            material=self.material.data != "correction", change_summary=self.change_summary.data or "",
+            material=self.material.data != "correction",
+            summaries={code: self[f"summary_{code}"].data or "" for code in LANGUAGES},
+            based_on=int(based_on) if based_on.isdigit() else None,
         )
 
     def service_problems(self) -> list[ServiceError]:
@@ -121,3 +124,5 @@ class VersionForm(CheckedForm):
 for _code in LANGUAGES:
     setattr(VersionForm, f"title_{_code}", StringField(_l("Title"), validators=[Optional(), Length(max=documents.TITLE_MAX)]))
     setattr(VersionForm, f"body_{_code}", TextAreaField(_l("Text"), validators=[Optional(), Length(max=documents.BODY_MAX)]))
+    setattr(VersionForm, f"summary_{_code}", TextAreaField(_l("What changed (shown to tourists asked again)"),
+                                                           validators=[Optional(), Length(max=documents.SUMMARY_MAX)]))

@@ -124,6 +124,7 @@ def document(document_id: int):
         current = documents.latest_version(document)
         for text in current.texts if current else []:
             form[f"title_{text.language}"].data, form[f"body_{text.language}"].data = text.title, text.body
+        form.based_on.data = str(current.version if current else 0)
         return _document_page(document, form)
     if document.archived_at is not None:
         flash(_("This document is archived: it is no longer asked of anyone."), "error")
@@ -135,6 +136,10 @@ def document(document_id: int):
                               impact=documents.impact(document, form.draft().material))
     saved, version = save(form, lambda: documents.publish_version(document, form.draft(), current_user))
     if not saved:
+        # Refused because another version was published meanwhile: the page lists it now, and
+        # publishing again after reading it goes through.
+        latest = documents.latest_version(document)
+        form.based_on.data = str(latest.version if latest else 0)
         return _document_page(document, form)
     flash(_("Version %(v)s is published.", v=version.version), "success")
     return redirect(url_for("documents.operations.document", document_id=document.id))
@@ -195,11 +200,12 @@ def remind(flight_id: int):
                                   Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
     if reference:
         query = query.where(Booking.reference == reference)
-    bookings = list(db.session.scalars(query.order_by(Booking.id)))
+    bookings = list(db.session.scalars(
+        query.options(selectinload(Booking.flight), selectinload(Booking.user)).order_by(Booking.id)))
     if reference and not bookings:
         abort(404)
     try:
-        told = sum(1 for b in bookings if documents.remind(b, current_user))
+        told = len(documents.remind(bookings, current_user))
         commit()
     except ServiceError as exc:
         rollback()

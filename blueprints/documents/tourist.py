@@ -9,13 +9,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from app.booking import bookings as booking_service
 from app.documents import documents
 from app.documents.documents import DocumentStatus
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Booking, BookingState, DocumentKind, DocumentQuestion, Role
+from app.models import Booking, DocumentKind, DocumentQuestion, Role
 from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import own_booking, roles_required
@@ -26,19 +26,10 @@ bp = Blueprint("tourist", __name__)
 tourist_only = roles_required(Role.TOURIST)
 
 
-def _live_bookings() -> list[Booking]:
-    rows = db.session.scalars(
-        select(Booking).where(Booking.user_id == current_user.id,
-                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(selectinload(Booking.flight)).order_by(Booking.created_at)
-    ).all()
-    return [b for b in rows if b.holds_seat()]
-
-
 @bp.get("/documents")
 @tourist_only
 def index():
-    bookings = _live_bookings()
+    bookings = booking_service.holding_seats(current_user.id)
     return render_template("documents/tourist/index.html", bookings=bookings,
                            statuses=documents.statuses(bookings), language=current_user.language)
 

@@ -10,13 +10,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
 
+from app.booking import bookings as booking_service
 from app.extensions import db
 from app.formats import when
 from app.models import (
     Booking,
-    BookingState,
     PlaceState,
     Role,
     SessionPlace,
@@ -35,15 +34,6 @@ bp = Blueprint("tourist", __name__, url_prefix="/training")
 #: Sessions offered per module: the soonest that end before the deadline.
 SESSIONS_SHOWN = 6
 tourist_only = roles_required(Role.TOURIST)
-
-
-def _live_bookings(now: datetime) -> list[Booking]:
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.user_id == current_user.id,
-                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(selectinload(Booking.flight)).order_by(Booking.created_at)
-    ).all()
-    return [b for b in bookings if b.holds_seat(now)]
 
 
 def _open_sessions(deadlines: dict[int, datetime], now: datetime) -> dict[int, list[TrainingSession]]:
@@ -73,7 +63,7 @@ def _open_sessions(deadlines: dict[int, datetime], now: datetime) -> dict[int, l
 @tourist_only
 def index():
     now = now_utc()
-    bookings = _live_bookings(now)
+    bookings = booking_service.holding_seats(current_user.id, now)
     plans = progress.plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()), prerequisites=True)
     mine = progress.progress_for(bookings, now, plans=plans)
     deadlines: dict[int, datetime] = {}

@@ -100,6 +100,20 @@ def test_a_correction_asks_nobody_again_a_material_change_asks_everyone_with_wha
     assert states(booking)[v1.document_id] == "done"
 
 
+def test_the_preview_counts_who_would_be_asked_again_and_who_waits(ctx, make):
+    ops = make.user(Role.OPERATIONS)
+    signed, _other = make.booking(vehicle="Capsule C-7"), make.booking(vehicle="Capsule C-7")
+    make.booking(vehicle="Balloon B-1")
+    document = documents.create_document(
+        documents.DocumentData(K.PROHIBITED_ITEMS, DocumentScope.VEHICLE, "Capsule C-7", None), ops)
+    # Its first version: everyone on the vehicle's flights still has to acknowledge it.
+    assert documents.impact(document, material=True) == documents.Impact(again=0, waiting=2)
+    v1 = make.document(document=document)
+    make.accept(signed, v1)
+    assert documents.impact(document, material=True) == documents.Impact(again=1, waiting=1)
+    assert documents.impact(document, material=False) == documents.Impact(again=0, waiting=1)
+
+
 def test_acceptances_and_events_are_never_changed(ctx, make):
     booking = make.booking()
     acceptance = make.accept(booking, make.document(K.PROHIBITED_ITEMS))
