@@ -1,12 +1,14 @@
-"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load five pages, report.
+"""``make bench``: seed PostgreSQL at scale, serve the app with gunicorn, load every page users work in, report.
 
 1. Drop and re-create the bench database, run the real migrations, and seed it with bulk inserts
-   (10,000 tourists, 200 flights, bookings in every state, documents signed and acknowledged, a waiting list, and
-   1,000 medical cases in every state with their answers, events, assessments and access log).
+   (10,000 tourists, 200 flights, bookings in every state, documents signed and acknowledged, briefings in two
+   languages opened by some, a waiting list, 1,000 medical cases in every state with their answers, events,
+   assessments and access log, and training sessions with their places).
 2. Start gunicorn (2 sync workers, production settings) on a free loopback port; wait for /healthz.
-3. Log a few seeded tourists and the medic in, then load /healthz, /flights, /journey,
-   /medical/queue (the medic's review queue, first page of all groups) and /medical/tourists
-   (every tourist with a booking and their medical status, first page) with a closed loop of
+3. Log a few seeded tourists and the staff in, then load every page of ``PAGES`` (the tourists'
+   /journey, /documents and /training; the medic's review queue, list of tourists and a
+   questionnaire's translation; the instructor's roster; operations' documents, a document and an
+   80-seat flight's documents table) with a closed loop of
    client threads (each sends its next request when the previous one is answered): a warm-up per
    page, then a fixed measuring time per page, cut into slices that the pages take in turns so
    that other work on the machine disturbs all of them alike.
@@ -73,8 +75,11 @@ TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 
 #: The flight whose operations pages are measured: 80 seats, most of them sold.
 BIG_FLIGHT_ID = 1
+#: The big flight's launch-day briefing (the first document after the three for every flight).
+BRIEFING_ID = 4
 PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/medical/queue", "/medical/tourists",
-         "/instructor", f"/ops/flights/{BIG_FLIGHT_ID}/documents")
+         "/medical/questionnaires/1/translations/de", "/instructor", f"/ops/flights/{BIG_FLIGHT_ID}/documents",
+         "/ops/documents", f"/ops/documents/{BRIEFING_ID}")
 #: Pages of the logged-in tourists (each client thread cycles through its own).
 TOURIST_PAGES = ("/journey", "/documents", "/training")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
@@ -188,6 +193,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         BookingEvent,
         BookingState,
         Document,
+        DocumentEvent,
         DocumentKind,
         DocumentScope,
         DocumentText,
@@ -242,7 +248,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                  "published_at": doc_published, "published_by_id": ops_id} for d in documents]
     texts = [{"id": d["id"], "version_id": d["id"], "language": "en",
               "title": CONSENT_TITLE if d["kind"] is DocumentKind.INFORMED_CONSENT else d["kind"].value,
-              "body": CONSENT_TEXT.strip(), "sha256": text_hash(CONSENT_TEXT)} for d in documents]
+              "body": CONSENT_TEXT.strip(), "sha256": text_hash(CONSENT_TEXT), "change_summary": ""} for d in documents]
 
     flights: list[dict[str, Any]] = []
     bookings: list[dict[str, Any]] = []
@@ -284,9 +290,10 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                     "ip_address": "203.0.113.%d" % rng.randint(1, 254),
                     "user_agent": "Mozilla/5.0 (X11; Linux x86_64) countdown-bench",
                 })
-        if state is BookingState.CONFIRMED or (
+        # A seat on a flight still to fly: the tourist's pages have work to show for it.
+        if (state is BookingState.CONFIRMED or (
             state is BookingState.HELD and hold_expires is not None and hold_expires > now
-        ):
+        )) and status is not FlightStatus.FLOWN:
             live_per_tourist[user_id] += 1
 
     S = BookingState
@@ -373,11 +380,14 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                                  "state": WaitlistState.WAITING, "booking_id": None,
                                  "created_at": now - timedelta(days=rng.uniform(0, 30)), "offered_at": None})
 
+    document_events = seed_briefings(rng, ops_id, doc_published, documents, versions, texts, bookings, signatures,
+                                     now)
     tables = [
-        (User.__table__, users), (Document.__table__, documents), (DocumentVersion.__table__, versions),
-        (DocumentText.__table__, texts), (Flight.__table__, flights),
+        (User.__table__, users), (Flight.__table__, flights), (Document.__table__, documents),
+        (DocumentVersion.__table__, versions), (DocumentText.__table__, texts),
         (Booking.__table__, bookings), (BookingEvent.__table__, events),
-        (Acceptance.__table__, signatures), (WaitlistEntry.__table__, waitlist),
+        (Acceptance.__table__, signatures), (DocumentEvent.__table__, document_events),
+        (WaitlistEntry.__table__, waitlist),
     ]
     medical_id = args.tourists + 2
     users.append({
@@ -421,6 +431,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                 "bookings": len(bookings),
                 "live bookings": sum(live_per_tourist.values()),
                 "booking events": len(events), "document acceptances": len(signatures),
+                "document events": len(document_events),
                 "waiting-list entries": len(waitlist),
                 "tourists with a live booking": len(live_per_tourist),
                 **{name: len(rows) for name, rows in (
@@ -435,6 +446,68 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         journey_emails=[f"tourist{uid:05d}@{EMAIL_DOMAIN}" for uid in chosen],
         seconds=time.perf_counter() - started,
     )
+
+
+BRIEFING_TEXTS = {
+    "en": ("Launch-day timeline", "\n".join(f"T-{h} h: step {h} of the launch day, where to be and what to bring."
+                                            for h in range(12, 0, -1))),
+    "de": ("Ablauf am Starttag", "\n".join(f"T-{h} Std.: Schritt {h} des Starttags, wo Sie sein sollen und was Sie "
+                                           f"mitbringen." for h in range(12, 0, -1))),
+}
+
+
+def seed_briefings(rng: random.Random, ops_id: int, published: datetime, documents: list[dict],
+                   versions: list[dict], texts: list[dict], bookings: list[dict], signatures: list[dict],
+                   now: datetime) -> list[dict]:
+    """Briefings in English and German: the big flight's launch-day timeline (a first version, then
+    a correction with what changed in both languages) and one for every flight of its vehicle. Of
+    the big flight's live bookings, half acknowledged the timeline, a quarter opened it. Appends to
+    the lists given; returns the document events (opened, acknowledged)."""
+    from app.documents.documents import text_hash
+    from app.models import BookingState, DocumentEventKind, DocumentKind, DocumentScope
+
+    big_vehicle = VEHICLES[4][0]
+    for scope, scope_name, flight_id, n_versions in ((DocumentScope.FLIGHT, "", BIG_FLIGHT_ID, 2),
+                                                     (DocumentScope.VEHICLE, big_vehicle, None, 1)):
+        doc_id = len(documents) + 1
+        documents.append({"id": doc_id, "kind": DocumentKind.BRIEFING, "scope": scope, "scope_name": scope_name,
+                          "flight_id": flight_id, "default_language": "en", "position": doc_id, "created_at": published,
+                          "created_by_id": ops_id, "archived_at": None})
+        for number in range(1, n_versions + 1):
+            version_id = len(versions) + 1
+            summary = {"en": "Suit-up moves half an hour earlier.", "de": "Das Anlegen des Anzugs ist eine halbe "
+                       "Stunde früher."} if number > 1 else {"en": "", "de": ""}
+            versions.append({"id": version_id, "document_id": doc_id, "version": number, "material": number == 1,
+                             "change_summary": summary["en"], "published_at": published + timedelta(days=number),
+                             "published_by_id": ops_id})
+            for language, (title, body) in BRIEFING_TEXTS.items():
+                body = body + ("" if number == 1 else "\n" + summary[language])
+                texts.append({"id": len(texts) + 1, "version_id": version_id, "language": language, "title": title,
+                              "body": body, "sha256": text_hash(body), "change_summary": summary[language]})
+    timeline = documents[-2]["id"]
+    first_version = next(v for v in versions if v["document_id"] == timeline and v["version"] == 1)
+    events: list[dict] = []
+    live = [b for b in bookings if b["flight_id"] == BIG_FLIGHT_ID and (
+        b["state"] is BookingState.CONFIRMED or (b["state"] is BookingState.HELD and b["hold_expires_at"] > now))]
+    for n, b in enumerate(live):
+        if n % 4 == 3:
+            continue  # not opened yet
+        at = now - timedelta(days=rng.uniform(1, 20))
+        events.append({"id": len(events) + 1, "booking_id": b["id"], "document_id": timeline,
+                       "version_id": first_version["id"], "kind": DocumentEventKind.OPENED, "language": "en",
+                       "at": at, "actor_id": None})
+        if n % 4 in (0, 1):
+            signatures.append({
+                "id": len(signatures) + 1, "booking_id": b["id"], "user_id": b["user_id"], "document_id": timeline,
+                "version_id": first_version["id"], "version": 1, "language": "en",
+                "text_sha256": text_hash(BRIEFING_TEXTS["en"][1]), "signed_name": "",
+                "accepted_at": at + timedelta(minutes=3), "ip_address": "203.0.113.%d" % rng.randint(1, 254),
+                "user_agent": "Mozilla/5.0 (X11; Linux x86_64) countdown-bench",
+            })
+            events.append({"id": len(events) + 1, "booking_id": b["id"], "document_id": timeline,
+                           "version_id": first_version["id"], "kind": DocumentEventKind.ACKNOWLEDGED,
+                           "language": "en", "at": at + timedelta(minutes=3), "actor_id": b["user_id"]})
+    return events
 
 
 MEDICAL_QUESTIONS = (
@@ -958,10 +1031,15 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            "/training": "training-module", "/instructor": 'class="roster-session"',
            "/medical/queue": 'href="/medical/cases/',  # a row of the queue
            "/medical/tourists": 'class="tourist-email"',  # a row of the list of tourists
-           f"/ops/flights/{BIG_FLIGHT_ID}/documents": 'class="striped matrix"'}
+           f"/ops/flights/{BIG_FLIGHT_ID}/documents": 'class="striped matrix"',
+           "/medical/questionnaires/1/translations/de": 'class="translation-question"',
+           "/ops/documents": 'href="/ops/documents/4"',  # a row of the list
+           f"/ops/documents/{BRIEFING_ID}": 'href="/ops/documents/versions/'}  # a row of its versions
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
-               f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL}
+               f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
+               "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
+               f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

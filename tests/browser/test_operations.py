@@ -111,7 +111,7 @@ def test_operations_runs_flights_consent_and_questions(visitor, another_visitor,
     page.get_by_role("link", name=re.compile("Risk disclosure")).click()
     body = page.locator("textarea[name=body_en]")
     body.fill(body.input_value() + "\n\n6. Parachute tests. The drop test results are attached.")
-    page.get_by_label("What changed (shown to tourists asked again)").fill(CHANGE)
+    page.locator("textarea[name=summary_en]").fill(CHANGE)  # each language has its own
     page.get_by_label(re.compile("A material change")).check()
     visitor.check("ops-document")
     page.get_by_role("button", name="Preview").click()

@@ -130,7 +130,7 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
         w.post("operations", f"/ops/documents/{document.id}", {
             "title_en": "Risks " + mark("ctitle"), "body_en": "Known hazards " + mark("cbody") + " include death. " * 5,
             "title_de": "Risiken " + mark("ctitle_de"), "body_de": "Bekannt " + mark("cbody_de"),
-            "change_summary": "First " + mark("csummary"), "material": "material", "confirmed": "yes"})
+            "summary_en": "First " + mark("csummary"), "material": "material", "confirmed": "yes"})
     assert db.session.scalar(select(db.func.count(DocumentVersion.id))) == 2, "the version form refused the texts"
 
     # -- the tourist: signs up, holds seats, asks, signs, pays -------------------------------------
