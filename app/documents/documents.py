@@ -303,10 +303,12 @@ def _bookings_of_query(document: Document):
 
 @dataclass(frozen=True)
 class Impact:
-    """What publishing a version would ask of tourists: ``again`` accepted an earlier version
-    and would have to sign or acknowledge again; ``waiting`` have not accepted any yet."""
+    """What publishing a version would ask of tourists: ``again`` accepted the current version
+    and would have to sign or acknowledge again; ``waiting`` have not accepted it (yet)."""
     again: int
     waiting: int
+    #: Of ``waiting``, those who accepted an earlier version and are asked again already.
+    redo: int = 0
 
 
 def impact(document: Document, material: bool) -> Impact:
@@ -319,7 +321,7 @@ def impact(document: Document, material: bool) -> Impact:
     accepted = {booking_id for booking_id, s in own.items() if s is not None and s.acceptance is not None}
     open_now = {booking_id for booking_id, s in own.items() if s is None or not s.done}
     again = len(accepted - open_now) if material else 0
-    return Impact(again=again, waiting=len(open_now))
+    return Impact(again=again, waiting=len(open_now), redo=len(accepted & open_now))
 
 
 # -- where each booking stands -------------------------------------------------------------------------
@@ -465,13 +467,16 @@ def signed_name_problem(user: User, signed_name: str | None) -> ServiceError | N
 
 
 def accept(booking: Booking, user: User, *, version_id: int, language: str, signed_name: str = "",
-           ip_address: str = "", user_agent: str = "") -> Acceptance:
+           ip_address: str = "", user_agent: str = "", document_id: int | None = None,
+           seen_language: str | None = None) -> Acceptance:
     """Sign (consent, waiver) or acknowledge (the others) the version the tourist read, in the
-    language it was shown in. Refused if a newer version was published meanwhile."""
+    text shown to a reader of ``language`` (theirs, or else the default). Refused if a newer
+    version was published meanwhile, if the version is not of ``document_id`` (the page's), or if
+    the page said it showed another language than the one the text is in now (``seen_language``)."""
     now = now_utc()
     _live(booking, user)
     version = db.session.get(DocumentVersion, version_id)
-    if version is None:
+    if version is None or (document_id is not None and version.document_id != document_id):
         raise ServiceError(_("This document does not exist."))
     document = version.document
     status = status_of(booking, document)
@@ -490,6 +495,9 @@ def accept(booking: Booking, user: User, *, version_id: int, language: str, sign
         if problem is not None:
             raise problem
     shown = version.text_in(language)
+    if seen_language is not None and seen_language != shown.language:
+        raise ServiceError(_("The document is now shown in another language than the one you read: please read it "
+                             "again."))
     if text_hash(shown.body) != shown.sha256:
         raise RuntimeError("document text does not match its recorded hash")
     acceptance = Acceptance(
@@ -498,11 +506,18 @@ def accept(booking: Booking, user: User, *, version_id: int, language: str, sign
         signed_name=" ".join(signed_name.split()) if document.kind.signed else "", accepted_at=now,
         ip_address=(ip_address or "")[:45], user_agent=(user_agent or "")[:512],
     )
-    db.session.add(acceptance)
-    db.session.add(DocumentEvent(
-        booking_id=booking.id, document_id=document.id, version_id=version.id, language=shown.language, at=now,
-        kind=DocumentEventKind.SIGNED if document.kind.signed else DocumentEventKind.ACKNOWLEDGED, actor_id=user.id))
-    db.session.flush()
+    try:
+        # A second click while the first is being saved: the unique (booking, version) refuses it.
+        with db.session.begin_nested():
+            db.session.add(acceptance)
+            db.session.add(DocumentEvent(
+                booking_id=booking.id, document_id=document.id, version_id=version.id, language=shown.language,
+                at=now, kind=DocumentEventKind.SIGNED if document.kind.signed else DocumentEventKind.ACKNOWLEDGED,
+                actor_id=user.id))
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError(_("You have already signed this version.") if document.kind.signed
+                           else _("You have already acknowledged this version.")) from None
     reminders.sync(booking)
     return acceptance
 
@@ -525,6 +540,18 @@ def changes_since(status: DocumentStatus, language: str) -> list[tuple[str, str]
         elif op == " ":
             lines.append(("=", text))
     return lines
+
+
+def summaries_since(status: DocumentStatus, language: str) -> list[tuple[int, str, str]]:
+    """What each version published since the one the tourist accepted says changed, newest first:
+    ``(version number, summary, the summary's language)``, for the versions that say anything."""
+    if status.acceptance is None:
+        return []
+    versions = db.session.scalars(
+        select(DocumentVersion).where(DocumentVersion.document_id == status.document.id,
+                                      DocumentVersion.version > status.acceptance.version)
+        .options(selectinload(DocumentVersion.texts)).order_by(DocumentVersion.version.desc()))
+    return [(v.version, *v.summary_in(language)) for v in versions if v.summary_in(language)[0]]
 
 
 # -- questions -----------------------------------------------------------------------------------------

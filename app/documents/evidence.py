@@ -8,20 +8,16 @@ Labels are in the reader's language; the text is in the language it was shown in
 
 from __future__ import annotations
 
-import functools
 import io
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import select
 
+from app import pdf
 from app.config import LANGUAGES
 from app.documents import documents
 from app.documents import labels as document_labels
@@ -30,32 +26,9 @@ from app.formats import when
 from app.models import Acceptance, DocumentEvent
 
 
-@functools.cache
-def _fonts() -> tuple[str, str]:
-    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont("Vera-Bold", "VeraBd.ttf"))
-    return "Vera", "Vera-Bold"
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = _fonts()
-    base = getSampleStyleSheet()
-    return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=15, leading=19),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=11.5, leading=15),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=13),
-        "small": ParagraphStyle("small", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10),
-        "label": ParagraphStyle("label", parent=base["BodyText"], fontName=bold, fontSize=9, leading=12),
-    }
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-
 def acceptance_pdf(acceptance: Acceptance) -> bytes:
     """The evidence of ``acceptance`` as a PDF."""
-    styles = _styles()
+    styles = pdf.styles()
     version = acceptance.document_version
     text = next(t for t in version.texts if t.language == acceptance.language)
     events = db.session.scalars(
@@ -82,7 +55,7 @@ def acceptance_pdf(acceptance: Acceptance) -> bytes:
         (_("SHA-256 of the text shown"), acceptance.text_sha256),
         ("", _("matches the text below") if matches else _("does not match the text below")),
     ]
-    table = Table([[_p(label, styles["label"]), _p(value, styles["body"])] for label, value in rows],
+    table = Table([[pdf.paragraph(label, styles["label"]), pdf.paragraph(value, styles["body"])] for label, value in rows],
                   colWidths=[45 * mm, 125 * mm])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -90,17 +63,17 @@ def acceptance_pdf(acceptance: Acceptance) -> bytes:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]))
     story = [
-        _p(_("Signature: %(title)s", title=text.title) if signed else _("Acknowledgement: %(title)s", title=text.title),
+        pdf.paragraph(_("Signature: %(title)s", title=text.title) if signed else _("Acknowledgement: %(title)s", title=text.title),
            styles["title"]),
         table,
         Spacer(1, 6 * mm),
-        _p(_("Events"), styles["h2"]),
-        *(_p(f"{when(e.at, 'full', 'UTC')}: {document_labels.EVENTS[e.kind]}"
+        pdf.paragraph(_("Events"), styles["h2"]),
+        *(pdf.paragraph(f"{when(e.at, 'full', 'UTC')}: {document_labels.EVENTS[e.kind]}"
              + (f" ({e.language.upper()})" if e.language else ""), styles["body"]) for e in events),
         Spacer(1, 6 * mm),
-        _p(_("The text shown"), styles["h2"]),
-        _p(text.title, styles["label"]),
-        *(_p(paragraph, styles["body"]) for paragraph in text.body.split("\n\n")),
+        pdf.paragraph(_("The text shown"), styles["h2"]),
+        pdf.paragraph(text.title, styles["label"]),
+        *(pdf.paragraph(paragraph, styles["body"]) for paragraph in text.body.split("\n\n")),
     ]
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,

@@ -41,6 +41,8 @@ from blueprints.access import ops_only
 from blueprints.documents.forms import AnswerForm, NewDocumentForm, VersionForm
 from blueprints.forms import ActionForm, attempt, error_text, form_status, save
 
+#: Acceptances listed on a version's page, newest first.
+ACCEPTANCES_SHOWN = 500
 bp = Blueprint("operations", __name__, url_prefix="/ops")
 
 
@@ -160,8 +162,15 @@ def archive(document_id: int):
 @ops_only
 def version(version_id: int):
     version = db.session.get(DocumentVersion, version_id) or abort(404)
+    # Every acceptance of this version, whatever became of the booking or the document since: the
+    # way to the evidence of a superseded version, an archived document or a cancelled booking.
+    acceptances = list(db.session.scalars(
+        select(Acceptance).where(Acceptance.version_id == version.id)
+        .options(selectinload(Acceptance.user), selectinload(Acceptance.booking))
+        .order_by(Acceptance.accepted_at.desc(), Acceptance.id.desc()).limit(ACCEPTANCES_SHOWN + 1)))
     return render_template("documents/operations/version.html", version=version, document=version.document,
-                           languages=LANGUAGES)
+                           languages=LANGUAGES, acceptances=acceptances[:ACCEPTANCES_SHOWN],
+                           more=len(acceptances) > ACCEPTANCES_SHOWN)
 
 
 # -- per flight ---------------------------------------------------------------------------------------
@@ -179,12 +188,14 @@ def flight(flight_id: int):
     needed = documents.published([flight])[flight.id]
     rows = documents.statuses(bookings)
     show = request.args.get("show", "all")
-    if show == "open":
-        bookings = [b for b in bookings if any(not s.done for s in rows[b.id])]
+    # Counted over everyone, whichever rows are shown.
     done = {d.id: sum(1 for b in bookings for s in rows[b.id] if s.document.id == d.id and s.done)
             for d, _v, _r in needed}
+    total = len(bookings)
+    if show == "open":
+        bookings = [b for b in bookings if any(not s.done for s in rows[b.id])]
     return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,
-                           rows=rows, done=done, show=show, language=_language(),
+                           rows=rows, done=done, total=total, show=show, language=_language(),
                            remind_form=ActionForm(formdata=None))
 
 

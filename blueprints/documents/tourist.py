@@ -59,6 +59,7 @@ def _page(booking: Booking, status: DocumentStatus, form: AcceptForm, question_f
         question_form=question_form, questions=questions, notice=notice,
         unanswered=[q for q in questions if q.answered_at is None],
         changes=documents.changes_since(status, language) if status.state.value == "redo" else None,
+        summaries=documents.summaries_since(status, language) if status.state.value == "redo" else [],
         live=booking.holds_seat(),
     )
     if fragment:
@@ -93,9 +94,10 @@ def accept(reference: str, document_id: int):
         return _page(booking, status, form, QuestionForm(formdata=None), 422)
     try:
         documents.accept(
-            booking, current_user, version_id=form.version_id.data, language=form.language.data,
+            booking, current_user, version_id=form.version_id.data, language=current_user.language,
             signed_name=form.signed_name.data if "signed_name" in form._fields else "",
             ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "",
+            document_id=document_id, seen_language=form.language.data,
         )
         commit()
     except ServiceError as exc:

@@ -159,3 +159,48 @@ def test_two_publications_at_once_make_one_version(committed_db, wide_app):  # n
     db.session.remove()
     assert sorted(db.session.scalars(select(DocumentVersion.version).where(
         DocumentVersion.document_id == document_id))) == [1, 2]
+
+
+def test_a_tourist_asked_again_reads_what_every_version_since_theirs_changed(app, make):
+    booking = make.booking()
+    ops = make.user(Role.OPERATIONS)
+    v1 = make.document(K.BRIEFING, texts={"en": ("Timeline", "Breakfast at five.")}, actor=ops)
+    make.accept(booking, v1)
+    for material, body, summary in ((True, "Breakfast at four.", "Breakfast moves to four."),
+                                    (False, "Breakfast at four o'clock.", "Wording.")):
+        version = documents.publish_version(v1.document, documents.Draft(
+            {"en": ("Timeline", body)}, material=material, summaries={"en": summary}), ops)
+        make._told(version)
+    status = documents.status_of(booking, v1.document)
+    assert status.state.value == "redo"
+    assert documents.summaries_since(status, "de") == [(3, "Wording.", "en"), (2, "Breakfast moves to four.", "en")]
+    db.session.commit()
+    client = app.test_client()
+    login(client, booking.user)
+    page = client.get(f"/bookings/{booking.reference}/documents/{v1.document_id}").get_data(as_text=True)
+    assert "Breakfast moves to four." in page and "Wording." in page
+
+
+def test_counts_are_of_everyone_when_only_open_rows_are_shown_and_evidence_stays_reachable(app, make):
+    from app.booking import bookings as booking_service
+    flight = make.booking().flight
+    signed = []
+    for _ in range(2):
+        b = booking_service.hold_seat(flight.id, make.user())
+        booking_service.transition(b, BookingState.CONFIRMED)
+        signed.append(b)
+    ops = make.user(Role.OPERATIONS)
+    v1 = make.document(K.PROHIBITED_ITEMS, actor=ops)
+    acceptances = [make.accept(b, v1) for b in signed]
+    v2 = make.document(document=v1.document, texts={"en": ("Items", "No knives, no lighters.")}, material=False,
+                       actor=ops)
+    db.session.commit()
+    staff = app.test_client()
+    login(staff, ops)
+    page = staff.get(f"/ops/flights/{flight.id}/documents?show=open").get_data(as_text=True)
+    assert "2/3" in page, "counted over the whole flight, not the one row shown"
+    # Version 1 is superseded: its page still leads to each acceptance's evidence.
+    version_page = staff.get(f"/ops/documents/versions/{v1.id}").get_data(as_text=True)
+    for acceptance in acceptances:
+        assert f"/ops/acceptances/{acceptance.id}" in version_page
+    assert "Nobody has accepted this version." in staff.get(f"/ops/documents/versions/{v2.id}").get_data(as_text=True)
