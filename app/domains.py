@@ -18,6 +18,7 @@ DOMAINS = (
     "app.payments",
     "app.medical",
     "app.training",
+    "app.travel",
 )
 
 

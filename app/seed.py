@@ -28,6 +28,7 @@ from app.providers.payments import SandboxProvider
 from app.seed_documents import seed_documents
 from app.seed_medical import seed_questionnaire
 from app.seed_training import seed_training
+from app.seed_travel import seed_travel
 from app.timeutil import now_utc
 
 DEMO_PASSWORD = "countdown-demo"
@@ -213,6 +214,8 @@ def seed_demo() -> str:
     fillers = [u for u in (accounts.find_by_email(email) for email, _name in SEAT_FILLERS) if u is not None]
     trained = seed_training(users["instructor@example.com"], ops, users["tourist@example.com"], fillers, flights)
     seed_documents(ops, users["tourist@example.com"], fillers)
+    skipped.attempt("the demo itineraries", lambda: seed_travel(
+        users["coordinator@example.com"], users["tourist@example.com"], fillers, flights))
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
                f"{created} new flights, {bookings} bookings" + (", documents, training modules, plans and sessions." if trained else "."))

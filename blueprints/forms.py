@@ -7,6 +7,7 @@ from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 import wtforms
+from markupsafe import Markup, escape
 from flask import flash, request
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
@@ -24,6 +25,27 @@ TIMEZONE_CHOICES = sorted(
 ) + ["UTC"]
 
 REQUIRED = _l("This field is required.")
+
+
+class LongSelect(wtforms.widgets.Select):
+    """A select of many options that do not change (time zones, countries): the options are
+    escaped and joined once per list of choices, then only the chosen one is marked, instead of
+    rendering hundreds of options on every page."""
+
+    _cache: dict[tuple, str] = {}
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        key = tuple(field.choices)
+        options = self._cache.get(key)
+        if options is None:
+            options = self._cache[key] = "".join(
+                f'<option value="{escape(str(value))}">{escape(str(label))}</option>' for value, label in key)
+        value = "" if field.data is None else str(field.data)
+        chosen = f'<option value="{escape(value)}">'
+        if chosen in options:
+            options = options.replace(chosen, f'<option selected value="{escape(value)}">', 1)
+        return Markup(f"<select {wtforms.widgets.html_params(name=field.name, **kwargs)}>{options}</select>")
 
 # The largest whole number a column holds on every database (PostgreSQL's integer).
 MAX_INT = 2**31 - 1

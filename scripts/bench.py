@@ -77,14 +77,15 @@ TARGET_P95_MS = 50.0     # and a p95 latency under 50 ms
 BIG_FLIGHT_ID = 1
 #: The big flight's launch-day briefing (the first document after the three for every flight).
 BRIEFING_ID = 4
-PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/medical/queue", "/medical/tourists",
-         "/medical/questionnaires/1/translations/de", "/instructor", f"/ops/flights/{BIG_FLIGHT_ID}/documents",
-         "/ops/documents", f"/ops/documents/{BRIEFING_ID}")
+PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel", "/medical/queue",
+         "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
+         f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics")
 #: Pages of the logged-in tourists (each client thread cycles through its own).
-TOURIST_PAGES = ("/journey", "/documents", "/training")
+TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
 OPS_EMAIL = f"ops@{EMAIL_DOMAIN}"
+COORDINATOR_EMAIL = f"coordinator@{EMAIL_DOMAIN}"
 #: The bench instructor's roster: this many sessions in the coming weeks.
 ROSTER_SESSIONS = 20
 
@@ -207,6 +208,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     )
     from app.models.medical import Answer, Assessment, MedicalAccess, MedicalCase
     from app.models.training import SessionPlace, TrainingSession
+    from app.models.travel import Segment, TravelDocument
     from app.seed import CONSENT_TEXT, CONSENT_TITLE
     from app.timeutil import now_utc
 
@@ -409,6 +411,11 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                   "name": "Sunita Williams", "timezone": "UTC"})  # teaches the sessions not on the roster
     training_rows = seed_training(rng, instructor_id, ops_id, flights, bookings, now)
     tables += training_rows
+    coordinator_id = instructor_id + 2
+    users.append({**users[-1], "id": coordinator_id, "email": COORDINATOR_EMAIL, "name": "Valentina Rossi",
+                  "role": Role.LOGISTICS, "timezone": "UTC"})
+    travel_rows = seed_travel(rng, coordinator_id, flights, bookings, names, now)
+    tables += travel_rows
     bulk_insert(app, tables)
 
     # Tourists for /journey: 1-3 live bookings each, so the checklist has real work to do, taken
@@ -424,7 +431,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     if len(chosen) < args.journey_tourists:
         raise SystemExit("bench: not enough tourists with 1-3 live bookings; seed more flights")
     return SeedResult(
-        counts={"tourists": args.tourists, "staff": 4, "flights": len(flights),
+        counts={"tourists": args.tourists, "staff": 5, "flights": len(flights),
                 "bookable upcoming flights": sum(
                     1 for f in flights if f["launch_at"] > now
                     and f["status"] in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)),
@@ -441,6 +448,8 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                     ("medical access log rows", dict(medical_rows)[MedicalAccess.__table__]),
                     ("training sessions", dict(training_rows)[TrainingSession.__table__]),
                     ("training places", dict(training_rows)[SessionPlace.__table__]),
+                    ("itinerary segments", dict(travel_rows)[Segment.__table__]),
+                    ("travel documents", dict(travel_rows)[TravelDocument.__table__]),
                 )}},
         live_per_tourist=Counter(live_per_tourist[uid] for uid in chosen),
         journey_emails=[f"tourist{uid:05d}@{EMAIL_DOMAIN}" for uid in chosen],
@@ -508,6 +517,84 @@ def seed_briefings(rng: random.Random, ops_id: int, published: datetime, documen
                            "version_id": first_version["id"], "kind": DocumentEventKind.ACKNOWLEDGED,
                            "language": "en", "at": at + timedelta(minutes=3), "actor_id": b["user_id"]})
     return events
+
+
+def seed_travel(rng: random.Random, coordinator_id: int, flights: list[dict], bookings: list[dict],
+                names: dict[int, str], now: datetime) -> list[tuple[Any, list[dict]]]:
+    """Travel for the live bookings of every flight launching in the next 90 days: arrival details,
+    an emergency contact and a passport for most (the rest still owe something), a hotel and a
+    pick-up for each, some not yet confirmed. The 80-seat flight's tourists all land today, on
+    their own flights or on flights the coordinator booked: ``/logistics`` shows a day of 80
+    arrivals. The bench's journey tourists have their travel page too."""
+    from app.models import BookingState, FlightStatus
+    from app.models.travel import (
+        Arrival,
+        ArrivalMode,
+        EmergencyContact,
+        Segment,
+        SegmentKind,
+        SegmentStatus,
+        Sex,
+        TravelDocument,
+        TravelDocumentType,
+    )
+
+    by_id = {f["id"]: f for f in flights}
+    soon = {f["id"] for f in flights if now < f["launch_at"] <= now + timedelta(days=90)
+            and f["status"] in (FlightStatus.SCHEDULED, FlightStatus.DELAYED)} | {BIG_FLIGHT_ID}
+    live = [b for b in bookings if b["flight_id"] in soon and (b["state"] is BookingState.CONFIRMED or (
+        b["state"] is BookingState.HELD and b["hold_expires_at"] and b["hold_expires_at"] > now))]
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    arrivals, contacts, documents, segments = [], [], [], []
+    seen_users: set[int] = set()
+    for n, b in enumerate(live):
+        flight = by_id[b["flight_id"]]
+        launch = flight["launch_at"]
+        big = b["flight_id"] == BIG_FLIGHT_ID
+        landing = today + timedelta(minutes=20 + 15 * (n % 80)) if big else launch - timedelta(days=3, hours=rng.uniform(0, 10))
+        if big and n % 2:  # the coordinator booked their inbound flight
+            segments.append({"id": len(segments) + 1, "booking_id": b["id"], "template_id": None, "customised": False,
+                             "flag": "", "sequence": 0, "created_at": now, "updated_at": now,
+                             "kind": SegmentKind.FLIGHT, "status": SegmentStatus.CONFIRMED,
+                             "confirmation_code": f"PNR{b['id']:05d}", "title": "", "carrier": "British Airways",
+                             "number": f"BA {1000 + n}", "from_place": "London Heathrow (LHR)",
+                             "to_place": "Newquay (NQY)", "address": "", "vehicle": "", "phone": "",
+                             "starts_at": landing - timedelta(hours=1, minutes=10), "start_timezone": "Europe/London",
+                             "ends_at": landing, "end_timezone": "Europe/London", "notes": ""})
+        elif rng.random() < 0.85:
+            arrivals.append({"booking_id": b["id"], "mode": ArrivalMode.OWN, "flight_number": f"U2 {2000 + n % 7000}",
+                             "airport": "Newquay (NQY)" if big else "Arrivals airport", "arrives_at": landing,
+                             "timezone": "Europe/London" if big else "UTC", "updated_at": now})
+        for kind, starts, ends, title in ((SegmentKind.TRANSFER, landing + timedelta(minutes=45), None, ""),
+                                          (SegmentKind.HOTEL, landing + timedelta(hours=2), launch + timedelta(days=1),
+                                           "Harbour Hotel")):
+            segments.append({"id": len(segments) + 1, "booking_id": b["id"], "template_id": None, "customised": False,
+                             "flag": "", "sequence": 0, "created_at": now, "updated_at": now, "kind": kind,
+                             "status": SegmentStatus.CONFIRMED if rng.random() < 0.8 else SegmentStatus.PENDING,
+                             "confirmation_code": f"C{b['id']:06d}", "title": title, "carrier": "", "number": "",
+                             "from_place": "Arrivals hall" if kind is SegmentKind.TRANSFER else "",
+                             "to_place": "Harbour Hotel" if kind is SegmentKind.TRANSFER else "",
+                             "address": "1 Quay Road" if kind is SegmentKind.HOTEL else "",
+                             "vehicle": "Minibus" if kind is SegmentKind.TRANSFER else "",
+                             "phone": "+441637555010" if kind is SegmentKind.TRANSFER else "",
+                             "starts_at": starts, "start_timezone": "Europe/London", "ends_at": ends,
+                             "end_timezone": "Europe/London", "notes": ""})
+        user_id = b["user_id"]
+        if user_id in seen_users:
+            continue
+        seen_users.add(user_id)
+        if rng.random() < 0.9:
+            contacts.append({"id": len(contacts) + 1, "user_id": user_id, "name": f"Contact of {names[user_id]}",
+                             "relation": "spouse", "phone": f"+4477009{rng.randint(10000, 99999)}", "email": "",
+                             "created_at": now})
+        if rng.random() < 0.9:
+            documents.append({"user_id": user_id, "name_as_printed": names[user_id].upper(), "nationality": "GB",
+                              "document_type": TravelDocumentType.PASSPORT, "number": f"5{rng.randint(10**7, 10**8 - 1)}",
+                              "issuing_country": "GB", "expires_on": (now + timedelta(days=rng.uniform(100, 3000))).date(),
+                              "date_of_birth": date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+                              "sex": rng.choice(list(Sex)), "updated_at": now})
+    return [(TravelDocument.__table__, documents), (EmergencyContact.__table__, contacts),
+            (Arrival.__table__, arrivals), (Segment.__table__, segments)]
 
 
 MEDICAL_QUESTIONS = (
@@ -785,22 +872,13 @@ def queries_per_page(app, email: str) -> dict[str, int]:
         if login.status_code != 302:
             raise RuntimeError(f"in-process login failed with {login.status_code}")
         anonymous = app.test_client()
-        medic = app.test_client()
-        token = _CSRF.search(medic.get("/login", **http).get_data(as_text=True)).group(1)
-        if medic.post("/login", data={"email": MEDIC_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
-                      **http).status_code != 302:
-            raise RuntimeError("in-process login of the medic failed")
-        instructor = app.test_client()
-        token = _CSRF.search(instructor.get("/login", **http).get_data(as_text=True)).group(1)
-        if instructor.post("/login", data={"email": INSTRUCTOR_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
-                           **http).status_code != 302:
-            raise RuntimeError("in-process login of the instructor failed")
-        ops = app.test_client()
-        token = _CSRF.search(ops.get("/login", **http).get_data(as_text=True)).group(1)
-        if ops.post("/login", data={"email": OPS_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
-                    **http).status_code != 302:
-            raise RuntimeError("in-process login of operations failed")
-        staff = {MEDIC_EMAIL: medic, INSTRUCTOR_EMAIL: instructor, OPS_EMAIL: ops}
+        staff = {}
+        for email in (MEDIC_EMAIL, INSTRUCTOR_EMAIL, OPS_EMAIL, COORDINATOR_EMAIL):
+            staff[email] = app.test_client()
+            token = _CSRF.search(staff[email].get("/login", **http).get_data(as_text=True)).group(1)
+            if staff[email].post("/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token},
+                                 **http).status_code != 302:
+                raise RuntimeError(f"in-process login of {email} failed")
         for path in PAGES:
             c = client if path in TOURIST_PAGES else staff[STAFF_PAGES[path]] if path in STAFF_PAGES else anonymous
             c.get(path, **http)
@@ -1034,12 +1112,13 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            f"/ops/flights/{BIG_FLIGHT_ID}/documents": 'class="striped matrix"',
            "/medical/questionnaires/1/translations/de": 'class="translation-question"',
            "/ops/documents": 'href="/ops/documents/4"',  # a row of the list
-           f"/ops/documents/{BRIEFING_ID}": 'href="/ops/documents/versions/'}  # a row of its versions
+           f"/ops/documents/{BRIEFING_ID}": 'href="/ops/documents/versions/',  # a row of its versions
+           "/travel": 'class="travel-booking"', "/logistics": 'class="arrival"'}  # a tourist's booking; an arrival
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
                "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
-               f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL}
+               f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -330,6 +330,25 @@ class Factory:
             documents.version_notified(version.id)
         return version
 
+    def travel(self, booking: Booking, *, confirmed: bool = True, actor: User | None = None):
+        """The tourist's travel on file (arrival arranged by the operator, an emergency contact, a
+        passport valid ten years) and a hotel stay over the launch, confirmed unless
+        ``confirmed=False``. Returns the hotel segment."""
+        from app.travel import details, itinerary  # noqa: PLC0415 - the travel domain's own helpers
+        user = booking.user
+        details.save_arrival(booking, details.ArrivalData(mode="operator"))
+        details.add_contact(user, details.ContactData("Ada Contact", "sister", "+493012345678"))
+        details.save_document(user, details.DocumentData(
+            name_as_printed=user.name, nationality="DE", document_type="passport", number="C01X00T47",
+            issuing_country="DE", expires_on=(now_utc() + timedelta(days=3650)).date(),
+            date_of_birth=user.date_of_birth or date(1985, 6, 1), sex="F"))
+        launch = booking.flight.launch_at.replace(tzinfo=None)
+        return itinerary.add_segment(booking, itinerary.SegmentData(
+            kind="hotel", status="confirmed" if confirmed else "pending", title="Hotel Andaluz",
+            address="125 2nd St NW, Albuquerque", confirmation_code="HA-1",
+            starts_local=launch - timedelta(days=2), start_timezone="UTC", ends_local=launch + timedelta(days=1),
+            end_timezone="UTC"), actor or self.user(Role.LOGISTICS))
+
     def accept(self, booking: Booking, version: DocumentVersion, language: str = "en"):
         """The booking's tourist signs or acknowledges ``version``, as read in ``language``."""
         user = booking.user

@@ -66,8 +66,29 @@ from app.models.training import (
     module_prerequisites,
     session_instructors,
 )
+from app.models.travel import (
+    AgeBand,
+    Arrival,
+    ArrivalMode,
+    Companion,
+    EmergencyContact,
+    ItineraryChange,
+    Manifest,
+    Segment,
+    SegmentKind,
+    SegmentStatus,
+    SegmentTemplate,
+    Sex,
+    TravelAccess,
+    TravelDocument,
+    TravelDocumentType,
+    TravelProfile,
+)
 
 __all__ = [
+    "AgeBand", "Arrival", "ArrivalMode", "Companion", "EmergencyContact", "ItineraryChange", "Manifest", "Segment",
+    "SegmentKind", "SegmentStatus", "SegmentTemplate", "Sex", "TravelAccess", "TravelDocument", "TravelDocumentType",
+    "TravelProfile",
     "Answer", "Assessment", "CaseEvent", "CaseState", "EcgResult", "MedicalAccess", "MedicalCase",
     "MedicalUpload", "Question", "QuestionKind", "Questionnaire", "SelfCertification", "VehicleLimits",
     "Booking", "BookingEvent", "BookingState", "Channel", "Acceptance", "Document", "DocumentEvent",

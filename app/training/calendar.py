@@ -27,6 +27,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import calendars
 from app.extensions import db
 from app.models import (
     CalendarFeed,
@@ -129,12 +130,12 @@ def _event(session: TrainingSession, language: str, *, cancelled: bool, stamp: d
     return event
 
 
-def _with_timezones(calendar: Calendar, sessions: list[TrainingSession]) -> bytes:
-    """The calendar as text, with a VTIMEZONE for each place's zone, covering its sessions' dates
+def _with_timezones(calendar: Calendar, spans: list[tuple[datetime, datetime]]) -> bytes:
+    """The calendar as text, with a VTIMEZONE for each place's zone, covering its events' dates
     (not the zone's whole history)."""
-    if sessions:
-        first = min(s.starts_at for s in sessions).date() - timedelta(days=1)
-        last = max(s.ends_at for s in sessions).date() + timedelta(days=2)
+    if spans:
+        first = min(start for start, _end in spans).date() - timedelta(days=1)
+        last = max(end for _start, end in spans).date() + timedelta(days=2)
         calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar.to_ical()
 
@@ -177,7 +178,11 @@ def feed_ics(user: User, name: str, now: datetime | None = None) -> bytes:
         ]
     for session, cancelled, changes in sessions:
         calendar.add_component(_event(session, user.language, cancelled=cancelled, stamp=now, changes=changes))
-    return _with_timezones(calendar, [s for s, _c, _n in sessions])
+    spans = [(s.starts_at, s.ends_at) for s, _c, _n in sessions]
+    for other in calendars.contributed(user, since):  # other domains' events (travel's segments)
+        calendar.add_component(other.event)
+        spans.append((other.starts_at, other.ends_at))
+    return _with_timezones(calendar, spans)
 
 
 def session_ics(session: TrainingSession, language: str, now: datetime | None = None, *,
@@ -187,5 +192,5 @@ def session_ics(session: TrainingSession, language: str, now: datetime | None = 
     calendar took from the first file)."""
     calendar = _calendar(session.module.text(language))
     calendar.add_component(_event(session, language, cancelled=cancelled, stamp=now or now_utc(), changes=changes))
-    return _with_timezones(calendar, [session])
+    return _with_timezones(calendar, [(session.starts_at, session.ends_at)])
 

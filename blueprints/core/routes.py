@@ -34,6 +34,8 @@ def index():
         return redirect(url_for("booking.operations.flights"))
     if current_user.role is Role.MEDICAL:
         return redirect(url_for("medical.staff.queue"))
+    if current_user.role is Role.LOGISTICS:
+        return redirect(url_for("travel.logistics.today"))
     return redirect(url_for("booking.catalog.index"))
 
 

@@ -29,8 +29,10 @@ from app.extensions import db
 from app.medical import cases as medical
 from app.medical import questionnaires as qs
 from app.models import (
+    AgeBand,
     CaseState,
     Channel,
+    Companion,
     Flight,
     MessageStatus,
     ModuleKind,
@@ -38,6 +40,8 @@ from app.models import (
     PlaceState,
     QuestionKind,
     Role,
+    Segment,
+    SegmentTemplate,
     SessionPlace,
     TrainingModule,
     TrainingSession,
@@ -54,9 +58,9 @@ NUMERIC = {"huge": HUGE, "negative huge": "-" + HUGE, "NaN": "NaN", "Infinity": 
            "-Infinity": "-Infinity", "1e308": "1e308", "1e999999999": "1e999999999",
            "superscript digit": "²", "wrong type": "abc"}
 NUL = "a\x00b"
-# Rows a refused request may still write: the log-in throttle, and the medical access log (a
-# refused change re-shows the case, and every view of medical details is logged).
-MAY_WRITE = ("throttle_hits", "medical_access_log")
+# Rows a refused request may still write: the log-in throttle, and the medical and travel access
+# logs (a refused change re-shows the page, and every view of medical or travel details is logged).
+MAY_WRITE = ("throttle_hits", "medical_access_log", "travel_access_log")
 SKIP_ACTIONS = ("/logout", "/language")  # would end the walk's session / only switch language
 MAX_PAGES = 80
 PAGES_PER_SHAPE = 4
@@ -341,7 +345,13 @@ def world(app, make):
     clients[None] = app.test_client()
     clients[None].get(f"/password/reset/{accounts.reset_token(users[Role.OPERATIONS])}")
     db.session.commit()  # the log-ins' session rows stay for every request below
+    flagged = db.session.scalar(select(Segment).where(Segment.flag != ""))
+    template = db.session.scalar(select(SegmentTemplate).where(SegmentTemplate.flight_id == full.id))
+    db.session.add(Companion(booking_id=flagged.booking_id, name="Kim Rivers", relation="child", age_band=AgeBand.TEEN))
+    db.session.commit()
     return {"clients": clients, "checkout": f"/payments/{deposit.id}/checkout",
+            "travel_flight": f"/logistics/flights/{full.id}", "travel_file": f"/logistics/bookings/{flagged.booking.reference}",
+            "flagged_segment": f"/logistics/segments/{flagged.id}", "template": f"/logistics/templates/{template.id}",
             "self_certification": f"/medical/self-certification/{soon.reference}",
             "failed_message": f"/outbox/{failed.id}",
             "read_page": f"/bookings/{to_sign.reference}/documents/{document.document_id}",
@@ -364,7 +374,7 @@ def starts(world) -> dict:
     return {
         None: ["/", "/flights", "/login", "/signup", "/password/forgot", "/password/reset"],
         Role.TOURIST: ["/journey", "/flights", "/account", "/account/notifications", "/notifications",
-                       "/medical", "/medical/questionnaire", "/training", "/documents", world["read_page"],
+                       "/medical", "/medical/questionnaire", "/training", "/documents", "/travel", world["read_page"],
                        world["checkout"]],
         "cleared tourist": ["/journey", "/medical", world["self_certification"]],
         Role.MEDICAL: ["/medical/queue", "/medical/tourists", "/medical/questionnaires",
@@ -372,7 +382,8 @@ def starts(world) -> dict:
         Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/documents", world["document_page"], "/ops/questions",
                           "/ops/users", "/outbox", world["failed_message"], "/account", "/ops/training", "/ops/training/modules",
                           "/ops/training/plans", "/ops/training/sessions"],
-        Role.LOGISTICS: ["/", "/account", "/notifications"],
+        Role.LOGISTICS: ["/", "/account", "/notifications", "/logistics", "/logistics/flights", world["travel_flight"],
+                         world["travel_file"], world["flagged_segment"], world["template"]],
         Role.INSTRUCTOR: ["/", "/instructor", "/account", "/notifications"],
     }
 

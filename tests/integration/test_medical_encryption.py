@@ -177,8 +177,9 @@ def encrypted_tokens() -> dict[str, list[str]]:
     with db.engine.connect() as conn:
         for table, columns in encrypted_columns():
             for column in columns:
+                (pk,) = table.primary_key.columns
                 rows = conn.exec_driver_sql(
-                    f'SELECT "{column.name}" FROM "{table.name}" ORDER BY id').scalars().all()
+                    f'SELECT "{column.name}" FROM "{table.name}" ORDER BY "{pk.name}"').scalars().all()
                 tokens[f"{table.name}.{column.name}"] = rows
     return tokens
 

@@ -196,7 +196,7 @@ def test_a_notice_dropped_with_every_channel_off_comes_back_when_one_is_turned_o
     preferences.save_preferences(tourist, channels={"bookings": {Channel.SMS}}, quiet_enabled=False,
                                  quiet_starts=None, quiet_ends=None)
     assert [(r.channel, r.status) for r in outbox(rule="hold_expiring", status=S.QUEUED)] == [(Channel.SMS, S.QUEUED)]
-    [pending] = reminders.pending_for(booking)
+    [pending] = [p for p in reminders.pending_for(booking) if p.rule == "hold_expiring"]
     assert pending.send_at == reminders.RULES["hold_expiring"].when(booking)
 
 
@@ -295,13 +295,20 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
                     status="succeeded")
     db.session.add(refund)
     db.session.flush()
+    make.travel(booking)  # a hotel: the tourist is told of the change
+    from app.travel import itinerary  # noqa: PLC0415 - travel's own helpers, for its subjects
+    transfer = itinerary.add_segment(booking, itinerary.SegmentData(
+        kind="transfer", from_place="Hotel Encanto lobby", vehicle="Coach", phone="+15055550140",
+        starts_local=(booking.flight.launch_at - timedelta(hours=5)).replace(tzinfo=None), start_timezone="UTC"),
+        make.user(Role.LOGISTICS))
+    change_id = itinerary.changes_of([booking.id])[booking.id][0].id
     subjects = {"booking": booking, "payment": payment, "medical_case": case, "refund": refund,
-                "training_place": place}
+                "training_place": place, "travel_segment": transfer}
     for rule in reminders.RULES.values():
         obj = subjects[rule.subject]
         context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100,
                    "previous_starts_at": now_utc().isoformat(), "previous_place": "Room 0",
-                   "reason": "Instructor ill", "module_ids": [training.exam.id]}
+                   "reason": "Instructor ill", "module_ids": [training.exam.id], "change_id": change_id}
         variables = {**rule.context(obj, context), "url": "http://countdown.test/x"}
         subject, text, html = message_outbox.render_email(rule.template, booking.user, **variables)
         sms = message_outbox.render_sms(rule.template, booking.user, **variables)

@@ -84,9 +84,10 @@ def test_everything_paid_and_signed_is_ready(request_ctx, make):
     db.session.flush()
     result, _ = gates(booking)
     # Not published yet: the waiver, the prohibited items, the briefings, the training plan.
-    assert [g.key for g in result.blockers] == ["waiver", "prohibited_items", "briefings", "training"]
+    assert [g.key for g in result.blockers] == ["waiver", "prohibited_items", "briefings", "training", "travel"]
     for kind in (DocumentKind.WAIVER, DocumentKind.PROHIBITED_ITEMS, DocumentKind.BRIEFING):
         make.accept(booking, make.document(kind))
+    make.travel(booking)
     result, _ = gates(booking)
     assert [g.key for g in result.blockers] == ["training"]
     training = make.training(vehicle=flight.vehicle)

@@ -1,0 +1,133 @@
+"""Where each booking stands on travel, loaded for many bookings at once (a constant number of
+queries): arrival details, an emergency contact (or a recorded decline), a travel document valid
+through the return, and the itinerary's segments, all confirmed. The journey's gate, the
+coordinator's day and the flight's list read it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
+
+from app.extensions import db
+from app.models import (
+    Arrival,
+    ArrivalMode,
+    Booking,
+    EmergencyContact,
+    Segment,
+    SegmentStatus,
+    TravelDocument,
+    TravelProfile,
+)
+from app.travel import itinerary
+
+
+class Missing(str, enum.Enum):
+    """What keeps a booking's travel from being confirmed, in the order it is listed."""
+    ARRIVAL = "arrival"               # the tourist has not said how they arrive
+    CONTACT = "contact"               # no emergency contact, and no recorded decline
+    DOCUMENT = "document"             # no travel document
+    DOCUMENT_EXPIRES = "document_expires"  # it expires before the return
+    ITINERARY = "itinerary"           # no segment yet
+    UNCONFIRMED = "unconfirmed"       # a segment is pending or on hold
+    FLAGGED = "flagged"               # a segment no longer fits the launch date
+
+
+#: What the tourist does; the rest is the coordinator's work.
+TOURIST_PARTS = (Missing.ARRIVAL, Missing.CONTACT, Missing.DOCUMENT, Missing.DOCUMENT_EXPIRES)
+
+
+@dataclass
+class TravelStatus:
+    booking: Booking
+    arrival: Arrival | None
+    contacts: int
+    declined: bool
+    document: TravelDocument | None
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def live_segments(self) -> list[Segment]:
+        return [s for s in self.segments if s.status is not SegmentStatus.CANCELLED]
+
+    @property
+    def return_at(self) -> datetime:
+        return itinerary.return_at(self.booking.flight, self.segments)
+
+    @property
+    def document_valid(self) -> bool:
+        return self.document is not None and self.document.expires_on >= self.return_at.date()
+
+    @property
+    def arrival_given(self) -> bool:
+        return self.arrival is not None and (self.arrival.mode is ArrivalMode.OPERATOR
+                                             or self.arrival.arrives_at is not None)
+
+    @property
+    def contact_given(self) -> bool:
+        return self.contacts > 0 or self.declined
+
+    @property
+    def unconfirmed(self) -> list[Segment]:
+        return [s for s in self.live_segments if s.status is not SegmentStatus.CONFIRMED]
+
+    @property
+    def flagged(self) -> list[Segment]:
+        return [s for s in self.live_segments if s.flag]
+
+    @property
+    def missing(self) -> list[Missing]:
+        out = []
+        if not self.arrival_given:
+            out.append(Missing.ARRIVAL)
+        if not self.contact_given:
+            out.append(Missing.CONTACT)
+        if self.document is None:
+            out.append(Missing.DOCUMENT)
+        elif not self.document_valid:
+            out.append(Missing.DOCUMENT_EXPIRES)
+        if not self.live_segments:
+            out.append(Missing.ITINERARY)
+        elif self.unconfirmed:
+            out.append(Missing.UNCONFIRMED)
+        if self.flagged:
+            out.append(Missing.FLAGGED)
+        return out
+
+    @property
+    def tourist_missing(self) -> list[Missing]:
+        return [m for m in self.missing if m in TOURIST_PARTS]
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.missing
+
+
+def statuses(bookings: list[Booking]) -> dict[int, TravelStatus]:
+    """Each booking's travel status: five queries whatever the number of bookings."""
+    if not bookings:
+        return {}
+    booking_ids = [b.id for b in bookings]
+    user_ids = list({b.user_id for b in bookings})
+    arrivals = {a.booking_id: a for a in db.session.scalars(select(Arrival).where(Arrival.booking_id.in_(booking_ids)))}
+    contacts = dict(db.session.execute(
+        select(EmergencyContact.user_id, func.count(EmergencyContact.id))
+        .where(EmergencyContact.user_id.in_(user_ids)).group_by(EmergencyContact.user_id)).all())
+    declined = set(db.session.scalars(select(TravelProfile.user_id).where(
+        TravelProfile.user_id.in_(user_ids), TravelProfile.contacts_declined_at.is_not(None))))
+    # The status needs the expiry only: the encrypted name and number are read when shown.
+    documents = {d.user_id: d for d in db.session.scalars(
+        select(TravelDocument).where(TravelDocument.user_id.in_(user_ids))
+        .options(defer(TravelDocument.name_as_printed), defer(TravelDocument.number)))}
+    segments = itinerary.segments_of(booking_ids)
+    return {b.id: TravelStatus(b, arrivals.get(b.id), contacts.get(b.user_id, 0), b.user_id in declined,
+                               documents.get(b.user_id), segments[b.id]) for b in bookings}
+
+
+def status_of(booking: Booking) -> TravelStatus:
+    return statuses([booking])[booking.id]
+

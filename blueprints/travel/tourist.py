@@ -1,0 +1,205 @@
+"""The tourist's travel page, ``/travel``: per booking, where travel stands, the itinerary as a
+timeline (in the place's time and theirs) with every change the coordinator made, how they arrive
+and who comes with them; once for all trips, their emergency contacts (or a recorded decline),
+needs and travel document. Each form posts to its own address and comes back to the page; a
+refusal shows the page again with the problems at their fields, and saves nothing."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.booking import bookings as booking_service
+from app.models import Role
+from app.transactions import commit
+from app.travel import access, details, itinerary, status
+from blueprints.access import own_booking, roles_required
+from blueprints.forms import ActionForm, attempt, form_status, save
+from blueprints.travel.forms import ArrivalForm, CompanionForm, ContactForm, DocumentForm, NeedsForm
+
+bp = Blueprint("tourist", __name__, url_prefix="/travel")
+tourist_only = roles_required(Role.TOURIST)
+
+
+def _arrival_form(booking, formdata=None) -> ArrivalForm:
+    form = ArrivalForm(formdata=formdata, prefix=f"a{booking.id}")
+    form.booking = booking
+    if formdata is None:
+        arrival = details.arrival_of(booking.id)
+        if arrival is not None:
+            form.mode.data = arrival.mode.value
+            form.flight_number.data, form.airport.data, form.timezone.data = (
+                arrival.flight_number, arrival.airport, arrival.timezone)
+            if arrival.arrives_at is not None:
+                form.arrives_local.data = arrival.arrives_at.astimezone(ZoneInfo(arrival.timezone)).replace(tzinfo=None)
+        else:
+            form.timezone.data = current_user.timezone or "UTC"
+    return form
+
+
+def _document_form(formdata=None) -> DocumentForm:
+    form = DocumentForm(formdata=formdata)
+    document = details.document_of(current_user.id)
+    if formdata is None:
+        if document is not None:
+            form.name_as_printed.data, form.document_type.data = document.name_as_printed, document.document_type.value
+            form.number.data, form.nationality.data = document.number, document.nationality
+            form.issuing_country.data, form.expires_on.data = document.issuing_country, document.expires_on
+            form.date_of_birth.data, form.sex.data = document.date_of_birth, document.sex.value
+        else:
+            form.name_as_printed.data, form.date_of_birth.data = current_user.name, current_user.date_of_birth
+    return form
+
+
+def _needs_form(formdata=None) -> NeedsForm:
+    form = NeedsForm(formdata=formdata)
+    profile = details.profile_of(current_user)
+    if formdata is None and profile is not None:
+        form.dietary.data, form.accessibility.data = profile.dietary, profile.accessibility
+    return form
+
+
+def _page(**forms):
+    """The whole page; ``forms`` replaces a form by the one just posted (with its problems)."""
+    bookings = booking_service.holding_seats(current_user.id)
+    ids = [b.id for b in bookings]
+    travel = status.statuses(bookings)
+    document = details.document_of(current_user.id)
+    context = dict(
+        bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),
+        contacts=details.contacts_of(current_user.id), profile=details.profile_of(current_user), document=document,
+        arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b) for b in bookings},
+        companion_forms={b.id: forms.get(f"companion_{b.id}") or CompanionForm(formdata=None, prefix=f"c{b.id}")
+                         for b in bookings},
+        contact_form=forms.get("contact") or ContactForm(formdata=None, prefix="contact"),
+        needs_form=forms.get("needs") or _needs_form(), document_form=forms.get("document") or _document_form(),
+        action_form=ActionForm(formdata=None), language=current_user.language,
+        document_expiring=document is not None and any(not travel[b.id].document_valid for b in bookings),
+    )
+    access.log_access(current_user, current_user.id, "view", "own travel page: document, contacts, needs")
+    page = render_template("travel/tourist/index.html", **context)
+    commit()
+    return page, form_status() if forms else 200
+
+
+def _back(anchor: str = ""):
+    return redirect(url_for("travel.tourist.index") + (f"#{anchor}" if anchor else ""))
+
+
+@bp.get("")
+@tourist_only
+def index():
+    return _page()
+
+
+@bp.post("/bookings/<reference>/arrival")
+@tourist_only
+def arrival(reference: str):
+    booking = own_booking(reference)
+    form = ArrivalForm(prefix=f"a{booking.id}")
+    form.booking = booking
+    if form.validate_on_submit():
+        saved, _result = save(form, lambda: details.save_arrival(booking, form.data_for_service()))
+        if saved:
+            flash(_("Your arrival details are saved."), "success")
+            return _back(f"booking-{booking.reference}")
+    return _page(**{f"arrival_{booking.id}": form})
+
+
+@bp.post("/bookings/<reference>/companions")
+@tourist_only
+def add_companion(reference: str):
+    booking = own_booking(reference)
+    form = CompanionForm(prefix=f"c{booking.id}")
+    if form.validate_on_submit():
+        saved, companion = save(form, lambda: details.add_companion(booking, form.data_for_service()))
+        if saved:
+            flash(_("%(name)s is on your list for the launch.", name=companion.name), "success")
+            return _back(f"booking-{booking.reference}")
+    return _page(**{f"companion_{booking.id}": form})
+
+
+@bp.post("/bookings/<reference>/companions/<int:companion_id>/remove")
+@tourist_only
+def remove_companion(reference: str, companion_id: int):
+    booking = own_booking(reference)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: details.remove_companion(booking, companion_id), _("Removed from your list."))
+    return _back(f"booking-{booking.reference}")
+
+
+@bp.post("/contacts")
+@tourist_only
+def add_contact():
+    form = ContactForm(prefix="contact")
+    if form.validate_on_submit():
+        def add():
+            contact = details.add_contact(current_user, form.data_for_service())
+            access.log_access(current_user, current_user.id, "change", "emergency contact added")
+            return contact
+        saved, _contact = save(form, add)
+        if saved:
+            flash(_("Your emergency contact is saved."), "success")
+            return _back("contacts")
+    return _page(contact=form)
+
+
+@bp.post("/contacts/<int:contact_id>/remove")
+@tourist_only
+def remove_contact(contact_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+    def remove():
+        details.remove_contact(current_user, contact_id)
+        access.log_access(current_user, current_user.id, "change", "emergency contact removed")
+    attempt(remove, _("The contact is removed."))
+    return _back("contacts")
+
+
+@bp.post("/contacts/decline")
+@tourist_only
+def decline_contacts():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+    def decline():
+        details.decline_contacts(current_user)
+        access.log_access(current_user, current_user.id, "change", "declined to give an emergency contact")
+    attempt(decline, _("Recorded: you decline to give an emergency contact. You can add one at any time."))
+    return _back("contacts")
+
+
+@bp.post("/needs")
+@tourist_only
+def needs():
+    form = NeedsForm()
+    if form.validate_on_submit():
+        def store():
+            details.save_needs(current_user, form.dietary.data or "", form.accessibility.data or "")
+            access.log_access(current_user, current_user.id, "change", "dietary and accessibility needs")
+        saved, _result = save(form, store)
+        if saved:
+            flash(_("Your needs are saved."), "success")
+            return _back("needs")
+    return _page(needs=form)
+
+
+@bp.post("/document")
+@tourist_only
+def document():
+    form = DocumentForm()
+    if form.validate_on_submit():
+        def store():
+            saved_document = details.save_document(current_user, form.data_for_service())
+            access.log_access(current_user, current_user.id, "change", "travel document")
+            return saved_document
+        saved, _result = save(form, store)
+        if saved:
+            flash(_("Your travel document is saved."), "success")
+            return _back("document")
+    return _page(document=form)

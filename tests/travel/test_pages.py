@@ -1,0 +1,237 @@
+"""The tourist's travel page and the coordinator's pages, as their users work them: details given
+and refused with clear messages, the itinerary built (per tourist and flight-wide), every change
+shown to the tourist and told at once, the day's arrivals, the journey's gate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Arrival,
+    EmergencyContact,
+    ItineraryChange,
+    Role,
+    Segment,
+    SegmentStatus,
+    TravelAccess,
+    TravelDocument,
+    TravelProfile,
+)
+from app.timeutil import now_utc
+from app.travel import itinerary, status
+from tests.conftest import login, outbox, post_form
+from tests.core.test_queries import count_queries
+
+
+def _local(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def trip(app, make):
+    """A tourist (German) with a confirmed seat 40 days out; a coordinator."""
+    tourist = make.user(language="de", timezone="Europe/Berlin", name="Grete Weber")
+    booking = make.booking(tourist, days=40, name="Kármán Dawn", spaceport="Spaceport America, New Mexico")
+    coordinator = make.user(Role.LOGISTICS, name="Valentina Rossi", timezone="America/Denver")
+    db.session.commit()
+    client, staff = app.test_client(), app.test_client()
+    login(client, tourist)
+    login(staff, coordinator)
+    return booking, client, staff
+
+
+def test_the_tourist_gives_arrival_contact_companion_needs_and_document(trip):
+    booking, client, _staff = trip
+    page = client.get("/travel")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Kármán Dawn" in html
+    # A flight number that is not one, a landing after the launch: both said, nothing saved.
+    launch = booking.flight.launch_at
+    bad = post_form(client, f"/travel/bookings/{booking.reference}/arrival", {
+        f"a{booking.id}-mode": "own", f"a{booking.id}-flight_number": "Lufthansa", f"a{booking.id}-airport": "ABQ",
+        f"a{booking.id}-arrives_local": _local(launch + timedelta(days=1)), f"a{booking.id}-timezone": "America/Denver",
+    }, page="/travel")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Eine Flugnummer" in text or "A flight number is" in text
+    assert db.session.get(Arrival, booking.id) is None
+    good = post_form(client, f"/travel/bookings/{booking.reference}/arrival", {
+        f"a{booking.id}-mode": "own", f"a{booking.id}-flight_number": "aa 1528", f"a{booking.id}-airport": "ABQ",
+        f"a{booking.id}-arrives_local": _local(launch - timedelta(days=3)), f"a{booking.id}-timezone": "America/Denver",
+    }, page="/travel")
+    assert good.status_code == 302
+    arrival = db.session.get(Arrival, booking.id)
+    assert arrival.flight_number == "AA 1528" and arrival.timezone == "America/Denver"
+
+    bad_contact = post_form(client, "/travel/contacts", {"contact-name": "Hans", "contact-relation": "Bruder",
+                                                          "contact-phone": "030 1234567"}, page="/travel")
+    assert bad_contact.status_code == 422 and db.session.scalar(select(func.count(EmergencyContact.id))) == 0
+    assert post_form(client, "/travel/contacts", {"contact-name": "Hans Weber", "contact-relation": "Bruder",
+                                                   "contact-phone": "+49 30 1234567"}, page="/travel").status_code == 302
+    assert db.session.scalars(select(EmergencyContact)).one().phone == "+49301234567"
+    assert post_form(client, f"/travel/bookings/{booking.reference}/companions", {
+        f"c{booking.id}-name": "Lena Weber", f"c{booking.id}-relation": "Tochter", f"c{booking.id}-age_band": "teen",
+    }, page="/travel").status_code == 302
+    assert post_form(client, "/travel/needs", {"dietary": "Vegetarisch", "accessibility": ""},
+                     page="/travel").status_code == 302
+    expired = post_form(client, "/travel/document", {
+        "name_as_printed": "GRETE WEBER", "document_type": "passport", "number": "C01X00T47", "nationality": "DE",
+        "issuing_country": "DE", "expires_on": "2020-01-01", "date_of_birth": "1985-06-01", "sex": "F"},
+        page="/travel")
+    assert expired.status_code == 422 and db.session.get(TravelDocument, booking.user_id) is None
+    # Valid today, but it runs out before the return: saved, and flagged.
+    soon = (launch + timedelta(days=1)).date()
+    assert post_form(client, "/travel/document", {
+        "name_as_printed": "GRETE WEBER", "document_type": "passport", "number": "c01x 00t47", "nationality": "DE",
+        "issuing_country": "DE", "expires_on": soon.isoformat(), "date_of_birth": "1985-06-01", "sex": "F"},
+        page="/travel").status_code == 302
+    assert db.session.get(TravelDocument, booking.user_id).number == "C01X00T47"
+    mine = status.status_of(booking)
+    assert mine.arrival_given and mine.contact_given and not mine.document_valid
+    html = client.get("/travel").get_data(as_text=True)
+    assert "Lena Weber" in html and "Hans Weber" in html
+    assert [m.value for m in mine.tourist_missing] == ["document_expires"]
+    journey = client.get("/journey").get_data(as_text=True)
+    assert "Reise bestätigt" in journey or "Travel confirmed" in journey
+
+
+def test_declining_a_contact_is_recorded_and_a_contact_replaces_it(trip):
+    booking, client, _staff = trip
+    assert post_form(client, "/travel/contacts/decline", page="/travel").status_code == 302
+    profile = db.session.get(TravelProfile, booking.user_id)
+    assert profile.contacts_declined_at is not None
+    assert status.status_of(booking).contact_given
+    post_form(client, "/travel/contacts", {"contact-name": "Hans Weber", "contact-relation": "Bruder",
+                                            "contact-phone": "+49 30 1234567"}, page="/travel")
+    db.session.refresh(profile)
+    assert profile.contacts_declined_at is None
+    # With a contact on file, declining is refused (remove it first).
+    post_form(client, "/travel/contacts/decline", page="/travel")
+    db.session.refresh(profile)
+    assert profile.contacts_declined_at is None
+
+
+def test_the_coordinator_builds_the_itinerary_and_the_tourist_sees_every_change(trip, make):
+    booking, client, staff = trip
+    launch = booking.flight.launch_at
+    url = f"/logistics/bookings/{booking.reference}"
+    assert staff.get(url).status_code == 200
+    missing_end = post_form(staff, url + "/segments", {
+        "kind": "hotel", "status": "pending", "title": "Hotel Andaluz", "address": "125 2nd St NW, Albuquerque",
+        "starts_local": _local(launch - timedelta(days=2)), "start_timezone": "America/Denver"}, page=url)
+    assert missing_end.status_code == 422 and "check-out" in missing_end.get_data(as_text=True)
+    assert post_form(staff, url + "/segments", {
+        "kind": "hotel", "status": "pending", "title": "Hotel Andaluz", "address": "125 2nd St NW, Albuquerque",
+        "starts_local": _local(launch - timedelta(days=2)), "start_timezone": "America/Denver",
+        "ends_local": _local(launch + timedelta(days=1)), "end_timezone": "America/Denver",
+        "confirmation_code": "HA-77"}, page=url).status_code == 302
+    segment = db.session.scalars(select(Segment)).one()
+    told = outbox(rule="itinerary_changed", subject_id=booking.id)
+    assert told, "the tourist is told at once"
+    edit = f"/logistics/segments/{segment.id}"
+    form = staff.get(edit).get_data(as_text=True)
+    assert "Hotel Andaluz" in form
+    assert post_form(staff, edit, {
+        "kind": "hotel", "status": "confirmed", "title": "Hotel Andaluz", "address": "125 2nd St NW, Albuquerque",
+        "starts_local": _local(launch - timedelta(days=2)), "start_timezone": "America/Denver",
+        "ends_local": _local(launch + timedelta(days=1)), "end_timezone": "America/Denver",
+        "confirmation_code": "HA-78"}, page=edit).status_code == 302
+    change = db.session.scalars(select(ItineraryChange).order_by(ItineraryChange.id.desc())).first()
+    assert change.kind == "changed" and set(change.fields) == {"status", "confirmation_code"}
+    assert len(outbox(rule="itinerary_changed", subject_id=booking.id)) > len(told)
+    page = client.get("/travel").get_data(as_text=True)
+    assert "Hotel Andaluz" in page and "HA-78" in page
+
+
+def test_a_flight_wide_segment_reaches_everyone_and_stays_editable_per_tourist(trip, make):
+    booking, _client, staff = trip
+    from app.booking import bookings as booking_service
+    from app.models import BookingState
+    other = booking_service.hold_seat(booking.flight_id, make.user())
+    booking_service.transition(other, BookingState.CONFIRMED)
+    db.session.commit()
+    launch = booking.flight.launch_at
+    url = f"/logistics/flights/{booking.flight_id}"
+    transfer = {"kind": "transfer", "status": "confirmed", "from_place": "Hotel Andaluz lobby",
+                "to_place": "Spaceport America", "vehicle": "Coach", "phone": "+1 505 555 0100",
+                "starts_local": _local(launch - timedelta(hours=5)), "start_timezone": "America/Denver"}
+    assert post_form(staff, url + "/templates", transfer, page=url).status_code == 302
+    segments = db.session.scalars(select(Segment).order_by(Segment.booking_id)).all()
+    assert [s.booking_id for s in segments] == [booking.id, other.id]
+    # One tourist's pick-up moves: theirs only, and the template no longer changes it.
+    mine = segments[0]
+    edit = f"/logistics/segments/{mine.id}"
+    assert post_form(staff, edit, {**transfer, "from_place": "Airport arrivals hall"}, page=edit).status_code == 302
+    template_id = segments[1].template_id
+    edit_template = f"/logistics/templates/{template_id}"
+    assert post_form(staff, edit_template, {**transfer, "vehicle": "Minibus"}, page=edit_template).status_code == 302
+    db.session.expire_all()
+    mine, theirs = db.session.scalars(select(Segment).order_by(Segment.booking_id)).all()
+    assert mine.customised and mine.from_place == "Airport arrivals hall" and mine.vehicle == "Coach"
+    assert not theirs.customised and theirs.vehicle == "Minibus"
+    # A tourist who books later gets it too.
+    late = booking_service.hold_seat(booking.flight_id, make.user())
+    booking_service.transition(late, BookingState.CONFIRMED)
+    assert [s.vehicle for s in itinerary.segments_of([late.id])[late.id]] == ["Minibus"]
+
+
+def test_the_day_shows_arrivals_with_their_pickup_and_what_is_missing(trip, make):
+    booking, _client, staff = trip
+    launch = booking.flight.launch_at
+    landing = launch - timedelta(days=3)
+    coordinator_day = landing.astimezone(__import__("zoneinfo").ZoneInfo("America/Denver")).date()
+    itinerary.add_segment(booking, itinerary.SegmentData(
+        kind="flight", status="confirmed", carrier="American", number="AA 1528", from_place="DFW", to_place="ABQ",
+        starts_local=(landing - timedelta(hours=2)).replace(tzinfo=None), start_timezone="UTC",
+        ends_local=landing.replace(tzinfo=None), end_timezone="UTC"), make.user(Role.LOGISTICS))
+    itinerary.add_segment(booking, itinerary.SegmentData(
+        kind="transfer", status="pending", from_place="ABQ arrivals", vehicle="Van",
+        starts_local=(landing + timedelta(minutes=30)).replace(tzinfo=None), start_timezone="UTC"),
+        make.user(Role.LOGISTICS))
+    db.session.commit()
+    page = staff.get(f"/logistics?day={coordinator_day.isoformat()}").get_data(as_text=True)
+    assert "Grete Weber" in page and "AA 1528" in page and "ABQ arrivals" in page
+    assert "1 arrival" in page
+    # She has given nothing yet: listed under what tourists still owe, her medical status a status only.
+    assert "Arrival details" in page and "Not yet cleared" in page
+    other_day = staff.get(f"/logistics?day={(coordinator_day + timedelta(days=5)).isoformat()}").get_data(as_text=True)
+    assert "0 arrivals" in other_day
+
+
+def test_reads_of_travel_data_are_logged_and_pages_do_not_grow(trip, make):
+    booking, client, staff = trip
+    make.travel(booking)
+    db.session.commit()
+    before = db.session.scalar(select(func.count(TravelAccess.id)))
+    assert staff.get(f"/logistics/bookings/{booking.reference}").status_code == 200
+    row = db.session.scalars(select(TravelAccess).order_by(TravelAccess.id.desc())).first()
+    assert row.subject_id == booking.user_id and row.action == "view" and row.actor_id != booking.user_id
+    assert db.session.scalar(select(func.count(TravelAccess.id))) == before + 1
+
+    pages = [(client, "/travel"), (staff, "/logistics"), (staff, f"/logistics/flights/{booking.flight_id}"),
+             (staff, "/logistics/flights"), (staff, f"/logistics/bookings/{booking.reference}")]
+
+    def measure():
+        counts = {}
+        for who, path in pages:
+            with count_queries() as queries:
+                assert who.get(path).status_code == 200
+            counts[path] = len(queries)
+        return counts
+
+    small = measure()
+    from app.booking import bookings as booking_service
+    from app.models import BookingState
+    for _ in range(4):
+        other = booking_service.hold_seat(booking.flight_id, make.user())
+        booking_service.transition(other, BookingState.CONFIRMED)
+        make.travel(other, confirmed=False)
+    make.travel(make.booking(booking.user, days=60))  # the tourist's second trip
+    db.session.commit()
+    assert measure() == small
+    assert db.session.scalar(select(func.count(Segment.id)).where(Segment.status == SegmentStatus.PENDING)) == 4
+    assert now_utc()
