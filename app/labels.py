@@ -98,6 +98,7 @@ ACCESS_ACTIONS = {
     "submit": lazy_pgettext("access action", "Submitted"),
     "upload": lazy_pgettext("access action", "Uploaded"),
     "download": lazy_pgettext("access action", "Downloaded"),
+    "export": lazy_pgettext("access action", "Exported"),
     "decide": lazy_pgettext("access action", "Decided"),
     "rotate": lazy_pgettext("access action", "Re-encrypted"),
 }

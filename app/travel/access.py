@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Flight, Role, TravelAccess, User
 
 #: The staff roles that read travel documents, contacts and needs.
 READERS = (Role.LOGISTICS, Role.OPERATIONS)
-
-
-def may_read(reader: User, subject_id: int) -> bool:
-    return reader.role in READERS or (reader.role is Role.TOURIST and reader.id == subject_id)
 
 
 def log_access(actor: User | None, subject_id: int | None, action: str, what: str,
@@ -31,5 +28,5 @@ def log_access(actor: User | None, subject_id: int | None, action: str, what: st
 def access_log(subject_id: int, limit: int = 50) -> list[TravelAccess]:
     """The latest reads and changes of a tourist's travel data, newest first."""
     return list(db.session.scalars(
-        select(TravelAccess).where(TravelAccess.subject_id == subject_id)
+        select(TravelAccess).where(TravelAccess.subject_id == subject_id).options(selectinload(TravelAccess.actor))
         .order_by(TravelAccess.at.desc(), TravelAccess.id.desc()).limit(limit)))

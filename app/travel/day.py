@@ -52,45 +52,73 @@ def _live(query):
     return query.where(Booking.state.in_(LIVE))
 
 
-def movements(start: datetime, end: datetime, flight_id: int | None = None) -> tuple[list[Movement], list[Movement]]:
-    """Arrivals and departures between ``start`` and ``end`` (UTC): the tourists' own inbound
-    flights and the itineraries' flights (the first, landing, is an arrival; a later one leaving
-    after the launch is a departure)."""
+def _candidates(start: datetime, end: datetime, flight_id: int | None) -> set[int]:
+    """The live bookings with an own inbound flight landing, or an itinerary flight landing or
+    leaving, between ``start`` and ``end``."""
     scope = [Booking.flight_id == flight_id] if flight_id else []
-    own = list(db.session.scalars(_live(
-        select(Arrival).join(Booking, Booking.id == Arrival.booking_id)
-        .where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start, Arrival.arrives_at < end, *scope))))
-    flights = list(db.session.scalars(_live(
-        select(Segment).join(Booking, Booking.id == Segment.booking_id).join(Flight, Flight.id == Booking.flight_id)
+    own = db.session.scalars(_live(
+        select(Arrival.booking_id).join(Booking, Booking.id == Arrival.booking_id)
+        .where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start, Arrival.arrives_at < end, *scope)))
+    legs = db.session.scalars(_live(
+        select(Segment.booking_id).join(Booking, Booking.id == Segment.booking_id)
         .where(Segment.kind == SegmentKind.FLIGHT, Segment.status != SegmentStatus.CANCELLED,
-               or_(and_(Segment.ends_at >= start, Segment.ends_at < end, Segment.ends_at <= Flight.launch_at),
-                   and_(Segment.starts_at >= start, Segment.starts_at < end, Segment.starts_at > Flight.launch_at)),
-               *scope))))
-    booking_ids = {a.booking_id for a in own} | {s.booking_id for s in flights}
-    bookings = {b.id: b for b in db.session.scalars(
-        select(Booking).where(Booking.id.in_(booking_ids))
-        .options(selectinload(Booking.user), selectinload(Booking.flight)))} if booking_ids else {}
-    transfers: dict[int, list[Segment]] = {}
-    if booking_ids:
+               or_(and_(Segment.ends_at >= start, Segment.ends_at < end),
+                   and_(Segment.starts_at >= start, Segment.starts_at < end)), *scope)))
+    return set(own) | set(legs)
+
+
+def _trips(booking_ids: set[int]) -> list[tuple[Booking, Movement | None, Movement | None]]:
+    """Each booking's arrival (its last itinerary flight landing before the launch, or else its
+    own inbound flight) and departure (its first itinerary flight leaving after the launch)."""
+    if not booking_ids:
+        return []
+    bookings = list(db.session.scalars(
+        select(Booking).where(Booking.id.in_(booking_ids)).options(selectinload(Booking.user),
+                                                                  selectinload(Booking.flight))))
+    own = {a.booking_id: a for a in db.session.scalars(select(Arrival).where(
+        Arrival.booking_id.in_(booking_ids), Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at.is_not(None)))}
+    legs: dict[int, list[Segment]] = {}
+    for segment in db.session.scalars(select(Segment).where(
+            Segment.booking_id.in_(booking_ids), Segment.kind == SegmentKind.FLIGHT,
+            Segment.status != SegmentStatus.CANCELLED).order_by(Segment.starts_at)):
+        legs.setdefault(segment.booking_id, []).append(segment)
+    trips = []
+    for booking in bookings:
+        launch = booking.flight.launch_at
+        mine = legs.get(booking.id, [])
+        inbound = [leg for leg in mine if leg.ends_at and leg.ends_at <= launch]
+        outbound = [leg for leg in mine if leg.starts_at > launch]
+        arrival = departure = None
+        if inbound:
+            leg = max(inbound, key=lambda leg: leg.ends_at)
+            arrival = Movement(booking, leg.ends_at, leg.end_timezone, leg.number, leg.to_place, False)
+        elif booking.id in own:
+            a = own[booking.id]
+            arrival = Movement(booking, a.arrives_at, a.timezone, a.flight_number, a.airport, True)
+        if outbound:
+            leg = outbound[0]
+            departure = Movement(booking, leg.starts_at, leg.start_timezone, leg.number, leg.from_place, False)
+        trips.append((booking, arrival, departure))
+    return trips
+
+
+def movements(start: datetime, end: datetime, flight_id: int | None = None) -> tuple[list[Movement], list[Movement]]:
+    """The tourists who arrive and who leave between ``start`` and ``end`` (UTC), each once: an
+    arrival with the transfer that picks them up."""
+    trips = _trips(_candidates(start, end, flight_id))
+    arrivals = [a for _b, a, _d in trips if a is not None and start <= a.at < end]
+    departures = [d for _b, _a, d in trips if d is not None and start <= d.at < end]
+    if arrivals:
+        transfers: dict[int, list[Segment]] = {}
         for segment in db.session.scalars(
-                select(Segment).where(Segment.booking_id.in_(booking_ids), Segment.kind == SegmentKind.TRANSFER,
-                                      Segment.status != SegmentStatus.CANCELLED, Segment.starts_at >= start,
-                                      Segment.starts_at < end + PICKUP_WINDOW).order_by(Segment.starts_at)):
+                select(Segment).where(Segment.booking_id.in_([a.booking.id for a in arrivals]),
+                                      Segment.kind == SegmentKind.TRANSFER, Segment.status != SegmentStatus.CANCELLED,
+                                      Segment.starts_at >= start, Segment.starts_at < end + PICKUP_WINDOW)
+                .order_by(Segment.starts_at)):
             transfers.setdefault(segment.booking_id, []).append(segment)
-
-    def pickup(booking_id: int, landed: datetime) -> Segment | None:
-        return next((t for t in transfers.get(booking_id, []) if landed <= t.starts_at <= landed + PICKUP_WINDOW), None)
-
-    arrivals = [Movement(bookings[a.booking_id], a.arrives_at, a.timezone, a.flight_number, a.airport, True,
-                         pickup(a.booking_id, a.arrives_at)) for a in own]
-    departures = []
-    for s in flights:
-        booking = bookings[s.booking_id]
-        if s.ends_at and s.ends_at <= booking.flight.launch_at and start <= s.ends_at < end:
-            arrivals.append(Movement(booking, s.ends_at, s.end_timezone, s.number, s.to_place, False,
-                                     pickup(s.booking_id, s.ends_at)))
-        else:
-            departures.append(Movement(booking, s.starts_at, s.start_timezone, s.number, s.from_place, False))
+        for a in arrivals:
+            a.pickup = next((t for t in transfers.get(a.booking.id, [])
+                             if a.at <= t.starts_at <= a.at + PICKUP_WINDOW), None)
     key = lambda m: (m.at, m.booking.user.name)  # noqa: E731
     return sorted(arrivals, key=key), sorted(departures, key=key)
 
@@ -98,15 +126,9 @@ def movements(start: datetime, end: datetime, flight_id: int | None = None) -> t
 def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
     """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each."""
     end = start + timedelta(days=days)
-    own = db.session.scalars(_live(
-        select(Arrival.arrives_at).join(Booking, Booking.id == Arrival.booking_id)
-        .where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start, Arrival.arrives_at < end)))
-    flown = db.session.scalars(_live(
-        select(Segment.ends_at).join(Booking, Booking.id == Segment.booking_id).join(Flight, Flight.id == Booking.flight_id)
-        .where(Segment.kind == SegmentKind.FLIGHT, Segment.status != SegmentStatus.CANCELLED,
-               Segment.ends_at >= start, Segment.ends_at < end, Segment.ends_at <= Flight.launch_at)))
     local = ZoneInfo(zone)
-    counts = Counter(at.astimezone(local).date() for at in [*own, *flown])
+    counts = Counter(a.at.astimezone(local).date() for _b, a, _d in _trips(_candidates(start, end, None))
+                     if a is not None and start <= a.at < end)
     return sorted(counts.items())[:limit]
 
 

@@ -16,11 +16,13 @@ from sqlalchemy import select
 
 from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.messaging import reminders
 from app.models import (
     AgeBand,
     Arrival,
     ArrivalMode,
     Booking,
+    BookingState,
     Companion,
     EmergencyContact,
     Sex,
@@ -42,6 +44,7 @@ FLIGHT_NUMBER = re.compile(r"^[A-Z0-9]{2}[A-Z]?\s?\d{1,4}[A-Z]?$")
 #: A document number as printed: letters and digits (spaces and dashes are dropped).
 DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LIVE = (BookingState.HELD, BookingState.CONFIRMED)
 #: Territory codes that are not countries issuing documents.
 _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 
@@ -225,7 +228,16 @@ def save_document(user: User, data: DocumentData) -> TravelDocument:
     document.updated_at = now_utc()
     db.session.add(document)
     db.session.flush()
+    _replan(user)
     return document
+
+
+def _replan(user: User) -> None:
+    """The tourist's bookings' reminders follow what they gave (a document that expires before the
+    return is reminded; arrival details given are no longer asked for)."""
+    for booking in db.session.scalars(select(Booking).where(Booking.user_id == user.id,
+                                                            Booking.state.in_(_LIVE))):
+        reminders.sync(booking)
 
 
 # -- how they arrive, and who comes with them --------------------------------------------------------
@@ -265,6 +277,8 @@ def arrival_problems(booking: Booking, data: ArrivalData) -> list[ServiceError]:
         problems.add(_("Choose a time zone from the list."), "timezone")
     if data.arrives_local is None:
         problems.add(_("Give the date and time your flight lands."), "arrives_local")
+    elif not plausible(data.arrives_local):
+        problems.add(_("Check the date."), "arrives_local")
     elif zone is not None:
         arrives = to_utc(data.arrives_local, data.timezone)
         if arrives is None:
@@ -289,8 +303,19 @@ def valid_zone(name: str | None) -> bool:
     return _zone(name) is not None
 
 
+#: The years a travel time may be in (anything else is a typing mistake, and would not convert).
+YEARS = (2000, 2100)
+
+
+def plausible(local: datetime | None) -> bool:
+    return local is not None and YEARS[0] <= local.year <= YEARS[1]
+
+
 def to_utc(local: datetime, zone_name: str) -> datetime | None:
-    """A wall-clock time in ``zone_name`` as UTC; None when the clocks skip it there."""
+    """A wall-clock time in ``zone_name`` as UTC; None when the clocks skip it there (or the
+    year is out of :data:`YEARS`)."""
+    if not plausible(local):
+        return None
     zone = ZoneInfo(zone_name)
     aware = local.replace(tzinfo=zone)
     back = aware.astimezone(UTC).astimezone(zone)
@@ -299,7 +324,13 @@ def to_utc(local: datetime, zone_name: str) -> datetime | None:
     return aware.astimezone(UTC)
 
 
+def _holds_seat(booking: Booking) -> None:
+    if not booking.holds_seat():
+        raise ServiceError(_("This booking no longer holds a seat: nothing to arrange for it."))
+
+
 def save_arrival(booking: Booking, data: ArrivalData) -> Arrival:
+    _holds_seat(booking)
     Problems(arrival_problems(booking, data)).raise_any()
     arrival = arrival_of(booking.id) or Arrival(booking_id=booking.id)
     arrival.mode = ArrivalMode(data.mode)
@@ -313,6 +344,7 @@ def save_arrival(booking: Booking, data: ArrivalData) -> Arrival:
     arrival.updated_at = now_utc()
     db.session.add(arrival)
     db.session.flush()
+    reminders.sync(booking)
     return arrival
 
 
@@ -348,6 +380,7 @@ def companion_problems(data: CompanionData) -> list[ServiceError]:
 
 
 def add_companion(booking: Booking, data: CompanionData) -> Companion:
+    _holds_seat(booking)
     Problems(companion_problems(data)).raise_any()
     if len(companions_of([booking.id])[booking.id]) >= COMPANIONS_MAX:
         raise ServiceError(_("At most %(max)s companions can come to the launch with you.", max=COMPANIONS_MAX))

@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.phones import parse_e164
 from app.timeutil import now_utc
-from app.travel.details import to_utc, valid_zone
+from app.travel.details import plausible, to_utc, valid_zone
 
 K = SegmentKind
 LIVE = (BookingState.HELD, BookingState.CONFIRMED)
@@ -45,8 +45,9 @@ REQUIRED = {
 #: The fields a change can touch, compared to say what changed.
 COMPARED = ("status", "confirmation_code", "title", "carrier", "number", "from_place", "to_place", "address",
             "vehicle", "phone", "starts_at", "start_timezone", "ends_at", "end_timezone", "notes")
-#: Segments that start this close before the launch belong to launch day: they move with it.
-LAUNCH_DAY = timedelta(hours=24)
+#: Segments that start this close before the launch belong to launch day: they move with it. A
+#: segment before the launch (an arrival, a briefing) keeps at least this much lead.
+LAUNCH_DAY = timedelta(hours=12)
 
 
 @dataclass
@@ -125,11 +126,15 @@ def segment_problems(data: SegmentData, flight: Flight | None = None) -> list[Se
     starts = ends = None
     if data.starts_local is None:
         problems.add(_("Give the date and time it starts."), "starts_local")
+    elif not plausible(data.starts_local):
+        problems.add(_("Check the date."), "starts_local")
     elif valid_zone(data.start_timezone):
         starts = to_utc(data.starts_local, data.start_timezone)
         if starts is None:
             problems.add(_("This time does not exist there: the clocks skip it. Choose another."), "starts_local")
-    if data.ends_local is not None and valid_zone(end_zone):
+    if data.ends_local is not None and not plausible(data.ends_local):
+        problems.add(_("Check the date."), "ends_local")
+    elif data.ends_local is not None and valid_zone(end_zone):
         ends = to_utc(data.ends_local, end_zone)
         if ends is None:
             problems.add(_("This time does not exist there: the clocks skip it. Choose another."), "ends_local")
@@ -186,14 +191,16 @@ def _record(segment: Segment, kind: str, changed: list[str], actor: User | None)
                      context={"change_id": change.id})
     if kind != "removed":
         reminders.sync(segment)  # the pick-up reminder follows the segment
+    reminders.sync(booking)  # the return may have moved: the travel document's reminder follows
     return change
 
 
 def changes_of(booking_ids: list[int], limit: int = 20) -> dict[int, list[ItineraryChange]]:
     result: dict[int, list[ItineraryChange]] = {b: [] for b in booking_ids}
     if booking_ids:
-        for change in db.session.scalars(select(ItineraryChange).where(ItineraryChange.booking_id.in_(booking_ids))
-                                         .order_by(ItineraryChange.at.desc(), ItineraryChange.id.desc())):
+        query = (select(ItineraryChange).where(ItineraryChange.booking_id.in_(booking_ids))
+                 .order_by(ItineraryChange.at.desc(), ItineraryChange.id.desc()))
+        for change in db.session.scalars(query.limit(limit) if len(booking_ids) == 1 else query):
             if len(result[change.booking_id]) < limit:
                 result[change.booking_id].append(change)
     return result
@@ -355,18 +362,28 @@ def return_at(flight: Flight, segments: list[Segment]) -> datetime:
 
 def misfit(segment: Segment, previous_launch: datetime, launch: datetime) -> str:
     """Why ``segment``, planned around ``previous_launch``, does not fit a launch at ``launch``
-    ('' when it does): a segment keeps its side of the launch (before it, over it, after it), and
-    one on launch day (starting within a day before it) moves with it."""
-    ends = segment.ends_at or segment.starts_at
-    if ends <= previous_launch:
-        if ends > launch:
-            return "ends_after_launch"
-        if segment.starts_at >= previous_launch - LAUNCH_DAY and segment.starts_at < launch - LAUNCH_DAY:
-            return "not_on_launch_day"
+    ('' when it does). A segment keeps its side of the launch: one before it (an inbound flight, a
+    briefing) still ends at least :data:`LAUNCH_DAY` before, one over it (a hotel stay) still covers it, one
+    after it (the return) still starts after it. One on launch day (starting within
+    :data:`LAUNCH_DAY` before it: the transfer to the launch site) moves with the launch, and so
+    does one after it when the launch moves by that much: either is flagged for the coordinator."""
+    moved = launch - previous_launch
+    if not moved:
         return ""
-    if segment.starts_at < previous_launch:   # over the launch (a hotel stay)
+    ends = segment.ends_at or segment.starts_at
+    if ends <= previous_launch:  # before the launch
+        if segment.starts_at >= previous_launch - LAUNCH_DAY:
+            return "not_on_launch_day"
+        if ends >= launch:
+            return "ends_after_launch"
+        if ends > launch - LAUNCH_DAY:
+            return "too_close_to_launch"
+        return ""
+    if segment.starts_at < previous_launch:  # over the launch (a hotel stay)
         return "" if segment.starts_at < launch < ends else "no_longer_spans"
-    return "" if segment.starts_at >= launch else "starts_before_launch"
+    if segment.starts_at <= launch:
+        return "starts_before_launch"
+    return "later_than_planned" if abs(moved) >= LAUNCH_DAY else ""
 
 
 def flag_moved(flight: Flight, previous_launch: datetime) -> int:

@@ -56,6 +56,8 @@ FLAGS = {
     "not_on_launch_day": _l("The launch moved: this was on launch day and is not any more."),
     "no_longer_spans": _l("The launch moved: this stay no longer covers the launch."),
     "starts_before_launch": _l("The launch moved: this now starts before the launch."),
+    "too_close_to_launch": _l("The launch moved: this now ends less than half a day before the launch."),
+    "later_than_planned": _l("The launch moved: this is now a different time after the launch than planned."),
 }
 
 MISSING = {

@@ -20,6 +20,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
 
 from app import pdf
 from app.extensions import db
@@ -30,11 +31,11 @@ from app.models import (
     EmergencyContact,
     Flight,
     Manifest,
+    TravelDocument,
     TravelProfile,
     User,
 )
 from app.travel import details
-from app.travel.details import document_of
 
 #: The columns, in order: (key, header).
 COLUMNS = ("reference", "name", "date_of_birth", "sex", "citizenship", "document_type", "document_number",
@@ -66,9 +67,11 @@ def rows_of(flight: Flight) -> list[dict[str, str]]:
         contacts.setdefault(contact.user_id, contact)
     declined = set(db.session.scalars(select(TravelProfile.user_id).where(
         TravelProfile.user_id.in_(user_ids), TravelProfile.contacts_declined_at.is_not(None))))
+    documents = {d.user_id: d for d in db.session.scalars(
+        select(TravelDocument).where(TravelDocument.user_id.in_(user_ids)))} if user_ids else {}
     rows = []
     for booking in bookings:
-        document = document_of(booking.user_id)
+        document = documents.get(booking.user_id)
         contact = contacts.get(booking.user_id)
         rows.append({
             "reference": booking.reference,
@@ -91,8 +94,17 @@ def _digest(rows: list[dict[str, str]]) -> str:
 
 
 def manifests_of(flight_id: int) -> list[Manifest]:
+    """The flight's manifests, newest first, without their (encrypted) rows."""
     return list(db.session.scalars(select(Manifest).where(Manifest.flight_id == flight_id)
+                                   .options(defer(Manifest.rows), selectinload(Manifest.made_by))
                                    .order_by(Manifest.version.desc())))
+
+
+def tourists_in(manifest: Manifest) -> list[int]:
+    """The users a manifest lists (by their bookings' references)."""
+    references = [row["reference"] for row in manifest.rows]
+    return list(db.session.scalars(select(Booking.user_id).where(Booking.reference.in_(references)))) if references \
+        else []
 
 
 def make(flight: Flight, actor: User) -> tuple[Manifest, bool]:

@@ -1,4 +1,5 @@
-"""The reminders of travel: arrival details still missing 30 days before launch; a travel
+"""The reminders of travel: arrival details still missing 30 days before launch (or a day after a
+later booking); a travel
 document that expires before the return (90 days before launch, or at once when given later);
 every change the coordinator makes to the itinerary (at once); a pick-up tomorrow (at 18:00 at the
 pick-up place the day before)."""
@@ -38,10 +39,16 @@ def _arrival_missing(booking: Booking) -> bool:
     return mine is not None and not mine.arrival_given
 
 
+def _arrival_due(booking: Booking) -> datetime | None:
+    """30 days before launch; for a seat taken later than that, a day after it was taken."""
+    if not _arrival_missing(booking):
+        return None
+    return max(booking.flight.launch_at - timedelta(days=ARRIVAL_DAYS), booking.created_at + timedelta(days=1))
+
+
 register(Rule(
     "travel_arrival_missing", "booking", "travel", "travel_arrival_missing",
-    recipient=lambda b: b.user,
-    when=lambda b: b.flight.launch_at - timedelta(days=ARRIVAL_DAYS) if _arrival_missing(b) else None,
+    recipient=lambda b: b.user, when=_arrival_due,
     active=lambda b, stored: _arrival_missing(b), occurrence=lambda b: f"{b.flight.launch_at:%Y%m%d}",
     deadline=lambda b: b.flight.launch_at, context=booking_context, link=_link,
 ))

@@ -64,8 +64,14 @@ class TravelStatus:
 
     @property
     def arrival_given(self) -> bool:
-        return self.arrival is not None and (self.arrival.mode is ArrivalMode.OPERATOR
-                                             or self.arrival.arrives_at is not None)
+        """Given, and (travelling on their own) landing before the launch, which may have moved."""
+        return self.arrival is not None and (self.arrival.mode is ArrivalMode.OPERATOR or (
+            self.arrival.arrives_at is not None and self.arrival.arrives_at < self.booking.flight.launch_at))
+
+    @property
+    def arrival_too_late(self) -> bool:
+        return (self.arrival is not None and self.arrival.arrives_at is not None
+                and self.arrival.arrives_at >= self.booking.flight.launch_at)
 
     @property
     def contact_given(self) -> bool:

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -31,13 +32,15 @@ from app.timeutil import UTC, now_utc
 from app.transactions import commit
 from app.travel import access, day, details, itinerary, manifests, status
 from blueprints.access import roles_required
-from blueprints.forms import ActionForm, attempt, form_status, save
+from blueprints.forms import MAX_INT, ActionForm, attempt, form_status, save
 from blueprints.travel.forms import SegmentForm
 
 bp = Blueprint("logistics", __name__, url_prefix="/logistics")
 
 
 coordinators_only = roles_required(*access.READERS)
+#: The farthest day from today the day's page shows (further is a typing mistake).
+MAX_DAYS_AWAY = 3650
 #: Rows of each list on the day's page for every flight (the soonest launches first; the count says
 #: how many in all); one flight's are shown whole.
 LIST_MAX = 50
@@ -62,11 +65,16 @@ def _zone() -> ZoneInfo:
 @coordinators_only
 def today():
     zone = _zone()
+    today_here = now_utc().astimezone(zone).date()
     try:
         chosen = date.fromisoformat(request.args.get("day", "")[:10])
     except ValueError:
-        chosen = now_utc().astimezone(zone).date()
+        chosen = today_here
+    if abs((chosen - today_here).days) > MAX_DAYS_AWAY:  # a typing mistake: show today
+        chosen = today_here
     flight_id = request.args.get("flight", type=int) or None
+    if flight_id is not None and not 0 < flight_id <= MAX_INT:
+        flight_id = None
     start = datetime.combine(chosen, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(chosen + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     arrivals, departures = day.movements(start, end, flight_id)
@@ -138,7 +146,8 @@ def add_template(flight_id: int):
     if form.validate_on_submit():
         saved, result = save(form, lambda: itinerary.add_template(flight, form.data_for_service(), current_user))
         if saved:
-            flash(_("Added for everyone on the flight: %(count)s itineraries changed.", count=result[1]), "success")
+            flash(ngettext("Added for everyone on the flight: %(num)d itinerary changed.",
+                           "Added for everyone on the flight: %(num)d itineraries changed.", result[1]), "success")
             return redirect(url_for("travel.logistics.flight", flight_id=flight.id))
     return _flight_page(flight, form)
 
@@ -158,7 +167,8 @@ def template(template_id: int):
     elif form.validate_on_submit():
         saved, count = save(form, lambda: itinerary.update_template(template, form.data_for_service(), current_user))
         if saved:
-            flash(_("Saved: %(count)s itineraries that follow it changed with it.", count=count), "success")
+            flash(ngettext("Saved: %(num)d itinerary that follows it changed with it.",
+                           "Saved: %(num)d itineraries that follow it changed with it.", count), "success")
             return redirect(url_for("travel.logistics.flight", flight_id=template.flight_id))
     return render_template("travel/logistics/segment.html", form=form, template=template, segment=None,
                            flight=template.flight, booking=None, action_form=ActionForm(formdata=None)), form_status()
@@ -172,7 +182,7 @@ def remove_template(template_id: int):
         abort(400)
     flight_id = template.flight_id
     attempt(lambda: itinerary.remove_template(template, current_user),
-            lambda count: _("Removed: %(count)s itineraries changed.", count=count))
+            lambda count: ngettext("Removed: %(num)d itinerary changed.", "Removed: %(num)d itineraries changed.", count))
     return redirect(url_for("travel.logistics.flight", flight_id=flight_id))
 
 
@@ -185,8 +195,7 @@ def make_manifest(flight_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     manifest, new = manifests.make(flight, current_user)
-    access.log_access(current_user, None, "export", f"manifest of {flight.name}, version {manifest.version} made",
-                      flight=flight)
+    _log_manifest(manifest, f"manifest of {flight.name}, version {manifest.version} made")
     commit()
     flash(_("Manifest version %(v)s made.", v=manifest.version) if new else
           _("Nothing changed since version %(v)s: it is still the manifest.", v=manifest.version),
@@ -198,9 +207,14 @@ def _manifest(manifest_id: int) -> Manifest:
     return db.session.get(Manifest, manifest_id) or abort(404)
 
 
+def _log_manifest(manifest: Manifest, what: str) -> None:
+    """An export of every tourist in the manifest: a row for each, so that each one's trail shows it."""
+    for user_id in manifests.tourists_in(manifest):
+        access.log_access(current_user, user_id, "export", what, flight=manifest.flight)
+
+
 def _download(manifest: Manifest, body: bytes, mimetype: str, extension: str):
-    access.log_access(current_user, None, "export", f"manifest of {manifest.flight.name}, version "
-                      f"{manifest.version} ({extension})", flight=manifest.flight)
+    _log_manifest(manifest, f"manifest of {manifest.flight.name}, version {manifest.version} ({extension})")
     commit()
     response = make_response(body)
     response.mimetype = mimetype
@@ -256,7 +270,11 @@ def add_segment(reference: str):
     booking = _booking(reference)
     form = _new_segment_form(booking.flight, request.form)
     if form.validate_on_submit():
-        saved, _segment = save(form, lambda: itinerary.add_segment(booking, form.data_for_service(), current_user))
+        def add():
+            segment = itinerary.add_segment(booking, form.data_for_service(), current_user)
+            access.log_access(current_user, booking.user_id, "change", f"segment added to {booking.reference}")
+            return segment
+        saved, _segment = save(form, add)
         if saved:
             flash(_("Added to %(name)s's itinerary; they are told.", name=booking.user.name), "success")
             return redirect(url_for("travel.logistics.booking", reference=booking.reference) + "#itinerary")
@@ -276,8 +294,14 @@ def segment(segment_id: int):
     form.flight = booking.flight
     if request.method == "GET":
         form.fill(itinerary.SegmentData.of(segment))
+        access.log_access(current_user, booking.user_id, "view", f"segment {segment.id} of {booking.reference}")
+        commit()
     elif form.validate_on_submit():
-        saved, _changed = save(form, lambda: itinerary.update_segment(segment, form.data_for_service(), current_user))
+        def store():
+            changed = itinerary.update_segment(segment, form.data_for_service(), current_user)
+            access.log_access(current_user, booking.user_id, "change", f"segment {segment.id} of {booking.reference}")
+            return changed
+        saved, _changed = save(form, store)
         if saved:
             flash(_("Saved; %(name)s is told.", name=booking.user.name), "success")
             return redirect(url_for("travel.logistics.booking", reference=booking.reference) + "#itinerary")
@@ -302,5 +326,10 @@ def remove_segment(segment_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     reference = segment.booking.reference
-    attempt(lambda: itinerary.remove_segment(segment, current_user), _("Removed from the itinerary; the tourist is told."))
+    user_id = segment.booking.user_id
+
+    def remove():
+        itinerary.remove_segment(segment, current_user)
+        access.log_access(current_user, user_id, "change", f"segment removed from {reference}")
+    attempt(remove, _("Removed from the itinerary; the tourist is told."))
     return redirect(url_for("travel.logistics.booking", reference=reference) + "#itinerary")

@@ -102,7 +102,10 @@ def arrival(reference: str):
     form = ArrivalForm(prefix=f"a{booking.id}")
     form.booking = booking
     if form.validate_on_submit():
-        saved, _result = save(form, lambda: details.save_arrival(booking, form.data_for_service()))
+        def store():
+            details.save_arrival(booking, form.data_for_service())
+            access.log_access(current_user, current_user.id, "change", f"arrival details ({booking.reference})")
+        saved, _result = save(form, store)
         if saved:
             flash(_("Your arrival details are saved."), "success")
             return _back(f"booking-{booking.reference}")
@@ -115,7 +118,11 @@ def add_companion(reference: str):
     booking = own_booking(reference)
     form = CompanionForm(prefix=f"c{booking.id}")
     if form.validate_on_submit():
-        saved, companion = save(form, lambda: details.add_companion(booking, form.data_for_service()))
+        def add():
+            companion = details.add_companion(booking, form.data_for_service())
+            access.log_access(current_user, current_user.id, "change", f"companion added ({booking.reference})")
+            return companion
+        saved, companion = save(form, add)
         if saved:
             flash(_("%(name)s is on your list for the launch.", name=companion.name), "success")
             return _back(f"booking-{booking.reference}")
@@ -128,7 +135,10 @@ def remove_companion(reference: str, companion_id: int):
     booking = own_booking(reference)
     if not ActionForm().validate_on_submit():
         abort(400)
-    attempt(lambda: details.remove_companion(booking, companion_id), _("Removed from your list."))
+    def remove():
+        details.remove_companion(booking, companion_id)
+        access.log_access(current_user, current_user.id, "change", f"companion removed ({booking.reference})")
+    attempt(remove, _("Removed from your list."))
     return _back(f"booking-{booking.reference}")
 
 

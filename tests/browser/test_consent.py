@@ -90,7 +90,7 @@ def test_hold_a_seat_ask_a_question_and_sign(visitor, make_committed):
     expect(gate(page, "Informed consent signed").locator(".badge")).to_have_text("Done")
     expect(gate(page, "Informed consent signed")).to_contain_text("Signed version 1 on")
     expect(gate(page, "Seat confirmed").locator(".badge")).to_have_text("To do")
-    expect(journey.get_by_text("Steps done: 1 of 9.")).to_be_visible()
+    expect(journey.get_by_text("Steps done: 1 of 10.")).to_be_visible()
     visitor.check("journey", mobile=True)
 
     # The booking page shows the same checklist and the booking's history.

@@ -235,3 +235,26 @@ def test_reads_of_travel_data_are_logged_and_pages_do_not_grow(trip, make):
     assert measure() == small
     assert db.session.scalar(select(func.count(Segment.id)).where(Segment.status == SegmentStatus.PENDING)) == 4
     assert now_utc()
+
+
+def test_a_tourist_with_connecting_flights_and_their_own_arrival_arrives_once(trip, make):
+    booking, _client, _staff = trip
+    from zoneinfo import ZoneInfo
+
+    from app.travel import day, details
+    launch = booking.flight.launch_at
+    landing = (launch - timedelta(days=3)).replace(hour=18, minute=0)
+    coordinator = make.user(Role.LOGISTICS)
+    for number, departs, lands in (("LH 400", landing - timedelta(hours=14), landing - timedelta(hours=5)),
+                                   ("UA 1528", landing - timedelta(hours=3), landing)):
+        itinerary.add_segment(booking, itinerary.SegmentData(
+            kind="flight", status="confirmed", carrier="Air", number=number, from_place="A", to_place="B",
+            starts_local=departs.replace(tzinfo=None), start_timezone="UTC", ends_local=lands.replace(tzinfo=None),
+            end_timezone="UTC"), coordinator)
+    details.save_arrival(booking, details.ArrivalData(mode="own", flight_number="U2 1", airport="B",
+                                                      arrives_local=landing.replace(tzinfo=None), timezone="UTC"))
+    start = landing.replace(hour=0)
+    arrivals, departures = day.movements(start - timedelta(days=1), start + timedelta(days=1))
+    assert [(a.booking.id, a.flight_number, a.at) for a in arrivals] == [(booking.id, "UA 1528", landing)]
+    assert day.arrival_days(start - timedelta(days=1), "UTC") == [(landing.date(), 1)]
+    assert departures == [] and ZoneInfo("UTC")

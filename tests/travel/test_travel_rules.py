@@ -112,6 +112,14 @@ def test_a_manifest_is_frozen_versioned_formula_safe_and_every_export_logged(app
         issuing_country="DE", expires_on=(now_utc() + timedelta(days=3000)).date(), date_of_birth=user.date_of_birth,
         sex="F"))
     details.add_contact(user, details.ContactData("@SUM(A1:A9)", "-2+3", "+493012345678"))
+    from app.booking import bookings as booking_service
+    from app.models import BookingState
+    other = booking_service.hold_seat(booking.flight_id, make.user(name="Zed Zulu"))
+    booking_service.transition(other, BookingState.CONFIRMED)
+    details.save_document(other.user, details.DocumentData(
+        name_as_printed="-2+3", nationality="FR", document_type="id_card", number="X4RTBPFW4", issuing_country="FR",
+        expires_on=(now_utc() + timedelta(days=3000)).date(), date_of_birth=other.user.date_of_birth, sex="M"))
+    details.decline_contacts(other.user)
     coordinator = make.user(Role.LOGISTICS)
     db.session.commit()
     client = app.test_client()
@@ -120,13 +128,15 @@ def test_a_manifest_is_frozen_versioned_formula_safe_and_every_export_logged(app
     assert post_form(client, url + "/manifests", page=url).status_code == 302
     assert post_form(client, url + "/manifests", page=url).status_code == 302  # nothing changed: no new version
     first = db.session.scalars(select(Manifest)).one()
-    assert first.version == 1 and first.row_count == 1
+    assert first.version == 1 and first.row_count == 2
     response = client.get(f"/logistics/manifests/{first.id}.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
-    assert rows[1][9] == "'@SUM(A1:A9)" and rows[1][10] == "'+493012345678"
-    for cell in (c for row in rows for c in row):
+    rows = {row[0]: row for row in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
+    mine, theirs = rows[booking.reference], rows[other.reference]
+    assert mine[1] == "'=HYPERLINK(\"http://evil\")"
+    assert mine[9] == "'@SUM(A1:A9)" and mine[10] == "'+493012345678"
+    assert theirs[1] == "'-2+3" and theirs[9] == "Declined to give one" and theirs[4] == "France"
+    for cell in (c for row in rows.values() for c in row):
         assert not cell.startswith(("=", "+", "-", "@")), cell
     # A change after it was made: the first version stays as it was; making it again gives version 2.
     details.save_document(user, details.DocumentData(
@@ -140,8 +150,11 @@ def test_a_manifest_is_frozen_versioned_formula_safe_and_every_export_logged(app
     pdf = client.get(f"/logistics/manifests/{second.id}.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "GRETE WEBER" in text and "P1234567" in text and "Austria" in text
+    # Each export is in the trail of each tourist it lists.
     exports = db.session.scalars(select(TravelAccess).where(TravelAccess.action == "export")).all()
-    assert len(exports) == 6 and all(e.actor_id == coordinator.id and e.flight_id == booking.flight_id for e in exports)
+    assert len(exports) == 12 and all(e.actor_id == coordinator.id and e.flight_id == booking.flight_id
+                                      for e in exports)
+    assert {e.subject_id for e in exports} == {user.id, other.user_id}
 
 
 def test_a_launch_moved_by_three_days_flags_exactly_the_segments_that_no_longer_fit(ctx, make):
@@ -186,6 +199,39 @@ def test_a_launch_moved_by_three_days_flags_exactly_the_segments_that_no_longer_
     assert transfer.flag == "" and len(told() - before) == 1
 
 
+def test_a_launch_moved_earlier_flags_what_now_comes_too_late_or_too_close(ctx, make):
+    booking = make.booking(days=40)
+    launch = booking.flight.launch_at
+    coordinator, ops = make.user(Role.LOGISTICS), make.user(Role.OPERATIONS)
+
+    def add(kind, starts, ends=None, **kw):
+        return itinerary.add_segment(booking, itinerary.SegmentData(
+            kind=kind, status="confirmed", starts_local=starts.replace(tzinfo=None), start_timezone="UTC",
+            ends_local=ends.replace(tzinfo=None) if ends else None, end_timezone="UTC" if ends else "", **kw),
+            coordinator)
+
+    early = add("flight", launch - timedelta(days=6, hours=3), launch - timedelta(days=6), carrier="AA",
+                number="AA 1", from_place="DFW", to_place="ABQ")
+    inbound = add("flight", launch - timedelta(days=3, hours=3), launch - timedelta(days=3), carrier="AA",
+                  number="AA 3", from_place="DFW", to_place="ABQ")
+    briefing = add("event", launch - timedelta(days=2, hours=12), title="Arrival briefing")
+    home = add("flight", launch + timedelta(days=2), launch + timedelta(days=2, hours=3), carrier="AA",
+               number="AA 2", from_place="ABQ", to_place="DFW")
+    details.save_arrival(booking, details.ArrivalData(
+        mode="own", flight_number="UA 1", airport="ABQ", arrives_local=(launch - timedelta(days=2)).replace(
+            tzinfo=None), timezone="UTC"))
+    data = {key: getattr(booking.flight, key) for key in flight_service.FIELDS}
+    flight_service.update_flight(booking.flight, {**data, "launch_at": launch - timedelta(days=3),
+                                                  "window_closes_at": data["window_closes_at"] - timedelta(days=3)}, ops)
+    flags = {s.id: s.flag for s in db.session.scalars(select(Segment))}
+    assert flags == {early.id: "", inbound.id: "ends_after_launch", briefing.id: "ends_after_launch",
+                     home.id: "later_than_planned"}
+    # The tourist's own flight now lands after the launch: they are asked for their arrival again.
+    from app.travel import status
+    mine = status.status_of(booking)
+    assert mine.arrival_too_late and "arrival" in [m.value for m in mine.tourist_missing]
+
+
 def test_reminders_arrival_missing_document_expiring_and_pickup_tomorrow(ctx, make):
     from zoneinfo import ZoneInfo
 
@@ -199,7 +245,6 @@ def test_reminders_arrival_missing_document_expiring_and_pickup_tomorrow(ctx, ma
     details.save_document(booking.user, details.DocumentData(
         name_as_printed="A B", nationality="DE", document_type="passport", number="C01X00T47", issuing_country="DE",
         expires_on=(launch + timedelta(days=1)).date(), date_of_birth=booking.user.date_of_birth, sex="F"))
-    reminders.sync(booking)
     pending = {r.rule: (r.send_at, r.status.value) for r in outbox(subject_id=booking.id)
                if r.rule and r.rule.startswith("travel_")}
     assert pending["travel_document_expiring"] == (launch - timedelta(days=90), "queued")
@@ -207,6 +252,10 @@ def test_reminders_arrival_missing_document_expiring_and_pickup_tomorrow(ctx, ma
     pickup = itinerary.add_segment(booking, itinerary.SegmentData(
         kind="transfer", from_place="Hotel lobby", starts_local=(launch - timedelta(hours=5)).astimezone(
             ZoneInfo("America/Denver")).replace(tzinfo=None), start_timezone="America/Denver"), make.user(Role.LOGISTICS))
+    # A seat taken ten days before launch: asked for the arrival a day after, not never.
+    late = make.booking(days=10)
+    due = {r.send_at for r in outbox(rule="travel_arrival_missing", subject_id=late.id)}
+    assert due == {late.created_at + timedelta(days=1)}
     rows = outbox(rule="travel_pickup_tomorrow", subject_id=pickup.id)
     assert rows and len({r.send_at for r in rows}) == 1
     local = rows[0].send_at.astimezone(ZoneInfo("America/Denver"))
@@ -277,14 +326,40 @@ def test_only_logistics_and_operations_read_a_tourists_travel_data_and_every_rea
         for path in ("/travel", f"/logistics/bookings/{booking.reference}"):
             assert "C01X00T47" not in clients[who].get(path).get_data(as_text=True)
     # Changes: a tourist's own only; a coordinator's only for coordinators.
-    posts = {
-        f"/travel/bookings/{booking.reference}/arrival": ({"tourist"}, {"other tourist": 404}),
-        f"/logistics/bookings/{booking.reference}/segments": (coordinators, {}),
-        f"/logistics/segments/{segment.id}/remove": (coordinators, {}),
-        f"/logistics/flights/{booking.flight_id}/manifests": (coordinators, {}),
-    }
-    for path, (allowed, special) in posts.items():
-        for who in ("other tourist", "medical", "instructor"):
-            code = post_form(clients[who], path, {}, page="/account").status_code
-            assert code == special.get(who, 403), (path, who, code)
-    assert db.session.get(Segment, segment.id) is not None
+    companion = details.add_companion(booking, details.CompanionData("Kim", "child", "teen"))
+    contact = details.contacts_of(booking.user_id)[0]
+    db.session.commit()
+    tourist_posts = [f"/travel/bookings/{booking.reference}/arrival", f"/travel/bookings/{booking.reference}/companions",
+                     f"/travel/bookings/{booking.reference}/companions/{companion.id}/remove"]
+    own_posts = ["/travel/contacts", f"/travel/contacts/{contact.id}/remove", "/travel/contacts/decline",
+                 "/travel/needs", "/travel/document"]
+    coordinator_posts = [f"/logistics/bookings/{booking.reference}/segments", f"/logistics/segments/{segment.id}",
+                         f"/logistics/segments/{segment.id}/keep", f"/logistics/segments/{segment.id}/remove",
+                         f"/logistics/flights/{booking.flight_id}/templates", f"/logistics/templates/{template.id}",
+                         f"/logistics/templates/{template.id}/remove", f"/logistics/flights/{booking.flight_id}/manifests"]
+    tables = ("travel_segments", "travel_segment_templates", "travel_companions", "travel_emergency_contacts",
+              "travel_documents", "travel_profiles", "travel_arrivals", "travel_manifests")
+
+    def counts():
+        return {t: db.session.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in tables}
+
+    before = counts()
+    for path in tourist_posts + own_posts + coordinator_posts:
+        for who in ("anonymous", "other tourist", "medical", "instructor", "logistics", "operations", "tourist"):
+            if (path in coordinator_posts and who in coordinators) or (path in tourist_posts + own_posts
+                                                                       and who == "tourist"):
+                continue
+            code = post_form(clients[who], path, {}, page="/account" if who != "anonymous" else "/login").status_code
+            if who == "anonymous":
+                expected = 302
+            elif path in own_posts:  # a tourist's own data: no other tourist's is reachable by its address
+                expected = 403 if who in ROLES else (200, 302, 422)
+            elif path in tourist_posts:
+                expected = 404 if who == "other tourist" else 403
+            else:
+                expected = 403
+            assert code in (expected if isinstance(expected, tuple) else (expected,)), (path, who, code)
+    # The other tourist's posts to their own addresses changed only their own (empty) data.
+    after = counts()
+    assert {t: after[t] - before[t] for t in tables if after[t] != before[t]} in ({}, {"travel_profiles": 1}), after
+    assert details.contacts_of(booking.user_id) and db.session.get(Segment, segment.id) is not None
