@@ -1,12 +1,32 @@
-"""Dates and times as people read them: in the reader's language and time zone, never seconds."""
+"""Dates and times as people read them: in the reader's language and time zone, never seconds.
+
+Babel's formatting is slow next to everything else a page does, and a table shows the same few
+days and times many times over: the text of a day, a time of day and a pattern is kept per
+language (small caches: there are few days, minutes and languages in use)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask_babel import get_locale, get_timezone
+
+
+@functools.lru_cache(maxsize=8192)
+def day_text(day: date, fmt: str, locale: str) -> str:
+    return babel_dates.format_date(day, fmt, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_text(at: time, locale: str) -> str:
+    return babel_dates.format_time(at, "short", locale=locale)
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(fmt: str, locale: str) -> str:
+    return babel_dates.get_datetime_format(fmt, locale=locale).replace("'", "")
 
 
 def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -> str:
@@ -22,8 +42,15 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
     if fmt not in ("full", "long", "medium", "short"):
         return babel_dates.format_datetime(value, fmt, tzinfo=tz, locale=locale)
     date_fmt = "long" if fmt == "long" else fmt
-    time = babel_dates.format_time(value, "short", tzinfo=tz, locale=locale)
+    name = str(locale)
+    clock = _time_text(local.time().replace(second=0, microsecond=0, tzinfo=None), name)
     if fmt == "full":
-        time = f"{time} {babel_dates.format_time(value, 'zzzz', tzinfo=tz, locale=locale)}"
-    pattern = babel_dates.get_datetime_format(date_fmt, locale=locale).replace("'", "")
-    return pattern.replace("{1}", babel_dates.format_date(local.date(), date_fmt, locale=locale)).replace("{0}", time)
+        clock = f"{clock} {babel_dates.format_time(value, 'zzzz', tzinfo=tz, locale=locale)}"
+    return _pattern(date_fmt, name).replace("{1}", day_text(local.date(), date_fmt, name)).replace("{0}", clock)
+
+
+def on_day(value: date | datetime, fmt: str = "medium") -> str:
+    """A day in the user's language; a moment is taken on the user's own calendar."""
+    if isinstance(value, datetime):
+        value = value.astimezone(get_timezone()).date()
+    return day_text(value, fmt, str(get_locale()))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import Flask, current_app, render_template, request, session
-from flask_babel import format_date, format_decimal, format_percent, get_locale, get_timezone
+from flask_babel import format_decimal, format_percent, get_locale, get_timezone
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 from app import labels
 from app.extensions import htmx
-from app.formats import when
+from app.formats import on_day, when
 from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
 from app.money import format_money
@@ -103,7 +103,7 @@ def init_web(app: Flask) -> None:
                 value = date.fromisoformat(value)
             except ValueError:
                 return value
-        return format_date(value, fmt)
+        return on_day(value, fmt)
 
     @app.template_filter("iso")
     def iso_filter(value) -> str:
