@@ -180,7 +180,11 @@ class Segment(SegmentFields, db.Model):
     fits after the launch moved; it stays until the coordinator changes or confirms it."""
 
     __tablename__ = "travel_segments"
-    __table_args__ = (Index("ix_travel_segments_starts_at", "starts_at"),)
+    __table_args__ = (
+        Index("ix_travel_segments_starts_at", "starts_at"),
+        # A flight-wide segment is given to a booking once.
+        Index("uq_travel_segments_booking_template", "booking_id", "template_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)

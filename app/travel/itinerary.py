@@ -306,6 +306,8 @@ def update_template(template: SegmentTemplate, data: SegmentData, actor: User) -
 def apply_template(template: SegmentTemplate, actor: User | None, bookings: list[Booking] | None = None) -> int:
     """Give the template's segment to each live booking of its flight that lacks it, and bring
     the ones that follow it up to date. Returns how many itineraries changed."""
+    # Under the flight's lock: two coordinators (or a booking confirmed meanwhile) give it once.
+    db.session.execute(select(Flight.id).where(Flight.id == template.flight_id).with_for_update())
     bookings = live_bookings(template.flight_id) if bookings is None else bookings
     if not bookings:
         return 0
