@@ -314,7 +314,7 @@ def test_only_logistics_and_operations_read_a_tourists_travel_data_and_every_rea
             if code != 200:
                 assert db.session.scalar(select(func.count(TravelAccess.id))) == before, (path, who)
     # The pages that show a document number write a row for each read, naming the reader.
-    before = db.session.scalar(select(func.count(TravelAccess.id)))
+    before = db.session.scalar(select(func.max(TravelAccess.id))) or 0
     for who in coordinators:
         body = clients[who].get(f"/logistics/bookings/{booking.reference}").get_data(as_text=True)
         assert "C01X00T47" in body
