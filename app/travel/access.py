@@ -4,6 +4,9 @@ and instructors never do. A row is written in the same transaction as what it re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Flight, Role, TravelAccess, User
 
+T = TypeVar("T")
 #: The staff roles that read travel documents, contacts and needs.
 READERS = (Role.LOGISTICS, Role.OPERATIONS)
 
@@ -23,6 +27,15 @@ def log_access(actor: User | None, subject_id: int | None, action: str, what: st
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def changing(actor: User, subject_id: int, what: str, action: Callable[[], T]) -> Callable[[], T]:
+    """``action``, then its "change" row in the access log, in the same transaction."""
+    def run() -> T:
+        result = action()
+        log_access(actor, subject_id, "change", what)
+        return result
+    return run
 
 
 def access_log(subject_id: int, limit: int = 50) -> list[TravelAccess]:

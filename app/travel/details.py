@@ -111,16 +111,22 @@ def contacts_of(user_id: int) -> list[EmergencyContact]:
                                    .order_by(EmergencyContact.id)))
 
 
-def contact_problems(data: ContactData) -> list[ServiceError]:
+def _person_problems(name: str | None, relation: str | None, no_name: str) -> Problems:
+    """The checks a contact and a companion share: a name, and who they are to the tourist."""
     problems = Problems()
-    if not (data.name or "").strip():
-        problems.add(_("Give the contact's name."), "name")
-    elif len(data.name.strip()) > NAME_MAX:
+    if not (name or "").strip():
+        problems.add(no_name, "name")
+    elif len(name.strip()) > NAME_MAX:
         problems.add(_("A name has at most %(max)s characters.", max=NAME_MAX), "name")
-    if not (data.relation or "").strip():
+    if not (relation or "").strip():
         problems.add(_("Say who they are to you (e.g. spouse, brother, friend)."), "relation")
-    elif len(data.relation.strip()) > RELATION_MAX:
+    elif len(relation.strip()) > RELATION_MAX:
         problems.add(_("Write at most %(max)s characters.", max=RELATION_MAX), "relation")
+    return problems
+
+
+def contact_problems(data: ContactData) -> list[ServiceError]:
+    problems = _person_problems(data.name, data.relation, _("Give the contact's name."))
     if data.phone is not None and parse_e164(data.phone) is None:
         problems.add(_("Give the phone number with its country code, e.g. +49 30 1234567."), "phone")
     email = (data.email or "").strip()
@@ -365,15 +371,7 @@ def companions_of(booking_ids: list[int]) -> dict[int, list[Companion]]:
 
 
 def companion_problems(data: CompanionData) -> list[ServiceError]:
-    problems = Problems()
-    if not (data.name or "").strip():
-        problems.add(_("Give their name."), "name")
-    elif len(data.name.strip()) > NAME_MAX:
-        problems.add(_("A name has at most %(max)s characters.", max=NAME_MAX), "name")
-    if not (data.relation or "").strip():
-        problems.add(_("Say who they are to you (e.g. spouse, brother, friend)."), "relation")
-    elif len(data.relation.strip()) > RELATION_MAX:
-        problems.add(_("Write at most %(max)s characters.", max=RELATION_MAX), "relation")
+    problems = _person_problems(data.name, data.relation, _("Give their name."))
     if data.age_band not in {a.value for a in AgeBand}:
         problems.add(_("Choose an age from the list."), "age_band")
     return problems.errors

@@ -270,11 +270,9 @@ def add_segment(reference: str):
     booking = _booking(reference)
     form = _new_segment_form(booking.flight, request.form)
     if form.validate_on_submit():
-        def add():
-            segment = itinerary.add_segment(booking, form.data_for_service(), current_user)
-            access.log_access(current_user, booking.user_id, "change", f"segment added to {booking.reference}")
-            return segment
-        saved, _segment = save(form, add)
+        saved, _segment = save(form, access.changing(
+            current_user, booking.user_id, f"segment added to {booking.reference}",
+            lambda: itinerary.add_segment(booking, form.data_for_service(), current_user)))
         if saved:
             flash(_("Added to %(name)s's itinerary; they are told.", name=booking.user.name), "success")
             return redirect(url_for("travel.logistics.booking", reference=booking.reference) + "#itinerary")
@@ -297,11 +295,9 @@ def segment(segment_id: int):
         access.log_access(current_user, booking.user_id, "view", f"segment {segment.id} of {booking.reference}")
         commit()
     elif form.validate_on_submit():
-        def store():
-            changed = itinerary.update_segment(segment, form.data_for_service(), current_user)
-            access.log_access(current_user, booking.user_id, "change", f"segment {segment.id} of {booking.reference}")
-            return changed
-        saved, _changed = save(form, store)
+        saved, _changed = save(form, access.changing(
+            current_user, booking.user_id, f"segment {segment.id} of {booking.reference}",
+            lambda: itinerary.update_segment(segment, form.data_for_service(), current_user)))
         if saved:
             flash(_("Saved; %(name)s is told.", name=booking.user.name), "success")
             return redirect(url_for("travel.logistics.booking", reference=booking.reference) + "#itinerary")
@@ -326,10 +322,7 @@ def remove_segment(segment_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     reference = segment.booking.reference
-    user_id = segment.booking.user_id
-
-    def remove():
-        itinerary.remove_segment(segment, current_user)
-        access.log_access(current_user, user_id, "change", f"segment removed from {reference}")
-    attempt(remove, _("Removed from the itinerary; the tourist is told."))
+    attempt(access.changing(current_user, segment.booking.user_id, f"segment removed from {reference}",
+                            lambda: itinerary.remove_segment(segment, current_user)),
+            _("Removed from the itinerary; the tourist is told."))
     return redirect(url_for("travel.logistics.booking", reference=reference) + "#itinerary")

@@ -6,6 +6,8 @@ refusal shows the page again with the problems at their fields, and saves nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -20,6 +22,7 @@ from blueprints.access import own_booking, roles_required
 from blueprints.forms import ActionForm, attempt, form_status, save
 from blueprints.travel.forms import ArrivalForm, CompanionForm, ContactForm, DocumentForm, NeedsForm
 
+T = TypeVar("T")
 bp = Blueprint("tourist", __name__, url_prefix="/travel")
 tourist_only = roles_required(Role.TOURIST)
 
@@ -85,6 +88,11 @@ def _page(**forms):
     return page, form_status() if forms else 200
 
 
+def _own_change(what: str, action: Callable[[], T]) -> Callable[[], T]:
+    """``action``, logged: the tourist changed their own travel data."""
+    return access.changing(current_user, current_user.id, what, action)
+
+
 def _back(anchor: str = ""):
     return redirect(url_for("travel.tourist.index") + (f"#{anchor}" if anchor else ""))
 
@@ -102,10 +110,8 @@ def arrival(reference: str):
     form = ArrivalForm(prefix=f"a{booking.id}")
     form.booking = booking
     if form.validate_on_submit():
-        def store():
-            details.save_arrival(booking, form.data_for_service())
-            access.log_access(current_user, current_user.id, "change", f"arrival details ({booking.reference})")
-        saved, _result = save(form, store)
+        saved, _result = save(form, _own_change(f"arrival details ({booking.reference})",
+                                                lambda: details.save_arrival(booking, form.data_for_service())))
         if saved:
             flash(_("Your arrival details are saved."), "success")
             return _back(f"booking-{booking.reference}")
@@ -118,11 +124,8 @@ def add_companion(reference: str):
     booking = own_booking(reference)
     form = CompanionForm(prefix=f"c{booking.id}")
     if form.validate_on_submit():
-        def add():
-            companion = details.add_companion(booking, form.data_for_service())
-            access.log_access(current_user, current_user.id, "change", f"companion added ({booking.reference})")
-            return companion
-        saved, companion = save(form, add)
+        saved, companion = save(form, _own_change(f"companion added ({booking.reference})",
+                                                  lambda: details.add_companion(booking, form.data_for_service())))
         if saved:
             flash(_("%(name)s is on your list for the launch.", name=companion.name), "success")
             return _back(f"booking-{booking.reference}")
@@ -135,10 +138,8 @@ def remove_companion(reference: str, companion_id: int):
     booking = own_booking(reference)
     if not ActionForm().validate_on_submit():
         abort(400)
-    def remove():
-        details.remove_companion(booking, companion_id)
-        access.log_access(current_user, current_user.id, "change", f"companion removed ({booking.reference})")
-    attempt(remove, _("Removed from your list."))
+    attempt(_own_change(f"companion removed ({booking.reference})",
+                        lambda: details.remove_companion(booking, companion_id)), _("Removed from your list."))
     return _back(f"booking-{booking.reference}")
 
 
@@ -147,11 +148,8 @@ def remove_companion(reference: str, companion_id: int):
 def add_contact():
     form = ContactForm(prefix="contact")
     if form.validate_on_submit():
-        def add():
-            contact = details.add_contact(current_user, form.data_for_service())
-            access.log_access(current_user, current_user.id, "change", "emergency contact added")
-            return contact
-        saved, _contact = save(form, add)
+        saved, _contact = save(form, _own_change("emergency contact added",
+                                                 lambda: details.add_contact(current_user, form.data_for_service())))
         if saved:
             flash(_("Your emergency contact is saved."), "success")
             return _back("contacts")
@@ -163,11 +161,8 @@ def add_contact():
 def remove_contact(contact_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-
-    def remove():
-        details.remove_contact(current_user, contact_id)
-        access.log_access(current_user, current_user.id, "change", "emergency contact removed")
-    attempt(remove, _("The contact is removed."))
+    attempt(_own_change("emergency contact removed", lambda: details.remove_contact(current_user, contact_id)),
+            _("The contact is removed."))
     return _back("contacts")
 
 
@@ -176,11 +171,8 @@ def remove_contact(contact_id: int):
 def decline_contacts():
     if not ActionForm().validate_on_submit():
         abort(400)
-
-    def decline():
-        details.decline_contacts(current_user)
-        access.log_access(current_user, current_user.id, "change", "declined to give an emergency contact")
-    attempt(decline, _("Recorded: you decline to give an emergency contact. You can add one at any time."))
+    attempt(_own_change("declined to give an emergency contact", lambda: details.decline_contacts(current_user)),
+            _("Recorded: you decline to give an emergency contact. You can add one at any time."))
     return _back("contacts")
 
 
@@ -189,10 +181,8 @@ def decline_contacts():
 def needs():
     form = NeedsForm()
     if form.validate_on_submit():
-        def store():
-            details.save_needs(current_user, form.dietary.data or "", form.accessibility.data or "")
-            access.log_access(current_user, current_user.id, "change", "dietary and accessibility needs")
-        saved, _result = save(form, store)
+        saved, _result = save(form, _own_change("dietary and accessibility needs", lambda: details.save_needs(
+            current_user, form.dietary.data or "", form.accessibility.data or "")))
         if saved:
             flash(_("Your needs are saved."), "success")
             return _back("needs")
@@ -204,11 +194,8 @@ def needs():
 def document():
     form = DocumentForm()
     if form.validate_on_submit():
-        def store():
-            saved_document = details.save_document(current_user, form.data_for_service())
-            access.log_access(current_user, current_user.id, "change", "travel document")
-            return saved_document
-        saved, _result = save(form, store)
+        saved, _result = save(form, _own_change("travel document",
+                                                lambda: details.save_document(current_user, form.data_for_service())))
         if saved:
             flash(_("Your travel document is saved."), "success")
             return _back("document")
