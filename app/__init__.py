@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import domains
+from app import domains, i18n
 from app import models as _models  # noqa: F401  (registers every table)
 from app.accounts.accounts import SESSION_KEY, session_user
 from app.config import BASE_DIR, load_config
@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
         app, locale_selector=select_locale, timezone_selector=select_timezone,
         default_translation_directories=str(BASE_DIR / "translations"),
     )
+    i18n.install(app.jinja_env)
     _init_login(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask_babel import get_locale, get_timezone
+from app.i18n import current
 
 
 @functools.lru_cache(maxsize=8192)
@@ -36,13 +36,12 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
     at 3:00 PM", "1. Juni 2026 um 15:00"), as messages do."""
     if not value:
         return ""
-    locale = get_locale()
-    tz = ZoneInfo(zone) if zone else get_timezone()
+    locale, timezone, _translations, name = current()
+    tz = ZoneInfo(zone) if zone else timezone
     local = value.astimezone(tz)
     if fmt not in ("full", "long", "medium", "short"):
         return babel_dates.format_datetime(value, fmt, tzinfo=tz, locale=locale)
     date_fmt = "long" if fmt == "long" else fmt
-    name = str(locale)
     clock = _time_text(local.time().replace(second=0, microsecond=0, tzinfo=None), name)
     if fmt == "full":
         clock = f"{clock} {babel_dates.format_time(value, 'zzzz', tzinfo=tz, locale=locale)}"
@@ -51,6 +50,7 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
 
 def on_day(value: date | datetime, fmt: str = "medium") -> str:
     """A day in the user's language; a moment is taken on the user's own calendar."""
+    state = current()
     if isinstance(value, datetime):
-        value = value.astimezone(get_timezone()).date()
-    return day_text(value, fmt, str(get_locale()))
+        value = value.astimezone(state.timezone).date()
+    return day_text(value, fmt, state.name)

@@ -1,19 +1,80 @@
-"""Lazily translated strings that are text, never markup.
+"""Translations: lazily translated strings that are text, never markup, and the current language
+looked up once per request.
 
 Flask-Babel's lazy strings answer ``__html__`` with their text as it is, so Jinja and WTForms
 treat them as safe HTML: ``_l("Only after question %(n)s: %(text)s", text=question.text)`` would
 put a user's text into the page as markup. These answer ``__html__`` with their text escaped, so a
 lazy string is escaped wherever it is rendered, whatever it carries. Import ``lazy_gettext`` and
 ``lazy_pgettext`` from here, never from ``flask_babel`` (a test checks).
+
+Flask-Babel finds its context three times and spells the locale's name out on every call of
+``gettext``, ``get_locale`` and ``get_timezone``: a page of a hundred rows of labels and times
+paid milliseconds for it. :func:`current` works the locale, time zone and translations out once
+per request and keeps them while Flask-Babel's own choice stays the same (``force_locale`` or
+``refresh`` change it, and the next call follows); the functions below and the templates'
+``_``, ``ngettext`` and ``pgettext`` use it.
 """
 
 from __future__ import annotations
 
-from flask_babel import gettext, pgettext
+from typing import NamedTuple
+
+from babel import Locale
+from babel.support import NullTranslations
+from flask import g, has_app_context
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
-__all__ = ["LazyText", "lazy_gettext", "lazy_pgettext"]
+__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "ngettext", "pgettext"]
+
+
+class Current(NamedTuple):
+    locale: Locale | None
+    timezone: object
+    translations: NullTranslations
+    name: str  # "de", as the caches of app.formats are keyed
+
+
+def current() -> Current:
+    """The language, time zone and translations in force (Flask-Babel's, looked up once)."""
+    if not has_app_context():
+        return Current(None, None, NullTranslations(), "en")
+    state = g._get_current_object().__dict__
+    babel_state = getattr(state.get("_flask_babel"), "__dict__", {})
+    cached = state.get("_countdown_i18n")
+    if (cached is not None and cached.locale is babel_state.get("babel_locale")
+            and cached.timezone is babel_state.get("babel_tzinfo")):
+        return cached
+    locale, timezone, translations = get_locale(), get_timezone(), get_translations()
+    state["_countdown_i18n"] = cached = Current(locale, timezone, translations, str(locale or "en"))
+    return cached
+
+
+def gettext(string: str, **variables) -> str:
+    text = current().translations.ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return current().translations.ungettext(singular, plural, num) % variables
+
+
+def pgettext(context: str, string: str, **variables) -> str:
+    text = current().translations.upgettext(context, string)
+    return text % variables if variables else text
+
+
+def install(jinja_env) -> None:
+    """The templates' ``_``, ``gettext``, ``ngettext`` and ``pgettext`` through :func:`current`."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: current().translations.ugettext(s),
+        ngettext=lambda s, p, n: current().translations.ungettext(s, p, n),
+        pgettext=lambda c, s: current().translations.upgettext(c, s),
+        npgettext=lambda c, s, p, n: current().translations.unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 class LazyText(LazyString):

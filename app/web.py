@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask import Flask, current_app, render_template, request, session
-from flask_babel import format_decimal, format_percent, get_locale, get_timezone
+from flask_babel import format_decimal, format_percent
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 from app import labels
 from app.extensions import htmx
 from app.formats import on_day, when
+from app.i18n import current
 from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
 from app.money import format_money
@@ -83,7 +84,7 @@ def init_web(app: Flask) -> None:
 
     @app.template_filter("money")
     def money_filter(amount_minor: int, currency: str) -> str:
-        return format_money(amount_minor, currency, str(get_locale()))
+        return format_money(amount_minor, currency, current().name)
 
     @app.template_filter("dt")
     def datetime_filter(value: datetime | None, fmt: str = "medium", zone: str | None = None) -> str:
@@ -125,8 +126,8 @@ def init_web(app: Flask) -> None:
     def inject_globals():
         return {
             "languages": current_app.config["LANGUAGES"],
-            "current_locale": str(get_locale()),
-            "current_timezone": str(get_timezone()),
+            "current_locale": current().name,
+            "current_timezone": str(current().timezone),
             "Role": Role,
             "role_labels": labels.ROLES,
         }

@@ -41,7 +41,6 @@ from app.medical.clearances import (
     launch_date,
     live_bookings,
     sync_reminders,
-    utc_date,
 )
 from app.messaging import reminders
 from app.models import (
@@ -57,6 +56,7 @@ from app.models import (
     User,
     VehicleLimits,
 )
+from app.models.types import utc_date
 from app.timeutil import UTC, age_on, now_utc
 from app.urls import external_url
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
-
 from app.booking import bookings as booking_service
 from app.messaging import reminders
 from app.models import Booking, CaseState, Flight, MedicalCase
@@ -23,24 +19,6 @@ ENDED = booking_service.ENDED
 def launch_date(flight: Flight) -> date:
     """The day a clearance must still be valid on."""
     return flight.launch_at.astimezone(UTC).date()
-
-
-class utc_date(FunctionElement):
-    """SQL: the UTC calendar date of a timestamp column (``launch_date`` in a query)."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(utc_date)
-def _utc_date_sqlite(element, compiler, **kw):
-    # SQLite keeps UTC timestamps without a zone (app.models.types.UTCDateTime)
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(utc_date, "postgresql")
-def _utc_date_postgresql(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
 
 
 def live_bookings(user_id: int, now: datetime | None = None) -> list[Booking]:

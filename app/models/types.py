@@ -5,7 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import Date, DateTime, Enum
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from app.timeutil import UTC
@@ -33,6 +35,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class utc_date(FunctionElement):
+    """SQL: the UTC calendar date of a :class:`UTCDateTime` column (``value.date()`` in a query)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_date)
+def _utc_date_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC timestamps without a zone (app.models.types.UTCDateTime)
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_date, "postgresql")
+def _utc_date_postgresql(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
 
 
 def enum_column(enum_cls: type[enum.Enum], length: int = 16) -> Enum:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app.booking.bookings import taking_seat_clause
 from app.extensions import db
 from app.models import (
     Arrival,
@@ -24,7 +25,7 @@ from app.models import (
     SegmentKind,
     SegmentStatus,
 )
-from app.timeutil import now_utc
+from app.timeutil import UTC, now_utc
 from app.travel import status
 from app.travel.itinerary import LIVE
 from app.travel.status import TravelStatus
@@ -123,40 +124,99 @@ def movements(start: datetime, end: datetime, flight_id: int | None = None) -> t
     return sorted(arrivals, key=key), sorted(departures, key=key)
 
 
+def _arrival_at():
+    """SQL, per ``Booking``: when the tourist arrives, as :func:`_trips` says (the last itinerary
+    flight landing before the launch, or else their own inbound flight)."""
+    inbound = (select(func.max(Segment.ends_at))
+               .where(Segment.booking_id == Booking.id, Segment.kind == SegmentKind.FLIGHT,
+                      Segment.status != SegmentStatus.CANCELLED, Segment.ends_at <= Flight.launch_at)
+               .scalar_subquery())
+    own = (select(Arrival.arrives_at).where(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN)
+           .scalar_subquery())
+    return func.coalesce(inbound, own)
+
+
 def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
-    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each."""
+    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each:
+    one query of the arrival times, counted per local day."""
     end = start + timedelta(days=days)
+    at = _arrival_at()
+    # Only bookings with an arrival in the window can count: those with an own arrival or an
+    # itinerary flight landing in it (an index range each), not every live booking.
+    landing = (select(Segment.booking_id).where(Segment.kind == SegmentKind.FLIGHT, Segment.ends_at >= start,
+                                                Segment.ends_at < end)
+               .union(select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
+                                                       Arrival.arrives_at < end)))
+    times = db.session.execute(_live(  # filtered here, so that the database works each one out once
+        select(at).select_from(Booking).join(Flight, Flight.id == Booking.flight_id).where(Booking.id.in_(landing))
+    )).scalars()
     local = ZoneInfo(zone)
-    counts = Counter(a.at.astimezone(local).date() for _b, a, _d in _trips(_candidates(start, end, None))
-                     if a is not None and start <= a.at < end)
+    counts: Counter[date] = Counter()
+    for moment in times:
+        if moment is None:
+            continue
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives them without their zone
+        if start <= moment < end:
+            counts[moment.astimezone(local).date()] += 1
     return sorted(counts.items())[:limit]
 
 
-def upcoming_bookings(flight_id: int | None = None, now: datetime | None = None) -> list[Booking]:
-    """The live bookings of the chosen flight, or of every flight launching in the next
-    :data:`AHEAD` days, soonest launch first."""
-    now = now or now_utc()
-    query = (select(Booking).join(Booking.flight).options(contains_eager(Booking.flight), selectinload(Booking.user))
-             .where(Booking.state.in_(LIVE)))
+def _upcoming(query, flight_id: int | None, now: datetime):
+    """``query`` (about ``Booking`` joined to its ``Flight``) narrowed to the bookings that hold a
+    seat on the chosen flight, or on a flight launching in the next :data:`AHEAD` days."""
+    query = query.where(taking_seat_clause(now))
     if flight_id:
-        query = query.where(Booking.flight_id == flight_id)
-    else:
-        query = query.where(Flight.launch_at > now, Flight.launch_at <= now + AHEAD, Flight.status.in_(UPCOMING))
-    return [b for b in db.session.scalars(query.order_by(Flight.launch_at, Booking.id)) if b.holds_seat(now)]
+        return query.where(Booking.flight_id == flight_id)
+    return query.where(Flight.launch_at > now, Flight.launch_at <= now + AHEAD, Flight.status.in_(UPCOMING))
 
 
-def to_chase(bookings: list[Booking]) -> tuple[dict[int, TravelStatus], list[TravelStatus], list[Segment]]:
-    """The bookings' statuses; those the tourist still owes something; and the segments not
-    confirmed or no longer fitting, soonest first."""
-    statuses = status.statuses(bookings)
-    missing = [s for s in statuses.values() if s.tourist_missing]
-    segments = sorted((seg for s in statuses.values() for seg in s.live_segments
-                       if seg.status is not SegmentStatus.CONFIRMED or seg.flag),
-                      key=lambda seg: (seg.starts_at, seg.id))
-    return statuses, missing, segments
-
-
-def upcoming_flights(now: datetime | None = None) -> list[Flight]:
+def still_owed(flight_id: int | None = None, limit: int | None = None,
+               now: datetime | None = None) -> tuple[list[TravelStatus], int]:
+    """The upcoming bookings whose tourist still owes arrival details, an emergency contact or a
+    valid travel document, soonest launch first (the first ``limit``), and how many in all."""
     now = now or now_utc()
-    return list(db.session.scalars(select(Flight).where(Flight.launch_at > now, Flight.status.in_(UPCOMING))
-                                   .order_by(Flight.launch_at)))
+    query = _upcoming(
+        select(Booking, func.count().over()).join(Booking.flight).join(Booking.user)
+        .options(contains_eager(Booking.flight), contains_eager(Booking.user))
+        .where(status.tourist_owes_clause()), flight_id, now)
+    rows = db.session.execute(query.order_by(Flight.launch_at, Booking.id).limit(limit)).all()
+    bookings = [booking for booking, _count in rows]
+    statuses = status.statuses(bookings)
+    return [statuses[b.id] for b in bookings], rows[0][1] if rows else 0
+
+
+def to_arrange(flight_id: int | None = None, limit: int | None = None,
+               now: datetime | None = None) -> tuple[list[Segment], int]:
+    """The live segments of the upcoming bookings not confirmed yet or no longer fitting the launch,
+    soonest first (the first ``limit``, with their booking and tourist), and how many in all."""
+    now = now or now_utc()
+    query = _upcoming(
+        select(Segment, func.count().over()).join(Segment.booking).join(Booking.flight).join(Booking.user)
+        .options(contains_eager(Segment.booking).contains_eager(Booking.user))
+        .where(Segment.status != SegmentStatus.CANCELLED,
+               or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), flight_id, now)
+    rows = db.session.execute(query.order_by(Segment.starts_at, Segment.id).limit(limit)).all()
+    return [segment for segment, _count in rows], rows[0][1] if rows else 0
+
+
+def confirmed_counts(flight_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
+    """Per flight: how many bookings hold a seat, and how many of them have their travel confirmed."""
+    if not flight_ids:
+        return {}
+    now = now or now_utc()
+    rows = db.session.execute(
+        select(Booking.flight_id, func.count(), func.count(case((status.confirmed_clause(), 1))))
+        .join(Booking.flight).where(Booking.flight_id.in_(flight_ids), taking_seat_clause(now))
+        .group_by(Booking.flight_id))
+    counts = {flight_id: (0, 0) for flight_id in flight_ids}
+    counts.update({flight_id: (total, ready) for flight_id, total, ready in rows})
+    return counts
+
+
+def upcoming_flights(now: datetime | None = None, within: timedelta | None = None) -> list[Flight]:
+    """The flights still to launch, soonest first (those within ``within``, if given)."""
+    now = now or now_utc()
+    query = select(Flight).where(Flight.launch_at > now, Flight.status.in_(UPCOMING))
+    if within is not None:
+        query = query.where(Flight.launch_at <= now + within)
+    return list(db.session.scalars(query.order_by(Flight.launch_at)))

@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import defer
 
 from app.extensions import db
@@ -18,11 +18,13 @@ from app.models import (
     ArrivalMode,
     Booking,
     EmergencyContact,
+    Flight,
     Segment,
     SegmentStatus,
     TravelDocument,
     TravelProfile,
 )
+from app.models.types import utc_date
 from app.travel import itinerary
 
 
@@ -137,3 +139,41 @@ def statuses(bookings: list[Booking]) -> dict[int, TravelStatus]:
 def status_of(booking: Booking) -> TravelStatus:
     return statuses([booking])[booking.id]
 
+
+
+# -- the same, in SQL ----------------------------------------------------------------------------------
+# For lists over many bookings (the coordinator's day, the flights' counts), which filter and count in
+# the database instead of loading every booking's status. Each clause is about ``Booking`` joined to
+# its ``Flight``, and says exactly what the properties above say (tests/travel compare the two).
+
+def _return_at_sql():
+    """:attr:`TravelStatus.return_at`: the end of the last live segment, or the window's close."""
+    last = (select(func.max(func.coalesce(Segment.ends_at, Segment.starts_at)))
+            .where(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED)
+            .correlate(Booking).scalar_subquery())  # to the outer query's booking, two levels up
+    return case((last > Flight.window_closes_at, last), else_=Flight.window_closes_at)
+
+
+def tourist_done_clause():
+    """SQL: the booking's tourist owes nothing (:attr:`TravelStatus.tourist_missing` is empty)."""
+    arrival = exists().where(Arrival.booking_id == Booking.id, or_(
+        Arrival.mode == ArrivalMode.OPERATOR,
+        and_(Arrival.arrives_at.is_not(None), Arrival.arrives_at < Flight.launch_at)))
+    contact = or_(exists().where(EmergencyContact.user_id == Booking.user_id),
+                  exists().where(TravelProfile.user_id == Booking.user_id,
+                                 TravelProfile.contacts_declined_at.is_not(None)))
+    document = exists().where(TravelDocument.user_id == Booking.user_id,
+                              TravelDocument.expires_on >= utc_date(_return_at_sql())).correlate(Booking, Flight)
+    return and_(arrival, contact, document)
+
+
+def tourist_owes_clause():
+    """SQL: the booking's tourist still owes arrival details, a contact or a valid document."""
+    return not_(tourist_done_clause())
+
+
+def confirmed_clause():
+    """SQL: :attr:`TravelStatus.confirmed`: nothing missing, the itinerary all confirmed and fitting."""
+    live = and_(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED)
+    return and_(tourist_done_clause(), exists().where(live), ~exists().where(
+        live, or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")))

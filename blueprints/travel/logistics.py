@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.medical import cases as medical
@@ -78,16 +77,21 @@ def today():
     start = datetime.combine(chosen, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(chosen + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     arrivals, departures = day.movements(start, end, flight_id)
-    bookings = day.upcoming_bookings(flight_id)
-    statuses, missing, segments = day.to_chase(bookings)
     limit = None if flight_id else LIST_MAX  # one flight's lists are shown whole
-    shown = [m.booking for m in arrivals] + [s.booking for s in missing[:limit]]
+    missing, missing_count = day.still_owed(flight_id, limit)
+    segments, segment_count = day.to_arrange(flight_id, limit)
+    shown = [m.booking for m in arrivals] + [s.booking for s in missing]
     cleared = medical_status(list({b.id: b for b in shown}.values()))
+    # The filter offers the flights the lists cover (and the chosen one, wherever it is).
+    flights = day.upcoming_flights(within=day.AHEAD)
+    if flight_id and all(f.id != flight_id for f in flights):
+        chosen_flight = db.session.get(Flight, flight_id)
+        flights += [chosen_flight] if chosen_flight else []
     return render_template(
         "travel/logistics/day.html", day=chosen, previous=chosen - timedelta(days=1), next=chosen + timedelta(days=1),
-        arrivals=arrivals, departures=departures, missing=missing[:limit], missing_count=len(missing),
-        segments=segments[:limit], segment_count=len(segments), statuses=statuses,
-        cleared=cleared, flights=day.upcoming_flights(), flight_id=flight_id, ahead=day.AHEAD.days,
+        arrivals=arrivals, departures=departures, missing=missing, missing_count=missing_count,
+        segments=segments, segment_count=segment_count,
+        cleared=cleared, flights=flights, flight_id=flight_id, ahead=day.AHEAD.days,
         arrival_days=day.arrival_days(datetime.combine(now_utc().astimezone(zone).date(), time(0), tzinfo=zone)
                                       .astimezone(UTC), current_user.timezone or "UTC"),
     )
@@ -121,14 +125,7 @@ def _new_segment_form(flight: Flight, formdata=None) -> SegmentForm:
 @coordinators_only
 def flights():
     upcoming = day.upcoming_flights()
-    bookings = [b for b in db.session.scalars(
-        select(Booking).where(Booking.flight_id.in_([f.id for f in upcoming]), Booking.state.in_(itinerary.LIVE))
-        .options(selectinload(Booking.flight))) if b.holds_seat()] if upcoming else []
-    statuses = status.statuses(bookings)
-    counts = {f.id: [0, 0] for f in upcoming}
-    for booking in bookings:
-        counts[booking.flight_id][0] += 1
-        counts[booking.flight_id][1] += statuses[booking.id].confirmed
+    counts = day.confirmed_counts([f.id for f in upcoming])
     return render_template("travel/logistics/flights.html", flights=upcoming, counts=counts)
 
 

@@ -1,0 +1,142 @@
+"""The coordinator's lists filter and count in SQL (app.travel.status's clauses, app.travel.day):
+they must say, booking by booking, exactly what the travel status computed in Python says (the
+tourist's page, the journey's gate and a tourist's file read that one), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Booking, Flight, Role, Segment, SegmentStatus, TravelProfile
+from app.timeutil import UTC, now_utc
+from app.travel import day, details, itinerary, status
+from tests.conftest import Factory
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    with app.test_request_context("/"):
+        yield
+
+
+def _document(booking: Booking, expires_on) -> None:
+    user = booking.user
+    details.save_document(user, details.DocumentData(
+        name_as_printed=user.name, nationality="DE", document_type="passport", number="C01X00T47",
+        issuing_country="DE", expires_on=expires_on, date_of_birth=user.date_of_birth, sex="F"))
+
+
+def _segment(make: Factory, booking: Booking, *, kind="hotel", status_="confirmed", days_before=2, days_after=1):
+    launch = booking.flight.launch_at.replace(tzinfo=None)
+    fields = {"title": "Hotel Andaluz", "address": "125 2nd St NW"} if kind == "hotel" else {
+        "carrier": "Lufthansa", "number": "LH 400", "from_place": "FRA", "to_place": "ABQ"}
+    return itinerary.add_segment(booking, itinerary.SegmentData(
+        kind=kind, status=status_, starts_local=launch - timedelta(days=days_before), start_timezone="UTC",
+        ends_local=launch + timedelta(days=days_after), end_timezone="UTC", **fields), make.user(Role.LOGISTICS))
+
+
+def _world(make: Factory) -> dict[str, Booking]:
+    """A booking per way of owing something, or nothing, all on flights in the next 90 days."""
+    cases: dict[str, Booking] = {}
+
+    def booking(name: str, days: int = 30) -> Booking:
+        cases[name] = make.booking(days=days)
+        return cases[name]
+
+    booking("nothing given")
+    make.travel(booking("all confirmed"))
+    make.travel(booking("hotel pending"), confirmed=False)
+    b = booking("flagged")
+    segment = make.travel(b)
+    segment.flag = "ends_after_launch"
+    b = booking("only a cancelled segment")
+    make.travel(b)
+    db.session.scalars(select(Segment).where(Segment.booking_id == b.id)).one().status = SegmentStatus.CANCELLED
+    b = booking("lands after the launch")  # given before the launch moved earlier
+    make.travel(b)
+    details.save_arrival(b, details.ArrivalData(
+        mode="own", flight_number="UA 1", airport="ABQ", timezone="UTC",
+        arrives_local=(b.flight.launch_at - timedelta(hours=3)).astimezone(UTC).replace(tzinfo=None)))
+    b.flight.launch_at -= timedelta(hours=4)
+    b = booking("lands before the launch")
+    make.travel(b)
+    details.save_arrival(b, details.ArrivalData(
+        mode="own", flight_number="UA 1", airport="ABQ", timezone="UTC",
+        arrives_local=(b.flight.launch_at - timedelta(days=1)).astimezone(UTC).replace(tzinfo=None)))
+    b = booking("declined a contact")
+    make.travel(b)
+    for contact in details.contacts_of(b.user_id):
+        details.remove_contact(b.user, contact.id)
+    details.decline_contacts(b.user)
+    b = booking("no contact")
+    make.travel(b)
+    for contact in details.contacts_of(b.user_id):
+        details.remove_contact(b.user, contact.id)
+    db.session.add(TravelProfile(user_id=b.user_id, dietary="vegan"))  # a profile, but no decline
+    # The document against the return: the window's close, or a later segment's end.
+    b = booking("document expires the day before the window closes")
+    make.travel(b)
+    _document(b, b.flight.window_closes_at.astimezone(UTC).date() - timedelta(days=1))
+    b = booking("document expires the day the window closes")
+    make.travel(b)
+    _document(b, b.flight.window_closes_at.astimezone(UTC).date())
+    b = booking("document expires before the last segment ends")
+    make.travel(b)
+    _segment(make, b, days_before=1, days_after=6)
+    _document(b, b.flight.launch_at.astimezone(UTC).date() + timedelta(days=4))
+    b = booking("document outlives a cancelled late segment")
+    make.travel(b)
+    late = _segment(make, b, days_before=1, days_after=20)
+    late.status = SegmentStatus.CANCELLED
+    _document(b, b.flight.launch_at.astimezone(UTC).date() + timedelta(days=4))
+    b = booking("a flight in, pending")
+    make.travel(b)
+    _segment(make, b, kind="flight", status_="pending", days_before=3, days_after=-2)
+    booking("held, nothing given", days=40)
+    db.session.flush()
+    return cases
+
+
+def test_the_sql_lists_say_what_each_travel_status_says(ctx, make):
+    cases = _world(make)
+    bookings = list(cases.values())
+    python = status.statuses(bookings)
+    names = {b.id: name for name, b in cases.items()}
+    in_python = {names[i] for i, s in python.items() if s.tourist_missing}
+    # Every case is told apart from its neighbour (the world tests the boundaries it names).
+    assert in_python == {"nothing given", "lands after the launch", "no contact",
+                         "document expires the day before the window closes",
+                         "document expires before the last segment ends", "held, nothing given"}
+    owed, count = day.still_owed()
+    assert {names[s.booking.id] for s in owed} == in_python
+    assert count == len(in_python)
+    # The soonest launches first, a page of them, the count over all.
+    first, count = day.still_owed(limit=2)
+    assert [s.booking.id for s in first] == [s.booking.id for s in owed[:2]] and count == len(in_python)
+
+    confirmed = {names[i] for i, s in python.items() if s.confirmed}
+    assert confirmed == {"all confirmed", "lands before the launch", "declined a contact",
+                         "document expires the day the window closes", "document outlives a cancelled late segment"}
+    flights = {b.flight_id: names[b.id] for b in bookings}
+    counts = day.confirmed_counts(list(flights))
+    assert {flights[f] for f, (total, ready) in counts.items() if ready} == confirmed
+    assert all(total == 1 for total, _ready in counts.values())
+
+    to_arrange = {seg.id for seg in day.to_arrange()[0]}
+    assert to_arrange == {seg.id for s in python.values() for seg in s.live_segments
+                          if seg.status is not SegmentStatus.CONFIRMED or seg.flag}
+    assert {names[seg.booking_id] for seg in day.to_arrange()[0]} == {"hotel pending", "flagged", "a flight in, pending"}
+
+
+def test_lists_keep_to_the_next_90_days_or_the_chosen_flight(ctx, make):
+    soon, later = make.booking(days=20), make.booking(days=120)
+    make.travel(soon, confirmed=False)
+    make.travel(later, confirmed=False)
+    assert [s.booking.id for s in day.still_owed()[0]] == []
+    assert [seg.booking_id for seg in day.to_arrange()[0]] == [soon.id]
+    assert [seg.booking_id for seg in day.to_arrange(later.flight_id)[0]] == [later.id]
+    assert [f.id for f in day.upcoming_flights(within=day.AHEAD)] == [soon.flight_id]
+    assert db.session.get(Flight, later.flight_id) in day.upcoming_flights()
