@@ -17,7 +17,7 @@ from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
 from app.money import format_money
 from app.transactions import rollback
-from app.urls import external_url
+from app.urls import external_url, url_maker
 
 
 def wants_fragment() -> bool:
@@ -185,6 +185,7 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["external_url"] = external_url  # from BASE_URL, never the Host header
+    app.jinja_env.globals["url_maker"] = url_maker  # a link per row of a table, the route looked up once
     app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
     app.jinja_env.globals["MessageStatus"] = MessageStatus
     app.jinja_env.add_extension("jinja2.ext.do")

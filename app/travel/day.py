@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from app.booking.bookings import taking_seat_clause
 from app.extensions import db
@@ -28,7 +28,7 @@ from app.models import (
 from app.timeutil import UTC, now_utc
 from app.travel import status
 from app.travel.itinerary import LIVE
-from app.travel.status import TravelStatus
+from app.travel.status import Missing
 
 #: Flights the lists of what is missing look at, unless one flight is chosen.
 AHEAD = timedelta(days=90)
@@ -53,38 +53,36 @@ def _live(query):
     return query.where(Booking.state.in_(LIVE))
 
 
-def _candidates(start: datetime, end: datetime, flight_id: int | None) -> set[int]:
-    """The live bookings with an own inbound flight landing, or an itinerary flight landing or
-    leaving, between ``start`` and ``end``."""
-    scope = [Booking.flight_id == flight_id] if flight_id else []
-    own = db.session.scalars(_live(
-        select(Arrival.booking_id).join(Booking, Booking.id == Arrival.booking_id)
-        .where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start, Arrival.arrives_at < end, *scope)))
-    legs = db.session.scalars(_live(
-        select(Segment.booking_id).join(Booking, Booking.id == Segment.booking_id)
-        .where(Segment.kind == SegmentKind.FLIGHT, Segment.status != SegmentStatus.CANCELLED,
-               or_(and_(Segment.ends_at >= start, Segment.ends_at < end),
-                   and_(Segment.starts_at >= start, Segment.starts_at < end)), *scope)))
-    return set(own) | set(legs)
-
-
-def _trips(booking_ids: set[int]) -> list[tuple[Booking, Movement | None, Movement | None]]:
-    """Each booking's arrival (its last itinerary flight landing before the launch, or else its
-    own inbound flight) and departure (its first itinerary flight leaving after the launch)."""
-    if not booking_ids:
+def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[Movement | None, Movement | None]]:
+    """The arrival (the last itinerary flight landing before the launch, or else the tourist's own
+    inbound flight) and departure (the first itinerary flight leaving after it) of each live
+    booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
+    with the transfer that picks the tourist up: three queries."""
+    candidates = (
+        select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
+                                         Arrival.arrives_at < end)
+        .union(select(Segment.booking_id).where(
+            Segment.kind == SegmentKind.FLIGHT, Segment.status != SegmentStatus.CANCELLED,
+            or_(and_(Segment.ends_at >= start, Segment.ends_at < end),
+                and_(Segment.starts_at >= start, Segment.starts_at < end)))))
+    rows = db.session.execute(_live(
+        select(Booking, Arrival).join(Booking.flight).join(Booking.user)
+        .outerjoin(Arrival, and_(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN,
+                                 Arrival.arrives_at.is_not(None)))
+        .options(contains_eager(Booking.flight), contains_eager(Booking.user))
+        .where(Booking.id.in_(candidates), *([Booking.flight_id == flight_id] if flight_id else [])))).all()
+    if not rows:
         return []
-    bookings = list(db.session.scalars(
-        select(Booking).where(Booking.id.in_(booking_ids)).options(selectinload(Booking.user),
-                                                                  selectinload(Booking.flight))))
-    own = {a.booking_id: a for a in db.session.scalars(select(Arrival).where(
-        Arrival.booking_id.in_(booking_ids), Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at.is_not(None)))}
     legs: dict[int, list[Segment]] = {}
-    for segment in db.session.scalars(select(Segment).where(
-            Segment.booking_id.in_(booking_ids), Segment.kind == SegmentKind.FLIGHT,
-            Segment.status != SegmentStatus.CANCELLED).order_by(Segment.starts_at)):
-        legs.setdefault(segment.booking_id, []).append(segment)
+    transfers: dict[int, list[Segment]] = {}
+    for segment in db.session.scalars(
+            select(Segment).where(Segment.booking_id.in_([booking.id for booking, _own in rows]),
+                                  Segment.kind.in_([SegmentKind.FLIGHT, SegmentKind.TRANSFER]),
+                                  Segment.status != SegmentStatus.CANCELLED)
+            .order_by(Segment.starts_at, Segment.id)):
+        (legs if segment.kind is SegmentKind.FLIGHT else transfers).setdefault(segment.booking_id, []).append(segment)
     trips = []
-    for booking in bookings:
+    for booking, own in rows:
         launch = booking.flight.launch_at
         mine = legs.get(booking.id, [])
         inbound = [leg for leg in mine if leg.ends_at and leg.ends_at <= launch]
@@ -93,33 +91,24 @@ def _trips(booking_ids: set[int]) -> list[tuple[Booking, Movement | None, Moveme
         if inbound:
             leg = max(inbound, key=lambda leg: leg.ends_at)
             arrival = Movement(booking, leg.ends_at, leg.end_timezone, leg.number, leg.to_place, False)
-        elif booking.id in own:
-            a = own[booking.id]
-            arrival = Movement(booking, a.arrives_at, a.timezone, a.flight_number, a.airport, True)
+        elif own is not None:
+            arrival = Movement(booking, own.arrives_at, own.timezone, own.flight_number, own.airport, True)
+        if arrival is not None:
+            arrival.pickup = next((t for t in transfers.get(booking.id, [])
+                                   if arrival.at <= t.starts_at <= arrival.at + PICKUP_WINDOW), None)
         if outbound:
             leg = outbound[0]
             departure = Movement(booking, leg.starts_at, leg.start_timezone, leg.number, leg.from_place, False)
-        trips.append((booking, arrival, departure))
+        trips.append((arrival, departure))
     return trips
 
 
 def movements(start: datetime, end: datetime, flight_id: int | None = None) -> tuple[list[Movement], list[Movement]]:
     """The tourists who arrive and who leave between ``start`` and ``end`` (UTC), each once: an
     arrival with the transfer that picks them up."""
-    trips = _trips(_candidates(start, end, flight_id))
-    arrivals = [a for _b, a, _d in trips if a is not None and start <= a.at < end]
-    departures = [d for _b, _a, d in trips if d is not None and start <= d.at < end]
-    if arrivals:
-        transfers: dict[int, list[Segment]] = {}
-        for segment in db.session.scalars(
-                select(Segment).where(Segment.booking_id.in_([a.booking.id for a in arrivals]),
-                                      Segment.kind == SegmentKind.TRANSFER, Segment.status != SegmentStatus.CANCELLED,
-                                      Segment.starts_at >= start, Segment.starts_at < end + PICKUP_WINDOW)
-                .order_by(Segment.starts_at)):
-            transfers.setdefault(segment.booking_id, []).append(segment)
-        for a in arrivals:
-            a.pickup = next((t for t in transfers.get(a.booking.id, [])
-                             if a.at <= t.starts_at <= a.at + PICKUP_WINDOW), None)
+    trips = _trips(start, end, flight_id)
+    arrivals = [a for a, _d in trips if a is not None and start <= a.at < end]
+    departures = [d for _a, d in trips if d is not None and start <= d.at < end]
     key = lambda m: (m.at, m.booking.user.name)  # noqa: E731
     return sorted(arrivals, key=key), sorted(departures, key=key)
 
@@ -170,19 +159,27 @@ def _upcoming(query, flight_id: int | None, now: datetime):
     return query.where(Flight.launch_at > now, Flight.launch_at <= now + AHEAD, Flight.status.in_(UPCOMING))
 
 
+@dataclass
+class Owed:
+    """A booking whose tourist still owes something, and what (in :data:`status.TOURIST_PARTS` order)."""
+    booking: Booking
+    tourist_missing: list[Missing]
+
+
 def still_owed(flight_id: int | None = None, limit: int | None = None,
-               now: datetime | None = None) -> tuple[list[TravelStatus], int]:
+               now: datetime | None = None) -> tuple[list[Owed], int]:
     """The upcoming bookings whose tourist still owes arrival details, an emergency contact or a
-    valid travel document, soonest launch first (the first ``limit``), and how many in all."""
+    valid travel document, soonest launch first (the first ``limit``), and how many in all: one
+    query, which says what each owes too."""
     now = now or now_utc()
+    parts = status.tourist_parts()
     query = _upcoming(
-        select(Booking, func.count().over()).join(Booking.flight).join(Booking.user)
+        select(Booking, func.count().over(), *parts.values()).join(Booking.flight).join(Booking.user)
         .options(contains_eager(Booking.flight), contains_eager(Booking.user))
         .where(status.tourist_owes_clause()), flight_id, now)
     rows = db.session.execute(query.order_by(Flight.launch_at, Booking.id).limit(limit)).all()
-    bookings = [booking for booking, _count in rows]
-    statuses = status.statuses(bookings)
-    return [statuses[b.id] for b in bookings], rows[0][1] if rows else 0
+    owed = [Owed(row[0], status.tourist_missing(dict(zip(parts, row[2:])))) for row in rows]
+    return owed, rows[0][1] if rows else 0
 
 
 def to_arrange(flight_id: int | None = None, limit: int | None = None,
@@ -192,7 +189,8 @@ def to_arrange(flight_id: int | None = None, limit: int | None = None,
     now = now or now_utc()
     query = _upcoming(
         select(Segment, func.count().over()).join(Segment.booking).join(Booking.flight).join(Booking.user)
-        .options(contains_eager(Segment.booking).contains_eager(Booking.user))
+        .options(contains_eager(Segment.booking).contains_eager(Booking.user),
+                 contains_eager(Segment.booking).contains_eager(Booking.flight))
         .where(Segment.status != SegmentStatus.CANCELLED,
                or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), flight_id, now)
     rows = db.session.execute(query.order_by(Segment.starts_at, Segment.id).limit(limit)).all()

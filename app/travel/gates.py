@@ -12,14 +12,14 @@ from app.i18n import lazy_gettext as _l
 from app.models import Booking
 from app.readiness import Gate, GateStatus, SimpleProvider, register
 from app.travel import labels, status
-from app.travel.status import TravelStatus
+from app.travel.status import Summary
 
 
-def _load(bookings: list[Booking], earlier: dict[str, Any]) -> dict[int, TravelStatus]:
-    return status.statuses(bookings)
+def _load(bookings: list[Booking], earlier: dict[str, Any]) -> dict[int, Summary]:
+    return status.summaries(bookings)
 
 
-def _gate(booking: Booking, loaded: dict[int, TravelStatus]) -> Gate:
+def _gate(booking: Booking, loaded: dict[int, Summary]) -> Gate:
     label = str(_l("Travel confirmed"))
     mine = loaded[booking.id]
     page = url_for("travel.tourist.index")
@@ -31,14 +31,13 @@ def _gate(booking: Booking, loaded: dict[int, TravelStatus]) -> Gate:
         return Gate("travel", label, GateStatus.ACTION,
                     str(_l("Still to give: %(items)s.", items=", ".join(str(labels.MISSING[m]) for m in mine.tourist_missing))),
                     page, str(_l("Give your travel details")))
-    if not mine.live_segments:
+    if not mine.live:
         return Gate("travel", label, GateStatus.WAITING,
                     str(_l("Thank you for your details. Your coordinator is building your itinerary.")), page,
                     str(_l("Open your travel page")))
-    confirmed = len(mine.live_segments) - len(mine.unconfirmed)
     return Gate("travel", label, GateStatus.WAITING,
                 str(_l("Your coordinator is confirming your itinerary: %(done)s of %(count)s confirmed.",
-                       done=confirmed, count=len(mine.live_segments))), page, str(_l("Open your travel page")))
+                       done=mine.live - mine.unconfirmed, count=mine.live)), page, str(_l("Open your travel page")))
 
 
 register(SimpleProvider("travel", _load, _gate), position=60)

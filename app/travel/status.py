@@ -154,17 +154,34 @@ def _return_at_sql():
     return case((last > Flight.window_closes_at, last), else_=Flight.window_closes_at)
 
 
-def tourist_done_clause():
-    """SQL: the booking's tourist owes nothing (:attr:`TravelStatus.tourist_missing` is empty)."""
+def tourist_parts() -> dict[Missing, object]:
+    """SQL, per booking: whether each part the tourist gives is done (true) or still owed, keyed by
+    what :attr:`TravelStatus.tourist_missing` lists when it is not (a document that exists but
+    expires before the return is ``DOCUMENT_EXPIRES``)."""
     arrival = exists().where(Arrival.booking_id == Booking.id, or_(
         Arrival.mode == ArrivalMode.OPERATOR,
         and_(Arrival.arrives_at.is_not(None), Arrival.arrives_at < Flight.launch_at)))
     contact = or_(exists().where(EmergencyContact.user_id == Booking.user_id),
                   exists().where(TravelProfile.user_id == Booking.user_id,
                                  TravelProfile.contacts_declined_at.is_not(None)))
-    document = exists().where(TravelDocument.user_id == Booking.user_id,
-                              TravelDocument.expires_on >= utc_date(_return_at_sql())).correlate(Booking, Flight)
-    return and_(arrival, contact, document)
+    document = exists().where(TravelDocument.user_id == Booking.user_id)
+    valid = exists().where(TravelDocument.user_id == Booking.user_id,
+                           TravelDocument.expires_on >= utc_date(_return_at_sql())).correlate(Booking, Flight)
+    return {Missing.ARRIVAL: arrival, Missing.CONTACT: contact, Missing.DOCUMENT: document,
+            Missing.DOCUMENT_EXPIRES: valid}
+
+
+def tourist_missing(done: dict[Missing, bool]) -> list[Missing]:
+    """:attr:`TravelStatus.tourist_missing` from the values of :func:`tourist_parts`."""
+    if not done[Missing.DOCUMENT]:
+        done = {**done, Missing.DOCUMENT_EXPIRES: True}  # no document: "document" says it, not "expires"
+    return [part for part in TOURIST_PARTS if not done[part]]
+
+
+def tourist_done_clause():
+    """SQL: the booking's tourist owes nothing (:attr:`TravelStatus.tourist_missing` is empty)."""
+    parts = tourist_parts()
+    return and_(parts[Missing.ARRIVAL], parts[Missing.CONTACT], parts[Missing.DOCUMENT_EXPIRES])
 
 
 def tourist_owes_clause():
@@ -177,3 +194,36 @@ def confirmed_clause():
     live = and_(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED)
     return and_(tourist_done_clause(), exists().where(live), ~exists().where(
         live, or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")))
+
+
+@dataclass
+class Summary:
+    """What the journey's gate says of a booking's travel, without its rows: what the tourist still
+    owes, and how many live segments there are, not confirmed yet, and flagged."""
+    tourist_missing: list[Missing]
+    live: int
+    unconfirmed: int
+    flagged: int
+
+    @property
+    def confirmed(self) -> bool:
+        """:attr:`TravelStatus.confirmed`."""
+        return not self.tourist_missing and self.live > 0 and not self.unconfirmed and not self.flagged
+
+
+def summaries(bookings: list[Booking]) -> dict[int, Summary]:
+    """Each booking's :class:`Summary`: one query whatever the number of bookings."""
+    if not bookings:
+        return {}
+    parts = tourist_parts()
+    live = and_(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED)
+
+    def count(*where):
+        return select(func.count(Segment.id)).where(live, *where).correlate(Booking).scalar_subquery()
+
+    rows = db.session.execute(
+        select(Booking.id, count(), count(Segment.status != SegmentStatus.CONFIRMED), count(Segment.flag != ""),
+               *parts.values())
+        .select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
+        .where(Booking.id.in_([b.id for b in bookings])))
+    return {row[0]: Summary(tourist_missing(dict(zip(parts, row[4:]))), row[1], row[2], row[3]) for row in rows}

@@ -183,10 +183,11 @@ def flight(flight_id: int):
     bookings = [b for b in db.session.scalars(
         select(Booking).where(Booking.flight_id == flight.id,
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(selectinload(Booking.user), selectinload(Booking.flight)).order_by(Booking.id)
+        .options(selectinload(Booking.user)).order_by(Booking.id)
     ) if b.holds_seat()]
-    needed = documents.published([flight])[flight.id]
-    rows = documents.statuses(bookings)
+    published = documents.published([flight])
+    needed = published[flight.id]
+    rows = documents.statuses(bookings, published)
     show = request.args.get("show", "all")
     # Counted over everyone, whichever rows are shown.
     done = {d.id: sum(1 for b in bookings for s in rows[b.id] if s.document.id == d.id and s.done)

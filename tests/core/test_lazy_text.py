@@ -40,3 +40,26 @@ def test_no_module_takes_flask_babels_own_lazy_strings():
                             and path.name != "i18n.py":
                         offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == [], "import lazy strings from app.i18n, which escapes them: " + ", ".join(offenders)
+
+
+def test_the_language_looked_up_once_follows_force_locale_and_refresh(app):
+    """app.i18n keeps the translations for the request; a forced language (messages are written in
+    their reader's) and a refreshed one (a user who just changed theirs) are followed at once."""
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    from app import i18n
+
+    template = app.jinja_env.from_string("{{ _('Log in') }}|{{ ngettext('%(num)d arrival', '%(num)d arrivals', 2) }}")
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert i18n.current().name == "de"
+        assert template.render() == "Anmelden|2 Ankünfte"
+        with force_locale("fr"):
+            assert i18n.gettext("Log in") == "Se connecter"
+            assert template.render() == "Se connecter|2 arrivées"
+            assert str(lazy_gettext("Log in")) == "Se connecter"
+        assert i18n.gettext("Log in") == "Anmelden" and template.render().startswith("Anmelden|")
+        session["language"] = "it"
+        refresh()
+        assert i18n.current().name == "it" and i18n.gettext("Log in") == "Accedi"
+        assert i18n.pgettext("role", "Tourist") == str(lazy_pgettext("role", "Tourist"))

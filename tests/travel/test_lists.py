@@ -112,6 +112,9 @@ def test_the_sql_lists_say_what_each_travel_status_says(ctx, make):
                          "document expires before the last segment ends", "held, nothing given"}
     owed, count = day.still_owed()
     assert {names[s.booking.id] for s in owed} == in_python
+    # ... and what each owes, in the same order.
+    assert {s.booking.id: s.tourist_missing for s in owed} == {
+        i: s.tourist_missing for i, s in python.items() if s.tourist_missing}
     assert count == len(in_python)
     # The soonest launches first, a page of them, the count over all.
     first, count = day.still_owed(limit=2)
@@ -124,6 +127,12 @@ def test_the_sql_lists_say_what_each_travel_status_says(ctx, make):
     counts = day.confirmed_counts(list(flights))
     assert {flights[f] for f, (total, ready) in counts.items() if ready} == confirmed
     assert all(total == 1 for total, _ready in counts.values())
+
+    # The journey's gate reads a summary of the same, in one query.
+    summaries = status.summaries(bookings)
+    assert {i: (s.tourist_missing, s.confirmed, s.live, s.unconfirmed, s.flagged) for i, s in summaries.items()} == {
+        i: (s.tourist_missing, s.confirmed, len(s.live_segments), len(s.unconfirmed), len(s.flagged))
+        for i, s in python.items()}
 
     to_arrange = {seg.id for seg in day.to_arrange()[0]}
     assert to_arrange == {seg.id for s in python.values() for seg in s.live_segments

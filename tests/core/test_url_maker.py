@@ -1,0 +1,25 @@
+"""A table's link per row, the route looked up once (app.urls.url_maker): the same address
+url_for gives, for text and for numbers, quoted as Werkzeug quotes a path segment."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from werkzeug.routing import BuildError
+
+from app.urls import url_maker
+
+
+def test_url_maker_gives_what_url_for_gives(app):
+    with app.test_request_context("/"):
+        booking = url_maker("travel.logistics.booking", "reference")
+        for reference in ("CD-7K2M9Q", "a b/ü?&#", "12"):
+            assert booking(reference) == url_for("travel.logistics.booking", reference=reference)
+        segment = url_maker("travel.logistics.segment", "segment_id")
+        assert segment(7) == url_for("travel.logistics.segment", segment_id=7) == "/logistics/segments/7"
+        evidence = url_maker("documents.operations.evidence", "acceptance_id")
+        assert evidence(2147483646) == url_for("documents.operations.evidence", acceptance_id=2147483646)
+        with pytest.raises(BuildError):
+            url_maker("travel.logistics.booking", "no_such_argument")
+        with pytest.raises(BuildError):  # a query argument is not a path segment
+            url_maker("travel.logistics.booking", "page", reference="CD-1")
