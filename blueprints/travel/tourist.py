@@ -27,11 +27,15 @@ bp = Blueprint("tourist", __name__, url_prefix="/travel")
 tourist_only = roles_required(Role.TOURIST)
 
 
-def _arrival_form(booking, formdata=None) -> ArrivalForm:
+_UNKNOWN = object()
+
+
+def _arrival_form(booking, formdata=None, arrival=_UNKNOWN) -> ArrivalForm:
     form = ArrivalForm(formdata=formdata, prefix=f"a{booking.id}")
     form.booking = booking
     if formdata is None:
-        arrival = details.arrival_of(booking.id)
+        if arrival is _UNKNOWN:
+            arrival = details.arrival_of(booking.id)
         if arrival is not None:
             form.mode.data = arrival.mode.value
             form.flight_number.data, form.airport.data, form.timezone.data = (
@@ -43,9 +47,10 @@ def _arrival_form(booking, formdata=None) -> ArrivalForm:
     return form
 
 
-def _document_form(formdata=None) -> DocumentForm:
+def _document_form(formdata=None, document=_UNKNOWN) -> DocumentForm:
     form = DocumentForm(formdata=formdata)
-    document = details.document_of(current_user.id)
+    if document is _UNKNOWN:
+        document = details.document_of(current_user.id)
     if formdata is None:
         if document is not None:
             form.name_as_printed.data, form.document_type.data = document.name_as_printed, document.document_type.value
@@ -57,9 +62,10 @@ def _document_form(formdata=None) -> DocumentForm:
     return form
 
 
-def _needs_form(formdata=None) -> NeedsForm:
+def _needs_form(formdata=None, profile=_UNKNOWN) -> NeedsForm:
     form = NeedsForm(formdata=formdata)
-    profile = details.profile_of(current_user)
+    if profile is _UNKNOWN:
+        profile = details.profile_of(current_user)
     if formdata is None and profile is not None:
         form.dietary.data, form.accessibility.data = profile.dietary, profile.accessibility
     return form
@@ -69,16 +75,20 @@ def _page(**forms):
     """The whole page; ``forms`` replaces a form by the one just posted (with its problems)."""
     bookings = booking_service.holding_seats(current_user.id)
     ids = [b.id for b in bookings]
-    travel = status.statuses(bookings)
+    # Read whole before the statuses read it without its encrypted fields, and each read once.
     document = details.document_of(current_user.id)
+    profile = details.profile_of(current_user)
+    travel = status.statuses(bookings)
     context = dict(
         bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),
-        contacts=details.contacts_of(current_user.id), profile=details.profile_of(current_user), document=document,
-        arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b) for b in bookings},
+        contacts=details.contacts_of(current_user.id), profile=profile, document=document,
+        arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, arrival=travel[b.id].arrival)
+                       for b in bookings},
         companion_forms={b.id: forms.get(f"companion_{b.id}") or CompanionForm(formdata=None, prefix=f"c{b.id}")
                          for b in bookings},
         contact_form=forms.get("contact") or ContactForm(formdata=None, prefix="contact"),
-        needs_form=forms.get("needs") or _needs_form(), document_form=forms.get("document") or _document_form(),
+        needs_form=forms.get("needs") or _needs_form(profile=profile),
+        document_form=forms.get("document") or _document_form(document=document),
         action_form=ActionForm(formdata=None), language=current_user.language,
         document_expiring=document is not None and any(not travel[b.id].document_valid for b in bookings),
     )
