@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -181,9 +181,9 @@ def flight(flight_id: int):
     """Tourists of the flight × the documents it needs, each cell its state."""
     flight = db.session.get(Flight, flight_id) or abort(404)
     bookings = [b for b in db.session.scalars(
-        select(Booking).where(Booking.flight_id == flight.id,
-                              Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(selectinload(Booking.user)).order_by(Booking.id)
+        select(Booking).join(Booking.user).where(Booking.flight_id == flight.id,
+                                                 Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .options(contains_eager(Booking.user)).order_by(Booking.id)
     ) if b.holds_seat()]
     published = documents.published([flight])
     needed = published[flight.id]
@@ -193,10 +193,11 @@ def flight(flight_id: int):
     done = {d.id: sum(1 for b in bookings for s in rows[b.id] if s.document.id == d.id and s.done)
             for d, _v, _r in needed}
     total = len(bookings)
+    open_ = {b.id for b in bookings if any(not s.done for s in rows[b.id])}
     if show == "open":
-        bookings = [b for b in bookings if any(not s.done for s in rows[b.id])]
+        bookings = [b for b in bookings if b.id in open_]
     return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,
-                           rows=rows, done=done, total=total, show=show, language=_language(),
+                           rows=rows, done=done, total=total, show=show, language=_language(), open_=open_,
                            remind_form=ActionForm(formdata=None))
 
 
