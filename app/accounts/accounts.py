@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import date, timedelta
@@ -9,7 +10,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import Problems, ServiceError
@@ -177,17 +178,21 @@ def open_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+@functools.cache
+def _session_user_statement():
+    """Built once: every request reads its user through it."""
+    return select(User).join(UserSession, UserSession.user_id == User.id).where(
+        User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"),
+        UserSession.ended_at.is_(None), UserSession.created_at > bindparam("since"),
+    )
+
+
 def session_user(user_id: int, token: str | None) -> User | None:
     """The user of an open, unexpired session with this token (one query), else ``None``."""
     if not token:
         return None
-    lifetime = _lifetime()
-    return db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id).where(
-            User.id == user_id, UserSession.token_hash == _token_hash(token),
-            UserSession.ended_at.is_(None), UserSession.created_at > now_utc() - lifetime,
-        )
-    )
+    return db.session.scalar(_session_user_statement(), {
+        "user_id": user_id, "token_hash": _token_hash(token), "since": now_utc() - _lifetime()})
 
 
 def end_session(token: str | None) -> None:

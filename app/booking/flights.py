@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from app import labels, signals
@@ -221,11 +222,16 @@ def latest_changes(flight_ids: list[int] | set[int]) -> dict[int, FlightEvent]:
     ids = sorted(set(flight_ids))
     if not ids:
         return {}
+    return {e.flight_id: e for e in db.session.scalars(_latest_changes_statement(), {"ids": ids})}
+
+
+@functools.cache
+def _latest_changes_statement():
     latest = (
-        select(func.max(FlightEvent.id)).where(FlightEvent.flight_id.in_(ids))
+        select(func.max(FlightEvent.id)).where(FlightEvent.flight_id.in_(bindparam("ids", expanding=True)))
         .group_by(FlightEvent.flight_id).scalar_subquery()
     )
-    return {e.flight_id: e for e in db.session.scalars(select(FlightEvent).where(FlightEvent.id.in_(latest)))}
+    return select(FlightEvent).where(FlightEvent.id.in_(latest))
 
 
 def _tell_passengers(flight: Flight, previous_launch_at: datetime, previous_status: FlightStatus) -> None:

@@ -9,6 +9,8 @@ one; a tourist who accepted an older version must sign or acknowledge again (*re
 
 from __future__ import annotations
 
+import functools
+
 import difflib
 import enum
 import hashlib
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -369,6 +371,27 @@ def sort_key(document: Document) -> tuple:
     return (KIND_ORDER.index(document.kind), document.position, document.id)
 
 
+@functools.cache
+def _published_statement():
+    """Built once (building it costs more than running it); the flights' ids, vehicles and
+    spaceports are bound when it runs."""
+    numbers = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("latest"),
+               func.max(DocumentVersion.version).filter(DocumentVersion.material.is_(True)).label("required"))
+        .group_by(DocumentVersion.document_id).subquery()
+    )
+    return (
+        select(Document, DocumentVersion, numbers.c.required)
+        .join(numbers, numbers.c.document_id == Document.id)
+        .join(DocumentVersion, and_(DocumentVersion.document_id == Document.id,
+                                    DocumentVersion.version == numbers.c.latest))
+        .where(Document.archived_at.is_(None), _scope_filter(
+            bindparam("flight_ids", expanding=True), bindparam("vehicles", expanding=True),
+            bindparam("spaceports", expanding=True)))
+        .options(selectinload(DocumentVersion.texts))
+    )
+
+
 def published(flights: list[Flight]) -> dict[int, list[tuple[Document, DocumentVersion, int]]]:
     """Per flight, the documents it needs with their current version and the number of the latest
     material version, in the order they are listed: two queries whatever the number of flights (the
@@ -376,20 +399,9 @@ def published(flights: list[Flight]) -> dict[int, list[tuple[Document, DocumentV
     result: dict[int, list[tuple[Document, DocumentVersion, int]]] = {f.id: [] for f in flights}
     if not flights:
         return result
-    numbers = (
-        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("latest"),
-               func.max(DocumentVersion.version).filter(DocumentVersion.material.is_(True)).label("required"))
-        .group_by(DocumentVersion.document_id).subquery()
-    )
-    rows = db.session.execute(
-        select(Document, DocumentVersion, numbers.c.required)
-        .join(numbers, numbers.c.document_id == Document.id)
-        .join(DocumentVersion, and_(DocumentVersion.document_id == Document.id,
-                                    DocumentVersion.version == numbers.c.latest))
-        .where(Document.archived_at.is_(None), _scope_filter(
-            {f.id for f in flights}, {f.vehicle for f in flights}, {f.spaceport for f in flights}))
-        .options(selectinload(DocumentVersion.texts))
-    ).all()
+    rows = db.session.execute(_published_statement(), {
+        "flight_ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights}),
+        "spaceports": list({f.spaceport for f in flights})}).all()
     current = {document.id: (version, required) for document, version, required in rows}
     documents = [document for document, _version, _required in rows]
     for document in sorted(documents, key=sort_key):

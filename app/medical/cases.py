@@ -10,6 +10,7 @@ launch's date in UTC.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from typing import Any, Iterable
 from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import defer
 
 from app.booking import bookings as booking_service
@@ -103,12 +104,16 @@ def latest_cases(user_ids: Iterable[int]) -> dict[int, MedicalCase]:
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(MedicalCase).where(
-            MedicalCase.user_id.in_(ids), MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids)))
-        ).options(*_FREE_TEXT)
-    )
-    return {c.user_id: c for c in rows}
+    return {c.user_id: c for c in db.session.scalars(_latest_cases_statement(), {"ids": ids})}
+
+
+@functools.cache
+def _latest_cases_statement():
+    """Built once: the journey, the lists and the gates all read the latest cases."""
+    ids = bindparam("ids", expanding=True)
+    return select(MedicalCase).where(
+        MedicalCase.user_id.in_(ids), MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids)))
+    ).options(*_FREE_TEXT)
 
 
 # -- the review queue ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ provider and apply what it says.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -397,15 +398,19 @@ class Ledger:
         return any(p.kind is PaymentKind.DEPOSIT and p.status is P.SUCCEEDED for p in self.payments)
 
 
+@functools.cache
+def _ledgers_statement():
+    """Built once (with its loader option, it costs more to build than to run)."""
+    return (select(Payment).where(Payment.booking_id.in_(bindparam("ids", expanding=True)))
+            .options(selectinload(Payment.refunds)).order_by(Payment.due_at, Payment.id))
+
+
 def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
     """Money per booking, for many bookings in one query."""
     ids = [b.id for b in bookings]
     by_booking: dict[int, list[Payment]] = {i: [] for i in ids}
     if ids:
-        for payment in db.session.scalars(
-            select(Payment).where(Payment.booking_id.in_(ids))
-            .options(selectinload(Payment.refunds)).order_by(Payment.due_at, Payment.id)
-        ):
+        for payment in db.session.scalars(_ledgers_statement(), {"ids": ids}):
             by_booking[payment.booking_id].append(payment)
     result = {}
     for booking in bookings:

@@ -10,11 +10,12 @@ valid. Everything here is loaded for many bookings at once, in a fixed number of
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -111,21 +112,25 @@ class Progress:
         return [m for m in self.modules if m.state is ModuleState.EXPIRES]
 
 
+@functools.cache
+def _plans_statement(prerequisites: bool):
+    """Built once (building it and its loader options costs more than running it)."""
+    modules = selectinload(TrainingPlan.items).joinedload(PlanItem.module)
+    return (select(TrainingPlan).where(
+        TrainingPlan.published_at.is_not(None),
+        or_(TrainingPlan.flight_id.in_(bindparam("ids", expanding=True)),
+            TrainingPlan.vehicle.in_(bindparam("vehicles", expanding=True))),
+    ).options(modules.selectinload(TrainingModule.prerequisites) if prerequisites else modules)
+        .order_by(TrainingPlan.published_at.desc(), TrainingPlan.id.desc()))
+
+
 def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> dict[int, TrainingPlan | None]:
     """The published plan each flight follows (its own, else its vehicle's latest), with items and
     modules (and the modules' prerequisites, when asked), in two or three queries."""
     if not flights:
         return {}
-    ids = {f.id for f in flights}
-    vehicles = {f.vehicle for f in flights}
-    modules = selectinload(TrainingPlan.items).joinedload(PlanItem.module)
-    plans = db.session.scalars(
-        select(TrainingPlan).where(
-            TrainingPlan.published_at.is_not(None),
-            or_(TrainingPlan.flight_id.in_(ids), TrainingPlan.vehicle.in_(vehicles)),
-        ).options(modules.selectinload(TrainingModule.prerequisites) if prerequisites else modules)
-        .order_by(TrainingPlan.published_at.desc(), TrainingPlan.id.desc())
-    ).all()
+    plans = db.session.scalars(_plans_statement(prerequisites), {
+        "ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights})}).all()
     own: dict[int, TrainingPlan] = {}
     by_vehicle: dict[str, TrainingPlan] = {}
     for plan in plans:  # newest first: the first seen wins
@@ -136,19 +141,25 @@ def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> 
     return {f.id: own.get(f.id) or by_vehicle.get(f.vehicle) for f in flights}
 
 
+@functools.cache
+def _places_statement(of_modules: bool):
+    query = (select(SessionPlace).join(SessionPlace.session)
+             .where(SessionPlace.user_id.in_(bindparam("user_ids", expanding=True)))
+             .options(joinedload(SessionPlace.session).joinedload(TrainingSession.module))
+             .order_by(TrainingSession.starts_at, SessionPlace.id))
+    if of_modules:
+        query = query.where(TrainingSession.module_id.in_(bindparam("module_ids", expanding=True)))
+    return query
+
+
 def places_of(user_ids: set[int], module_ids: set[int] | None = None) -> dict[int, list[SessionPlace]]:
     """Every place (any state) of these users, in sessions of these modules, with its session and
     module, oldest session first."""
     if not user_ids:
         return {}
-    query = (select(SessionPlace).join(SessionPlace.session)
-             .where(SessionPlace.user_id.in_(user_ids))
-             .options(joinedload(SessionPlace.session).joinedload(TrainingSession.module))
-             .order_by(TrainingSession.starts_at, SessionPlace.id))
-    if module_ids is not None:
-        query = query.where(TrainingSession.module_id.in_(module_ids))
     result: dict[int, list[SessionPlace]] = {uid: [] for uid in user_ids}
-    for place in db.session.scalars(query):
+    values = {"user_ids": list(user_ids), "module_ids": list(module_ids or ())}
+    for place in db.session.scalars(_places_statement(module_ids is not None), values):
         result[place.user_id].append(place)
     return result
 

@@ -5,12 +5,13 @@ in a fixed number of queries, whatever its length."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app.booking.bookings import taking_seat_clause
@@ -150,13 +151,24 @@ def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) ->
     return sorted(counts.items())[:limit]
 
 
-def _upcoming(query, flight_id: int | None, now: datetime):
+# The lists' statements are built once (building one of these takes longer than running it) and
+# run with bound values: the moment, the horizon, the chosen flight and the page's length.
+_ALL = 2**31 - 1  # "no limit", as a bound number
+
+
+def _upcoming(query, one_flight: bool):
     """``query`` (about ``Booking`` joined to its ``Flight``) narrowed to the bookings that hold a
-    seat on the chosen flight, or on a flight launching in the next :data:`AHEAD` days."""
+    seat (at ``:now``) on the flight ``:flight_id``, or on a flight launching before ``:until``."""
+    now = bindparam("now")
     query = query.where(taking_seat_clause(now))
-    if flight_id:
-        return query.where(Booking.flight_id == flight_id)
-    return query.where(Flight.launch_at > now, Flight.launch_at <= now + AHEAD, Flight.status.in_(UPCOMING))
+    if one_flight:
+        return query.where(Booking.flight_id == bindparam("flight_id"))
+    return query.where(Flight.launch_at > now, Flight.launch_at <= bindparam("until"), Flight.status.in_(UPCOMING))
+
+
+def _values(flight_id: int | None, limit: int | None, now: datetime | None) -> dict:
+    now = now or now_utc()
+    return {"now": now, "until": now + AHEAD, "flight_id": flight_id, "limit": _ALL if limit is None else limit}
 
 
 @dataclass
@@ -166,46 +178,59 @@ class Owed:
     tourist_missing: list[Missing]
 
 
+@functools.cache
+def _owed_statement(one_flight: bool):
+    parts = status.tourist_parts()
+    query = _upcoming(
+        select(Booking, func.count().over(), *parts.values()).join(Booking.flight).join(Booking.user)
+        .options(contains_eager(Booking.flight), contains_eager(Booking.user))
+        .where(status.tourist_owes_clause()), one_flight)
+    return query.order_by(Flight.launch_at, Booking.id).limit(bindparam("limit")), list(parts)
+
+
 def still_owed(flight_id: int | None = None, limit: int | None = None,
                now: datetime | None = None) -> tuple[list[Owed], int]:
     """The upcoming bookings whose tourist still owes arrival details, an emergency contact or a
     valid travel document, soonest launch first (the first ``limit``), and how many in all: one
     query, which says what each owes too."""
-    now = now or now_utc()
-    parts = status.tourist_parts()
-    query = _upcoming(
-        select(Booking, func.count().over(), *parts.values()).join(Booking.flight).join(Booking.user)
-        .options(contains_eager(Booking.flight), contains_eager(Booking.user))
-        .where(status.tourist_owes_clause()), flight_id, now)
-    rows = db.session.execute(query.order_by(Flight.launch_at, Booking.id).limit(limit)).all()
+    statement, parts = _owed_statement(bool(flight_id))
+    rows = db.session.execute(statement, _values(flight_id, limit, now)).all()
     owed = [Owed(row[0], status.tourist_missing(dict(zip(parts, row[2:])))) for row in rows]
     return owed, rows[0][1] if rows else 0
+
+
+@functools.cache
+def _arrange_statement(one_flight: bool):
+    query = _upcoming(
+        select(Segment, func.count().over()).join(Segment.booking).join(Booking.flight).join(Booking.user)
+        .options(contains_eager(Segment.booking).contains_eager(Booking.user),
+                 contains_eager(Segment.booking).contains_eager(Booking.flight))
+        .where(Segment.status != SegmentStatus.CANCELLED,
+               or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), one_flight)
+    return query.order_by(Segment.starts_at, Segment.id).limit(bindparam("limit"))
 
 
 def to_arrange(flight_id: int | None = None, limit: int | None = None,
                now: datetime | None = None) -> tuple[list[Segment], int]:
     """The live segments of the upcoming bookings not confirmed yet or no longer fitting the launch,
     soonest first (the first ``limit``, with their booking and tourist), and how many in all."""
-    now = now or now_utc()
-    query = _upcoming(
-        select(Segment, func.count().over()).join(Segment.booking).join(Booking.flight).join(Booking.user)
-        .options(contains_eager(Segment.booking).contains_eager(Booking.user),
-                 contains_eager(Segment.booking).contains_eager(Booking.flight))
-        .where(Segment.status != SegmentStatus.CANCELLED,
-               or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), flight_id, now)
-    rows = db.session.execute(query.order_by(Segment.starts_at, Segment.id).limit(limit)).all()
+    rows = db.session.execute(_arrange_statement(bool(flight_id)), _values(flight_id, limit, now)).all()
     return [segment for segment, _count in rows], rows[0][1] if rows else 0
+
+
+@functools.cache
+def _counts_statement():
+    return (select(Booking.flight_id, func.count(), func.count(case((status.confirmed_clause(), 1))))
+            .join(Booking.flight)
+            .where(Booking.flight_id.in_(bindparam("flight_ids", expanding=True)), taking_seat_clause(bindparam("now")))
+            .group_by(Booking.flight_id))
 
 
 def confirmed_counts(flight_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
     """Per flight: how many bookings hold a seat, and how many of them have their travel confirmed."""
     if not flight_ids:
         return {}
-    now = now or now_utc()
-    rows = db.session.execute(
-        select(Booking.flight_id, func.count(), func.count(case((status.confirmed_clause(), 1))))
-        .join(Booking.flight).where(Booking.flight_id.in_(flight_ids), taking_seat_clause(now))
-        .group_by(Booking.flight_id))
+    rows = db.session.execute(_counts_statement(), {"flight_ids": flight_ids, "now": now or now_utc()})
     counts = {flight_id: (0, 0) for flight_id in flight_ids}
     counts.update({flight_id: (total, ready) for flight_id, total, ready in rows})
     return counts

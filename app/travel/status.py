@@ -6,10 +6,11 @@ coordinator's day and the flight's list read it."""
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, not_, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, not_, or_, select
 from sqlalchemy.orm import defer
 
 from app.extensions import db
@@ -211,19 +212,25 @@ class Summary:
         return not self.tourist_missing and self.live > 0 and not self.unconfirmed and not self.flagged
 
 
-def summaries(bookings: list[Booking]) -> dict[int, Summary]:
-    """Each booking's :class:`Summary`: one query whatever the number of bookings."""
-    if not bookings:
-        return {}
+@functools.cache
+def _summaries_statement():
+    """Built once: building it takes longer than running it."""
     parts = tourist_parts()
     live = and_(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED)
 
     def count(*where):
         return select(func.count(Segment.id)).where(live, *where).correlate(Booking).scalar_subquery()
 
-    rows = db.session.execute(
-        select(Booking.id, count(), count(Segment.status != SegmentStatus.CONFIRMED), count(Segment.flag != ""),
-               *parts.values())
-        .select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
-        .where(Booking.id.in_([b.id for b in bookings])))
+    return (select(Booking.id, count(), count(Segment.status != SegmentStatus.CONFIRMED), count(Segment.flag != ""),
+                   *parts.values())
+            .select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
+            .where(Booking.id.in_(bindparam("ids", expanding=True)))), list(parts)
+
+
+def summaries(bookings: list[Booking]) -> dict[int, Summary]:
+    """Each booking's :class:`Summary`: one query whatever the number of bookings."""
+    if not bookings:
+        return {}
+    statement, parts = _summaries_statement()
+    rows = db.session.execute(statement, {"ids": [b.id for b in bookings]})
     return {row[0]: Summary(tourist_missing(dict(zip(parts, row[4:]))), row[1], row[2], row[3]) for row in rows}
