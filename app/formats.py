@@ -7,7 +7,7 @@ language (small caches: there are few days, minutes and languages in use)."""
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -54,3 +54,14 @@ def on_day(value: date | datetime, fmt: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(state.timezone).date()
     return day_text(value, fmt, state.name)
+
+
+def iso(value) -> str:
+    """A machine-readable date for ``<time datetime>``: a date as 2026-06-01, a moment in UTC to
+    the second (2026-06-01T13:00:00Z); HTML allows no microseconds there."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import format_decimal, format_percent
@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import labels
 from app.extensions import htmx
-from app.formats import on_day, when
+from app.formats import iso, on_day, when
 from app.i18n import current
 from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
@@ -106,16 +106,7 @@ def init_web(app: Flask) -> None:
                 return value
         return on_day(value, fmt)
 
-    @app.template_filter("iso")
-    def iso_filter(value) -> str:
-        """A machine-readable date for ``<time datetime>``: a date as 2026-06-01, a moment in UTC to
-        the second (2026-06-01T13:00:00Z); HTML allows no microseconds there."""
-        if not value:
-            return ""
-        if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-            return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return value.isoformat()
+    app.add_template_filter(iso, "iso")
 
     @app.template_filter("number")
     def number_filter(value) -> str:

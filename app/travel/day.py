@@ -54,11 +54,10 @@ def _live(query):
     return query.where(Booking.state.in_(LIVE))
 
 
-def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[Movement | None, Movement | None]]:
-    """The arrival (the last itinerary flight landing before the launch, or else the tourist's own
-    inbound flight) and departure (the first itinerary flight leaving after it) of each live
-    booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
-    with the transfer that picks the tourist up: three queries."""
+@functools.cache
+def _trips_statement(one_flight: bool):
+    """Built once; run with ``:start``, ``:end`` and ``:flight_id``."""
+    start, end = bindparam("start"), bindparam("end")
     candidates = (
         select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
                                          Arrival.arrives_at < end)
@@ -66,12 +65,20 @@ def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[
             Segment.kind == SegmentKind.FLIGHT, Segment.status != SegmentStatus.CANCELLED,
             or_(and_(Segment.ends_at >= start, Segment.ends_at < end),
                 and_(Segment.starts_at >= start, Segment.starts_at < end)))))
-    rows = db.session.execute(_live(
+    return _live(
         select(Booking, Arrival).join(Booking.flight).join(Booking.user)
         .outerjoin(Arrival, and_(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN,
                                  Arrival.arrives_at.is_not(None)))
         .options(contains_eager(Booking.flight), contains_eager(Booking.user))
-        .where(Booking.id.in_(candidates), *([Booking.flight_id == flight_id] if flight_id else [])))).all()
+        .where(Booking.id.in_(candidates), *([Booking.flight_id == bindparam("flight_id")] if one_flight else [])))
+
+
+def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[Movement | None, Movement | None]]:
+    """The arrival (the last itinerary flight landing before the launch, or else the tourist's own
+    inbound flight) and departure (the first itinerary flight leaving after it) of each live
+    booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
+    with the transfer that picks the tourist up: three queries."""
+    rows = db.session.execute(_trips_statement(bool(flight_id)), {"start": start, "end": end, "flight_id": flight_id}).all()
     if not rows:
         return []
     legs: dict[int, list[Segment]] = {}
@@ -126,20 +133,27 @@ def _arrival_at():
     return func.coalesce(inbound, own)
 
 
-def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
-    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each:
-    one query of the arrival times, counted per local day."""
-    end = start + timedelta(days=days)
+@functools.cache
+def _arrival_times_statement():
+    """Built once; run with ``:start`` and ``:end``."""
     at = _arrival_at()
+    start, end = bindparam("start"), bindparam("end")
     # Only bookings with an arrival in the window can count: those with an own arrival or an
-    # itinerary flight landing in it (an index range each), not every live booking.
+    # itinerary flight landing in it (an index range each), not every live booking. Filtered in
+    # Python, so that the database works each arrival out once.
     landing = (select(Segment.booking_id).where(Segment.kind == SegmentKind.FLIGHT, Segment.ends_at >= start,
                                                 Segment.ends_at < end)
                .union(select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
                                                        Arrival.arrives_at < end)))
-    times = db.session.execute(_live(  # filtered here, so that the database works each one out once
-        select(at).select_from(Booking).join(Flight, Flight.id == Booking.flight_id).where(Booking.id.in_(landing))
-    )).scalars()
+    return _live(select(at).select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
+                 .where(Booking.id.in_(landing)))
+
+
+def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
+    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each:
+    one query of the arrival times, counted per local day."""
+    end = start + timedelta(days=days)
+    times = db.session.execute(_arrival_times_statement(), {"start": start, "end": end}).scalars()
     local = ZoneInfo(zone)
     counts: Counter[date] = Counter()
     for moment in times:
