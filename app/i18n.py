@@ -26,7 +26,7 @@ from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
-__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "ngettext", "pgettext"]
+__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "markup", "ngettext", "pgettext"]
 
 
 class Current(NamedTuple):
@@ -64,6 +64,12 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 def pgettext(context: str, string: str, **variables) -> str:
     text = current().translations.upgettext(context, string)
     return text % variables if variables else text
+
+
+def markup(string: str, **variables) -> Markup:
+    """A translation as the templates' ``_()`` gives it: markup, its values escaped (for HTML
+    written in Python)."""
+    return Markup(current().translations.ugettext(string)) % variables
 
 
 def install(jinja_env) -> None:

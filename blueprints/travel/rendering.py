@@ -12,48 +12,43 @@ from markupsafe import Markup, escape
 
 from app.formats import iso, when
 from app.i18n import current
+from app.i18n import markup as _
 from app.models import Segment
 from app.travel import labels
 
 
-def _(string: str, **values) -> Markup:
-    """A translation as the templates' ``_()`` gives it: markup, its values escaped."""
-    return Markup(current().translations.ugettext(string)) % values
-
-
 def at_place(value: datetime, zone: str, fmt: str = "medium") -> Markup:
     """A moment in its place's time, and in the reader's when their zone differs."""
-    html = Markup('<time datetime="{}">{}</time>').format(iso(value), when(value, fmt, zone))
+    html = f'<time datetime="{iso(value)}">{escape(when(value, fmt, zone))}</time>'
     if str(current().timezone) != zone:
-        html += Markup(' <small class="muted">({})</small>').format(_("your time: %(time)s", time=when(value, "short")))
-    return html
+        html += f' <small class="muted">({_("your time: %(time)s", time=when(value, "short"))})</small>'
+    return Markup(html)
 
 
 def segment_status(segment: Segment) -> Markup:
-    return Markup('<span class="badge badge-segment-{}">{}</span>').format(
-        segment.status.value, labels.STATUSES[segment.status])
+    return Markup(f'<span class="badge badge-segment-{segment.status.value}">{escape(labels.STATUSES[segment.status])}</span>')
 
 
 def segment_what(segment: Segment) -> Markup:
     """What a segment is, by its kind: a flight's number and airports, a hotel's name and address..."""
     kind, e = segment.kind.value, escape
     if kind == "flight":
-        text = Markup("{} {}: {} → {}").format(segment.carrier, segment.number, segment.from_place, segment.to_place)
+        text = f"{e(segment.carrier)} {e(segment.number)}: {e(segment.from_place)} → {e(segment.to_place)}"
     elif kind == "hotel":
-        text = Markup("{}, {}").format(segment.title, segment.address)
+        text = f"{e(segment.title)}, {e(segment.address)}"
     elif kind == "transfer":
-        text = e(segment.from_place)
+        text = str(e(segment.from_place))  # a str: Markup + str would escape what is escaped already
         if segment.to_place:
-            text += Markup(" → {}").format(segment.to_place)
+            text += f" → {e(segment.to_place)}"
         if segment.vehicle:
-            text += Markup(" · {}").format(segment.vehicle)
+            text += f" · {e(segment.vehicle)}"
         if segment.phone:
-            text += Markup(" · ") + _("driver: %(phone)s", phone=segment.phone)
+            text += f" · {_('driver: %(phone)s', phone=segment.phone)}"
     else:
-        text = e(segment.title)
+        text = str(e(segment.title))
         if segment.from_place:
-            text += Markup(", {}").format(segment.from_place)
-    return Markup('<span class="segment-what">{}</span>').format(text)
+            text += f", {e(segment.from_place)}"
+    return Markup(f'<span class="segment-what">{text}</span>')
 
 
 def register(bp) -> None:

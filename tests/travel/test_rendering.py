@@ -23,11 +23,12 @@ def test_user_text_is_escaped_and_each_kind_says_what_it_is(app):
         flight = segment_what(_segment(SegmentKind.FLIGHT, carrier="LH", number="400", from_place="FRA",
                                        to_place="ABQ"))
         assert flight == '<span class="segment-what">LH 400: FRA → ABQ</span>'
-        transfer = segment_what(_segment(SegmentKind.TRANSFER, from_place="ABQ", to_place="Spaceport",
-                                         vehicle="Van 3", phone="+15055550100"))
-        assert transfer == ('<span class="segment-what">ABQ → Spaceport · Van 3 · driver: +15055550100</span>')
-        event = segment_what(_segment(SegmentKind.EVENT, title="Suit fitting", from_place="Hangar 1"))
-        assert event == '<span class="segment-what">Suit fitting, Hangar 1</span>'
+        transfer = segment_what(_segment(SegmentKind.TRANSFER, from_place="A&B <Inn>", to_place='Pad "39A"',
+                                         vehicle="Van & Co", phone="+15055550100"))
+        assert transfer == ('<span class="segment-what">A&amp;B &lt;Inn&gt; → Pad &#34;39A&#34; · Van &amp; Co'
+                            ' · driver: +15055550100</span>')
+        event = segment_what(_segment(SegmentKind.EVENT, title="Suit & fitting", from_place="Hangar <1>"))
+        assert event == '<span class="segment-what">Suit &amp; fitting, Hangar &lt;1&gt;</span>'
         assert segment_status(_segment(SegmentKind.HOTEL)) == '<span class="badge badge-segment-pending">Pending</span>'
 
 
