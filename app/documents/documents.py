@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import LANGUAGES
 from app.errors import Problems, ServiceError
@@ -388,20 +388,20 @@ def _published_statement():
         .where(Document.archived_at.is_(None), _scope_filter(
             bindparam("flight_ids", expanding=True), bindparam("vehicles", expanding=True),
             bindparam("spaceports", expanding=True)))
-        .options(selectinload(DocumentVersion.texts))
+        .options(joinedload(DocumentVersion.texts))  # in the same query: a version has a text per language
     )
 
 
 def published(flights: list[Flight]) -> dict[int, list[tuple[Document, DocumentVersion, int]]]:
     """Per flight, the documents it needs with their current version and the number of the latest
-    material version, in the order they are listed: two queries whatever the number of flights (the
-    documents with their current versions, and those versions' texts)."""
+    material version, in the order they are listed: one query whatever the number of flights (the
+    documents with their current versions and those versions' texts)."""
     result: dict[int, list[tuple[Document, DocumentVersion, int]]] = {f.id: [] for f in flights}
     if not flights:
         return result
     rows = db.session.execute(_published_statement(), {
         "flight_ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights}),
-        "spaceports": list({f.spaceport for f in flights})}).all()
+        "spaceports": list({f.spaceport for f in flights})}).unique().all()
     current = {document.id: (version, required) for document, version, required in rows}
     documents = [document for document, _version, _required in rows]
     for document in sorted(documents, key=sort_key):

@@ -19,7 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.booking import bookings as booking_service
 from app.documents import consent
@@ -402,7 +402,7 @@ class Ledger:
 def _ledgers_statement():
     """Built once (with its loader option, it costs more to build than to run)."""
     return (select(Payment).where(Payment.booking_id.in_(bindparam("ids", expanding=True)))
-            .options(selectinload(Payment.refunds)).order_by(Payment.due_at, Payment.id))
+            .options(joinedload(Payment.refunds)).order_by(Payment.due_at, Payment.id))  # one query
 
 
 def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
@@ -410,7 +410,7 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
     ids = [b.id for b in bookings]
     by_booking: dict[int, list[Payment]] = {i: [] for i in ids}
     if ids:
-        for payment in db.session.scalars(_ledgers_statement(), {"ids": ids}):
+        for payment in db.session.scalars(_ledgers_statement(), {"ids": ids}).unique():
             by_booking[payment.booking_id].append(payment)
     result = {}
     for booking in bookings:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -115,7 +115,7 @@ class Progress:
 @functools.cache
 def _plans_statement(prerequisites: bool):
     """Built once (building it and its loader options costs more than running it)."""
-    modules = selectinload(TrainingPlan.items).joinedload(PlanItem.module)
+    modules = joinedload(TrainingPlan.items).joinedload(PlanItem.module)  # in the same query
     return (select(TrainingPlan).where(
         TrainingPlan.published_at.is_not(None),
         or_(TrainingPlan.flight_id.in_(bindparam("ids", expanding=True)),
@@ -126,11 +126,11 @@ def _plans_statement(prerequisites: bool):
 
 def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> dict[int, TrainingPlan | None]:
     """The published plan each flight follows (its own, else its vehicle's latest), with items and
-    modules (and the modules' prerequisites, when asked), in two or three queries."""
+    modules (and the modules' prerequisites, when asked), in one query (two with the prerequisites)."""
     if not flights:
         return {}
     plans = db.session.scalars(_plans_statement(prerequisites), {
-        "ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights})}).all()
+        "ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights})}).unique().all()
     own: dict[int, TrainingPlan] = {}
     by_vehicle: dict[str, TrainingPlan] = {}
     for plan in plans:  # newest first: the first seen wins
