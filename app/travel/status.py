@@ -116,22 +116,37 @@ class TravelStatus:
         return not self.missing
 
 
-def statuses(bookings: list[Booking]) -> dict[int, TravelStatus]:
-    """Each booking's travel status: five queries whatever the number of bookings."""
+@dataclass(frozen=True)
+class Known:
+    """What a page has read already of the one tourist whose bookings it asks about."""
+    user_id: int
+    document: TravelDocument | None
+    profile: TravelProfile | None
+    contacts: int
+
+
+def statuses(bookings: list[Booking], known: Known | None = None) -> dict[int, TravelStatus]:
+    """Each booking's travel status: five queries whatever the number of bookings (two when the
+    page has read the tourist's document, profile and contacts already: ``known``)."""
     if not bookings:
         return {}
     booking_ids = [b.id for b in bookings]
     user_ids = list({b.user_id for b in bookings})
     arrivals = {a.booking_id: a for a in db.session.scalars(select(Arrival).where(Arrival.booking_id.in_(booking_ids)))}
-    contacts = dict(db.session.execute(
-        select(EmergencyContact.user_id, func.count(EmergencyContact.id))
-        .where(EmergencyContact.user_id.in_(user_ids)).group_by(EmergencyContact.user_id)).all())
-    declined = set(db.session.scalars(select(TravelProfile.user_id).where(
-        TravelProfile.user_id.in_(user_ids), TravelProfile.contacts_declined_at.is_not(None))))
-    # The status needs the expiry only: the encrypted name and number are read when shown.
-    documents = {d.user_id: d for d in db.session.scalars(
-        select(TravelDocument).where(TravelDocument.user_id.in_(user_ids))
-        .options(defer(TravelDocument.name_as_printed), defer(TravelDocument.number)))}
+    if known is not None and user_ids == [known.user_id]:
+        contacts = {known.user_id: known.contacts}
+        declined = {known.user_id} if known.profile is not None and known.profile.contacts_declined_at else set()
+        documents = {known.user_id: known.document} if known.document is not None else {}
+    else:
+        contacts = dict(db.session.execute(
+            select(EmergencyContact.user_id, func.count(EmergencyContact.id))
+            .where(EmergencyContact.user_id.in_(user_ids)).group_by(EmergencyContact.user_id)).all())
+        declined = set(db.session.scalars(select(TravelProfile.user_id).where(
+            TravelProfile.user_id.in_(user_ids), TravelProfile.contacts_declined_at.is_not(None))))
+        # The status needs the expiry only: the encrypted name and number are read when shown.
+        documents = {d.user_id: d for d in db.session.scalars(
+            select(TravelDocument).where(TravelDocument.user_id.in_(user_ids))
+            .options(defer(TravelDocument.name_as_printed), defer(TravelDocument.number)))}
     segments = itinerary.segments_of(booking_ids)
     return {b.id: TravelStatus(b, arrivals.get(b.id), contacts.get(b.user_id, 0), b.user_id in declined,
                                documents.get(b.user_id), segments[b.id]) for b in bookings}

@@ -75,13 +75,14 @@ def _page(**forms):
     """The whole page; ``forms`` replaces a form by the one just posted (with its problems)."""
     bookings = booking_service.holding_seats(current_user.id)
     ids = [b.id for b in bookings]
-    # Read whole before the statuses read it without its encrypted fields, and each read once.
+    # Each read once, and given to the statuses.
     document = details.document_of(current_user.id)
     profile = details.profile_of(current_user)
-    travel = status.statuses(bookings)
+    contacts = details.contacts_of(current_user.id)
+    travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts)))
     context = dict(
         bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),
-        contacts=details.contacts_of(current_user.id), profile=profile, document=document,
+        contacts=contacts, profile=profile, document=document,
         arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, arrival=travel[b.id].arrival)
                        for b in bookings},
         companion_forms={b.id: forms.get(f"companion_{b.id}") or CompanionForm(formdata=None, prefix=f"c{b.id}")

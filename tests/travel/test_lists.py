@@ -149,3 +149,16 @@ def test_lists_keep_to_the_next_90_days_or_the_chosen_flight(ctx, make):
     assert [seg.booking_id for seg in day.to_arrange(later.flight_id)[0]] == [later.id]
     assert [f.id for f in day.upcoming_flights(within=day.AHEAD)] == [soon.flight_id]
     assert db.session.get(Flight, later.flight_id) in day.upcoming_flights()
+
+
+def test_a_page_that_read_the_tourists_details_gets_the_same_statuses(ctx, make):
+    """The tourist's page gives the statuses what it read already (document, profile, contacts)."""
+    cases = _world(make)
+    for name in ("declined a contact", "no contact", "document expires before the last segment ends", "nothing given"):
+        booking = cases[name]
+        user = booking.user
+        known = status.Known(user.id, details.document_of(user.id), details.profile_of(user),
+                             len(details.contacts_of(user.id)))
+        full, given = status.statuses([booking])[booking.id], status.statuses([booking], known)[booking.id]
+        assert (given.missing, given.contacts, given.declined, given.document) == (
+            full.missing, full.contacts, full.declined, full.document), name
