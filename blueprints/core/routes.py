@@ -36,6 +36,8 @@ def index():
         return redirect(url_for("medical.staff.queue"))
     if current_user.role is Role.LOGISTICS:
         return redirect(url_for("travel.logistics.today"))
+    if current_user.role is Role.INSTRUCTOR:
+        return redirect(url_for("training.instructor.roster"))
     return redirect(url_for("booking.catalog.index"))
 
 

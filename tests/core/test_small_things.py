@@ -98,3 +98,14 @@ def test_the_journey_shows_times_without_seconds(client, make):
     assert "Signed version" in page and "Your seat is held until" in page
     text = re.sub(r"<[^>]+>", " ", page)
     assert not re.search(r"\b\d{1,2}:\d{2}:\d{2}\b", text), re.findall(r".{40}\d{1,2}:\d{2}:\d{2}.{10}", text)
+
+
+def test_the_home_address_opens_each_roles_own_work(app, make):
+    """``/`` after logging in: each role's first page, never a page that is not theirs."""
+    expected = {Role.TOURIST: "/journey", Role.OPERATIONS: "/ops/flights", Role.MEDICAL: "/medical/queue",
+                Role.LOGISTICS: "/logistics", Role.INSTRUCTOR: "/instructor"}
+    for role, path in expected.items():
+        client = app.test_client()
+        login(client, make.user(role))
+        assert client.get("/").headers["Location"].endswith(path), role
+    assert app.test_client().get("/").headers["Location"].endswith("/flights")
