@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Callable
 
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import format_decimal, format_percent
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from app import labels
@@ -64,6 +66,23 @@ def init_converters(app: Flask) -> None:
 def _has_nul(data) -> bool:
     """Any key or value of a MultiDict (every value, not only the first of each key)."""
     return any("\x00" in key or "\x00" in value for key, value in data.items(multi=True))
+
+
+_NAV: dict[tuple, Markup] = {}
+_NAV_MAX = 4096  # roles x pages x languages in use; emptied whole if ever exceeded
+
+
+def nav_once(role, render: Callable[[], Markup]) -> Markup:
+    """The main navigation's links for ``role`` on this page, in this language: written once per
+    process (they depend on nothing else: no user's data, no token), then reused. ``render`` is
+    the template's macro that writes them."""
+    key = (role, request.endpoint, current().name, request.script_root)
+    html = _NAV.get(key)
+    if html is None:
+        if len(_NAV) >= _NAV_MAX:
+            _NAV.clear()
+        html = _NAV[key] = Markup(render())
+    return html
 
 
 def init_web(app: Flask) -> None:
@@ -178,5 +197,6 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url  # from BASE_URL, never the Host header
     app.jinja_env.globals["url_maker"] = url_maker  # a link per row of a table, the route looked up once
     app.jinja_env.globals["labels"] = labels  # globals reach imported macros too
+    app.jinja_env.globals["nav_once"] = nav_once
     app.jinja_env.globals["MessageStatus"] = MessageStatus
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -109,3 +109,22 @@ def test_the_home_address_opens_each_roles_own_work(app, make):
         login(client, make.user(role))
         assert client.get("/").headers["Location"].endswith(path), role
     assert app.test_client().get("/").headers["Location"].endswith("/flights")
+
+
+def test_the_navigation_written_once_follows_the_role_the_page_and_the_language(app, make):
+    """The main navigation is kept per role, page and language (app.web.nav_once): what one reader
+    saw is never what another is shown."""
+    tourist, medic = app.test_client(), app.test_client()
+    login(tourist, make.user(Role.TOURIST))
+    login(medic, make.user(Role.MEDICAL))
+    journey = tourist.get("/journey").get_data(as_text=True)
+    assert 'href="/journey" aria-current="page">My journey' in journey
+    assert "Medical queue" not in journey
+    queue = medic.get("/medical/queue").get_data(as_text=True)
+    assert 'aria-current="page">Medical queue' in queue and "My journey" not in queue
+    documents = tourist.get("/documents").get_data(as_text=True)
+    assert 'href="/journey" >My journey' in documents  # not the current page here
+    german = app.test_client()
+    login(german, make.user(Role.TOURIST, language="de"))
+    nav = german.get("/journey").get_data(as_text=True).split("<main")[0]
+    assert 'aria-current="page">Meine Reise' in nav and "My journey" not in nav
