@@ -291,6 +291,19 @@ def bookings_of(document: Document) -> list[Booking]:
     return [b for b in db.session.scalars(_bookings_of_query(document)) if b.holds_seat()]
 
 
+def scope_names() -> list[str]:
+    """The vehicles and spaceports the flights name, for a document's scope: what a vehicle's or a
+    spaceport's document is matched against (an exact name)."""
+    return sorted(set(db.session.scalars(select(Flight.vehicle).distinct()))
+                  | set(db.session.scalars(select(Flight.spaceport).distinct())))
+
+
+def matches_no_flight(document: Document) -> bool:
+    """A vehicle's or a spaceport's document whose name no flight uses (yet): it applies to nobody."""
+    column = {DocumentScope.VEHICLE: Flight.vehicle, DocumentScope.SPACEPORT: Flight.spaceport}.get(document.scope)
+    return column is not None and db.session.scalar(select(Flight.id).where(column == document.scope_name).limit(1)) is None
+
+
 def _bookings_of_query(document: Document):
     query = select(Booking).join(Flight, Flight.id == Booking.flight_id).where(
         Booking.state.in_(LIVE), Flight.launch_at > now_utc())

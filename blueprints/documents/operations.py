@@ -77,7 +77,7 @@ def _list_page(form: NewDocumentForm):
         ):
             latest[version.document_id] = version
     return render_template("documents/operations/documents.html", documents=rows, latest=latest, form=form,
-                           language=_language()), form_status()
+                           language=_language(), scope_names=documents.scope_names()), form_status()
 
 
 @bp.get("/documents")
@@ -94,6 +94,10 @@ def new_document():
         saved, document = save(form, lambda: documents.create_document(form.data_for_service(), current_user))
         if saved:
             flash(_("Document created: write its first version."), "success")
+            if documents.matches_no_flight(document):
+                flash(_("No flight names “%(name)s” as its vehicle or spaceport yet: the document applies to "
+                        "nobody until one does. Check the spelling against the flights.", name=document.scope_name),
+                      "warning")
             return redirect(url_for("documents.operations.document", document_id=document.id))
     return _list_page(form)
 

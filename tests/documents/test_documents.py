@@ -309,3 +309,22 @@ def test_what_changed_is_shown_in_the_language_accepted(ctx, make):
     status = documents.status_of(booking, v1.document)
     # The new version has no German: both sides are compared in English, never German with English.
     assert set(documents.changes_since(status, "de")) == {("-", "Breakfast at five."), ("+", "Breakfast at four.")}
+
+
+def test_a_vehicle_name_no_flight_uses_is_offered_right_and_warned_about(client, make):
+    """The scope's name is matched exactly against the flights: the form suggests the names they
+    use, and a name none uses (a typo, or a vehicle not flying yet) is created with a warning."""
+    make.flight(vehicle="Spaceplane SV-2", spaceport="Spaceport America")
+    login(client, make.user(Role.OPERATIONS))
+    page = client.get("/ops/documents").get_data(as_text=True)
+    assert '<datalist id="scope-names">' in page
+    assert '<option value="Spaceplane SV-2">' in page and '<option value="Spaceport America">' in page
+    assert 'list="scope-names"' in page
+    typo = post_form(client, "/ops/documents", {"kind": "prohibited_items", "scope": "vehicle",
+                                                "scope_name": "Spaceplane SV2", "default_language": "en"},
+                     page="/ops/documents", follow_redirects=True).get_data(as_text=True)
+    assert "No flight names “Spaceplane SV2” as its vehicle or spaceport yet" in typo
+    right = post_form(client, "/ops/documents", {"kind": "prohibited_items", "scope": "vehicle",
+                                                 "scope_name": "Spaceplane SV-2", "default_language": "en"},
+                      page="/ops/documents", follow_redirects=True).get_data(as_text=True)
+    assert "Document created" in right and "No flight names" not in right
