@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
+
 from app.i18n import current
 
 
@@ -36,8 +37,8 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
     at 3:00 PM", "1. Juni 2026 um 15:00"), as messages do."""
     if not value:
         return ""
-    locale, timezone, _translations, name = current()
-    tz = ZoneInfo(zone) if zone else timezone
+    locale, readers_zone, _translations, name = current()
+    tz = ZoneInfo(zone) if zone else readers_zone
     local = value.astimezone(tz)
     if fmt not in ("full", "long", "medium", "short"):
         return babel_dates.format_datetime(value, fmt, tzinfo=tz, locale=locale)

@@ -9,10 +9,9 @@ one; a tourist who accepted an older version must sign or acknowledge again (*re
 
 from __future__ import annotations
 
-import functools
-
 import difflib
 import enum
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta

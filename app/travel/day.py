@@ -78,7 +78,8 @@ def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[
     inbound flight) and departure (the first itinerary flight leaving after it) of each live
     booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
     with the transfer that picks the tourist up: three queries."""
-    rows = db.session.execute(_trips_statement(bool(flight_id)), {"start": start, "end": end, "flight_id": flight_id}).all()
+    rows = db.session.execute(_trips_statement(bool(flight_id)),
+                              {"start": start, "end": end, "flight_id": flight_id}).all()
     if not rows:
         return []
     legs: dict[int, list[Segment]] = {}
