@@ -7,6 +7,7 @@ templates' ``_()`` uses it (as markup, its values escaped)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
 from markupsafe import Markup, escape
 
@@ -51,6 +52,33 @@ def segment_what(segment: Segment) -> Markup:
     return Markup(f'<span class="segment-what">{text}</span>')
 
 
+def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Markup],
+                 booking_url: Callable[[str], str]) -> Markup:
+    """The rows of the day's arrivals table: who, when they land (at the airport and for the reader),
+    on which flight, the transfer that picks them up (or none), their launch and medical status."""
+    on_their_own = _("on their own")
+    no_transfer = _("No transfer")
+    rows = []
+    for m in arrivals:
+        booking = m.booking
+        own = f' <small class="muted">({on_their_own})</small>' if m.own else ""
+        if m.pickup is not None:
+            pickup = (f"{segment_what(m.pickup)} · {escape(when(m.pickup.starts_at, 'short', m.pickup.start_timezone))} "
+                      f"{segment_status(m.pickup)}")
+        else:
+            pickup = f'<span class="badge badge-action">{no_transfer}</span>'
+        rows.append(
+            f'<tr class="arrival">\n'
+            f'        <th scope="row"><a href="{escape(booking_url(booking.reference))}">{escape(booking.user.name)}</a></th>\n'
+            f'        <td>{at_place(m.at, m.timezone, "short")}</td>\n'
+            f'        <td>{escape(m.flight_number)} · {escape(m.place)}{own}</td>\n'
+            f'        <td>{pickup}</td>\n'
+            f'        <td>{escape(booking.flight.name)}</td>\n'
+            f'        <td>{medical_badges.get(cleared.get(booking.id), "")}</td>\n'
+            f'      </tr>')
+    return Markup("\n      ".join(rows))
+
+
 def register(bp) -> None:
-    for helper in (at_place, segment_status, segment_what):
+    for helper in (at_place, segment_status, segment_what, arrival_rows):
         bp.add_app_template_global(helper, helper.__name__)
