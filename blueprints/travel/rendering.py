@@ -22,7 +22,8 @@ def at_place(value: datetime, zone: str, fmt: str = "medium") -> Markup:
     """A moment in its place's time, and in the reader's when their zone differs."""
     html = f'<time datetime="{iso(value)}">{escape(when(value, fmt, zone))}</time>'
     if str(current().timezone) != zone:
-        html += f' <small class="muted">({_("your time: %(time)s", time=when(value, "short"))})</small>'
+        yours = _("your time: %(time)s", time=when(value, "short"))  # outside the f-string, for pybabel
+        html += f' <small class="muted">({yours})</small>'
     return Markup(html)
 
 
@@ -44,7 +45,8 @@ def segment_what(segment: Segment) -> Markup:
         if segment.vehicle:
             text += f" · {e(segment.vehicle)}"
         if segment.phone:
-            text += f" · {_('driver: %(phone)s', phone=segment.phone)}"
+            driver = _("driver: %(phone)s", phone=segment.phone)  # outside the f-string, for pybabel
+            text += f" · {driver}"
     else:
         text = str(e(segment.title))
         if segment.from_place:
