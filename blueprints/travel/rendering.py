@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
@@ -19,9 +20,11 @@ from app.travel import labels
 
 
 def at_place(value: datetime, zone: str, fmt: str = "medium") -> Markup:
-    """A moment in its place's time, and in the reader's when their zone differs."""
+    """A moment in its place's time, and in the reader's when their clocks differ then (London's
+    and the reader's UTC agree in winter: the same time twice would only be noise)."""
     html = f'<time datetime="{iso(value)}">{escape(when(value, fmt, zone))}</time>'
-    if str(current().timezone) != zone:
+    readers = current().timezone
+    if str(readers) != zone and value.astimezone(ZoneInfo(zone)).utcoffset() != value.astimezone(readers).utcoffset():
         yours = _("your time: %(time)s", time=when(value, "short"))  # outside the f-string, for pybabel
         html += f' <small class="muted">({yours})</small>'
     return Markup(html)

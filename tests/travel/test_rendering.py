@@ -39,3 +39,9 @@ def test_a_time_at_its_place_adds_the_readers_own_when_the_zones_differ(app):
         assert at_place(landing, "America/Denver", "short") == (
             '<time datetime="2027-03-01T18:30:00Z">01.03.27, 11:30</time>'
             ' <small class="muted">(in Ihrer Zeitzone: 01.03.27, 18:30)</small>')
+        # London keeps UTC's time in winter: the reader's own would say the same again.
+        assert at_place(landing, "Europe/London", "short") == (
+            '<time datetime="2027-03-01T18:30:00Z">01.03.27, 18:30</time>')
+        summer = utc(2027, 7, 1, 18, 30)
+        assert at_place(summer, "Europe/London", "short").endswith(
+            ' <small class="muted">(in Ihrer Zeitzone: 01.07.27, 18:30)</small>')
