@@ -73,10 +73,10 @@ _NAV_MAX = 4096  # roles x pages x languages in use; emptied whole if ever excee
 
 
 def nav_once(role, render: Callable[[], Markup]) -> Markup:
-    """The main navigation's links for ``role`` on this page, in this language: written once per
-    process (they depend on nothing else: no user's data, no token), then reused. ``render`` is
-    the template's macro that writes them."""
-    key = (role, request.endpoint, current().name, request.script_root)
+    """The main navigation's links for ``role`` on this page, in this language (of this app): written
+    once per process (they depend on nothing else: no user's data, no token), then reused.
+    ``render`` is the template's macro that writes them."""
+    key = (id(current_app._get_current_object()), role, request.endpoint, current().name, request.script_root)
     html = _NAV.get(key)
     if html is None:
         if len(_NAV) >= _NAV_MAX:

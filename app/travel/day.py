@@ -251,10 +251,7 @@ def confirmed_counts(flight_ids: list[int], now: datetime | None = None) -> dict
     return counts
 
 
-def upcoming_flights(now: datetime | None = None, within: timedelta | None = None) -> list[Flight]:
-    """The flights still to launch, soonest first (those within ``within``, if given)."""
+def upcoming_flights(now: datetime | None = None) -> list[Flight]:
     now = now or now_utc()
-    query = select(Flight).where(Flight.launch_at > now, Flight.status.in_(UPCOMING))
-    if within is not None:
-        query = query.where(Flight.launch_at <= now + within)
-    return list(db.session.scalars(query.order_by(Flight.launch_at)))
+    return list(db.session.scalars(select(Flight).where(Flight.launch_at > now, Flight.status.in_(UPCOMING))
+                                   .order_by(Flight.launch_at)))

@@ -82,16 +82,11 @@ def today():
     segments, segment_count = day.to_arrange(flight_id, limit)
     shown = [m.booking for m in arrivals] + [s.booking for s in missing]
     cleared = medical_status(list({b.id: b for b in shown}.values()))
-    # The filter offers the flights the lists cover (and the chosen one, wherever it is).
-    flights = day.upcoming_flights(within=day.AHEAD)
-    if flight_id and all(f.id != flight_id for f in flights):
-        chosen_flight = db.session.get(Flight, flight_id)
-        flights += [chosen_flight] if chosen_flight else []
     return render_template(
         "travel/logistics/day.html", day=chosen, previous=chosen - timedelta(days=1), next=chosen + timedelta(days=1),
         arrivals=arrivals, departures=departures, missing=missing, missing_count=missing_count,
         segments=segments, segment_count=segment_count,
-        cleared=cleared, flights=flights, flight_id=flight_id, ahead=day.AHEAD.days,
+        cleared=cleared, flights=day.upcoming_flights(), flight_id=flight_id, ahead=day.AHEAD.days,
         arrival_days=day.arrival_days(datetime.combine(now_utc().astimezone(zone).date(), time(0), tzinfo=zone)
                                       .astimezone(UTC), current_user.timezone or "UTC"),
     )

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Booking, Flight, Role, Segment, SegmentStatus, TravelProfile
-from app.timeutil import UTC, now_utc
+from app.models import Booking, Role, Segment, SegmentStatus, TravelProfile
+from app.timeutil import UTC
 from app.travel import day, details, itinerary, status
 from tests.conftest import Factory
 
@@ -147,8 +147,8 @@ def test_lists_keep_to_the_next_90_days_or_the_chosen_flight(ctx, make):
     assert [s.booking.id for s in day.still_owed()[0]] == []
     assert [seg.booking_id for seg in day.to_arrange()[0]] == [soon.id]
     assert [seg.booking_id for seg in day.to_arrange(later.flight_id)[0]] == [later.id]
-    assert [f.id for f in day.upcoming_flights(within=day.AHEAD)] == [soon.flight_id]
-    assert db.session.get(Flight, later.flight_id) in day.upcoming_flights()
+    assert [f.id for f in day.upcoming_flights() if f.id in (soon.flight_id, later.flight_id)] == [
+        soon.flight_id, later.flight_id]  # the filter offers every flight still to launch, soonest first
 
 
 def test_a_page_that_read_the_tourists_details_gets_the_same_statuses(ctx, make):
