@@ -27,46 +27,37 @@ bp = Blueprint("tourist", __name__, url_prefix="/travel")
 tourist_only = roles_required(Role.TOURIST)
 
 
-_UNKNOWN = object()
-
-
-def _arrival_form(booking, formdata=None, arrival=_UNKNOWN) -> ArrivalForm:
-    form = ArrivalForm(formdata=formdata, prefix=f"a{booking.id}")
+def _arrival_form(booking, arrival) -> ArrivalForm:
+    """The booking's arrival form, filled from what the page read (``arrival``, or ``None``)."""
+    form = ArrivalForm(formdata=None, prefix=f"a{booking.id}")
     form.booking = booking
-    if formdata is None:
-        if arrival is _UNKNOWN:
-            arrival = details.arrival_of(booking.id)
-        if arrival is not None:
-            form.mode.data = arrival.mode.value
-            form.flight_number.data, form.airport.data, form.timezone.data = (
-                arrival.flight_number, arrival.airport, arrival.timezone)
-            if arrival.arrives_at is not None:
-                form.arrives_local.data = arrival.arrives_at.astimezone(ZoneInfo(arrival.timezone)).replace(tzinfo=None)
-        else:
-            form.timezone.data = current_user.timezone or "UTC"
+    if arrival is not None:
+        form.mode.data = arrival.mode.value
+        form.flight_number.data, form.airport.data, form.timezone.data = (
+            arrival.flight_number, arrival.airport, arrival.timezone)
+        if arrival.arrives_at is not None:
+            form.arrives_local.data = arrival.arrives_at.astimezone(ZoneInfo(arrival.timezone)).replace(tzinfo=None)
+    else:
+        form.timezone.data = current_user.timezone or "UTC"
     return form
 
 
-def _document_form(formdata=None, document=_UNKNOWN) -> DocumentForm:
-    form = DocumentForm(formdata=formdata)
-    if document is _UNKNOWN:
-        document = details.document_of(current_user.id)
-    if formdata is None:
-        if document is not None:
-            form.name_as_printed.data, form.document_type.data = document.name_as_printed, document.document_type.value
-            form.number.data, form.nationality.data = document.number, document.nationality
-            form.issuing_country.data, form.expires_on.data = document.issuing_country, document.expires_on
-            form.date_of_birth.data, form.sex.data = document.date_of_birth, document.sex.value
-        else:
-            form.name_as_printed.data, form.date_of_birth.data = current_user.name, current_user.date_of_birth
+def _document_form(document) -> DocumentForm:
+    """The travel document form, filled from what the page read (``document``, or ``None``)."""
+    form = DocumentForm(formdata=None)
+    if document is not None:
+        form.name_as_printed.data, form.document_type.data = document.name_as_printed, document.document_type.value
+        form.number.data, form.nationality.data = document.number, document.nationality
+        form.issuing_country.data, form.expires_on.data = document.issuing_country, document.expires_on
+        form.date_of_birth.data, form.sex.data = document.date_of_birth, document.sex.value
+    else:
+        form.name_as_printed.data, form.date_of_birth.data = current_user.name, current_user.date_of_birth
     return form
 
 
-def _needs_form(formdata=None, profile=_UNKNOWN) -> NeedsForm:
-    form = NeedsForm(formdata=formdata)
-    if profile is _UNKNOWN:
-        profile = details.profile_of(current_user)
-    if formdata is None and profile is not None:
+def _needs_form(profile) -> NeedsForm:
+    form = NeedsForm(formdata=None)
+    if profile is not None:
         form.dietary.data, form.accessibility.data = profile.dietary, profile.accessibility
     return form
 
@@ -83,13 +74,13 @@ def _page(**forms):
     context = dict(
         bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),
         contacts=contacts, profile=profile, document=document,
-        arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, arrival=travel[b.id].arrival)
+        arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, travel[b.id].arrival)
                        for b in bookings},
         companion_forms={b.id: forms.get(f"companion_{b.id}") or CompanionForm(formdata=None, prefix=f"c{b.id}")
                          for b in bookings},
         contact_form=forms.get("contact") or ContactForm(formdata=None, prefix="contact"),
-        needs_form=forms.get("needs") or _needs_form(profile=profile),
-        document_form=forms.get("document") or _document_form(document=document),
+        needs_form=forms.get("needs") or _needs_form(profile),
+        document_form=forms.get("document") or _document_form(document),
         action_form=ActionForm(formdata=None), language=current_user.language,
         document_expiring=document is not None and any(not travel[b.id].document_valid for b in bookings),
     )
