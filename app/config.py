@@ -41,6 +41,11 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _words(value: str) -> tuple[str, ...]:
+    """A comma-separated list, each word trimmed, empty ones left out."""
+    return tuple(word.strip() for word in value.split(",") if word.strip())
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
@@ -128,6 +133,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Booking rules
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 15),
         "WAITLIST_OFFER_HOURS": _int(env, "WAITLIST_OFFER_HOURS", 24),
+        # Readiness gates operations may waive with a reason (those the gates allow: the consent,
+        # the waiver, the medical clearance, the seat, the deposit and training never).
+        "OVERRIDABLE_GATES": _words(env.get("OVERRIDABLE_GATES", "paid,prohibited_items,briefings,travel")),
         # Training: places are booked, moved and cancelled online until this long before a session;
         # a freed place is held this long for the next on its waiting list
         "TRAINING_CUTOFF_HOURS": _int(env, "TRAINING_CUTOFF_HOURS", 24),

@@ -132,6 +132,7 @@ GATE_STATUSES = {
     "action": lazy_pgettext("gate status", "To do"),
     "waiting": lazy_pgettext("gate status", "Waiting"),
     "blocked": lazy_pgettext("gate status", "Blocked"),
+    "overridden": lazy_pgettext("gate status", "Waived"),
 }
 
 PAYMENT_KINDS = {

@@ -2,25 +2,50 @@
 
 A gate provider loads what it needs for many bookings at once (so a page of bookings costs a fixed
 number of queries) and then says, per booking, whether its gate is passed, with a reason and a
-link to act. The engine knows no domain: each domain registers its providers with
-:func:`register` in its ``gates`` module, at a position in the journey's order (the seat, the
-consent, the payments, the medical clearance, ...). A provider can use what an earlier one loaded.
+link to act, worded for its reader (:class:`Audience`: the tourist's checklist says what to do
+next; operations' matrix says where things stand and where staff act). The engine knows no
+domain: each domain registers its providers with :func:`register` in its ``gates`` module, at a
+position in the journey's order (the seat, the consent, the payments, the medical clearance, ...).
+A provider can use what an earlier one loaded.
+
+Operations may override a gate that its provider declares overridable and the operator's policy
+(``OVERRIDABLE_GATES``) allows, with a reason (:func:`override`); the engine applies the live
+overrides (:class:`~app.models.GateOverride`) to every verdict, the journey's and the matrix's.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any, Callable, Protocol
 
-from app.models import Booking
+from flask import current_app
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ServiceError
+from app.extensions import db
+from app.formats import on_day
+from app.i18n import gettext as _
+from app.models import Booking, GateOverride, User
+from app.timeutil import now_utc
+
+#: Longest reason an override keeps.
+REASON_MAX = 500
+
+
+class Audience(str, enum.Enum):
+    TOURIST = "tourist"  # the tourist's own checklist: what they do next
+    STAFF = "staff"      # operations' matrix: where things stand and where staff act
 
 
 class GateStatus(str, enum.Enum):
-    DONE = "done"          # passed
-    ACTION = "action"      # the tourist has something to do
-    WAITING = "waiting"    # waiting on staff or time
-    BLOCKED = "blocked"    # cannot pass as things stand
+    DONE = "done"              # passed
+    ACTION = "action"          # the tourist has something to do
+    WAITING = "waiting"        # waiting on staff or time
+    BLOCKED = "blocked"        # cannot pass as things stand
+    OVERRIDDEN = "overridden"  # not passed, but operations waived it (with a recorded reason)
 
 
 @dataclass(frozen=True)
@@ -31,10 +56,16 @@ class Gate:
     reason: str
     url: str | None = None
     action: str | None = None
+    #: Set by the engine: the live override applied to this gate, and whether policy lets
+    #: operations override it at all.
+    override: GateOverride | None = None
+    overridable: bool = False
+    #: For an overridden gate: the gate as it stands without the override.
+    standing: Gate | None = None
 
     @property
     def passed(self) -> bool:
-        return self.status is GateStatus.DONE
+        return self.status is GateStatus.DONE or self.status is GateStatus.OVERRIDDEN
 
 
 @dataclass
@@ -59,15 +90,20 @@ class Readiness:
     def done_count(self) -> int:
         return sum(1 for g in self.gates if g.passed)
 
+    def gate(self, key: str) -> Gate | None:
+        return next((g for g in self.gates if g.key == key), None)
+
 
 class GateProvider(Protocol):
     key: str
+    #: The keys of this provider's gates that operations may override where policy allows.
+    overridable: frozenset[str]
 
     def load(self, bookings: list[Booking], earlier: dict[str, Any]) -> Any:
         """Everything the gates need for all ``bookings`` at once; ``earlier`` holds what the
         providers registered before this one loaded, by key, so nothing is loaded twice."""
 
-    def gate(self, booking: Booking, loaded: Any) -> Gate | list[Gate]: ...
+    def gate(self, booking: Booking, loaded: Any, audience: Audience) -> Gate | list[Gate]: ...
 
 
 _PROVIDERS: list[GateProvider] = []
@@ -88,9 +124,17 @@ def providers() -> list[GateProvider]:
     return list(_PROVIDERS)
 
 
-def readiness_for(bookings: list[Booking]) -> dict[int, Readiness]:
-    """The gates of each booking that holds a seat. A closed booking (cancelled, expired, or a
-    hold that lapsed) gets no gates: it asks nothing of the tourist any more."""
+def overridable_gates() -> frozenset[str]:
+    """The gates operations may override: those their providers allow, as far as the operator's
+    policy (``OVERRIDABLE_GATES``) also allows them."""
+    declared = frozenset(key for p in _PROVIDERS for key in p.overridable)
+    return declared & frozenset(current_app.config.get("OVERRIDABLE_GATES", ()))
+
+
+def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST) -> dict[int, Readiness]:
+    """The gates of each booking that holds a seat, worded for ``audience``, with operations'
+    live overrides applied. A closed booking (cancelled, expired, or a hold that lapsed) gets no
+    gates: it asks nothing of the tourist any more."""
     result = {b.id: Readiness(b) for b in bookings}
     open_bookings = [b for b in bookings if not result[b.id].closed]
     if not open_bookings:
@@ -99,15 +143,102 @@ def readiness_for(bookings: list[Booking]) -> dict[int, Readiness]:
     for provider in _PROVIDERS:
         loaded = earlier[provider.key] = provider.load(open_bookings, earlier)
         for booking in open_bookings:
-            gates = provider.gate(booking, loaded)
+            gates = provider.gate(booking, loaded, audience)
             result[booking.id].gates.extend(gates if isinstance(gates, list) else [gates])
+    allowed = overridable_gates()
+    if allowed:
+        overrides = live_overrides([b.id for b in open_bookings])
+        for booking in open_bookings:
+            readiness = result[booking.id]
+            readiness.gates = [_applied(g, overrides.get((booking.id, g.key)), audience) if g.key in allowed else g
+                               for g in readiness.gates]
     return result
+
+
+def _applied(gate: Gate, override: GateOverride | None, audience: Audience) -> Gate:
+    if override is None or gate.passed:
+        return replace(gate, overridable=True)
+    if audience is Audience.STAFF:
+        reason = _("Overridden by %(name)s on %(date)s: %(reason)s", name=override.actor.name,
+                   date=on_day(override.created_at, "medium"), reason=override.reason)
+    else:
+        reason = _("The operator waived this step on %(date)s.", date=on_day(override.created_at, "medium"))
+    return replace(gate, status=GateStatus.OVERRIDDEN, reason=reason, override=override, overridable=True,
+                   standing=replace(gate, overridable=True),
+                   url=None if audience is Audience.TOURIST else gate.url,
+                   action=None if audience is Audience.TOURIST else gate.action)
+
+
+@cache
+def _live_statement():
+    return (select(GateOverride)
+            .where(GateOverride.booking_id.in_(bindparam("ids", expanding=True)), GateOverride.withdrawn_at.is_(None)))
+
+
+def live_overrides(booking_ids: list[int]) -> dict[tuple[int, str], GateOverride]:
+    """The live overrides of these bookings, by (booking id, gate key)."""
+    if not booking_ids:
+        return {}
+    rows = db.session.scalars(_live_statement(), {"ids": booking_ids})
+    return {(o.booking_id, o.gate): o for o in rows}
+
+
+def override_history(booking_id: int, key: str) -> list[GateOverride]:
+    """Every override of one gate of a booking, live and withdrawn, newest first."""
+    return list(db.session.scalars(
+        select(GateOverride).where(GateOverride.booking_id == booking_id, GateOverride.gate == key)
+        .order_by(GateOverride.created_at.desc(), GateOverride.id.desc())))
+
+
+def override(booking: Booking, key: str, reason: str, actor: User) -> GateOverride:
+    """Operations override a gate of a booking, with a reason. Refused (``ServiceError``) for a
+    gate policy does not allow to override (the consent, the waiver and the medical clearance
+    never), a gate already passed or already overridden, a booking that holds no seat, and a
+    missing or over-long reason. The caller commits."""
+    reason = (reason or "").strip()
+    readiness = readiness_for([booking], Audience.STAFF)[booking.id]
+    if readiness.closed:
+        raise ServiceError(_("This booking holds no seat: it has no gates to override."))
+    gate = readiness.gate(key)
+    if gate is None:
+        raise ServiceError(_("This booking has no such gate."))
+    if key not in overridable_gates():
+        raise ServiceError(_("“%(gate)s” can never be overridden: the tourist must pass it.", gate=gate.label))
+    if gate.override is not None:
+        raise ServiceError(_("“%(gate)s” is already overridden.", gate=gate.label))
+    if gate.passed:
+        raise ServiceError(_("“%(gate)s” is passed: there is nothing to override.", gate=gate.label))
+    if not reason:
+        raise ServiceError(_("Give the reason for the override: it is recorded and shown with the gate."), "reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(_("Keep the reason under %(count)s characters.", count=REASON_MAX), "reason")
+    made = GateOverride(booking_id=booking.id, gate=key, reason=reason, actor_id=actor.id, actor=actor,
+                        created_at=now_utc())
+    try:
+        with db.session.begin_nested():
+            db.session.add(made)
+    except IntegrityError:
+        # Another operator overrode the same gate at the same moment: theirs stands.
+        raise ServiceError(_("“%(gate)s” is already overridden.", gate=gate.label)) from None
+    return made
+
+
+def withdraw(made: GateOverride, actor: User) -> GateOverride:
+    """Withdraw a live override (the gate counts as it stands again); it stays in the history with
+    who withdrew it and when. The caller commits."""
+    if not made.live:
+        raise ServiceError(_("This override was already withdrawn."))
+    made.withdrawn_at, made.withdrawn_by_id = now_utc(), actor.id
+    db.session.flush()
+    return made
 
 
 @dataclass(frozen=True)
 class SimpleProvider:
-    """A provider made of two functions: ``load`` for many bookings, ``gate`` for one."""
+    """A provider made of two functions: ``load`` for many bookings, ``gate`` for one (and the
+    reader); ``overridable`` names the gates operations may override where policy allows."""
 
     key: str
     load: Callable[[list[Booking], dict[str, Any]], Any]
-    gate: Callable[[Booking, Any], Gate | list[Gate]]
+    gate: Callable[[Booking, Any, Audience], Gate | list[Gate]]
+    overridable: frozenset[str] = frozenset()

@@ -26,6 +26,7 @@ from app.models import (
 from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
 from app.seed_documents import seed_documents
+from app.seed_flightops import seed_flightops
 from app.seed_medical import seed_questionnaire
 from app.seed_training import seed_training
 from app.seed_travel import seed_travel
@@ -216,6 +217,7 @@ def seed_demo() -> str:
     seed_documents(ops, users["tourist@example.com"], fillers)
     skipped.attempt("the demo itineraries", lambda: seed_travel(
         users["coordinator@example.com"], users["tourist@example.com"], fillers, flights))
+    seed_flightops(ops, accounts.find_by_email("yuri@example.com"), flights)
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
                f"{created} new flights, {bookings} bookings" + (", documents, training modules, plans and sessions." if trained else "."))

@@ -7,12 +7,12 @@ A domain with pages for several audiences has a route module per audience (``tou
 
 from flask import Flask
 
-from blueprints import accounts, booking, documents, medical, messages, payments, training, travel
+from blueprints import accounts, booking, documents, flightops, medical, messages, payments, training, travel
 from blueprints.core.routes import bp as core
 from blueprints.journey.routes import bp as journey
 
 BLUEPRINTS = (core, accounts.bp, booking.bp, documents.bp, journey, payments.bp, messages.bp, medical.bp,
-              training.bp, travel.bp)
+              training.bp, travel.bp, flightops.bp)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,7 +8,7 @@
 3. Log a few seeded tourists and the staff in, then load every page of ``PAGES`` (the tourists'
    /journey, /documents and /training; the medic's review queue, list of tourists and a
    questionnaire's translation; the instructor's roster; operations' documents, a document and an
-   80-seat flight's documents table) with a closed loop of
+   80-seat flight's documents table and readiness matrix; the coordinator's day) with a closed loop of
    client threads (each sends its next request when the previous one is answered): a warm-up per
    page, then a fixed measuring time per page, cut into slices that the pages take in turns so
    that other work on the machine disturbs all of them alike.
@@ -79,7 +79,8 @@ BIG_FLIGHT_ID = 1
 BRIEFING_ID = 4
 PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel", "/medical/queue",
          "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
-         f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics")
+         f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics",
+         f"/ops/flights/{BIG_FLIGHT_ID}/readiness")
 #: Pages of the logged-in tourists (each client thread cycles through its own).
 TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
@@ -1113,12 +1114,14 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            "/medical/questionnaires/1/translations/de": 'class="translation-question"',
            "/ops/documents": 'href="/ops/documents/4"',  # a row of the list
            f"/ops/documents/{BRIEFING_ID}": 'href="/ops/documents/versions/',  # a row of its versions
-           "/travel": 'class="travel-booking"', "/logistics": 'class="arrival"'}  # a tourist's booking; an arrival
+           "/travel": 'class="travel-booking"', "/logistics": 'class="arrival"',  # a tourist's booking; an arrival
+           f"/ops/flights/{BIG_FLIGHT_ID}/readiness": 'class="gate-cell'}  # a cell of the matrix
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
                "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
-               f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL}
+               f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL,
+               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The booking domain's readiness gate: the seat is confirmed."""
+"""The booking domain's readiness gate: the seat is confirmed. Never overridable: the seat is the
+booking itself, confirmed by the deposit."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from flask import url_for
 from app.formats import when
 from app.i18n import lazy_gettext as _l
 from app.models import Booking, BookingState
-from app.readiness import Gate, GateStatus, SimpleProvider, register
+from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
 
 
-def _seat_gate(booking: Booking, _loaded: Any) -> Gate:
+def _seat_gate(booking: Booking, _loaded: Any, audience: Audience) -> Gate:
     label = str(_l("Seat confirmed"))
+    if audience is Audience.STAFF:
+        return _staff_gate(booking, label)
     detail = url_for("booking.tourist.detail", reference=booking.reference)
     if booking.state is BookingState.CONFIRMED:
         return Gate("seat", label, GateStatus.DONE, str(_l("Your seat is confirmed.")))
@@ -32,6 +35,15 @@ def _seat_gate(booking: Booking, _loaded: Any) -> Gate:
             else _l("The hold lapsed and the seat was released. Hold a seat again if one is free.")),
         url_for("booking.catalog.detail", flight_id=booking.flight_id), str(_l("See the flight")),
     )
+
+
+def _staff_gate(booking: Booking, label: str) -> Gate:
+    page, action = url_for("payments.operations.booking", reference=booking.reference), str(_l("Open the booking"))
+    if booking.state is BookingState.CONFIRMED:
+        return Gate("seat", label, GateStatus.DONE, str(_l("Confirmed.")), page, action)
+    return Gate("seat", label, GateStatus.ACTION,
+                str(_l("Held until %(time)s; the deposit confirms it.", time=when(booking.hold_expires_at))),
+                page, action)
 
 
 register(SimpleProvider("seat", lambda bookings, earlier: None, _seat_gate), position=10)

@@ -1,6 +1,8 @@
 """The documents domain's readiness gates, in the journey's order: the informed consent signed, the
 waiver signed, the prohibited items acknowledged, the flight's briefings acknowledged (each in its
-current version). Other gates (the deposit's) read what this provider loaded under ``documents``."""
+current version). Other gates (the deposit's) read what this provider loaded under ``documents``.
+The consent (460.45) and the waiver (460.49) can never be overridden; the prohibited-items notice
+and the briefings can, where the operator's policy allows (a briefing given in person, say)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from app.documents.documents import DocumentStatus
 from app.formats import when
 from app.i18n import lazy_gettext as _l
 from app.models import Booking, DocumentKind
-from app.readiness import Gate, GateStatus, SimpleProvider, register
+from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
 
 K = DocumentKind
 GATES = {
@@ -38,6 +40,22 @@ AGAIN = {
     K.WAIVER: _l("Version %(v)s of the waiver of claims must be signed again."),
     K.PROHIBITED_ITEMS: _l("Version %(v)s of the prohibited-items notice must be acknowledged again."),
     K.BRIEFING: _l("The briefing \u201c%(title)s\u201d has changed: read it and acknowledge it again."),
+}
+
+
+#: What operations read in the matrix: where each stands, not what to do next.
+STAFF_NOT_PUBLISHED = _l("Not published yet.")
+STAFF_TO_DO = {
+    K.INFORMED_CONSENT: _l("Version %(v)s not signed yet."),
+    K.WAIVER: _l("Version %(v)s not signed yet."),
+    K.PROHIBITED_ITEMS: _l("Version %(v)s not acknowledged yet."),
+    K.BRIEFING: _l("\u201c%(title)s\u201d not acknowledged yet."),
+}
+STAFF_AGAIN = {
+    K.INFORMED_CONSENT: _l("Version %(v)s to sign again (a material change)."),
+    K.WAIVER: _l("Version %(v)s to sign again (a material change)."),
+    K.PROHIBITED_ITEMS: _l("Version %(v)s to acknowledge again (a material change)."),
+    K.BRIEFING: _l("\u201c%(title)s\u201d changed: to acknowledge again."),
 }
 
 
@@ -68,9 +86,35 @@ def _gate(kind: DocumentKind, booking: Booking, rows: list[DocumentStatus], lang
                 read_url(booking, pending), str(action))
 
 
-def _gates(booking: Booking, loaded: dict[int, list[DocumentStatus]]) -> list[Gate]:
+def _staff_gate(kind: DocumentKind, booking: Booking, rows: list[DocumentStatus], language: str) -> Gate:
+    key, label = GATES[kind]
+    label = str(label)
+    own = [s for s in rows if s.kind is kind]
+    table = url_for("documents.operations.flight", flight_id=booking.flight_id)
+    if not own:
+        return Gate(key, label, GateStatus.WAITING, str(STAFF_NOT_PUBLISHED),
+                    url_for("documents.operations.documents_index"), str(_l("Publish")))
+    pending = next((s for s in own if not s.done), None)
+    if pending is None:
+        done = own[-1].acceptance
+        if kind is K.BRIEFING and len(own) > 1:
+            return Gate(key, label, GateStatus.DONE, str(_l("All %(count)s briefings acknowledged.", count=len(own))),
+                        table, str(_l("See the documents")))
+        text = (_l("Signed version %(v)s on %(date)s.", v=done.version, date=when(done.accepted_at)) if kind.signed
+                else _l("Acknowledged version %(v)s on %(date)s.", v=done.version, date=when(done.accepted_at)))
+        return Gate(key, label, GateStatus.DONE, str(text),
+                    url_for("documents.operations.evidence", acceptance_id=done.id), str(_l("See the evidence")))
+    title = pending.current.text_in(language).title
+    template = STAFF_AGAIN[kind] if pending.acceptance is not None else STAFF_TO_DO[kind]
+    return Gate(key, label, GateStatus.ACTION, str(template) % {"v": pending.current.version, "title": title},
+                table, str(_l("Remind")))
+
+
+def _gates(booking: Booking, loaded: dict[int, list[DocumentStatus]], audience: Audience) -> list[Gate]:
     language = str(get_locale() or "en")
-    return [_gate(kind, booking, loaded[booking.id], language) for kind in GATES]
+    make = _staff_gate if audience is Audience.STAFF else _gate
+    return [make(kind, booking, loaded[booking.id], language) for kind in GATES]
 
 
-register(SimpleProvider("documents", lambda bookings, earlier: documents.statuses(bookings), _gates), position=20)
+register(SimpleProvider("documents", lambda bookings, earlier: documents.statuses(bookings), _gates,
+                        overridable=frozenset({"prohibited_items", "briefings"})), position=20)

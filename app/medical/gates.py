@@ -1,5 +1,6 @@
 """The medical domain's readiness gate: cleared through launch. Its reasons name a status and never
-a finding: operations and logistics read the same gates."""
+a finding: operations read the same statuses in their matrix, without a link into the medical
+file (medical details are for medical staff). Never overridable."""
 
 from __future__ import annotations
 
@@ -12,16 +13,45 @@ from app.i18n import lazy_gettext as _l
 from app.medical import cases as medical
 from app.medical.cases import Clearance, tourist_page_url
 from app.models import Booking
-from app.readiness import Gate, GateStatus, SimpleProvider, register
+from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
 
 
 def _medical_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
     return medical.clearance_statuses(bookings)
 
 
-def _medical_gate(booking: Booking, statuses: dict) -> Gate:
+#: What operations read per status: where the tourist's clearance stands, never why.
+STAFF = {
+    Clearance.NOT_STARTED: (GateStatus.ACTION, _l("Questionnaire not started.")),
+    Clearance.ANSWERING: (GateStatus.ACTION, _l("Questionnaire not submitted yet.")),
+    Clearance.WAITING_FOR_REVIEW: (GateStatus.WAITING, _l("Waiting for the medical team's review.")),
+    Clearance.INFO_REQUESTED: (GateStatus.ACTION, _l("The medical team asked the tourist for more information.")),
+    Clearance.NOT_CLEARED: (GateStatus.BLOCKED, _l("Not cleared for flight.")),
+}
+
+
+def _staff_gate(booking: Booking, status, label: str) -> Gate:
+    until = format_date(status.valid_until, "medium") if status.valid_until else ""
+    if status.cleared and status.self_certification_due:
+        return Gate("medical", label, GateStatus.ACTION,
+                    str(_l("Cleared through %(date)s; the tourist's confirmation of unchanged health is due.",
+                           date=until)))
+    if status.cleared:
+        return Gate("medical", label, GateStatus.DONE, str(_l("Cleared through %(date)s.", date=until)))
+    if status.change_under_review:
+        return Gate("medical", label, GateStatus.WAITING, str(_l("A reported change is under medical review.")))
+    if status.status is Clearance.EXPIRES_BEFORE_LAUNCH:
+        return Gate("medical", label, GateStatus.ACTION,
+                    str(_l("The clearance ends on %(date)s, before the launch.", date=until)))
+    gate_status, reason = STAFF[status.status]
+    return Gate("medical", label, gate_status, str(reason))
+
+
+def _medical_gate(booking: Booking, statuses: dict, audience: Audience) -> Gate:
     label = str(_l("Medically cleared through launch"))
     status = statuses[booking.id]
+    if audience is Audience.STAFF:
+        return _staff_gate(booking, status, label)
     page = tourist_page_url()
     until = format_date(status.valid_until, "medium") if status.valid_until else ""
     if status.cleared and status.self_certification_due:

@@ -66,6 +66,7 @@ from app.models.training import (
     module_prerequisites,
     session_instructors,
 )
+from app.models.readiness import GateOverride
 from app.models.travel import (
     AgeBand,
     Arrival,
@@ -86,6 +87,7 @@ from app.models.travel import (
 )
 
 __all__ = [
+    "GateOverride",
     "AgeBand", "Arrival", "ArrivalMode", "Companion", "EmergencyContact", "ItineraryChange", "Manifest", "Segment",
     "SegmentKind", "SegmentStatus", "SegmentTemplate", "Sex", "TravelAccess", "TravelDocument", "TravelDocumentType",
     "TravelProfile",

@@ -1,5 +1,7 @@
 """The payments domain's readiness gates: the deposit is paid (after the consent is signed, which
-the consent gate loaded), and everything is paid by the balance's due date."""
+the consent gate loaded), and everything is paid by the balance's due date. Paid in full may be
+overridden where the operator's policy allows (a balance deferred by agreement); the deposit never,
+since it is what confirms the seat."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from app.i18n import lazy_gettext as _l
 from app.models import Booking
 from app.money import format_money
 from app.payments import payments
-from app.readiness import Gate, GateStatus, SimpleProvider, register
+from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
 
 
 def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
@@ -23,13 +25,22 @@ def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
             "consent": {b.id: consent.from_statuses(documents[b.id]) for b in bookings}}
 
 
-def _deposit_gate(booking: Booking, loaded: dict) -> Gate:
+def _deposit_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
     label = str(_l("Deposit paid"))
     ledger = loaded["ledgers"][booking.id]
     flight = booking.flight
     amount = format_money_for(flight.deposit_minor, flight.currency)
+    staff = audience is Audience.STAFF
+    page, action = _staff_link(booking) if staff else (None, None)
     if ledger.deposit_paid:
-        return Gate("deposit", label, GateStatus.DONE, str(_l("Deposit of %(amount)s received.", amount=amount)))
+        return Gate("deposit", label, GateStatus.DONE, str(_l("Deposit of %(amount)s received.", amount=amount)),
+                    page, action)
+    if staff:
+        signed = loaded["consent"][booking.id].signed
+        return Gate("deposit", label, GateStatus.ACTION if signed else GateStatus.BLOCKED,
+                    str(_l("Deposit of %(amount)s not paid yet.", amount=amount) if signed else
+                        _l("Deposit of %(amount)s not paid: the consent is not signed yet.", amount=amount)),
+                    page, action)
     if not loaded["consent"][booking.id].signed:
         return Gate("deposit", label, GateStatus.BLOCKED,
                     str(_l("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount)),
@@ -39,11 +50,12 @@ def _deposit_gate(booking: Booking, loaded: dict) -> Gate:
                 url_for("booking.tourist.detail", reference=booking.reference), str(_l("Pay the deposit")))
 
 
-def _paid_in_full_gate(booking: Booking, loaded: dict) -> Gate:
+def _paid_in_full_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
     label = str(_l("Paid in full"))
     ledger = loaded["ledgers"][booking.id]
     if ledger.outstanding_minor == 0:
-        return Gate("paid", label, GateStatus.DONE, str(_l("Everything is paid.")))
+        return Gate("paid", label, GateStatus.DONE, str(_l("Everything is paid.")),
+                    *(_staff_link(booking) if audience is Audience.STAFF else (None, None)))
     flight = booking.flight
     due = flight.launch_at - timedelta(days=flight.balance_due_days)
     return Gate(
@@ -51,8 +63,13 @@ def _paid_in_full_gate(booking: Booking, loaded: dict) -> Gate:
         str(_l("%(amount)s still to pay, due by %(date)s.",
                amount=format_money_for(ledger.outstanding_minor, ledger.currency),
                date=format_date(due, "medium"))),
-        url_for("booking.tourist.detail", reference=booking.reference), str(_l("See payments")),
+        url_for("payments.operations.booking" if audience is Audience.STAFF else "booking.tourist.detail",
+                reference=booking.reference), str(_l("See payments")),
     )
+
+
+def _staff_link(booking: Booking) -> tuple[str, str]:
+    return url_for("payments.operations.booking", reference=booking.reference), str(_l("See payments"))
 
 
 def format_money_for(amount_minor: int, currency: str) -> str:
@@ -61,5 +78,7 @@ def format_money_for(amount_minor: int, currency: str) -> str:
 
 register(SimpleProvider(
     "payments", _payment_load,
-    lambda booking, loaded: [_deposit_gate(booking, loaded), _paid_in_full_gate(booking, loaded)],
+    lambda booking, loaded, audience: [_deposit_gate(booking, loaded, audience),
+                                       _paid_in_full_gate(booking, loaded, audience)],
+    overridable=frozenset({"paid"}),
 ), position=30)

@@ -9,7 +9,6 @@ CSV cells that a spreadsheet would read as a formula are neutralised."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -22,7 +21,7 @@ from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
 
-from app import pdf
+from app import pdf, spreadsheets
 from app.extensions import db
 from app.formats import when
 from app.models import (
@@ -40,8 +39,6 @@ from app.travel import details
 #: The columns, in order: (key, header).
 COLUMNS = ("reference", "name", "date_of_birth", "sex", "citizenship", "document_type", "document_number",
            "issuing_country", "expires_on", "contact_name", "contact_phone")
-#: A cell starting with one of these is a formula to a spreadsheet (OWASP: also tab and carriage return).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def headers() -> dict[str, str]:
@@ -126,11 +123,6 @@ def make(flight: Flight, actor: User) -> tuple[Manifest, bool]:
     return manifest, True
 
 
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading quote."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def _shown(row: dict[str, str], key: str, language: str) -> str:
     value = row.get(key, "")
     if key in ("citizenship", "issuing_country") and value:
@@ -141,14 +133,9 @@ def _shown(row: dict[str, str], key: str, language: str) -> str:
 
 
 def csv_bytes(manifest: Manifest, language: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     names = headers()
-    writer.writerow([safe_cell(names[key]) for key in COLUMNS])
-    for row in manifest.rows:
-        writer.writerow([safe_cell(_shown(row, key, language)) for key in COLUMNS])
-    # With a byte order mark, spreadsheets read the names' accents right.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes([names[key] for key in COLUMNS],
+                                  ([_shown(row, key, language) for key in COLUMNS] for row in manifest.rows))
 
 
 def pdf_bytes(manifest: Manifest, language: str) -> bytes:

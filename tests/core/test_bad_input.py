@@ -30,10 +30,12 @@ from app.medical import cases as medical
 from app.medical import questionnaires as qs
 from app.models import (
     AgeBand,
+    Booking,
     CaseState,
     Channel,
     Companion,
     Flight,
+    GateOverride,
     MessageStatus,
     ModuleKind,
     OutboundMessage,
@@ -355,7 +357,15 @@ def world(app, make):
             "self_certification": f"/medical/self-certification/{soon.reference}",
             "failed_message": f"/outbox/{failed.id}",
             "read_page": f"/bookings/{to_sign.reference}/documents/{document.document_id}",
-            "document_page": f"/ops/documents/{document.document_id}"}
+            "document_page": f"/ops/documents/{document.document_id}",
+            "readiness": f"/ops/flights/{full.id}/readiness", "override": _overridden_gate(full)}
+
+
+def _overridden_gate(flight) -> str:
+    """The gate page of the demo's override (Yuri's balance deferred): it has the withdraw form."""
+    made = db.session.scalar(select(GateOverride))
+    booking = db.session.get(Booking, made.booking_id)
+    return f"/ops/flights/{flight.id}/readiness/{booking.reference}/gates/{made.gate}"
 
 
 def _full_training_session(make) -> None:
@@ -381,7 +391,7 @@ def starts(world) -> dict:
                        "/medical/vehicles", "/account"],
         Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/documents", world["document_page"], "/ops/questions",
                           "/ops/users", "/outbox", world["failed_message"], "/account", "/ops/training", "/ops/training/modules",
-                          "/ops/training/plans", "/ops/training/sessions"],
+                          "/ops/training/plans", "/ops/training/sessions", world["readiness"], world["override"]],
         Role.LOGISTICS: ["/", "/account", "/notifications", "/logistics", "/logistics/flights", world["travel_flight"],
                          world["travel_file"], world["flagged_segment"], world["template"]],
         Role.INSTRUCTOR: ["/", "/instructor", "/account", "/notifications"],

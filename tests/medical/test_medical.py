@@ -483,7 +483,7 @@ def test_the_gate_costs_the_same_queries_for_few_and_many_bookings(ctx, make, qu
         with count_queries() as statements:
             loaded = provider.load(bookings, {})
             for b in bookings:
-                provider.gate(b, loaded)
+                provider.gate(b, loaded, readiness.Audience.TOURIST)
         return len(statements)
 
     small, large = bookings_with_cases(2), bookings_with_cases(12)

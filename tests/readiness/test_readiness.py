@@ -31,8 +31,10 @@ def gates(booking):
     return result, {g.key: g for g in result.gates}
 
 
-def test_the_foundation_registers_seat_and_consent_gates():
-    assert [p.key for p in readiness.providers()][:3] == ["seat", "documents", "payments"]
+def test_the_domains_register_their_gates_in_the_journeys_order(app):
+    # (The app loads every domain; without it, only those some earlier import loaded are there.)
+    assert [p.key for p in readiness.providers()] == [
+        "seat", "documents", "payments", "medical_clearance", "training", "travel"]
 
 
 def test_a_fresh_hold_has_two_things_to_do(request_ctx, make):
@@ -151,7 +153,7 @@ def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatc
         return {b.id: "cleared" for b in bookings}
 
     readiness.register(SimpleProvider(
-        "medical", load, lambda b, data: Gate("medical", "Medically cleared", GateStatus.DONE, data[b.id])
+        "medical", load, lambda b, data, audience: Gate("medical", "Medically cleared", GateStatus.DONE, data[b.id])
     ), position=1000)
     a = booking_service.hold_seat(make.flight().id, make.user())
     b = booking_service.hold_seat(make.flight().id, make.user())

@@ -1,0 +1,78 @@
+"""Flight operations in the browser: the readiness matrix of a flight, an override made with a
+reason, and the tourist's checklist counting it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.booking import bookings as booking_service
+from app.models import BookingState, DocumentKind, Role
+from tests.browser.support import seeding
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def crew(make_committed):
+    """A flight with a briefing published; Sally has signed the consent and holds a confirmed
+    seat; Yuri holds a seat and has done nothing."""
+    make = make_committed
+    with seeding():
+        ops = make.user(Role.OPERATIONS, name="Gene Kranz", email="gene@example.com")
+        flight = make.flight(name="Kármán Twilight", seat_count=8)
+        consent_version = make.consent_document(actor=ops)
+        make.document(DocumentKind.BRIEFING, flight=flight, actor=ops,
+                      texts={"en": ("Flight profile", "Ascent, coast, descent.")})
+        sally = booking_service.hold_seat(flight.id, make.user(name="Sally Ride", email="sally@example.com"))
+        make.accept(sally, consent_version)
+        booking_service.transition(sally, BookingState.CONFIRMED)
+        yuri = booking_service.hold_seat(flight.id, make.user(name="Yuri Tanaka"))
+    return ops, flight, sally, yuri
+
+
+def test_operations_read_the_matrix_and_override_a_briefing(visitor, another_visitor, crew):
+    ops, flight, sally, yuri = crew
+    page = visitor.page
+    visitor.login(ops.email, PASSWORD)
+    visitor.goto(f"/ops/flights/{flight.id}")
+    page.get_by_role("button", name="Readiness").click()
+    expect(page.get_by_role("heading", name="Readiness of Kármán Twilight", level=1)).to_be_visible()
+    expect(page.get_by_text("0 of 2 tourists are ready for flight.")).to_be_visible()
+    sally_row = page.locator(f"#row-{sally.reference}")
+    expect(sally_row).to_contain_text("Signed version 1 on")
+    expect(sally_row).to_contain_text("“Flight profile” not acknowledged yet.")
+    visitor.check("ops-readiness", mobile=True)
+
+    # Sally was briefed in person: operations override her briefings gate, with the reason.
+    sally_row.get_by_role("link", name=re.compile(r"^Override\s*: Briefings acknowledged, Sally Ride$")).click()
+    expect(page.get_by_role("heading", name="Briefings acknowledged", level=1)).to_be_visible()
+    visitor.check("ops-readiness-gate", mobile=True)
+    page.get_by_role("button", name="Override").click()  # no reason yet
+    expect(page.get_by_text("Give the reason for the override").first).to_be_visible()
+    visitor.check()
+    page.get_by_label("Reason").fill("Briefed in person at the training centre on 3 December.")
+    page.get_by_role("button", name="Override").click()
+    expect(page.get_by_text("The gate is overridden for Sally Ride")).to_be_visible()
+    sally_row = page.locator(f"#row-{sally.reference}")
+    expect(sally_row).to_contain_text("Overridden by Gene Kranz on")
+    expect(sally_row).to_contain_text("Briefed in person at the training centre on 3 December.")
+    visitor.check()
+
+    # Only the blocked: both still are (Sally's medical clearance, training, ...).
+    page.get_by_role("link", name="Only the blocked (2)").click()
+    expect(page.locator(f"#row-{yuri.reference}")).to_be_visible()
+    visitor.check()
+
+    # Sally's own checklist counts the step as waived, without operations' reason.
+    tourist = another_visitor()
+    tourist.login("sally@example.com", PASSWORD)
+    tourist.goto("/journey")
+    briefing = tourist.page.locator("li.gate").filter(has=tourist.page.get_by_text("Briefings acknowledged", exact=True))
+    expect(briefing.locator(".badge")).to_have_text("Waived")
+    expect(briefing).to_contain_text("The operator waived this step on")
+    expect(briefing).not_to_contain_text("training centre")
+    tourist.check()
