@@ -142,6 +142,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TRAINING_OFFER_HOURS": _int(env, "TRAINING_OFFER_HOURS", 12),
         # Refund share by days before launch when a tourist cancels: "days:percent,..."
         "CANCELLATION_TIERS": env.get("CANCELLATION_TIERS", "90:100,30:50,0:0"),
+        # A tourist whose launch moved by more than this many days since they booked may withdraw
+        # with this share of everything they paid refunded (the non-refundable deposit included)
+        "SLIP_WITHDRAW_DAYS": _int(env, "SLIP_WITHDRAW_DAYS", 2),
+        "SLIP_REFUND_PERCENT": _int(env, "SLIP_REFUND_PERCENT", 100),
         # Messages: a claim or an interrupted send older than this is picked up again
         "MESSAGE_LEASE_SECONDS": _int(env, "MESSAGE_LEASE_SECONDS", 300),
         "MESSAGE_BATCH_SIZE": _int(env, "MESSAGE_BATCH_SIZE", 500),

@@ -23,6 +23,7 @@ from app.models import (
     RefundKind,
     Role,
     SafetyTopic,
+    SlipCause,
 )
 
 ROLES = {
@@ -126,6 +127,14 @@ def message_kind(kind: str, rule: str | None = None):
 def delivery_status(status: str):
     return DELIVERY_STATUSES.get(status) or status
 
+
+#: Why operations moved a launch, as the tourists and the schedule history read it.
+SLIP_CAUSES = {
+    SlipCause.WEATHER: lazy_pgettext("slip cause", "Weather"),
+    SlipCause.TECHNICAL: lazy_pgettext("slip cause", "A technical matter"),
+    SlipCause.RANGE: lazy_pgettext("slip cause", "The launch range is not available"),
+    SlipCause.OTHER: lazy_pgettext("slip cause", "Other reasons"),
+}
 
 GATE_STATUSES = {
     "done": lazy_pgettext("gate status", "Done"),

@@ -15,6 +15,7 @@ re-plans when preferences change.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from blinker import Namespace
@@ -24,12 +25,15 @@ _signals = Namespace()
 # -- flights ----------------------------------------------------------------------------------------
 
 flight_rescheduled = _signals.signal("flight-rescheduled", doc="""
-The launch of a flight moved (operations edited it). Sent after the flight row holds the new
-launch time, before passengers are told.
+The launch of a flight moved (operations edited it, or moved it with a cause). Sent after the
+flight row holds the new launch time, before passengers are told. Operations first see the same
+move previewed: made in full, then rolled back; so a receiver changes only the database.
 
 sender: the :class:`~app.models.Flight`.
 kwargs: ``previous_launch_at`` (the launch before the change), ``moved_by`` (a timedelta, later is
 positive), ``actor`` (the :class:`~app.models.User` who moved it).
+returns: a receiver may return a list of :class:`Impact`, what it changed: operations' impact
+report of the move.
 """)
 
 flight_cancelled = _signals.signal("flight-cancelled", doc="""
@@ -67,6 +71,16 @@ A user saved their notification preferences (channels per category, quiet hours)
 
 sender: the :class:`~app.models.User`.
 """)
+
+
+@dataclass(frozen=True)
+class Impact:
+    """One thing a domain changed because of another's event, told to operations: ``area`` names
+    the domain's part of the report (``payments``, ``training``, ...), ``text`` what changed and
+    for whom, translated (a status, never a medical finding)."""
+
+    area: str
+    text: str
 
 
 def values_from(results: list[tuple[Any, Any]]) -> list[Any]:

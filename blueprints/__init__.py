@@ -7,7 +7,17 @@ A domain with pages for several audiences has a route module per audience (``tou
 
 from flask import Flask
 
-from blueprints import accounts, booking, documents, flightops, medical, messages, payments, training, travel
+from blueprints import (
+    accounts,
+    booking,
+    documents,
+    flightops,
+    medical,
+    messages,
+    payments,
+    training,
+    travel,
+)
 from blueprints.core.routes import bp as core
 from blueprints.journey.routes import bp as journey
 

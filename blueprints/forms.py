@@ -7,9 +7,9 @@ from typing import Callable, TypeVar
 from zoneinfo import available_timezones
 
 import wtforms
-from markupsafe import Markup, escape
 from flask import flash, request
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms.validators import StopValidation
 
 from app.config import LANGUAGES

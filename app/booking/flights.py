@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -31,6 +32,7 @@ from app.models import (
     Flight,
     FlightEvent,
     FlightStatus,
+    SlipCause,
     User,
     WaitlistEntry,
     WaitlistState,
@@ -39,6 +41,9 @@ from app.money import to_minor
 from app.timeutil import now_utc
 
 BOOKABLE = (FlightStatus.SCHEDULED, FlightStatus.DELAYED)
+#: In the catalog: the bookable flights and those scrubbed with their next attempt ahead (shown as
+#: scrubbed, not bookable until operations set them going again).
+LISTED = (*BOOKABLE, FlightStatus.SCRUBBED)
 
 FIELDS = (
     "name", "vehicle", "spaceport", "description", "launch_at", "window_closes_at", "seat_count",
@@ -130,10 +135,27 @@ def create_flight(data: dict[str, Any]) -> Flight:
     return flight
 
 
+@dataclass
+class Moved:
+    """What a change of a flight did: the launch before it, what each domain changed (the impact
+    report), the reminders moved and dropped, and how many bookings were told."""
+
+    previous_launch_at: datetime
+    impacts: list[signals.Impact]
+    reminders: reminders.Synced
+    told: int
+
+
 def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
     """Save an operator's edit. Cancelling the flight cancels its bookings (see
     :func:`cancel_flight`); moving the launch announces ``flight_rescheduled`` (payments move the
     due dates still to come) and tells the passengers."""
+    _apply(flight, data, actor)
+    return flight
+
+
+def _apply(flight: Flight, data: dict[str, Any], actor: User, cause: str = "", note: str = "", *,
+           always_record: bool = False) -> Moved:
     flight = lock_flight(flight.id)
     _check(data, flight)  # under the lock: the seats sold and held are counted as they are
     cancelling = data["status"] is FlightStatus.CANCELLED and flight.status is not FlightStatus.CANCELLED
@@ -144,17 +166,50 @@ def update_flight(flight: Flight, data: dict[str, Any], actor: User) -> Flight:
             setattr(flight, key, data[key])
     db.session.flush()
     if not cancelling:
-        record_change(flight, previous_status, previous_launch_at, actor)
-    if moved_by:
-        signals.flight_rescheduled.send(flight, previous_launch_at=previous_launch_at, moved_by=moved_by,
-                                        actor=actor)
-    if cancelling:
-        cancel_flight(flight, actor, "flight cancelled by the operator")
-        return flight
-    offer_free_seats(flight)
-    reminders.sync(flight)  # pending reminders move with the launch
-    _tell_passengers(flight, previous_launch_at, previous_status)
-    return flight
+        record_change(flight, previous_status, previous_launch_at, actor, note, cause=cause, always=always_record)
+    impacts: list[signals.Impact] = []
+    with reminders.counting() as synced:
+        if moved_by:
+            for returned in signals.values_from(signals.flight_rescheduled.send(
+                    flight, previous_launch_at=previous_launch_at, moved_by=moved_by, actor=actor)):
+                impacts.extend(returned)
+        if cancelling:
+            cancel_flight(flight, actor, "flight cancelled by the operator")
+            return Moved(previous_launch_at, impacts, synced, 0)
+        offer_free_seats(flight)
+        reminders.sync(flight)  # pending reminders move with the launch
+    told = _tell_passengers(flight, previous_launch_at, previous_status, cause=cause, note=note)
+    return Moved(previous_launch_at, impacts, synced, told)
+
+
+#: The longest note operations add to a move (it is told to the tourists).
+NOTE_MAX = 500
+
+
+def move_launch(flight: Flight, launch_at: datetime, window_closes_at: datetime, cause: SlipCause, note: str,
+                actor: User) -> Moved:
+    """Operations move the launch (a slip), with its cause and a note for the tourists: the move is
+    kept in the flight's schedule history, every domain re-plans through ``flight_rescheduled``
+    (and says what it changed: the impact report), reminders move (one moved into the past is
+    dropped, never sent late) and every tourist holding a seat is told at once on every channel.
+    A flight moved later is "delayed"; moved earlier, or after a scrub, "scheduled". Refused
+    for a flight flown or cancelled, a launch in the past or unchanged. The caller commits; to
+    preview, the caller rolls back and shows what this returned."""
+    note = (note or "").strip()
+    problems = Problems()
+    if flight.status in (FlightStatus.FLOWN, FlightStatus.CANCELLED):
+        raise ServiceError(_("A flight that has flown or was cancelled cannot be moved."))
+    if launch_at == flight.launch_at:
+        problems.add(_("This is the launch as planned: give the new date and time."), "launch_at")
+    elif launch_at <= now_utc():
+        problems.add(_("The new launch must be in the future."), "launch_at")
+    if len(note) > NOTE_MAX:
+        problems.add(_("Keep the note under %(count)s characters.", count=NOTE_MAX), "note")
+    problems.raise_any()
+    data = {key: getattr(flight, key) for key in FIELDS}
+    data.update(launch_at=launch_at, window_closes_at=window_closes_at,
+                status=FlightStatus.DELAYED if launch_at > flight.launch_at else FlightStatus.SCHEDULED)
+    return _apply(flight, data, actor, cause=SlipCause(cause).value, note=note)
 
 
 def cancel_flight(flight: Flight, actor: User, reason: str) -> int:
@@ -188,18 +243,40 @@ def cancel_flight(flight: Flight, actor: User, reason: str) -> int:
     return len(live)
 
 
+def scrub(flight: Flight, next_attempt_at: datetime | None, cause: SlipCause, note: str, actor: User) -> Moved:
+    """A scrub: the launch attempt is called off (on launch day, usually), with the time of the next
+    attempt when it is known. The flight is "scrubbed"; with a next attempt its launch moves there
+    (every domain re-plans, as for a move); the schedule history keeps each attempt; everyone with a
+    seat is told at once on every channel, with the cause and operations' note. The caller commits."""
+    note = (note or "").strip()
+    if flight.status not in (*BOOKABLE, FlightStatus.SCRUBBED):
+        raise ServiceError(_("Only a flight still to launch can be scrubbed."))
+    problems = Problems()
+    if next_attempt_at is not None and next_attempt_at <= now_utc():
+        problems.add(_("The next attempt must be in the future."), "next_attempt_at")
+    if len(note) > NOTE_MAX:
+        problems.add(_("Keep the note under %(count)s characters.", count=NOTE_MAX), "note")
+    problems.raise_any()
+    data = {key: getattr(flight, key) for key in FIELDS}
+    data["status"] = FlightStatus.SCRUBBED
+    if next_attempt_at is not None:
+        data.update(launch_at=next_attempt_at,
+                    window_closes_at=next_attempt_at + (flight.window_closes_at - flight.launch_at))
+    return _apply(flight, data, actor, cause=SlipCause(cause).value, note=note, always_record=True)
+
+
 def record_change(flight: Flight, previous_status: FlightStatus, previous_launch_at: datetime,
-                  actor: User | None, reason: str = "") -> FlightEvent | None:
+                  actor: User | None, reason: str = "", *, cause: str = "", always: bool = False) -> FlightEvent | None:
     """Keep what happened to the flight (scrubbed, delayed, moved, cancelled, another status), when
     and by whom: the one place a flight's history is written. Nothing is kept for an edit that
     changes neither the status nor the launch."""
     status_changed = flight.status is not previous_status
     moved = flight.launch_at != previous_launch_at
-    if not status_changed and not moved:
+    if not status_changed and not moved and not always:
         return None
     if flight.status is FlightStatus.CANCELLED and status_changed:
         kind = "cancelled"
-    elif flight.status is FlightStatus.SCRUBBED and status_changed:
+    elif flight.status is FlightStatus.SCRUBBED and (status_changed or always):
         kind = "scrubbed"
     elif moved:
         kind = "moved"
@@ -209,12 +286,37 @@ def record_change(flight: Flight, previous_status: FlightStatus, previous_launch
         kind = "status"
     event = FlightEvent(
         flight_id=flight.id, kind=kind, from_status=previous_status, to_status=flight.status,
-        previous_launch_at=previous_launch_at, launch_at=flight.launch_at, reason=reason,
+        previous_launch_at=previous_launch_at, launch_at=flight.launch_at, reason=reason, cause=cause,
         actor_id=actor.id if actor is not None else None,
     )
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def launch_when_booked(booking: Booking) -> datetime:
+    """The launch the tourist booked: before the first move of the flight after their booking."""
+    first = db.session.scalar(
+        select(FlightEvent.previous_launch_at).where(
+            FlightEvent.flight_id == booking.flight_id, FlightEvent.created_at >= booking.created_at,
+            FlightEvent.launch_at != FlightEvent.previous_launch_at)
+        .order_by(FlightEvent.created_at, FlightEvent.id).limit(1))
+    return first or booking.flight.launch_at
+
+
+def slipped_by(booking: Booking) -> timedelta:
+    """How far the launch moved since the tourist booked (later is positive)."""
+    return booking.flight.launch_at - launch_when_booked(booking)
+
+
+def withdrawal_slip_days(booking: Booking) -> int:
+    """The days the launch moved since the tourist booked, when that is more than the policy's
+    ``SLIP_WITHDRAW_DAYS`` (earlier or later): they may then withdraw with the slip's refund.
+    0 otherwise."""
+    slip = abs(slipped_by(booking))
+    if slip <= timedelta(days=current_app.config["SLIP_WITHDRAW_DAYS"]):
+        return 0
+    return max(round(slip.total_seconds() / 86400), 1)
 
 
 def latest_changes(flight_ids: list[int] | set[int]) -> dict[int, FlightEvent]:
@@ -234,24 +336,32 @@ def _latest_changes_statement():
     return select(FlightEvent).where(FlightEvent.id.in_(latest))
 
 
-def _tell_passengers(flight: Flight, previous_launch_at: datetime, previous_status: FlightStatus) -> None:
-    """A delay or a scrub is told at once to everyone with a seat, on every channel."""
+def _tell_passengers(flight: Flight, previous_launch_at: datetime, previous_status: FlightStatus, *,
+                     cause: str = "", note: str = "") -> int:
+    """A delay or a scrub is told at once to everyone with a seat, on every channel, with its
+    cause and operations' note when they gave one. Returns how many bookings were told."""
     status_changed = flight.status is not previous_status
-    if flight.status is FlightStatus.SCRUBBED and status_changed:
-        rule, context = "flight_scrubbed", {}
+    if flight.status is FlightStatus.SCRUBBED and (status_changed or flight.launch_at != previous_launch_at):
+        rule, context = "flight_scrubbed", ({"previous_launch_at": previous_launch_at.isoformat()}
+                                            if flight.launch_at != previous_launch_at else {})
     elif flight.launch_at != previous_launch_at:
         rule, context = "flight_delayed", {"previous_launch_at": previous_launch_at.isoformat()}
     elif flight.status is FlightStatus.DELAYED and status_changed:
         rule, context = "flight_delayed", {}
     else:
-        return
+        return 0
+    context.update({key: value for key, value in (("cause", cause), ("note", note)) if value})
     occurrence = f"{flight.status.value}-{flight.launch_at.isoformat()}"
+    told = 0
     for booking in db.session.scalars(
         select(Booking).where(Booking.flight_id == flight.id,
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
         .order_by(Booking.id)
     ):
-        reminders.notify(rule, booking, occurrence=occurrence, context=context)
+        if booking.holds_seat():
+            reminders.notify(rule, booking, occurrence=occurrence, context=context)
+            told += 1
+    return told
 
 
 @dataclass(frozen=True)
@@ -295,7 +405,8 @@ def catalog(
     filters: CatalogFilter, page: int = 1, per_page: int = CATALOG_PAGE_SIZE,
     now: datetime | None = None,
 ) -> CatalogPage:
-    """One page of upcoming bookable flights with the seats left, and how many match, in one query."""
+    """One page of upcoming flights (bookable, or scrubbed with their next attempt ahead) with the
+    seats left, and how many match, in one query."""
     now = now or now_utc()
     taken = (
         select(Booking.flight_id, func.count(Booking.id).label("taken"))
@@ -305,7 +416,7 @@ def catalog(
     query = (
         select(Flight, seats_left, func.count().over().label("total"))
         .outerjoin(taken, taken.c.flight_id == Flight.id)
-        .where(Flight.launch_at > now, Flight.status.in_(BOOKABLE))
+        .where(Flight.launch_at > now, Flight.status.in_(LISTED))
         .order_by(Flight.launch_at, Flight.id)
     )
     if filters.spaceport:

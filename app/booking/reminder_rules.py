@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app import labels
 from app.extensions import db
 from app.messaging.reminders import Rule, Subject, register, register_children, register_subject
-from app.models import Booking, BookingState, Flight, FlightStatus, User
+from app.models import Booking, BookingState, Flight, FlightStatus, SlipCause, User
 from app.timeutil import parse_iso
 from app.urls import external_url
 
@@ -82,10 +83,13 @@ def _flight_going(booking: Booking, _stored: dict) -> bool:
 
 
 def _flight_change_context(booking: Booking, stored: dict) -> dict:
+    cause = stored.get("cause")
     return {
         **booking_context(booking, stored),
         "previous_launch_at": parse_iso(stored.get("previous_launch_at")),
         "launch_moved": bool(stored.get("previous_launch_at")),
+        "cause": str(labels.SLIP_CAUSES[SlipCause(cause)]) if cause in SlipCause._value2member_map_ else "",
+        "note": stored.get("note", ""),
     }
 
 

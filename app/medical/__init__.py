@@ -6,4 +6,10 @@ Importing the package registers its preference category, reminder rules and read
 Uses the booking domain (a clearance must cover the launch of each booking).
 """
 
-from app.medical import categories, gates, labels, reminder_rules  # noqa: F401  (registration)
+from app.medical import (  # noqa: F401  (registration)
+    categories,
+    gates,
+    handlers,
+    labels,
+    reminder_rules,
+)

@@ -177,21 +177,53 @@ def _row_values(rule: Rule, obj: Any, user: User, channel: Channel, occurrence: 
 
 # -- planning ----------------------------------------------------------------------------------------
 
-def sync(obj: Any, now: datetime | None = None) -> None:
+@dataclass
+class Synced:
+    """What a re-plan did to reminders still to send: how many it moved, and how many it dropped
+    because their new time had passed (they are never sent late)."""
+
+    moved: int = 0
+    dropped_past: int = 0
+
+
+#: Why a pending reminder whose date moved into the past was dropped.
+MOVED_INTO_PAST = "dropped: its date moved into the past, so it would have come too late"
+
+
+_COUNTING: ContextVar[Synced | None] = ContextVar("countdown_reminders_counting", default=None)
+
+
+@contextmanager
+def counting():
+    """Count what every re-plan inside the block moved and dropped, wherever it is called from
+    (a flight's move re-plans payments in their domain and the flight's own reminders after)."""
+    counts = Synced()
+    token = _COUNTING.set(counts)
+    try:
+        yield counts
+    finally:
+        _COUNTING.reset(token)
+
+
+def sync(obj: Any, now: datetime | None = None, into: Synced | None = None) -> Synced:
     """Re-plan the dated reminders of ``obj`` (and of its child subjects) from its current state:
     write the missing ones, move pending ones to their new time, drop the ones that no longer
-    apply (the subject was cancelled or is done, or the user turned the channel off)."""
+    apply (the subject was cancelled or is done, or the user turned the channel off). A pending
+    reminder whose new time passed more than :data:`STALE_AFTER` ago is dropped with its reason,
+    never fired late (Indico fires such a reminder at once). Returns what it moved and dropped."""
     now = now or now_utc()
+    into = into if into is not None else (_COUNTING.get() or Synced())
     subject = subject_of(obj)
     for children in _CHILDREN.get(subject.name, ()):
         for child in children(obj):
-            sync(child, now)
+            sync(child, now, into)
     with _evaluating():
-        _sync_one(obj, subject, now)
+        _sync_one(obj, subject, now, into)
     db.session.flush()
+    return into
 
 
-def _sync_one(obj: Any, subject: Subject, now: datetime) -> None:
+def _sync_one(obj: Any, subject: Subject, now: datetime, into: Synced) -> None:
     rows = {
         row.key: row for row in db.session.scalars(
             select(OutboundMessage).where(
@@ -224,8 +256,13 @@ def _sync_one(obj: Any, subject: Subject, now: datetime) -> None:
                 if at >= now - STALE_AFTER:
                     _revive(row, at)
             elif row.status is S.QUEUED and row.send_at != at:
-                row.send_at = at
-                row.note = "moved: its date changed"
+                if at < now - STALE_AFTER:
+                    outbox.drop(row, MOVED_INTO_PAST)
+                    into.dropped_past += 1
+                else:
+                    row.send_at = at
+                    row.note = "moved: its date changed"
+                    into.moved += 1
     for key, row in rows.items():
         rule = RULES.get(row.rule or "")
         if rule is not None and row.status is S.SENT:
@@ -447,4 +484,3 @@ def pending_for(obj: Any) -> list[OutboundMessage]:
             OutboundMessage.status.in_([S.QUEUED, S.CLAIMED]),
         ).order_by(OutboundMessage.send_at, OutboundMessage.id)
     ))
-

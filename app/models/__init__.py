@@ -15,7 +15,7 @@ from app.models.documents import (
     DocumentVersion,
     ImmutableRecordError,
 )
-from app.models.flights import Flight, FlightEvent, FlightStatus
+from app.models.flights import Flight, FlightEvent, FlightStatus, SlipCause
 from app.models.medical import (
     Answer,
     Assessment,
@@ -49,6 +49,7 @@ from app.models.payments import (
     SandboxIntent,
     WebhookEvent,
 )
+from app.models.readiness import GateOverride
 from app.models.training import (
     Attendance,
     CalendarFeed,
@@ -66,7 +67,6 @@ from app.models.training import (
     module_prerequisites,
     session_instructors,
 )
-from app.models.readiness import GateOverride
 from app.models.travel import (
     AgeBand,
     Arrival,
@@ -87,7 +87,7 @@ from app.models.travel import (
 )
 
 __all__ = [
-    "GateOverride",
+    "GateOverride", "SlipCause",
     "AgeBand", "Arrival", "ArrivalMode", "Companion", "EmergencyContact", "ItineraryChange", "Manifest", "Segment",
     "SegmentKind", "SegmentStatus", "SegmentTemplate", "Sex", "TravelAccess", "TravelDocument", "TravelDocumentType",
     "TravelProfile",

@@ -2,16 +2,28 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import multilingual
 from app.extensions import db
 from app.models.types import UTCDateTime, enum_column
 from app.timeutil import now_utc
+
+if TYPE_CHECKING:
+    from app.models.accounts import User
+
+
+class SlipCause(str, enum.Enum):
+    """Why operations moved a launch: told to the tourists and kept in the schedule history."""
+
+    WEATHER = "weather"
+    TECHNICAL = "technical"
+    RANGE = "range"
+    OTHER = "other"
 
 
 class FlightStatus(str, enum.Enum):
@@ -82,5 +94,9 @@ class FlightEvent(db.Model):
     previous_launch_at: Mapped[datetime] = mapped_column(UTCDateTime())
     launch_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: For a move operations made with a cause: a :class:`SlipCause` value ('' for other changes).
+    cause: Mapped[str] = mapped_column(String(16), default="", server_default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -3,7 +3,9 @@
 The refund policy: the non-refundable part of the deposit is always kept when the tourist cancels;
 of the rest, a share depending on how many days are left before launch is refunded
 (``CANCELLATION_TIERS``, e.g. ``90:100,30:50,0:0``: 100% from 90 days out, 50% from 30, none
-after). When the operator cancels a flight, everything paid comes back.
+after). A tourist whose launch moved by more than ``SLIP_WITHDRAW_DAYS`` since they booked may
+withdraw with ``SLIP_REFUND_PERCENT`` of everything they paid (the deposit's non-refundable part
+included). When the operator cancels a flight, everything paid comes back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.booking import bookings as booking_service
+from app.booking import flights
 from app.errors import ServiceError
 from app.extensions import db
 from app.messaging import outbox
@@ -43,6 +46,8 @@ class RefundQuote:
     percent: int             # the tier's share of the rest
     refund_minor: int
     days_before_launch: int
+    #: Days the launch moved since the tourist booked, when that gives the slip's refund (else 0).
+    slip_days: int = 0
 
 
 def quote(booking: Booking, *, by_operator: bool = False, at: datetime | None = None) -> RefundQuote:
@@ -53,6 +58,10 @@ def quote(booking: Booking, *, by_operator: bool = False, at: datetime | None = 
     days = (flight.launch_at - at).days
     if by_operator:
         return RefundQuote(flight.currency, net_paid, 0, 100, net_paid, days)
+    slip_days = flights.withdrawal_slip_days(booking)
+    if slip_days:
+        percent = current_app.config["SLIP_REFUND_PERCENT"]
+        return RefundQuote(flight.currency, net_paid, 0, percent, net_paid * percent // 100, days, slip_days)
     kept = min(flight.deposit_nonrefundable_minor, net_paid)
     percent = next((p for d, p in tiers() if days >= d), 0)
     refund = (net_paid - kept) * percent // 100
@@ -94,12 +103,11 @@ def cancel_booking(booking: Booking, actor: User, reason: str = "") -> RefundQuo
     if booking.state is not BookingState.CONFIRMED:
         raise ServiceError(_("Only a confirmed booking can be cancelled; a held seat can be released."))
     result = quote(booking)
+    why = "withdrew after the launch moved" if result.slip_days else "cancelled by the tourist"
     if result.refund_minor:
-        _refund_across_payments(booking, result.refund_minor, "cancelled by the tourist", actor,
-                                RefundKind.TOURIST_CANCELLED)
+        _refund_across_payments(booking, result.refund_minor, why, actor, RefundKind.TOURIST_CANCELLED)
     _cancel_open_payments(booking)
-    booking_service.transition(booking, BookingState.CANCELLED, actor=actor,
-                               reason=reason.strip() or "cancelled by the tourist")
+    booking_service.transition(booking, BookingState.CANCELLED, actor=actor, reason=reason.strip() or why)
     outbox.queue_email("booking_cancelled", user=booking.user, booking=booking,
                           flight=booking.flight, quote=result, by_operator=False)
     return result

@@ -267,11 +267,12 @@ def _after_failure(payment: Payment, now: datetime) -> None:
                               url=external_url("payments.tourist.checkout", payment_id=payment.id))
 
 
-def move_due_dates(flight: Flight, delta: timedelta) -> int:
+def move_due_dates(flight: Flight, delta: timedelta) -> list[tuple[Payment, datetime]]:
     """The launch moved by ``delta``: payments still to come move with it (never into the past),
-    each still at the charge hour in the tourist's time zone and none after the balance is due."""
+    each still at the charge hour in the tourist's time zone and none after the balance is due.
+    Returns each payment moved with its due date before."""
     now = now_utc()
-    moved = 0
+    moved: list[tuple[Payment, datetime]] = []
     due_by = balance_due_at(flight)
     for payment in db.session.scalars(
         select(Payment).join(Booking, Booking.id == Payment.booking_id).where(
@@ -284,10 +285,11 @@ def move_due_dates(flight: Flight, delta: timedelta) -> int:
         at = at_charge_time(payment.due_at + delta, booking.user)
         if at > due_by:
             at = final_due_at(booking)
+        before = payment.due_at
         payment.due_at = max(at, now)
         payments.record(payment, "rescheduled", detail="launch moved")
         reminders.sync(payment)
-        moved += 1
-    log.info("flight %s moved by %s: %s payments rescheduled", flight.id, delta, moved)
+        moved.append((payment, before))
+    log.info("flight %s moved by %s: %s payments rescheduled", flight.id, delta, len(moved))
     return moved
 

@@ -20,6 +20,7 @@ register_message_kinds({
 })
 register_history_reasons({
     "cancelled by the tourist": lazy_pgettext("history reason", "cancelled by the tourist"),
+    "withdrew after the launch moved": lazy_pgettext("history reason", "withdrew after the launch moved"),
     "booking cancelled": lazy_pgettext("history reason", "booking cancelled"),
     "launch moved": lazy_pgettext("history reason", "launch moved"),
     "replaced by a new plan": lazy_pgettext("history reason", "replaced by a new plan"),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from app import signals
 from app.extensions import db
+from app.formats import on_day
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.messaging import reminders
 from app.models import Booking, BookingState, PlaceState, SessionPlace
 from app.timeutil import now_utc
@@ -13,15 +17,23 @@ from app.training import places, progress
 
 
 @signals.flight_rescheduled.connect
-def flag_expiring_passes(flight, *, previous_launch_at, **_kwargs) -> None:
+def flag_expiring_passes(flight, *, previous_launch_at, moved_by, **_kwargs) -> list[signals.Impact]:
     """The launch moved: deadlines move with it (they are counted from the launch). A tourist
     whose pass, valid for the old date, runs out before the new one is told which modules to book
-    again; operations see the same cells as "expires before launch"."""
+    again; operations see the same cells as "expires before launch". Says what changed."""
     bookings = list(db.session.scalars(
         select(Booking).where(Booking.flight_id == flight.id,
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
     ))
+    impacts = []
+    language = None
     for mine in progress.progress_for(bookings).values():
+        if mine.plan is not None and not impacts:
+            days = round(abs(moved_by.total_seconds()) / 86400)
+            impacts.append(signals.Impact("training", ngettext(
+                "Every training deadline moves by %(num)d day, with the launch.",
+                "Every training deadline moves by %(num)d days, with the launch.", days) if days else
+                _("Every training deadline moves with the launch, by less than a day.")))
         expiring = [m for m in mine.modules if m.state is progress.ModuleState.EXPIRES
                     and m.valid_until is not None and m.valid_until >= previous_launch_at]
         if expiring:
@@ -30,6 +42,13 @@ def flag_expiring_passes(flight, *, previous_launch_at, **_kwargs) -> None:
                 occurrence=f"launch-{int(flight.launch_at.timestamp())}",
                 context={"module_ids": [m.module.id for m in expiring]},
             )
+            language = language or str(get_locale() or "en")
+            for m in expiring:
+                impacts.append(signals.Impact("training", _(
+                    "%(name)s (%(ref)s): the pass of %(module)s ends on %(date)s, before the new launch: "
+                    "to take again.", name=mine.booking.user.name, ref=mine.booking.reference,
+                    module=m.module.text(language), date=on_day(m.valid_until))))
+    return impacts
 
 
 @signals.booking_cancelled.connect

@@ -388,18 +388,19 @@ def misfit(segment: Segment, previous_launch: datetime, launch: datetime) -> str
     return "later_than_planned" if abs(moved) >= LAUNCH_DAY else ""
 
 
-def flag_moved(flight: Flight, previous_launch: datetime) -> int:
+def flag_moved(flight: Flight, previous_launch: datetime) -> list[Segment]:
     """The launch moved: flag each live segment of the flight's bookings that no longer fits,
     for the coordinator. Nothing is changed or cancelled; the tourist is told when the coordinator
-    changes it. Returns how many were flagged."""
+    changes it. Returns the segments flagged."""
     segments = db.session.scalars(
         select(Segment).join(Booking, Booking.id == Segment.booking_id)
-        .where(Booking.flight_id == flight.id, Booking.state.in_(LIVE), Segment.status != SegmentStatus.CANCELLED))
-    count = 0
+        .where(Booking.flight_id == flight.id, Booking.state.in_(LIVE), Segment.status != SegmentStatus.CANCELLED)
+        .order_by(Segment.booking_id, Segment.starts_at))
+    flagged = []
     for segment in segments:
         why = misfit(segment, previous_launch, flight.launch_at)
         if why:
             segment.flag = why
-            count += 1
+            flagged.append(segment)
     db.session.flush()
-    return count
+    return flagged

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from app.formats import when
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_pgettext
 from app.labels import register_message_kinds
@@ -82,3 +83,16 @@ FIELDS = {
 
 #: A tourist's medical status as logistics see it: a status only, never a detail.
 MEDICAL = {"cleared": _l("Cleared"), "not_yet": _l("Not yet cleared"), "not_cleared": _l("Not cleared")}
+
+
+def segment_title(segment) -> str:
+    """A segment in a line of plain text: its kind and what it is (a flight's number and airports,
+    a hotel's or an event's name, a transfer's pick-up place) and when it starts, at its place."""
+    kind = segment.kind
+    if kind is SegmentKind.FLIGHT:
+        what = f"{segment.carrier} {segment.number} {segment.from_place} → {segment.to_place}"
+    elif kind is SegmentKind.TRANSFER:
+        what = segment.from_place + (f" → {segment.to_place}" if segment.to_place else "")
+    else:
+        what = segment.title
+    return f"{KINDS[kind]}: {' '.join(what.split())}, {when(segment.starts_at, 'medium', segment.start_timezone)}"

@@ -16,7 +16,7 @@ from app.booking import flights as flight_service
 from app.documents import consent
 from app.errors import ServiceErrors
 from app.extensions import db
-from app.models import Flight, FlightStatus, WaitlistEntry, WaitlistState
+from app.models import Flight, FlightEvent, FlightStatus, WaitlistEntry, WaitlistState
 from app.money import to_decimal
 from app.payments import payments as payment_service
 from app.web import render_page
@@ -100,8 +100,11 @@ def flight(flight_id: int):
         ).options(selectinload(WaitlistEntry.user)).order_by(WaitlistEntry.created_at)
     ))
     ledgers = payment_service.ledgers(bookings)
+    history = list(db.session.scalars(
+        select(FlightEvent).where(FlightEvent.flight_id == flight.id)
+        .options(selectinload(FlightEvent.actor)).order_by(FlightEvent.created_at.desc(), FlightEvent.id.desc())))
     return render_template(
-        "booking/operations/flight.html", flight=flight, bookings=bookings, waitlist=waitlist,
+        "booking/operations/flight.html", flight=flight, bookings=bookings, waitlist=waitlist, history=history,
         counts=booking_service.seat_counts([flight])[flight.id],
         consent_statuses=consent.statuses(bookings), ledgers=ledgers,
         money=payment_service.flight_money(flight.currency, bookings, ledgers),

@@ -55,10 +55,10 @@ def detail(reference: str):
     booking = own_booking(reference)
     readiness = readiness_for([booking])[booking.id]
     closing = next((ev for ev in reversed(booking.events) if not ev.to_state.takes_seat), None)
+    change = flights.latest_changes([booking.flight_id]).get(booking.flight_id)
     return render_template(
         "booking/tourist/detail.html", booking=booking, readiness=readiness, form=ActionForm(),
-        change=flights.latest_changes([booking.flight_id]).get(booking.flight_id),
-        closing=closing,
+        change=change, closing=closing, slip_days=flights.withdrawal_slip_days(booking) if change is not None else 0,
         consent_status=consent.statuses([booking])[booking.id],
         ledger=payments.ledgers([booking])[booking.id],
         balance_due=installments.balance_due_at(booking.flight), plan_form=PlanForm(formdata=None, most=installments.max_installments(booking)),

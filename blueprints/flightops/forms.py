@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.i18n import lazy_gettext as _l
+from app.labels import SLIP_CAUSES
 from app.readiness import REASON_MAX
 
 
@@ -15,3 +16,31 @@ class OverrideForm(FlaskForm):
                     Length(max=REASON_MAX)],
         description=_l("For example: balance deferred by written agreement of 2 March. Operations read it in the "
                        "matrix; the tourist sees only that the step was waived."))
+
+
+class MoveForm(FlaskForm):
+    """A move of the launch (a slip): the new time in the operator's zone, the window's close (its
+    length kept when left empty), the cause and a note the tourists read."""
+
+    launch_at = DateTimeLocalField(_l("New launch (window opens)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(_l("Enter the new launch date and time."))])
+    window_closes_at = DateTimeLocalField(
+        _l("Launch window closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+        description=_l("Leave empty to keep the window as long as it is."))
+    cause = SelectField(_l("Cause"), choices=[(c.value, label) for c, label in SLIP_CAUSES.items()],
+                        validators=[InputRequired()])
+    note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=500)],
+                         description=_l("Sent with the news, as you write it: for example, what the next "
+                                        "days look like."))
+
+
+class ScrubForm(FlaskForm):
+    """A scrub: the next attempt in the operator's zone when it is known, the cause and a note."""
+
+    next_attempt_at = DateTimeLocalField(
+        _l("Next attempt (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+        description=_l("Leave empty if the next attempt is not set yet: the tourists are told a new time will "
+                       "follow."))
+    cause = SelectField(_l("Cause"), choices=[(c.value, label) for c, label in SLIP_CAUSES.items()],
+                        validators=[InputRequired()])
+    note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=500)])

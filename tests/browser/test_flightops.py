@@ -4,6 +4,7 @@ reason, and the tourist's checklist counting it."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -75,4 +76,33 @@ def test_operations_read_the_matrix_and_override_a_briefing(visitor, another_vis
     expect(briefing.locator(".badge")).to_have_text("Waived")
     expect(briefing).to_contain_text("The operator waived this step on")
     expect(briefing).not_to_contain_text("training centre")
+    tourist.check()
+
+
+def test_operations_move_a_launch_after_seeing_its_impact(visitor, another_visitor, crew):
+    ops, flight, sally, yuri = crew
+    page = visitor.page
+    visitor.login(ops.email, PASSWORD)
+    visitor.goto(f"/ops/flights/{flight.id}")
+    page.get_by_role("button", name="Move the launch").click()
+    expect(page.get_by_role("heading", name="Move the launch of Kármán Twilight", level=1)).to_be_visible()
+    visitor.check("ops-move", mobile=True)
+    new_launch = flight.launch_at + timedelta(days=3)
+    page.get_by_label("New launch (window opens)").fill(new_launch.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Cause").select_option("weather")
+    page.get_by_label("A note for the tourists (optional)").fill("High winds at altitude all week.")
+    page.get_by_role("button", name="See what the move changes").click()
+    expect(page.get_by_role("heading", name="What this move changes")).to_be_visible()
+    expect(page.get_by_text("2 tourists holding a seat are told at once, on every channel.")).to_be_visible()
+    visitor.check("ops-move-preview", mobile=True)
+    page.get_by_role("button", name="Confirm the move and tell everyone").click()
+    expect(page.get_by_text("2 tourists were told.", exact=False)).to_be_visible()
+    expect(page.get_by_role("heading", name="Schedule history")).to_be_visible()
+    visitor.check()
+
+    tourist = another_visitor()
+    tourist.login("sally@example.com", PASSWORD)
+    tourist.goto("/journey")
+    expect(tourist.page.locator(".flight-change")).to_contain_text("Launch moved from")
+    expect(tourist.page.locator(".flight-change")).to_contain_text("Reason: Weather.")
     tourist.check()

@@ -37,6 +37,8 @@ ROUTES = [
     ("/ops/flights/{flight}/readiness?show=blocked", {"operations"}, None),
     ("/ops/flights/{flight}/readiness.csv", {"operations"}, None),
     ("/ops/flights/{flight}/readiness/{booking}/gates/paid", {"operations"}, None),
+    ("/ops/flights/{flight}/move", {"operations"}, None),
+    ("/ops/flights/{flight}/scrub", {"operations"}, None),
     ("/ops/acceptances/{acceptance}", {"operations"}, None),
     ("/ops/acceptances/{acceptance}.pdf", {"operations"}, None),
     ("/ops/questions", {"operations"}, None),
