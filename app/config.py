@@ -146,6 +146,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # with this share of everything they paid refunded (the non-refundable deposit included)
         "SLIP_WITHDRAW_DAYS": _int(env, "SLIP_WITHDRAW_DAYS", 2),
         "SLIP_REFUND_PERCENT": _int(env, "SLIP_REFUND_PERCENT", 100),
+        # Launch day: how often the journey and the launch page refresh their live part (seconds)
+        "LAUNCH_POLL_SECONDS": _int(env, "LAUNCH_POLL_SECONDS", 20),
         # Messages: a claim or an interrupted send older than this is picked up again
         "MESSAGE_LEASE_SECONDS": _int(env, "MESSAGE_LEASE_SECONDS", 300),
         "MESSAGE_BATCH_SIZE": _int(env, "MESSAGE_BATCH_SIZE", 500),

@@ -19,6 +19,7 @@ DOMAINS = (
     "app.medical",
     "app.training",
     "app.travel",
+    "app.flightops",
 )
 
 

@@ -49,6 +49,15 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
     return _pattern(date_fmt, name).replace("{1}", day_text(local.date(), date_fmt, name)).replace("{0}", clock)
 
 
+def clock(value: datetime | None) -> str:
+    """The time of day alone, in the user's language and time zone ("2:40 PM", "14:40"): a
+    launch-day update, whose day the page says already."""
+    if not value:
+        return ""
+    state = current()
+    return _time_text(value.astimezone(state.timezone).time().replace(second=0, microsecond=0), state.name)
+
+
 def on_day(value: date | datetime, fmt: str = "medium") -> str:
     """A day in the user's language; a moment is taken on the user's own calendar."""
     state = current()

@@ -21,6 +21,7 @@ from app.models import (
     Flight,
     FlightStatus,
     Role,
+    SlipCause,
     User,
 )
 from app.payments import installments, payments
@@ -151,16 +152,16 @@ def _confirmed_booking(flight: Flight, user: User, ops: User) -> None:
 
 
 def _demo_notifications(flight: Flight, tourist: User, ops: User) -> None:
-    """A balance plan (so reminders are scheduled) and a launch that slipped by a day (so the
-    tourist is told at once, by email and in the app), as happens to real flights."""
+    """A balance plan (so reminders are scheduled) and a launch that slipped by a day for the
+    weather (so the tourist is told at once, by email and in the app, and the flight's schedule
+    history shows it), as happens to real flights."""
     booking = booking_service.live_booking(flight.id, tourist.id)
     if booking is None or booking.state is not BookingState.CONFIRMED:
         return
     installments.plan_balance(booking, tourist, 1)
-    data = {key: getattr(flight, key) for key in flights_service.FIELDS}
-    data["launch_at"] = flight.launch_at + timedelta(days=1)
-    data["window_closes_at"] = flight.window_closes_at + timedelta(days=1)
-    flights_service.update_flight(flight, data, ops)
+    flights_service.move_launch(
+        flight, flight.launch_at + timedelta(days=1), flight.window_closes_at + timedelta(days=1), SlipCause.WEATHER,
+        "High-altitude winds over the range: the launch moves by a day.", ops)
 
 
 class _Skipped(list):

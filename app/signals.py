@@ -46,6 +46,16 @@ returns: a receiver may return ``{booking_id: refund_minor}``, what it refunded 
 tourists' notices say the sum (see :func:`values_from`).
 """)
 
+launch_update_posted = _signals.signal("launch-update-posted", doc="""
+Operations posted a launch-day update to a flight's timeline; the tourists holding a seat were
+told (SMS and in the app).
+
+sender: the :class:`~app.models.LaunchUpdate`.
+kwargs: ``flight``, ``bookings`` (the bookings holding a seat), ``kind_label`` (what kind of update,
+a lazy text: it reads in whatever language a message is written in), ``page_url`` (the flight's
+read-only launch page, to pass on).
+""")
+
 # -- bookings ---------------------------------------------------------------------------------------
 
 booking_confirmed = _signals.signal("booking-confirmed", doc="""

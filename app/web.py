@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import labels
 from app.extensions import htmx
-from app.formats import iso, on_day, when
+from app.formats import clock, iso, on_day, when
 from app.i18n import current
 from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
@@ -108,6 +108,8 @@ def init_web(app: Flask) -> None:
     @app.template_filter("dt")
     def datetime_filter(value: datetime | None, fmt: str = "medium", zone: str | None = None) -> str:
         return when(value, fmt, zone)
+
+    app.add_template_filter(clock, "clock")
 
     @app.template_filter("percent")
     def percent_filter(value: float) -> str:

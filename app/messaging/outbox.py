@@ -12,6 +12,8 @@ import pytz
 from flask import render_template
 from flask_babel import _get_current_context, force_locale
 from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.messaging.email_html import render_html
@@ -76,6 +78,21 @@ def queue_email(
     db.session.flush()
     after_commit(DELIVER_TASK, [message.id])
     return message
+
+
+def queue_sms(kind: str, to: str, text: str, key: str) -> int | None:
+    """An SMS to someone without an account (a tourist's companion) about something that just
+    happened, due now, written once per ``key`` however often it is asked (the id, or None when
+    it exists already). A number that replied STOP is not sent to (delivery checks)."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    new_id = db.session.scalar(
+        insert(OutboundMessage).values(
+            channel=Channel.SMS, user_id=None, recipient=to, body=text, kind=kind, key=key, urgent=True,
+            send_at=now_utc(), status=S.QUEUED, context={}, subject="", html_body="", link_url="")
+        .on_conflict_do_nothing(index_elements=["key"]).returning(OutboundMessage.id))
+    if new_id is not None:
+        after_commit(DELIVER_TASK, [new_id])
+    return new_id
 
 
 def drop(message: OutboundMessage, why: str) -> None:

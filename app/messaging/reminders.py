@@ -70,6 +70,8 @@ class Rule:
     attachments: Callable[[Any, dict], list[dict[str, str]]] | None = None
     #: Urgent: every channel the user has, quiet hours ignored.
     urgent: bool = False
+    #: Urgent news that is only worth a short message (launch-day updates): these channels only.
+    channels: frozenset[Channel] | None = None
     #: A sent in-app notice of this rule is marked resolved once the rule no longer applies (the
     #: failed charge was paid); news (a delayed flight) stays as it was told.
     resolvable: bool = True
@@ -151,7 +153,8 @@ def make_key(rule: Rule, subject_id: int, occurrence: str, channel: Channel) -> 
 
 def _channels(rule: Rule, user: User, prefs: preferences.Preferences) -> list[Channel]:
     if rule.urgent:
-        return [c for c in preferences.ALL_CHANNELS if c is not Channel.SMS or user.phone]
+        return [c for c in preferences.ALL_CHANNELS if (c is not Channel.SMS or user.phone)
+                and (rule.channels is None or c in rule.channels)]
     return preferences.channels_for(user, rule.category, prefs)
 
 

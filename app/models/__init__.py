@@ -15,6 +15,7 @@ from app.models.documents import (
     DocumentVersion,
     ImmutableRecordError,
 )
+from app.models.flightops import LaunchLink, LaunchUpdate, UpdateKind
 from app.models.flights import Flight, FlightEvent, FlightStatus, SlipCause
 from app.models.medical import (
     Answer,
@@ -87,7 +88,7 @@ from app.models.travel import (
 )
 
 __all__ = [
-    "GateOverride", "SlipCause",
+    "GateOverride", "SlipCause", "LaunchLink", "LaunchUpdate", "UpdateKind",
     "AgeBand", "Arrival", "ArrivalMode", "Companion", "EmergencyContact", "ItineraryChange", "Manifest", "Segment",
     "SegmentKind", "SegmentStatus", "SegmentTemplate", "Sex", "TravelAccess", "TravelDocument", "TravelDocumentType",
     "TravelProfile",

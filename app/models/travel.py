@@ -133,6 +133,9 @@ class Companion(db.Model):
     name: Mapped[str] = mapped_column(EncryptedText)
     relation: Mapped[str] = mapped_column(EncryptedText)
     age_band: Mapped[AgeBand] = mapped_column(enum_column(AgeBand))
+    #: A mobile number in E.164 for news on launch day (a move, a scrub, each update) by SMS;
+    #: None when the tourist gave none.
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 

@@ -359,6 +359,8 @@ class CompanionData:
     name: str
     relation: str
     age_band: str
+    #: Optional: their mobile number, for launch-day news by SMS ("" for none).
+    phone: str | None = ""
 
 
 def companions_of(booking_ids: list[int]) -> dict[int, list[Companion]]:
@@ -374,6 +376,8 @@ def companion_problems(data: CompanionData) -> list[ServiceError]:
     problems = _person_problems(data.name, data.relation, _("Give their name."))
     if data.age_band not in {a.value for a in AgeBand}:
         problems.add(_("Choose an age from the list."), "age_band")
+    if data.phone and parse_e164(data.phone) is None:
+        problems.add(_("Give the phone number with its country code, e.g. +49 30 1234567."), "phone")
     return problems.errors
 
 
@@ -383,7 +387,7 @@ def add_companion(booking: Booking, data: CompanionData) -> Companion:
     if len(companions_of([booking.id])[booking.id]) >= COMPANIONS_MAX:
         raise ServiceError(_("At most %(max)s companions can come to the launch with you.", max=COMPANIONS_MAX))
     companion = Companion(booking_id=booking.id, name=data.name.strip(), relation=data.relation.strip(),
-                          age_band=AgeBand(data.age_band))
+                          age_band=AgeBand(data.age_band), phone=parse_e164(data.phone) if data.phone else None)
     db.session.add(companion)
     db.session.flush()
     return companion

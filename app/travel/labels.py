@@ -15,6 +15,8 @@ register_message_kinds({
     "travel_document_expiring": lazy_pgettext("message kind", "Travel document expires before your return"),
     "itinerary_changed": lazy_pgettext("message kind", "Itinerary changed"),
     "travel_pickup_tomorrow": lazy_pgettext("message kind", "Pick-up tomorrow"),
+    "companion_launch_moved": lazy_pgettext("message kind", "Launch moved (to a companion)"),
+    "companion_launch_update": lazy_pgettext("message kind", "Launch-day update (to a companion)"),
 })
 
 ARRIVAL_MODES = {

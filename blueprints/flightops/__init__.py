@@ -1,10 +1,12 @@
 """Flight operations' pages: every tourist of a flight against every gate, operations' overrides
-(``readiness``); moving a launch with its impact report (``schedule``)."""
+(``readiness``); moving a launch with its impact report, scrubs (``schedule``); launch-day updates
+and the read-only launch page (``launch``)."""
 
 from flask import Blueprint
 
-from blueprints.flightops import readiness, schedule
+from blueprints.flightops import launch, readiness, schedule
 
 bp = Blueprint("flightops", __name__)
 bp.register_blueprint(readiness.bp)
 bp.register_blueprint(schedule.bp)
+bp.register_blueprint(launch.bp)

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.flightops.labels import UPDATE_KINDS
 from app.i18n import lazy_gettext as _l
 from app.labels import SLIP_CAUSES
 from app.readiness import REASON_MAX
@@ -44,3 +45,13 @@ class ScrubForm(FlaskForm):
     cause = SelectField(_l("Cause"), choices=[(c.value, label) for c, label in SLIP_CAUSES.items()],
                         validators=[InputRequired()])
     note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class UpdateForm(FlaskForm):
+    """A launch-day update: what kind, and what is happening."""
+
+    kind = SelectField(_l("What"), choices=[(k.value, label) for k, label in UPDATE_KINDS.items()],
+                       validators=[InputRequired()])
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=280)],
+                            description=_l("Sent at once by SMS and in the app to everyone with a seat, and shown "
+                                           "on the launch page families follow. At most 280 characters."))

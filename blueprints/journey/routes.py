@@ -12,6 +12,7 @@ from app.payments import payments
 from app.readiness import readiness_for
 from app.web import page_arg, render_page
 from blueprints.access import roles_required
+from blueprints.flightops import launch
 from blueprints.forms import ActionForm
 
 bp = Blueprint("journey", __name__)
@@ -51,5 +52,5 @@ def index():
         "journey/index.html", "journey/_bookings.html",
         readiness=[r for r in readiness_for(live).values()], past=past, waiting=waiting,
         past_ledgers=past_ledgers, changes=changes, past_page=page, past_more=more,
-        form=ActionForm(),
+        form=ActionForm(), launch_panels=launch.journey_panels(live),
     )

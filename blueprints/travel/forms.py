@@ -74,9 +74,13 @@ class CompanionForm(CheckedForm):
     relation = StringField(_l("Who they are to you"), validators=[Optional()])
     age_band = SelectField(_l("Age"), choices=[(a.value, travel_labels.AGE_BANDS[a]) for a in AgeBand],
                            validate_choice=False)
+    phone = StringField(_l("Mobile number (optional)"), validators=[Optional()],
+                        description=_l("For the news on launch day by SMS: a move, a scrub, each update from the "
+                                       "countdown. With the country code, e.g. +1 505 555 0100."))
 
     def data_for_service(self) -> details.CompanionData:
-        return details.CompanionData(self.name.data or "", self.relation.data or "", self.age_band.data or "")
+        return details.CompanionData(self.name.data or "", self.relation.data or "", self.age_band.data or "",
+                                     self.phone.data or "")
 
     def service_problems(self) -> list[ServiceError]:
         return details.companion_problems(self.data_for_service())

@@ -10,3 +10,24 @@ document.addEventListener("htmx:afterSwap", (event) => {
     : swapped.querySelector("[aria-invalid='true']");
   if (invalid) invalid.focus();
 });
+
+// Launch-day countdowns: each <time data-countdown datetime="..."> shows "T-1 d 02:13:45" to its
+// moment, then "T+..." after it, ticking every second. The server-rendered text stays for readers
+// without JavaScript; the element is not a live region (a screen reader would hear every second).
+function tick() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll("time[data-countdown]")) {
+    const at = Date.parse(el.getAttribute("datetime"));
+    if (Number.isNaN(at)) continue;
+    let seconds = Math.round((at - now) / 1000);
+    const sign = seconds >= 0 ? "T-" : "T+";
+    seconds = Math.abs(seconds);
+    const days = Math.floor(seconds / 86400);
+    const pad = (n) => String(n).padStart(2, "0");
+    const clock = `${pad(Math.floor((seconds % 86400) / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+    el.textContent = `${sign}${days ? `${days} d ` : ""}${clock}`;
+  }
+}
+setInterval(tick, 1000);
+document.addEventListener("DOMContentLoaded", tick);
+document.addEventListener("htmx:afterSwap", tick);

@@ -106,3 +106,56 @@ def test_operations_move_a_launch_after_seeing_its_impact(visitor, another_visit
     expect(tourist.page.locator(".flight-change")).to_contain_text("Launch moved from")
     expect(tourist.page.locator(".flight-change")).to_contain_text("Reason: Weather.")
     tourist.check()
+
+
+def test_the_journey_follows_launch_day_without_a_reload(visitor, another_visitor, make_committed, app,
+                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "LAUNCH_POLL_SECONDS", 1)
+    with seeding():
+        ops = make_committed.user(Role.OPERATIONS, name="Gene Kranz", email="gene@example.com", timezone="UTC")
+        booking = make_committed.booking(
+            make_committed.user(name="Sally Ride", email="sally@example.com", timezone="UTC"), days=3,
+            name="Kármán Dawn")
+        flight = booking.flight
+    tourist = visitor
+    tourist.login("sally@example.com", PASSWORD)
+    tourist.goto("/journey")
+    panel = tourist.page.locator(".launch-live")
+    expect(panel).to_contain_text("Launch day: Kármán Dawn")
+    expect(panel).to_contain_text("No update yet.")
+    expect(panel.locator("time[data-countdown]")).to_have_text(re.compile(r"^T-\d d \d\d:\d\d:\d\d$"))
+    tourist.check("journey-launch-day", mobile=True)
+
+    # Operations move the launch by a day and post an update, in another browser.
+    desk = another_visitor()
+    desk.login(ops.email, PASSWORD)
+    desk.goto(f"/ops/flights/{flight.id}/move")
+    new_launch = flight.launch_at + timedelta(days=1)
+    desk.page.get_by_label("New launch (window opens)").fill(new_launch.strftime("%Y-%m-%dT%H:%M"))
+    desk.check()
+    desk.page.get_by_role("button", name="See what the move changes").click()
+    expect(desk.page.get_by_role("heading", name="What this move changes")).to_be_visible()
+    desk.check()
+    desk.page.get_by_role("button", name="Confirm the move and tell everyone").click()
+    expect(desk.page.get_by_text("1 tourist was told.", exact=False)).to_be_visible()
+    desk.check()
+    desk.goto(f"/ops/flights/{flight.id}/launch")
+    desk.page.get_by_label("What").select_option("hold")
+    desk.page.get_by_label("Message").fill("Holding at T-10 minutes for upper-level winds.")
+    desk.page.get_by_role("button", name="Post and tell everyone").click()
+    expect(desk.page.get_by_text("Update posted")).to_be_visible()
+    desk.check("ops-launch-day", mobile=True)
+
+    # The tourist's page, not reloaded, shows both.
+    tourist.set_marker()
+    expect(panel).to_contain_text("Holding at T-10 minutes for upper-level winds.", timeout=15000)
+    expect(panel).to_contain_text(new_launch.strftime("%B %-d, %Y"))
+    assert tourist.marker_kept()
+    tourist.check()
+
+    # The family's page: the same, without an account.
+    share = tourist.page.locator("a[href*='/launch/']").first.get_attribute("href")
+    family = another_visitor()
+    family.goto(share[share.index("/launch/"):])
+    expect(family.page.locator(".launch-live")).to_contain_text("Holding at T-10 minutes")
+    family.check("launch-page", mobile=True)

@@ -4,6 +4,7 @@ import pytest
 
 from app.booking import bookings as booking_service
 from app.extensions import db
+from app.flightops import updates
 from app.models import Role
 from tests.conftest import login
 
@@ -39,6 +40,9 @@ ROUTES = [
     ("/ops/flights/{flight}/readiness/{booking}/gates/paid", {"operations"}, None),
     ("/ops/flights/{flight}/move", {"operations"}, None),
     ("/ops/flights/{flight}/scrub", {"operations"}, None),
+    ("/ops/flights/{flight}/launch", {"operations"}, None),
+    ("/launch/{launch}", set(WHO), None),
+    ("/launch/{launch}/live", set(WHO), None),
     ("/ops/acceptances/{acceptance}", {"operations"}, None),
     ("/ops/acceptances/{acceptance}.pdf", {"operations"}, None),
     ("/ops/questions", {"operations"}, None),
@@ -77,7 +81,9 @@ def world(app, make):
     for name, user in users.items():
         clients[name] = app.test_client()
         login(clients[name], user)
-    return {"clients": clients, "flight": flight.id, "booking": booking.reference,
+    with app.test_request_context():
+        launch = updates.link_token(flight)
+    return {"clients": clients, "flight": flight.id, "booking": booking.reference, "launch": launch,
             "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id,
             "document": version.document_id, "version": version.id, "acceptance": acceptance.id}
 
