@@ -39,6 +39,7 @@ BOOKING_STATES = {
     BookingState.EXPIRED: lazy_pgettext("booking state", "Expired"),
     BookingState.CONFIRMED: lazy_pgettext("booking state", "Confirmed"),
     BookingState.CANCELLED: lazy_pgettext("booking state", "Cancelled"),
+    BookingState.FLOWN: lazy_pgettext("booking state", "Flown"),
 }
 
 FLIGHT_STATUSES = {

@@ -218,7 +218,8 @@ def seed_demo() -> str:
     seed_documents(ops, users["tourist@example.com"], fillers)
     skipped.attempt("the demo itineraries", lambda: seed_travel(
         users["coordinator@example.com"], users["tourist@example.com"], fillers, flights))
-    seed_flightops(ops, accounts.find_by_email("yuri@example.com"), flights)
+    skipped.attempt("the flown flight and the readiness override", lambda: seed_flightops(
+        ops, users["tourist@example.com"], accounts.find_by_email("yuri@example.com"), flights))
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
                f"{created} new flights, {bookings} bookings" + (", documents, training modules, plans and sessions." if trained else "."))

@@ -44,6 +44,7 @@ TRANSITIONS: frozenset[tuple[BookingState | None, BookingState]] = frozenset({
     (S.HELD, S.CANCELLED),
     (S.EXPIRED, S.CONFIRMED),  # the deposit arrived after the hold lapsed, and a seat was still free
     (S.CONFIRMED, S.CANCELLED),
+    (S.CONFIRMED, S.FLOWN),  # operations marked the flight flown
 })
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -346,11 +347,14 @@ def seat_counts(flights: list[Flight], now: datetime | None = None) -> dict[int,
     if ids:
         rows = db.session.execute(
             select(Booking.flight_id, Booking.state, func.count(Booking.id))
-            .where(Booking.flight_id.in_(ids), taking_seat_clause(now))
+            .where(Booking.flight_id.in_(ids), or_(taking_seat_clause(now), Booking.state == S.FLOWN))
             .group_by(Booking.flight_id, Booking.state)
         ).all()
         for fid, state, n in rows:
-            (sold if state is S.CONFIRMED else held)[fid] = n
+            if state is S.HELD:
+                held[fid] = n
+            else:  # confirmed, or flown: a seat sold
+                sold[fid] = sold.get(fid, 0) + n
         waiting = dict(db.session.execute(
             select(WaitlistEntry.flight_id, func.count(WaitlistEntry.id))
             .where(WaitlistEntry.flight_id.in_(ids), WaitlistEntry.state == WaitlistState.WAITING)

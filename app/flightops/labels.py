@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from app.i18n import lazy_pgettext
-from app.labels import register_message_kinds
+from app.labels import register_history_reasons, register_message_kinds
 from app.models import UpdateKind
 
 register_message_kinds({
     "launch_update": lazy_pgettext("message kind", "Launch-day update"),
+    "flight_flown": lazy_pgettext("message kind", "Welcome back: certificate and survey"),
+})
+register_history_reasons({
+    "flight flown": lazy_pgettext("history reason", "flight flown"),
 })
 
 UPDATE_KINDS = {

@@ -25,3 +25,13 @@ register(Rule(
     recipient=lambda b: b.user, active=lambda b, stored: b.state in LIVE, context=_context,
     link=lambda b: external_url("journey.index"),
 ))
+
+
+register(Rule(
+    "flight_flown", "booking", "flight_updates", "flight_flown", urgent=False, resolvable=False,
+    recipient=lambda b: b.user, active=lambda b, stored: b.state.value == "flown",
+    context=lambda b, stored: {**booking_context(b, stored),
+                               "certificate_url": external_url("flightops.after.certificate", reference=b.reference),
+                               "survey_url": external_url("flightops.after.survey", reference=b.reference)},
+    link=lambda b: external_url("flightops.after.survey", reference=b.reference),
+))

@@ -15,7 +15,7 @@ from app.models.documents import (
     DocumentVersion,
     ImmutableRecordError,
 )
-from app.models.flightops import LaunchLink, LaunchUpdate, UpdateKind
+from app.models.flightops import Feedback, FlightOutcome, LaunchLink, LaunchUpdate, UpdateKind
 from app.models.flights import Flight, FlightEvent, FlightStatus, SlipCause
 from app.models.medical import (
     Answer,
@@ -88,7 +88,7 @@ from app.models.travel import (
 )
 
 __all__ = [
-    "GateOverride", "SlipCause", "LaunchLink", "LaunchUpdate", "UpdateKind",
+    "GateOverride", "SlipCause", "LaunchLink", "LaunchUpdate", "UpdateKind", "Feedback", "FlightOutcome",
     "AgeBand", "Arrival", "ArrivalMode", "Companion", "EmergencyContact", "ItineraryChange", "Manifest", "Segment",
     "SegmentKind", "SegmentStatus", "SegmentTemplate", "Sex", "TravelAccess", "TravelDocument", "TravelDocumentType",
     "TravelProfile",

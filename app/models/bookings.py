@@ -18,6 +18,7 @@ class BookingState(str, enum.Enum):
     EXPIRED = "expired"      # the hold lapsed; the seat went back
     CONFIRMED = "confirmed"  # the seat is the tourist's (deposit paid)
     CANCELLED = "cancelled"  # given up by the tourist or the operator
+    FLOWN = "flown"          # the flight flew with the tourist on board: the journey is complete
 
     @property
     def takes_seat(self) -> bool:

@@ -55,3 +55,33 @@ class LaunchLink(db.Model):
     flight_id: Mapped[int] = mapped_column(ForeignKey("flights.id"), primary_key=True)
     generation: Mapped[int] = mapped_column(default=0)
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class FlightOutcome(db.Model):
+    """What actually happened: when the flight lifted off and landed, recorded by operations when
+    they mark it flown (the flight's ``launch_at`` stays the planned time)."""
+
+    __tablename__ = "flight_outcomes"
+
+    flight_id: Mapped[int] = mapped_column(ForeignKey("flights.id"), primary_key=True)
+    lifted_off_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    landed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class Feedback(db.Model):
+    """A flown tourist's answers to the short survey after their flight: once per booking."""
+
+    __tablename__ = "flight_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    flight_id: Mapped[int] = mapped_column(ForeignKey("flights.id"), index=True)
+    #: How was the experience as a whole, 1 (poor) to 5 (outstanding).
+    overall: Mapped[int]
+    #: How likely they are to recommend the operator, 0 to 10 (the net promoter question).
+    recommend: Mapped[int]
+    best: Mapped[str] = mapped_column(Text, default="")
+    improve: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

@@ -444,7 +444,7 @@ def flight_money(currency: str, bookings: list[Booking], ledger_by_booking: dict
         ledger = ledger_by_booking[booking.id]
         collected += ledger.paid_minor - ledger.refunded_minor
         refunded += ledger.refunded_minor
-        if booking.state.value == "confirmed":
+        if booking.state.value in ("confirmed", "flown"):
             outstanding += ledger.outstanding_minor
         late = [p for p in ledger.payments
                 if p.status in (P.FAILED, P.REQUIRES_ACTION, P.SCHEDULED) and p.due_at < now]

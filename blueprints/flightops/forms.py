@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms import DateTimeLocalField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.flightops.labels import UPDATE_KINDS
@@ -55,3 +55,25 @@ class UpdateForm(FlaskForm):
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=280)],
                             description=_l("Sent at once by SMS and in the app to everyone with a seat, and shown "
                                            "on the launch page families follow. At most 280 characters."))
+
+
+class FlownForm(FlaskForm):
+    """The flight flew: its actual liftoff and landing, in the operator's zone."""
+
+    lifted_off_at = DateTimeLocalField(_l("Liftoff"), format="%Y-%m-%dT%H:%M",
+                                       validators=[InputRequired(_l("Enter when the flight lifted off."))])
+    landed_at = DateTimeLocalField(_l("Landing"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(_l("Enter when the flight landed."))])
+
+
+class SurveyForm(FlaskForm):
+    overall = RadioField(_l("How was your experience, as a whole?"),
+                         choices=[(str(n), str(n)) for n in range(1, 6)],
+                         validators=[InputRequired(_l("Choose from 1 to 5."))],
+                         description=_l("1: poor · 5: outstanding"))
+    recommend = RadioField(_l("How likely are you to recommend us to a friend?"),
+                           choices=[(str(n), str(n)) for n in range(0, 11)],
+                           validators=[InputRequired(_l("Choose from 0 to 10."))],
+                           description=_l("0: not at all likely · 10: extremely likely"))
+    best = TextAreaField(_l("What was the best part? (optional)"), validators=[Optional(), Length(max=2000)])
+    improve = TextAreaField(_l("What should we do better? (optional)"), validators=[Optional(), Length(max=2000)])

@@ -34,7 +34,8 @@ def index():
     lapsed = [b for b in bookings if b not in live]  # a hold that ran out, not yet swept
     page = page_arg()
     past_query = (
-        select(Booking).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED]))
+        select(Booking).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED,
+                                                       BookingState.FLOWN]))
         .order_by(Booking.updated_at.desc(), Booking.id.desc())
     )
     older = list(db.session.scalars(past_query.limit(PAST_PER_PAGE + 1).offset((page - 1) * PAST_PER_PAGE)))

@@ -72,7 +72,7 @@ def test_moves_that_are_not_allowed_raise_and_change_nothing(make, path, target)
 def test_allowed_moves_table_is_exactly_the_documented_one():
     assert svc.TRANSITIONS == {
         (None, S.HELD), (S.HELD, S.EXPIRED), (S.HELD, S.CONFIRMED), (S.HELD, S.CANCELLED),
-        (S.EXPIRED, S.CONFIRMED), (S.CONFIRMED, S.CANCELLED),
+        (S.EXPIRED, S.CONFIRMED), (S.CONFIRMED, S.CANCELLED), (S.CONFIRMED, S.FLOWN),
     }
 
 

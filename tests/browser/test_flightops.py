@@ -159,3 +159,45 @@ def test_the_journey_follows_launch_day_without_a_reload(visitor, another_visito
     family.goto(share[share.index("/launch/"):])
     expect(family.page.locator(".launch-live")).to_contain_text("Holding at T-10 minutes")
     family.check("launch-page", mobile=True)
+
+
+def test_after_the_flight_certificate_and_survey(visitor, another_visitor, make_committed, app):
+    from app.timeutil import now_utc
+
+    with seeding():
+        ops = make_committed.user(Role.OPERATIONS, name="Gene Kranz", email="gene@example.com", timezone="UTC")
+        booking = make_committed.booking(
+            make_committed.user(name="Sally Ride", email="sally@example.com", timezone="UTC"), days=5,
+            name="Kármán Prelude")
+        flight = booking.flight
+        flight.launch_at = now_utc().replace(second=0, microsecond=0) - timedelta(hours=2)
+        flight.window_closes_at = flight.launch_at + timedelta(hours=4)
+    desk = visitor
+    desk.login(ops.email, PASSWORD)
+    desk.goto(f"/ops/flights/{flight.id}")
+    desk.page.get_by_role("button", name="Mark flown").click()
+    desk.check("ops-flown", mobile=True)
+    desk.page.get_by_label("Liftoff").fill((flight.launch_at + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    desk.page.get_by_label("Landing").fill((flight.launch_at + timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M"))
+    desk.page.get_by_role("button", name="Mark flown and tell everyone").click()
+    expect(desk.page.get_by_text("Kármán Prelude is flown; 1 tourist was told")).to_be_visible()
+    desk.check()
+
+    tourist = another_visitor()
+    tourist.login("sally@example.com", PASSWORD)
+    tourist.goto("/journey")
+    expect(tourist.page.get_by_role("link", name="Your certificate")).to_be_visible()
+    tourist.check()
+    tourist.page.get_by_role("link", name="Tell us how it was").click()
+    expect(tourist.page.get_by_role("heading", name="Welcome back, Sally Ride")).to_be_visible()
+    tourist.check("survey", mobile=True)
+    tourist.page.get_by_role("group", name="How was your experience, as a whole?").get_by_label("5").check()
+    tourist.page.get_by_role("group", name="How likely are you to recommend us").get_by_label("10", exact=True).check()
+    tourist.page.get_by_label("What was the best part? (optional)").fill("The silence at apogee.")
+    tourist.page.get_by_role("button", name="Send my answers").click()
+    expect(tourist.page.get_by_text("Thank you: operations read every answer.").first).to_be_visible()
+    tourist.check()
+
+    desk.goto(f"/ops/flights/{flight.id}/feedback")
+    expect(desk.page.locator("article.feedback")).to_contain_text("The silence at apogee.")
+    desk.check("ops-feedback", mobile=True)

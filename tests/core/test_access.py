@@ -42,6 +42,12 @@ ROUTES = [
     ("/ops/flights/{flight}/scrub", {"operations"}, None),
     ("/ops/flights/{flight}/launch", {"operations"}, None),
     ("/launch/{launch}", set(WHO), None),
+    ("/ops/flights/{flight}/flown", {"operations"}, None),
+    ("/ops/flights/{flight}/feedback", {"operations"}, None),
+    # Not flown yet: the certificate and the survey do not exist for anyone.
+    ("/bookings/{booking}/certificate.pdf", set(), {ANON: 302, TOURIST: 404, OTHER_TOURIST: 404,
+                                                    **{s: 403 for s in STAFF}}),
+    ("/bookings/{booking}/feedback", set(), {ANON: 302, TOURIST: 404, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
     ("/launch/{launch}/live", set(WHO), None),
     ("/ops/acceptances/{acceptance}", {"operations"}, None),
     ("/ops/acceptances/{acceptance}.pdf", {"operations"}, None),

@@ -117,7 +117,8 @@ def test_companions_with_a_number_get_each_update_and_a_move_by_sms_once(app, ma
 
     w = launch_world
     with app.test_request_context():
-        kim = details.add_companion(w["ada"], details.CompanionData("Kim Rivers", "daughter", "adult", "+1 505 555 0100"))
+        kim = details.add_companion(w["ada"], details.CompanionData("Kim Rivers", "daughter", "adult",
+                                                                    "+1 505 555 0100"))
         details.add_companion(w["ada"], details.CompanionData("Lou Rivers", "son", "teen", ""))  # no number
     db.session.commit()
     assert kim.phone == "+15055550100"
