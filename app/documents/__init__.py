@@ -6,4 +6,10 @@ Importing the package registers its preference category, its reminder rules and 
 gates. Uses the booking domain (a document is accepted for a booking; its reminders are about one).
 """
 
-from app.documents import categories, gates, labels, reminder_rules  # noqa: F401  (registration)
+from app.documents import (  # noqa: F401  (registration)
+    categories,
+    evidence_sections,
+    gates,
+    labels,
+    reminder_rules,
+)

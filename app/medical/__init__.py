@@ -8,6 +8,7 @@ Uses the booking domain (a clearance must cover the launch of each booking).
 
 from app.medical import (  # noqa: F401  (registration)
     categories,
+    evidence_sections,
     gates,
     handlers,
     labels,

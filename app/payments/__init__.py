@@ -8,6 +8,7 @@ Uses the booking domain (a payment is for a booking) and consent (signed before 
 
 from app.payments import (  # noqa: F401  (registration)
     categories,
+    evidence_sections,
     gates,
     handlers,
     labels,

@@ -8,4 +8,11 @@ medical one) and signal receivers. Uses the booking domain (training is for a bo
 """
 
 # Imported for what they register.
-from app.training import categories, gates, handlers, labels, reminder_rules  # noqa: F401
+from app.training import (  # noqa: F401  (registration)
+    categories,
+    evidence_sections,
+    gates,
+    handlers,
+    labels,
+    reminder_rules,
+)

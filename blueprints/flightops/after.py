@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.extensions import db
 from app.flightops import after
 from app.flightops.certificates import certificate_pdf
+from app.flightops.evidence_pack import evidence_pdf
 from app.i18n import gettext as _
 from app.i18n import ngettext
-from app.models import BookingState, Flight, FlightStatus, Role
+from app.models import Booking, BookingState, Flight, FlightStatus, Role
 from app.timeutil import UTC
 from blueprints.access import ops_only, own_booking, roles_required
 from blueprints.flightops.forms import FlownForm, SurveyForm
@@ -45,6 +47,19 @@ def flown(flight_id: int):
             return redirect(url_for("booking.operations.flight", flight_id=flight.id))
     return render_template("flightops/flown.html", flight=flight, form=form, zone=current_user.timezone), \
         form_status()
+
+
+@bp.get("/ops/flights/<int:flight_id>/evidence/<reference>.pdf")
+@ops_only
+def evidence(flight_id: int, reference: str):
+    """A flown tourist's evidence pack, for the operator's files."""
+    booking = db.session.scalar(select(Booking).where(Booking.reference == reference[:16]))
+    if booking is None or booking.flight_id != flight_id or booking.state is not BookingState.FLOWN:
+        abort(404)
+    response = make_response(evidence_pdf(booking, after.outcome_of(flight_id), current_user))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="evidence-{booking.reference}.pdf"'
+    return response
 
 
 @bp.get("/ops/flights/<int:flight_id>/feedback")

@@ -44,6 +44,7 @@ ROUTES = [
     ("/launch/{launch}", set(WHO), None),
     ("/ops/flights/{flight}/flown", {"operations"}, None),
     ("/ops/flights/{flight}/feedback", {"operations"}, None),
+    ("/ops/flights/{flight}/evidence/{booking}.pdf", set(), {"operations": 404}),  # not flown yet
     # Not flown yet: the certificate and the survey do not exist for anyone.
     ("/bookings/{booking}/certificate.pdf", set(), {ANON: 302, TOURIST: 404, OTHER_TOURIST: 404,
                                                     **{s: 403 for s in STAFF}}),
