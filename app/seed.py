@@ -94,9 +94,9 @@ DEMO_FLIGHTS = [
     ("Polar Light", "Stratospheric balloon Boreas", "Esrange Space Center, Sweden", 150, 72, 8, "EUR",
      110_000_00, 20_000_00, 4_000_00, 60,
      "A winter balloon flight into the polar night, under the aurora."),
-    ("Kármán Twilight", "Suborbital spaceplane SV-2", "Spaceport America, New Mexico", 45, 72, 2, "USD",
+    ("Kármán Twilight", "Suborbital spaceplane SV-2", "Spaceport America, New Mexico", 45, 72, 4, "USD",
      450_000_00, 150_000_00, 25_000_00, 30,
-     "A dusk suborbital flight (two seats left on this rotation)."),
+     "A dusk suborbital flight (four seats on this rotation)."),
 ]
 
 #: The demo flights' descriptions in German (the others show the English).
@@ -107,7 +107,7 @@ GERMAN_DESCRIPTIONS = {
                        "zu sehen.",
     "Aurora Orbit 3": "Drei Tage im niedrigen Erdorbit, mit einer Kuppel für den Ausblick.",
     "Polar Light": "Ein Ballonflug im Winter in die Polarnacht, unter dem Polarlicht.",
-    "Kármán Twilight": "Ein suborbitaler Flug in der Abenddämmerung (zwei Plätze frei in diesem Umlauf).",
+    "Kármán Twilight": "Ein suborbitaler Flug in der Abenddämmerung (vier Plätze in diesem Umlauf).",
 }
 
 SEAT_FILLERS = [
@@ -218,8 +218,11 @@ def seed_demo() -> str:
     seed_documents(ops, users["tourist@example.com"], fillers)
     skipped.attempt("the demo itineraries", lambda: seed_travel(
         users["coordinator@example.com"], users["tourist@example.com"], fillers, flights))
-    skipped.attempt("the flown flight and the readiness override", lambda: seed_flightops(
-        ops, users["tourist@example.com"], accounts.find_by_email("yuri@example.com"), flights))
+    skipped.attempt("the readiness matrix's tourists and the flown flight", lambda: seed_flightops(
+        ops, users["tourist@example.com"], accounts.find_by_email("yuri@example.com"), flights,
+        medic=users["medic@example.com"], instructor=users["instructor@example.com"],
+        new_tourist=lambda email, name: _user(email, name, Role.TOURIST),
+        confirmed_booking=_confirmed_booking))
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
                f"{created} new flights, {bookings} bookings" + (", documents, training modules, plans and sessions." if trained else "."))
