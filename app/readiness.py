@@ -156,8 +156,10 @@ def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST
 
 
 def _applied(gate: Gate, override: GateOverride | None, audience: Audience) -> Gate:
-    if override is None or gate.passed:
+    if override is None:
         return replace(gate, overridable=True)
+    if gate.passed:  # on file, not needed now: shown so that operations can withdraw it
+        return replace(gate, overridable=True, override=override if audience is Audience.STAFF else None)
     if audience is Audience.STAFF:
         reason = _("Overridden by %(name)s on %(date)s: %(reason)s", name=override.actor.name,
                    date=on_day(override.created_at, "medium"), reason=override.reason)

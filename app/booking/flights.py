@@ -251,6 +251,8 @@ def scrub(flight: Flight, next_attempt_at: datetime | None, cause: SlipCause, no
     note = (note or "").strip()
     if flight.status not in (*BOOKABLE, FlightStatus.SCRUBBED):
         raise ServiceError(_("Only a flight still to launch can be scrubbed."))
+    if flight.status is FlightStatus.SCRUBBED and next_attempt_at in (None, flight.launch_at):
+        raise ServiceError(_("This launch is scrubbed already: give the time of the next attempt."))
     problems = Problems()
     if next_attempt_at is not None and next_attempt_at <= now_utc():
         problems.add(_("The next attempt must be in the future."), "next_attempt_at")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.booking import bookings as booking_service
 from app.booking import flights as flight_service
@@ -30,6 +32,7 @@ def mark_flown(flight: Flight, lifted_off_at: datetime, landed_at: datetime, act
     """Record that the flight flew: its actual liftoff and landing, the flight "flown", each
     confirmed booking "flown" (told, with the certificate and the survey), each open hold
     released. Returns how many tourists flew. The caller commits."""
+    flight = booking_service.lock_flight(flight.id)  # two operators at once: the second is refused
     if flight.status in (FlightStatus.FLOWN, FlightStatus.CANCELLED):
         raise ServiceError(_("This flight is already flown or was cancelled."))
     now = now_utc()
@@ -96,8 +99,11 @@ def answer(booking: Booking, answers: Answers) -> Feedback:
     feedback = Feedback(booking_id=booking.id, flight_id=booking.flight_id, overall=answers.overall,
                         recommend=answers.recommend, best=(answers.best or "").strip(),
                         improve=(answers.improve or "").strip(), created_at=now_utc())
-    db.session.add(feedback)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(feedback)
+    except IntegrityError:  # the same answers sent twice at once: the first stands
+        raise ServiceError(_("You have answered the survey already: thank you.")) from None
     return feedback
 
 
@@ -120,7 +126,8 @@ class Summary:
 def summary(flight: Flight) -> Summary:
     rows = db.session.execute(
         select(Feedback, Booking).join(Booking, Booking.id == Feedback.booking_id)
-        .where(Feedback.flight_id == flight.id).order_by(Feedback.created_at.desc())).all()
+        .where(Feedback.flight_id == flight.id).options(selectinload(Booking.user))
+        .order_by(Feedback.created_at.desc())).all()
     flown = db.session.scalar(select(func.count(Booking.id)).where(
         Booking.flight_id == flight.id, Booking.state == BookingState.FLOWN)) or 0
     answers = [(f, b) for f, b in rows]

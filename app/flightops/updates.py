@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -55,6 +55,10 @@ def post(flight: Flight, kind: UpdateKind, message: str, actor: User) -> LaunchU
         problems.add(_("Keep the update under %(count)s characters: it goes out by SMS.", count=MESSAGE_MAX),
                      "message")
     problems.raise_any()
+    latest = db.session.scalar(_updates_statement(), {"flight_id": flight.id})
+    if latest is not None and latest.kind is UpdateKind(kind) and latest.message == message \
+            and now_utc() - latest.created_at < timedelta(minutes=2):
+        raise ServiceError(_("This update was posted a moment ago: it is not sent twice."))
     update = LaunchUpdate(flight_id=flight.id, kind=UpdateKind(kind), message=message, actor_id=actor.id,
                           created_at=now_utc())
     db.session.add(update)
@@ -96,20 +100,6 @@ def timeline(flight: Flight) -> Timeline:
     return Timeline(flight, list(db.session.scalars(_updates_statement(), {"flight_id": flight.id})))
 
 
-def latest_of(flight_ids: list[int]) -> dict[int, LaunchUpdate]:
-    """The latest update of each of these flights that has one (the journey's panels)."""
-    if not flight_ids:
-        return {}
-    latest = (select(LaunchUpdate.flight_id, LaunchUpdate.id)
-              .where(LaunchUpdate.flight_id.in_(flight_ids))
-              .order_by(LaunchUpdate.flight_id, LaunchUpdate.created_at.desc(), LaunchUpdate.id.desc()))
-    ids: dict[int, int] = {}
-    for flight_id, update_id in db.session.execute(latest):
-        ids.setdefault(flight_id, update_id)
-    rows = db.session.scalars(select(LaunchUpdate).where(LaunchUpdate.id.in_(list(ids.values()))))
-    return {u.flight_id: u for u in rows}
-
-
 def token_of(flight_id: int, generation: int, secret_key: str | None = None) -> str:
     """The launch page's token: the flight's id and an HMAC of it and the link's generation under
     the app's secret key (a new ``SECRET_KEY`` gives every flight a new address)."""
@@ -143,7 +133,7 @@ def _by_token_statement():
 def flight_by_token(token: str) -> Flight | None:
     """The flight whose launch page this token opens, or None (a token made up, or replaced)."""
     head, _sep, _tail = (token or "").partition("-")
-    if len(token or "") > 80 or not head.isascii() or not head.isdecimal() or len(head) > 9:
+    if len(token or "") > 80 or not token.isascii() or not head.isdecimal() or len(head) > 9:
         return None
     row = db.session.execute(_by_token_statement(), {"flight_id": int(head)}).first()
     if row is None or not hmac.compare_digest(token, token_of(row[0].id, row[1] or 0)):

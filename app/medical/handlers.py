@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import signals
 from app.extensions import db
@@ -20,8 +21,8 @@ def report_lapsing_clearances(flight, *, previous_launch_at, **_kwargs) -> list[
     tourist to renew it (the gate and the reminders read the launch, so nothing is written here).
     Says whose, with dates only: operations never read a finding."""
     bookings = [b for b in db.session.scalars(select(Booking).where(
-        Booking.flight_id == flight.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])))
-        if b.holds_seat()]
+        Booking.flight_id == flight.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .options(selectinload(Booking.user))) if b.holds_seat()]
     before = previous_launch_at.astimezone(UTC).date()  # the day a clearance had to cover
     statuses = cases.clearance_statuses(bookings)
     return [signals.Impact("medical", _(

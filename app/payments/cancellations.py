@@ -58,14 +58,16 @@ def quote(booking: Booking, *, by_operator: bool = False, at: datetime | None = 
     days = (flight.launch_at - at).days
     if by_operator:
         return RefundQuote(flight.currency, net_paid, 0, 100, net_paid, days)
-    slip_days = flights.withdrawal_slip_days(booking)
-    if slip_days:
-        percent = current_app.config["SLIP_REFUND_PERCENT"]
-        return RefundQuote(flight.currency, net_paid, 0, percent, net_paid * percent // 100, days, slip_days)
     kept = min(flight.deposit_nonrefundable_minor, net_paid)
     percent = next((p for d, p in tiers() if days >= d), 0)
-    refund = (net_paid - kept) * percent // 100
-    return RefundQuote(flight.currency, net_paid, kept, percent, refund, days)
+    usual = RefundQuote(flight.currency, net_paid, kept, percent, (net_paid - kept) * percent // 100, days)
+    slip_days = flights.withdrawal_slip_days(booking)
+    if slip_days:  # after a move the tourist gets the better of the two
+        slip_percent = current_app.config["SLIP_REFUND_PERCENT"]
+        slip = RefundQuote(flight.currency, net_paid, 0, slip_percent, net_paid * slip_percent // 100, days, slip_days)
+        if slip.refund_minor > usual.refund_minor:
+            return slip
+    return usual
 
 
 def _refund_across_payments(booking: Booking, amount_minor: int, reason: str, actor: User | None,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -279,7 +280,7 @@ def move_due_dates(flight: Flight, delta: timedelta) -> list[tuple[Payment, date
             Booking.flight_id == flight.id,
             Payment.kind.in_([PaymentKind.BALANCE, PaymentKind.INSTALLMENT]),
             Payment.status.in_([P.SCHEDULED, P.FAILED]),
-        )
+        ).options(selectinload(Payment.booking).selectinload(Booking.user))
     ):
         booking = payment.booking
         at = at_charge_time(payment.due_at + delta, booking.user)

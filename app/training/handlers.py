@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import signals
 from app.extensions import db
@@ -24,6 +25,7 @@ def flag_expiring_passes(flight, *, previous_launch_at, moved_by, **_kwargs) -> 
     bookings = list(db.session.scalars(
         select(Booking).where(Booking.flight_id == flight.id,
                               Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
+        .options(selectinload(Booking.user))
     ))
     impacts = []
     language = None

@@ -395,6 +395,7 @@ def flag_moved(flight: Flight, previous_launch: datetime) -> list[Segment]:
     segments = db.session.scalars(
         select(Segment).join(Booking, Booking.id == Segment.booking_id)
         .where(Booking.flight_id == flight.id, Booking.state.in_(LIVE), Segment.status != SegmentStatus.CANCELLED)
+        .options(selectinload(Segment.booking).selectinload(Booking.user))
         .order_by(Segment.booking_id, Segment.starts_at))
     flagged = []
     for segment in segments:

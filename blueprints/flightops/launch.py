@@ -110,8 +110,8 @@ def live(token: str):
 
 
 def journey_panels(bookings: list) -> dict[int, dict]:
-    """For the tourist's journey: a live panel per flight launching within a week, or already
-    with updates, keyed by flight id."""
+    """For the tourist's journey: a live panel per flight launching within a week (or whose
+    launch has just passed, until the booking is flown), keyed by flight id."""
     now = now_utc()
     soon = {b.flight_id: b.flight for b in bookings
             if b.flight.status is not FlightStatus.CANCELLED and b.flight.launch_at - now <= timedelta(days=7)}

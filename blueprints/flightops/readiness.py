@@ -87,6 +87,7 @@ def matrix(flight_id: int):
     return render_template(
         "flightops/readiness.html", flight=flight, rows=shown, total=len(rows), ready=ready, columns=columns,
         passed=passed, blocked_only=blocked_only, names=status_names(), cells=gate_cells, short=dict(columns),
+        gate_base=lambda reference: url_for(".gate", flight_id=flight.id, reference=reference, key="_")[:-1],
         texts={"override": str(_("Override")), "details": str(_("Override details"))})
 
 

@@ -31,7 +31,7 @@ def gate_cells(gates: list[Gate], tourist: str, gate_url: Callable[[str], str], 
             links += (f'<br><a href="{escape(gate.url)}">{escape(gate.action)}'
                       f'<span class="visually-hidden">: {label}, {who}</span></a>')
         if gate.override is not None or (gate.overridable and not gate.passed):
-            word = texts["details"] if gate.override is not None else texts["override"]
+            word = escape(texts["details"] if gate.override is not None else texts["override"])
             links += (f'<br><a href="{escape(gate_url(gate.key))}">{word}'
                       f'<span class="visually-hidden">: {label}, {who}</span></a>')
         cells.append(f'<td class="gate-cell gate-{status}"><span class="badge badge-{status}">{names[status]}</span>'

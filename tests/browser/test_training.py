@@ -20,6 +20,7 @@ from app.models import (
     SessionPlace,
     TrainingModule,
     TrainingSession,
+    User,
 )
 from app.seed import DEMO_PASSWORD, seed_demo
 from app.timeutil import now_utc
@@ -55,8 +56,10 @@ def test_book_a_session_sign_it_off_and_see_the_gate_move(visitor):
 
     # The session takes place (time passes): it started an hour ago.
     module_id = scalar(select(TrainingModule.id).where(TrainingModule.texts["en"]["name"].as_string() == module))
+    ada_id = scalar(select(User.id).where(User.email == "tourist@example.com"))
     session_id = scalar(select(SessionPlace.session_id).join(SessionPlace.session).where(
-        TrainingSession.module_id == module_id, SessionPlace.state == PlaceState.BOOKED))
+        TrainingSession.module_id == module_id, SessionPlace.state == PlaceState.BOOKED,
+        SessionPlace.user_id == ada_id))
     start = now_utc() - timedelta(hours=1)
     with seeding():
         db.session.execute(update(TrainingSession).where(TrainingSession.id == session_id).values(

@@ -54,6 +54,11 @@ def test_an_update_needs_a_message_and_fits_an_sms(app, launch_world):
     _client, response = _post(app, launch_world, "weather", "x" * 281)
     assert response.status_code == 422
     assert db.session.query(LaunchUpdate).count() == 0
+    # The same update posted twice (a double click): sent once.
+    _post(app, launch_world, "weather", "Winds easing.")
+    _client, again = _post(app, launch_world, "weather", "Winds easing.")
+    assert again.status_code == 422 and "not sent twice" in again.get_data(as_text=True)
+    assert db.session.query(LaunchUpdate).count() == 1
 
 
 def test_the_journey_and_the_launch_page_show_the_countdown_and_the_latest_update(app, launch_world):
@@ -90,6 +95,7 @@ def test_a_made_up_or_replaced_address_opens_nothing(app, launch_world):
     assert client.get(f"/launch/{token}").status_code == 200
     assert client.get(f"/launch/{w['flight'].id}-AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
     assert client.get("/launch/not-a-token").status_code == 404
+    assert client.get(f"/launch/{w['flight'].id}-é").status_code == 404  # not ASCII: refused, not a 500
     ops, _response = _post(app, w, "other", "Doors open at 06:00.")
     url = f"/ops/flights/{w['flight'].id}/launch"
     post_form(ops, f"{url}/link", {}, page=url)
