@@ -259,6 +259,9 @@ def scrub(flight: Flight, next_attempt_at: datetime | None, cause: SlipCause, no
     if len(note) > NOTE_MAX:
         problems.add(_("Keep the note under %(count)s characters.", count=NOTE_MAX), "note")
     problems.raise_any()
+    if next_attempt_at is not None and next_attempt_at > now_utc() + timedelta(days=round(365.25 * LAUNCH_YEARS_AHEAD)):
+        raise ServiceError(_("Check the year: a launch can be planned at most %(n)s years ahead.",
+                             n=LAUNCH_YEARS_AHEAD), "next_attempt_at")
     data = {key: getattr(flight, key) for key in FIELDS}
     data["status"] = FlightStatus.SCRUBBED
     if next_attempt_at is not None:

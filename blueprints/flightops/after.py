@@ -4,8 +4,6 @@ survey (``survey``)."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,16 +15,15 @@ from app.flightops.evidence_pack import evidence_pdf
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.models import Booking, BookingState, Flight, FlightStatus, Role
-from app.timeutil import UTC
 from blueprints.access import ops_only, own_booking, roles_required
-from blueprints.flightops.forms import FlownForm, SurveyForm
+from blueprints.flightops.forms import FlownForm, SurveyForm, to_utc
 from blueprints.forms import form_status, save
 
 bp = Blueprint("after", __name__)
 
 
-def _utc(local):
-    return local.replace(tzinfo=ZoneInfo(current_user.timezone)).astimezone(UTC)
+def _utc(local, field: str):
+    return to_utc(local, current_user.timezone, field)
 
 
 @bp.route("/ops/flights/<int:flight_id>/flown", methods=["GET", "POST"])
@@ -39,7 +36,8 @@ def flown(flight_id: int):
     form = FlownForm()
     if form.validate_on_submit():
         saved, count = save(form, lambda: after.mark_flown(
-            flight, _utc(form.lifted_off_at.data), _utc(form.landed_at.data), current_user))
+            flight, _utc(form.lifted_off_at.data, "lifted_off_at"), _utc(form.landed_at.data, "landed_at"),
+            current_user))
         if saved:
             flash(ngettext("%(flight)s is flown; %(num)d tourist was told and has their certificate.",
                            "%(flight)s is flown; %(num)d tourists were told and have their certificates.",

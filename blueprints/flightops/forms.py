@@ -1,13 +1,34 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.errors import ServiceError
 from app.flightops.labels import UPDATE_KINDS
 from app.i18n import lazy_gettext as _l
 from app.labels import SLIP_CAUSES
 from app.readiness import REASON_MAX
+from app.timeutil import UTC
+
+
+def to_utc(local: datetime, zone: str, field: str) -> datetime:
+    """A wall-clock time typed in the operator's zone, in UTC; a year no calendar reaches (9999 in
+    a zone behind UTC) is a refusal at its field, not an error."""
+    try:
+        return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ServiceError(_l("Check the year: this date cannot be right."), field) from None
+
+
+def shifted(moment: datetime, by: timedelta, field: str) -> datetime:
+    try:
+        return moment + by
+    except OverflowError:
+        raise ServiceError(_l("Check the year: this date cannot be right."), field) from None
 
 
 class OverrideForm(FlaskForm):

@@ -5,8 +5,6 @@ change), then, confirmed, makes it in one transaction and tells everyone with a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,10 +18,9 @@ from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.i18n import ngettext
 from app.models import Flight, FlightStatus, SlipCause
-from app.timeutil import UTC
 from app.transactions import commit, rollback
 from blueprints.access import ops_only
-from blueprints.flightops.forms import MoveForm, ScrubForm
+from blueprints.flightops.forms import MoveForm, ScrubForm, shifted, to_utc
 from blueprints.forms import form_status, show_error
 
 bp = Blueprint("schedule", __name__, url_prefix="/ops/flights")
@@ -64,14 +61,12 @@ def _flight(flight_id: int) -> Flight:
     return db.session.get(Flight, flight_id) or abort(404)
 
 
-def _utc(local: datetime) -> datetime:
-    return local.replace(tzinfo=ZoneInfo(current_user.timezone)).astimezone(UTC)
-
-
 def _move(flight: Flight, form: MoveForm) -> Moved:
-    launch_at = _utc(form.launch_at.data)
-    closes = (_utc(form.window_closes_at.data) if form.window_closes_at.data
-              else launch_at + (flight.window_closes_at - flight.launch_at))
+    launch_at = to_utc(form.launch_at.data, current_user.timezone, "launch_at")
+    if form.window_closes_at.data:
+        closes = to_utc(form.window_closes_at.data, current_user.timezone, "window_closes_at")
+    else:
+        closes = shifted(launch_at, flight.window_closes_at - flight.launch_at, "launch_at")
     return flight_service.move_launch(flight, launch_at, closes, SlipCause(form.cause.data), form.note.data or "",
                                       current_user)
 
@@ -119,8 +114,9 @@ def scrub(flight_id: int):
         return redirect(url_for("booking.operations.flight", flight_id=flight.id))
     form = ScrubForm()
     if form.validate_on_submit():
-        next_attempt = _utc(form.next_attempt_at.data) if form.next_attempt_at.data else None
         try:
+            next_attempt = (to_utc(form.next_attempt_at.data, current_user.timezone, "next_attempt_at")
+                            if form.next_attempt_at.data else None)
             moved = flight_service.scrub(flight, next_attempt, SlipCause(form.cause.data), form.note.data or "",
                                          current_user)
         except ServiceError as exc:

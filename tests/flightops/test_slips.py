@@ -275,3 +275,20 @@ def test_a_small_slip_keeps_the_usual_cancellation_policy(app, make):
 
         quote = cancellations.quote(ada)
     assert quote.slip_days == 0 and quote.kept_minor == 25_000_00
+
+
+@pytest.mark.parametrize("path, fields", [
+    ("move", {"launch_at": "9999-12-31T23:00", "window_closes_at": "", "cause": "weather", "note": "",
+              "step": "preview"}),
+    ("scrub", {"next_attempt_at": "9999-12-31T23:00", "cause": "weather", "note": ""}),
+    ("flown", {"lifted_off_at": "9999-12-31T23:00", "landed_at": "9999-12-31T23:30"}),
+])
+def test_a_year_no_calendar_reaches_is_refused_at_its_field(app, make, path, fields):
+    ops = make.user(Role.OPERATIONS, timezone="America/Denver")  # behind UTC: 9999-12-31 23:00 is 10000 in UTC
+    flight = make.flight()
+    db.session.commit()
+    client = app.test_client()
+    login(client, ops)
+    url = f"/ops/flights/{flight.id}/{path}"
+    response = post_form(client, url, fields, page=url)
+    assert response.status_code == 422 and "Check the year" in response.get_data(as_text=True)
