@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from flask import current_app
@@ -84,10 +84,6 @@ class Timeline:
     @property
     def latest(self) -> LaunchUpdate | None:
         return self.updates[0] if self.updates else None
-
-    @property
-    def launch_at(self) -> datetime:
-        return self.flight.launch_at
 
 
 @cache

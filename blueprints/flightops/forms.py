@@ -7,8 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.booking.flights import NOTE_MAX
 from app.errors import ServiceError
+from app.flightops.after import ANSWER_MAX
 from app.flightops.labels import UPDATE_KINDS
+from app.flightops.updates import MESSAGE_MAX
 from app.i18n import lazy_gettext as _l
 from app.labels import SLIP_CAUSES
 from app.readiness import REASON_MAX
@@ -51,7 +54,7 @@ class MoveForm(FlaskForm):
         description=_l("Leave empty to keep the window as long as it is."))
     cause = SelectField(_l("Cause"), choices=[(c.value, label) for c, label in SLIP_CAUSES.items()],
                         validators=[InputRequired()])
-    note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=500)],
+    note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=NOTE_MAX)],
                          description=_l("Sent with the news, as you write it: for example, what the next "
                                         "days look like."))
 
@@ -65,7 +68,7 @@ class ScrubForm(FlaskForm):
                        "follow."))
     cause = SelectField(_l("Cause"), choices=[(c.value, label) for c, label in SLIP_CAUSES.items()],
                         validators=[InputRequired()])
-    note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("A note for the tourists (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
 class UpdateForm(FlaskForm):
@@ -73,7 +76,7 @@ class UpdateForm(FlaskForm):
 
     kind = SelectField(_l("What"), choices=[(k.value, label) for k, label in UPDATE_KINDS.items()],
                        validators=[InputRequired()])
-    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=280)],
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=MESSAGE_MAX)],
                             description=_l("Sent at once by SMS and in the app to everyone with a seat, and shown "
                                            "on the launch page families follow. At most 280 characters."))
 
@@ -96,5 +99,5 @@ class SurveyForm(FlaskForm):
                            choices=[(str(n), str(n)) for n in range(0, 11)],
                            validators=[InputRequired(_l("Choose from 0 to 10."))],
                            description=_l("0: not at all likely · 10: extremely likely"))
-    best = TextAreaField(_l("What was the best part? (optional)"), validators=[Optional(), Length(max=2000)])
-    improve = TextAreaField(_l("What should we do better? (optional)"), validators=[Optional(), Length(max=2000)])
+    best = TextAreaField(_l("What was the best part? (optional)"), validators=[Optional(), Length(max=ANSWER_MAX)])
+    improve = TextAreaField(_l("What should we do better? (optional)"), validators=[Optional(), Length(max=ANSWER_MAX)])

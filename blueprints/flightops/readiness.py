@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app import readiness, spreadsheets
-from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_pgettext
@@ -27,11 +26,10 @@ from app.labels import GATE_STATUSES
 from app.models import Booking, BookingState, Flight, GateOverride, User
 from app.readiness import Audience, Readiness
 from app.timeutil import now_utc
-from app.transactions import commit, rollback
 from blueprints.access import ops_only
 from blueprints.flightops.forms import OverrideForm
 from blueprints.flightops.rendering import gate_cells, status_names
-from blueprints.forms import ActionForm, form_status, save
+from blueprints.forms import ActionForm, attempt, form_status, save
 
 bp = Blueprint("readiness", __name__, url_prefix="/ops/flights")
 
@@ -161,12 +159,6 @@ def withdraw(flight_id: int, override_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        readiness.withdraw(made, current_user)
-        commit()
-    except ServiceError as exc:
-        rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("The override is withdrawn: the gate counts as it stands again."), "success")
+    attempt(lambda: readiness.withdraw(made, current_user),
+            _("The override is withdrawn: the gate counts as it stands again."))
     return redirect(url_for(".gate", flight_id=flight.id, reference=booking.reference, key=made.gate))
