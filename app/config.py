@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -148,6 +149,18 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SLIP_REFUND_PERCENT": _int(env, "SLIP_REFUND_PERCENT", 100),
         # Launch day: how often the journey and the launch page refresh their live part (seconds)
         "LAUNCH_POLL_SECONDS": _int(env, "LAUNCH_POLL_SECONDS", 20),
+        # The customer service desk: the operator's business hours and time zone, the first-response
+        # target per topic in business hours ("topic=hours", "default" for the rest), a shorter one
+        # in wall-clock hours within some days of the tourist's launch, and its attachments' limit
+        "DESK_TIMEZONE": env.get("DESK_TIMEZONE", "America/Denver"),
+        "DESK_BUSINESS_HOURS": env.get("DESK_BUSINESS_HOURS", "mon-fri 09:00-17:00"),
+        "DESK_HOLIDAYS": _words(env.get("DESK_HOLIDAYS", "")),
+        "DESK_RESPONSE_TARGETS": env.get("DESK_RESPONSE_TARGETS", "default=4,medical=8,launch_day=2"),
+        "DESK_NEAR_LAUNCH_DAYS": _int(env, "DESK_NEAR_LAUNCH_DAYS", 7),
+        "DESK_NEAR_LAUNCH_HOURS": _int(env, "DESK_NEAR_LAUNCH_HOURS", 1),
+        # A conversation waiting on the tourist this long reminds them
+        "DESK_REMIND_AFTER_DAYS": _int(env, "DESK_REMIND_AFTER_DAYS", 3),
+        "DESK_ATTACHMENT_MAX_BYTES": _int(env, "DESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
         # Messages: a claim or an interrupted send older than this is picked up again
         "MESSAGE_LEASE_SECONDS": _int(env, "MESSAGE_LEASE_SECONDS", 300),
         "MESSAGE_BATCH_SIZE": _int(env, "MESSAGE_BATCH_SIZE", 500),
@@ -208,12 +221,46 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             "timezone": "UTC",
         },
     }
+    check_desk(cfg)
     for name in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT"):
         if not LIMIT_PATTERN.match(cfg[name]):
             raise ConfigError(f"{name} must read like '5 per 5 minutes', got {cfg[name]!r}")
     if production:
         check_production(cfg)
     return cfg
+
+
+#: "mon-fri 09:00-17:00", or days listed: "mon,tue,thu 08:30-18:00"; "mon-sun 00:00-24:00" is always.
+BUSINESS_HOURS_PATTERN = re.compile(
+    r"^\s*(?P<days>[a-z]{3}(?:\s*-\s*[a-z]{3}|(?:\s*,\s*[a-z]{3})*))\s+"
+    r"(?P<start>\d{2}:\d{2})\s*-\s*(?P<end>\d{2}:\d{2})\s*$", re.I)
+TARGET_PATTERN = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+(?:\.\d+)?)\s*$", re.I)
+DESK_TOPICS = {"default", "booking", "medical", "training", "documents", "travel", "launch_day", "other"}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def check_desk(cfg: Mapping[str, Any]) -> None:
+    """The desk's clock settings read as they must, or the app does not start."""
+    try:
+        ZoneInfo(cfg["DESK_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"DESK_TIMEZONE is not a time zone: {cfg['DESK_TIMEZONE']!r}") from exc
+    match = BUSINESS_HOURS_PATTERN.match(cfg["DESK_BUSINESS_HOURS"])
+    days = re.split(r"\s*[-,]\s*", match.group("days").lower()) if match else []
+    if (not match or any(d not in WEEKDAYS for d in days)
+            or not ("00:00" <= match.group("start") < match.group("end") <= "24:00")):
+        raise ConfigError("DESK_BUSINESS_HOURS must read like 'mon-fri 09:00-17:00', got "
+                          f"{cfg['DESK_BUSINESS_HOURS']!r}")
+    for day in cfg["DESK_HOLIDAYS"]:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise ConfigError(f"DESK_HOLIDAYS must be dates like 2026-12-25, got {day!r}")
+    for item in _words(cfg["DESK_RESPONSE_TARGETS"]):
+        found = TARGET_PATTERN.match(item)
+        if not found or found.group(1).lower() not in DESK_TOPICS or float(found.group(2)) <= 0:
+            raise ConfigError("DESK_RESPONSE_TARGETS must read like 'default=4,medical=8' (a topic and its "
+                              f"hours), got {item!r}")
+    if cfg["DESK_NEAR_LAUNCH_HOURS"] <= 0 or cfg["DESK_REMIND_AFTER_DAYS"] <= 0:
+        raise ConfigError("DESK_NEAR_LAUNCH_HOURS and DESK_REMIND_AFTER_DAYS must be positive")
 
 
 def check_production(cfg: Mapping[str, Any]) -> None:

@@ -20,6 +20,7 @@ DOMAINS = (
     "app.training",
     "app.travel",
     "app.flightops",
+    "app.desk",
 )
 
 

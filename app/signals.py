@@ -82,6 +82,14 @@ A user saved their notification preferences (channels per category, quiet hours)
 sender: the :class:`~app.models.User`.
 """)
 
+sms_received = _signals.signal("sms-received", doc="""
+Someone sent the operator's number an SMS that is not a keyword (STOP, START, HELP): sent once per
+message, however often Twilio delivers it, in the webhook's transaction.
+
+sender: the number it came from, in E.164.
+kwargs: ``body`` (the text), ``message_sid`` (Twilio's id of the message).
+""")
+
 
 @dataclass(frozen=True)
 class Impact:

@@ -10,6 +10,7 @@ from flask import Flask
 from blueprints import (
     accounts,
     booking,
+    desk,
     documents,
     flightops,
     medical,
@@ -22,7 +23,7 @@ from blueprints.core.routes import bp as core
 from blueprints.journey.routes import bp as journey
 
 BLUEPRINTS = (core, accounts.bp, booking.bp, documents.bp, journey, payments.bp, messages.bp, medical.bp,
-              training.bp, travel.bp, flightops.bp)
+              training.bp, travel.bp, flightops.bp, desk.bp)
 
 
 def register_blueprints(app: Flask) -> None:

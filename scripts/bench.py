@@ -3,13 +3,13 @@
 1. Drop and re-create the bench database, run the real migrations, and seed it with bulk inserts
    (10,000 tourists, 200 flights, bookings in every state, documents signed and acknowledged, briefings in two
    languages opened by some, a waiting list, 1,000 medical cases in every state with their answers, events,
-   assessments and access log, and training sessions with their places).
+   assessments and access log, training sessions with their places, and 5,000 desk conversations).
 2. Start gunicorn (2 sync workers, production settings) on a free loopback port; wait for /healthz.
 3. Log a few seeded tourists and the staff in, then load every page of ``PAGES`` (the tourists'
    /journey, /documents and /training; the medic's review queue, list of tourists and a
    questionnaire's translation; the instructor's roster; operations' documents, a document and an
-   80-seat flight's documents table and readiness matrix; the coordinator's day) with a closed loop of
-   client threads (each sends its next request when the previous one is answered): a warm-up per
+   80-seat flight's documents table and readiness matrix; the coordinator's day; the desk's inbox) with a
+   closed loop of client threads (each sends its next request when the previous one is answered): a warm-up per
    page, then a fixed measuring time per page, cut into slices that the pages take in turns so
    that other work on the machine disturbs all of them alike.
 4. Print requests per second, p50/p95/p99 latency, each page's throughput as a share of /healthz's,
@@ -80,7 +80,7 @@ BRIEFING_ID = 4
 PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel", "/medical/queue",
          "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
          f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics",
-         f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live")
+         f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk")
 #: The launch page's live part (polled by every tourist and family on launch day): its address
 #: holds a token made from the server's secret key, put in when the bench knows it (see ``resolve``).
 LIVE_PAGE = "/launch/<token>/live"
@@ -121,6 +121,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--medical-cases", type=int, default=int(env.get("BENCH_MEDICAL_CASES", 1_000)),
                    help="medical cases (tourists with bookings, mixed states) behind /medical/queue "
                         "(env BENCH_MEDICAL_CASES)")
+    p.add_argument("--conversations", type=int, default=int(env.get("BENCH_CONVERSATIONS", 5_000)),
+                   help="desk conversations (every state and topic) behind /desk (env BENCH_CONVERSATIONS)")
     p.add_argument("--broker", choices=("auto", "redis", "sqlite"), default=env.get("BENCH_BROKER", "auto"),
                    help="Celery broker the server's /healthz checks: Redis db 15, or the embedded "
                         "sqla+sqlite broker in the temp dir; auto = Redis when it answers (env BENCH_BROKER)")
@@ -212,6 +214,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
         WaitlistEntry,
         WaitlistState,
     )
+    from app.models.desk import Conversation, ConversationMessage
     from app.models.medical import Answer, Assessment, MedicalAccess, MedicalCase
     from app.models.training import SessionPlace, TrainingSession
     from app.models.travel import Segment, TravelDocument
@@ -422,6 +425,9 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                   "role": Role.LOGISTICS, "timezone": "UTC"})
     travel_rows = seed_travel(rng, coordinator_id, flights, bookings, names, now)
     tables += travel_rows
+    desk_rows = seed_desk(rng, args.conversations, [ops_id, coordinator_id, medical_id, instructor_id],
+                          args.tourists, bookings, now)
+    tables += desk_rows
     bulk_insert(app, tables)
 
     # Tourists for /journey: 1-3 live bookings each, so the checklist has real work to do, taken
@@ -456,6 +462,8 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
                     ("training places", dict(training_rows)[SessionPlace.__table__]),
                     ("itinerary segments", dict(travel_rows)[Segment.__table__]),
                     ("travel documents", dict(travel_rows)[TravelDocument.__table__]),
+                    ("desk conversations", dict(desk_rows)[Conversation.__table__]),
+                    ("desk messages", dict(desk_rows)[ConversationMessage.__table__]),
                 )}},
         live_per_tourist=Counter(live_per_tourist[uid] for uid in chosen),
         journey_emails=[f"tourist{uid:05d}@{EMAIL_DOMAIN}" for uid in chosen],
@@ -523,6 +531,62 @@ def seed_briefings(rng: random.Random, ops_id: int, published: datetime, documen
                            "version_id": first_version["id"], "kind": DocumentEventKind.ACKNOWLEDGED,
                            "language": "en", "at": at + timedelta(minutes=3), "actor_id": b["user_id"]})
     return events
+
+
+DESK_QUESTIONS = ("When is my balance due?", "Can my family watch the launch?", "Which hotel is it?",
+                  "May I take my medication on board?", "Can I move my centrifuge session?",
+                  "Where do I sign the waiver?", "What time is the pick-up?")
+
+
+def seed_desk(rng: random.Random, count: int, staff_ids: list[int], tourists: int, bookings: list[dict],
+              now: datetime) -> list[tuple[Any, list[dict]]]:
+    """Desk conversations of random tourists, in every state and topic (a tenth about a
+    booking), each with the tourist's question, an answer for those past "new", and a note for
+    some: the inbox of an operator some years in."""
+    from app.models import Channel, ConversationState, DeskEventKind, MessageKind, Topic
+    from app.models.desk import Conversation, ConversationMessage, DeskEvent
+
+    S = ConversationState
+    by_user: dict[int, dict] = {}
+    for b in bookings:
+        by_user.setdefault(b["user_id"], b)
+    conversations, messages, events = [], [], []
+    states = [S.NEW] * 3 + [S.WAITING_ON_US] * 2 + [S.WAITING_ON_TOURIST] * 2 + [S.RESOLVED] * 13
+    for n in range(1, count + 1):
+        user_id = rng.randint(1, tourists)
+        state, topic = rng.choice(states), rng.choice(list(Topic))
+        created = now - timedelta(hours=rng.uniform(1, 24 * 400))
+        waiting = created if state is S.NEW else now - timedelta(hours=rng.uniform(0.5, 72)) \
+            if state is S.WAITING_ON_US else None
+        answered = state is not S.NEW
+        booking = by_user.get(user_id) if rng.random() < 0.1 else None
+        conversations.append({
+            "id": n, "user_id": user_id, "phone": None, "topic": topic, "booking_id": booking["id"] if booking else None,
+            "document_id": None, "document_version_id": None, "subject": rng.choice(DESK_QUESTIONS),
+            "state": state, "owner_id": rng.choice(staff_ids) if answered or rng.random() < 0.3 else None,
+            "last_channel": Channel.SMS if rng.random() < 0.2 else Channel.IN_APP, "created_at": created,
+            "updated_at": waiting or created + timedelta(hours=2), "waiting_since": waiting,
+            "due_at": waiting + timedelta(hours=4) if waiting else None, "breached_at": None,
+            "first_response_at": created + timedelta(hours=2) if answered else None,
+            "first_response_seconds": 7200 if answered else None,
+            "tourist_turn_since": created + timedelta(hours=2) if state is S.WAITING_ON_TOURIST else None,
+            "resolved_at": created + timedelta(days=1) if state is S.RESOLVED else None,
+            "rating": rng.randint(3, 5) if state is S.RESOLVED and rng.random() < 0.5 else None,
+            "rated_at": created + timedelta(days=1) if state is S.RESOLVED else None,
+        })
+        said = [(MessageKind.TOURIST, user_id, conversations[-1]["subject"], created)]
+        if answered:
+            said.append((MessageKind.STAFF, staff_ids[0], "Thank you for asking: here is the answer.",
+                         created + timedelta(hours=2)))
+        if rng.random() < 0.2:
+            said.append((MessageKind.NOTE, staff_ids[0], "Checked with the flight team.", created + timedelta(hours=1)))
+        for kind, author, body, at in said:
+            messages.append({"conversation_id": n, "kind": kind, "author_id": author, "channel": Channel.IN_APP,
+                             "body": body, "provider_id": None, "created_at": at})
+        events.append({"conversation_id": n, "kind": DeskEventKind.CREATED, "actor_id": user_id, "from_value": "",
+                       "to_value": "new", "topic": topic, "at": created})
+    return [(Conversation.__table__, conversations), (ConversationMessage.__table__, messages),
+            (DeskEvent.__table__, events)]
 
 
 def seed_travel(rng: random.Random, coordinator_id: int, flights: list[dict], bookings: list[dict],
@@ -1129,13 +1193,13 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            f"/ops/documents/{BRIEFING_ID}": 'href="/ops/documents/versions/',  # a row of its versions
            "/travel": 'class="travel-booking"', "/logistics": 'class="arrival"',  # a tourist's booking; an arrival
            f"/ops/flights/{BIG_FLIGHT_ID}/readiness": 'class="gate-cell',  # a cell of the matrix
-           LIVE_PAGE: 'class="countdown-clock"'}
+           LIVE_PAGE: 'class="countdown-clock"', "/desk": 'href="/desk/'}  # a row of the inbox
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
                "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
                f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL,
-               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL}
+               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL, "/desk": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

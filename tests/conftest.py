@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import io
 import os
 import re
 import socket
@@ -25,10 +26,13 @@ import sqlalchemy.orm  # noqa: F401
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
+from werkzeug.datastructures import FileStorage
 
 from app import create_app
 from app.accounts import accounts
 from app.booking import bookings as booking_service
+from app.desk import attachments as desk_attachments
+from app.desk import conversations, saved_answers
 from app.documents import consent, documents
 from app.extensions import db
 from app.medical import cases as medical
@@ -52,6 +56,7 @@ from app.models import (
     QuietHours,
     Role,
     SafetyTopic,
+    Topic,
     TrainingPlan,
     User,
 )
@@ -366,6 +371,27 @@ class Factory:
         if confirmed:
             booking_service.transition(booking, BookingState.CONFIRMED)
         return booking
+
+    def desk(self, tourist: User, booking: Booking, staff: dict[str, User]) -> dict[str, int]:
+        """The tourist's conversations on three topics (booking: with a file from them and one in
+        an internal note; medical; travel) and a saved answer: their ids, as the access tables
+        use them."""
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+        ops = staff["operations"]
+        asked = conversations.start(tourist, topic=Topic.BOOKING, booking=booking, subject="My balance",
+                                    body="When is it due?", files=[FileStorage(io.BytesIO(png), "card.png")])
+        conversations.note(asked, ops, "Their bank called.")
+        noted = conversations.reply(asked, ops, "In 90 days.", [FileStorage(io.BytesIO(png), "schedule.png")])
+        internal = conversations.note(asked, ops, "See the scan.")
+        internal.attachments.append(desk_attachments.read([FileStorage(io.BytesIO(png), "internal.png")])[0])
+        db.session.flush()
+        medical = conversations.start(tourist, topic=Topic.MEDICAL, subject="Pills", body="May I take my pills?")
+        travel = conversations.start(tourist, topic=Topic.TRAVEL, subject="Hotel", body="Which hotel is it?")
+        answer = saved_answers.save(None, ops, title=f"Hours {self._next()}", topic=None, active=True,
+                                    bodies={"en": "We answer from 9 to 5."})
+        return {"conversation": asked.id, "attachment": asked.messages[0].attachments[0].id,
+                "reply_attachment": noted.attachments[0].id, "note_attachment": internal.attachments[0].id,
+                "medical_conversation": medical.id, "travel_conversation": travel.id, "answer": answer.id}
 
     def questionnaire(self) -> Questionnaire:
         """A published health questionnaire of two questions: ``heart`` (yes or no, required) and

@@ -10,6 +10,8 @@ BEAT_SCHEDULE = {
     "notify-document-versions": {"task": "countdown.notify_document_version", "schedule": 300.0},
     # Reminders are rows with a send time; this claims the due ones and hands them to send tasks.
     "dispatch-due-messages": {"task": "countdown.dispatch_due_messages", "schedule": 10.0},
+    # Desk conversations past their response target are escalated to operations, once per wait.
+    "escalate-desk-breaches": {"task": "countdown.escalate_desk_breaches", "schedule": 120.0},
     "charge-due-payments": {"task": "countdown.charge_due_payments", "schedule": 600.0},
     # Upload files whose transaction never committed (the process was killed): deleted once an hour old.
     "remove-orphan-uploads": {"task": "countdown.remove_orphan_uploads", "schedule": 3600.0},

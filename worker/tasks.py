@@ -8,6 +8,7 @@ from flask import current_app
 from app import throttle
 from app.accounts import accounts
 from app.booking import bookings
+from app.desk import escalation as desk_escalation
 from app.documents import documents
 from app.medical import uploads as medical_uploads
 from app.messaging import delivery
@@ -134,5 +135,14 @@ def remove_orphan_uploads() -> int:
 def purge_sessions_and_attempts() -> int:
     """Delete ended log-in sessions and counted attempts older than any throttle window."""
     count = accounts.purge_sessions() + throttle.purge()
+    commit()
+    return count
+
+
+@shared_task(name="countdown.escalate_desk_breaches")
+def escalate_desk_breaches() -> int:
+    """Conversations waiting past their response target: operations (and the topic's staff) told,
+    once per wait."""
+    count = desk_escalation.sweep()
     commit()
     return count

@@ -260,6 +260,6 @@ def device_name(user_agent: str | None) -> str:
 def update_profile(user: User, *, name: str, phone: str | None, language: str, timezone: str) -> None:
     phone = normalise_phone(phone) if (phone or "").strip() else None  # checked before any change
     user.name = name.strip()
-    user.phone = phone
+    user.phone = phone  # a proof of another number no longer counts (User.phone_verified_at)
     user.language = language
     user.timezone = timezone

@@ -8,4 +8,5 @@ from app.labels import register_message_kinds
 
 register_message_kinds({
     "password_reset": lazy_pgettext("message kind", "Password reset link"),
+    "phone_code": lazy_pgettext("message kind", "Code to verify a mobile number"),
 })

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.config import LANGUAGES
 from app.errors import Problems, ServiceError
 from app.extensions import db
-from app.messaging import outbox, reminders
+from app.messaging import reminders
 from app.models import (
     Acceptance,
     Booking,
@@ -34,7 +34,6 @@ from app.models import (
     DocumentEventKind,
     DocumentKind,
     DocumentNotice,
-    DocumentQuestion,
     DocumentScope,
     DocumentText,
     DocumentVersion,
@@ -43,15 +42,12 @@ from app.models import (
 )
 from app.timeutil import age_on, now_utc
 from app.transactions import after_commit
-from app.urls import external_url
 
 MINIMUM_AGE = 18
 TITLE_MAX = 200
 BODY_MAX = 100_000
 SUMMARY_MAX = 2000
 SCOPE_NAME_MAX = 120
-QUESTION_MIN = 5
-QUESTION_MAX = 4000
 LIVE = (BookingState.HELD, BookingState.CONFIRMED)
 #: The order in which a tourist's documents are listed (and their gates come in the journey).
 KIND_ORDER = (DocumentKind.INFORMED_CONSENT, DocumentKind.WAIVER, DocumentKind.PROHIBITED_ITEMS,
@@ -574,41 +570,6 @@ def summaries_since(status: DocumentStatus, language: str) -> list[tuple[int, st
                                       DocumentVersion.version > status.acceptance.version)
         .options(selectinload(DocumentVersion.texts)).order_by(DocumentVersion.version.desc()))
     return [(v.version, *v.summary_in(language)) for v in versions if v.summary_in(language)[0]]
-
-
-# -- questions -----------------------------------------------------------------------------------------
-
-def ask_question(user: User, version: DocumentVersion, booking: Booking | None, text: str) -> DocumentQuestion:
-    text = (text or "").strip()
-    if len(text) < QUESTION_MIN:
-        raise ServiceError(_("Your question is too short."), "question")
-    if len(text) > QUESTION_MAX:
-        raise ServiceError(_("A question has at most %(max)s characters.", max=QUESTION_MAX), "question")
-    question = DocumentQuestion(user_id=user.id, document_id=version.document_id, version_id=version.id,
-                                booking_id=booking.id if booking else None, question=text)
-    db.session.add(question)
-    db.session.flush()
-    return question
-
-
-def open_questions(user_id: int, document_id: int) -> list[DocumentQuestion]:
-    return list(db.session.scalars(select(DocumentQuestion).where(
-        DocumentQuestion.user_id == user_id, DocumentQuestion.document_id == document_id,
-        DocumentQuestion.answered_at.is_(None)).order_by(DocumentQuestion.asked_at)))
-
-
-def answer_question(question: DocumentQuestion, actor: User, answer: str) -> None:
-    answer = (answer or "").strip()
-    if len(answer) < 2:
-        raise ServiceError(_("Please write an answer."), "answer")
-    if question.answered_at is not None:
-        raise ServiceError(_("This question has already been answered."))
-    question.answer = answer
-    question.answered_by_id = actor.id
-    question.answered_at = now_utc()
-    url = (external_url("documents.tourist.read", reference=question.booking.reference, document_id=question.document_id)
-           if question.booking is not None else external_url("documents.tourist.index"))
-    outbox.queue_email("consent_answer", user=question.user, question=question, url=url)
 
 
 # -- operations remind ---------------------------------------------------------------------------------

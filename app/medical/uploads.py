@@ -21,7 +21,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import filetype
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -30,12 +29,11 @@ from werkzeug.datastructures import FileStorage
 from app.crypto import decrypt, encrypt
 from app.errors import ServiceError
 from app.extensions import db
+from app.filetypes import detect_type, display_name
 from app.medical import questionnaires as qs
 from app.medical.files import delete_on_rollback, discard_upload, upload_dir
 from app.models import MedicalCase, MedicalUpload, Question, QuestionKind, User
 
-ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-EXTENSIONS = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}
 MAX_FILES_PER_QUESTION = 10
 #: Stored names are ``secrets.token_hex(16)``; a file being written is ``<stored name>.part``.
 _STORED_NAME = re.compile(r"[0-9a-f]{32}")
@@ -55,24 +53,8 @@ def too_large_message() -> str:
              "resolution, or a PDF of fewer pages).", mb=max_bytes() // (1024 * 1024))
 
 
-def detect_type(head: bytes) -> str | None:
-    """The MIME type read from the file's first bytes, if it is one we accept."""
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        return None
-    return kind.mime
-
-
 def _display_name(filename: str | None, content_type: str) -> str:
-    """The name the tourist gave the file, without any path, with the extension of its real type."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".")[:150]
-    wanted = ALLOWED_TYPES[content_type]
-    if not name:
-        return _("upload") + wanted
-    if Path(name).suffix.lower() in EXTENSIONS[content_type]:
-        return name
-    return name + wanted
+    return display_name(filename, content_type, _("upload"))
 
 
 def store_upload(case: MedicalCase, question: Question, file: FileStorage | None, actor: User) -> MedicalUpload:

@@ -43,6 +43,8 @@ S = MessageStatus
 STALE_AFTER = timedelta(hours=1)
 #: Why a reminder was dropped when its user turned its channel off; turned back on, it comes back.
 CHANNEL_OFF = "the user turned this channel off"
+#: The context key of a message sent on channels chosen for it (see :func:`notify`).
+VIA = "via"
 #: A due reminder whose subject's date has moved later by more than this is moved, not sent.
 MOVE_TOLERANCE = timedelta(minutes=1)
 
@@ -290,14 +292,19 @@ def _resolve_if_gone(row: OutboundMessage, rule: Rule, obj: Any, now: datetime) 
 
 
 def notify(rule_name: str, obj: Any, *, occurrence: str = "", context: dict | None = None,
-           now: datetime | None = None) -> list[int]:
-    """Something happened: tell the subject's user at once, on the rule's channels. The same
-    occurrence is told once, however often this is called."""
+           now: datetime | None = None, channels: frozenset[Channel] | None = None) -> list[int]:
+    """Something happened: tell the subject's user at once, on the rule's channels (or on
+    ``channels``, where the user has them: an answer goes back by SMS to who wrote by SMS). The
+    same occurrence is told once, however often this is called."""
     now = now or now_utc()
     rule = RULES[rule_name]
     user = rule.recipient(obj)
     ids = []
-    for channel in _channels(rule, user, preferences.preferences_of(user)):
+    chosen = (_channels(rule, user, preferences.preferences_of(user)) if channels is None else
+              [c for c in preferences.ALL_CHANNELS if c in channels and (c is not Channel.SMS or user.phone)])
+    if channels is not None:  # the row remembers that its channel was chosen, not preferred
+        context = {**(context or {}), VIA: sorted(c.value for c in chosen)}
+    for channel in chosen:
         new_id = _insert(_row_values(rule, obj, user, channel, occurrence, now, context or {}))
         if new_id is not None:
             ids.append(new_id)
@@ -349,6 +356,8 @@ def replan_user(user: User) -> None:
         if rule is None:
             continue
         wanted = set(_channels(rule, user, prefs))
+        if VIA in (rows[0].context or {}):
+            continue  # sent on the channels chosen for it, whatever the preferences say
         for row in rows:
             if row.channel not in wanted and row.status is S.QUEUED:
                 outbox.drop(row, CHANNEL_OFF)
@@ -401,7 +410,8 @@ def _prepare(message: OutboundMessage, now: datetime) -> bool:
             return False
     user = rule.recipient(obj)
     prefs = preferences.preferences_of(user)
-    if message.resent_from_id is None and message.channel not in _channels(rule, user, prefs):
+    if message.resent_from_id is None and message.channel not in _channels(rule, user, prefs) \
+            and message.channel.value not in context.get(VIA, ()):
         outbox.drop(message, CHANNEL_OFF)
         return False
     if message.channel is Channel.SMS and preferences.opted_out(user.phone):

@@ -3,6 +3,7 @@
 Both arrive at webhooks (``blueprints/messages/webhooks.py``) that check Twilio's signature first.
 Reports can arrive late, twice or out of order, so a message's delivery status only moves forward.
 Replies honour STOP, START and HELP; Twilio answers STOP and START itself, so we only record them.
+Any other message is announced (``signals.sms_received``) for the desk to file in a conversation.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import signals
 from app.extensions import db
 from app.messaging import preferences
 from app.models import Channel, MessageStatus, OutboundMessage, User, WebhookEvent
@@ -100,6 +102,8 @@ def handle_inbound(message_sid: str, from_number: str, body: str | None) -> str 
         return None
     if keyword in HELP_KEYWORDS:
         return help_text(phone)
+    if (body or "").strip():
+        signals.sms_received.send(phone, body=body.strip(), message_sid=message_sid)
     return None
 
 

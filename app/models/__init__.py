@@ -1,7 +1,25 @@
 """All models, one module per domain; importing this package registers every table."""
 
-from app.models.accounts import Role, ThrottleHit, User, UserSession, normalise_email
+from app.models.accounts import (
+    PhoneVerification,
+    Role,
+    ThrottleHit,
+    User,
+    UserSession,
+    normalise_email,
+)
 from app.models.bookings import Booking, BookingEvent, BookingState, WaitlistEntry, WaitlistState
+from app.models.desk import (
+    Conversation,
+    ConversationAttachment,
+    ConversationMessage,
+    ConversationState,
+    DeskEvent,
+    DeskEventKind,
+    MessageKind,
+    SavedAnswer,
+    Topic,
+)
 from app.models.documents import (
     Acceptance,
     Document,
@@ -9,7 +27,6 @@ from app.models.documents import (
     DocumentEventKind,
     DocumentKind,
     DocumentNotice,
-    DocumentQuestion,
     DocumentScope,
     DocumentText,
     DocumentVersion,
@@ -88,6 +105,9 @@ from app.models.travel import (
 )
 
 __all__ = [
+    "PhoneVerification",
+    "Conversation", "ConversationAttachment", "ConversationMessage", "ConversationState", "DeskEvent",
+    "DeskEventKind", "MessageKind", "SavedAnswer", "Topic",
     "GateOverride", "SlipCause", "LaunchLink", "LaunchUpdate", "UpdateKind", "Feedback", "FlightOutcome",
     "AgeBand", "Arrival", "ArrivalMode", "Companion", "EmergencyContact", "ItineraryChange", "Manifest", "Segment",
     "SegmentKind", "SegmentStatus", "SegmentTemplate", "Sex", "TravelAccess", "TravelDocument", "TravelDocumentType",
@@ -95,7 +115,7 @@ __all__ = [
     "Answer", "Assessment", "CaseEvent", "CaseState", "EcgResult", "MedicalAccess", "MedicalCase",
     "MedicalUpload", "Question", "QuestionKind", "Questionnaire", "SelfCertification", "VehicleLimits",
     "Booking", "BookingEvent", "BookingState", "Channel", "Acceptance", "Document", "DocumentEvent",
-    "DocumentEventKind", "DocumentQuestion", "DocumentScope", "DocumentText", "DocumentVersion", "DocumentKind", "DocumentNotice", "Flight", "FlightEvent", "FlightStatus", "ImmutableRecordError",
+    "DocumentEventKind", "DocumentScope", "DocumentText", "DocumentVersion", "DocumentKind", "DocumentNotice", "Flight", "FlightEvent", "FlightStatus", "ImmutableRecordError",
     "MessageStatus", "NotificationPreference", "OutboundMessage", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus",
     "QuietHours", "Refund", "RefundKind", "Role", "SandboxIntent", "SmsOptOut", "ThrottleHit", "WebhookEvent", "User", "UserSession", "WaitlistEntry", "WaitlistState",
     "normalise_email", "ModuleKind", "PlanItem", "SafetyTopic", "TrainingModule", "TrainingPlan",

@@ -4,8 +4,8 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
+    phone_verification: Mapped[PhoneVerification | None] = relationship(uselist=False, lazy="select")
+
     # Flask-Login
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -63,6 +65,13 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    @property
+    def phone_verified_at(self) -> datetime | None:
+        """When the user proved their current number is theirs; None if they never did, or
+        changed it since."""
+        proof = self.phone_verification
+        return proof.verified_at if proof is not None and proof.phone == self.phone else None
+
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
@@ -72,6 +81,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class PhoneVerification(db.Model):
+    """A user proved a mobile number is theirs (a code sent to it, typed back): only a verified
+    number's SMS land in the user's conversations with the desk. It holds for that number only."""
+
+    __tablename__ = "phone_verifications"
+    __table_args__ = (Index("ix_phone_verifications_phone", "phone"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 
 def normalise_email(email: str) -> str:

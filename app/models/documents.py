@@ -212,26 +212,3 @@ def _refuse_update(mapper, connection, target) -> None:  # pragma: no cover - ex
 @event.listens_for(DocumentEvent, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:
     raise ImmutableRecordError(f"{type(target).__name__} rows are never deleted")
-
-
-class DocumentQuestion(db.Model):
-    """A tourist's question about a document, and the operator's answer."""
-
-    __tablename__ = "document_questions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
-    question: Mapped[str] = mapped_column(Text)
-    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
-    document: Mapped[Document] = relationship()
-    document_version: Mapped[DocumentVersion] = relationship()
-    booking: Mapped[Booking | None] = relationship()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -19,14 +20,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app import throttle
 from app.accounts import accounts
+from app.accounts import phones as phone_proof
+from app.errors import ServiceError
 from app.models import Role, normalise_email
 from app.training import calendar as training_calendar
-from app.transactions import commit
+from app.transactions import commit, rollback
 from app.urls import external_url, safe_next
 from blueprints.accounts.forms import (
     EndSessionsForm,
     ForgotPasswordForm,
     LoginForm,
+    PhoneCodeForm,
     ProfileForm,
     ResetPasswordForm,
     SignupForm,
@@ -188,11 +192,44 @@ def account():
         session["language"] = form.language.data
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.auth.account"))
+    return _account_page(form, None)
+
+
+def _account_page(form: ProfileForm, code_form: PhoneCodeForm | None):
     return render_template(
         "accounts/auth/account.html", form=form, end_sessions_form=EndSessionsForm(),
         other_devices=accounts.other_devices(current_user, session.get(accounts.SESSION_KEY)),
-        device_name=accounts.device_name, calendar=_calendar_feed(),
+        device_name=accounts.device_name, calendar=_calendar_feed(), send_code_form=ActionForm(formdata=None),
+        code_form=code_form or PhoneCodeForm(formdata=None),
     ), 200 if request.method == "GET" else 422
+
+
+@bp.post("/account/phone/code")
+@login_required
+def send_phone_code():
+    """Text a code to the user's number, to prove it is theirs."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = phone_proof.send_code(current_user)
+        commit()
+    except ServiceError as exc:
+        rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("We sent a code to %(phone)s. Type it below.", phone=current_user.phone) if sent else
+              _("We sent you a code a moment ago; it still holds. Type it below."), "success")
+    return redirect(url_for("accounts.auth.account") + "#phone")
+
+
+@bp.post("/account/phone/verify")
+@login_required
+def verify_phone():
+    form = PhoneCodeForm()
+    if form.validate_on_submit() and save(form, lambda: phone_proof.verify(current_user, form.code.data))[0]:
+        flash(_("Your number is verified. Text messages you send us from it reach your conversations."), "success")
+        return redirect(url_for("accounts.auth.account") + "#phone")
+    return _account_page(ProfileForm(obj=current_user), form)
 
 
 def _calendar_feed() -> dict | None:

@@ -64,6 +64,10 @@ class ProfileForm(FlaskForm, ProfileFields):
     pass
 
 
+class PhoneCodeForm(FlaskForm):
+    code = StringField(_l("The code from the SMS"), validators=[DataRequired(REQUIRED), Length(max=12)])
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address."))])
 

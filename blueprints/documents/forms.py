@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from app.config import LANGUAGES
+from app.desk import conversations as desk
 from app.documents import documents
 from app.documents import labels as document_labels
 from app.errors import ServiceError
@@ -64,11 +65,7 @@ class AcceptForm(CheckedForm):
 
 class QuestionForm(FlaskForm):
     question = TextAreaField(_l("Your question"), validators=[
-        DataRequired(REQUIRED), Length(min=documents.QUESTION_MIN, max=documents.QUESTION_MAX)])
-
-
-class AnswerForm(FlaskForm):
-    answer = TextAreaField(_l("Answer"), validators=[DataRequired(REQUIRED), Length(min=2, max=8000)])
+        DataRequired(REQUIRED), Length(min=desk.BODY_MIN, max=desk.BODY_MAX)])
 
 
 class NewDocumentForm(CheckedForm):

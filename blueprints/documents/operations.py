@@ -1,7 +1,7 @@
 """Operations keep the documents: create one for every flight, a vehicle, a spaceport or a flight;
 publish versions in the six languages after a preview that says whom it asks again; see, per
 flight, who has not opened, signed or acknowledged what, and remind them; read the evidence of any
-acceptance; answer the tourists' questions."""
+acceptance. (Tourists' questions about documents are answered at the desk.)"""
 
 from __future__ import annotations
 
@@ -31,15 +31,14 @@ from app.models import (
     BookingState,
     Document,
     DocumentEvent,
-    DocumentQuestion,
     DocumentVersion,
     Flight,
 )
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from blueprints.access import ops_only
-from blueprints.documents.forms import AnswerForm, NewDocumentForm, VersionForm
-from blueprints.forms import ActionForm, attempt, error_text, form_status, save
+from blueprints.documents.forms import NewDocumentForm, VersionForm
+from blueprints.forms import ActionForm, attempt, form_status, save
 
 #: Acceptances listed on a version's page, newest first.
 ACCEPTANCES_SHOWN = 500
@@ -268,38 +267,6 @@ def evidence_pdf(acceptance_id: int):
 @bp.get("/questions")
 @ops_only
 def questions():
-    rows = list(db.session.scalars(
-        select(DocumentQuestion).options(selectinload(DocumentQuestion.user), selectinload(DocumentQuestion.booking),
-                                         selectinload(DocumentQuestion.document_version).selectinload(DocumentVersion.texts),
-                                         selectinload(DocumentQuestion.document))
-        .order_by(DocumentQuestion.answered_at.is_not(None), DocumentQuestion.asked_at.desc()).limit(200)
-    ))
-    return render_template("documents/operations/questions.html", questions=rows, form=AnswerForm(formdata=None),
-                           language=_language())
-
-
-@bp.post("/questions/<int:question_id>/answer")
-@ops_only
-def answer(question_id: int):
-    question = db.session.get(DocumentQuestion, question_id) or abort(404)
-    form = AnswerForm()
-    if form.validate_on_submit():
-        try:
-            documents.answer_question(question, current_user, form.answer.data)
-            commit()
-        except ServiceError as exc:
-            rollback()
-            form.answer.errors.append(exc.message)
-        else:
-            if request.headers.get("HX-Request"):
-                return render_template("documents/operations/_question.html", q=question,
-                                       form=AnswerForm(formdata=None), language=_language())
-            flash(_("Your answer was sent."), "success")
-            return redirect(url_for("documents.operations.questions"))
-    if request.headers.get("HX-Request"):
-        return render_template("documents/operations/_question.html", q=question, form=form,
-                               language=_language()), 422
-    flash(error_text(form.answer.errors), "error")
-    return redirect(url_for("documents.operations.questions"))
-
-
+    """Questions about documents are conversations at the desk now: this address (in earlier
+    emails and bookmarks) leads there."""
+    return redirect(url_for("desk.staff.inbox", topic="documents"), 301)

@@ -1,21 +1,21 @@
 """The tourist's documents: one page listing, per booking, every document their flight needs and
 where they stand; each document read in their language (or the default, saying so), signed or
-acknowledged from its page, with what changed since the version they accepted; questions about it,
-answered before they are asked to sign, or a warning that one is still open."""
+acknowledged from its page, with what changed since the version they accepted; questions about it
+(conversations with the desk on the documents topic), answered before they are asked to sign, or a
+warning that one is still open."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.booking import bookings as booking_service
+from app.desk import conversations as desk
 from app.documents import documents
 from app.documents.documents import DocumentStatus
 from app.errors import ServiceError
-from app.extensions import db
-from app.models import Booking, DocumentKind, DocumentQuestion, Role
+from app.models import Booking, Conversation, DocumentKind, Role, Topic
 from app.transactions import commit, rollback
 from app.web import render_page
 from blueprints.access import own_booking, roles_required
@@ -39,11 +39,8 @@ def _status(booking: Booking, document_id: int) -> DocumentStatus:
     return status or abort(404)
 
 
-def _questions(document_id: int) -> list[DocumentQuestion]:
-    return list(db.session.scalars(
-        select(DocumentQuestion).where(DocumentQuestion.user_id == current_user.id,
-                                       DocumentQuestion.document_id == document_id)
-        .order_by(DocumentQuestion.asked_at.desc())))
+def _questions(document_id: int) -> list[Conversation]:
+    return desk.about_document(current_user.id, document_id)
 
 
 def _page(booking: Booking, status: DocumentStatus, form: AcceptForm, question_form: QuestionForm,
@@ -57,7 +54,7 @@ def _page(booking: Booking, status: DocumentStatus, form: AcceptForm, question_f
     context = dict(
         booking=booking, status=status, text=text, translated=text.language == language, form=form,
         question_form=question_form, questions=questions, notice=notice,
-        unanswered=[q for q in questions if q.answered_at is None],
+        unanswered=[q for q in questions if q.state in desk.WAITING],
         changes=documents.changes_since(status, language) if status.state.value == "redo" else None,
         summaries=documents.summaries_since(status, language) if status.state.value == "redo" else [],
         live=booking.holds_seat(),
@@ -119,10 +116,13 @@ def ask(reference: str, document_id: int):
     notice, http_status = None, 422
     if form.validate_on_submit():
         try:
-            documents.ask_question(current_user, status.current, booking, form.question.data)
+            title = status.current.text_in(current_user.language).title
+            desk.start(current_user, topic=Topic.DOCUMENTS, subject=f"{title} (v{status.current.version})",
+                       body=form.question.data, booking=booking, document_id=status.document.id,
+                       document_version_id=status.current.id)
             commit()
             form, notice, http_status = QuestionForm(formdata=None), _(
-                "Your question was sent. The answer will appear here and by email."), 200
+                "Your question was sent. The answer will appear here and in your conversations with us."), 200
         except ServiceError as exc:
             rollback()
             show_error(form, exc)

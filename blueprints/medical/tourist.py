@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app import filetypes
 from app.errors import ServiceError
 from app.extensions import db
 from app.medical import access as medical_access
@@ -91,7 +92,7 @@ def _questionnaire_context(case: MedicalCase, *, values: dict[int, Any] | None =
         "applicable": len(visible), "editable": case.state in qs.ANSWERABLE,
         "max_mb": medical_uploads.max_bytes() // (1024 * 1024), "range_hint": qs.range_hint, "date_bounds": qs.date_bounds,
         "condition_labels": qs.condition_labels,
-        "accept": ",".join([*medical_uploads.ALLOWED_TYPES, ".pdf", ".jpg", ".jpeg", ".png"]),
+        "accept": ",".join([*filetypes.ALLOWED_TYPES, ".pdf", ".jpg", ".jpeg", ".png"]),
     }
 
 

@@ -3,8 +3,18 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
+from app.desk import conversations as desk
 from app.extensions import db
-from app.models import Document, DocumentKind, DocumentVersion, Flight, Role, User, WaitlistState
+from app.models import (
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    Flight,
+    Role,
+    Topic,
+    User,
+    WaitlistState,
+)
 from app.timeutil import UTC
 from tests.conftest import login, post_form
 
@@ -142,21 +152,16 @@ def test_publishing_a_document_shows_a_preview_then_publishes(client, ops):
     assert again.status_code == 422 and "nothing to publish" in again.get_data(as_text=True)
 
 
-def test_answering_a_question_with_htmx_swaps_the_card(client, ops, make):
-    from app.documents import documents
-
-    doc = make.consent_document()
+def test_an_empty_answer_at_the_desk_is_refused_with_a_clear_message(client, ops, make):
     tourist = make.user()
-    booking = booking_service.hold_seat(make.flight().id, tourist)
-    q = documents.ask_question(tourist, doc, booking, "Can I bring my camera?")
+    asked = desk.start(tourist, topic=Topic.BOOKING, subject="Camera", body="Can I bring my camera?")
     db.session.commit()
-    empty = post_form(client, f"/ops/questions/{q.id}/answer", {"answer": ""}, page="/ops/questions", headers={"HX-Request": "true"})
+    url = f"/desk/{asked.id}/reply"
+    empty = post_form(client, url, {"body": ""}, page=f"/desk/{asked.id}")
     assert empty.status_code == 422 and "This field is required." in empty.get_data(as_text=True)
-    response = post_form(client, f"/ops/questions/{q.id}/answer", {"answer": "Yes, a small one."}, page="/ops/questions", headers={"HX-Request": "true"})
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<html" not in body and "Yes, a small one." in body
-    db.session.refresh(q)
-    assert q.answer == "Yes, a small one."
+    assert post_form(client, url, {"body": "Yes, a small one."}, page=f"/desk/{asked.id}").status_code == 302
+    db.session.refresh(asked)
+    assert [m.body for m in asked.messages] == ["Can I bring my camera?", "Yes, a small one."]
 
 
 def test_operations_creates_staff_accounts(client, ops):

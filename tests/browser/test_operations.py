@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.booking import bookings as booking_service
-from app.documents import consent, documents
-from app.models import Role
+from app.desk import conversations as desk
+from app.documents import consent
+from app.models import Role, Topic
 from app.timeutil import now_utc
 from tests.browser.support import seeding
 from tests.conftest import PASSWORD
@@ -38,7 +39,8 @@ def signed_tourist(make_committed):
         booking = booking_service.hold_seat(flight.id, tourist)
         consent.sign(booking, tourist, version_id=document.id, signed_name="Sally Ride",
                      ip_address="127.0.0.1", user_agent="test")
-        documents.ask_question(tourist, document, booking, QUESTION)
+        desk.start(tourist, topic=Topic.DOCUMENTS, subject="Risk disclosure (v1)", body=QUESTION, booking=booking,
+                   document_id=document.document_id, document_version_id=document.id)
     return ops, tourist, booking
 
 
@@ -128,19 +130,20 @@ def test_operations_runs_flights_consent_and_questions(visitor, another_visitor,
     expect(page.get_by_text(CHANGE)).to_be_visible()
     visitor.check("ops-document-version")
 
-    # The question, answered in place.
-    page.get_by_role("link", name="Questions").click()
-    expect(page.get_by_role("heading", name="Questions about documents", level=1)).to_be_visible()
-    question = page.locator("article.question").filter(has_text=QUESTION)
-    expect(question).to_contain_text("Sally Ride")
-    expect(question).to_contain_text(booking.reference)
+    # The question, answered at the desk.
+    page.get_by_role("link", name="Desk").click()
+    expect(page.get_by_role("heading", name="Desk", level=1)).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Risk disclosure (v1)")
+    expect(row).to_contain_text("Sally Ride")
+    expect(row).to_contain_text("Documents")
     visitor.check("ops-questions")
-    visitor.set_marker()
-    question.get_by_label("Answer").fill(ANSWER)
-    question.get_by_role("button", name="Send answer").click()
-    expect(question.locator(".answer")).to_contain_text(ANSWER)
-    expect(question.get_by_role("button", name="Send answer")).to_have_count(0)
-    assert visitor.marker_kept(), "answering reloaded the page"
+    row.get_by_role("link", name="Risk disclosure (v1)").click()
+    expect(page.get_by_text(QUESTION)).to_be_visible()
+    visitor.check()
+    page.get_by_label("Reply to the tourist").fill(ANSWER)
+    page.get_by_role("button", name="Send the answer").click()
+    expect(page.get_by_text("Your answer was sent.")).to_be_visible()
+    expect(page.locator(".desk-message-staff")).to_contain_text(ANSWER)
     visitor.check("ops-questions-answered")
 
     page.get_by_role("link", name="Staff").click()
@@ -162,6 +165,7 @@ def test_operations_runs_flights_consent_and_questions(visitor, another_visitor,
     expect(tp.locator(".diff ins").filter(has_text="6. Parachute tests.")).to_have_count(1)
     expect(tp.get_by_role("button", name="Sign version 2")).to_be_visible()
     answered = tp.locator("#questions .qa-list li").filter(has_text=QUESTION)
+    expect(answered).to_contain_text("Open the conversation")
     expect(answered.locator(".answer")).to_contain_text(ANSWER)
     tourist_view.check("consent-resign")
 

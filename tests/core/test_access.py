@@ -52,7 +52,30 @@ ROUTES = [
     ("/launch/{launch}/live", set(WHO), None),
     ("/ops/acceptances/{acceptance}", {"operations"}, None),
     ("/ops/acceptances/{acceptance}.pdf", {"operations"}, None),
-    ("/ops/questions", {"operations"}, None),
+    ("/ops/questions", set(), {"operations": 301}),  # questions are answered at the desk now
+    # The desk: a tourist's own conversations; staff see the topics they handle (a 404 for others').
+    ("/conversations", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/conversations/new", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/conversations/new?topic=medical&booking={booking}", {TOURIST, OTHER_TOURIST},
+     {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/conversations/{conversation}", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/conversations/{conversation}/files/{attachment}", {TOURIST},
+     {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/conversations/{conversation}/files/{note_attachment}", set(),
+     {ANON: 302, TOURIST: 404, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/desk", set(STAFF), None),
+    ("/desk?view=unmatched&owner=me&topic=travel&flight={flight}", set(STAFF), None),
+    ("/desk/{conversation}", {"operations"}, {ANON: 302, "medical": 404, "instructor": 404, "logistics": 404}),
+    ("/desk/{conversation}/files/{attachment}", {"operations"},
+     {ANON: 302, "medical": 404, "instructor": 404, "logistics": 404}),
+    ("/desk/{conversation}/files/{note_attachment}", {"operations"},
+     {ANON: 302, "medical": 404, "instructor": 404, "logistics": 404}),
+    ("/desk/{medical_conversation}", {"medical"}, {ANON: 302, "operations": 404, "instructor": 404, "logistics": 404}),
+    ("/desk/{travel_conversation}", {"logistics", "operations"}, {ANON: 302, "medical": 404, "instructor": 404}),
+    ("/desk/answers", set(STAFF), None),
+    ("/desk/answers/new", {"operations"}, None),
+    ("/desk/answers/{answer}", {"operations"}, None),
+    ("/desk/report", {"operations"}, None),
     ("/ops/users", {"operations"}, None),
     ("/outbox", {"operations"}, None),
     ("/ops/bookings/{booking}", {"operations"}, None),
@@ -82,6 +105,7 @@ def world(app, make):
     version = make.consent_document()
     acceptance = make.accept(booking, version)
     training = make.training(vehicle=flight.vehicle, instructor=staff["instructor"])
+    desk = make.desk(tourist, booking, staff)
     db.session.commit()
     users = {TOURIST: tourist, OTHER_TOURIST: other, **staff}
     clients = {ANON: app.test_client()}
@@ -92,7 +116,7 @@ def world(app, make):
         launch = updates.link_token(flight)
     return {"clients": clients, "flight": flight.id, "booking": booking.reference, "launch": launch,
             "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id,
-            "document": version.document_id, "version": version.id, "acceptance": acceptance.id}
+            "document": version.document_id, "version": version.id, "acceptance": acceptance.id, **desk}
 
 
 def test_route_access_table(world):

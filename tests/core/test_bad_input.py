@@ -24,7 +24,8 @@ from sqlalchemy import event, select
 
 from app.accounts import accounts
 from app.booking import bookings as booking_service
-from app.documents import consent, documents
+from app.desk import conversations as desk
+from app.documents import consent
 from app.extensions import db
 from app.medical import cases as medical
 from app.medical import questionnaires as qs
@@ -34,6 +35,8 @@ from app.models import (
     CaseState,
     Channel,
     Companion,
+    Conversation,
+    ConversationState,
     Flight,
     GateOverride,
     MessageStatus,
@@ -42,9 +45,11 @@ from app.models import (
     PlaceState,
     QuestionKind,
     Role,
+    SavedAnswer,
     Segment,
     SegmentTemplate,
     SessionPlace,
+    Topic,
     TrainingModule,
     TrainingSession,
     VehicleLimits,
@@ -64,7 +69,7 @@ NUL = "a\x00b"
 # logs (a refused change re-shows the page, and every view of medical or travel details is logged).
 MAY_WRITE = ("throttle_hits", "medical_access_log", "travel_access_log")
 SKIP_ACTIONS = ("/logout", "/language")  # would end the walk's session / only switch language
-MAX_PAGES = 80
+MAX_PAGES = 110
 PAGES_PER_SHAPE = 4
 
 
@@ -313,7 +318,8 @@ def world(app, make):
     tourist, medic = users[Role.TOURIST], users[Role.MEDICAL]
     document = consent.current_document()
     to_sign = make.booking(tourist, confirmed=False, days=100)
-    documents.ask_question(tourist, document, to_sign, "Is the centrifuge run compulsory?")
+    desk.start(tourist, topic=Topic.DOCUMENTS, subject="Risk disclosure", body="Is the centrifuge run compulsory?",
+               booking=to_sign, document_id=document.document_id, document_version_id=document.id)
     to_pay = make.booking(tourist, confirmed=False, days=250)
     consent.sign(to_pay, tourist, version_id=document.id, signed_name=tourist.name, ip_address="::1",
                  user_agent="test")
@@ -328,7 +334,7 @@ def world(app, make):
                              status=MessageStatus.FAILED, error="SMTP refused")
     db.session.add(failed)
     _case(make, tourist, medic, decision=CaseState.INFO_REQUESTED, message="Send your ECG.")
-    cleared = make.user(name="Clara Cleared")
+    cleared = make.user(name="Clara Cleared", phone="+14155550177")  # not verified: the account page asks
     soon = make.booking(cleared, days=10)
     _case(make, cleared, medic, decision=CaseState.CLEARED, valid_days=365)
     _case(make, make.user(name="Walter Waiting"), medic)
@@ -358,7 +364,23 @@ def world(app, make):
             "failed_message": f"/outbox/{failed.id}",
             "read_page": f"/bookings/{to_sign.reference}/documents/{document.document_id}",
             "document_page": f"/ops/documents/{document.document_id}",
-            "readiness": f"/ops/flights/{full.id}/readiness", "override": _overridden_gate(full)}
+            "readiness": f"/ops/flights/{full.id}/readiness", "override": _overridden_gate(full),
+            **_desk_pages(tourist)}
+
+
+def _desk_pages(tourist) -> dict[str, str]:
+    """The demo's conversations: one of the tourist's resolved, one open on a topic operations
+    handle, one medical, an unmatched SMS; and a saved answer."""
+    rows = db.session.scalars(select(Conversation).order_by(Conversation.id)).all()
+    resolved = next(c for c in rows if c.user_id == tourist.id and c.state is ConversationState.RESOLVED)
+    open_one = next(c for c in rows if c.user_id is not None and c.state is ConversationState.NEW
+                    and c.topic in (Topic.OTHER, Topic.DOCUMENTS, Topic.BOOKING))
+    medical = next(c for c in rows if c.topic is Topic.MEDICAL and c.state is not ConversationState.RESOLVED)
+    unmatched = next(c for c in rows if c.user_id is None)
+    answer = db.session.scalar(select(SavedAnswer.id))
+    return {"my_conversation": f"/conversations/{resolved.id}", "desk_resolved": f"/desk/{resolved.id}",
+            "desk_open": f"/desk/{open_one.id}", "desk_medical": f"/desk/{medical.id}",
+            "desk_unmatched": f"/desk/{unmatched.id}", "desk_answer": f"/desk/answers/{answer}"}
 
 
 def _overridden_gate(flight) -> str:
@@ -385,13 +407,15 @@ def starts(world) -> dict:
         None: ["/", "/flights", "/login", "/signup", "/password/forgot", "/password/reset"],
         Role.TOURIST: ["/journey", "/flights", "/account", "/account/notifications", "/notifications",
                        "/medical", "/medical/questionnaire", "/training", "/documents", "/travel", world["read_page"],
-                       world["checkout"]],
-        "cleared tourist": ["/journey", "/medical", world["self_certification"]],
+                       world["checkout"], "/conversations", "/conversations/new", world["my_conversation"]],
+        "cleared tourist": ["/journey", "/medical", world["self_certification"], "/account"],
         Role.MEDICAL: ["/medical/queue", "/medical/tourists", "/medical/questionnaires",
-                       "/medical/vehicles", "/account"],
-        Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/documents", world["document_page"], "/ops/questions",
+                       "/medical/vehicles", "/account", "/desk", world["desk_medical"]],
+        Role.OPERATIONS: ["/ops/flights", "/ops/flights/new", "/ops/documents", world["document_page"],
                           "/ops/users", "/outbox", world["failed_message"], "/account", "/ops/training", "/ops/training/modules",
-                          "/ops/training/plans", "/ops/training/sessions", world["readiness"], world["override"]],
+                          "/ops/training/plans", "/ops/training/sessions", world["readiness"], world["override"],
+                          "/desk", world["desk_open"], world["desk_resolved"], world["desk_unmatched"],
+                          "/desk/answers/new", world["desk_answer"]],
         Role.LOGISTICS: ["/", "/account", "/notifications", "/logistics", "/logistics/flights", world["travel_flight"],
                          world["travel_file"], world["flagged_segment"], world["template"]],
         Role.INSTRUCTOR: ["/", "/instructor", "/account", "/notifications"],

@@ -22,8 +22,8 @@ from app.extensions import db
 from app.models import (
     Acceptance,
     Booking,
+    Conversation,
     Document,
-    DocumentQuestion,
     DocumentVersion,
     Flight,
     MedicalCase,
@@ -33,6 +33,7 @@ from app.models import (
     Question,
     Questionnaire,
     Role,
+    SavedAnswer,
     TrainingModule,
     TrainingPlan,
     TrainingSession,
@@ -148,8 +149,13 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
     versions = {v.document_id: v for v in db.session.scalars(select(DocumentVersion))}
     w.post("tourist", f"/bookings/{bookings[0].reference}/documents/{consent_doc.id}/questions",
            {"question": "Why? " + mark("cquestion")})
-    question = _one(DocumentQuestion)
-    w.post("operations", f"/ops/questions/{question.id}/answer", {"answer": "Because " + mark("canswer")})
+    question = _one(Conversation)
+    w.post("operations", f"/desk/{question.id}/reply", {"body": "Because " + mark("canswer")})
+    w.post("operations", f"/desk/{question.id}/note", {"note": "Internal " + mark("cnote")})
+    w.post("tourist", "/conversations/new", {"topic": "other", "subject": "Subject " + mark("dsubject"),
+                                             "body": "Body " + mark("dbody")})
+    w.post("operations", "/desk/answers/new", {"title": "Hours " + mark("satitle"), "body_en": "Open " + mark("sabody"),
+                                               "active": "y"})
     for booking in bookings:
         w.post("tourist", f"/bookings/{booking.reference}/documents/{consent_doc.id}", {
             "version_id": versions[consent_doc.id].id, "language": "en", "read": "y", "not_certified": "y",
@@ -255,13 +261,15 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
         "acceptances": [a.id for a in db.session.scalars(select(Acceptance))],
         "questionnaires": [q.id for q in db.session.scalars(select(Questionnaire))],
         "uploads": [u.id for u in db.session.scalars(select(MedicalUpload))],
+        "conversations": [c.id for c in db.session.scalars(select(Conversation))],
+        "saved_answers": [a.id for a in db.session.scalars(select(SavedAnswer))],
     }
     refs = [b.reference for b in bookings]
     pages = ["/", "/flights", *(f"/flights/{f.id}" for f in flights), "/journey", "/account",
              "/account/notifications", "/notifications", "/medical", "/medical/questionnaire",
              "/medical/queue", f"/medical/cases/{case.id}", f"/medical/cases/{case.id}/access-log",
              "/medical/vehicles", "/medical/questionnaires", "/medical/tourists", "/medical/tourists?q=Tina",
-             "/ops/flights", "/ops/flights?show=all", "/ops/documents", "/ops/questions", "/ops/users", "/documents",
+             "/ops/flights", "/ops/flights?show=all", "/ops/documents", "/desk", "/desk/answers", "/desk/report", "/conversations", "/ops/users", "/documents",
              "/outbox", "/outbox?q=Tina", "/flights?vehicle=Plane",
              *(f"/ops/flights/{f.id}" for f in flights), *(f"/ops/flights/{f.id}/edit" for f in flights)]
     for ref in refs:
@@ -276,6 +284,10 @@ def test_markup_in_every_free_text_field_is_shown_as_text_on_every_page(walk, ma
               f"/ops/training?flight={flights[0].id}", "/ops/training/modules", f"/ops/training/modules/{module.id}",
               "/ops/training/plans", f"/ops/training/plans/{plan.id}", "/ops/training/sessions",
               *(f"/ops/training/sessions/{s.id}" for s in sessions)]
+    pages += [f"/desk/{i}" for i in ids["conversations"]] + [f"/conversations/{i}" for i in ids["conversations"]]
+    pages += [f"/desk/answers/{i}" for i in ids["saved_answers"]]
+    for i in ids["conversations"]:  # the answer chosen for a reply, in the form
+        pages += [f"/desk/{i}?answer={a}" for a in ids["saved_answers"]]
     pages += [f"/medical/questionnaires/{i}" for i in ids["questionnaires"]]
     pages += [f"/medical/questionnaires/{i}/preview" for i in ids["questionnaires"]]
     pages += [f"/medical/questionnaires/{i}/translations/fr" for i in ids["questionnaires"]]

@@ -116,7 +116,7 @@ def pages(app, make):
             "/journey", f"/bookings/{confirmed.reference}", "/documents",
             f"/bookings/{held.reference}/documents/{document.document_id}",
             f"/payments/{paid.id}/receipt", "/notifications", "/account", "/account/notifications",
-            "/medical/questionnaire", "/medical", "/training",
+            "/medical/questionnaire", "/medical", "/training", "/conversations", "/conversations/new",
         ] + ([f"/payments/{unpaid.id}/checkout"] if unpaid else []),
         Role.MEDICAL: [
             "/medical/queue", f"/medical/cases/{case.id}", "/medical/tourists", "/medical/vehicles",
@@ -126,7 +126,8 @@ def pages(app, make):
         Role.OPERATIONS: [
             "/ops/flights", f"/ops/flights/{flight.id}", f"/ops/bookings/{confirmed.reference}",
             "/ops/documents", f"/ops/documents/{document.document_id}", f"/ops/documents/versions/{document.id}",
-            f"/ops/flights/{flight.id}/documents", f"/ops/acceptances/{acceptance.id}", "/ops/questions", "/ops/users",
+            f"/ops/flights/{flight.id}/documents", f"/ops/acceptances/{acceptance.id}", "/desk", "/desk/answers",
+            "/desk/answers/new", "/desk/report", "/ops/users",
             "/outbox", f"/outbox/{message.id}", "/ops/training", "/ops/training/modules",
             f"/ops/training/modules/{session.module_id}", "/ops/training/modules/new", "/ops/training/plans",
             *(f"/ops/training/plans/{p.id}" for p in db.session.scalars(select(TrainingPlan))),

@@ -155,22 +155,3 @@ def test_confirmed_bookings_can_still_sign_a_new_version(make):
     v2 = make.consent_document(resign_required=True)
     sign(booking, tourist, v2)
     assert consent.statuses([booking])[booking.id].signed
-
-
-def test_questions_and_answers(make):
-    from app.models import OutboundMessage
-
-    doc = make.consent_document()
-    tourist, ops = make.user(language="es"), make.user()
-    booking = booking_service.hold_seat(make.flight().id, tourist)
-    with pytest.raises(ServiceError):
-        documents.ask_question(tourist, doc, booking, "  ?  ")
-    q = documents.ask_question(tourist, doc, booking, "What is the vehicle's safety record?")
-    documents.answer_question(q, ops, "Twelve crewed flights, no injuries.")
-    assert q.answered_at is not None and q.answered_by_id == ops.id
-    mail = db.session.scalars(select(OutboundMessage).where(
-        OutboundMessage.user_id == tourist.id, OutboundMessage.kind == "consent_answer")).one()
-    assert "Twelve crewed flights" in mail.body
-    assert f"/bookings/{booking.reference}/documents/{doc.document_id}" in mail.body
-    with pytest.raises(ServiceError, match="already been answered"):
-        documents.answer_question(q, ops, "again")

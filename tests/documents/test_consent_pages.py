@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
 from app.extensions import db
-from app.models import Acceptance, DocumentQuestion, OutboundMessage
+from app.models import Acceptance, Conversation, OutboundMessage, Topic
 from tests.conftest import login, post_form
 
 
@@ -68,15 +68,16 @@ def test_asking_a_question_with_htmx_updates_the_list_in_place(client, signing):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body
     assert "How many people have flown on this vehicle?" in body and "Waiting for an answer." in body
-    question = db.session.scalars(select(DocumentQuestion)).one()
-    assert question.booking_id == signing["booking"].id and question.version_id == signing["doc"].id
+    question = db.session.scalars(select(Conversation)).one()
+    assert question.booking_id == signing["booking"].id and question.document_version_id == signing["doc"].id
+    assert question.topic is Topic.DOCUMENTS and question.document_id == signing["doc"].document_id
 
 
 def test_an_empty_question_is_refused(client, signing):
     url = signing["url"] + "/questions"
     response = post_form(client, url, {"question": "  "}, page=signing["url"], headers={"HX-Request": "true"})
     assert response.status_code == 422 and "This field is required." in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(DocumentQuestion.id))) == 0
+    assert db.session.scalar(select(func.count(Conversation.id))) == 0
 
 
 def test_question_without_htmx_redirects_back_to_the_questions(client, signing):

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.booking import bookings as booking_service
+from app.desk import conversations as desk
 from app.documents import documents
 from app.errors import ServiceError
 from app.extensions import db
@@ -25,6 +26,7 @@ from app.models import (
     DocumentScope,
     ImmutableRecordError,
     Role,
+    Topic,
 )
 from tests.conftest import login, outbox, post_form
 from tests.core.test_queries import count_queries
@@ -293,12 +295,19 @@ def test_document_pages_queries_do_not_grow(app, make):
 def test_a_question_still_open_is_pointed_out_before_signing(app, make):
     booking = make.booking()
     version = make.document(K.WAIVER)
-    documents.ask_question(booking.user, version, booking, "Does it cover my family?")
+    conversation = desk.start(booking.user, topic=Topic.DOCUMENTS, subject="Waiver (v1)", body="Does it cover my family?",
+                              booking=booking, document_id=version.document_id, document_version_id=version.id)
     db.session.commit()
     client = app.test_client()
     login(client, booking.user)
-    page = client.get(f"/bookings/{booking.reference}/documents/{version.document_id}").get_data(as_text=True)
-    assert "is not answered yet" in page and "Sign version 1" in page
+    read = f"/bookings/{booking.reference}/documents/{version.document_id}"
+    page = client.get(read).get_data(as_text=True)
+    assert "is not answered yet" in page and "Sign version 1" in page and "Does it cover my family?" in page
+    # Answered at the desk: the answer shows on the document's page, the warning is gone.
+    desk.reply(conversation, make.user(Role.OPERATIONS), "Yes, your companions too.")
+    db.session.commit()
+    page = client.get(read).get_data(as_text=True)
+    assert "is not answered yet" not in page and "Yes, your companions too." in page
 
 
 def test_what_changed_is_shown_in_the_language_accepted(ctx, make):

@@ -22,19 +22,23 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.booking import bookings
+from app.desk import conversations
 from app.extensions import db
 from app.messaging import delivery, outbox
 from app.models import (
     Booking,
     BookingState,
     Channel,
+    Conversation,
     MessageStatus,
     OutboundMessage,
     PlaceState,
+    Role,
     SessionPlace,
+    Topic,
     WaitlistEntry,
     WaitlistState,
 )
@@ -223,6 +227,40 @@ def test_worker_passes_a_lapsed_training_offer_to_the_next_in_line(worker_app, t
     assert task_runs.wait("countdown.expire_training_offers") == [1]
     assert db.session.get(SessionPlace, ids["offered"]).state is PlaceState.LAPSED
     assert place.offer_expires_at > now_utc() and message.attempts == 1
+
+
+@pytest.mark.redis
+def test_worker_escalates_a_late_desk_conversation_once(worker_app, task_runs):
+    """The beat's sweep on a real worker: a question past its response target is escalated to
+    operations by email (delivered after the commit), once however often the sweep runs."""
+    make = Factory()
+    tourist, ops = make.user(), make.user(Role.OPERATIONS)
+    late = conversations.start(tourist, topic=Topic.BOOKING, subject="Refund?", body="Where is my refund?",
+                               now=now_utc() - timedelta(days=3))
+    on_time = conversations.start(tourist, topic=Topic.TRAVEL, subject="Hotel", body="Which hotel?")
+    ids = dict(late=late.id, on_time=on_time.id, ops=ops.id)
+    commit()
+    db.session.remove()
+
+    send(worker_app, "countdown.escalate_desk_breaches")
+    assert task_runs.wait("countdown.escalate_desk_breaches") == [1]
+
+    def told():
+        mail = db.session.scalar(select(OutboundMessage).where(
+            OutboundMessage.user_id == ids["ops"], OutboundMessage.kind == "desk_escalated"))
+        if mail is not None and mail.status is MessageStatus.SENT:
+            return mail
+
+    mail = wait_for(told, what="operations' escalation email to be sent")
+    assert f"#{ids['late']}" in mail.subject and "Where is my refund?" not in mail.body
+    assert f"http://countdown.test/desk/{ids['late']}" in mail.body
+    assert db.session.get(Conversation, ids["late"]).breached_at is not None
+    assert db.session.get(Conversation, ids["on_time"]).breached_at is None
+    db.session.remove()
+    send(worker_app, "countdown.escalate_desk_breaches")
+    assert task_runs.wait("countdown.escalate_desk_breaches", count=2) == [1, 0]
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage).where(
+        OutboundMessage.kind == "desk_escalated")) == 1
 
 
 @pytest.mark.redis

@@ -17,7 +17,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.booking import bookings
 from app.config import BASE_DIR
@@ -224,4 +224,59 @@ def test_the_consent_moves_onto_documents_without_losing_a_signature(fresh_datab
             assert conn.execute(text(f"SELECT {SIGNATURE_COLUMNS} FROM consent_signatures")).all() == before
             assert conn.execute(text("SELECT * FROM consent_questions")).all() == questions_before
         assert "documents" not in table_names()
+        upgrade()
+
+
+QUESTION_COLUMNS = "id, user_id, booking_id, document_id, version_id, question, asked_at, answer, answered_by_id, answered_at"
+
+
+def test_questions_about_documents_become_conversations_keeping_every_question_and_answer(fresh_database_url, tmp_path):
+    """The desk's migration turns each question about a document into a conversation on the
+    documents topic: the question as the tourist's message, the answer as the operator's (then
+    resolved), an open one waiting on us; texts encrypted like every message. A downgrade gives
+    back exactly the questions there were."""
+    from app.desk import escalation
+    from app.models import Conversation, ConversationState, DocumentKind, MessageKind, Topic
+
+    with separate_app(fresh_database_url, tmp_path / "instance", empty=False) as app, app.app_context():
+        upgrade(revision="0021a")
+        make = Factory()
+        booking = make.booking()
+        ops = make.user(Role.OPERATIONS)
+        version = make.document(DocumentKind.WAIVER)
+        ids = {"tourist": booking.user_id, "booking": booking.id, "document": version.document_id,
+               "version": version.id, "ops": ops.id}
+        db.session.commit()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                f"INSERT INTO document_questions ({QUESTION_COLUMNS}) VALUES "
+                "(4, :tourist, :booking, :document, :version, 'Does it cover my family?', '2026-11-02 09:00:00', "
+                "'Yes, your companions too.', :ops, '2026-11-02 10:00:00'), "
+                "(9, :tourist, :booking, :document, :version, 'And my dog?', '2026-11-03 09:00:00', NULL, NULL, NULL)"),
+                ids)
+            before = conn.execute(text(f"SELECT {QUESTION_COLUMNS} FROM document_questions ORDER BY id")).all()
+
+        upgrade()
+        assert "document_questions" not in table_names()
+        answered, open_one = db.session.scalars(select(Conversation).order_by(Conversation.id)).all()
+        assert (answered.id, open_one.id) == (4, 9)
+        assert all(c.topic is Topic.DOCUMENTS and c.document_id == ids["document"] and c.user_id == ids["tourist"]
+                   and c.booking_id == ids["booking"] for c in (answered, open_one))
+        assert [(m.kind, m.body) for m in answered.messages] == [
+            (MessageKind.TOURIST, "Does it cover my family?"), (MessageKind.STAFF, "Yes, your companions too.")]
+        assert answered.state is ConversationState.RESOLVED and answered.messages[1].author_id == ids["ops"]
+        assert [(m.kind, m.body) for m in open_one.messages] == [(MessageKind.TOURIST, "And my dog?")]
+        assert open_one.state is ConversationState.NEW and open_one.due_at is None
+        # Encrypted at rest, like every message.
+        assert "dog" not in db.session.scalar(text("SELECT body FROM desk_messages WHERE conversation_id = 9"))
+        escalation.sweep()  # sets the due time the migration could not know
+        assert db.session.get(Conversation, 9).due_at is not None
+        db.session.rollback()
+        db.session.remove()
+
+        downgrade(revision="0021a")
+        with db.engine.connect() as conn:
+            assert conn.execute(text(f"SELECT {QUESTION_COLUMNS} FROM document_questions ORDER BY id")).all() == before
+        assert "desk_conversations" not in table_names()
         upgrade()

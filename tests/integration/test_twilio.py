@@ -21,9 +21,21 @@ from twilio.request_validator import RequestValidator
 from werkzeug import Response
 
 from app.config import ConfigError, load_config
+from app.desk import conversations
 from app.extensions import db
 from app.messaging import delivery, preferences
-from app.models import Channel, MessageStatus, OutboundMessage, Role, SmsOptOut, WebhookEvent
+from app.models import (
+    Channel,
+    Conversation,
+    ConversationMessage,
+    MessageStatus,
+    OutboundMessage,
+    PhoneVerification,
+    Role,
+    SmsOptOut,
+    Topic,
+    WebhookEvent,
+)
 from app.providers.messaging import DeliveryError, TwilioSmsProvider
 from app.timeutil import now_utc
 from tests.integration.support import separate_app
@@ -544,3 +556,34 @@ def test_the_migration_rewrites_phone_numbers_in_e164(fresh_database_url, tmp_pa
         "c@example.com": "+4915123456789", "d@example.com": None, "e@example.com": None,
         "f@example.com": None, "g@example.com": None, "h@example.com": "+14155552671",
     }
+
+
+# -- inbound messages for the desk ----------------------------------------------------------------------
+
+def test_a_tourists_sms_lands_in_their_conversation_once_however_often_it_is_delivered(client, token, make):
+    tourist = make.user(phone=TOURIST)
+    db.session.add(PhoneVerification(user_id=tourist.id, phone=TOURIST))
+    asked = conversations.start(tourist, topic=Topic.TRAVEL, subject="Hotel", body="Which hotel is it?")
+    db.session.commit()
+    params = inbound_params("And is breakfast included?", sid="SM" + "5" * 32)
+    for _ in range(3):  # Twilio retries when it does not hear back in time
+        assert twiml_messages(twilio_post(client, INBOUND_PATH, params)) == []
+    said = db.session.scalars(select(ConversationMessage.body).where(
+        ConversationMessage.conversation_id == asked.id).order_by(ConversationMessage.id)).all()
+    assert said == ["Which hotel is it?", "And is breakfast included?"]
+    assert db.session.scalar(select(func.count(Conversation.id))) == 1
+    # A badly signed one changes nothing.
+    assert twilio_post(client, INBOUND_PATH, inbound_params("Hello?", sid="SM" + "6" * 32), sign_with="x").status_code == 403
+    assert db.session.scalar(select(func.count(ConversationMessage.id))) == 2
+
+
+def test_an_sms_from_an_unknown_number_lands_unmatched(client, token, make):
+    make.user(phone=TOURIST)  # the number typed into an account, never verified: not proof enough
+    db.session.commit()
+    twilio_post(client, INBOUND_PATH, inbound_params("Hi, it's me", sid="SM" + "7" * 32))
+    conversation = db.session.scalars(select(Conversation)).one()
+    assert conversation.user_id is None and conversation.phone == TOURIST
+    assert db.session.scalars(select(ConversationMessage.body)).all() == ["Hi, it's me"]
+    # Keywords are not conversations.
+    twilio_post(client, INBOUND_PATH, inbound_params("STOP", sid="SM" + "8" * 31 + "1"))
+    assert db.session.scalar(select(func.count(ConversationMessage.id))) == 1

@@ -1,0 +1,54 @@
+"""Who handles which topic. Medical questions are read only by medical staff (and the tourist);
+travel by logistics and operations; training by instructors and operations; the rest by
+operations. Operations see every conversation but the medical ones."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_
+
+from app.models import Conversation, Role, Topic, User
+
+TOPIC_ROLES: dict[Topic, frozenset[Role]] = {
+    Topic.BOOKING: frozenset({Role.OPERATIONS}),
+    Topic.MEDICAL: frozenset({Role.MEDICAL}),
+    Topic.TRAINING: frozenset({Role.INSTRUCTOR, Role.OPERATIONS}),
+    Topic.DOCUMENTS: frozenset({Role.OPERATIONS}),
+    Topic.TRAVEL: frozenset({Role.LOGISTICS, Role.OPERATIONS}),
+    Topic.LAUNCH_DAY: frozenset({Role.LOGISTICS, Role.OPERATIONS}),
+    Topic.OTHER: frozenset({Role.OPERATIONS}),
+}
+#: Staff roles that work at the desk at all.
+DESK_ROLES = frozenset(role for roles in TOPIC_ROLES.values() for role in roles)
+
+
+def topics_for(role: Role) -> list[Topic]:
+    return [topic for topic, roles in TOPIC_ROLES.items() if role in roles]
+
+
+def handles(user: User | None, topic: Topic) -> bool:
+    return user is not None and user.role in TOPIC_ROLES[topic]
+
+
+def may_read(user: User | None, conversation: Conversation) -> bool:
+    """The tourist whose conversation it is, and the staff of its topic. An unmatched SMS
+    (no tourist yet) is read by operations, who give it to its tourist."""
+    if user is None:
+        return False
+    if user.role is Role.TOURIST:
+        return conversation.user_id is not None and conversation.user_id == user.id
+    if conversation.user_id is None:
+        return user.role is Role.OPERATIONS
+    return handles(user, conversation.topic)
+
+
+def readable_by(user: User) -> ColumnElement[bool]:
+    """SQL: the conversations ``user`` may read (for lists and counts)."""
+    if user.role is Role.TOURIST:
+        return Conversation.user_id == user.id
+    topics = topics_for(user.role)
+    if not topics:
+        return false()
+    matched = Conversation.user_id.is_not(None) & Conversation.topic.in_(topics)
+    if user.role is Role.OPERATIONS:
+        return or_(matched, Conversation.user_id.is_(None))
+    return matched

@@ -1,0 +1,437 @@
+"""The staff desk (``/desk``): the shared inbox of the conversations a reader's role handles, by
+state, owner, topic and flight, the waits near or past their target first; a conversation with
+its thread, internal notes, the tourist's file beside it, a reply (from a saved answer in the
+tourist's language, or written), assigning, re-routing, resolving; the unmatched SMS queue; the
+saved answers; operations' weekly figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.booking import bookings as booking_service
+from app.config import LANGUAGES
+from app.desk import clock, conversations, labels, report, routing, saved_answers
+from app.errors import ServiceError
+from app.extensions import db
+from app.i18n import gettext as _
+from app.models import (
+    Booking,
+    Conversation,
+    ConversationMessage,
+    ConversationState,
+    Flight,
+    Role,
+    SavedAnswer,
+    Topic,
+    User,
+    normalise_email,
+)
+from app.readiness import Audience, readiness_for
+from app.timeutil import now_utc
+from app.transactions import commit, rollback
+from app.urls import url_maker
+from app.web import page_arg, render_page
+from blueprints.access import ops_only, roles_required
+from blueprints.desk.forms import (
+    AssignForm,
+    MatchForm,
+    NoteForm,
+    ReplyForm,
+    SavedAnswerForm,
+    TopicForm,
+)
+from blueprints.desk.tourist import file_response
+from blueprints.forms import ActionForm, attempt, form_status, show_error
+
+bp = Blueprint("staff", __name__)
+desk_staff = roles_required(*routing.DESK_ROLES)
+S = ConversationState
+PER_PAGE = 50
+
+#: The inbox's tabs: which states each shows.
+VIEWS = {
+    "open": (S.NEW, S.WAITING_ON_US),
+    "new": (S.NEW,),
+    "waiting_on_us": (S.WAITING_ON_US,),
+    "waiting_on_tourist": (S.WAITING_ON_TOURIST,),
+    "resolved": (S.RESOLVED,),
+    "unmatched": tuple(S),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    view: str
+    owner: str        # "", "me", "none" or a user id
+    topic: str        # "" or a topic the reader handles
+    flight: int | None
+
+    def args(self, **changes) -> dict:
+        values = {"view": self.view, "owner": self.owner, "topic": self.topic, "flight": self.flight or ""}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def _filters() -> Filters:
+    view = request.args.get("view", "open")
+    view = view if view in VIEWS else "open"
+    if view == "unmatched" and current_user.role is not Role.OPERATIONS:
+        view = "open"
+    owner = request.args.get("owner", "")
+    owner = owner if owner in ("me", "none") or (owner.isascii() and owner.isdigit() and len(owner) < 10) else ""
+    topic = request.args.get("topic", "")
+    topic = topic if topic in {t.value for t in routing.topics_for(current_user.role)} else ""
+    flight = request.args.get("flight", "")
+    flight_id = int(flight) if flight.isascii() and flight.isdigit() and len(flight) < 10 else None
+    return Filters(view, owner, topic, flight_id)
+
+
+def _query(filters: Filters):
+    query = select(Conversation).where(routing.readable_by(current_user), Conversation.state.in_(VIEWS[filters.view]))
+    if filters.view == "unmatched":
+        query = query.where(Conversation.user_id.is_(None))
+    if filters.owner == "me":
+        query = query.where(Conversation.owner_id == current_user.id)
+    elif filters.owner == "none":
+        query = query.where(Conversation.owner_id.is_(None))
+    elif filters.owner:
+        query = query.where(Conversation.owner_id == int(filters.owner))
+    if filters.topic:
+        query = query.where(Conversation.topic == Topic(filters.topic))
+    if filters.flight:
+        query = query.join(Booking, Booking.id == Conversation.booking_id).where(Booking.flight_id == filters.flight)
+    return query
+
+
+def _counts() -> dict[str, int]:
+    """How many conversations the reader may see are in each state: one query."""
+    rows = db.session.execute(
+        select(Conversation.state, func.count()).where(routing.readable_by(current_user)).group_by(Conversation.state))
+    by_state = {state: count for state, count in rows}
+    counts = {view: sum(by_state.get(s, 0) for s in states) for view, states in VIEWS.items() if view != "unmatched"}
+    if current_user.role is Role.OPERATIONS:
+        counts["unmatched"] = db.session.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.user_id.is_(None),
+                                                                 Conversation.state != S.RESOLVED)) or 0
+    return counts
+
+
+def _colleagues() -> list[User]:
+    roles = {role for role in routing.DESK_ROLES}
+    return list(db.session.scalars(select(User).where(User.role.in_(roles), User.active).order_by(User.name)))
+
+
+def _flights() -> list:
+    """The flights to filter by: those still to launch or launched in the last month (questions
+    are about those), soonest first, named and dated."""
+    return db.session.execute(
+        select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at >= now_utc() - timedelta(days=31))
+        .order_by(Flight.launch_at).limit(60)).all()
+
+
+@bp.get("/desk")
+@desk_staff
+def inbox():
+    filters = _filters()
+    page = page_arg()
+    query = _query(filters)
+    if filters.view in ("open", "new", "waiting_on_us"):
+        order = (Conversation.due_at.is_(None), Conversation.due_at, Conversation.id)
+    else:
+        order = (Conversation.updated_at.desc(), Conversation.id.desc())
+    # The page's ids first (a narrow scan of the index, the total counted over it), then those
+    # fifty rows with their tourist, owner and flight: joining for every matching row is slower.
+    rows = db.session.execute(
+        query.with_only_columns(Conversation.id, func.count().over().label("total"))
+        .order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    total = rows[0].total if rows else 0
+    loaded = {c.id: c for c in db.session.scalars(
+        select(Conversation).where(Conversation.id.in_([r.id for r in rows] or [-1]))
+        .options(joinedload(Conversation.user), joinedload(Conversation.owner),
+                 joinedload(Conversation.booking).joinedload(Booking.flight, innerjoin="unnested")))}
+    now = now_utc()
+    return render_page(
+        "desk/staff/inbox.html", "desk/staff/_list.html",
+        conversations=[loaded[r.id] for r in rows], total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=_counts(),
+        standing=lambda c: clock.standing(c.waiting_since, c.due_at, now),
+        # Each label translated once, not once per row.
+        topics={t: str(label) for t, label in labels.TOPICS.items()}, handled=routing.topics_for(current_user.role),
+        states={s: str(label) for s, label in labels.STATES.items()}, colleagues=_colleagues(), flights=_flights(),
+        conversation_url=url_maker("desk.staff.conversation", "conversation_id"),
+    )
+
+
+# -- one conversation ----------------------------------------------------------------------------------
+
+def _readable(conversation_id: int) -> Conversation:
+    conversation = db.session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id)
+        .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
+                 selectinload(Conversation.messages).selectinload(ConversationMessage.author),
+                 joinedload(Conversation.user), joinedload(Conversation.owner)))
+    # Someone else's topic is as good as not there: a 404 says nothing about what exists.
+    if conversation is None or not routing.may_read(current_user, conversation):
+        abort(404)
+    return conversation
+
+
+def _file(conversation: Conversation) -> dict:
+    """The tourist's file at a glance: their bookings with where each stands (medical as a status
+    only; medical staff get the case's link too)."""
+    if conversation.user is None:
+        return {"bookings": [], "readiness": {}}
+    bookings = booking_service.holding_seats(conversation.user.id)
+    return {"bookings": bookings, "readiness": readiness_for(bookings, Audience.STAFF) if bookings else {},
+            "others": db.session.scalar(select(func.count()).select_from(Conversation).where(
+                Conversation.user_id == conversation.user.id, Conversation.id != conversation.id)) or 0}
+
+
+def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None,
+          match_form: MatchForm | None = None, status: int = 200):
+    language = conversation.user.language if conversation.user else "en"
+    answers = saved_answers.listed([conversation.topic])
+    reply_form = reply_form or ReplyForm(formdata=None)
+    chosen = request.args.get("answer", "")
+    if request.method == "GET" and chosen.isascii() and chosen.isdigit():
+        answer = next((a for a in answers if a.id == int(chosen)), None)
+        if answer is not None:
+            reply_form.body.data = saved_answers.text_in(answer, language)
+    assign_form = AssignForm(formdata=None)
+    assign_form.owner.choices = [("", _("Nobody"))] + [
+        (str(u.id), u.name) for u in _colleagues() if routing.may_read(u, conversation)]
+    assign_form.owner.data = str(conversation.owner_id or "")
+    topic_form = TopicForm(formdata=None)
+    topic_form.topic.data = conversation.topic.value
+    conversations.log_read(current_user, conversation)
+    now = now_utc()
+    html = render_template(
+        "desk/staff/conversation.html", conversation=conversation, messages=conversation.messages,
+        reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
+        topic_form=topic_form, match_form=match_form or MatchForm(formdata=None), action_form=ActionForm(formdata=None),
+        answers=answers, language=language, languages=LANGUAGES, file=_file(conversation), topics=labels.TOPICS,
+        states=labels.STATES, standing=clock.standing(conversation.waiting_since, conversation.due_at, now),
+        ratings=labels.RATINGS, may_reroute=current_user.role is Role.OPERATIONS or conversation.topic in
+        routing.topics_for(current_user.role), medical_staff=current_user.role is Role.MEDICAL,
+    )
+    commit()  # the access log of a medical conversation read; after rendering, so nothing reloads
+    return html, status
+
+
+@bp.get("/desk/<int:conversation_id>")
+@desk_staff
+def conversation(conversation_id: int):
+    return _page(_readable(conversation_id))
+
+
+def _back(conversation: Conversation, anchor: str = ""):
+    return redirect(url_for("desk.staff.conversation", conversation_id=conversation.id) + anchor)
+
+
+@bp.post("/desk/<int:conversation_id>/reply")
+@desk_staff
+def reply(conversation_id: int):
+    conversation = _readable(conversation_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            conversations.reply(conversation, current_user, form.body.data, request.files.getlist(form.files.name))
+            if form.resolve.data:
+                conversations.resolve(conversation, current_user)
+            commit()
+        except ServiceError as exc:
+            rollback()
+            show_error(form, exc)
+        else:
+            flash(_("Your answer was sent and the conversation is resolved.") if form.resolve.data
+                  else _("Your answer was sent."), "success")
+            return _back(conversation)
+    return _page(_readable(conversation_id), reply_form=form, status=422)
+
+
+@bp.post("/desk/<int:conversation_id>/note")
+@desk_staff
+def note(conversation_id: int):
+    conversation = _readable(conversation_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            conversations.note(conversation, current_user, form.note.data)
+            commit()
+        except ServiceError as exc:
+            rollback()
+            show_error(form, exc)
+        else:
+            flash(_("Your note was added. The tourist does not see it."), "success")
+            return _back(conversation, "#notes")
+    return _page(_readable(conversation_id), note_form=form, status=422)
+
+
+@bp.post("/desk/<int:conversation_id>/owner")
+@desk_staff
+def assign(conversation_id: int):
+    conversation = _readable(conversation_id)
+    form = AssignForm()
+    form.owner.choices = [("", "")] + [(str(u.id), u.name) for u in _colleagues()]
+    if not form.validate_on_submit():
+        flash(_("Choose who owns this conversation."), "error")
+        return _back(conversation)
+    owner = db.session.get(User, int(form.owner.data)) if form.owner.data else None
+    attempt(lambda: conversations.assign(conversation, current_user, owner),
+            _("%(name)s owns this conversation now.", name=owner.name) if owner
+            else _("Nobody owns this conversation now."))
+    return _back(conversation)
+
+
+@bp.post("/desk/<int:conversation_id>/mine")
+@desk_staff
+def take(conversation_id: int):
+    conversation = _readable(conversation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: conversations.assign(conversation, current_user, current_user._get_current_object()),
+            _("You own this conversation now."))
+    return _back(conversation)
+
+
+@bp.post("/desk/<int:conversation_id>/topic")
+@desk_staff
+def topic(conversation_id: int):
+    conversation = _readable(conversation_id)
+    form = TopicForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a topic."), "error")
+        return _back(conversation)
+    new = Topic(form.topic.data)
+    done, _result = attempt(lambda: conversations.set_topic(conversation, current_user, new),
+                            _("The conversation is on “%(topic)s” now.", topic=labels.TOPICS[new]))
+    if done and not routing.may_read(current_user, conversation):
+        return redirect(url_for("desk.staff.inbox"))
+    return _back(conversation)
+
+
+@bp.post("/desk/<int:conversation_id>/resolve")
+@desk_staff
+def resolve(conversation_id: int):
+    conversation = _readable(conversation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: conversations.resolve(conversation, current_user),
+            _("The conversation is resolved; the tourist is asked to rate it."))
+    return _back(conversation)
+
+
+@bp.post("/desk/<int:conversation_id>/reopen")
+@desk_staff
+def reopen(conversation_id: int):
+    conversation = _readable(conversation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: conversations.reopen(conversation, current_user), _("The conversation is open again."))
+    return _back(conversation)
+
+
+@bp.post("/desk/<int:conversation_id>/tourist")
+@ops_only
+def match(conversation_id: int):
+    conversation = _readable(conversation_id)
+    form = MatchForm()
+    if form.validate_on_submit():
+        tourist = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))
+        if tourist is None or tourist.role is not Role.TOURIST:
+            form.email.errors.append(_("No tourist has this email address."))
+        else:
+            try:
+                conversations.give_to_tourist(conversation, current_user, tourist)
+                commit()
+            except ServiceError as exc:
+                rollback()
+                show_error(form, exc)
+            else:
+                flash(_("The conversation is %(name)s's now.", name=tourist.name), "success")
+                return _back(conversation)
+    return _page(_readable(conversation_id), match_form=form, status=422)
+
+
+@bp.get("/desk/<int:conversation_id>/files/<int:attachment_id>")
+@desk_staff
+def attachment(conversation_id: int, attachment_id: int):
+    conversation = _readable(conversation_id)
+    conversations.log_read(current_user, conversation, "download")
+    commit()
+    return file_response(conversation, attachment_id, staff=True)
+
+
+# -- saved answers ---------------------------------------------------------------------------------------
+
+@bp.get("/desk/answers")
+@desk_staff
+def answers():
+    return render_template("desk/staff/answers.html", answers=saved_answers.listed(active_only=False),
+                           topics=labels.TOPICS, languages=LANGUAGES)
+
+
+def _answer_form_page(form: SavedAnswerForm, answer: SavedAnswer | None):
+    return render_template("desk/staff/answer.html", form=form, answer=answer, languages=LANGUAGES,
+                           default=saved_answers.default_language()), form_status()
+
+
+def _save_answer(form: SavedAnswerForm, answer: SavedAnswer | None):
+    try:
+        saved = saved_answers.save(
+            answer, current_user, title=form.title.data, topic=Topic(form.topic.data) if form.topic.data else None,
+            active=form.active.data, bodies={code: form[f"body_{code}"].data for code in LANGUAGES})
+        commit()
+    except ServiceError as exc:
+        rollback()
+        show_error(form, exc)
+        return None
+    flash(_("The saved answer “%(title)s” is saved.", title=saved.title), "success")
+    return redirect(url_for("desk.staff.answers"))
+
+
+@bp.route("/desk/answers/new", methods=["GET", "POST"])
+@ops_only
+def new_answer():
+    form = SavedAnswerForm()
+    if form.validate_on_submit():
+        done = _save_answer(form, None)
+        if done is not None:
+            return done
+    return _answer_form_page(form, None)
+
+
+@bp.route("/desk/answers/<int:answer_id>", methods=["GET", "POST"])
+@ops_only
+def edit_answer(answer_id: int):
+    answer = db.session.get(SavedAnswer, answer_id) or abort(404)
+    form = SavedAnswerForm(obj=answer if request.method == "GET" else None)
+    if request.method == "GET":
+        form.topic.data = answer.topic.value if answer.topic else ""
+        for code in LANGUAGES:
+            form[f"body_{code}"].data = answer.body if code == saved_answers.default_language() else \
+                (answer.texts.get(code) or {}).get("body", "")
+    if form.validate_on_submit():
+        done = _save_answer(form, answer)
+        if done is not None:
+            return done
+    return _answer_form_page(form, answer)
+
+
+# -- weekly figures --------------------------------------------------------------------------------------
+
+@bp.get("/desk/report")
+@ops_only
+def weekly():
+    targets = [_("%(topic)s %(hours)s h", topic=label,
+                 hours=format_decimal(clock.target_for(topic).total_seconds() / 3600))
+               for topic, label in labels.TOPICS.items()]
+    return render_template("desk/staff/report.html", weeks=report.weekly(), topics=labels.TOPICS,
+                           targets=targets, near_days=current_app.config["DESK_NEAR_LAUNCH_DAYS"])
