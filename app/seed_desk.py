@@ -68,8 +68,8 @@ def seed_desk(ops: User, tourist: User, *, medic: User, instructor: User, coordi
     parking = conversations.file_sms(tourist.phone or "+12025550100", "Is there parking at Spaceport America for "
                                      "my family on launch day?", "SMdemo0000000000000000000000000001",
                                      now=now - timedelta(hours=3))
-    if parking is not None:  # near its target: three quarters of the wait have passed
-        parking.waiting_since, parking.due_at = now - timedelta(hours=3), now + timedelta(minutes=45)
+    if parking is not None:  # near its target (the last quarter of its wait) for the next three hours
+        parking.waiting_since, parking.due_at = now - timedelta(hours=10), now + timedelta(hours=3)
 
     by_email = {u.email: u for u in db.session.scalars(select(User).where(User.role == Role.TOURIST))}
     sally, mae, yuri, ivy = (by_email.get(e) for e in (

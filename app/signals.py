@@ -87,7 +87,8 @@ Someone sent the operator's number an SMS that is not a keyword (STOP, START, HE
 message, however often Twilio delivers it, in the webhook's transaction.
 
 sender: the number it came from, in E.164.
-kwargs: ``body`` (the text), ``message_sid`` (Twilio's id of the message).
+kwargs: ``body`` (the text, perhaps empty), ``message_sid`` (Twilio's id of the message),
+``media`` (how many pictures or files came with it by MMS; they are not fetched).
 """)
 
 

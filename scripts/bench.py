@@ -80,14 +80,14 @@ BRIEFING_ID = 4
 PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel", "/medical/queue",
          "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
          f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics",
-         f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk")
+         f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk", "/desk/1", "/conversations")
 #: The launch page's live part (polled by every tourist and family on launch day): its address
 #: holds a token made from the server's secret key, put in when the bench knows it (see ``resolve``).
 LIVE_PAGE = "/launch/<token>/live"
 #: Pages with a target of their own, as a share of /healthz's throughput (polled: it must be cheap).
 TARGET_RATIOS = {LIVE_PAGE: 0.50}
 #: Pages of the logged-in tourists (each client thread cycles through its own).
-TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel")
+TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel", "/conversations")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
 OPS_EMAIL = f"ops@{EMAIL_DOMAIN}"
@@ -555,11 +555,13 @@ def seed_desk(rng: random.Random, count: int, staff_ids: list[int], tourists: in
     for n in range(1, count + 1):
         user_id = rng.randint(1, tourists)
         state, topic = rng.choice(states), rng.choice(list(Topic))
+        if n == 1:  # the conversation page measured: operations' topic, a booking, a full thread
+            state, topic = S.WAITING_ON_US, Topic.BOOKING
         created = now - timedelta(hours=rng.uniform(1, 24 * 400))
         waiting = created if state is S.NEW else now - timedelta(hours=rng.uniform(0.5, 72)) \
             if state is S.WAITING_ON_US else None
         answered = state is not S.NEW
-        booking = by_user.get(user_id) if rng.random() < 0.1 else None
+        booking = by_user.get(user_id) if rng.random() < 0.1 or n == 1 else None
         conversations.append({
             "id": n, "user_id": user_id, "phone": None, "topic": topic, "booking_id": booking["id"] if booking else None,
             "document_id": None, "document_version_id": None, "subject": rng.choice(DESK_QUESTIONS),
@@ -578,7 +580,9 @@ def seed_desk(rng: random.Random, count: int, staff_ids: list[int], tourists: in
         if answered:
             said.append((MessageKind.STAFF, staff_ids[0], "Thank you for asking: here is the answer.",
                          created + timedelta(hours=2)))
-        if rng.random() < 0.2:
+        if n == 1:
+            said += [(MessageKind.TOURIST, user_id, "And one more thing, please.", created + timedelta(hours=3))] * 3
+        if rng.random() < 0.2 or n == 1:
             said.append((MessageKind.NOTE, staff_ids[0], "Checked with the flight team.", created + timedelta(hours=1)))
         for kind, author, body, at in said:
             messages.append({"conversation_id": n, "kind": kind, "author_id": author, "channel": Channel.IN_APP,
@@ -1193,13 +1197,14 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            f"/ops/documents/{BRIEFING_ID}": 'href="/ops/documents/versions/',  # a row of its versions
            "/travel": 'class="travel-booking"', "/logistics": 'class="arrival"',  # a tourist's booking; an arrival
            f"/ops/flights/{BIG_FLIGHT_ID}/readiness": 'class="gate-cell',  # a cell of the matrix
-           LIVE_PAGE: 'class="countdown-clock"', "/desk": 'href="/desk/'}  # a row of the inbox
+           LIVE_PAGE: 'class="countdown-clock"', "/desk": 'href="/desk/',  # a row of the inbox
+           "/desk/1": 'class="desk-thread"', "/conversations": 'href="/conversations/new"'}
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
                "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
                f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL,
-               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL, "/desk": OPS_EMAIL}
+               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL, "/desk": OPS_EMAIL, "/desk/1": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -373,9 +373,9 @@ class Factory:
         return booking
 
     def desk(self, tourist: User, booking: Booking, staff: dict[str, User]) -> dict[str, int]:
-        """The tourist's conversations on three topics (booking: with a file from them and one in
-        an internal note; medical; travel) and a saved answer: their ids, as the access tables
-        use them."""
+        """The tourist's conversations on four topics (booking: with a file from them and one in
+        an internal note; medical, with a file; travel; training), an SMS from an unknown number
+        and a saved answer: their ids, as the access tables use them."""
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         ops = staff["operations"]
         asked = conversations.start(tourist, topic=Topic.BOOKING, booking=booking, subject="My balance",
@@ -385,13 +385,18 @@ class Factory:
         internal = conversations.note(asked, ops, "See the scan.")
         internal.attachments.append(desk_attachments.read([FileStorage(io.BytesIO(png), "internal.png")])[0])
         db.session.flush()
-        medical = conversations.start(tourist, topic=Topic.MEDICAL, subject="Pills", body="May I take my pills?")
+        medical = conversations.start(tourist, topic=Topic.MEDICAL, subject="Pills", body="May I take my pills?",
+                                      files=[FileStorage(io.BytesIO(png), "ecg.png")])
         travel = conversations.start(tourist, topic=Topic.TRAVEL, subject="Hotel", body="Which hotel is it?")
+        training = conversations.start(tourist, topic=Topic.TRAINING, subject="Centrifuge", body="Can I move it?")
+        unmatched = conversations.file_sms(f"+1415555{self._next():04d}", "Who is this?", f"SM{uuid.uuid4().hex}")
         answer = saved_answers.save(None, ops, title=f"Hours {self._next()}", topic=None, active=True,
                                     bodies={"en": "We answer from 9 to 5."})
         return {"conversation": asked.id, "attachment": asked.messages[0].attachments[0].id,
                 "reply_attachment": noted.attachments[0].id, "note_attachment": internal.attachments[0].id,
-                "medical_conversation": medical.id, "travel_conversation": travel.id, "answer": answer.id}
+                "medical_conversation": medical.id, "medical_attachment": medical.messages[0].attachments[0].id,
+                "travel_conversation": travel.id, "training_conversation": training.id, "unmatched": unmatched.id,
+                "answer": answer.id}
 
     def questionnaire(self) -> Questionnaire:
         """A published health questionnaire of two questions: ``heart`` (yes or no, required) and

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.booking.reminder_rules import LIVE
-from app.desk import attachments, clock, routing
+from app.desk import attachments, clock, labels, routing
 from app.errors import Problems, ServiceError
 from app.extensions import db
 from app.medical.access import log_access as log_medical_access
@@ -32,6 +32,8 @@ from app.models import (
     DeskEventKind,
     Flight,
     MessageKind,
+    MessageStatus,
+    OutboundMessage,
     PhoneVerification,
     Role,
     Topic,
@@ -41,6 +43,8 @@ from app.timeutil import now_utc
 
 S = ConversationState
 SUBJECT_MAX = 150
+#: An answer to an unknown number goes by SMS only: about four text messages at most.
+SMS_ANSWER_MAX = 600
 BODY_MIN = 2
 BODY_MAX = 5000
 #: The states in which the tourist waits for us.
@@ -62,8 +66,8 @@ TRANSITIONS: frozenset[tuple[ConversationState, ConversationState]] = frozenset(
 
 class TransitionError(ServiceError):
     def __init__(self, from_state: ConversationState, to_state: ConversationState) -> None:
-        super().__init__(_("This conversation cannot go from “%(a)s” to “%(b)s”.", a=from_state.value,
-                           b=to_state.value))
+        super().__init__(_("This conversation cannot go from “%(a)s” to “%(b)s”.", a=labels.STATES[from_state],
+                           b=labels.STATES[to_state]))
 
 
 def record_event(conversation: Conversation, kind: DeskEventKind, actor: User | None, before: str = "",
@@ -81,6 +85,8 @@ def _move(conversation: Conversation, to: ConversationState, actor: User | None,
         raise TransitionError(before, to)
     conversation.state = to
     conversation.updated_at = now
+    if before is S.RESOLVED:  # reopened: the rating was of the answer before; asked again when resolved
+        conversation.rating, conversation.rated_at = None, None
     if to is S.RESOLVED:
         conversation.resolved_at = now
         _stop_clock(conversation)
@@ -106,14 +112,16 @@ def _start_clock(conversation: Conversation, since: datetime) -> None:
         return
     conversation.waiting_since = since
     conversation.breached_at = None
-    conversation.due_at = clock.due(conversation.topic, since, next_launch(conversation.user_id, since)).at
+    due = clock.due(conversation.topic, since, next_launch(conversation.user_id, since))
+    conversation.due_at, conversation.around_the_clock = due.at, due.near_launch
 
 
 def replan_due(conversation: Conversation) -> None:
     """The topic changed, or the due time was never set (a question from before the desk)."""
     if conversation.waiting_since is not None:
-        conversation.due_at = clock.due(conversation.topic, conversation.waiting_since,
-                                        next_launch(conversation.user_id, conversation.waiting_since)).at
+        due = clock.due(conversation.topic, conversation.waiting_since,
+                        next_launch(conversation.user_id, conversation.waiting_since))
+        conversation.due_at, conversation.around_the_clock = due.at, due.near_launch
 
 
 def _stop_clock(conversation: Conversation, now: datetime | None = None, answered: bool = False) -> None:
@@ -121,7 +129,9 @@ def _stop_clock(conversation: Conversation, now: datetime | None = None, answere
         return
     if answered and conversation.first_response_at is None:
         conversation.first_response_at = now
-        conversation.first_response_seconds = clock.business_seconds(conversation.waiting_since, now)
+        conversation.first_response_seconds = (
+            int((now - conversation.waiting_since).total_seconds()) if conversation.around_the_clock
+            else clock.business_seconds(conversation.waiting_since, now))
     if answered and conversation.due_at is not None and now > conversation.due_at and conversation.breached_at is None:
         # Answered late before the sweep saw it: the breach still counts.
         conversation.breached_at = now
@@ -134,7 +144,8 @@ def expected_answer(conversation: Conversation) -> clock.Due | None:
     """When the tourist can expect an answer (None when it is not our turn)."""
     if conversation.state not in WAITING or conversation.waiting_since is None or conversation.due_at is None:
         return None
-    return clock.Due(conversation.due_at, conversation.due_at - conversation.waiting_since, False)
+    return clock.Due(conversation.due_at, conversation.due_at - conversation.waiting_since,
+                     conversation.around_the_clock)
 
 
 # -- checks ------------------------------------------------------------------------------------------
@@ -222,8 +233,6 @@ def tourist_writes(conversation: Conversation, user: User | None, body: str, fil
     problems.raise_any()
     if conversation.state in (S.WAITING_ON_TOURIST, S.RESOLVED):
         _move(conversation, S.WAITING_ON_US, user, now)
-        if conversation.rating is not None:
-            conversation.rating, conversation.rated_at = None, None
     conversation.tourist_turn_since = None
     conversation.last_channel = channel
     _start_clock(conversation, now)
@@ -249,6 +258,18 @@ def rate(conversation: Conversation, user: User, rating: int, now: datetime | No
     reminders.sync(conversation)
 
 
+def tourist_closes(conversation: Conversation, user: User, now: datetime | None = None) -> None:
+    """The tourist says all is clear: resolved, and asked for their rating on the page."""
+    if conversation.user_id != user.id:
+        raise ServiceError(_("This conversation is not yours."))
+    if conversation.state is S.RESOLVED:
+        raise ServiceError(_("This conversation is already closed."))
+    now = now or now_utc()
+    _move(conversation, S.RESOLVED, user, now)
+    db.session.flush()
+    reminders.sync(conversation)
+
+
 # -- staff -------------------------------------------------------------------------------------------
 
 def reply(conversation: Conversation, actor: User, body: str, files: list | tuple = (), *,
@@ -259,6 +280,11 @@ def reply(conversation: Conversation, actor: User, body: str, files: list | tupl
     _require_staff(actor, conversation)
     problems = Problems()
     body = _body(body, problems)
+    if conversation.user_id is None:  # an unknown number: the answer goes by SMS alone
+        if len(body) > SMS_ANSWER_MAX:
+            problems.add(_("An answer by SMS has at most %(max)s characters.", max=SMS_ANSWER_MAX), "body")
+        if attachments.chosen(list(files)):
+            problems.add(_("Files cannot be sent by SMS. Ask the person to write in the app."), "files")
     try:
         made = attachments.read(list(files))
     except ServiceError as exc:
@@ -284,6 +310,7 @@ def _tell_tourist(conversation: Conversation, message: ConversationMessage) -> N
         # An unmatched number: the answer can only go back by SMS.
         outbox.queue_sms("desk_sms_reply", conversation.phone or "", outbox.render_sms(
             "desk_sms_reply", None, body=message.body), key=f"desk-reply:{message.id}")
+        message.channel = Channel.SMS
         return
     channels = frozenset({Channel.SMS, Channel.IN_APP}) if conversation.last_channel is Channel.SMS else None
     reminders.notify("desk_reply", conversation, occurrence=str(message.id), context={"message_id": message.id},
@@ -338,12 +365,20 @@ def set_topic(conversation: Conversation, actor: User, topic: Topic, now: dateti
     db.session.flush()
 
 
-def resolve(conversation: Conversation, actor: User, now: datetime | None = None) -> None:
-    """Close it: the tourist is asked for a one-click rating; their next word reopens it."""
+def resolve(conversation: Conversation, actor: User, now: datetime | None = None, *,
+            seen_message_id: int | None = None) -> None:
+    """Close it: the tourist is asked for a one-click rating; their next word reopens it. With
+    ``seen_message_id`` (the last message on the page staff resolved from), refused when the
+    tourist wrote again meanwhile: nobody resolves a message they have not read."""
     _require_staff(actor, conversation)
     now = now or now_utc()
     if conversation.state is S.RESOLVED:
         raise ServiceError(_("This conversation is already resolved."))
+    if seen_message_id is not None and db.session.scalar(
+            select(ConversationMessage.id).where(ConversationMessage.conversation_id == conversation.id,
+                                                 ConversationMessage.kind == MessageKind.TOURIST,
+                                                 ConversationMessage.id > seen_message_id).limit(1)):
+        raise ServiceError(_("The tourist wrote again meanwhile: read their message first."))
     _move(conversation, S.RESOLVED, actor, now)
     db.session.flush()
     if conversation.user_id is not None:
@@ -389,15 +424,20 @@ def account_for_phone(phone: str) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
-def file_sms(phone: str, body: str, message_sid: str, now: datetime | None = None) -> Conversation | None:
-    """An SMS to the operator: into the tourist's open conversation (their latest not resolved),
-    else a new one; from a number no account verified, into the unmatched queue. Once per
+def file_sms(phone: str, body: str, message_sid: str, now: datetime | None = None, *,
+             media: int = 0) -> Conversation | None:
+    """An SMS to the operator: into the conversation the desk's last SMS to them was about (a
+    reply to it, within a week), else their open conversation (the latest not resolved), else a
+    new one; from a number no account verified, into the unmatched queue. Once per
     message, however often it is delivered
     (None when it was filed before)."""
     now = now or now_utc()
     if db.session.scalar(select(ConversationMessage.id).where(ConversationMessage.provider_id == message_sid)):
         return None
     text = body.strip()[:BODY_MAX]
+    if media:  # pictures by MMS are not fetched from Twilio: staff are told to ask for them
+        note = _("(%(num)s picture(s) or file(s) sent by MMS: not kept here. Ask for them in the app.)", num=media)
+        text = f"{text}\n{note}".strip()
     user = account_for_phone(phone)
     savepoint = db.session.begin_nested()
     try:
@@ -416,7 +456,7 @@ def file_sms(phone: str, body: str, message_sid: str, now: datetime | None = Non
             _write(conversation, MessageKind.TOURIST, None, text or "…", Channel.SMS, [], now, message_sid)
             db.session.flush()
         else:
-            conversation = _open_for(user)
+            conversation = _answered_by_sms(user, now) or _open_for(user)
             if conversation is None:
                 conversation = start(user, topic=Topic.OTHER, subject=_sms_subject(text), body=text or "…",
                                      channel=Channel.SMS, provider_id=message_sid, now=now)
@@ -434,19 +474,52 @@ def _sms_subject(text: str) -> str:
     return (words[:60] + "…") if len(words) > 60 else (words or _("Text message"))
 
 
+#: How long a tourist's SMS counts as a reply to the conversation our last SMS was about.
+SMS_REPLY_WINDOW = timedelta(days=7)
+#: The desk's messages that reach a tourist by SMS (a reply to them belongs to that conversation).
+SMS_RULES = ("desk_reply", "desk_waiting", "desk_resolved")
+
+
+def _answered_by_sms(user: User, now: datetime) -> Conversation | None:
+    """The conversation the desk's latest SMS to the tourist was about, if it went out in the last
+    week: a text back is a reply to it (and reopens it, were it resolved)."""
+    conversation_id = db.session.scalar(
+        select(OutboundMessage.subject_id).where(
+            OutboundMessage.user_id == user.id, OutboundMessage.channel == Channel.SMS,
+            OutboundMessage.subject_type == "conversation", OutboundMessage.rule.in_(SMS_RULES),
+            OutboundMessage.status == MessageStatus.SENT, OutboundMessage.sent_at >= now - SMS_REPLY_WINDOW)
+        .order_by(OutboundMessage.sent_at.desc(), OutboundMessage.id.desc()).limit(1))
+    return _locked(conversation_id) if conversation_id is not None else None
+
+
+def _locked(conversation_id: int) -> Conversation | None:
+    """The conversation, its row locked until the commit (PostgreSQL): a tourist writing and staff
+    resolving at once are done one after the other, so no message is left unanswered unseen."""
+    return db.session.scalar(select(Conversation).where(Conversation.id == conversation_id).with_for_update())
+
+
+def lock(conversation: Conversation) -> Conversation:
+    """Lock a conversation already loaded (for pages: before they change it), reading it afresh."""
+    db.session.scalar(select(Conversation.id).where(Conversation.id == conversation.id).with_for_update())
+    db.session.refresh(conversation)
+    return conversation
+
+
 def _open_for(user: User) -> Conversation | None:
     """The tourist's latest conversation that is not resolved (an SMS cannot say which resolved one
     it would answer: after a resolution it starts a new conversation)."""
-    return db.session.scalar(
-        select(Conversation).where(Conversation.user_id == user.id, Conversation.state != S.RESOLVED)
+    conversation_id = db.session.scalar(
+        select(Conversation.id).where(Conversation.user_id == user.id, Conversation.state != S.RESOLVED)
         .order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(1))
+    return _locked(conversation_id) if conversation_id is not None else None
 
 
 def _unmatched_for(phone: str, now: datetime) -> Conversation | None:
-    return db.session.scalar(
-        select(Conversation).where(Conversation.user_id.is_(None), Conversation.phone == phone,
-                                   Conversation.state != S.RESOLVED)
+    conversation_id = db.session.scalar(
+        select(Conversation.id).where(Conversation.user_id.is_(None), Conversation.phone == phone,
+                                      Conversation.state != S.RESOLVED)
         .order_by(Conversation.id.desc()).limit(1))
+    return _locked(conversation_id) if conversation_id is not None else None
 
 
 # -- reading -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ TOPICS = {
 #: As staff see a conversation's state.
 STATES = {
     ConversationState.NEW: lazy_pgettext("desk state", "New"),
-    ConversationState.WAITING_ON_US: lazy_pgettext("desk state", "Waiting on us"),
+    ConversationState.WAITING_ON_US: lazy_pgettext("desk state", "Tourist wrote again"),
     ConversationState.WAITING_ON_TOURIST: lazy_pgettext("desk state", "Waiting on the tourist"),
     ConversationState.RESOLVED: lazy_pgettext("desk state", "Resolved"),
 }

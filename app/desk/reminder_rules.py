@@ -34,8 +34,10 @@ def _context(conversation: Conversation, stored: dict) -> dict:
     message = db.session.get(ConversationMessage, stored.get("message_id") or 0)
     return {
         "conversation": conversation, "topic": labels.TOPICS[conversation.topic],
-        # Medical answers are read in the app only, never in an email or an SMS.
+        # Medical questions and answers are read in the app only: neither the answer nor the
+        # subject (the tourist's own words) goes into an email, an SMS or the outbox.
         "message": message if conversation.topic is not Topic.MEDICAL else None,
+        "subject": conversation.subject if conversation.topic is not Topic.MEDICAL else "",
         "medical": conversation.topic is Topic.MEDICAL, "url": conversation_url(conversation),
     }
 

@@ -76,9 +76,9 @@ def keyword_of(body: str | None) -> str:
     return (body or "").strip().rstrip(".!").strip().upper()
 
 
-def handle_inbound(message_sid: str, from_number: str, body: str | None) -> str | None:
-    """Act on a message someone sent us, once per ``message_sid``. Returns the text to reply
-    with, or None for no reply."""
+def handle_inbound(message_sid: str, from_number: str, body: str | None, media: int = 0) -> str | None:
+    """Act on a message someone sent us, once per ``message_sid`` (``media``: how many pictures
+    or files came with it, by MMS). Returns the text to reply with, or None for no reply."""
     savepoint = db.session.begin_nested()
     try:
         db.session.add(WebhookEvent(provider="twilio", event_id=message_sid, type="inbound"))
@@ -102,8 +102,8 @@ def handle_inbound(message_sid: str, from_number: str, body: str | None) -> str 
         return None
     if keyword in HELP_KEYWORDS:
         return help_text(phone)
-    if (body or "").strip():
-        signals.sms_received.send(phone, body=body.strip(), message_sid=message_sid)
+    if (body or "").strip() or media:
+        signals.sms_received.send(phone, body=(body or "").strip(), message_sid=message_sid, media=media)
     return None
 
 

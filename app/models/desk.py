@@ -86,10 +86,13 @@ class Conversation(db.Model):
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the answer is due: ``waiting_since`` plus the response target.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The target of this wait runs around the clock (near the launch), not in business hours.
+    around_the_clock: Mapped[bool] = mapped_column(default=False)
     #: When this waiting period went past its target (once per period; escalated then).
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: The first answer's wait, in seconds of business hours (what the target counts).
+    #: The first answer's wait, in seconds as the target counts them (business hours, or around
+    #: the clock near the launch).
     first_response_seconds: Mapped[int | None]
     #: Since when staff have waited for the tourist (their reminder counts from here).
     tourist_turn_since: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -219,7 +219,7 @@ def send_phone_code():
     else:
         flash(_("We sent a code to %(phone)s. Type it below.", phone=current_user.phone) if sent else
               _("We sent you a code a moment ago; it still holds. Type it below."), "success")
-    return redirect(url_for("accounts.auth.account") + "#phone")
+    return redirect(url_for("accounts.auth.account") + "#mobile")
 
 
 @bp.post("/account/phone/verify")
@@ -228,7 +228,7 @@ def verify_phone():
     form = PhoneCodeForm()
     if form.validate_on_submit() and save(form, lambda: phone_proof.verify(current_user, form.code.data))[0]:
         flash(_("Your number is verified. Text messages you send us from it reach your conversations."), "success")
-        return redirect(url_for("accounts.auth.account") + "#phone")
+        return redirect(url_for("accounts.auth.account") + "#mobile")
     return _account_page(ProfileForm(obj=current_user), form)
 
 

@@ -34,11 +34,17 @@ class WriteForm(FlaskForm):
     files = _files()
 
 
+class SeenForm(FlaskForm):
+    """A one-button action on a conversation, with the last message the page showed."""
+    seen = HiddenField()
+
+
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Reply to the tourist"), validators=[
         DataRequired(REQUIRED), Length(min=conversations.BODY_MIN, max=conversations.BODY_MAX)])
     files = _files()
     resolve = BooleanField(_l("Resolve the conversation with this answer"))
+    seen = HiddenField()
 
 
 class NoteForm(FlaskForm):
@@ -52,6 +58,7 @@ class AssignForm(FlaskForm):
 
 class TopicForm(FlaskForm):
     topic = SelectField(_l("Topic"), choices=TOPIC_CHOICES)
+    confirm = BooleanField(_l("I know that the thread and its notes become readable by that topic's staff"))
 
 
 class MatchForm(FlaskForm):

@@ -12,15 +12,17 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.booking import bookings as booking_service
+from app.booking.reminder_rules import LIVE
 from app.config import LANGUAGES
 from app.desk import clock, conversations, labels, report, routing, saved_answers
 from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import gettext as _
+from app.medical import cases as medical_cases
 from app.models import (
     Booking,
     Conversation,
@@ -45,6 +47,7 @@ from blueprints.desk.forms import (
     NoteForm,
     ReplyForm,
     SavedAnswerForm,
+    SeenForm,
     TopicForm,
 )
 from blueprints.desk.tourist import file_response
@@ -62,7 +65,7 @@ VIEWS = {
     "waiting_on_us": (S.WAITING_ON_US,),
     "waiting_on_tourist": (S.WAITING_ON_TOURIST,),
     "resolved": (S.RESOLVED,),
-    "unmatched": tuple(S),
+    "unmatched": (S.NEW, S.WAITING_ON_US, S.WAITING_ON_TOURIST),
 }
 
 
@@ -106,7 +109,11 @@ def _query(filters: Filters):
     if filters.topic:
         query = query.where(Conversation.topic == Topic(filters.topic))
     if filters.flight:
-        query = query.join(Booking, Booking.id == Conversation.booking_id).where(Booking.flight_id == filters.flight)
+        # About a booking on that flight, or (about none in particular) from a tourist with a seat on it.
+        on_flight = select(Booking.id).where(Booking.flight_id == filters.flight, Booking.state.in_(LIVE))
+        query = query.where(or_(
+            Conversation.booking_id.in_(on_flight.with_only_columns(Booking.id)),
+            Conversation.booking_id.is_(None) & Conversation.user_id.in_(on_flight.with_only_columns(Booking.user_id))))
     return query
 
 
@@ -171,7 +178,9 @@ def inbox():
 
 # -- one conversation ----------------------------------------------------------------------------------
 
-def _readable(conversation_id: int) -> Conversation:
+def _readable(conversation_id: int, *, lock: bool = False) -> Conversation:
+    """The conversation if the reader may read it (404 otherwise); ``lock`` for a change: its row
+    is held until the commit, so that changes made at the same moment come one after the other."""
     conversation = db.session.scalar(
         select(Conversation).where(Conversation.id == conversation_id)
         .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
@@ -180,18 +189,23 @@ def _readable(conversation_id: int) -> Conversation:
     # Someone else's topic is as good as not there: a 404 says nothing about what exists.
     if conversation is None or not routing.may_read(current_user, conversation):
         abort(404)
-    return conversation
+    return conversations.lock(conversation) if lock else conversation
 
 
 def _file(conversation: Conversation) -> dict:
     """The tourist's file at a glance: their bookings with where each stands (medical as a status
-    only; medical staff get the case's link too)."""
+    only; medical staff get the link to the tourist's case too), and their other conversations
+    the reader may open."""
     if conversation.user is None:
-        return {"bookings": [], "readiness": {}}
+        return {"bookings": [], "readiness": {}, "others": [], "case": None}
     bookings = booking_service.holding_seats(conversation.user.id)
+    others = list(db.session.scalars(
+        select(Conversation).where(Conversation.user_id == conversation.user.id, Conversation.id != conversation.id,
+                                   routing.readable_by(current_user))
+        .order_by(Conversation.updated_at.desc()).limit(5)))
+    case = medical_cases.latest_case(conversation.user) if current_user.role is Role.MEDICAL else None
     return {"bookings": bookings, "readiness": readiness_for(bookings, Audience.STAFF) if bookings else {},
-            "others": db.session.scalar(select(func.count()).select_from(Conversation).where(
-                Conversation.user_id == conversation.user.id, Conversation.id != conversation.id)) or 0}
+            "others": others, "case": case}
 
 
 def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None,
@@ -216,10 +230,10 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
         "desk/staff/conversation.html", conversation=conversation, messages=conversation.messages,
         reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
         topic_form=topic_form, match_form=match_form or MatchForm(formdata=None), action_form=ActionForm(formdata=None),
+        seen=conversation.messages[-1].id if conversation.messages else 0,
         answers=answers, language=language, languages=LANGUAGES, file=_file(conversation), topics=labels.TOPICS,
         states=labels.STATES, standing=clock.standing(conversation.waiting_since, conversation.due_at, now),
-        ratings=labels.RATINGS, may_reroute=current_user.role is Role.OPERATIONS or conversation.topic in
-        routing.topics_for(current_user.role), medical_staff=current_user.role is Role.MEDICAL,
+        ratings=labels.RATINGS,
     )
     commit()  # the access log of a medical conversation read; after rendering, so nothing reloads
     return html, status
@@ -231,6 +245,12 @@ def conversation(conversation_id: int):
     return _page(_readable(conversation_id))
 
 
+def _seen(raw: str | None) -> int | None:
+    """The last message the page showed (a form's hidden field); None when it is not a number."""
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
 def _back(conversation: Conversation, anchor: str = ""):
     return redirect(url_for("desk.staff.conversation", conversation_id=conversation.id) + anchor)
 
@@ -238,13 +258,14 @@ def _back(conversation: Conversation, anchor: str = ""):
 @bp.post("/desk/<int:conversation_id>/reply")
 @desk_staff
 def reply(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
+            seen = _seen(form.seen.data)
             conversations.reply(conversation, current_user, form.body.data, request.files.getlist(form.files.name))
             if form.resolve.data:
-                conversations.resolve(conversation, current_user)
+                conversations.resolve(conversation, current_user, seen_message_id=seen)
             commit()
         except ServiceError as exc:
             rollback()
@@ -259,7 +280,7 @@ def reply(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/note")
 @desk_staff
 def note(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -277,7 +298,7 @@ def note(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/owner")
 @desk_staff
 def assign(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     form = AssignForm()
     form.owner.choices = [("", "")] + [(str(u.id), u.name) for u in _colleagues()]
     if not form.validate_on_submit():
@@ -293,7 +314,7 @@ def assign(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/mine")
 @desk_staff
 def take(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     attempt(lambda: conversations.assign(conversation, current_user, current_user._get_current_object()),
@@ -304,12 +325,16 @@ def take(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/topic")
 @desk_staff
 def topic(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     form = TopicForm()
     if not form.validate_on_submit():
         flash(_("Choose a topic."), "error")
         return _back(conversation)
     new = Topic(form.topic.data)
+    if conversation.topic is Topic.MEDICAL and new is not Topic.MEDICAL and not form.confirm.data:
+        flash(_("Moving a medical conversation shows its thread and notes to the staff of “%(topic)s”: "
+                "tick the box to confirm.", topic=labels.TOPICS[new]), "error")
+        return _back(conversation)
     done, _result = attempt(lambda: conversations.set_topic(conversation, current_user, new),
                             _("The conversation is on “%(topic)s” now.", topic=labels.TOPICS[new]))
     if done and not routing.may_read(current_user, conversation):
@@ -320,10 +345,11 @@ def topic(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/resolve")
 @desk_staff
 def resolve(conversation_id: int):
-    conversation = _readable(conversation_id)
-    if not ActionForm().validate_on_submit():
+    conversation = _readable(conversation_id, lock=True)
+    form = SeenForm()
+    if not form.validate_on_submit():
         abort(400)
-    attempt(lambda: conversations.resolve(conversation, current_user),
+    attempt(lambda: conversations.resolve(conversation, current_user, seen_message_id=_seen(form.seen.data)),
             _("The conversation is resolved; the tourist is asked to rate it."))
     return _back(conversation)
 
@@ -331,7 +357,7 @@ def resolve(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/reopen")
 @desk_staff
 def reopen(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     attempt(lambda: conversations.reopen(conversation, current_user), _("The conversation is open again."))
@@ -341,7 +367,7 @@ def reopen(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/tourist")
 @ops_only
 def match(conversation_id: int):
-    conversation = _readable(conversation_id)
+    conversation = _readable(conversation_id, lock=True)
     form = MatchForm()
     if form.validate_on_submit():
         tourist = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -28,27 +29,31 @@ from app.models import (
     Conversation,
     ConversationAttachment,
     ConversationMessage,
+    ConversationState,
     MessageKind,
     Role,
     Topic,
 )
+from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from blueprints.access import roles_required
 from blueprints.desk.forms import AskForm, RateForm, WriteForm
-from blueprints.forms import form_status, show_error
+from blueprints.forms import attempt, form_status, show_error
 
 bp = Blueprint("tourist", __name__)
 tourist_only = roles_required(Role.TOURIST)
 
 
-def _own(conversation_id: int) -> Conversation:
+def _own(conversation_id: int, *, lock: bool = False) -> Conversation:
+    """The tourist's own conversation (404 for anyone else's); ``lock`` for a change (see
+    :func:`app.desk.conversations.lock`)."""
     conversation = db.session.scalar(
         select(Conversation).where(Conversation.id == conversation_id)
         .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
                  selectinload(Conversation.messages).selectinload(ConversationMessage.author)))
     if conversation is None or conversation.user_id != current_user.id:
         abort(404)
-    return conversation
+    return conversations.lock(conversation) if lock else conversation
 
 
 def _booking_choices(form: AskForm) -> list[Booking]:
@@ -67,7 +72,8 @@ def index():
         select(Conversation).where(Conversation.user_id == current_user.id)
         .order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(200)))
     return render_template("desk/tourist/index.html", conversations=rows, states=labels.TOURIST_STATES,
-                           topics=labels.TOPICS)
+                           topics=labels.TOPICS, sms_number=current_app.config.get("TWILIO_FROM_NUMBER", ""),
+                           verified=current_user.phone_verified_at is not None)
 
 
 @bp.route("/conversations/new", methods=["GET", "POST"])
@@ -94,7 +100,17 @@ def ask():
             flash(_("Your question was sent. We will answer by %(when)s.",
                     when=_when(conversation)), "success")
             return redirect(url_for("desk.tourist.thread", conversation_id=conversation.id))
-    return render_template("desk/tourist/ask.html", form=form, came_from=request.args.get("from", "")), form_status()
+    return render_template("desk/tourist/ask.html", form=form, open_ones=_open_conversations(),
+                           states=labels.TOURIST_STATES), form_status()
+
+
+def _open_conversations() -> list[Conversation]:
+    """The tourist's conversations still open, those answered first: before asking anew."""
+    return list(db.session.scalars(
+        select(Conversation).where(Conversation.user_id == current_user.id,
+                                   Conversation.state != ConversationState.RESOLVED)
+        .order_by((Conversation.state == ConversationState.WAITING_ON_TOURIST).desc(), Conversation.updated_at.desc())
+        .limit(5)))
 
 
 def _when(conversation: Conversation) -> str:
@@ -104,7 +120,7 @@ def _when(conversation: Conversation) -> str:
 
 def _thread_page(conversation: Conversation, form: WriteForm, status: int = 200):
     return render_template(
-        "desk/tourist/thread.html", conversation=conversation, form=form, rate_form=RateForm(formdata=None),
+        "desk/tourist/thread.html", conversation=conversation, form=form, rate_form=RateForm(formdata=None), now=now_utc(),
         messages=conversations.visible_messages(conversation, current_user), states=labels.TOURIST_STATES,
         topics=labels.TOPICS, ratings=labels.RATINGS, expected=conversations.expected_answer(conversation),
     ), status
@@ -119,7 +135,7 @@ def thread(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>")
 @tourist_only
 def write(conversation_id: int):
-    conversation = _own(conversation_id)
+    conversation = _own(conversation_id, lock=True)
     form = WriteForm()
     if form.validate_on_submit():
         try:
@@ -138,7 +154,7 @@ def write(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>/rating")
 @tourist_only
 def rate(conversation_id: int):
-    conversation = _own(conversation_id)
+    conversation = _own(conversation_id, lock=True)
     form = RateForm()
     raw = form.rating.data or ""
     if not form.validate_on_submit() or not raw.isdigit():
@@ -152,6 +168,18 @@ def rate(conversation_id: int):
         flash(exc.message, "error")
     else:
         flash(_("Thank you for your rating."), "success")
+    return redirect(url_for("desk.tourist.thread", conversation_id=conversation.id))
+
+
+@bp.post("/conversations/<int:conversation_id>/close")
+@tourist_only
+def close(conversation_id: int):
+    """All is clear: the tourist closes the conversation (and may rate it)."""
+    conversation = _own(conversation_id, lock=True)
+    if not RateForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: conversations.tourist_closes(conversation, current_user),
+            _("The conversation is closed. Thank you; how did we do?"))
     return redirect(url_for("desk.tourist.thread", conversation_id=conversation.id))
 
 

@@ -9,7 +9,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from app.config import LANGUAGES
-from app.desk import conversations as desk
 from app.documents import documents
 from app.documents import labels as document_labels
 from app.errors import ServiceError
@@ -63,9 +62,13 @@ class AcceptForm(CheckedForm):
         return [problem] if problem is not None else []
 
 
+#: A question about a document is a conversation at the desk; a real one takes a few words.
+QUESTION_MIN, QUESTION_MAX = 5, 4000
+
+
 class QuestionForm(FlaskForm):
     question = TextAreaField(_l("Your question"), validators=[
-        DataRequired(REQUIRED), Length(min=desk.BODY_MIN, max=desk.BODY_MAX)])
+        DataRequired(REQUIRED), Length(min=QUESTION_MIN, max=QUESTION_MAX)])
 
 
 class NewDocumentForm(CheckedForm):

@@ -164,8 +164,8 @@ def show(message_id: int):
     )
 
 
-#: Messages whose text is a key to an account: whoever reads the link can use it.
-PRIVATE_KINDS = frozenset({"password_reset"})
+#: Messages whose text is a key to an account: whoever reads the link (or code) can use it.
+PRIVATE_KINDS = frozenset({"password_reset", "phone_code"})
 
 
 def _text_hidden(message: OutboundMessage) -> bool:

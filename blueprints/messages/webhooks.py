@@ -58,7 +58,9 @@ def inbound():
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
     if not sid or len(sid) > 64:
         return {"error": "MessageSid is missing or malformed"}, 400
-    reply = sms.handle_inbound(sid, request.form.get("From", ""), request.form.get("Body", ""))
+    media = request.form.get("NumMedia", "0")
+    reply = sms.handle_inbound(sid, request.form.get("From", ""), request.form.get("Body", ""),
+                               media=int(media) if media.isascii() and media.isdigit() and len(media) < 3 else 0)
     commit()
     twiml = MessagingResponse()
     if reply:

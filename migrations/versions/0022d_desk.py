@@ -56,6 +56,7 @@ def upgrade():
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True),
         sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('around_the_clock', sa.Boolean(), nullable=False),
         sa.Column('breached_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('first_response_seconds', sa.Integer(), nullable=True),
@@ -146,13 +147,17 @@ def upgrade():
         # The conversation keeps the question's id: a downgrade gives the question back as it was.
         bind.execute(sa.text(
             "INSERT INTO desk_conversations (id, user_id, topic, booking_id, document_id, document_version_id, "
-            "subject, state, owner_id, last_channel, created_at, updated_at, waiting_since, first_response_at, "
-            "resolved_at) VALUES (:id, :user, 'documents', :booking, :document, :version, :subject, :state, :owner, "
-            "'in_app', :asked, :updated, :waiting, :answered, :answered)"),
+            "subject, state, owner_id, last_channel, created_at, updated_at, waiting_since, around_the_clock, "
+            "breached_at, first_response_at, resolved_at) VALUES (:id, :user, 'documents', :booking, :document, "
+            ":version, :subject, :state, :owner, 'in_app', :asked, :updated, :waiting, false, :breached, :answered, "
+            ":answered)"),
             {"id": q.id, "user": q.user_id, "booking": q.booking_id, "document": q.document_id, "version": q.version_id,
              "subject": _enc(f"{q.title or 'Document'} (v{q.version})"), "state": "resolved" if answered else "new",
              "owner": q.answered_by_id, "asked": q.asked_at, "updated": q.answered_at or q.asked_at,
-             "waiting": None if answered else q.asked_at, "answered": q.answered_at})
+             "waiting": None if answered else q.asked_at, "answered": q.answered_at,
+             # An open question has waited since it was asked, and shows as late; it is not
+             # escalated now (nor counted as this week's breach): everyone would be emailed at once.
+             "breached": None if answered else q.asked_at})
         said = [("tourist", q.user_id, q.question, q.asked_at)]
         if answered:
             said.append(("staff", q.answered_by_id, q.answer or "", q.answered_at))

@@ -204,7 +204,7 @@ def test_the_phone_menu_shows_every_german_item_whole(visitor, phone_world):
         menu.get_by_text("Menü", exact=True).click()
         items = menu.locator("details > ul > li").locator("a, button")
         expect(items.first).to_be_visible()
-        assert items.count() == 8  # my journey, medical, documents, training, travel, flights, account, log out
+        assert items.count() == 9  # my journey, medical, documents, training, travel, ask us, flights, account, log out
         for i in range(items.count()):
             item = items.nth(i)
             assert _inside_phone(_box(item)), item.inner_text()

@@ -57,7 +57,7 @@ def test_hold_a_seat_ask_a_question_and_sign(visitor, make_committed):
     visitor.check()
     questions.get_by_label("Your question").fill("What happens if the balloon bursts at altitude?")
     questions.get_by_role("button", name="Send question").click()
-    sent = questions.get_by_text("Your question was sent. The answer will appear here and by")
+    sent = questions.get_by_text("Your question was sent. The answer will appear here and in your conversations")
     expect(sent).to_be_visible()
     asked = questions.locator(".qa-list li")
     expect(asked).to_have_count(1)

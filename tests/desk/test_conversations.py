@@ -172,14 +172,25 @@ def test_re_routing_to_medical_takes_it_from_operations(people):
     assert routing.may_read(people["medical"], conversation)
 
 
-def test_a_medical_answer_is_never_written_into_an_email_or_sms(people):
+def test_a_medical_question_and_answer_are_never_written_into_a_message(people):
+    """Neither the answer nor the subject (the tourist's own words) of a medical conversation goes
+    into an email, an SMS or an in-app notice (the outbox shows those to operations)."""
     people["tourist"].phone = "+14155550123"
     conversation = ask(people["tourist"], Topic.MEDICAL, subject="My blood pressure")
     conversation.last_channel = Channel.SMS
     conversations.reply(conversation, people["medical"], "Your beta blocker is fine to continue.")
-    told = rendered(outbox(user_id=people["tourist"].id, kind="desk_reply"))
-    assert {m.channel for m in told} == {Channel.SMS, Channel.IN_APP}
-    assert all("beta blocker" not in m.body for m in told)
+    # The reminder that we wait on them, rendered at its time (in three days).
+    told = rendered([m for m in reminders.pending_for(conversation) if m.rule == "desk_waiting"])
+    conversation.last_channel = Channel.IN_APP
+    conversations.reply(conversation, people["medical"], "And the ECG is fine.")
+    conversations.resolve(conversation, people["medical"])
+    told += rendered([m for m in outbox(user_id=people["tourist"].id) if m.rule != "desk_waiting"])
+    assert {m.rule for m in told} == {"desk_reply", "desk_waiting", "desk_resolved"}
+    assert {m.channel for m in told} == {Channel.SMS, Channel.IN_APP, Channel.EMAIL}
+    for m in told:
+        assert "blood pressure" not in (m.subject + m.body) and "beta blocker" not in m.body and "ECG" not in m.body
+        if m.channel is Channel.EMAIL:  # named by its number instead
+            assert f"#{conversation.id}" in m.subject
 
 
 def test_reading_a_medical_conversation_is_logged(people):
@@ -250,6 +261,41 @@ def test_an_unverified_or_unknown_number_lands_unmatched_and_operations_give_it_
     assert conversation.user_id == people["tourist"].id
     with pytest.raises(ServiceError):
         conversations.give_to_tourist(conversation, people["ops"], people["other"])
+
+
+def test_a_text_back_lands_in_the_conversation_our_sms_was_about_and_reopens_it(people):
+    tourist = people["tourist"]
+    verify(tourist, PHONE)
+    about_hotel = ask(tourist, Topic.TRAVEL, subject="Hotel")
+    about_hotel.last_channel = Channel.SMS
+    conversations.reply(about_hotel, people["logistics"], "The Spaceport Inn.")
+    conversations.resolve(about_hotel, people["logistics"])
+    ask(tourist, Topic.BOOKING, subject="Balance")  # more recent, and open
+    for m in outbox(user_id=tourist.id, channel=Channel.SMS):  # the SMS went out
+        m.status, m.sent_at = MessageStatus.SENT, now_utc()
+    filed = conversations.file_sms(PHONE, "Is breakfast included?", "SMhotel")
+    assert filed is about_hotel and about_hotel.state is S.WAITING_ON_US
+
+
+def test_the_tourist_closes_when_all_is_clear_and_a_reopened_conversation_is_rated_anew(people):
+    conversation = ask(people["tourist"])
+    conversations.reply(conversation, people["ops"], "Done.")
+    conversations.tourist_closes(conversation, people["tourist"])
+    assert conversation.state is S.RESOLVED
+    assert not [m for m in reminders.pending_for(conversation) if m.rule == "desk_waiting"]
+    conversations.rate(conversation, people["tourist"], 2)
+    conversations.reopen(conversation, people["ops"])
+    assert conversation.rating is None and conversation.state is S.WAITING_ON_US
+    with pytest.raises(ServiceError, match="already closed"):
+        conversations.resolve(conversation, people["ops"]) or conversations.tourist_closes(conversation, people["tourist"])
+
+
+def test_an_answer_to_an_unknown_number_fits_an_sms(people):
+    conversation = conversations.file_sms("+14155550001", "Hello?", "SMshort")
+    with pytest.raises(ServiceError) as refused:
+        conversations.reply(conversation, people["ops"], "x" * 601, [png()])
+    assert {e.field for e in refused.value.errors} == {"body", "files"}
+    assert len(conversation.messages) == 1
 
 
 # -- the clock and escalation ------------------------------------------------------------------------------
@@ -340,3 +386,15 @@ def test_staff_replies_to_an_unmatched_number_are_sent_once(people):
         OutboundMessage.kind == "desk_sms_reply", OutboundMessage.status == MessageStatus.QUEUED)) == 1
     assert db.session.scalar(select(func.count()).select_from(ConversationMessage).where(
         ConversationMessage.conversation_id == conversation.id)) == 2
+
+
+def test_staff_cannot_resolve_past_a_message_they_have_not_read(people):
+    conversation = ask(people["tourist"])
+    seen = conversations.reply(conversation, people["ops"], "Here is the answer.").id
+    conversations.tourist_writes(conversation, people["tourist"], "But what about my refund?")  # meanwhile
+    with pytest.raises(ServiceError, match="wrote again meanwhile"):
+        conversations.resolve(conversation, people["ops"], seen_message_id=seen)
+    assert conversation.state is S.WAITING_ON_US
+    last = conversation.messages[-1].id
+    conversations.resolve(conversation, people["ops"], seen_message_id=last)
+    assert conversation.state is S.RESOLVED

@@ -131,6 +131,9 @@ def test_desk_actions_against_every_role(app, make):
          {"tourist", "other tourist"}, {s: 403 for s in staff}),
         (f"/conversations/{c}", {"body": "One more thing"}, {"tourist"}, tourist_only),
         (f"/conversations/{resolved.id}/rating", {"rating": "5"}, {"tourist"}, tourist_only),
+        (f"/conversations/{ids['training_conversation']}/close", {}, {"tourist"}, tourist_only),
+        (f"/desk/{ids['training_conversation']}/note", {"note": "Noted"}, {"instructor", "operations"},
+         {"tourist": 403, "other tourist": 403, "medical": 404, "logistics": 404}),
         (f"/desk/{c}/note", {"note": "Noted"}, {"operations"}, booking_staff),
         (f"/desk/{c}/reply", {"body": "An answer"}, {"operations"}, booking_staff),
         (f"/desk/{med}/reply", {"body": "A medical answer"}, {"medical"}, medical_staff),
@@ -165,6 +168,19 @@ def test_desk_actions_against_every_role(app, make):
                 wrong.append(f"{who} POST {path}: {code}, and it {'changed' if _snapshot(ids) != before else 'did not change'} something")
             break
     assert not wrong, "\n".join(wrong)
+
+
+def test_moving_a_medical_conversation_out_of_medical_needs_a_confirmation(client, make):
+    tourist, medic = make.user(), make.user(Role.MEDICAL)
+    asked = conversations.start(tourist, topic=Topic.MEDICAL, subject="Travel pills", body="Is it about my flight?")
+    db.session.commit()
+    login(client, medic)
+    post_form(client, f"/desk/{asked.id}/topic", {"topic": "travel"}, page=f"/desk/{asked.id}")
+    db.session.expire_all()
+    assert asked.topic is Topic.MEDICAL
+    response = post_form(client, f"/desk/{asked.id}/topic", {"topic": "travel", "confirm": "y"}, page=f"/desk/{asked.id}")
+    db.session.expire_all()
+    assert asked.topic is Topic.TRAVEL and response.headers["Location"].endswith("/desk")  # no longer theirs
 
 
 def test_the_tourist_never_sees_internal_notes_or_their_files(app, client, make):

@@ -587,3 +587,7 @@ def test_an_sms_from_an_unknown_number_lands_unmatched(client, token, make):
     # Keywords are not conversations.
     twilio_post(client, INBOUND_PATH, inbound_params("STOP", sid="SM" + "8" * 31 + "1"))
     assert db.session.scalar(select(func.count(ConversationMessage.id))) == 1
+    # A picture without text (MMS) is not lost: staff are told to ask for it in the app.
+    twilio_post(client, INBOUND_PATH, {**inbound_params("", sid="SM" + "9" * 31 + "2"), "NumMedia": "2"})
+    last = db.session.scalars(select(ConversationMessage.body).order_by(ConversationMessage.id.desc())).first()
+    assert "2 picture(s) or file(s) sent by MMS" in last

@@ -13,6 +13,7 @@ import time_machine
 
 from app.booking import bookings as booking_service
 from app.booking import flights
+from app.desk import conversations as desk
 from app.documents import consent
 from app.extensions import db
 from app.messaging import delivery
@@ -29,6 +30,7 @@ from app.models import (
     Refund,
     RefundKind,
     Role,
+    Topic,
 )
 from app.payments import cancellations, installments, payments
 from app.timeutil import now_utc
@@ -302,13 +304,16 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
         starts_local=(booking.flight.launch_at - timedelta(hours=5)).replace(tzinfo=None), start_timezone="UTC"),
         make.user(Role.LOGISTICS))
     change_id = itinerary.changes_of([booking.id])[booking.id][0].id
+    asked = desk.start(booking.user, topic=Topic.BOOKING, subject="Balance", body="When is my balance due?")
+    answer = desk.reply(asked, make.user(Role.OPERATIONS), "Ninety days before the launch.")
     subjects = {"booking": booking, "payment": payment, "medical_case": case, "refund": refund,
-                "training_place": place, "travel_segment": transfer}
+                "training_place": place, "travel_segment": transfer, "conversation": asked}
     for rule in reminders.RULES.values():
         obj = subjects[rule.subject]
         context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100,
                    "previous_starts_at": now_utc().isoformat(), "previous_place": "Room 0",
-                   "reason": "Instructor ill", "module_ids": [training.exam.id], "change_id": change_id}
+                   "reason": "Instructor ill", "module_ids": [training.exam.id], "change_id": change_id,
+                "message_id": answer.id}
         variables = {**rule.context(obj, context), "url": "http://countdown.test/x"}
         subject, text, html = message_outbox.render_email(rule.template, booking.user, **variables)
         sms = message_outbox.render_sms(rule.template, booking.user, **variables)
