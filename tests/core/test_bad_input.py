@@ -320,6 +320,8 @@ def world(app, make):
     to_sign = make.booking(tourist, confirmed=False, days=100)
     desk.start(tourist, topic=Topic.DOCUMENTS, subject="Risk disclosure", body="Is the centrifuge run compulsory?",
                booking=to_sign, document_id=document.document_id, document_version_id=document.id)
+    answered = desk.start(tourist, topic=Topic.TRAINING, subject="Suit size", body="Which size do I need?")
+    desk.reply(answered, users[Role.OPERATIONS], "Tell us your height, please.")  # the tourist's turn: "All clear"
     to_pay = make.booking(tourist, confirmed=False, days=250)
     consent.sign(to_pay, tourist, version_id=document.id, signed_name=tourist.name, ip_address="::1",
                  user_agent="test")
@@ -378,7 +380,9 @@ def _desk_pages(tourist) -> dict[str, str]:
     medical = next(c for c in rows if c.topic is Topic.MEDICAL and c.state is not ConversationState.RESOLVED)
     unmatched = next(c for c in rows if c.user_id is None)
     answer = db.session.scalar(select(SavedAnswer.id))
-    return {"my_conversation": f"/conversations/{resolved.id}", "desk_resolved": f"/desk/{resolved.id}",
+    answered = next(c for c in rows if c.user_id == tourist.id and c.state is ConversationState.WAITING_ON_TOURIST)
+    return {"my_conversation": f"/conversations/{resolved.id}", "my_answered": f"/conversations/{answered.id}",
+            "desk_resolved": f"/desk/{resolved.id}",
             "desk_open": f"/desk/{open_one.id}", "desk_medical": f"/desk/{medical.id}",
             "desk_unmatched": f"/desk/{unmatched.id}", "desk_answer": f"/desk/answers/{answer}"}
 
@@ -407,7 +411,8 @@ def starts(world) -> dict:
         None: ["/", "/flights", "/login", "/signup", "/password/forgot", "/password/reset"],
         Role.TOURIST: ["/journey", "/flights", "/account", "/account/notifications", "/notifications",
                        "/medical", "/medical/questionnaire", "/training", "/documents", "/travel", world["read_page"],
-                       world["checkout"], "/conversations", "/conversations/new", world["my_conversation"]],
+                       world["checkout"], "/conversations", "/conversations/new", world["my_conversation"],
+                       world["my_answered"]],
         "cleared tourist": ["/journey", "/medical", world["self_certification"], "/account"],
         Role.MEDICAL: ["/medical/queue", "/medical/tourists", "/medical/questionnaires",
                        "/medical/vehicles", "/account", "/desk", world["desk_medical"]],
