@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -150,6 +151,13 @@ def expected_answer(conversation: Conversation) -> clock.Due | None:
 
 # -- checks ------------------------------------------------------------------------------------------
 
+def _hold(conversation: Conversation) -> None:
+    """Lock the conversation's row until the commit (PostgreSQL) and read it afresh, before a
+    change: a tourist writing while staff resolve are done one after the other, and each sees
+    what the other did. Taken once the input is known to be good (a refused form locks nothing)."""
+    db.session.scalar(select(Conversation.id).where(Conversation.id == conversation.id).with_for_update())
+    db.session.refresh(conversation, [attr.key for attr in sa_inspect(Conversation).column_attrs])
+
 def _body(text: str | None, problems: Problems, field: str = "body", *, minimum: int = BODY_MIN) -> str:
     text = (text or "").strip()
     if len(text) < minimum:
@@ -231,6 +239,7 @@ def tourist_writes(conversation: Conversation, user: User | None, body: str, fil
         problems.extend(exc)
         made = []
     problems.raise_any()
+    _hold(conversation)
     if conversation.state in (S.WAITING_ON_TOURIST, S.RESOLVED):
         _move(conversation, S.WAITING_ON_US, user, now)
     conversation.tourist_turn_since = None
@@ -246,10 +255,11 @@ def rate(conversation: Conversation, user: User, rating: int, now: datetime | No
     """The tourist's one-click rating of a resolved conversation (they may change their mind)."""
     if conversation.user_id != user.id:
         raise ServiceError(_("This conversation is not yours."))
-    if conversation.state is not S.RESOLVED:
-        raise ServiceError(_("You can rate a conversation once it is closed."))
     if rating not in range(1, 6):
         raise ServiceError(_("Choose a rating from 1 to 5."), "rating")
+    _hold(conversation)
+    if conversation.state is not S.RESOLVED:
+        raise ServiceError(_("You can rate a conversation once it is closed."))
     now = now or now_utc()
     before = str(conversation.rating or "")
     conversation.rating, conversation.rated_at = rating, now
@@ -262,6 +272,7 @@ def tourist_closes(conversation: Conversation, user: User, now: datetime | None 
     """The tourist says all is clear: resolved, and asked for their rating on the page."""
     if conversation.user_id != user.id:
         raise ServiceError(_("This conversation is not yours."))
+    _hold(conversation)
     if conversation.state is S.RESOLVED:
         raise ServiceError(_("This conversation is already closed."))
     now = now or now_utc()
@@ -291,6 +302,7 @@ def reply(conversation: Conversation, actor: User, body: str, files: list | tupl
         problems.extend(exc)
         made = []
     problems.raise_any()
+    _hold(conversation)
     _stop_clock(conversation, now, answered=True)
     if conversation.state is not S.WAITING_ON_TOURIST:
         _move(conversation, S.WAITING_ON_TOURIST, actor, now)
@@ -336,6 +348,7 @@ def assign(conversation: Conversation, actor: User, owner: User | None, now: dat
                               or owner.role is Role.TOURIST):
         raise ServiceError(_("%(name)s does not handle this topic.", name=owner.name), "owner")
     new_id = owner.id if owner is not None else None
+    _hold(conversation)
     if new_id == conversation.owner_id:
         return
     now = now or now_utc()
@@ -351,6 +364,7 @@ def set_topic(conversation: Conversation, actor: User, topic: Topic, now: dateti
     _require_staff(actor, conversation)
     if conversation.user_id is None:
         raise ServiceError(_("Give this conversation to its tourist first."), "topic")
+    _hold(conversation)
     if topic is conversation.topic:
         return
     now = now or now_utc()
@@ -372,6 +386,7 @@ def resolve(conversation: Conversation, actor: User, now: datetime | None = None
     tourist wrote again meanwhile: nobody resolves a message they have not read."""
     _require_staff(actor, conversation)
     now = now or now_utc()
+    _hold(conversation)
     if conversation.state is S.RESOLVED:
         raise ServiceError(_("This conversation is already resolved."))
     if seen_message_id is not None and db.session.scalar(
@@ -390,6 +405,7 @@ def reopen(conversation: Conversation, actor: User, now: datetime | None = None)
     """Staff reopen a resolved conversation: it is our turn, the clock runs from now."""
     _require_staff(actor, conversation)
     now = now or now_utc()
+    _hold(conversation)
     if conversation.state is not S.RESOLVED:
         raise ServiceError(_("Only a resolved conversation can be reopened."))
     _move(conversation, S.WAITING_ON_US, actor, now)
@@ -402,6 +418,8 @@ def give_to_tourist(conversation: Conversation, actor: User, tourist: User, now:
     """An SMS from an unknown number belongs to this tourist (staff checked, e.g. by calling)."""
     if actor.role is not Role.OPERATIONS:
         raise ServiceError(_("Only operations give unmatched messages to a tourist."))
+    if tourist.role is Role.TOURIST:
+        _hold(conversation)
     if conversation.user_id is not None:
         raise ServiceError(_("This conversation already belongs to a tourist."))
     if tourist.role is not Role.TOURIST:
@@ -496,13 +514,6 @@ def _locked(conversation_id: int) -> Conversation | None:
     """The conversation, its row locked until the commit (PostgreSQL): a tourist writing and staff
     resolving at once are done one after the other, so no message is left unanswered unseen."""
     return db.session.scalar(select(Conversation).where(Conversation.id == conversation_id).with_for_update())
-
-
-def lock(conversation: Conversation) -> Conversation:
-    """Lock a conversation already loaded (for pages: before they change it), reading it afresh."""
-    db.session.scalar(select(Conversation.id).where(Conversation.id == conversation.id).with_for_update())
-    db.session.refresh(conversation)
-    return conversation
 
 
 def _open_for(user: User) -> Conversation | None:

@@ -159,6 +159,8 @@ def inbox():
         query.with_only_columns(Conversation.id, func.count().over().label("total"))
         .order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     total = rows[0].total if rows else 0
+    if not rows and page > 1:  # past the last page (the list shrank since the link was made)
+        return redirect(url_for("desk.staff.inbox", **filters.args()))
     loaded = {c.id: c for c in db.session.scalars(
         select(Conversation).where(Conversation.id.in_([r.id for r in rows] or [-1]))
         .options(joinedload(Conversation.user), joinedload(Conversation.owner),
@@ -178,9 +180,9 @@ def inbox():
 
 # -- one conversation ----------------------------------------------------------------------------------
 
-def _readable(conversation_id: int, *, lock: bool = False) -> Conversation:
-    """The conversation if the reader may read it (404 otherwise); ``lock`` for a change: its row
-    is held until the commit, so that changes made at the same moment come one after the other."""
+def _readable(conversation_id: int) -> Conversation:
+    """The conversation if the reader may read it (404 otherwise). A change locks its row in the
+    service, once the input is good."""
     conversation = db.session.scalar(
         select(Conversation).where(Conversation.id == conversation_id)
         .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
@@ -189,7 +191,7 @@ def _readable(conversation_id: int, *, lock: bool = False) -> Conversation:
     # Someone else's topic is as good as not there: a 404 says nothing about what exists.
     if conversation is None or not routing.may_read(current_user, conversation):
         abort(404)
-    return conversations.lock(conversation) if lock else conversation
+    return conversation
 
 
 def _file(conversation: Conversation) -> dict:
@@ -258,7 +260,7 @@ def _back(conversation: Conversation, anchor: str = ""):
 @bp.post("/desk/<int:conversation_id>/reply")
 @desk_staff
 def reply(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -280,7 +282,7 @@ def reply(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/note")
 @desk_staff
 def note(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -298,7 +300,7 @@ def note(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/owner")
 @desk_staff
 def assign(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     form = AssignForm()
     form.owner.choices = [("", "")] + [(str(u.id), u.name) for u in _colleagues()]
     if not form.validate_on_submit():
@@ -314,7 +316,7 @@ def assign(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/mine")
 @desk_staff
 def take(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     attempt(lambda: conversations.assign(conversation, current_user, current_user._get_current_object()),
@@ -325,7 +327,7 @@ def take(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/topic")
 @desk_staff
 def topic(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     form = TopicForm()
     if not form.validate_on_submit():
         flash(_("Choose a topic."), "error")
@@ -345,7 +347,7 @@ def topic(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/resolve")
 @desk_staff
 def resolve(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     form = SeenForm()
     if not form.validate_on_submit():
         abort(400)
@@ -357,7 +359,7 @@ def resolve(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/reopen")
 @desk_staff
 def reopen(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     attempt(lambda: conversations.reopen(conversation, current_user), _("The conversation is open again."))
@@ -367,7 +369,7 @@ def reopen(conversation_id: int):
 @bp.post("/desk/<int:conversation_id>/tourist")
 @ops_only
 def match(conversation_id: int):
-    conversation = _readable(conversation_id, lock=True)
+    conversation = _readable(conversation_id)
     form = MatchForm()
     if form.validate_on_submit():
         tourist = db.session.scalar(select(User).where(User.email == normalise_email(form.email.data)))

@@ -44,16 +44,15 @@ bp = Blueprint("tourist", __name__)
 tourist_only = roles_required(Role.TOURIST)
 
 
-def _own(conversation_id: int, *, lock: bool = False) -> Conversation:
-    """The tourist's own conversation (404 for anyone else's); ``lock`` for a change (see
-    :func:`app.desk.conversations.lock`)."""
+def _own(conversation_id: int) -> Conversation:
+    """The tourist's own conversation (404 for anyone else's)."""
     conversation = db.session.scalar(
         select(Conversation).where(Conversation.id == conversation_id)
         .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
                  selectinload(Conversation.messages).selectinload(ConversationMessage.author)))
     if conversation is None or conversation.user_id != current_user.id:
         abort(404)
-    return conversations.lock(conversation) if lock else conversation
+    return conversation
 
 
 def _booking_choices(form: AskForm) -> list[Booking]:
@@ -135,7 +134,7 @@ def thread(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>")
 @tourist_only
 def write(conversation_id: int):
-    conversation = _own(conversation_id, lock=True)
+    conversation = _own(conversation_id)
     form = WriteForm()
     if form.validate_on_submit():
         try:
@@ -154,7 +153,7 @@ def write(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>/rating")
 @tourist_only
 def rate(conversation_id: int):
-    conversation = _own(conversation_id, lock=True)
+    conversation = _own(conversation_id)
     form = RateForm()
     raw = form.rating.data or ""
     if not form.validate_on_submit() or not raw.isdigit():
@@ -175,7 +174,7 @@ def rate(conversation_id: int):
 @tourist_only
 def close(conversation_id: int):
     """All is clear: the tourist closes the conversation (and may rate it)."""
-    conversation = _own(conversation_id, lock=True)
+    conversation = _own(conversation_id)
     if not RateForm().validate_on_submit():
         abort(400)
     attempt(lambda: conversations.tourist_closes(conversation, current_user),

@@ -258,6 +258,10 @@ def in_savepoint(run, baseline: dict[str, list] | None = None):
         if event.contains(db.engine, "before_cursor_execute", writes):
             event.remove(db.engine, "before_cursor_execute", writes)
         savepoint.rollback()
+        # ROLLBACK TO keeps the savepoint open: without a RELEASE, every request's savepoint would
+        # nest inside the last one's, and PostgreSQL keeps a lock per nested transaction that
+        # wrote (thousands of requests ran out of max_locks_per_transaction).
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {savepoint._savepoint}")
 
 
 def snapshot() -> dict[str, list]:

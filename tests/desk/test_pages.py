@@ -305,6 +305,15 @@ def test_the_inbox_queries_do_not_grow_with_conversations(client, make, path):
     assert _count(client, path) == small
 
 
+def test_a_page_past_the_end_of_the_inbox_leads_to_its_start(client, make):
+    ops = make.user(Role.OPERATIONS)
+    _conversations(make, 1, None, ops)
+    db.session.commit()
+    login(client, ops)
+    response = client.get("/desk?page=9&topic=booking")
+    assert response.status_code == 302 and response.headers["Location"] == "/desk?view=open&topic=booking"
+
+
 def test_the_tourists_pages_queries_do_not_grow(client, make):
     ops, tourist = make.user(Role.OPERATIONS), make.user()
     _conversations(make, 1, tourist, ops)
