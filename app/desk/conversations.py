@@ -167,6 +167,15 @@ def _body(text: str | None, problems: Problems, field: str = "body", *, minimum:
     return text
 
 
+def _attachments(files: list | tuple, problems: Problems) -> list:
+    """The files checked and made into attachments; a refusal joins the form's other problems."""
+    try:
+        return attachments.read(list(files))
+    except ServiceError as exc:
+        problems.extend(exc)
+        return []
+
+
 def _require_staff(actor: User, conversation: Conversation) -> None:
     if actor.role is Role.TOURIST or not routing.may_read(actor, conversation):
         raise ServiceError(_("This conversation is not one you handle."))
@@ -205,11 +214,7 @@ def start(user: User, *, topic: Topic | str | None, subject: str, body: str, boo
     body = _body(body, problems, minimum=1 if channel is Channel.SMS else BODY_MIN)
     if booking is not None and booking.user_id != user.id:
         problems.add(_("Choose one of your bookings."), "booking")
-    try:
-        made = attachments.read(list(files))
-    except ServiceError as exc:
-        problems.extend(exc)
-        made = []
+    made = _attachments(files, problems)
     problems.raise_any()
     conversation = Conversation(
         user_id=user.id, topic=topic, booking_id=booking.id if booking else None, document_id=document_id,
@@ -233,11 +238,7 @@ def tourist_writes(conversation: Conversation, user: User | None, body: str, fil
         raise ServiceError(_("This conversation is not yours."))
     problems = Problems()
     body = _body(body, problems, minimum=1 if channel is Channel.SMS else BODY_MIN)
-    try:
-        made = attachments.read(list(files))
-    except ServiceError as exc:
-        problems.extend(exc)
-        made = []
+    made = _attachments(files, problems)
     problems.raise_any()
     _hold(conversation)
     if conversation.state in (S.WAITING_ON_TOURIST, S.RESOLVED):
@@ -296,11 +297,7 @@ def reply(conversation: Conversation, actor: User, body: str, files: list | tupl
             problems.add(_("An answer by SMS has at most %(max)s characters.", max=SMS_ANSWER_MAX), "body")
         if attachments.chosen(list(files)):
             problems.add(_("Files cannot be sent by SMS. Ask the person to write in the app."), "files")
-    try:
-        made = attachments.read(list(files))
-    except ServiceError as exc:
-        problems.extend(exc)
-        made = []
+    made = _attachments(files, problems)
     problems.raise_any()
     _hold(conversation)
     _stop_clock(conversation, now, answered=True)
