@@ -18,9 +18,15 @@ from app.urls import external_url
 BATCH = 200
 
 
-def _recipients(conversation: Conversation) -> list[User]:
+def _desk_staff() -> list[User]:
+    """Every active member of staff who works at the desk: loaded once per sweep."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_(routing.DESK_ROLES), User.active).order_by(User.id)))
+
+
+def _recipients(conversation: Conversation, desk_staff: list[User]) -> list[User]:
     roles = {Role.OPERATIONS} | set(routing.TOPIC_ROLES[conversation.topic])
-    staff = list(db.session.scalars(select(User).where(User.role.in_(roles), User.active).order_by(User.id)))
+    staff = [user for user in desk_staff if user.role in roles]
     if conversation.owner is not None and conversation.owner not in staff:
         staff.append(conversation.owner)
     return staff
@@ -41,10 +47,11 @@ def sweep(now: datetime | None = None) -> int:
         select(Conversation).where(Conversation.state.in_(conversations.WAITING), Conversation.due_at <= now,
                                    Conversation.breached_at.is_(None))
         .order_by(Conversation.due_at).limit(BATCH).with_for_update(skip_locked=True)))
+    desk_staff = _desk_staff() if due else []
     for conversation in due:
         conversation.breached_at = now
         conversations.record_event(conversation, DeskEventKind.BREACHED, None, "", "escalated", now)
-        for user in _recipients(conversation):
+        for user in _recipients(conversation, desk_staff):
             outbox.queue_email(
                 "desk_escalated", user=user, conversation_id=conversation.id,
                 topic=labels.TOPICS[conversation.topic], waiting_since=conversation.waiting_since,

@@ -159,14 +159,7 @@ def rate(conversation_id: int):
     if not form.validate_on_submit() or not raw.isdigit():
         flash(_("Choose a rating from 1 to 5."), "error")
         return redirect(url_for("desk.tourist.thread", conversation_id=conversation.id))
-    try:
-        conversations.rate(conversation, current_user, int(raw))
-        commit()
-    except ServiceError as exc:
-        rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Thank you for your rating."), "success")
+    attempt(lambda: conversations.rate(conversation, current_user, int(raw)), _("Thank you for your rating."))
     return redirect(url_for("desk.tourist.thread", conversation_id=conversation.id))
 
 
