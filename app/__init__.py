@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import domains, i18n
 from app import models as _models  # noqa: F401  (registers every table)
+from app import personal_data
 from app.accounts.accounts import SESSION_KEY, session_user
 from app.config import BASE_DIR, load_config
 from app.crypto import init_crypto
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     init_providers(app)
     init_payments(app)
     domains.load()  # every domain registers its gates, reminder rules, categories and receivers
+    personal_data.check_periods(app.config["RETENTION_DAYS"])
 
     # The worker, the pages and the commands sit above the app package and import its modules, so
     # the factory imports them when it runs (Flask's usual pattern), not when ``app`` loads.

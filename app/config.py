@@ -161,6 +161,13 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # A conversation waiting on the tourist this long reminds them
         "DESK_REMIND_AFTER_DAYS": _int(env, "DESK_REMIND_AFTER_DAYS", 3),
         "DESK_ATTACHMENT_MAX_BYTES": _int(env, "DESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
+        # Privacy: how long a data export's link works, the time operations have to answer an
+        # erasure request, how long each kind of data is kept ("kind=days,...": the defaults and
+        # their reasons are on the operations' privacy page), and how many rows a retention batch takes
+        "PRIVACY_EXPORT_HOURS": _int(env, "PRIVACY_EXPORT_HOURS", 72),
+        "PRIVACY_ERASURE_DAYS": _int(env, "PRIVACY_ERASURE_DAYS", 30),
+        "RETENTION_DAYS": env.get("RETENTION_DAYS", ""),
+        "RETENTION_BATCH_SIZE": _int(env, "RETENTION_BATCH_SIZE", 500),
         # Messages: a claim or an interrupted send older than this is picked up again
         "MESSAGE_LEASE_SECONDS": _int(env, "MESSAGE_LEASE_SECONDS", 300),
         "MESSAGE_BATCH_SIZE": _int(env, "MESSAGE_BATCH_SIZE", 500),
@@ -222,6 +229,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         },
     }
     check_desk(cfg)
+    if cfg["PRIVACY_EXPORT_HOURS"] <= 0 or cfg["PRIVACY_ERASURE_DAYS"] <= 0 or cfg["RETENTION_BATCH_SIZE"] <= 0:
+        raise ConfigError("PRIVACY_EXPORT_HOURS, PRIVACY_ERASURE_DAYS and RETENTION_BATCH_SIZE must be positive")
     for name in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT"):
         if not LIMIT_PATTERN.match(cfg[name]):
             raise ConfigError(f"{name} must read like '5 per 5 minutes', got {cfg[name]!r}")

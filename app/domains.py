@@ -21,6 +21,7 @@ DOMAINS = (
     "app.travel",
     "app.flightops",
     "app.desk",
+    "app.privacy",
 )
 
 

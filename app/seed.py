@@ -27,6 +27,7 @@ from app.models import (
 from app.payments import installments, payments
 from app.providers.payments import SandboxProvider
 from app.seed_desk import seed_desk
+from app.seed_privacy import seed_privacy
 from app.seed_documents import seed_documents
 from app.seed_flightops import seed_flightops
 from app.seed_medical import seed_questionnaire
@@ -227,6 +228,8 @@ def seed_demo() -> str:
     skipped.attempt("the desk's conversations", lambda: seed_desk(
         ops, users["tourist@example.com"], medic=users["medic@example.com"],
         instructor=users["instructor@example.com"], coordinator=users["coordinator@example.com"]))
+    skipped.attempt("the privacy requests", lambda: seed_privacy(
+        ops, users["tourist@example.com"], new_tourist=lambda email, name: _user(email, name, Role.TOURIST)))
     bookings = db.session.scalar(select(func.count(Booking.id)))
     summary = (f"Demo data ready: {len(users)} role accounts (password {DEMO_PASSWORD!r}), "
                f"{created} new flights, {bookings} bookings" + (", documents, training modules, plans and sessions." if trained else "."))

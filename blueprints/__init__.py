@@ -16,6 +16,7 @@ from blueprints import (
     medical,
     messages,
     payments,
+    privacy,
     training,
     travel,
 )
@@ -23,7 +24,7 @@ from blueprints.core.routes import bp as core
 from blueprints.journey.routes import bp as journey
 
 BLUEPRINTS = (core, accounts.bp, booking.bp, documents.bp, journey, payments.bp, messages.bp, medical.bp,
-              training.bp, travel.bp, flightops.bp, desk.bp)
+              training.bp, travel.bp, flightops.bp, desk.bp, privacy.bp)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -229,8 +229,11 @@ def empty_tables() -> None:
                     # The immutability trigger guards real data; tests drop it to clean up.
                     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_delete")
                     conn.exec_driver_sql(f"DELETE FROM {table}")
+                    # As migration 0023p left it: retention may unlock the consent evidence.
+                    when = (f"WHEN NOT EXISTS (SELECT 1 FROM privacy_retention_unlocks WHERE table_name = '{table}') "
+                            if table in ("document_acceptances", "document_events") else "")
                     conn.exec_driver_sql(
-                        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} {when}"
                         f"BEGIN SELECT RAISE(ABORT, '{table} rows are never changed or deleted'); END"
                     )
                 else:

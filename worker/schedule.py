@@ -17,4 +17,8 @@ BEAT_SCHEDULE = {
     "remove-orphan-uploads": {"task": "countdown.remove_orphan_uploads", "schedule": 3600.0},
     # Ended log-in sessions and old throttle counts: kept a day, then deleted.
     "purge-sessions-and-attempts": {"task": "countdown.purge_sessions_and_attempts", "schedule": 3600.0},
+    # Exports past their time expire; an export or a confirmed erasure whose task was lost is done.
+    "privacy-sweep": {"task": "countdown.privacy_sweep", "schedule": 600.0},
+    # Data past its retention period is removed, once a day, in batches.
+    "apply-retention": {"task": "countdown.apply_retention", "schedule": 86400.0},
 }

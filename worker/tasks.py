@@ -10,9 +10,12 @@ from app.accounts import accounts
 from app.booking import bookings
 from app.desk import escalation as desk_escalation
 from app.documents import documents
+from app.extensions import db
 from app.medical import uploads as medical_uploads
 from app.messaging import delivery
+from app.models import User
 from app.payments import installments
+from app.privacy import erasure, exports, retention
 from app.training import places as training_places
 from app.training import plans as training_plans
 from app.transactions import commit
@@ -145,4 +148,50 @@ def escalate_desk_breaches() -> int:
     once per wait."""
     count = desk_escalation.sweep()
     commit()
+    return count
+
+
+@shared_task(name="countdown.build_data_export")
+def build_data_export(export_id: int) -> bool:
+    """Build a tourist's data export and tell them it is ready."""
+    built = exports.build(export_id) is not None
+    commit()
+    return built
+
+
+@shared_task(name="countdown.erase_personal_data")
+def erase_personal_data(request_id: int) -> int:
+    """Carry out a confirmed erasure, a part per transaction (each part with its record of being
+    done), then close the request. Returns how many parts this run erased."""
+    count = 0
+    while erasure.erase_next(request_id) is not None:
+        commit()
+        count += 1
+    erasure.finish(request_id)
+    commit()
+    return count
+
+
+@shared_task(name="countdown.apply_retention")
+def apply_retention(actor_id: int | None = None) -> int:
+    """Remove what is past its retention period, a batch per transaction; a run killed half-way is
+    finished by this one. Returns how many rows the run removed in all."""
+    run = retention.current_run(db.session.get(User, actor_id) if actor_id else None)
+    commit()
+    while retention.step(run.id):
+        commit()
+    finished = retention.finish(run.id)
+    commit()
+    return finished.total if finished is not None else 0
+
+
+@shared_task(name="countdown.privacy_sweep")
+def privacy_sweep() -> int:
+    """Exports past their time expire; an export or an erasure whose task was lost is done now."""
+    count = exports.expire()
+    commit()
+    for export_id in exports.to_build():
+        count += build_data_export(export_id)
+    for request_id in erasure.to_carry_out():
+        count += erase_personal_data(request_id)
     return count

@@ -1,3 +1,3 @@
 """Accounts: sign-up, sign-in and server-side sessions, password resets, profiles."""
 
-from app.accounts import labels  # noqa: F401  (registration)
+from app.accounts import labels, privacy  # noqa: F401  (registration)

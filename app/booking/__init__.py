@@ -5,4 +5,10 @@ Importing the package registers what the domain adds to the engines: its prefere
 the reminder subjects (a booking, a flight) and rules, and the seat's readiness gate.
 """
 
-from app.booking import categories, gates, labels, reminder_rules  # noqa: F401  (registration)
+from app.booking import (  # noqa: F401  (registration)
+    categories,
+    gates,
+    labels,
+    privacy,
+    reminder_rules,
+)

@@ -11,4 +11,10 @@ of ``sms_received``. Uses the booking domain (a conversation may be about a book
 shorter near the launch) and the medical access log (reading a medical conversation is logged).
 """
 
-from app.desk import categories, handlers, labels, reminder_rules  # noqa: F401  (registration)
+from app.desk import (  # noqa: F401  (registration)
+    categories,
+    handlers,
+    labels,
+    privacy,
+    reminder_rules,
+)

@@ -11,5 +11,6 @@ from app.documents import (  # noqa: F401  (registration)
     evidence_sections,
     gates,
     labels,
+    privacy,
     reminder_rules,
 )

@@ -6,4 +6,4 @@ Importing the package registers its reminder rule and labels. Uses the booking d
 its bookings).
 """
 
-from app.flightops import labels, reminder_rules  # noqa: F401  (registration)
+from app.flightops import labels, privacy, reminder_rules  # noqa: F401  (registration)

@@ -12,5 +12,6 @@ from app.medical import (  # noqa: F401  (registration)
     gates,
     handlers,
     labels,
+    privacy,
     reminder_rules,
 )

@@ -46,6 +46,11 @@ def discard_upload(case: MedicalCase, upload: MedicalUpload) -> None:
     db.session.flush()
 
 
+def delete_on_commit(uploads: list[MedicalUpload]) -> None:
+    """Rows of these uploads are being deleted in this transaction: their files go once it commits."""
+    db.session.info.setdefault(_DISCARDED, []).extend(str(path_of(u)) for u in uploads)
+
+
 def delete_on_rollback(path: Path) -> None:
     """A file was just written for this transaction: it goes if the transaction does not commit."""
     db.session.info.setdefault(_WRITTEN, []).append(str(path))

@@ -13,4 +13,4 @@ write them (:func:`reminders.register_subject`, :func:`reminders.register`).
 
 # The reminder engine receives ``preferences_changed``: loaded with the package, so that saving
 # preferences always re-plans what is pending, whichever module of the engine was imported first.
-from app.messaging import reminders  # noqa: E402,F401
+from app.messaging import privacy, reminders  # noqa: E402,F401

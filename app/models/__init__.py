@@ -67,6 +67,17 @@ from app.models.payments import (
     SandboxIntent,
     WebhookEvent,
 )
+from app.models.privacy import (
+    DataExport,
+    ErasureRequest,
+    ErasureState,
+    ErasureStep,
+    ExportState,
+    PrivacyLog,
+    PrivacyLogKind,
+    RetentionRun,
+    RetentionUnlock,
+)
 from app.models.readiness import GateOverride
 from app.models.training import (
     Attendance,
@@ -105,6 +116,8 @@ from app.models.travel import (
 )
 
 __all__ = [
+    "DataExport", "ErasureRequest", "ErasureState", "ErasureStep", "ExportState", "PrivacyLog",
+    "PrivacyLogKind", "RetentionRun", "RetentionUnlock",
     "PhoneVerification",
     "Conversation", "ConversationAttachment", "ConversationMessage", "ConversationState", "DeskEvent",
     "DeskEventKind", "MessageKind", "SavedAnswer", "Topic",

@@ -14,5 +14,6 @@ from app.training import (  # noqa: F401  (registration)
     gates,
     handlers,
     labels,
+    privacy,
     reminder_rules,
 )

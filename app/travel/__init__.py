@@ -9,4 +9,12 @@ booking's flight).
 """
 
 # Imported for what they register.
-from app.travel import calendar, categories, gates, handlers, labels, reminder_rules  # noqa: F401
+from app.travel import (  # noqa: F401
+    calendar,
+    categories,
+    gates,
+    handlers,
+    labels,
+    privacy,
+    reminder_rules,
+)

@@ -6,6 +6,7 @@ from app.booking import bookings as booking_service
 from app.extensions import db
 from app.flightops import updates
 from app.models import Role
+from app.privacy import exports
 from tests.conftest import login
 
 ANON, TOURIST, OTHER_TOURIST = "anonymous", "tourist", "other tourist"
@@ -26,6 +27,12 @@ ROUTES = [
     ("/documents", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
     ("/bookings/{booking}/documents/{document}", {TOURIST}, {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
     ("/account", set(WHO) - {ANON}, {ANON: 302}),
+    # Privacy: a tourist's own data; operations answer requests and see the log.
+    ("/account/privacy", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/account/privacy/exports/{export}/{export_token}", {TOURIST},
+     {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
+    ("/ops/privacy", {"operations"}, None),
+    ("/ops/privacy/log", {"operations"}, None),
     ("/ops/flights", {"operations"}, None),
     ("/ops/flights/new", {"operations"}, None),
     ("/ops/flights/{flight}", {"operations"}, None),
@@ -113,6 +120,10 @@ def world(app, make):
     acceptance = make.accept(booking, version)
     training = make.training(vehicle=flight.vehicle, instructor=staff["instructor"])
     desk = make.desk(tourist, booking, staff)
+    with app.test_request_context():
+        export = exports.build(exports.request_export(tourist).id)
+        export_token = exports.token(export)
+    db.session.info.pop("countdown_after_commit", None)
     db.session.commit()
     users = {TOURIST: tourist, OTHER_TOURIST: other, **staff}
     clients = {ANON: app.test_client()}
@@ -123,7 +134,8 @@ def world(app, make):
         launch = updates.link_token(flight)
     return {"clients": clients, "flight": flight.id, "booking": booking.reference, "launch": launch,
             "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id,
-            "document": version.document_id, "version": version.id, "acceptance": acceptance.id, **desk}
+            "document": version.document_id, "version": version.id, "acceptance": acceptance.id,
+            "export": export.id, "export_token": export_token, **desk}
 
 
 def test_route_access_table(world):

@@ -441,6 +441,8 @@ NOT_WALKED = {
     "medical.tourist.upload": "a file: refused by its content, see tests/medical/test_health_pages.py",
     "medical.tourist.remove_upload": "needs an upload; reads no field",
     "medical.editor.new": "shown only while no draft exists (the world has a draft to edit); reads no field",
+    "privacy.tourist.withdraw": "shown only while the tourist's erasure request is open (the world's tourist has "
+                                "none, so that the request's form is walked); reads no field",
 }
 
 

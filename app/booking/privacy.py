@@ -1,0 +1,106 @@
+"""The booking domain's share of a tourist's data: their bookings with their history, and their
+places on waiting lists. On erasure a held seat is released and the waiting lists left; the
+bookings themselves stay, without a name (they are the seats each flight sold), under the rule
+"booking records". Other domains count their retention periods from a booking's end (below)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import format_datetime
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app import personal_data
+from app.booking import bookings
+from app.errors import ServiceError
+from app.extensions import db
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
+from app.models import Booking, BookingState, Flight, Role, User, WaitlistEntry, WaitlistState
+from app.personal_data import Consequence, Kept, Outcome, Part, Rule
+
+S = BookingState
+ENDED = (S.FLOWN, S.CANCELLED, S.EXPIRED)
+RULE = "booking_records"
+
+
+def ended_before(cutoff: datetime):
+    """A condition on ``Booking`` (joined with its ``Flight``): the booking ended (flown,
+    cancelled or lapsed) and both its last change and its flight's launch are before ``cutoff``."""
+    return and_(Booking.state.in_(ENDED), Booking.updated_at < cutoff, Flight.launch_at < cutoff)
+
+
+def done_with(user_id_column, cutoff: datetime):
+    """A condition on a column of user ids: the tourist has no booking that is live, or that ended
+    on or after ``cutoff``. Data kept "until the last booking ended" may go."""
+    return ~exists(select(Booking.id).join(Flight, Flight.id == Booking.flight_id).where(
+        Booking.user_id == user_id_column,
+        or_(Booking.state.not_in(ENDED), Booking.updated_at >= cutoff, Flight.launch_at >= cutoff)))
+
+
+def _bookings(user: User) -> list[Booking]:
+    return list(db.session.scalars(select(Booking).where(Booking.user_id == user.id)
+                                   .options(selectinload(Booking.events)).order_by(Booking.id)))
+
+
+def _export(user: User) -> dict:
+    waiting = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.user_id == user.id)
+                                 .order_by(WaitlistEntry.id))
+    return {
+        "bookings": [{
+            **personal_data.record(b, "reference", "state", "created_at", "updated_at", "hold_expires_at",
+                                   "card_last4", "card_saved_at"),
+            "flight": {"name": b.flight.name, "launch_at": personal_data.plain(b.flight.launch_at)},
+            "events": [personal_data.record(e, "from_state", "to_state", "reason", "created_at") for e in b.events],
+        } for b in _bookings(user)],
+        "waiting_lists": [{**personal_data.record(w, "state", "created_at", "offered_at"),
+                           "flight": w.flight.name} for w in waiting],
+    }
+
+
+def _preview(user: User) -> list[Consequence]:
+    out = []
+    for booking in _bookings(user):
+        if booking.state is S.HELD and booking.hold_is_live():
+            out.append(Consequence(_("The seat held for you on %(flight)s (%(date)s) is released.",
+                                     flight=booking.flight.name, date=format_datetime(booking.flight.launch_at, "medium")),
+                                   warning=True))
+    if any(b.state is not S.HELD for b in _bookings(user)):
+        out.append(Consequence(_("Your bookings stay in our records without your name: they are the seats each "
+                                 "flight sold."), rule=RULE))
+    return out
+
+
+def _erase(user: User, actor: User | None) -> Outcome:
+    erased = 0
+    for booking in _bookings(user):
+        if booking.state is S.HELD:
+            try:
+                bookings.release_hold(booking, actor or user)
+            except ServiceError:  # the hold ran out meanwhile
+                pass
+        if booking.card_token or booking.card_last4:
+            booking.card_token = booking.card_last4 = booking.card_saved_at = None
+            erased += 1
+        for event in booking.events:
+            if event.actor_id == user.id and event.reason:
+                event.reason = ""
+                erased += 1
+    # An offered place is a held booking, released above.
+    for entry in db.session.scalars(select(WaitlistEntry).where(
+            WaitlistEntry.user_id == user.id, WaitlistEntry.state == WaitlistState.WAITING)):
+        bookings.leave_waitlist(entry)
+        erased += 1
+    kept = db.session.scalar(select(func.count()).select_from(Booking).where(Booking.user_id == user.id))
+    return Outcome(erased=erased, kept=[Kept(RULE, "bookings", kept)] if kept else [])
+
+
+personal_data.register_rule(Rule(
+    RULE, _l("Booking records"),
+    _l("The seats each flight sold, and when: kept without a name, so that the operator's figures and "
+       "accounts stay right."),
+    roles=(Role.OPERATIONS,),
+))
+personal_data.register_part(Part("bookings", _l("Bookings"), position=20, erase_order=30,
+                                 export=_export, preview=_preview, erase=_erase))

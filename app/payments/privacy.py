@@ -1,0 +1,97 @@
+"""The payments domain's share of a tourist's data: what they paid and were refunded. On erasure
+a confirmed booking whose flight has not flown is cancelled under the cancellation policy (the
+tourist was shown the refund before asking), and the records of money stay, under tax law, for
+``financial_records`` days after the booking ended; the saved card goes at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import format_datetime, get_locale
+from sqlalchemy import delete, select
+
+from app import personal_data
+from app.booking.privacy import ended_before
+from app.extensions import db
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
+from app.models import Booking, BookingState, Flight, Payment, PaymentEvent, Refund, Role, User
+from app.money import format_money
+from app.payments import cancellations
+from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+
+RULE = "financial_records"
+
+
+def _payments(user: User) -> list[Payment]:
+    return list(db.session.scalars(select(Payment).join(Booking).where(Booking.user_id == user.id)
+                                   .order_by(Payment.booking_id, Payment.id)))
+
+
+def _export(user: User) -> dict:
+    return {"payments": [{
+        "booking": p.booking.reference,
+        **personal_data.record(p, "kind", "sequence", "amount_minor", "currency", "due_at", "status",
+                               "paid_at", "refunded_minor"),
+        "refunds": [personal_data.record(r, "amount_minor", "kind", "reason", "status", "created_at")
+                    for r in p.refunds],
+    } for p in _payments(user)]}
+
+
+def _to_cancel(user: User) -> list[Booking]:
+    return list(db.session.scalars(select(Booking).where(
+        Booking.user_id == user.id, Booking.state == BookingState.CONFIRMED).order_by(Booking.id)))
+
+
+def _preview(user: User) -> list[Consequence]:
+    out = []
+    for booking in _to_cancel(user):
+        quote = cancellations.quote(booking)
+        out.append(Consequence(_(
+            "Your booking %(reference)s on %(flight)s (%(date)s) is cancelled under the cancellation policy: you "
+            "get back %(amount)s of what you paid, and you can no longer fly with it.",
+            reference=booking.reference, flight=booking.flight.name,
+            date=format_datetime(booking.flight.launch_at, "medium"),
+            amount=format_money(quote.refund_minor, quote.currency, str(get_locale() or "en"))), warning=True))
+    if _payments(user):
+        out.append(Consequence(_("The records of your payments and refunds are kept as tax law requires."),
+                               rule=RULE))
+    return out
+
+
+def _erase(user: User, actor: User | None) -> Outcome:
+    for booking in _to_cancel(user):
+        cancellations.cancel_booking(booking, actor or user, reason="erasure of the tourist's data")
+    payments = _payments(user)
+    erased = 0
+    for payment in payments:
+        if payment.last_error:
+            payment.last_error = ""
+            erased += 1
+    return Outcome(erased=erased, kept=[Kept(RULE, "payments", len(payments))] if payments else [])
+
+
+def _apply(cutoff: datetime, limit: int) -> int:
+    ids = list(db.session.scalars(select(Payment.id).join(Booking).join(Flight, Flight.id == Booking.flight_id)
+                                  .where(ended_before(cutoff)).order_by(Payment.id).limit(limit)))
+    if not ids:
+        return 0
+    db.session.execute(delete(PaymentEvent).where(PaymentEvent.payment_id.in_(ids)))
+    db.session.execute(delete(Refund).where(Refund.payment_id.in_(ids)))
+    return db.session.execute(delete(Payment).where(Payment.id.in_(ids))).rowcount
+
+
+personal_data.register_rule(Rule(
+    RULE, _l("Financial records"),
+    _l("Tax and accounting law requires the operator to keep records of payments and refunds (ten years in "
+       "Germany and Italy, seven in the United States)."),
+    roles=(Role.OPERATIONS,), retention="financial_records",
+))
+personal_data.register_retention(Retention(
+    "financial_records", _l("Payments and refunds"), _l("the booking ended (flown, or cancelled)"),
+    _l("Tax and accounting law."), default_days=3650, apply=_apply, position=20,
+))
+personal_data.register_part(Part("payments", _l("Payments and refunds"), position=30, erase_order=20,
+                                 export=_export, preview=_preview, erase=_erase))
+
+

@@ -1,0 +1,203 @@
+"""A person's data, as the domains that hold it describe it: what they export, what they erase
+or keep (and under which rule) when the person asks, and how long each kind of data is kept.
+
+The engine knows no domain. Each registers, in its ``privacy`` module:
+
+- a :class:`Part` (``register_part``): its share of a data export (JSON, and files), what erasure
+  would do (``preview``, shown to the tourist before they ask) and the erasure itself (``erase``),
+  which removes or anonymises what may go and returns what it kept, each item under a rule;
+- the :class:`Rule` s it keeps data under (``register_rule``): why, for how long, and which roles
+  may still read it;
+- :class:`Retention` s (``register_retention``): a kind of data removed a period after a domain
+  event (a flight flown, a booking cancelled, a conversation resolved), in batches.
+
+Periods are set per key in ``RETENTION_DAYS`` ("medical_records=3650,messages=730"); a key not
+set keeps its default. The privacy domain runs exports, erasures and retention over what is
+registered here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Callable
+
+from flask import current_app
+
+from app.config import ConfigError
+from app.models import Role, User
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A reason to keep data through an erasure: ``law`` names the rule, ``roles`` may still read
+    what it keeps, and the data goes by the retention ``retention`` names (its key)."""
+
+    key: str
+    title: object     # lazy string: "Consent and waiver evidence"
+    law: object       # lazy string: why it is kept
+    roles: tuple[Role, ...]
+    retention: str = ""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What an erasure kept: how many rows of what, under which rule (its key)."""
+
+    rule: str
+    what: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one part of an erasure did: rows erased or anonymised, and what it kept."""
+
+    erased: int = 0
+    kept: list[Kept] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """Shown before a tourist asks for erasure: what would go, or be kept under ``rule``, or
+    happen (``warning``: a live booking would be cancelled)."""
+
+    text: str
+    rule: str = ""
+    warning: bool = False
+
+
+@dataclass(frozen=True)
+class File:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    title: object          # lazy string
+    position: int
+    #: The person's data as JSON-able values.
+    export: Callable[[User], Any]
+    #: What erasure would do for this person (nothing to say: an empty list).
+    preview: Callable[[User], list[Consequence]]
+    #: Erase or anonymise what may go; the caller commits (and records the part as done in the
+    #: same transaction, so nothing is done twice).
+    erase: Callable[[User, User | None], Outcome]
+    #: Files that go into the export beside the JSON (uploads, attachments).
+    files: Callable[[User], list[File]] = lambda user: []
+    #: When this part erases, among the others (lowest first; ``position`` when None): the account
+    #: goes last, after every domain has said what it must (a cancelled booking's email).
+    erase_order: int | None = None
+
+    @property
+    def erase_rank(self) -> int:
+        return self.position if self.erase_order is None else self.erase_order
+
+
+@dataclass(frozen=True)
+class Retention:
+    key: str
+    title: object          # lazy string: the kind of data
+    counted_from: object   # lazy string: the event the period counts from
+    reason: object         # lazy string: why this long
+    default_days: int
+    #: Remove at most ``limit`` rows whose period ended before ``cutoff``; returns how many went.
+    #: Run again, it finds only what is left.
+    apply: Callable[[datetime, int], int]
+    position: int = 100
+
+
+_PARTS: dict[str, Part] = {}
+_RULES: dict[str, Rule] = {}
+_RETENTIONS: dict[str, Retention] = {}
+
+
+def register_part(part: Part) -> Part:
+    _PARTS.setdefault(part.key, part)
+    return part
+
+
+def register_rule(rule: Rule) -> Rule:
+    _RULES.setdefault(rule.key, rule)
+    return rule
+
+
+def register_retention(retention: Retention) -> Retention:
+    _RETENTIONS.setdefault(retention.key, retention)
+    return retention
+
+
+def parts() -> list[Part]:
+    """In the order of an export."""
+    return sorted(_PARTS.values(), key=lambda p: (p.position, p.key))
+
+
+def erasure_order() -> list[Part]:
+    return sorted(_PARTS.values(), key=lambda p: (p.erase_rank, p.key))
+
+
+def part(key: str) -> Part | None:
+    return _PARTS.get(key)
+
+
+def rules() -> dict[str, Rule]:
+    return dict(_RULES)
+
+
+def retentions() -> list[Retention]:
+    return sorted(_RETENTIONS.values(), key=lambda r: (r.position, r.key))
+
+
+def parse_periods(text: str) -> dict[str, int]:
+    """``"medical_records=3650, messages=730"`` as a dict; a malformed item is a ConfigError."""
+    periods: dict[str, int] = {}
+    for item in (i.strip() for i in text.replace(";", ",").split(",")):
+        if not item:
+            continue
+        key, sep, days = item.partition("=")
+        if not sep or not key.strip() or not days.strip().isdigit() or int(days) <= 0:
+            raise ConfigError(f"RETENTION_DAYS must read like 'messages=730,medical_records=3650', got {item!r}")
+        periods[key.strip().lower()] = int(days)
+    return periods
+
+
+def check_periods(text: str) -> None:
+    """Every key set names a registered retention (called once the domains are loaded)."""
+    unknown = sorted(set(parse_periods(text)) - set(_RETENTIONS))
+    if unknown:
+        raise ConfigError(f"RETENTION_DAYS names unknown kinds of data: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(_RETENTIONS))})")
+
+
+def days_of(retention: Retention) -> int:
+    return parse_periods(current_app.config["RETENTION_DAYS"]).get(retention.key, retention.default_days)
+
+
+def cutoff_of(retention: Retention, now: datetime) -> datetime:
+    return now - timedelta(days=days_of(retention))
+
+
+# -- writing an export ----------------------------------------------------------------------------
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: times and dates in ISO 8601, enums by value, decimals as text."""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def record(obj: Any, *fields: str) -> dict[str, Any]:
+    """``fields`` of a row, as JSON holds them."""
+    return {name: plain(getattr(obj, name)) for name in fields}

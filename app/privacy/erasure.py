@@ -1,0 +1,198 @@
+"""Erasure on request: the tourist sees what it would mean (a live booking cancelled, what the law
+keeps) and asks; operations confirm or refuse, with a reason, by the request's due date; a task
+then erases part by part (:mod:`app.personal_data`, in ``erase_order``), each part's work and the
+record that it is done (:class:`ErasureStep`) in one transaction. A run killed half-way resumes at
+the first part not done, and nothing is done twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app import personal_data
+from app.errors import ServiceError
+from app.extensions import db
+from app.messaging import reminders
+from app.models import ErasureRequest, ErasureState, ErasureStep, PrivacyLogKind, Role, User
+from app.personal_data import Consequence, Part
+from app.privacy import log
+from app.timeutil import now_utc
+from app.transactions import after_commit
+
+S = ErasureState
+ERASE_TASK = "countdown.erase_personal_data"
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What erasure would do, part by part; ``warnings`` are what the tourist must agree to first."""
+
+    parts: list[tuple[Part, list[Consequence]]]
+
+    @property
+    def warnings(self) -> list[Consequence]:
+        return [c for _p, found in self.parts for c in found if c.warning]
+
+    @property
+    def rules(self) -> list[personal_data.Rule]:
+        keys = {c.rule for _p, found in self.parts for c in found if c.rule}
+        return [rule for key, rule in personal_data.rules().items() if key in keys]
+
+
+def preview(user: User) -> Preview:
+    return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user))])
+
+
+def open_request(user: User) -> ErasureRequest | None:
+    return db.session.scalar(select(ErasureRequest).where(
+        ErasureRequest.user_id == user.id, ErasureRequest.state.in_([S.REQUESTED, S.CONFIRMED])))
+
+
+def latest(user: User) -> ErasureRequest | None:
+    return db.session.scalar(select(ErasureRequest).where(ErasureRequest.user_id == user.id)
+                             .order_by(ErasureRequest.id.desc()).limit(1))
+
+
+def request_erasure(user: User, reason: str, agreed: bool, now: datetime | None = None) -> ErasureRequest:
+    now = now or now_utc()
+    if user.role is not Role.TOURIST:
+        raise ServiceError(_("Only a tourist's account can be erased on request; staff accounts are closed by "
+                             "operations."))
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ServiceError(_("Please keep your reason under %(count)d characters.", count=MAX_REASON), "reason")
+    if open_request(user) is not None:
+        raise ServiceError(_("You have asked for erasure already; we will answer by the date shown."))
+    warnings = preview(user).warnings
+    if warnings and not agreed:
+        raise ServiceError(_("Please confirm that you understand what erasure means for your bookings."), "agree")
+    request = ErasureRequest(user_id=user.id, reason=reason, live_bookings=len(warnings), requested_at=now,
+                             due_at=now + timedelta(days=current_app.config["PRIVACY_ERASURE_DAYS"]))
+    db.session.add(request)
+    db.session.flush()
+    log.write(PrivacyLogKind.ERASURE_REQUESTED, actor=user, subject_id=user.id)
+    return request
+
+
+def _locked(request_id: int) -> ErasureRequest:
+    request = db.session.scalar(select(ErasureRequest).where(ErasureRequest.id == request_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    if request is None:
+        raise ServiceError(_("This request does not exist."))
+    return request
+
+
+def withdraw(user: User, request_id: int) -> ErasureRequest:
+    request = _locked(request_id)
+    if request.user_id != user.id:
+        raise ServiceError(_("This request does not exist."))
+    if request.state is not S.REQUESTED:
+        raise ServiceError(_("This request can no longer be withdrawn: operations have answered it."))
+    request.state = S.WITHDRAWN
+    log.write(PrivacyLogKind.ERASURE_WITHDRAWN, actor=user, subject_id=user.id)
+    return request
+
+
+def _decide(request_id: int, actor: User, to: ErasureState, reason: str) -> ErasureRequest:
+    request = _locked(request_id)
+    if request.state is not S.REQUESTED:
+        raise ServiceError(_("This request has been answered already."))
+    request.state, request.decided_by_id, request.decided_at = to, actor.id, now_utc()
+    request.decision_reason = reason
+    return request
+
+
+def confirm(request_id: int, actor: User, note: str = "") -> ErasureRequest:
+    """Operations confirm: the tourist is told, and the erasure task starts after the commit."""
+    request = _decide(request_id, actor, S.CONFIRMED, (note or "").strip()[:MAX_REASON])
+    log.write(PrivacyLogKind.ERASURE_CONFIRMED, actor=actor, subject_id=request.user_id)
+    reminders.notify("privacy_erasure_confirmed", request)
+    after_commit(ERASE_TASK, request.id)
+    return request
+
+
+def refuse(request_id: int, actor: User, reason: str) -> ErasureRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why the request is refused: the tourist reads it."), "reason")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(_("Please keep your reason under %(count)d characters.", count=MAX_REASON), "reason")
+    request = _decide(request_id, actor, S.REFUSED, reason)
+    log.write(PrivacyLogKind.ERASURE_REFUSED, actor=actor, subject_id=request.user_id, detail={"reason": reason})
+    reminders.notify("privacy_erasure_refused", request)
+    return request
+
+
+def erase_next(request_id: int, now: datetime | None = None) -> str | None:
+    """Erase the next part of a confirmed request, and record it done, in the caller's transaction.
+    Returns the part's key, or None when every part is done (or the request is not confirmed)."""
+    request = _locked(request_id)
+    if request.state is not S.CONFIRMED:
+        return None
+    done = set(db.session.scalars(select(ErasureStep.part).where(ErasureStep.request_id == request.id)))
+    for part in personal_data.erasure_order():
+        if part.key in done:
+            continue
+        request.started_at = request.started_at or now or now_utc()
+        outcome = part.erase(request.user, request.decided_by)
+        db.session.add(ErasureStep(request_id=request_id, part=part.key, erased=outcome.erased,
+                                   kept=[{"rule": k.rule, "what": k.what, "count": k.count} for k in outcome.kept]))
+        db.session.flush()
+        return part.key
+    return None
+
+
+def finish(request_id: int, now: datetime | None = None) -> ErasureRequest | None:
+    """Every part done: the request is done, the tourist's own words on it go, and the log says
+    how many rows went and what was kept under which rule."""
+    request = _locked(request_id)
+    if request.state is not S.CONFIRMED:
+        return None
+    steps = list(db.session.scalars(select(ErasureStep).where(ErasureStep.request_id == request.id)))
+    if {s.part for s in steps} != {p.key for p in personal_data.parts()}:
+        return None
+    request.state, request.finished_at, request.reason = S.DONE, now or now_utc(), ""
+    kept: dict[str, int] = {}
+    for step in steps:
+        for item in step.kept:
+            kept[item["rule"]] = kept.get(item["rule"], 0) + item["count"]
+    log.write(PrivacyLogKind.ERASURE_DONE, actor=request.decided_by, subject_id=request.user_id,
+              rows=sum(s.erased for s in steps), detail={"kept": kept})
+    return request
+
+
+def to_carry_out(now: datetime | None = None) -> list[int]:
+    """Confirmed requests not finished a while after they were confirmed (their task was lost, or
+    its worker died): the sweep's."""
+    since = (now or now_utc()) - timedelta(minutes=10)
+    return list(db.session.scalars(select(ErasureRequest.id).where(
+        ErasureRequest.state == S.CONFIRMED, ErasureRequest.decided_at < since).order_by(ErasureRequest.id)))
+
+
+def pending() -> list[ErasureRequest]:
+    """What operations must answer, the soonest due first."""
+    return list(db.session.scalars(select(ErasureRequest).where(ErasureRequest.state == S.REQUESTED)
+                                   .options(joinedload(ErasureRequest.user)).order_by(ErasureRequest.due_at)))
+
+
+def answered(limit: int = 20) -> list[ErasureRequest]:
+    return list(db.session.scalars(
+        select(ErasureRequest).where(ErasureRequest.state != S.REQUESTED)
+        .options(joinedload(ErasureRequest.user), joinedload(ErasureRequest.decided_by))
+        .order_by(ErasureRequest.decided_at.desc().nulls_last(), ErasureRequest.id.desc()).limit(limit)))
+
+
+def get(request_id: int) -> ErasureRequest | None:
+    return db.session.get(ErasureRequest, request_id)
+
+
+def kept_by_rule(request: ErasureRequest) -> list[tuple[personal_data.Rule | None, str, int]]:
+    rules = personal_data.rules()
+    return [(rules.get(item["rule"]), item["what"], item["count"])
+            for step in request.steps for item in step.kept]

@@ -1,0 +1,84 @@
+"""Retention: each kind of data registered with :mod:`app.personal_data` goes a period after its
+domain event. A run takes each kind in turn, a batch per transaction; the batch's count is added
+to the run (its row locked) in the batch's own transaction, so a run killed half-way is finished
+by the next one without counting or removing anything twice. Files (medical uploads) go with
+their rows, once the transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app import personal_data
+from app.extensions import db
+from app.models import PrivacyLogKind, RetentionRun, User
+from app.personal_data import Retention
+from app.privacy import log
+from app.timeutil import now_utc
+
+RUN_TASK = "countdown.apply_retention"
+
+
+@dataclass(frozen=True)
+class Period:
+    retention: Retention
+    days: int
+
+
+def periods() -> list[Period]:
+    return [Period(r, personal_data.days_of(r)) for r in personal_data.retentions()]
+
+
+def current_run(actor: User | None = None, now: datetime | None = None) -> RetentionRun:
+    """The unfinished run (one killed half-way), or a new one."""
+    run = db.session.scalar(select(RetentionRun).where(RetentionRun.finished_at.is_(None))
+                            .order_by(RetentionRun.id).limit(1))
+    if run is None:
+        run = RetentionRun(started_at=now or now_utc(), actor_id=actor.id if actor else None, removed={}, done=[])
+        db.session.add(run)
+        db.session.flush()
+    return run
+
+
+def _locked(run_id: int) -> RetentionRun:
+    return db.session.scalar(select(RetentionRun).where(RetentionRun.id == run_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def step(run_id: int, now: datetime | None = None) -> bool:
+    """One batch of the first kind of data not done in this run, counted in the same transaction.
+    False when every kind is done."""
+    run = _locked(run_id)
+    if run is None or run.finished_at is not None:
+        return False
+    now = now or now_utc()
+    limit = current_app.config["RETENTION_BATCH_SIZE"]
+    for retention in personal_data.retentions():
+        if retention.key in run.done:
+            continue
+        removed = retention.apply(personal_data.cutoff_of(retention, now), limit)
+        if removed:
+            run.removed = {**run.removed, retention.key: run.removed.get(retention.key, 0) + removed}
+        if removed < limit:
+            run.done = [*run.done, retention.key]
+        db.session.flush()
+        return True
+    return False
+
+
+def finish(run_id: int, now: datetime | None = None) -> RetentionRun | None:
+    run = _locked(run_id)
+    if run is None or run.finished_at is not None:
+        return None
+    if set(run.done) != {r.key for r in personal_data.retentions()}:
+        return None
+    run.finished_at = now or now_utc()
+    log.write(PrivacyLogKind.RETENTION, actor=run.actor, rows=run.total, detail={"removed": run.removed, "run": run.id})
+    return run
+
+
+def recent_runs(limit: int = 10) -> list[RetentionRun]:
+    return list(db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit)))

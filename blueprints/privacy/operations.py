@@ -1,0 +1,76 @@
+"""Operations' privacy pages: erasure requests to answer by their due dates, what each erasure
+kept and under which rule, the retention periods (with a run by hand), and the log of every
+export, erasure and retention run."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import personal_data
+from app.privacy import erasure, labels, log
+from app.privacy import retention as retention_service
+from app.timeutil import now_utc
+from app.transactions import after_commit
+from blueprints.access import ops_only
+from blueprints.forms import ActionForm, attempt, form_status, save
+from blueprints.privacy.forms import ConfirmForm, RefuseForm
+
+bp = Blueprint("operations", __name__, url_prefix="/ops/privacy")
+
+
+@bp.get("")
+@ops_only
+def index():
+    return _index({})
+
+
+def _index(forms: dict):
+    pending = erasure.pending()
+    return render_template(
+        "privacy/operations/index.html", pending=pending, answered=erasure.answered(),
+        confirm_forms={r.id: forms.get(("confirm", r.id)) or ConfirmForm(formdata=None) for r in pending},
+        refuse_forms={r.id: forms.get(("refuse", r.id)) or RefuseForm(formdata=None) for r in pending},
+        erasure_states=labels.ERASURE_STATES, rules=personal_data.rules(), kept_by_rule=erasure.kept_by_rule,
+        periods=retention_service.periods(), runs=retention_service.recent_runs(), now=now_utc(),
+        action_form=ActionForm(formdata=None),
+    ), form_status()
+
+
+@bp.post("/erasure/<int:request_id>/confirm")
+@ops_only
+def confirm(request_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit() and save(form, lambda: erasure.confirm(request_id, current_user, form.note.data))[0]:
+        flash(_("Confirmed. The tourist's data is being erased; the log shows what was kept and why."), "success")
+        return redirect(url_for("privacy.operations.index"))
+    return _index({("confirm", request_id): form})
+
+
+@bp.post("/erasure/<int:request_id>/refuse")
+@ops_only
+def refuse(request_id: int):
+    form = RefuseForm()
+    if form.validate_on_submit() and save(form, lambda: erasure.refuse(request_id, current_user, form.reason.data))[0]:
+        flash(_("Refused. The tourist is told your reason."), "success")
+        return redirect(url_for("privacy.operations.index"))
+    return _index({("refuse", request_id): form})
+
+
+@bp.post("/retention/run")
+@ops_only
+def run_retention():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: after_commit(retention_service.RUN_TASK, current_user.id),
+            _("Retention is running. The log shows what it removed."))
+    return redirect(url_for("privacy.operations.index") + "#retention")
+
+
+@bp.get("/log")
+@ops_only
+def history():
+    entries, pages = log.page(request.args.get("page", 1, type=int))
+    return render_template("privacy/operations/log.html", entries=entries, pages=pages,
+                           page=min(max(1, request.args.get("page", 1, type=int)), pages), kinds=labels.LOG_KINDS)
