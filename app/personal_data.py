@@ -40,6 +40,10 @@ class Rule:
     law: object       # lazy string: why it is kept
     roles: tuple[Role, ...]
     retention: str = ""
+    #: How long, where no retention period removes it (lazy string).
+    duration: object = None
+    #: Where pages list it (lowest first).
+    position: int = 100
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def part(key: str) -> Part | None:
 
 
 def rules() -> dict[str, Rule]:
-    return dict(_RULES)
+    return {rule.key: rule for rule in sorted(_RULES.values(), key=lambda r: (r.position, r.key))}
 
 
 def retentions() -> list[Retention]:

@@ -80,14 +80,15 @@ BRIEFING_ID = 4
 PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel", "/medical/queue",
          "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
          f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics",
-         f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk", "/desk/1", "/conversations")
+         f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk", "/desk/1", "/conversations",
+         "/account/privacy", "/ops/privacy")
 #: The launch page's live part (polled by every tourist and family on launch day): its address
 #: holds a token made from the server's secret key, put in when the bench knows it (see ``resolve``).
 LIVE_PAGE = "/launch/<token>/live"
 #: Pages with a target of their own, as a share of /healthz's throughput (polled: it must be cheap).
 TARGET_RATIOS = {LIVE_PAGE: 0.50}
 #: Pages of the logged-in tourists (each client thread cycles through its own).
-TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel", "/conversations")
+TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel", "/conversations", "/account/privacy")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
 OPS_EMAIL = f"ops@{EMAIL_DOMAIN}"
@@ -428,6 +429,8 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     desk_rows = seed_desk(rng, args.conversations, [ops_id, coordinator_id, medical_id, instructor_id],
                           args.tourists, bookings, now)
     tables += desk_rows
+    privacy_rows = seed_privacy(rng, ops_id, args.tourists, now)
+    tables += privacy_rows
     bulk_insert(app, tables)
 
     # Tourists for /journey: 1-3 live bookings each, so the checklist has real work to do, taken
@@ -591,6 +594,34 @@ def seed_desk(rng: random.Random, count: int, staff_ids: list[int], tourists: in
                        "to_value": "new", "topic": topic, "at": created})
     return [(Conversation.__table__, conversations), (ConversationMessage.__table__, messages),
             (DeskEvent.__table__, events)]
+
+
+def seed_privacy(rng: random.Random, ops_id: int, tourists: int, now: datetime) -> list[tuple[Any, list[dict]]]:
+    """An operator's privacy work some years in: 20 erasure requests to answer, 300 answered
+    (confirmed and carried out, or refused), and 5,000 rows of the privacy log."""
+    from app.models import ErasureRequest, ErasureState, PrivacyLog, PrivacyLogKind
+
+    requests, log = [], []
+    people = rng.sample(range(1, tourists + 1), 320)
+    for n, user_id in enumerate(people, start=1):
+        asked = now - timedelta(days=rng.uniform(1, 29) if n <= 20 else rng.uniform(30, 1000))
+        state = ErasureState.REQUESTED if n <= 20 else rng.choice([ErasureState.DONE] * 4 + [ErasureState.REFUSED])
+        decided = asked + timedelta(days=rng.uniform(1, 20)) if n > 20 else None
+        requests.append({
+            "id": n, "user_id": user_id, "state": state, "reason": "Please delete my data." if n % 3 else "",
+            "live_bookings": 0, "requested_at": asked, "due_at": asked + timedelta(days=30), "decided_at": decided,
+            "decided_by_id": ops_id if decided else None,
+            "decision_reason": "A refund is still pending." if state is ErasureState.REFUSED else "",
+            "started_at": decided, "finished_at": decided if state is ErasureState.DONE else None,
+        })
+    kinds = list(PrivacyLogKind)
+    for _ in range(5_000):
+        kind = rng.choice(kinds)
+        log.append({"kind": kind, "actor_id": ops_id if kind.value.startswith("erasure_c") else None,
+                    "subject_id": None if kind is PrivacyLogKind.RETENTION else rng.randint(1, tourists),
+                    "rows": rng.randint(0, 400), "detail": {}, "ip_address": "",
+                    "at": now - timedelta(hours=rng.uniform(1, 24 * 1000))})
+    return [(ErasureRequest.__table__, requests), (PrivacyLog.__table__, log)]
 
 
 def seed_travel(rng: random.Random, coordinator_id: int, flights: list[dict], bookings: list[dict],
@@ -1198,13 +1229,15 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            "/travel": 'class="travel-booking"', "/logistics": 'class="arrival"',  # a tourist's booking; an arrival
            f"/ops/flights/{BIG_FLIGHT_ID}/readiness": 'class="gate-cell',  # a cell of the matrix
            LIVE_PAGE: 'class="countdown-clock"', "/desk": 'href="/desk/',  # a row of the inbox
-           "/desk/1": 'class="desk-thread"', "/conversations": 'href="/conversations/new"'}
+           "/desk/1": 'class="desk-thread"', "/conversations": 'href="/conversations/new"',
+           "/account/privacy": 'class="kept-rule"', "/ops/privacy": 'class="privacy-request'}
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
                "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
                f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL,
-               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL, "/desk": OPS_EMAIL, "/desk/1": OPS_EMAIL}
+               f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL, "/desk": OPS_EMAIL, "/desk/1": OPS_EMAIL,
+               "/ops/privacy": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

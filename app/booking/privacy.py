@@ -101,6 +101,7 @@ personal_data.register_rule(Rule(
     _l("The seats each flight sold, and when: kept without a name, so that the operator's figures and "
        "accounts stay right."),
     roles=(Role.OPERATIONS,),
+    duration=_l("Without your name, for as long as the flight's records are kept"), position=40,
 ))
 personal_data.register_part(Part("bookings", _l("Bookings"), position=20, erase_order=30,
                                  export=_export, preview=_preview, erase=_erase))

@@ -100,6 +100,7 @@ personal_data.register_rule(Rule(
     _l("14 CFR 460.45 and 460.49: the operator must be able to prove what each participant was told and signed, "
        "for as long as a claim about the flight can be brought."),
     roles=(Role.OPERATIONS,), retention="consent_evidence",
+    position=10,
 ))
 personal_data.register_retention(Retention(
     "consent_evidence", _l("Signatures and acknowledgements"), _l("the booking ended (flown, or cancelled)"),

@@ -137,12 +137,14 @@ personal_data.register_rule(Rule(
     _l("The operator's medical policy keeps the records of those who flew for the period it sets, for "
        "their care and for any investigation of the flight."),
     roles=(Role.MEDICAL,), retention=RULE,
+    position=50,
 ))
 personal_data.register_rule(Rule(
     LOG_RULE, _l("Medical access log"),
     _l("Who looked at or changed medical records, and when (no content): kept to prove the records were "
        "protected."),
     roles=(Role.MEDICAL,), retention=LOG_RULE,
+    position=55,
 ))
 personal_data.register_retention(Retention(
     RULE, _l("Medical records"), _l("the tourist's last booking ended, or the case last changed, whichever is later"),

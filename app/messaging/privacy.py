@@ -90,6 +90,7 @@ personal_data.register_rule(Rule(
     OPT_OUT, _l("SMS opt-out"),
     _l("A number that replied STOP must never be texted again (telemarketing law), whoever has it next."),
     roles=(Role.OPERATIONS,),
+    duration=_l("The number only, without your name, for as long as we send text messages"), position=80,
 ))
 personal_data.register_retention(Retention(
     RETENTION, _l("Messages sent"), _l("the message was sent"),

@@ -47,12 +47,16 @@ def _preview(user: User) -> list[Consequence]:
     out = []
     for booking in _to_cancel(user):
         quote = cancellations.quote(booking)
-        out.append(Consequence(_(
-            "Your booking %(reference)s on %(flight)s (%(date)s) is cancelled under the cancellation policy: you "
-            "get back %(amount)s of what you paid, and you can no longer fly with it.",
-            reference=booking.reference, flight=booking.flight.name,
-            date=format_datetime(booking.flight.launch_at, "medium"),
-            amount=format_money(quote.refund_minor, quote.currency, str(get_locale() or "en"))), warning=True))
+        flight, date = booking.flight.name, format_datetime(booking.flight.launch_at, "medium")
+        if quote.paid_minor:
+            text = _("Your booking %(reference)s on %(flight)s (%(date)s) is cancelled under the cancellation policy: "
+                     "you get back %(amount)s of what you paid, and you can no longer fly with it.",
+                     reference=booking.reference, flight=flight, date=date,
+                     amount=format_money(quote.refund_minor, quote.currency, str(get_locale() or "en")))
+        else:
+            text = _("Your booking %(reference)s on %(flight)s (%(date)s) is cancelled, and you can no longer fly "
+                     "with it.", reference=booking.reference, flight=flight, date=date)
+        out.append(Consequence(text, warning=True))
     if _payments(user):
         out.append(Consequence(_("The records of your payments and refunds are kept as tax law requires."),
                                rule=RULE))
@@ -86,6 +90,7 @@ personal_data.register_rule(Rule(
     _l("Tax and accounting law requires the operator to keep records of payments and refunds (ten years in "
        "Germany and Italy, seven in the United States)."),
     roles=(Role.OPERATIONS,), retention="financial_records",
+    position=30,
 ))
 personal_data.register_retention(Retention(
     "financial_records", _l("Payments and refunds"), _l("the booking ended (flown, or cancelled)"),

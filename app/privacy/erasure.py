@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import personal_data
 from app.errors import ServiceError
@@ -184,7 +184,8 @@ def pending() -> list[ErasureRequest]:
 def answered(limit: int = 20) -> list[ErasureRequest]:
     return list(db.session.scalars(
         select(ErasureRequest).where(ErasureRequest.state != S.REQUESTED)
-        .options(joinedload(ErasureRequest.user), joinedload(ErasureRequest.decided_by))
+        .options(joinedload(ErasureRequest.user), joinedload(ErasureRequest.decided_by),
+                 selectinload(ErasureRequest.steps))
         .order_by(ErasureRequest.decided_at.desc().nulls_last(), ErasureRequest.id.desc()).limit(limit)))
 
 

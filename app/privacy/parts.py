@@ -46,6 +46,7 @@ personal_data.register_rule(Rule(
     _l("That a request was made and answered, when and by whom (no content): the proof that the operator "
        "honoured it."),
     roles=(Role.OPERATIONS,),
+    duration=_l("Without any content, for as long as we must show that requests were answered"), position=90,
 ))
 personal_data.register_retention(Retention(
     "data_exports", _l("Data exports (the record that one was made)"), _l("the export was asked for"),

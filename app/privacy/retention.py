@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import personal_data
 from app.extensions import db
@@ -81,4 +82,5 @@ def finish(run_id: int, now: datetime | None = None) -> RetentionRun | None:
 
 
 def recent_runs(limit: int = 10) -> list[RetentionRun]:
-    return list(db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit)))
+    return list(db.session.scalars(select(RetentionRun).options(joinedload(RetentionRun.actor))
+                                   .order_by(RetentionRun.id.desc()).limit(limit)))

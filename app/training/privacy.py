@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import selectinload
 
 from app import personal_data
 from app.booking.privacy import ended_before
@@ -23,6 +24,7 @@ from app.models import (
     Role,
     SessionPlace,
     TrainingEvent,
+    TrainingSession,
     User,
 )
 from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
@@ -33,7 +35,9 @@ RULE = "training_records"
 
 
 def _places(user: User) -> list[SessionPlace]:
-    return list(db.session.scalars(select(SessionPlace).where(SessionPlace.user_id == user.id).order_by(SessionPlace.id)))
+    return list(db.session.scalars(select(SessionPlace).where(SessionPlace.user_id == user.id)
+                                   .options(selectinload(SessionPlace.session).joinedload(TrainingSession.module))
+                                   .order_by(SessionPlace.id)))
 
 
 def _export(user: User) -> dict:
@@ -100,6 +104,7 @@ personal_data.register_rule(Rule(
     _l("14 CFR 460.51: the training each participant who flew completed, with the instructors' sign-offs, is "
        "part of the flight's evidence."),
     roles=(Role.OPERATIONS, Role.INSTRUCTOR), retention=RULE,
+    position=20,
 ))
 personal_data.register_retention(Retention(
     RULE, _l("Training records"), _l("the booking ended (flown, or cancelled)"),

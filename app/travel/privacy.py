@@ -152,12 +152,14 @@ personal_data.register_rule(Rule(
     _l("The list of who was on board (49 USC 44909), as it was sent: kept for the period the rules for manifests "
        "set."),
     roles=(Role.LOGISTICS, Role.OPERATIONS), retention=MANIFESTS,
+    position=60,
 ))
 personal_data.register_rule(Rule(
     LOG_RULE, _l("Travel access log"),
     _l("Who looked at or changed travel documents and contacts, and when (no content): kept to prove they were "
        "protected."),
     roles=(Role.LOGISTICS, Role.OPERATIONS), retention=LOG_RULE,
+    position=65,
 ))
 personal_data.register_retention(Retention(
     DETAILS, _l("Travel documents, contacts, needs and itineraries"), _l("the tourist's last booking ended"),
