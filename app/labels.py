@@ -103,6 +103,7 @@ ACCESS_ACTIONS = {
     "export": lazy_pgettext("access action", "Exported"),
     "decide": lazy_pgettext("access action", "Decided"),
     "rotate": lazy_pgettext("access action", "Re-encrypted"),
+    "erase": lazy_pgettext("access action", "Erased"),
 }
 
 #: What the provider reported after taking the message (Twilio's status callbacks).

@@ -48,10 +48,11 @@ class Rule:
 
 @dataclass(frozen=True)
 class Kept:
-    """What an erasure kept: how many rows of what, under which rule (its key)."""
+    """What an erasure kept: how many rows of what (a lazy string: stored in English, shown in
+    the reader's language), under which rule (its key)."""
 
     rule: str
-    what: str
+    what: object
     count: int
 
 
@@ -84,8 +85,8 @@ class Part:
     key: str
     title: object          # lazy string
     position: int
-    #: The person's data as JSON-able values.
-    export: Callable[[User], Any]
+    #: The person's data as JSON-able values (None: a part that only erases).
+    export: Callable[[User], Any] | None
     #: What erasure would do for this person (nothing to say: an empty list).
     preview: Callable[[User], list[Consequence]]
     #: Erase or anonymise what may go; the caller commits (and records the part as done in the

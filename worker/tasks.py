@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from flask import current_app
 
@@ -18,7 +20,9 @@ from app.payments import installments
 from app.privacy import erasure, exports, retention
 from app.training import places as training_places
 from app.training import plans as training_plans
-from app.transactions import commit
+from app.transactions import commit, rollback
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="countdown.expire_holds")
@@ -187,11 +191,15 @@ def apply_retention(actor_id: int | None = None) -> int:
 
 @shared_task(name="countdown.privacy_sweep")
 def privacy_sweep() -> int:
-    """Exports past their time expire; an export or an erasure whose task was lost is done now."""
+    """Exports past their time expire; an export or an erasure whose task was lost is done now.
+    One that fails is logged and left for the next sweep; the others go on."""
     count = exports.expire()
     commit()
-    for export_id in exports.to_build():
-        count += build_data_export(export_id)
-    for request_id in erasure.to_carry_out():
-        count += erase_personal_data(request_id)
+    for task, ids in ((build_data_export, exports.to_build()), (erase_personal_data, erasure.to_carry_out())):
+        for one in ids:
+            try:
+                count += int(task(one))
+            except Exception:
+                rollback()
+                log.exception("privacy sweep: %s(%s) failed; the next sweep tries again", task.name, one)
     return count

@@ -1,6 +1,7 @@
 """The account's share of a tourist's data: the profile, where they are logged in, the mobile
 number they proved. Erased last of all parts: the account stays as an anonymous row that kept
-records (a booking, a payment) still point to, and no one can log in to it."""
+records (a booking, a payment) still point to, and no one can log in to it (its erasure request
+says when it was erased)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import PhoneVerification, ThrottleHit, User, UserSession
 from app.personal_data import Consequence, Outcome, Part
-from app.timeutil import now_utc
 
 
 def _export(user: User) -> dict:
@@ -48,7 +48,6 @@ def _erase(user: User, actor: User | None) -> Outcome:
     # No password hashes to this: nobody can log in.
     user.password_hash = "erased:" + secrets.token_hex(16)
     user.active = False
-    user.erased_at = now_utc()
     return Outcome(erased=rows + 1)
 
 

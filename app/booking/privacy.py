@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import format_datetime
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app import personal_data
@@ -17,12 +17,15 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.models import Booking, BookingState, Flight, Role, User, WaitlistEntry, WaitlistState
+from app.models import Booking, BookingState, Flight, GateOverride, Role, User, WaitlistEntry, WaitlistState
 from app.personal_data import Consequence, Kept, Outcome, Part, Rule
+from app.timeutil import now_utc
 
 S = BookingState
 ENDED = (S.FLOWN, S.CANCELLED, S.EXPIRED)
 RULE = "booking_records"
+#: What a free text about an erased tourist reads afterwards.
+ERASED = "—"
 
 
 def ended_before(cutoff: datetime):
@@ -39,6 +42,14 @@ def done_with(user_id_column, cutoff: datetime):
         or_(Booking.state.not_in(ENDED), Booking.updated_at >= cutoff, Flight.launch_at >= cutoff)))
 
 
+def flew(user: User, now: datetime | None = None) -> bool:
+    """The tourist flew with us: a booking flown, or confirmed on a flight that has launched (not
+    yet marked flown). What the law keeps of a participant is kept for them."""
+    return bool(db.session.scalar(select(exists().where(
+        Booking.user_id == user.id, Booking.flight_id == Flight.id,
+        (Booking.state == S.FLOWN) | ((Booking.state == S.CONFIRMED) & (Flight.launch_at <= (now or now_utc())))))))
+
+
 def _bookings(user: User) -> list[Booking]:
     return list(db.session.scalars(select(Booking).where(Booking.user_id == user.id)
                                    .options(selectinload(Booking.events)).order_by(Booking.id)))
@@ -47,12 +58,18 @@ def _bookings(user: User) -> list[Booking]:
 def _export(user: User) -> dict:
     waiting = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.user_id == user.id)
                                  .order_by(WaitlistEntry.id))
+    overrides: dict[int, list[GateOverride]] = {}
+    for override in db.session.scalars(select(GateOverride).join(Booking, Booking.id == GateOverride.booking_id)
+                                       .where(Booking.user_id == user.id).order_by(GateOverride.id)):
+        overrides.setdefault(override.booking_id, []).append(override)
     return {
         "bookings": [{
             **personal_data.record(b, "reference", "state", "created_at", "updated_at", "hold_expires_at",
                                    "card_last4", "card_saved_at"),
             "flight": {"name": b.flight.name, "launch_at": personal_data.plain(b.flight.launch_at)},
             "events": [personal_data.record(e, "from_state", "to_state", "reason", "created_at") for e in b.events],
+            "requirements_waived": [personal_data.record(o, "gate", "reason", "created_at", "withdrawn_at")
+                                    for o in overrides.get(b.id, [])],
         } for b in _bookings(user)],
         "waiting_lists": [{**personal_data.record(w, "state", "created_at", "offered_at"),
                            "flight": w.flight.name} for w in waiting],
@@ -60,13 +77,13 @@ def _export(user: User) -> dict:
 
 
 def _preview(user: User) -> list[Consequence]:
-    out = []
-    for booking in _bookings(user):
+    out, found = [], _bookings(user)
+    for booking in found:
         if booking.state is S.HELD and booking.hold_is_live():
             out.append(Consequence(_("The seat held for you on %(flight)s (%(date)s) is released.",
                                      flight=booking.flight.name, date=format_datetime(booking.flight.launch_at, "medium")),
                                    warning=True))
-    if any(b.state is not S.HELD for b in _bookings(user)):
+    if any(b.state is not S.HELD for b in found):
         out.append(Consequence(_("Your bookings stay in our records without your name: they are the seats each "
                                  "flight sold."), rule=RULE))
     return out
@@ -92,8 +109,16 @@ def _erase(user: User, actor: User | None) -> Outcome:
             WaitlistEntry.user_id == user.id, WaitlistEntry.state == WaitlistState.WAITING)):
         bookings.leave_waitlist(entry)
         erased += 1
+    # Which requirement operations waived, by whom and when, stays with the booking; their words
+    # about the tourist go.
+    erased += db.session.execute(update(GateOverride).where(
+        GateOverride.booking_id.in_(select(Booking.id).where(Booking.user_id == user.id)),
+        GateOverride.reason != ERASED).values(reason=ERASED)).rowcount
     kept = db.session.scalar(select(func.count()).select_from(Booking).where(Booking.user_id == user.id))
-    return Outcome(erased=erased, kept=[Kept(RULE, "bookings", kept)] if kept else [])
+    waived = db.session.scalar(select(func.count()).select_from(GateOverride).join(
+        Booking, Booking.id == GateOverride.booking_id).where(Booking.user_id == user.id))
+    return Outcome(erased=erased, kept=[Kept(RULE, _l("bookings"), kept)] * bool(kept)
+                   + [Kept(RULE, _l("requirements waived by operations"), waived)] * bool(waived))
 
 
 personal_data.register_rule(Rule(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
 from app import personal_data
@@ -64,8 +64,8 @@ def _files(user: User) -> list[File]:
 
 
 def _preview(user: User) -> list[Consequence]:
-    return [Consequence(_("Your conversations with us, with their messages and files, are deleted."))] \
-        if _conversations(user) else []
+    asked = db.session.scalar(select(exists().where(Conversation.user_id == user.id)))
+    return [Consequence(_("Your conversations with us, with their messages and files, are deleted."))] if asked else []
 
 
 def _delete(conversation_ids) -> int:
@@ -79,7 +79,7 @@ def _delete(conversation_ids) -> int:
 
 def _erase(user: User, actor: User | None) -> Outcome:
     mine = [Conversation.user_id == user.id]
-    if user.phone:
+    if user.phone and user.phone_verified_at:  # SMS from a number proved theirs, not yet filed
         mine.append((Conversation.user_id.is_(None)) & (Conversation.phone == user.phone))
     ids = list(db.session.scalars(select(Conversation.id).where(or_(*mine))))
     erased = _delete(ids) if ids else 0

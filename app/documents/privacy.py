@@ -71,9 +71,9 @@ def _erase(user: User, actor: User | None) -> Outcome:
     acceptances, events = _count(user)
     kept = []
     if acceptances:
-        kept.append(Kept(RULE, "signatures and acknowledgements", acceptances))
+        kept.append(Kept(RULE, _l("signatures and acknowledgements"), acceptances))
     if events:
-        kept.append(Kept(RULE, "document events", events))
+        kept.append(Kept(RULE, _l("document events"), events))
     return Outcome(kept=kept)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app import personal_data
-from app.booking.privacy import done_with
+from app.booking.privacy import done_with, flew
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -22,8 +22,6 @@ from app.medical import access, files, uploads
 from app.models import (
     Answer,
     Assessment,
-    Booking,
-    BookingState,
     CaseEvent,
     MedicalAccess,
     MedicalCase,
@@ -62,12 +60,16 @@ def _export(user: User) -> list[dict]:
                         for a in sorted(case.answers, key=lambda a: a.question.position)],
             "uploads": [{**personal_data.record(u, "filename", "content_type", "size", "sha256", "created_at"),
                          "file": f"medical/{u.id}-{_safe(u.filename)}"} for u in _uploads([case.id])],
+            # Medical staff's own notes (an assessment's notes, why a decision was corrected) are
+            # theirs, as on the pages: the tourist gets the findings and the decisions.
             "assessments": [personal_data.record(a, "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "height_cm",
-                                                 "weight_kg", "ecg_result", "centrifuge_g", "other_tests", "notes",
-                                                 "flags", "created_at") for a in assessments],
-            "history": [personal_data.record(e, "kind", "from_state", "to_state", "note", "reason", "valid_until",
+                                                 "weight_kg", "ecg_result", "centrifuge_g", "other_tests", "flags",
+                                                 "created_at") for a in assessments],
+            "history": [personal_data.record(e, "kind", "from_state", "to_state", "note", "valid_until",
                                              "created_at") for e in case.events],
             "self_certifications": [personal_data.record(c, "changed", "details", "created_at") for c in certs],
+            "who_read_or_changed_it": [personal_data.record(a, "action", "what", "at") for a in db.session.scalars(
+                select(MedicalAccess).where(MedicalAccess.case_id == case.id).order_by(MedicalAccess.id))],
         })
     return out
 
@@ -81,24 +83,21 @@ def _files(user: User) -> list[File]:
             for u in _uploads([c.id for c in _cases(user)])]
 
 
-def _flew(user: User) -> bool:
-    return bool(db.session.scalar(select(exists().where(Booking.user_id == user.id,
-                                                        Booking.state == BookingState.FLOWN))))
-
-
 def _preview(user: User) -> list[Consequence]:
     if not _cases(user):
         return []
-    if _flew(user):
+    if flew(user):
         return [Consequence(_("Your medical records are kept under our medical policy, because you flew with us; "
                               "only our medical staff can read them."), rule=RULE)]
     return [Consequence(_("Your health questionnaire, its answers and files, and our medical decisions are "
                           "deleted."))]
 
 
-def _delete_cases(case_ids: list[int]) -> int:
+def _delete_cases(case_ids: list[int], why: str) -> int:
     if not case_ids:
         return 0
+    for case_id in case_ids:
+        access.log_access(None, None, "erase", f"case {case_id}: {why}")
     files.delete_on_commit(_uploads(case_ids))
     # The access log stays (who looked, when); it no longer points to a case.
     db.session.execute(update(MedicalAccess).where(MedicalAccess.case_id.in_(case_ids)).values(case_id=None))
@@ -113,10 +112,10 @@ def _erase(user: User, actor: User | None) -> Outcome:
     cases = _cases(user)
     logged = db.session.scalar(select(func.count()).select_from(MedicalAccess).where(
         MedicalAccess.case_id.in_([c.id for c in cases]))) if cases else 0
-    kept = [Kept(LOG_RULE, "medical access log entries", logged)] if logged else []
-    if cases and _flew(user):
-        return Outcome(kept=[Kept(RULE, "medical cases", len(cases)), *kept])
-    erased = _delete_cases([c.id for c in cases])
+    kept = [Kept(LOG_RULE, _l("medical access log entries"), logged)] if logged else []
+    if cases and flew(user):
+        return Outcome(kept=[Kept(RULE, _l("medical cases"), len(cases)), *kept])
+    erased = _delete_cases([c.id for c in cases], "erased on the tourist's request")
     db.session.expire_all()
     return Outcome(erased=erased, kept=kept)
 
@@ -124,7 +123,7 @@ def _erase(user: User, actor: User | None) -> Outcome:
 def _apply_records(cutoff: datetime, limit: int) -> int:
     ids = list(db.session.scalars(select(MedicalCase.id).where(
         MedicalCase.updated_at < cutoff, done_with(MedicalCase.user_id, cutoff)).order_by(MedicalCase.id).limit(limit)))
-    return _delete_cases(ids)
+    return _delete_cases(ids, "past its retention period")
 
 
 def _apply_log(cutoff: datetime, limit: int) -> int:

@@ -33,8 +33,11 @@ RETENTION = "messages"
 
 
 def _mine(user: User):
+    """Messages to the user, and those to their address or number that no account was named on
+    (a code to verify the number, an answer to an SMS from it before it was theirs)."""
+    addresses = [user.email, *([user.phone] if user.phone else [])]
     return or_(OutboundMessage.user_id == user.id,
-               (OutboundMessage.user_id.is_(None)) & (OutboundMessage.recipient == user.email))
+               (OutboundMessage.user_id.is_(None)) & (OutboundMessage.recipient.in_(addresses)))
 
 
 def _export(user: User) -> dict:
@@ -47,6 +50,7 @@ def _export(user: User) -> dict:
                                           "sent_at", "read_at") for m in messages],
         "notification_settings": [personal_data.record(p, "category", "email", "sms", "in_app") for p in prefs],
         "quiet_hours": personal_data.record(quiet, "enabled", "starts", "ends") if quiet else None,
+        "sms_opt_out": _opted_out(user),
     }
 
 
@@ -62,18 +66,24 @@ def _preview(user: User) -> list[Consequence]:
     return out
 
 
-def _erase(user: User, actor: User | None) -> Outcome:
-    # What is due now still goes out (it says what the erasure did: a booking cancelled, a refund).
+def _send_due(user: User, actor: User | None) -> Outcome:
+    """What is due now still goes out first (it says what the erasure did: a booking cancelled, a
+    refund, the erasure itself). Delivery commits as it sends, each message once: this is a part of
+    its own, so that the part that deletes them is one transaction with its record."""
     due = list(db.session.scalars(select(OutboundMessage.id).where(
         _mine(user), OutboundMessage.status.in_([S.QUEUED, S.CLAIMED]), OutboundMessage.send_at <= now_utc())))
     if due:
         delivery.deliver_batch(due)
+    return Outcome()
+
+
+def _erase(user: User, actor: User | None) -> Outcome:
     ids = select(OutboundMessage.id).where(_mine(user))
     db.session.execute(update(OutboundMessage).where(OutboundMessage.resent_from_id.in_(ids)).values(resent_from_id=None))
     erased = db.session.execute(delete(OutboundMessage).where(_mine(user))).rowcount
     erased += db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id)).rowcount
     erased += db.session.execute(delete(QuietHours).where(QuietHours.user_id == user.id)).rowcount
-    return Outcome(erased=erased, kept=[Kept(OPT_OUT, "SMS opt-out", 1)] if _opted_out(user) else [])
+    return Outcome(erased=erased, kept=[Kept(OPT_OUT, _l("SMS opt-out"), 1)] if _opted_out(user) else [])
 
 
 def _apply(cutoff: datetime, limit: int) -> int:
@@ -96,5 +106,7 @@ personal_data.register_retention(Retention(
     RETENTION, _l("Messages sent"), _l("the message was sent"),
     _l("Long enough to answer what a tourist was told, and when."), default_days=730, apply=_apply, position=80,
 ))
+personal_data.register_part(Part("messages_due", _l("Messages still to send"), position=101, erase_order=890,
+                                 export=None, preview=lambda user: [], erase=_send_due))
 personal_data.register_part(Part("messages", _l("Messages and notifications"), position=100, erase_order=900,
                                  export=_export, preview=_preview, erase=_erase))

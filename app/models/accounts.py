@@ -45,8 +45,6 @@ class User(UserMixin, db.Model):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
-    #: The account's personal data was erased on request (what the law keeps stays, without a name).
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     phone_verification: Mapped[PhoneVerification | None] = relationship(uselist=False, lazy="select")
 

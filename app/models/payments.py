@@ -108,6 +108,10 @@ class Refund(db.Model):
         enum_column(RefundKind, length=24), default=RefundKind.OPERATOR, server_default="operator"
     )
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: Sent with the refund to the provider: the payment and the refund's place among its refunds
+    #: (see :func:`app.payments.payments.new_refund`), never the row's id, so that a refund asked
+    #: again after a crash (its row rolled back, its id gone) is the same request, made once.
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
@@ -115,9 +119,6 @@ class Refund(db.Model):
     payment: Mapped[Payment] = relationship(back_populates="refunds")
     actor: Mapped[User | None] = relationship()
 
-    @property
-    def idempotency_key(self) -> str:
-        return f"countdown-refund-{self.id}"
 
 
 class PaymentEvent(db.Model):

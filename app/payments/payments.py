@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -177,10 +177,8 @@ def _refund_after_cancel(payment: Payment, intent: Intent) -> bool:
     record(payment, "paid_after_cancel", amount_minor=intent.amount_minor, detail=intent.id)
     amount = intent.amount_minor - max(payment.refunded_minor, intent.refunded_minor)
     if amount > 0:
-        refund = Refund(payment_id=payment.id, amount_minor=amount, actor_id=None,
-                        reason="payment arrived after it was cancelled")
-        db.session.add(refund)
-        db.session.flush()
+        refund = new_refund(payment, amount_minor=amount, actor_id=None,
+                            reason="payment arrived after it was cancelled")
         try:
             refund.provider_refund_id = provider().refund(payment, refund)
         except PaymentError:
@@ -298,10 +296,9 @@ def _sync_refunds_for_charge(charge_id: str) -> str:
     if intent.refunded_minor > payment.refunded_minor:
         extra = intent.refunded_minor - payment.refunded_minor
         payment.refunded_minor = intent.refunded_minor
-        refund = Refund(payment_id=payment.id, amount_minor=extra, kind=RefundKind.PROVIDER,
-                        reason="refund made at the provider, outside Countdown", status="succeeded")
-        db.session.add(refund)
-        db.session.flush()
+        # Never sent to the provider (it made it): the key only keeps the refunds' places.
+        refund = new_refund(payment, amount_minor=extra, kind=RefundKind.PROVIDER,
+                            reason="refund made at the provider, outside Countdown", status="succeeded")
         record(payment, "refunded_outside", amount_minor=extra,
                detail="refund made at the provider, outside Countdown")
         _tell_tourist(refund)
@@ -341,6 +338,17 @@ def refund_problems(payment: Payment, amount_minor: int | None, reason: str | No
     return problems.errors
 
 
+def new_refund(payment: Payment, **values) -> Refund:
+    """A refund row of ``payment`` (locked by the caller), keyed for the provider by its place among
+    the payment's refunds: a refund whose transaction rolled back after the provider made it (a
+    worker killed in between) is asked again under the same key, and the provider makes it once."""
+    place = (db.session.scalar(select(func.count()).select_from(Refund).where(Refund.payment_id == payment.id)) or 0) + 1
+    refund = Refund(payment_id=payment.id, idempotency_key=f"countdown-refund-{payment.id}-{place}", **values)
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
 def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: User | None,
                    kind: RefundKind = RefundKind.OPERATOR) -> Refund:
     """Give back part or all of a payment. An operator's refund (``kind`` OPERATOR) is told to the
@@ -349,10 +357,8 @@ def refund_payment(payment: Payment, amount_minor: int, *, reason: str, actor: U
     if payment.status is not P.SUCCEEDED:
         raise ServiceError(_("Only a payment that went through can be refunded."))
     Problems(refund_problems(payment, amount_minor, reason)).raise_any()
-    refund = Refund(payment_id=payment.id, amount_minor=amount_minor, reason=reason.strip(),
-                    kind=kind, actor_id=actor.id if actor else None)
-    db.session.add(refund)
-    db.session.flush()
+    refund = new_refund(payment, amount_minor=amount_minor, reason=reason.strip(), kind=kind,
+                        actor_id=actor.id if actor else None)
     try:
         refund.provider_refund_id = provider().refund(payment, refund)
     except PaymentError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import format_datetime, get_locale
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 
 from app import personal_data
 from app.booking.privacy import ended_before
@@ -19,6 +19,7 @@ from app.models import Booking, BookingState, Flight, Payment, PaymentEvent, Ref
 from app.money import format_money
 from app.payments import cancellations
 from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+from app.timeutil import now_utc
 
 RULE = "financial_records"
 
@@ -39,8 +40,10 @@ def _export(user: User) -> dict:
 
 
 def _to_cancel(user: User) -> list[Booking]:
-    return list(db.session.scalars(select(Booking).where(
-        Booking.user_id == user.id, Booking.state == BookingState.CONFIRMED).order_by(Booking.id)))
+    """Confirmed bookings whose flight has not launched (one that has is the participant's record)."""
+    return list(db.session.scalars(select(Booking).join(Flight, Flight.id == Booking.flight_id).where(
+        Booking.user_id == user.id, Booking.state == BookingState.CONFIRMED, Flight.launch_at > now_utc())
+        .order_by(Booking.id)))
 
 
 def _preview(user: User) -> list[Consequence]:
@@ -57,7 +60,7 @@ def _preview(user: User) -> list[Consequence]:
             text = _("Your booking %(reference)s on %(flight)s (%(date)s) is cancelled, and you can no longer fly "
                      "with it.", reference=booking.reference, flight=flight, date=date)
         out.append(Consequence(text, warning=True))
-    if _payments(user):
+    if db.session.scalar(select(exists().where(Payment.booking_id == Booking.id, Booking.user_id == user.id))):
         out.append(Consequence(_("The records of your payments and refunds are kept as tax law requires."),
                                rule=RULE))
     return out
@@ -72,7 +75,7 @@ def _erase(user: User, actor: User | None) -> Outcome:
         if payment.last_error:
             payment.last_error = ""
             erased += 1
-    return Outcome(erased=erased, kept=[Kept(RULE, "payments", len(payments))] if payments else [])
+    return Outcome(erased=erased, kept=[Kept(RULE, _l("payments"), len(payments))] if payments else [])
 
 
 def _apply(cutoff: datetime, limit: int) -> int:

@@ -10,19 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import personal_data
 from app.errors import ServiceError
 from app.extensions import db
-from app.messaging import reminders
-from app.models import ErasureRequest, ErasureState, ErasureStep, PrivacyLogKind, Role, User
+from app.messaging import outbox, reminders
+from app.models import Booking, BookingState, ErasureRequest, ErasureState, ErasureStep, PrivacyLogKind, Role, User
 from app.personal_data import Consequence, Part
 from app.privacy import log
 from app.timeutil import now_utc
 from app.transactions import after_commit
+from app.urls import external_url
 
 S = ErasureState
 ERASE_TASK = "countdown.erase_personal_data"
@@ -49,6 +51,11 @@ def preview(user: User) -> Preview:
     return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user))])
 
 
+def lock_user(user: User) -> None:
+    """The user's row, locked for this transaction (PostgreSQL; SQLite's transactions are serial)."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 def open_request(user: User) -> ErasureRequest | None:
     return db.session.scalar(select(ErasureRequest).where(
         ErasureRequest.user_id == user.id, ErasureRequest.state.in_([S.REQUESTED, S.CONFIRMED])))
@@ -67,16 +74,23 @@ def request_erasure(user: User, reason: str, agreed: bool, now: datetime | None 
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise ServiceError(_("Please keep your reason under %(count)d characters.", count=MAX_REASON), "reason")
+    lock_user(user)  # two submissions at once: the second finds the first
     if open_request(user) is not None:
         raise ServiceError(_("You have asked for erasure already; we will answer by the date shown."))
     warnings = preview(user).warnings
     if warnings and not agreed:
         raise ServiceError(_("Please confirm that you understand what erasure means for your bookings."), "agree")
-    request = ErasureRequest(user_id=user.id, reason=reason, live_bookings=len(warnings), requested_at=now,
+    live = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.user_id == user.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]),
+        (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > now))) or 0
+    request = ErasureRequest(user_id=user.id, reason=reason, live_bookings=live, requested_at=now,
                              due_at=now + timedelta(days=current_app.config["PRIVACY_ERASURE_DAYS"]))
     db.session.add(request)
     db.session.flush()
     log.write(PrivacyLogKind.ERASURE_REQUESTED, actor=user, subject_id=user.id)
+    for staff in db.session.scalars(select(User).where(User.role == Role.OPERATIONS, User.active.is_(True))):
+        outbox.queue_email("privacy_erasure_requested", user=staff, request=request,
+                           url=external_url("privacy.operations.index"))
     return request
 
 
@@ -139,10 +153,15 @@ def erase_next(request_id: int, now: datetime | None = None) -> str | None:
     for part in personal_data.erasure_order():
         if part.key in done:
             continue
-        request.started_at = request.started_at or now or now_utc()
+        if request.started_at is None:
+            request.started_at = now or now_utc()
+            # From the first part on, no one logs in to the account: nothing new is booked or
+            # written while it is being erased (its sessions end with it, the account part).
+            request.user.active = False
         outcome = part.erase(request.user, request.decided_by)
-        db.session.add(ErasureStep(request_id=request_id, part=part.key, erased=outcome.erased,
-                                   kept=[{"rule": k.rule, "what": k.what, "count": k.count} for k in outcome.kept]))
+        with force_locale("en"):  # stored as written, shown in the reader's language
+            kept = [{"rule": k.rule, "what": str(k.what), "count": k.count} for k in outcome.kept]
+        db.session.add(ErasureStep(request_id=request_id, part=part.key, erased=outcome.erased, kept=kept))
         db.session.flush()
         return part.key
     return None
@@ -155,7 +174,7 @@ def finish(request_id: int, now: datetime | None = None) -> ErasureRequest | Non
     if request.state is not S.CONFIRMED:
         return None
     steps = list(db.session.scalars(select(ErasureStep).where(ErasureStep.request_id == request.id)))
-    if {s.part for s in steps} != {p.key for p in personal_data.parts()}:
+    if not {p.key for p in personal_data.parts()} <= {s.part for s in steps}:
         return None
     request.state, request.finished_at, request.reason = S.DONE, now or now_utc(), ""
     kept: dict[str, int] = {}
@@ -173,6 +192,19 @@ def to_carry_out(now: datetime | None = None) -> list[int]:
     since = (now or now_utc()) - timedelta(minutes=10)
     return list(db.session.scalars(select(ErasureRequest.id).where(
         ErasureRequest.state == S.CONFIRMED, ErasureRequest.decided_at < since).order_by(ErasureRequest.id)))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    count: int
+    first_due: datetime | None
+
+
+def waiting() -> Waiting:
+    """How many requests wait for operations' answer, and the soonest due date (one query)."""
+    count, first = db.session.execute(select(func.count(ErasureRequest.id), func.min(ErasureRequest.due_at))
+                                      .where(ErasureRequest.state == S.REQUESTED)).one()
+    return Waiting(count or 0, first)
 
 
 def pending() -> list[ErasureRequest]:

@@ -26,6 +26,7 @@ from app.messaging import reminders
 from app.messaging.outbox import recipient_locale
 from app.models import DataExport, ExportState, PrivacyLogKind, User
 from app.privacy import log
+from app.privacy.erasure import lock_user
 from app.timeutil import now_utc
 from app.transactions import after_commit
 
@@ -54,9 +55,12 @@ def latest(user: User) -> DataExport | None:
 def request_export(user: User, now: datetime | None = None) -> DataExport:
     """Ask for an export; one being built or ready to download is the answer to a second ask."""
     now = now or now_utc()
+    lock_user(user)  # two submissions at once: the second finds the first
     current = latest(user)
-    if current is not None and (current.state is E.QUEUED or
-                                (current.state is E.READY and current.expires_at and current.expires_at > now)):
+    # One asked for over an hour ago and still not built has failed: a new one may be asked for.
+    building = current is not None and current.state is E.QUEUED and current.requested_at > now - timedelta(hours=1)
+    if building or (current is not None and current.state is E.READY and current.expires_at
+                    and current.expires_at > now):
         raise ServiceError(_("Your data export is already being prepared or ready to download."))
     export = DataExport(user_id=user.id, state=E.QUEUED, salt=secrets.token_hex(16), requested_at=now)
     db.session.add(export)
@@ -110,6 +114,8 @@ def archive(user: User, now: datetime) -> tuple[bytes, int]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for part in personal_data.parts():
+            if part.export is None:
+                continue
             data = part.export(user)
             rows += _rows(data)
             zf.writestr(f"{part.key}.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
@@ -144,14 +150,13 @@ def download(user: User, export_id: int, given_token: str, now: datetime | None 
 
 
 def expire(now: datetime | None = None) -> int:
-    """Ready exports past their time: the file goes, the link stops working."""
+    """Ready exports past their time: the file goes, the link stops working. One conditional
+    UPDATE: an export downloaded meanwhile is not logged as expired."""
     now = now or now_utc()
-    due = list(db.session.execute(select(DataExport.id, DataExport.user_id).where(
-        DataExport.state == E.READY, DataExport.expires_at <= now)))
-    if not due:
-        return 0
-    db.session.execute(update(DataExport).where(DataExport.id.in_([i for i, _u in due]))
-                       .values(state=E.EXPIRED, content="").execution_options(synchronize_session=False))
+    due = list(db.session.execute(
+        update(DataExport).where(DataExport.state == E.READY, DataExport.expires_at <= now)
+        .values(state=E.EXPIRED, content="").returning(DataExport.id, DataExport.user_id)
+        .execution_options(synchronize_session=False)))
     for _id, user_id in due:
         log.write(PrivacyLogKind.EXPORT_EXPIRED, subject_id=user_id)
     return len(due)

@@ -38,6 +38,7 @@ register_message_kinds({
     "privacy_export_ready": lazy_pgettext("message kind", "Your data export is ready"),
     "privacy_erasure_confirmed": lazy_pgettext("message kind", "Erasure of your data confirmed"),
     "privacy_erasure_refused": lazy_pgettext("message kind", "Erasure of your data refused"),
+    "privacy_erasure_requested": lazy_pgettext("message kind", "Erasure request to answer"),
 })
 
 register_history_reasons({

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app import personal_data
 from app.extensions import db
@@ -19,6 +19,8 @@ RULE = "privacy_log"
 
 def _export(user: User) -> dict:
     return {
+        "log": [personal_data.record(e, "kind", "at", "rows") for e in db.session.scalars(
+            select(PrivacyLog).where(PrivacyLog.subject_id == user.id).order_by(PrivacyLog.id))],
         "exports": [personal_data.record(e, "state", "requested_at", "ready_at", "expires_at", "downloaded_at")
                     for e in db.session.scalars(select(DataExport).where(DataExport.user_id == user.id)
                                                 .order_by(DataExport.id))],
@@ -31,8 +33,12 @@ def _export(user: User) -> dict:
 
 def _erase(user: User, actor: User | None) -> Outcome:
     erased = db.session.execute(delete(DataExport).where(DataExport.user_id == user.id)).rowcount
+    # What the tourist wrote, and operations' reasons about them, go; that they asked stays.
+    erased += db.session.execute(update(ErasureRequest).where(ErasureRequest.user_id == user.id)
+                                 .values(reason="", decision_reason="")).rowcount
+    db.session.execute(update(PrivacyLog).where(PrivacyLog.subject_id == user.id).values(detail={}, ip_address=""))
     logged = db.session.scalar(select(func.count()).select_from(PrivacyLog).where(PrivacyLog.subject_id == user.id))
-    return Outcome(erased=erased, kept=[Kept(RULE, "privacy log entries", logged)] if logged else [])
+    return Outcome(erased=erased, kept=[Kept(RULE, _l("privacy log entries"), logged)] if logged else [])
 
 
 def _apply(cutoff: datetime, limit: int) -> int:
@@ -46,7 +52,17 @@ personal_data.register_rule(Rule(
     _l("That a request was made and answered, when and by whom (no content): the proof that the operator "
        "honoured it."),
     roles=(Role.OPERATIONS,),
-    duration=_l("Without any content, for as long as we must show that requests were answered"), position=90,
+    retention=RULE, position=90,
+))
+def _apply_log(cutoff: datetime, limit: int) -> int:
+    ids = select(PrivacyLog.id).where(PrivacyLog.at < cutoff).order_by(PrivacyLog.id).limit(limit)
+    return db.session.execute(delete(PrivacyLog).where(PrivacyLog.id.in_(ids.scalar_subquery()))).rowcount
+
+
+personal_data.register_retention(Retention(
+    RULE, _l("Privacy log"), _l("the entry was written"),
+    _l("Long enough to show that every request was answered, and every retention run made."), default_days=2190,
+    apply=_apply_log, position=95,
 ))
 personal_data.register_retention(Retention(
     "data_exports", _l("Data exports (the record that one was made)"), _l("the export was asked for"),

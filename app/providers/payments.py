@@ -237,7 +237,7 @@ class StripeProvider:
         try:
             result = self.client.v1.refunds.create(
                 params={"payment_intent": payment.provider_payment_id, "amount": refund.amount_minor,
-                        "metadata": {"refund_id": str(refund.id)}},
+                        "metadata": {"refund_key": refund.idempotency_key}},
                 options={"idempotency_key": refund.idempotency_key},
             )
         except self._stripe.StripeError as exc:

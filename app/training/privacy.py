@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app import personal_data
-from app.booking.privacy import ended_before
+from app.booking.privacy import ended_before, flew
 from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import (
     Booking,
-    BookingState,
     CalendarFeed,
     Flight,
     Role,
@@ -52,17 +51,12 @@ def _export(user: User) -> dict:
     }
 
 
-def _flew(user: User) -> bool:
-    return bool(db.session.scalar(select(exists().where(Booking.user_id == user.id,
-                                                        Booking.state == BookingState.FLOWN))))
-
-
 def _preview(user: User) -> list[Consequence]:
     found = _places(user)
     out = []
     if any(p.state.live and p.session.starts_at > now_utc() for p in found):
         out.append(Consequence(_("Your places in training sessions still to come are given up."), warning=True))
-    if found and _flew(user):
+    if found and flew(user):
         out.append(Consequence(_("Your training record is kept as the evidence of the training your flight "
                                  "required."), rule=RULE))
     elif found:
@@ -79,8 +73,8 @@ def _erase(user: User, actor: User | None) -> Outcome:
             except ServiceError:  # the session has started: the instructor records it
                 pass
     erased = db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id)).rowcount
-    if found and _flew(user):
-        return Outcome(erased=erased, kept=[Kept(RULE, "training places", len(found))])
+    if found and flew(user):
+        return Outcome(erased=erased, kept=[Kept(RULE, _l("training places"), len(found))])
     ids = [p.id for p in found]
     if ids:
         erased += db.session.execute(delete(TrainingEvent).where(TrainingEvent.place_id.in_(ids))).rowcount

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, union, update
+from sqlalchemy import delete, exists, func, select, union, update
 
 from app import personal_data
-from app.booking.privacy import done_with
+from app.booking.privacy import done_with, ended_before
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -22,8 +22,10 @@ from app.models import (
     Booking,
     Companion,
     EmergencyContact,
+    Flight,
     ItineraryChange,
     Manifest,
+    OutboundMessage,
     Role,
     Segment,
     TravelAccess,
@@ -53,6 +55,10 @@ def _export(user: User) -> dict:
                                   .where(Booking.user_id == user.id).order_by(Booking.id)).all()
     companions = db.session.execute(select(Companion, Booking.reference).join(Booking, Booking.id == Companion.booking_id)
                                     .where(Booking.user_id == user.id).order_by(Companion.id)).all()
+    changes = db.session.execute(select(ItineraryChange, Booking.reference).join(
+        Booking, Booking.id == ItineraryChange.booking_id).where(Booking.user_id == user.id)
+        .order_by(ItineraryChange.id)).all()
+    logged = db.session.scalars(select(TravelAccess).where(TravelAccess.subject_id == user.id).order_by(TravelAccess.id))
     segments = db.session.execute(select(Segment, Booking.reference).join(Booking, Booking.id == Segment.booking_id)
                                   .where(Booking.user_id == user.id).order_by(Segment.starts_at, Segment.id)).all()
     return {
@@ -69,16 +75,18 @@ def _export(user: User) -> dict:
             s, "kind", "status", "confirmation_code", "title", "carrier", "number", "from_place", "to_place", "address",
             "vehicle", "phone", "starts_at", "start_timezone", "ends_at", "end_timezone", "notes")}
             for s, ref in segments],
+        "itinerary_changes": [{"booking": ref, **personal_data.record(c, "kind", "segment_kind", "label", "fields", "at")}
+                              for c, ref in changes],
+        "who_read_or_changed_it": [personal_data.record(a, "action", "what", "at") for a in logged],
     }
 
 
 def _has_details(user: User) -> bool:
-    return any(db.session.scalar(select(func.count()).select_from(model).where(condition))
-               for model, condition in ((TravelProfile, TravelProfile.user_id == user.id),
-                                        (TravelDocument, TravelDocument.user_id == user.id),
-                                        (EmergencyContact, EmergencyContact.user_id == user.id),
-                                        (Companion, Companion.booking_id.in_(_booking_ids(user.id))),
-                                        (Segment, Segment.booking_id.in_(_booking_ids(user.id)))))
+    bookings = _booking_ids(user.id)
+    return bool(db.session.scalar(select(
+        exists().where(TravelProfile.user_id == user.id) | exists().where(TravelDocument.user_id == user.id)
+        | exists().where(EmergencyContact.user_id == user.id) | exists().where(Companion.booking_id.in_(bookings))
+        | exists().where(Segment.booking_id.in_(bookings)))))
 
 
 def _manifests_naming(user: User) -> int:
@@ -99,42 +107,73 @@ def _preview(user: User) -> list[Consequence]:
     return out
 
 
-def _delete_details(user_ids) -> int:
-    bookings = select(Booking.id).where(Booking.user_id.in_(user_ids))
-    rows = 0
+def _delete_for_bookings(bookings) -> int:
+    """What a booking's travel holds: its itinerary and changes, companions and arrival."""
     segments = select(Segment.id).where(Segment.booking_id.in_(bookings))
     db.session.execute(update(ItineraryChange).where(ItineraryChange.segment_id.in_(segments)).values(segment_id=None))
-    for model, condition in (
-            (ItineraryChange, ItineraryChange.booking_id.in_(bookings)),
-            (Segment, Segment.booking_id.in_(bookings)),
-            (Companion, Companion.booking_id.in_(bookings)),
-            (Arrival, Arrival.booking_id.in_(bookings)),
-            (EmergencyContact, EmergencyContact.user_id.in_(user_ids)),
-            (TravelDocument, TravelDocument.user_id.in_(user_ids)),
-            (TravelProfile, TravelProfile.user_id.in_(user_ids))):
+    rows = 0
+    for model, condition in ((ItineraryChange, ItineraryChange.booking_id.in_(bookings)),
+                             (Segment, Segment.booking_id.in_(bookings)),
+                             (Companion, Companion.booking_id.in_(bookings)),
+                             (Arrival, Arrival.booking_id.in_(bookings))):
         rows += db.session.execute(delete(model).where(condition)).rowcount
     return rows
 
 
+def _delete_for_people(user_ids) -> int:
+    """What a tourist gave once for every trip: contacts, travel document, needs."""
+    rows = 0
+    for model, condition in ((EmergencyContact, EmergencyContact.user_id.in_(user_ids)),
+                             (TravelDocument, TravelDocument.user_id.in_(user_ids)),
+                             (TravelProfile, TravelProfile.user_id.in_(user_ids))):
+        rows += db.session.execute(delete(model).where(condition)).rowcount
+    return rows
+
+
+def _forget_companion_messages(bookings) -> None:
+    """SMS to a tourist's companions name the tourist: they go with the companions."""
+    for companion_id in db.session.scalars(select(Companion.id).where(Companion.booking_id.in_(bookings))):
+        db.session.execute(delete(OutboundMessage).where(OutboundMessage.user_id.is_(None),
+                                                         OutboundMessage.key.like(f"companion_%:{companion_id}:%")))
+
+
 def _erase(user: User, actor: User | None) -> Outcome:
-    erased = _delete_details([user.id])
+    bookings = _booking_ids(user.id)
+    if _has_details(user):
+        access.log_access(None, user.id, "erase", "the tourist's travel data, erased on their request")
+    _forget_companion_messages(bookings)
+    erased = _delete_for_bookings(bookings) + _delete_for_people([user.id])
     db.session.expire_all()
     kept = []
     if manifests := _manifests_naming(user):
-        kept.append(Kept(MANIFESTS, "flight manifests", manifests))
+        kept.append(Kept(MANIFESTS, _l("flight manifests"), manifests))
     logged = db.session.scalar(select(func.count()).select_from(TravelAccess).where(TravelAccess.subject_id == user.id))
     if logged:
-        kept.append(Kept(LOG_RULE, "travel access log entries", logged))
+        kept.append(Kept(LOG_RULE, _l("travel access log entries"), logged))
     return Outcome(erased=erased, kept=kept)
 
 
 def _apply_details(cutoff: datetime, limit: int) -> int:
+    """A booking's travel goes once the booking ended before ``cutoff``; what the tourist gave for
+    every trip once it was last changed before ``cutoff`` and their last booking ended before it
+    (a tourist who gave their passport before booking keeps it)."""
+    ended = list(db.session.scalars(
+        select(Booking.id).join(Flight, Flight.id == Booking.flight_id).where(ended_before(cutoff)).where(
+            exists().where(Segment.booking_id == Booking.id) | exists().where(Companion.booking_id == Booking.id)
+            | exists().where(Arrival.booking_id == Booking.id)).order_by(Booking.id).limit(limit)))
+    if ended:
+        _forget_companion_messages(ended)
+        return _delete_for_bookings(ended)
     people = list(db.session.scalars(union(
-        select(TravelProfile.user_id).where(done_with(TravelProfile.user_id, cutoff)),
-        select(TravelDocument.user_id).where(done_with(TravelDocument.user_id, cutoff)),
-        select(EmergencyContact.user_id).where(done_with(EmergencyContact.user_id, cutoff)),
+        select(TravelProfile.user_id).where(TravelProfile.updated_at < cutoff, done_with(TravelProfile.user_id, cutoff)),
+        select(TravelDocument.user_id).where(TravelDocument.updated_at < cutoff,
+                                             done_with(TravelDocument.user_id, cutoff)),
+        select(EmergencyContact.user_id).where(EmergencyContact.created_at < cutoff,
+                                               done_with(EmergencyContact.user_id, cutoff)),
     ).limit(limit)))
-    return _delete_details(people) if people else 0
+    for user_id in people:
+        access.log_access(None, user_id, "erase", "travel data past its retention period")
+    return _delete_for_people(people) if people else 0
 
 
 def _apply_manifests(cutoff: datetime, limit: int) -> int:

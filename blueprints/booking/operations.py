@@ -19,7 +19,8 @@ from app.extensions import db
 from app.models import Flight, FlightEvent, FlightStatus, WaitlistEntry, WaitlistState
 from app.money import to_decimal
 from app.payments import payments as payment_service
-from app.web import render_page
+from app.privacy import erasure
+from app.web import render_page, wants_fragment
 from blueprints.access import ops_only
 from blueprints.booking.forms import FlightForm
 from blueprints.forms import form_status, save
@@ -40,6 +41,7 @@ def flights():
     return render_page(
         "booking/operations/flights.html", "booking/operations/_flights_table.html",
         flights=rows, counts=booking_service.seat_counts(rows), show=show,
+        erasures=erasure.waiting() if not wants_fragment() else None,
     )
 
 

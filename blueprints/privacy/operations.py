@@ -30,8 +30,9 @@ def _index(forms: dict):
     pending = erasure.pending()
     return render_template(
         "privacy/operations/index.html", pending=pending, answered=erasure.answered(),
-        confirm_forms={r.id: forms.get(("confirm", r.id)) or ConfirmForm(formdata=None) for r in pending},
-        refuse_forms={r.id: forms.get(("refuse", r.id)) or RefuseForm(formdata=None) for r in pending},
+        # One blank form of each kind serves every request (each rendered with its own ids); the
+        # request a refused submission was for shows that form, with its errors.
+        forms=forms, blank_confirm=ConfirmForm(formdata=None), blank_refuse=RefuseForm(formdata=None),
         erasure_states=labels.ERASURE_STATES, rules=personal_data.rules(), kept_by_rule=erasure.kept_by_rule,
         periods=retention_service.periods(), runs=retention_service.recent_runs(), now=now_utc(),
         action_form=ActionForm(formdata=None),

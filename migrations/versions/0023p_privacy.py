@@ -1,6 +1,7 @@
-"""Privacy: data exports, erasure requests and their steps, retention runs, the privacy log, and
-when an account was erased. Consent evidence (acceptances and their events) may now be deleted by
-retention, and only by it: the delete trigger lets through a transaction that unlocked the table.
+"""Privacy: data exports, erasure requests and their steps, retention runs and the privacy log;
+a refund's key for the payment provider stored with it.
+Consent evidence (acceptances and their events) may now be deleted by retention, and only by it:
+the delete trigger lets through a transaction that unlocked the table.
 
 Revision ID: 0023p
 Revises: 0022d
@@ -45,7 +46,15 @@ def _guard_deletes(unlockable: bool) -> None:
 
 
 def upgrade():
-    op.add_column('users', sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    # A refund's key for the provider no longer comes from its row's id (lost when a transaction
+    # rolls back after the provider made the refund): the refunds made so far keep the key they
+    # were sent with.
+    with op.batch_alter_table('refunds') as batch:
+        batch.add_column(sa.Column('idempotency_key', sa.String(length=80), nullable=True))
+    op.execute("UPDATE refunds SET idempotency_key = 'countdown-refund-' || id")
+    with op.batch_alter_table('refunds') as batch:
+        batch.alter_column('idempotency_key', existing_type=sa.String(length=80), nullable=False)
+        batch.create_unique_constraint('uq_refunds_idempotency_key', ['idempotency_key'])
     op.create_table(
         'privacy_exports',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -141,6 +150,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('refunds') as batch:
+        batch.drop_constraint('uq_refunds_idempotency_key', type_='unique')
+        batch.drop_column('idempotency_key')
     _guard_deletes(unlockable=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS countdown_refuse_delete()")
@@ -156,5 +168,3 @@ def downgrade():
     op.drop_index('ix_privacy_exports_state', table_name='privacy_exports')
     op.drop_index('ix_privacy_exports_user_id', table_name='privacy_exports')
     op.drop_table('privacy_exports')
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('erased_at')

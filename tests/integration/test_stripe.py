@@ -578,7 +578,7 @@ def test_a_refund_through_stripe_is_made_once(ctx, localstripe, sdk):
 
     remote = sdk.v1.refunds.list({"payment_intent": d.intent_id}).data
     assert [(r.id, r.amount, r.status) for r in remote] == [(provider_refund_id, 50_000_00, "succeeded")]
-    assert remote[0].metadata.to_dict() == {"refund_id": str(refund_id)}
+    assert remote[0].metadata.to_dict() == {"refund_key": key}
 
     # The same request again with the same Refund row (a retry after a lost answer): Stripe
     # answers with the first refund and refunds nothing more.
@@ -589,7 +589,7 @@ def test_a_refund_through_stripe_is_made_once(ctx, localstripe, sdk):
     assert [r.id for r in sdk.v1.refunds.list({"payment_intent": d.intent_id}).data] == [provider_refund_id]
     assert sdk.v1.charges.retrieve(paid.latest_charge.id).amount_refunded == 50_000_00
     sent = [k for method, path, k in localstripe.requests if (method, path) == ("POST", "/v1/refunds")]
-    assert sent == [key, key] == [f"countdown-refund-{refund_id}"] * 2
+    assert sent == [key, key] == [f"countdown-refund-{d.payment_id}-1"] * 2
 
     # Stripe's charge.refunded for our own refund is not counted a second time as an outside one.
     charge = sdk.v1.charges.retrieve(paid.latest_charge.id).to_dict()

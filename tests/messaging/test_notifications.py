@@ -277,7 +277,8 @@ def test_locked_categories_are_shown_checked_and_disabled(client, make):
     login(client, me)
     page = client.get("/account/notifications").get_data(as_text=True)
     assert "ch_flight_updates" not in page
-    assert page.count("checked disabled") == 3 and "cannot be turned off" in page
+    # Flight updates and privacy (every channel the user has: email, SMS, in the app).
+    assert page.count("checked disabled") == 6 and "cannot be turned off" in page
     # A forged field for a locked category changes nothing.
     post_form(client, "/account/notifications", settings_data(ch_flight_updates_email=None), page="/account/notifications")
     db.session.expire_all()

@@ -22,6 +22,9 @@ from app.messaging import preferences, reminders
 from app.models import (
     CaseState,
     Channel,
+    DataExport,
+    ErasureRequest,
+    ExportState,
     FlightStatus,
     MedicalCase,
     MessageStatus,
@@ -294,7 +297,7 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
     training = make.training(vehicle=booking.flight.vehicle)
     place = training_places.book_place(training.classroom_session.id, booking, booking.user)
     refund = Refund(payment=payment, amount_minor=100, reason="goodwill", kind=RefundKind.OPERATOR,
-                    status="succeeded")
+                    idempotency_key="countdown-refund-test-1", status="succeeded")
     db.session.add(refund)
     db.session.flush()
     make.travel(booking)  # a hotel: the tourist is told of the change
@@ -306,8 +309,14 @@ def test_every_rule_renders_on_every_channel_in_every_language(ctx, make, doc, l
     change_id = itinerary.changes_of([booking.id])[booking.id][0].id
     asked = desk.start(booking.user, topic=Topic.BOOKING, subject="Balance", body="When is my balance due?")
     answer = desk.reply(asked, make.user(Role.OPERATIONS), "Ninety days before the launch.")
+    export = DataExport(user_id=booking.user_id, salt="0" * 32, state=ExportState.READY,
+                        expires_at=now_utc() + timedelta(days=3))
+    request = ErasureRequest(user_id=booking.user_id, due_at=now_utc(), decision_reason="A refund is pending.")
+    db.session.add_all([export, request])
+    db.session.flush()
     subjects = {"booking": booking, "payment": payment, "medical_case": case, "refund": refund,
-                "training_place": place, "travel_segment": transfer, "conversation": asked}
+                "training_place": place, "travel_segment": transfer, "conversation": asked,
+                "data_export": export, "erasure_request": request}
     for rule in reminders.RULES.values():
         obj = subjects[rule.subject]
         context = {"previous_launch_at": now_utc().isoformat(), "version": 2, "refund_minor": 100,

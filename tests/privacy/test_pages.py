@@ -55,7 +55,11 @@ def test_a_tourist_with_a_live_booking_is_told_and_must_agree_then_operations_co
     assert request.state is ErasureState.REQUESTED and request.live_bookings == 1
     assert "Operations will answer by" in client.get("/account/privacy").get_data(as_text=True)
 
+    told = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "privacy_erasure_requested")).one()
+    assert told.recipient == ops.email and tourist.name not in told.body and "/ops/privacy" in told.body
     staff = _client(app, ops)
+    flights = staff.get("/ops/flights").get_data(as_text=True)
+    assert "1 request to erase a tourist's data is waiting for an answer" in flights
     listed = staff.get("/ops/privacy").get_data(as_text=True)
     assert tourist.name in listed and "Goodbye" in listed and "live booking" in listed
     no_reason = post_form(staff, f"/ops/privacy/erasure/{request.id}/refuse", {"reason": "  "}, page="/ops/privacy")
