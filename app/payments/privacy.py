@@ -12,13 +12,16 @@ from sqlalchemy import delete, exists, select
 
 from app import personal_data
 from app.booking.privacy import ended_before
+from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Booking, BookingState, Flight, Payment, PaymentEvent, Refund, Role, User
 from app.money import format_money
 from app.payments import cancellations
+from app.payments.payments import provider
 from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+from app.providers.payments import PaymentError
 from app.timeutil import now_utc
 
 RULE = "financial_records"
@@ -71,6 +74,13 @@ def _erase(user: User, actor: User | None) -> Outcome:
         cancellations.cancel_booking(booking, actor or user, reason="erasure of the tourist's data")
     payments = _payments(user)
     erased = 0
+    forget = getattr(provider(), "forget_customer", None)  # the sandbox keeps no customers
+    if user.stripe_customer_id and forget is not None:
+        try:
+            forget(user.stripe_customer_id)  # their name, email and saved cards at Stripe
+        except PaymentError as exc:  # the part runs again at the next sweep
+            raise ServiceError(_("The payment service could not delete the customer; erasure goes on later.")) from exc
+        erased += 1
     for payment in payments:
         if payment.last_error:
             payment.last_error = ""

@@ -250,6 +250,17 @@ class StripeProvider:
         customer = self.client.v1.customers.create(params={"email": email, "name": name})
         return customer.id
 
+    def forget_customer(self, customer_id: str) -> None:
+        """Delete the customer at Stripe (their name, email and saved cards) when their data is
+        erased; one already gone is done."""
+        try:
+            self.client.v1.customers.delete(customer_id)
+        except self._stripe.InvalidRequestError as exc:
+            if exc.http_status != 404:
+                raise PaymentError(f"Stripe could not delete {customer_id[:80]}: {type(exc).__name__}") from exc
+        except self._stripe.StripeError as exc:
+            raise PaymentError(f"Stripe could not delete {customer_id[:80]}: {type(exc).__name__}") from exc
+
     def start_card_setup(self, customer_id: str, booking_id: int) -> tuple[str, str]:
         setup = self.client.v1.setup_intents.create(
             params={"customer": customer_id, "usage": "off_session", "payment_method_types": ["card"],

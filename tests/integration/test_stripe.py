@@ -675,3 +675,22 @@ def test_coming_back_with_a_setup_intent_stripe_does_not_know_saves_no_card(ctx,
     assert db.session.get(Booking, d.booking_id).card_last4 is None
     assert db.session.scalar(select(func.count(Payment.id)).where(
         Payment.booking_id == d.booking_id, Payment.kind == PaymentKind.INSTALLMENT)) == 0
+
+
+# -- erasure --------------------------------------------------------------------------------------
+
+def test_erasing_a_tourists_data_deletes_their_customer_at_stripe(ctx, sdk):
+    from app import personal_data
+
+    d = deposit_ready()
+    provider = payments.provider()
+    user = db.session.get(Booking, d.booking_id).user
+    user.stripe_customer_id = provider.ensure_customer(user.email, user.name, None)
+    customer_id = user.stripe_customer_id
+    assert sdk.v1.customers.retrieve(customer_id).email == user.email
+    personal_data.part("payments").erase(user, None)
+    try:  # Stripe answers a deleted customer with "deleted": true, localstripe with a 404
+        assert sdk.v1.customers.retrieve(customer_id).get("deleted") is True
+    except stripe.InvalidRequestError as exc:
+        assert exc.http_status == 404
+    provider.forget_customer(customer_id)  # the part run again after a crash: one already gone is done
