@@ -81,14 +81,15 @@ PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel
          "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
          f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics",
          f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk", "/desk/1", "/conversations",
-         "/account/privacy", "/ops/privacy")
+         "/account/privacy", "/account/privacy/erasure", "/ops/privacy")
 #: The launch page's live part (polled by every tourist and family on launch day): its address
 #: holds a token made from the server's secret key, put in when the bench knows it (see ``resolve``).
 LIVE_PAGE = "/launch/<token>/live"
 #: Pages with a target of their own, as a share of /healthz's throughput (polled: it must be cheap).
 TARGET_RATIOS = {LIVE_PAGE: 0.50}
 #: Pages of the logged-in tourists (each client thread cycles through its own).
-TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel", "/conversations", "/account/privacy")
+TOURIST_PAGES = ("/journey", "/documents", "/training", "/travel", "/conversations", "/account/privacy",
+                 "/account/privacy/erasure")
 MEDIC_EMAIL = f"medic@{EMAIL_DOMAIN}"
 INSTRUCTOR_EMAIL = f"instructor@{EMAIL_DOMAIN}"
 OPS_EMAIL = f"ops@{EMAIL_DOMAIN}"
@@ -429,7 +430,7 @@ def seed(app, args: argparse.Namespace) -> SeedResult:
     desk_rows = seed_desk(rng, args.conversations, [ops_id, coordinator_id, medical_id, instructor_id],
                           args.tourists, bookings, now)
     tables += desk_rows
-    privacy_rows = seed_privacy(rng, ops_id, args.tourists, now)
+    privacy_rows = seed_privacy(rng, ops_id, args.tourists, set(live_per_tourist), now)
     tables += privacy_rows
     bulk_insert(app, tables)
 
@@ -596,13 +597,15 @@ def seed_desk(rng: random.Random, count: int, staff_ids: list[int], tourists: in
             (DeskEvent.__table__, events)]
 
 
-def seed_privacy(rng: random.Random, ops_id: int, tourists: int, now: datetime) -> list[tuple[Any, list[dict]]]:
+def seed_privacy(rng: random.Random, ops_id: int, tourists: int, booked: set[int],
+                 now: datetime) -> list[tuple[Any, list[dict]]]:
     """An operator's privacy work some years in: 20 erasure requests to answer, 300 answered
-    (confirmed and carried out, or refused), and 5,000 rows of the privacy log."""
+    (confirmed and carried out, or refused), and 5,000 rows of the privacy log. Those who asked
+    have no live booking (the tourists the bench logs in all have one)."""
     from app.models import ErasureRequest, ErasureState, PrivacyLog, PrivacyLogKind
 
     requests, log = [], []
-    people = rng.sample(range(1, tourists + 1), 320)
+    people = rng.sample(sorted(set(range(1, tourists + 1)) - booked), 320)
     for n, user_id in enumerate(people, start=1):
         asked = now - timedelta(days=rng.uniform(1, 29) if n <= 20 else rng.uniform(30, 1000))
         state = ErasureState.REQUESTED if n <= 20 else rng.choice([ErasureState.DONE] * 4 + [ErasureState.REFUSED])
@@ -1230,7 +1233,8 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            f"/ops/flights/{BIG_FLIGHT_ID}/readiness": 'class="gate-cell',  # a cell of the matrix
            LIVE_PAGE: 'class="countdown-clock"', "/desk": 'href="/desk/',  # a row of the inbox
            "/desk/1": 'class="desk-thread"', "/conversations": 'href="/conversations/new"',
-           "/account/privacy": 'class="kept-rule"', "/ops/privacy": 'class="privacy-request'}
+           "/account/privacy": 'class="kept-rule"', "/account/privacy/erasure": 'class="erasure-preview"',
+           "/ops/privacy": 'class="privacy-request'}
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,

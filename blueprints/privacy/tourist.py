@@ -3,7 +3,7 @@ seeing what it would mean), and what we keep and why."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,17 +25,29 @@ tourists_only = roles_required(Role.TOURIST)
 @bp.get("")
 @tourists_only
 def page():
-    return _page(ErasureForm(formdata=None))
-
-
-def _page(form: ErasureForm):
     export = exports.latest(current_user)
     return render_template(
         "privacy/tourist/page.html", export=export, export_token=exports.token(export) if export else "",
-        export_states=labels.EXPORT_STATES, erasure_states=labels.ERASURE_STATES,
-        request_=erasure.latest(current_user), preview=erasure.preview(current_user),
+        export_states=labels.EXPORT_STATES, request_=erasure.latest(current_user),
         rules=personal_data.rules(), periods={p.retention.key: p for p in retention_service.periods()},
-        form=form, action_form=ActionForm(formdata=None), now=now_utc(),
+        action_form=ActionForm(formdata=None), now=now_utc(),
+    )
+
+
+@bp.get("/erasure")
+@tourists_only
+def erasure_page():
+    return _erasure_page(ErasureForm(formdata=None))
+
+
+def _erasure_page(form: ErasureForm):
+    """What erasure would mean for the tourist today, and the request's form."""
+    open_request = erasure.open_request(current_user)
+    if open_request is not None and request.method == "GET":
+        return redirect(url_for("privacy.tourist.page") + "#erasure")
+    return render_template(
+        "privacy/tourist/erasure.html", preview=erasure.preview(current_user), rules=personal_data.rules(),
+        form=form,
     ), form_status()
 
 
@@ -76,7 +88,7 @@ def request_erasure():
             current_user, form.reason.data or "", bool(form.agree.data)))[0]:
         flash(_("We have your request. Operations will answer it by the date shown."), "success")
         return redirect(url_for("privacy.tourist.page") + "#erasure")
-    return _page(form)
+    return _erasure_page(form)
 
 
 @bp.post("/erasure/<int:request_id>/withdraw")

@@ -47,6 +47,9 @@ def test_a_tourist_downloads_their_data_and_asks_for_erasure(visitor, another_vi
         assert json.loads(zf.read("account.json"))["profile"]["name"] == "Sally Ride"
         assert json.loads(zf.read("bookings.json"))["bookings"][0]["reference"] == booking.reference
 
+    page.get_by_role("button", name="See what erasure would mean").click()
+    expect(page.get_by_role("heading", name="Erase your data", level=1)).to_be_visible()
+    visitor.check("privacy-erasure", mobile=True)
     expect(page.get_by_text("You have a live booking.")).to_be_visible()
     expect(page.get_by_text(re.compile(rf"Your booking {booking.reference} on Kármán Dawn"))).to_be_visible()
     page.get_by_label("Why (optional)").fill("I am moving to another operator.")

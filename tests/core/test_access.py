@@ -29,6 +29,7 @@ ROUTES = [
     ("/account", set(WHO) - {ANON}, {ANON: 302}),
     # Privacy: a tourist's own data; operations answer requests and see the log.
     ("/account/privacy", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
+    ("/account/privacy/erasure", {TOURIST, OTHER_TOURIST}, {ANON: 302, **{s: 403 for s in STAFF}}),
     ("/account/privacy/exports/{export}/{export_token}", {TOURIST},
      {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
     ("/ops/privacy", {"operations"}, None),

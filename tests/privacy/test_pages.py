@@ -41,19 +41,23 @@ def test_a_tourist_with_a_live_booking_is_told_and_must_agree_then_operations_co
     db.session.commit()
     login(client, tourist)
     page = client.get("/account/privacy").get_data(as_text=True)
-    assert "You have a live booking." in page and booking.reference in page
     assert "Consent and waiver evidence" in page and "What we keep, and why" in page
+    assert "/account/privacy/erasure" in page
+    page = client.get("/account/privacy/erasure").get_data(as_text=True)
+    assert "You have a live booking." in page and booking.reference in page
 
-    refused = post_form(client, "/account/privacy/erasure", {"reason": "Goodbye"}, page="/account/privacy")
+    refused = post_form(client, "/account/privacy/erasure", {"reason": "Goodbye"}, page="/account/privacy/erasure")
     assert refused.status_code == 422
     assert "Please confirm that you understand" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ErasureRequest)) == 0
 
-    asked = post_form(client, "/account/privacy/erasure", {"reason": "Goodbye", "agree": "y"}, page="/account/privacy")
+    asked = post_form(client, "/account/privacy/erasure", {"reason": "Goodbye", "agree": "y"},
+                      page="/account/privacy/erasure")
     assert asked.status_code == 302
     request = db.session.scalars(select(ErasureRequest)).one()
     assert request.state is ErasureState.REQUESTED and request.live_bookings == 1
     assert "Operations will answer by" in client.get("/account/privacy").get_data(as_text=True)
+    assert client.get("/account/privacy/erasure").status_code == 302  # asked already: the page says so
 
     told = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "privacy_erasure_requested")).one()
     assert told.recipient == ops.email and tourist.name not in told.body and "/ops/privacy" in told.body
@@ -92,7 +96,7 @@ def test_a_refusal_is_told_to_the_tourist_with_its_reason(app, client, make):
     assert "A refund is <b>pending</b>." in email.body
     login(client, tourist)
     page = client.get("/account/privacy").get_data(as_text=True)
-    assert "A refund is &lt;b&gt;pending&lt;/b&gt;." in page and "Ask us to erase my data" in page
+    assert "A refund is &lt;b&gt;pending&lt;/b&gt;." in page and "See what erasure would mean" in page
 
 
 def test_a_tourist_may_withdraw_before_operations_answer(client, make):
@@ -177,12 +181,13 @@ def test_the_privacy_pages_queries_do_not_grow(app, client, make):
     db.session.commit()
     login(client, tourist)
     staff = _client(app, ops)
-    small = (_queries(client, "/account/privacy"), _queries(staff, "/ops/privacy"), _queries(staff, "/ops/privacy/log"))
+    small = (_queries(client, "/account/privacy"), _queries(client, "/account/privacy/erasure"),
+             _queries(staff, "/ops/privacy"), _queries(staff, "/ops/privacy/log"))
     _activity(make, tourist, 8)
     db.session.info.pop("countdown_after_commit", None)
     db.session.commit()
-    assert (_queries(client, "/account/privacy"), _queries(staff, "/ops/privacy"),
-            _queries(staff, "/ops/privacy/log")) == small
+    assert (_queries(client, "/account/privacy"), _queries(client, "/account/privacy/erasure"),
+            _queries(staff, "/ops/privacy"), _queries(staff, "/ops/privacy/log")) == small
 
 
 @pytest.mark.parametrize("language, words", [("de", "Ihre Daten"), ("fr", "Vos données")])
