@@ -80,9 +80,7 @@ def request_erasure(user: User, reason: str, agreed: bool, now: datetime | None 
     warnings = preview(user).warnings
     if warnings and not agreed:
         raise ServiceError(_("Please confirm that you understand what erasure means for your bookings."), "agree")
-    live = db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.user_id == user.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]),
-        (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > now))) or 0
+    live = live_bookings([user.id], now).get(user.id, 0)
     request = ErasureRequest(user_id=user.id, reason=reason, live_bookings=live, requested_at=now,
                              due_at=now + timedelta(days=current_app.config["PRIVACY_ERASURE_DAYS"]))
     db.session.add(request)
@@ -211,6 +209,21 @@ def pending() -> list[ErasureRequest]:
     """What operations must answer, the soonest due first."""
     return list(db.session.scalars(select(ErasureRequest).where(ErasureRequest.state == S.REQUESTED)
                                    .options(joinedload(ErasureRequest.user)).order_by(ErasureRequest.due_at)))
+
+
+def _live(now: datetime):
+    return Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]) & (
+        (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > now))
+
+
+def live_bookings(user_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """Live bookings per tourist now (one query): confirming cancels them, booked since the
+    request or not."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(select(Booking.user_id, func.count()).where(
+        Booking.user_id.in_(user_ids), _live(now or now_utc())).group_by(Booking.user_id))
+    return {user_id: count for user_id, count in rows}
 
 
 def answered(limit: int = 20) -> list[ErasureRequest]:

@@ -30,6 +30,7 @@ def _index(forms: dict):
     pending = erasure.pending()
     return render_template(
         "privacy/operations/index.html", pending=pending, answered=erasure.answered(),
+        live_now=erasure.live_bookings([r.user_id for r in pending]),
         # One blank form of each kind serves every request (each rendered with its own ids); the
         # request a refused submission was for shows that form, with its errors.
         forms=forms, blank_confirm=ConfirmForm(formdata=None), blank_refuse=RefuseForm(formdata=None),

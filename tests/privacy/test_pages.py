@@ -197,3 +197,12 @@ def test_the_privacy_page_speaks_the_tourists_language(client, make, language, w
     login(client, tourist)
     page = client.get("/account/privacy").get_data(as_text=True)
     assert words in page and "What we keep, and why" not in page
+
+
+def test_operations_see_a_booking_made_since_the_tourist_asked(app, make):
+    tourist, ops = make.user(), make.user(Role.OPERATIONS)
+    erasure.request_erasure(tourist, "", agreed=False)  # nothing live then: nothing to agree to
+    make.booking(tourist)
+    db.session.commit()
+    page = _client(app, ops).get("/ops/privacy").get_data(as_text=True)
+    assert "The tourist has 1 live booking now, made since they asked" in page
