@@ -264,6 +264,43 @@ def test_worker_escalates_a_late_desk_conversation_once(worker_app, task_runs):
 
 
 @pytest.mark.redis
+def test_a_worker_builds_a_data_export_and_carries_out_an_erasure(worker_app, task_runs):
+    """Privacy on a real worker: the export asked for in a request is built after the commit and
+    the tourist emailed its link; a confirmed erasure is carried out part by part to the end."""
+    from app.models import DataExport, ErasureRequest, ErasureState, ExportState, User
+    from app.privacy import erasure, exports
+
+    make = Factory()
+    with worker_app.test_request_context("/account/privacy/export", method="POST"):
+        tourist, ops = make.user(name="Vera Export"), make.user(Role.OPERATIONS)
+        make.booking(tourist)
+        export_id, ops_id = exports.request_export(tourist).id, ops.id
+        commit()
+    db.session.remove()
+    assert task_runs.wait("countdown.build_data_export", export_id) == [True]
+    export = db.session.get(DataExport, export_id)
+    assert export.state is ExportState.READY and export.size > 0
+    link = wait_for(lambda: db.session.scalar(select(OutboundMessage).where(
+        OutboundMessage.kind == "privacy_export_ready", OutboundMessage.channel == Channel.EMAIL,
+        OutboundMessage.status == MessageStatus.SENT)), what="the export's email to be sent")
+    assert f"/account/privacy/exports/{export_id}/" in link.body
+    tourist_id = export.user_id
+    db.session.remove()
+
+    with worker_app.test_request_context("/ops/privacy", method="POST"):
+        request_id = erasure.request_erasure(db.session.get(User, tourist_id), "", agreed=True).id
+        erasure.confirm(request_id, db.session.get(User, ops_id))
+        commit()
+    db.session.remove()
+    parts = task_runs.wait("countdown.erase_personal_data", request_id, timeout=30)
+    assert parts[0] >= 10  # every part, in one run
+    assert db.session.get(ErasureRequest, request_id).state is ErasureState.DONE
+    erased = db.session.get(User, tourist_id)
+    assert erased.name != "Vera Export" and not erased.active
+    assert db.session.scalar(select(Booking.state).where(Booking.user_id == tourist_id)) is BookingState.CANCELLED
+
+
+@pytest.mark.redis
 def test_a_message_queued_in_a_request_is_delivered_once_after_commit(worker_app, task_runs):
     make = Factory()
     with worker_app.test_request_context("/forgot-password", method="POST"):
