@@ -180,11 +180,18 @@ def erase_personal_data(request_id: int) -> int:
 def apply_retention(actor_id: int | None = None) -> int:
     """Remove what is past its retention period, a batch per transaction; a run killed half-way is
     finished by this one. Returns how many rows the run removed in all."""
-    run = retention.current_run(db.session.get(User, actor_id) if actor_id else None)
+    run_id = retention.current_run(db.session.get(User, actor_id) if actor_id else None).id
     commit()
-    while retention.step(run.id):
-        commit()
-    finished = retention.finish(run.id)
+    while (key := retention.next_kind(run_id)) is not None:
+        try:
+            retention.step(run_id)
+            commit()
+        except Exception:  # one kind's error does not hold up the others; the next run tries again
+            rollback()
+            log.exception("retention: removing %s failed", key)
+            retention.skip(run_id, key)
+            commit()
+    finished = retention.finish(run_id)
     commit()
     return finished.total if finished is not None else 0
 

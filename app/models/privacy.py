@@ -120,6 +120,8 @@ class RetentionRun(db.Model):
     removed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     #: The kinds of data finished in this run (the next run skips them).
     done: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Kinds whose removal failed in this run (an error, logged): left for the next run.
+    failed: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     actor: Mapped[User | None] = relationship()
 

@@ -38,7 +38,8 @@ def current_run(actor: User | None = None, now: datetime | None = None) -> Reten
     run = db.session.scalar(select(RetentionRun).where(RetentionRun.finished_at.is_(None))
                             .order_by(RetentionRun.id).limit(1))
     if run is None:
-        run = RetentionRun(started_at=now or now_utc(), actor_id=actor.id if actor else None, removed={}, done=[])
+        run = RetentionRun(started_at=now or now_utc(), actor_id=actor.id if actor else None, removed={}, done=[],
+                           failed=[])
         db.session.add(run)
         db.session.flush()
     return run
@@ -47,6 +48,21 @@ def current_run(actor: User | None = None, now: datetime | None = None) -> Reten
 def _locked(run_id: int) -> RetentionRun:
     return db.session.scalar(select(RetentionRun).where(RetentionRun.id == run_id).with_for_update()
                              .execution_options(populate_existing=True))
+
+
+def next_kind(run_id: int) -> str | None:
+    """The first kind of data this run has not done."""
+    run = db.session.get(RetentionRun, run_id)
+    done = set(run.done) if run is not None and run.finished_at is None else {r.key for r in personal_data.retentions()}
+    return next((r.key for r in personal_data.retentions() if r.key not in done), None)
+
+
+def skip(run_id: int, key: str) -> None:
+    """``key``'s removal failed (an error, logged): this run goes on without it; the next tries again."""
+    run = _locked(run_id)
+    if run is not None and key not in run.done:
+        run.done, run.failed = [*run.done, key], [*(run.failed or []), key]
+        db.session.flush()
 
 
 def step(run_id: int, now: datetime | None = None) -> bool:
@@ -77,7 +93,8 @@ def finish(run_id: int, now: datetime | None = None) -> RetentionRun | None:
     if not {r.key for r in personal_data.retentions()} <= set(run.done):
         return None
     run.finished_at = now or now_utc()
-    log.write(PrivacyLogKind.RETENTION, actor=run.actor, rows=run.total, detail={"removed": run.removed, "run": run.id})
+    log.write(PrivacyLogKind.RETENTION, actor=run.actor, rows=run.total,
+              detail={"removed": run.removed, "failed": run.failed, "run": run.id})
     return run
 
 

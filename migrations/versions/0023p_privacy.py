@@ -110,6 +110,7 @@ def upgrade():
         sa.Column('actor_id', sa.Integer(), sa.ForeignKey('users.id'), nullable=True),
         sa.Column('removed', sa.JSON(), nullable=False),
         sa.Column('done', sa.JSON(), nullable=False),
+        sa.Column('failed', sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_table(

@@ -426,3 +426,24 @@ def test_evidence_cannot_be_deleted_outside_retention(ctx, make):
         db.session.execute(sa.delete(Acceptance).where(Acceptance.user_id == tourist.id))
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_kind_of_data_whose_removal_fails_does_not_hold_up_the_others(app, committed, make_committed, monkeypatch):
+    make = make_committed
+    tourist = make.user()
+    outbox.queue_email("password_reset", user=tourist, url="https://example.com/reset")
+    db.session.info.pop("countdown_after_commit", None)
+    db.session.execute(sa.update(OutboundMessage).values(created_at=now_utc() - timedelta(days=4000), status="sent"))
+    commit()
+
+    def broken(cutoff, limit):
+        raise RuntimeError("a bug in one domain's retention")
+
+    real = personal_data._RETENTIONS["consent_evidence"]  # the first kind a run takes
+    monkeypatch.setitem(personal_data._RETENTIONS, "consent_evidence", dataclasses.replace(real, apply=broken))
+    db.session.close()
+    assert tasks.apply_retention.run() == 1  # the old message went all the same
+    run = db.session.scalars(select(RetentionRun)).one()
+    assert run.finished_at is not None and run.failed == ["consent_evidence"] and run.removed == {"messages": 1}
+    log = db.session.scalars(select(PrivacyLog).where(PrivacyLog.kind == PrivacyLogKind.RETENTION)).one()
+    assert log.detail["failed"] == ["consent_evidence"]
