@@ -81,7 +81,7 @@ PAGES = ("/healthz", "/flights", "/journey", "/documents", "/training", "/travel
          "/medical/tourists", "/medical/questionnaires/1/translations/de", "/instructor",
          f"/ops/flights/{BIG_FLIGHT_ID}/documents", "/ops/documents", f"/ops/documents/{BRIEFING_ID}", "/logistics",
          f"/ops/flights/{BIG_FLIGHT_ID}/readiness", "/launch/<token>/live", "/desk", "/desk/1", "/conversations",
-         "/account/privacy", "/account/privacy/erasure", "/ops/privacy")
+         "/account/privacy", "/account/privacy/erasure", "/ops/privacy", "/ops/privacy/erasure/1")
 #: The launch page's live part (polled by every tourist and family on launch day): its address
 #: holds a token made from the server's secret key, put in when the bench knows it (see ``resolve``).
 LIVE_PAGE = "/launch/<token>/live"
@@ -1234,14 +1234,14 @@ MARKERS = {"/healthz": '"status"', "/flights": "flight-card", "/journey": "journ
            LIVE_PAGE: 'class="countdown-clock"', "/desk": 'href="/desk/',  # a row of the inbox
            "/desk/1": 'class="desk-thread"', "/conversations": 'href="/conversations/new"',
            "/account/privacy": 'class="kept-rule"', "/account/privacy/erasure": 'class="erasure-preview"',
-           "/ops/privacy": 'class="privacy-request'}
+           "/ops/privacy": 'class="privacy-request', "/ops/privacy/erasure/1": 'id="confirm-heading"'}
 #: Pages loaded by a logged-in medic (one session per client thread).
 STAFF_PAGES = {"/medical/queue": MEDIC_EMAIL, "/medical/tourists": MEDIC_EMAIL, "/instructor": INSTRUCTOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/documents": OPS_EMAIL,
                "/medical/questionnaires/1/translations/de": MEDIC_EMAIL, "/ops/documents": OPS_EMAIL,
                f"/ops/documents/{BRIEFING_ID}": OPS_EMAIL, "/logistics": COORDINATOR_EMAIL,
                f"/ops/flights/{BIG_FLIGHT_ID}/readiness": OPS_EMAIL, "/desk": OPS_EMAIL, "/desk/1": OPS_EMAIL,
-               "/ops/privacy": OPS_EMAIL}
+               "/ops/privacy": OPS_EMAIL, "/ops/privacy/erasure/1": OPS_EMAIL}
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -23,41 +23,58 @@ bp = Blueprint("operations", __name__, url_prefix="/ops/privacy")
 @bp.get("")
 @ops_only
 def index():
-    return _index({})
-
-
-def _index(forms: dict):
     pending = erasure.pending()
     return render_template(
         "privacy/operations/index.html", pending=pending, answered=erasure.answered(),
         live_now=erasure.live_bookings([r.user_id for r in pending]),
-        # One blank form of each kind serves every request (each rendered with its own ids); the
-        # request a refused submission was for shows that form, with its errors.
-        forms=forms, blank_confirm=ConfirmForm(formdata=None), blank_refuse=RefuseForm(formdata=None),
         erasure_states=labels.ERASURE_STATES, rules=personal_data.rules(), kept_by_rule=erasure.kept_by_rule,
         periods=retention_service.periods(), runs=retention_service.recent_runs(), now=now_utc(),
         action_form=ActionForm(formdata=None),
+    )
+
+
+def _pending_or_404(request_id: int):
+    found = erasure.get(request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/erasure/<int:request_id>")
+@ops_only
+def request_page(request_id: int):
+    return _request_page(_pending_or_404(request_id), ConfirmForm(formdata=None), RefuseForm(formdata=None))
+
+
+def _request_page(found, confirm_form: ConfirmForm, refuse_form: RefuseForm):
+    """One request: who asked, when, why, what is live now; confirm or refuse it."""
+    return render_template(
+        "privacy/operations/request.html", req=found, live=erasure.live_bookings([found.user_id]).get(found.user_id, 0),
+        erasure_states=labels.ERASURE_STATES, confirm_form=confirm_form, refuse_form=refuse_form, now=now_utc(),
+        rules=personal_data.rules(), kept_by_rule=erasure.kept_by_rule,
     ), form_status()
 
 
 @bp.post("/erasure/<int:request_id>/confirm")
 @ops_only
 def confirm(request_id: int):
+    found = _pending_or_404(request_id)
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: erasure.confirm(request_id, current_user, form.note.data))[0]:
         flash(_("Confirmed. The tourist's data is being erased; the log shows what was kept and why."), "success")
         return redirect(url_for("privacy.operations.index"))
-    return _index({("confirm", request_id): form})
+    return _request_page(found, form, RefuseForm(formdata=None))
 
 
 @bp.post("/erasure/<int:request_id>/refuse")
 @ops_only
 def refuse(request_id: int):
+    found = _pending_or_404(request_id)
     form = RefuseForm()
     if form.validate_on_submit() and save(form, lambda: erasure.refuse(request_id, current_user, form.reason.data))[0]:
         flash(_("Refused. The tourist is told your reason."), "success")
         return redirect(url_for("privacy.operations.index"))
-    return _index({("refuse", request_id): form})
+    return _request_page(found, ConfirmForm(formdata=None), form)
 
 
 @bp.post("/retention/run")

@@ -66,8 +66,10 @@ def test_a_tourist_downloads_their_data_and_asks_for_erasure(visitor, another_vi
     staff.login(ops.email, PASSWORD)
     staff.goto("/ops/privacy")
     expect(staff.page.get_by_role("heading", name="Privacy", level=1)).to_be_visible()
-    expect(staff.page.get_by_text("I am moving to another operator.")).to_be_visible()
     staff.check("privacy-operations", mobile=True)
+    staff.page.get_by_role("link", name="Answer (Sally Ride)").click()
+    expect(staff.page.get_by_text("I am moving to another operator.")).to_be_visible()
+    staff.check("privacy-request", mobile=True)
     staff.page.get_by_role("button", name="Refuse").click()  # no reason given
     expect(staff.page.get_by_text("This field is required.")).to_be_visible()
     staff.check()

@@ -6,7 +6,7 @@ from app.booking import bookings as booking_service
 from app.extensions import db
 from app.flightops import updates
 from app.models import Role
-from app.privacy import exports
+from app.privacy import erasure, exports
 from tests.conftest import login
 
 ANON, TOURIST, OTHER_TOURIST = "anonymous", "tourist", "other tourist"
@@ -34,6 +34,7 @@ ROUTES = [
      {ANON: 302, OTHER_TOURIST: 404, **{s: 403 for s in STAFF}}),
     ("/ops/privacy", {"operations"}, None),
     ("/ops/privacy/log", {"operations"}, None),
+    ("/ops/privacy/erasure/{erasure}", {"operations"}, None),
     ("/ops/flights", {"operations"}, None),
     ("/ops/flights/new", {"operations"}, None),
     ("/ops/flights/{flight}", {"operations"}, None),
@@ -124,6 +125,7 @@ def world(app, make):
     with app.test_request_context():
         export = exports.build(exports.request_export(tourist).id)
         export_token = exports.token(export)
+        asked = erasure.request_erasure(make.user(), "", agreed=False).id  # a tourist not logged in here
     db.session.info.pop("countdown_after_commit", None)
     db.session.commit()
     users = {TOURIST: tourist, OTHER_TOURIST: other, **staff}
@@ -136,7 +138,7 @@ def world(app, make):
     return {"clients": clients, "flight": flight.id, "booking": booking.reference, "launch": launch,
             "session": training.classroom_session.id, "module": training.classroom.id, "plan": training.plan.id,
             "document": version.document_id, "version": version.id, "acceptance": acceptance.id,
-            "export": export.id, "export_token": export_token, **desk}
+            "export": export.id, "export_token": export_token, "erasure": asked, **desk}
 
 
 def test_route_access_table(world):

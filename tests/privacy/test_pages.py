@@ -65,8 +65,11 @@ def test_a_tourist_with_a_live_booking_is_told_and_must_agree_then_operations_co
     flights = staff.get("/ops/flights").get_data(as_text=True)
     assert "1 request to erase a tourist's data is waiting for an answer" in flights
     listed = staff.get("/ops/privacy").get_data(as_text=True)
-    assert tourist.name in listed and "Goodbye" in listed and "live booking" in listed
-    no_reason = post_form(staff, f"/ops/privacy/erasure/{request.id}/refuse", {"reason": "  "}, page="/ops/privacy")
+    assert tourist.name in listed and f"/ops/privacy/erasure/{request.id}" in listed
+    shown = staff.get(f"/ops/privacy/erasure/{request.id}").get_data(as_text=True)
+    assert "Goodbye" in shown and "1 live booking" in shown
+    no_reason = post_form(staff, f"/ops/privacy/erasure/{request.id}/refuse", {"reason": "  "},
+                          page=f"/ops/privacy/erasure/{request.id}")
     assert no_reason.status_code == 422 and db.session.get(ErasureRequest, request.id).state is ErasureState.REQUESTED
     done = post_form(staff, f"/ops/privacy/erasure/{request.id}/confirm", {"note": ""}, page="/ops/privacy")
     assert done.status_code == 302
@@ -204,5 +207,6 @@ def test_operations_see_a_booking_made_since_the_tourist_asked(app, make):
     erasure.request_erasure(tourist, "", agreed=False)  # nothing live then: nothing to agree to
     make.booking(tourist)
     db.session.commit()
-    page = _client(app, ops).get("/ops/privacy").get_data(as_text=True)
+    request_id = db.session.scalar(select(ErasureRequest.id))
+    page = _client(app, ops).get(f"/ops/privacy/erasure/{request_id}").get_data(as_text=True)
     assert "The tourist has 1 live booking now, made since they asked" in page
