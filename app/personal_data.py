@@ -25,8 +25,10 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from flask import current_app
+from sqlalchemy import delete, select
 
 from app.config import ConfigError
+from app.extensions import db
 from app.models import Role, User
 
 
@@ -184,6 +186,15 @@ def days_of(retention: Retention) -> int:
 
 def cutoff_of(retention: Retention, now: datetime) -> datetime:
     return now - timedelta(days=days_of(retention))
+
+
+def older_than(model: Any, column: Any) -> Callable[[datetime, int], int]:
+    """A retention's ``apply`` for rows that go on their own once ``column`` is before the cutoff
+    (a log entry, a manifest): the oldest ``limit`` of them in one statement."""
+    def apply(cutoff: datetime, limit: int) -> int:
+        ids = select(model.id).where(column < cutoff).order_by(model.id).limit(limit).scalar_subquery()
+        return db.session.execute(delete(model).where(model.id.in_(ids))).rowcount
+    return apply
 
 
 # -- writing an export ----------------------------------------------------------------------------

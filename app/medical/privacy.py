@@ -126,11 +126,6 @@ def _apply_records(cutoff: datetime, limit: int) -> int:
     return _delete_cases(ids, "past its retention period")
 
 
-def _apply_log(cutoff: datetime, limit: int) -> int:
-    ids = select(MedicalAccess.id).where(MedicalAccess.at < cutoff).order_by(MedicalAccess.id).limit(limit)
-    return db.session.execute(delete(MedicalAccess).where(MedicalAccess.id.in_(ids.scalar_subquery()))).rowcount
-
-
 personal_data.register_rule(Rule(
     RULE, _l("Medical records"),
     _l("The operator's medical policy keeps the records of those who flew for the period it sets, for "
@@ -151,7 +146,8 @@ personal_data.register_retention(Retention(
 ))
 personal_data.register_retention(Retention(
     LOG_RULE, _l("Medical access log"), _l("the access"),
-    _l("Long enough to answer any question about who saw the records."), default_days=2190, apply=_apply_log,
+    _l("Long enough to answer any question about who saw the records."), default_days=2190,
+    apply=personal_data.older_than(MedicalAccess, MedicalAccess.at),
     position=45,
 ))
 personal_data.register_part(Part("medical", _l("Medical assessment"), position=50,

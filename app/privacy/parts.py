@@ -54,15 +54,10 @@ personal_data.register_rule(Rule(
     roles=(Role.OPERATIONS,),
     retention=RULE, position=90,
 ))
-def _apply_log(cutoff: datetime, limit: int) -> int:
-    ids = select(PrivacyLog.id).where(PrivacyLog.at < cutoff).order_by(PrivacyLog.id).limit(limit)
-    return db.session.execute(delete(PrivacyLog).where(PrivacyLog.id.in_(ids.scalar_subquery()))).rowcount
-
-
 personal_data.register_retention(Retention(
     RULE, _l("Privacy log"), _l("the entry was written"),
     _l("Long enough to show that every request was answered, and every retention run made."), default_days=2190,
-    apply=_apply_log, position=95,
+    apply=personal_data.older_than(PrivacyLog, PrivacyLog.at), position=95,
 ))
 personal_data.register_retention(Retention(
     "data_exports", _l("Data exports (the record that one was made)"), _l("the export was asked for"),

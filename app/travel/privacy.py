@@ -176,16 +176,6 @@ def _apply_details(cutoff: datetime, limit: int) -> int:
     return _delete_for_people(people) if people else 0
 
 
-def _apply_manifests(cutoff: datetime, limit: int) -> int:
-    ids = select(Manifest.id).where(Manifest.made_at < cutoff).order_by(Manifest.id).limit(limit)
-    return db.session.execute(delete(Manifest).where(Manifest.id.in_(ids.scalar_subquery()))).rowcount
-
-
-def _apply_log(cutoff: datetime, limit: int) -> int:
-    ids = select(TravelAccess.id).where(TravelAccess.at < cutoff).order_by(TravelAccess.id).limit(limit)
-    return db.session.execute(delete(TravelAccess).where(TravelAccess.id.in_(ids.scalar_subquery()))).rowcount
-
-
 personal_data.register_rule(Rule(
     MANIFESTS, _l("Flight manifests"),
     _l("The list of who was on board (49 USC 44909), as it was sent: kept for the period the rules for manifests "
@@ -207,11 +197,13 @@ personal_data.register_retention(Retention(
 ))
 personal_data.register_retention(Retention(
     MANIFESTS, _l("Flight manifests"), _l("the manifest was made"),
-    _l("The rules for passenger manifests."), default_days=365, apply=_apply_manifests, position=65,
+    _l("The rules for passenger manifests."), default_days=365,
+    apply=personal_data.older_than(Manifest, Manifest.made_at), position=65,
 ))
 personal_data.register_retention(Retention(
     LOG_RULE, _l("Travel access log"), _l("the access"),
-    _l("Long enough to answer any question about who saw the documents."), default_days=2190, apply=_apply_log,
+    _l("Long enough to answer any question about who saw the documents."), default_days=2190,
+    apply=personal_data.older_than(TravelAccess, TravelAccess.at),
     position=66,
 ))
 personal_data.register_part(Part("travel", _l("Travel"), position=70,

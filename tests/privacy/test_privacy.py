@@ -34,6 +34,7 @@ from app.models import (
     ExportState,
     Feedback,
     GateOverride,
+    MedicalAccess,
     MedicalCase,
     MedicalUpload,
     OutboundMessage,
@@ -365,6 +366,9 @@ def test_retention_removes_what_is_past_its_period_and_a_killed_run_is_finished(
     details.save_document(early, details.DocumentData(
         name_as_printed="Eve Early", nationality="FR", document_type="passport", number="E4RLY0001",
         issuing_country="FR", expires_on=date(2035, 1, 1), date_of_birth=date(1990, 5, 5), sex="F"))
+    # Access logs go by their own period, the oldest first; a recent entry stays.
+    db.session.add_all([MedicalAccess(action="view", what="case 1: answers", at=long_ago),
+                        MedicalAccess(action="view", what="case 1: answers", at=now_utc())])
     upload_files = [uploads.upload_dir() / u.stored_name for u in db.session.scalars(
         select(MedicalUpload).join(MedicalCase).where(MedicalCase.user_id == tourist.id))]
     assert upload_files and all(p.exists() for p in upload_files)
@@ -410,6 +414,10 @@ def test_retention_removes_what_is_past_its_period_and_a_killed_run_is_finished(
     # The other tourist's bookings are live: nothing of theirs went.
     assert db.session.get(TravelDocument, fresh_id) is not None
     assert db.session.get(TravelDocument, early_id) is not None
+    assert db.session.scalar(select(func.count()).select_from(MedicalAccess).where(MedicalAccess.at < now_utc()
+                                                                                   - timedelta(days=2190))) == 0
+    assert run.removed["medical_access_log"] >= 1
+    assert db.session.scalar(select(func.count()).select_from(MedicalAccess)) >= 1
     assert db.session.scalar(select(func.count()).select_from(Acceptance).where(Acceptance.user_id == fresh_id)) == 1
     assert db.session.scalars(select(MedicalCase).where(MedicalCase.user_id == fresh_id)).all()
     log = db.session.scalars(select(PrivacyLog).where(PrivacyLog.kind == PrivacyLogKind.RETENTION)).one()
