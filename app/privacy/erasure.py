@@ -41,11 +41,6 @@ class Preview:
     def warnings(self) -> list[Consequence]:
         return [c for _p, found in self.parts for c in found if c.warning]
 
-    @property
-    def rules(self) -> list[personal_data.Rule]:
-        keys = {c.rule for _p, found in self.parts for c in found if c.rule}
-        return [rule for key, rule in personal_data.rules().items() if key in keys]
-
 
 def preview(user: User) -> Preview:
     return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user))])

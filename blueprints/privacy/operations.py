@@ -33,7 +33,7 @@ def index():
     )
 
 
-def _pending_or_404(request_id: int):
+def _request_or_404(request_id: int):
     found = erasure.get(request_id)
     if found is None:
         abort(404)
@@ -43,7 +43,7 @@ def _pending_or_404(request_id: int):
 @bp.get("/erasure/<int:request_id>")
 @ops_only
 def request_page(request_id: int):
-    return _request_page(_pending_or_404(request_id), ConfirmForm(formdata=None), RefuseForm(formdata=None))
+    return _request_page(_request_or_404(request_id), ConfirmForm(formdata=None), RefuseForm(formdata=None))
 
 
 def _request_page(found, confirm_form: ConfirmForm, refuse_form: RefuseForm):
@@ -51,14 +51,14 @@ def _request_page(found, confirm_form: ConfirmForm, refuse_form: RefuseForm):
     return render_template(
         "privacy/operations/request.html", req=found, live=erasure.live_bookings([found.user_id]).get(found.user_id, 0),
         erasure_states=labels.ERASURE_STATES, confirm_form=confirm_form, refuse_form=refuse_form, now=now_utc(),
-        rules=personal_data.rules(), kept_by_rule=erasure.kept_by_rule,
+        kept_by_rule=erasure.kept_by_rule,
     ), form_status()
 
 
 @bp.post("/erasure/<int:request_id>/confirm")
 @ops_only
 def confirm(request_id: int):
-    found = _pending_or_404(request_id)
+    found = _request_or_404(request_id)
     form = ConfirmForm()
     if form.validate_on_submit() and save(form, lambda: erasure.confirm(request_id, current_user, form.note.data))[0]:
         flash(_("Confirmed. The tourist's data is being erased; the log shows what was kept and why."), "success")
@@ -69,7 +69,7 @@ def confirm(request_id: int):
 @bp.post("/erasure/<int:request_id>/refuse")
 @ops_only
 def refuse(request_id: int):
-    found = _pending_or_404(request_id)
+    found = _request_or_404(request_id)
     form = RefuseForm()
     if form.validate_on_submit() and save(form, lambda: erasure.refuse(request_id, current_user, form.reason.data))[0]:
         flash(_("Refused. The tourist is told your reason."), "success")
