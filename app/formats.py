@@ -30,6 +30,21 @@ def _pattern(fmt: str, locale: str) -> str:
     return babel_dates.get_datetime_format(fmt, locale=locale).replace("'", "")
 
 
+_ZONE_NAMES: dict[tuple, str] = {}
+
+
+def zone_name(local: datetime, locale: str) -> str:
+    """The long name of ``local``'s time zone at that moment, in ``locale``; one Babel call per
+    zone, offset, daylight saving, year (a zone's name may change in history) and language."""
+    key = (str(local.tzinfo), local.utcoffset(), local.dst(), local.year, locale)
+    text = _ZONE_NAMES.get(key)
+    if text is None:
+        if len(_ZONE_NAMES) > 4096:
+            _ZONE_NAMES.clear()
+        text = _ZONE_NAMES[key] = babel_dates.format_time(local, "zzzz", tzinfo=local.tzinfo, locale=locale)
+    return text
+
+
 def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -> str:
     """A date and time in the user's language and time zone (or in ``zone``, a place's: a
     training session at the spaceport), without the seconds nobody booking a launch needs;
@@ -45,7 +60,7 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
     date_fmt = "long" if fmt == "long" else fmt
     clock = _time_text(local.time().replace(second=0, microsecond=0, tzinfo=None), name)
     if fmt == "full":
-        clock = f"{clock} {babel_dates.format_time(value, 'zzzz', tzinfo=tz, locale=locale)}"
+        clock = f"{clock} {zone_name(local, name)}"
     return _pattern(date_fmt, name).replace("{1}", day_text(local.date(), date_fmt, name)).replace("{0}", clock)
 
 

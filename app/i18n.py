@@ -17,7 +17,7 @@ per request and keeps them while Flask-Babel's own choice stays the same (``forc
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Mapping, NamedTuple, TypeVar
 
 from babel import Locale
 from babel.support import NullTranslations
@@ -26,7 +26,8 @@ from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
-__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "markup", "ngettext", "pgettext"]
+__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "markup", "ngettext", "pgettext",
+           "translated"]
 
 
 class Current(NamedTuple):
@@ -81,6 +82,15 @@ def install(jinja_env) -> None:
         npgettext=lambda c, s, p, n: current().translations.unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+K = TypeVar("K")
+
+
+def translated(labels: Mapping[K, object]) -> dict[K, str]:
+    """A table of lazy labels (state -> label) in the current language, each translated once: for
+    a page that shows one of them on each of many rows (the templates' ``translated`` filter)."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 class LazyText(LazyString):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, g, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
 
@@ -35,6 +35,38 @@ def url_maker(endpoint: str, key: str, **values) -> Callable[[Any], str]:
         if found and "?" not in head:  # in the path, not a query argument
             return lambda value: head + quote(str(value), safe="!$&'()*+,/:;=@") + tail
     raise BuildError(endpoint, {key: None, **values}, None)
+
+
+_MAKERS: dict[tuple, Callable[[Any], str]] = {}
+
+
+def link(endpoint: str, key: str, value: Any, **values: Any) -> str:
+    """``url_for(endpoint, **{key: value}, **values)`` for a value that changes from row to row (a
+    booking's reference in a table of bookings): in a request, the route is looked up once per
+    process and site root (:func:`url_maker`'s, kept), not once per row. ``key`` must be in the
+    route's path, not its query string."""
+    if not has_request_context():
+        return url_for(endpoint, **{key: value}, **values)
+    cache_key = (endpoint, key, request.script_root, tuple(sorted(values.items())))
+    maker = _MAKERS.get(cache_key)
+    if maker is None:
+        if len(_MAKERS) > 1024:  # values that vary widely would otherwise fill it
+            _MAKERS.clear()
+        maker = _MAKERS[cache_key] = url_maker(endpoint, key, **values)
+    return maker(value)
+
+
+def same_link(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` built once per request: a link that every row of a table
+    repeats (the flight's training page on each of its 80 bookings)."""
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    memo = g.setdefault("_countdown_links", {})
+    cache_key = (endpoint, tuple(sorted(values.items())))
+    url = memo.get(cache_key)
+    if url is None:
+        url = memo[cache_key] = url_for(endpoint, **values)
+    return url
 
 
 def safe_next(target: str | None) -> str | None:

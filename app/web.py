@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from app import labels
 from app.extensions import htmx
 from app.formats import clock, iso, on_day, when
-from app.i18n import current
+from app.i18n import current, translated
 from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
 from app.money import format_money
@@ -110,6 +110,7 @@ def init_web(app: Flask) -> None:
         return when(value, fmt, zone)
 
     app.add_template_filter(clock, "clock")
+    app.add_template_filter(translated, "translated")
 
     @app.template_filter("percent")
     def percent_filter(value: float) -> str:

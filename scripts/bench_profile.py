@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pages", nargs="*", default=None, help="pages to load (default: every page of the bench)")
     p.add_argument("--requests", type=int, default=30, help="measured requests per page")
     p.add_argument("--profile", default=None, help="print a pyinstrument profile of this page")
+    p.add_argument("--sql", action="store_true", help="print the SQL statements of one request of each page")
+    p.add_argument("--cprofile", action="store_true", help="with --profile: cProfile's functions by own time instead")
+    p.add_argument("--all-frames", action="store_true", help="show the libraries' frames in the profile too")
     p.add_argument("--snapshot", type=Path, default=None, help="write each page's HTML into this folder")
     return p.parse_args(argv)
 
@@ -89,10 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         engine = db.engine
         tourist = _journey_tourist()
-    counted = {"n": 0}
+    counted = {"n": 0, "log": None}
 
-    def count(*_args) -> None:
+    def count(_conn, _cursor, statement, *_args) -> None:
         counted["n"] += 1
+        if counted["log"] is not None:
+            counted["log"].append(" ".join(statement.split())[:300])
 
     event.listen(engine, "before_cursor_execute", count)
     clients = {}
@@ -122,9 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         if response.status_code != 200:
             print(f"{path:<44} answered {response.status_code}")
             continue
-        counted["n"] = 0
+        counted["n"], counted["log"] = 0, [] if args.sql else None
         response = c.get(url, **http)
         statements = counted["n"]
+        for line in counted["log"] or ():
+            print("   ", line)
+        counted["log"] = None
         if args.snapshot:
             html = _CLOCK.sub(r"\1-", _CSRF_VALUE.sub(r"\1-", response.get_data(as_text=True)))
             (args.snapshot / f"{snapshot_name(path)}.html").write_text(html)
@@ -133,7 +141,17 @@ def main(argv: list[str] | None = None) -> int:
             c.get(url, **http)
         cpu = (time.process_time() - started) * 1000 / args.requests
         print(f"{path:<44} {cpu:>10.2f} {statements:>4}", flush=True)
-        if args.profile == path:
+        if args.profile == path and args.cprofile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.requests):
+                c.get(url, **http)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
+        elif args.profile == path:
             from pyinstrument import Profiler
 
             profiler = Profiler(interval=0.0005)
@@ -141,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.requests):
                 c.get(url, **http)
             profiler.stop()
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            print(profiler.output_text(unicode=True, color=False, show_all=args.all_frames))
     event.remove(engine, "before_cursor_execute", count)
     return 0
 

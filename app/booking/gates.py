@@ -5,44 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
-
 from app.formats import when
-from app.i18n import lazy_gettext as _l
+from app.i18n import gettext as _
 from app.models import Booking, BookingState
 from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
+from app.urls import link
 
 
 def _seat_gate(booking: Booking, _loaded: Any, audience: Audience) -> Gate:
-    label = str(_l("Seat confirmed"))
+    label = _("Seat confirmed")
     if audience is Audience.STAFF:
         return _staff_gate(booking, label)
-    detail = url_for("booking.tourist.detail", reference=booking.reference)
     if booking.state is BookingState.CONFIRMED:
-        return Gate("seat", label, GateStatus.DONE, str(_l("Your seat is confirmed.")))
+        return Gate("seat", label, GateStatus.DONE, _("Your seat is confirmed."))
     if booking.hold_is_live():
         return Gate(
             "seat", label, GateStatus.ACTION,
-            str(_l("Your seat is held until %(time)s. It is confirmed when the deposit is paid, "
-                   "after you sign the informed consent.",
-                   time=when(booking.hold_expires_at))),
-            detail, str(_l("View booking")),
+            _("Your seat is held until %(time)s. It is confirmed when the deposit is paid, "
+              "after you sign the informed consent.",
+              time=when(booking.hold_expires_at)),
+            link("booking.tourist.detail", "reference", booking.reference), _("View booking"),
         )
     return Gate(
         "seat", label, GateStatus.BLOCKED,
-        str(_l("This booking was cancelled; it holds no seat.")
-            if booking.state is BookingState.CANCELLED
-            else _l("The hold lapsed and the seat was released. Hold a seat again if one is free.")),
-        url_for("booking.catalog.detail", flight_id=booking.flight_id), str(_l("See the flight")),
+        _("This booking was cancelled; it holds no seat.")
+        if booking.state is BookingState.CANCELLED
+        else _("The hold lapsed and the seat was released. Hold a seat again if one is free."),
+        link("booking.catalog.detail", "flight_id", booking.flight_id), _("See the flight"),
     )
 
 
 def _staff_gate(booking: Booking, label: str) -> Gate:
-    page, action = url_for("payments.operations.booking", reference=booking.reference), str(_l("Open the booking"))
+    page, action = link("payments.operations.booking", "reference", booking.reference), _("Open the booking")
     if booking.state is BookingState.CONFIRMED:
-        return Gate("seat", label, GateStatus.DONE, str(_l("Confirmed.")), page, action)
+        return Gate("seat", label, GateStatus.DONE, _("Confirmed."), page, action)
     return Gate("seat", label, GateStatus.ACTION,
-                str(_l("Held until %(time)s; the deposit confirms it.", time=when(booking.hold_expires_at))),
+                _("Held until %(time)s; the deposit confirms it.", time=when(booking.hold_expires_at)),
                 page, action)
 
 

@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from flask import current_app, url_for
 from flask_babel import format_date
@@ -40,6 +40,7 @@ from app.medical.clearances import (
     ENDED,
     covers,
     launch_date,
+    launch_day,
     live_bookings,
     sync_reminders,
 )
@@ -839,6 +840,14 @@ def user_statuses(users: Iterable[User], today: date | None = None) -> dict[int,
             status = ClearanceStatus(Clearance.EXPIRED, status.valid_until, status.case_id)
         result[user.id] = status
     return result
+
+
+def cleared_through(people: Mapping[int, tuple[int, datetime]]) -> dict[int, bool]:
+    """For each key (a place, say), whether the user's medical clearance covers the day of the
+    launch given: the status only, without loading bookings (the instructor's roster), in one query."""
+    cases = latest_cases(user_id for user_id, _launch in people.values())
+    return {key: _status_of(cases.get(user_id), launch_day(launch_at)).cleared
+            for key, (user_id, launch_at) in people.items()}
 
 
 def clearance_statuses(bookings: list[Booking], now: datetime | None = None) -> dict[int, ClearanceStatus]:

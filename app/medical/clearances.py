@@ -18,7 +18,11 @@ ENDED = booking_service.ENDED
 
 def launch_date(flight: Flight) -> date:
     """The day a clearance must still be valid on."""
-    return flight.launch_at.astimezone(UTC).date()
+    return launch_day(flight.launch_at)
+
+
+def launch_day(launch_at: datetime) -> date:
+    return launch_at.astimezone(UTC).date()
 
 
 def live_bookings(user_id: int, now: datetime | None = None) -> list[Booking]:

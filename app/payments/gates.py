@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import url_for
-from flask_babel import format_date, get_locale
-
 from app.documents import consent
-from app.i18n import lazy_gettext as _l
+from app.formats import on_day
+from app.i18n import current
+from app.i18n import gettext as _
 from app.models import Booking
 from app.money import format_money
 from app.payments import payments
 from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
+from app.urls import link
 
 
 def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
@@ -26,54 +26,53 @@ def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
 
 
 def _deposit_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
-    label = str(_l("Deposit paid"))
+    label = _("Deposit paid")
     ledger = loaded["ledgers"][booking.id]
     flight = booking.flight
     amount = format_money_for(flight.deposit_minor, flight.currency)
     staff = audience is Audience.STAFF
     page, action = _staff_link(booking) if staff else (None, None)
     if ledger.deposit_paid:
-        return Gate("deposit", label, GateStatus.DONE, str(_l("Deposit of %(amount)s received.", amount=amount)),
+        return Gate("deposit", label, GateStatus.DONE, _("Deposit of %(amount)s received.", amount=amount),
                     page, action)
     if staff:
         signed = loaded["consent"][booking.id].signed
         return Gate("deposit", label, GateStatus.ACTION if signed else GateStatus.BLOCKED,
-                    str(_l("Deposit of %(amount)s not paid yet.", amount=amount) if signed else
-                        _l("Deposit of %(amount)s not paid: the consent is not signed yet.", amount=amount)),
+                    _("Deposit of %(amount)s not paid yet.", amount=amount) if signed else
+                    _("Deposit of %(amount)s not paid: the consent is not signed yet.", amount=amount),
                     page, action)
     if not loaded["consent"][booking.id].signed:
         return Gate("deposit", label, GateStatus.BLOCKED,
-                    str(_l("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount)),
-                    url_for("documents.tourist.consent", reference=booking.reference), str(_l("Read and sign")))
+                    _("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount),
+                    link("documents.tourist.consent", "reference", booking.reference), _("Read and sign"))
     return Gate("deposit", label, GateStatus.ACTION,
-                str(_l("Pay the deposit of %(amount)s to confirm your seat.", amount=amount)),
-                url_for("booking.tourist.detail", reference=booking.reference), str(_l("Pay the deposit")))
+                _("Pay the deposit of %(amount)s to confirm your seat.", amount=amount),
+                link("booking.tourist.detail", "reference", booking.reference), _("Pay the deposit"))
 
 
 def _paid_in_full_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
-    label = str(_l("Paid in full"))
+    label = _("Paid in full")
     ledger = loaded["ledgers"][booking.id]
     if ledger.outstanding_minor == 0:
-        return Gate("paid", label, GateStatus.DONE, str(_l("Everything is paid.")),
+        return Gate("paid", label, GateStatus.DONE, _("Everything is paid."),
                     *(_staff_link(booking) if audience is Audience.STAFF else (None, None)))
     flight = booking.flight
     due = flight.launch_at - timedelta(days=flight.balance_due_days)
     return Gate(
         "paid", label, GateStatus.WAITING if not ledger.deposit_paid else GateStatus.ACTION,
-        str(_l("%(amount)s still to pay, due by %(date)s.",
-               amount=format_money_for(ledger.outstanding_minor, ledger.currency),
-               date=format_date(due, "medium"))),
-        url_for("payments.operations.booking" if audience is Audience.STAFF else "booking.tourist.detail",
-                reference=booking.reference), str(_l("See payments")),
+        _("%(amount)s still to pay, due by %(date)s.",
+          amount=format_money_for(ledger.outstanding_minor, ledger.currency), date=on_day(due, "medium")),
+        link("payments.operations.booking" if audience is Audience.STAFF else "booking.tourist.detail",
+             "reference", booking.reference), _("See payments"),
     )
 
 
 def _staff_link(booking: Booking) -> tuple[str, str]:
-    return url_for("payments.operations.booking", reference=booking.reference), str(_l("See payments"))
+    return link("payments.operations.booking", "reference", booking.reference), _("See payments")
 
 
 def format_money_for(amount_minor: int, currency: str) -> str:
-    return format_money(amount_minor, currency, str(get_locale()))
+    return format_money(amount_minor, currency, current().name)
 
 
 register(SimpleProvider(

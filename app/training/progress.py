@@ -226,7 +226,11 @@ def progress_for(bookings: list[Booking], now: datetime | None = None,
         if plan is not None:
             mine = places.get(booking.user_id, [])
             progress.places = mine
-            progress.modules = [module_status(item, booking.flight, mine, now) for item in plan.items]
+            by_module: dict[int, list[SessionPlace]] = {}
+            for place in mine:
+                by_module.setdefault(place.session.module_id, []).append(place)
+            progress.modules = [module_status(item, booking.flight, by_module.get(item.module_id, []), now)
+                                for item in plan.items]
         result[booking.id] = progress
     return result
 

@@ -9,6 +9,7 @@ score and the module's pass mark. A fail means booking the module again.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -21,6 +22,7 @@ from app.messaging import reminders
 from app.models import (
     Attendance,
     Booking,
+    Flight,
     ModuleKind,
     PlaceState,
     Result,
@@ -42,7 +44,7 @@ def teaches(session: TrainingSession, user: User) -> bool:
 
 def roster(instructor: User, now: datetime | None = None, *, days: int = 14, limit: int = 200) -> list[TrainingSession]:
     """The instructor's sessions from the start of their today for ``days`` days, soonest first,
-    with modules and instructors (participants are loaded by :func:`participants`)."""
+    with their modules (participants are loaded by :func:`roster_rows` or :func:`participants`)."""
     now = now or now_utc()
     zone = ZoneInfo(instructor.timezone or "UTC")
     today = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
@@ -51,7 +53,7 @@ def roster(instructor: User, now: datetime | None = None, *, days: int = 14, lim
         .join(session_instructors, session_instructors.c.session_id == TrainingSession.id)
         .where(session_instructors.c.user_id == instructor.id, TrainingSession.ends_at >= today,
                TrainingSession.starts_at < today + timedelta(days=days))
-        .options(selectinload(TrainingSession.module), selectinload(TrainingSession.instructors))
+        .options(selectinload(TrainingSession.module))
         .order_by(TrainingSession.starts_at, TrainingSession.id).limit(limit)
     ))
 
@@ -69,6 +71,41 @@ def participants(sessions: list[TrainingSession]) -> dict[int, list[SessionPlace
         result[place.session_id].append(place)
     for rows in result.values():
         rows.sort(key=lambda p: p.user.name.casefold())
+    return result
+
+
+class RosterRow(NamedTuple):
+    """A participant as the roster shows them: columns, not ORM objects (a roster of two weeks
+    holds a hundred and more participants, and loading each place, tourist and booking as objects
+    cost more than the rest of the page)."""
+
+    id: int  # the place's
+    session_id: int
+    name: str
+    attendance: Attendance | None
+    result: Result | None
+    score: int | None
+    user_id: int
+    launch_at: datetime | None  # of the booking's flight, for the medical status through launch
+
+
+def roster_rows(sessions: list[TrainingSession]) -> dict[int, list[RosterRow]]:
+    """The booked places of each session, by the tourist's name, in one query (what
+    :func:`participants` loads as objects for the sign-off sheet)."""
+    result: dict[int, list[RosterRow]] = {s.id: [] for s in sessions}
+    if not sessions:
+        return result
+    for row in db.session.execute(
+        select(SessionPlace.id, SessionPlace.session_id, User.name, SessionPlace.attendance, SessionPlace.result,
+               SessionPlace.score, SessionPlace.user_id, Flight.launch_at)
+        .join(User, User.id == SessionPlace.user_id)
+        .outerjoin(Booking, Booking.id == SessionPlace.booking_id).outerjoin(Flight, Flight.id == Booking.flight_id)
+        .where(SessionPlace.session_id.in_(result), SessionPlace.state == PlaceState.BOOKED)
+        .order_by(SessionPlace.id)
+    ):
+        result[row.session_id].append(RosterRow(*row))
+    for rows in result.values():
+        rows.sort(key=lambda r: r.name.casefold())
     return result
 
 

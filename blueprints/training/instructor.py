@@ -37,14 +37,21 @@ def _cleared(places: list[SessionPlace]) -> dict[int, bool]:
     return {p.id: bool(statuses.get(p.booking_id) and statuses[p.booking_id].cleared) for p in places}
 
 
+def _roster_cleared(rows: list[signoff.RosterRow]) -> dict[int, bool]:
+    """The same for the roster's rows, from the launch each row carries (no booking loaded)."""
+    people = {r.id: (r.user_id, r.launch_at) for r in rows if r.launch_at is not None}
+    cleared = medical.cleared_through(people) if people else {}
+    return {r.id: cleared.get(r.id, False) for r in rows}
+
+
 @bp.get("")
 @instructor_only
 def roster():
     now = now_utc()
     days = LONG_VIEW_DAYS if request.args.get("days") == str(LONG_VIEW_DAYS) else SHORT_VIEW_DAYS
     sessions = signoff.roster(current_user, now, days=days)
-    participants = signoff.participants(sessions)
-    cleared = _cleared([p for places in participants.values() for p in places])
+    participants = signoff.roster_rows(sessions)
+    cleared = _roster_cleared([r for rows in participants.values() for r in rows])
     return render_template("training/instructor/roster.html", sessions=sessions, participants=participants,
                            cleared=cleared, now=now, language=current_user.language, days=days,
                            long_view=LONG_VIEW_DAYS,
