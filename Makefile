@@ -44,7 +44,7 @@ compile-translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -f -d translations --statistics
 
 extract-translations: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k nmarkup:1,2 -o translations/messages.pot .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 install: $(VENV)/.installed assets compile-translations

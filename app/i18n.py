@@ -26,7 +26,7 @@ from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
-__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "markup", "ngettext", "pgettext",
+__all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "markup", "ngettext", "nmarkup", "pgettext",
            "translated"]
 
 
@@ -71,6 +71,12 @@ def markup(string: str, **variables) -> Markup:
     """A translation as the templates' ``_()`` gives it: markup, its values escaped (for HTML
     written in Python)."""
     return Markup(current().translations.ugettext(string)) % variables
+
+
+def nmarkup(singular: str, plural: str, num: int, **variables) -> Markup:
+    """:func:`markup` for a count: the templates' ``ngettext``."""
+    variables.setdefault("num", num)
+    return Markup(current().translations.ungettext(singular, plural, num)) % variables
 
 
 def install(jinja_env) -> None:

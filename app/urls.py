@@ -23,7 +23,7 @@ _TEXT_MARK = "countdown-url-mark"
 _NUMBER_MARK = 2147483646  # within every <int:...> of this app (app.web.BoundedIntConverter)
 
 
-def url_maker(endpoint: str, key: str, **values) -> Callable[[Any], str]:
+def url_maker(endpoint: str, key: str, /, **values) -> Callable[[Any], str]:
     """``url_for(endpoint, key=v, **values)`` for many ``v``: the route is looked up once and each
     value put in its place, quoted as Werkzeug quotes a path segment; a table's link per row
     without a route lookup per row. ``v`` must be what the route takes (a reference, an id)."""
@@ -40,7 +40,7 @@ def url_maker(endpoint: str, key: str, **values) -> Callable[[Any], str]:
 _MAKERS: dict[tuple, Callable[[Any], str]] = {}
 
 
-def link(endpoint: str, key: str, value: Any, **values: Any) -> str:
+def link(endpoint: str, key: str, value: Any, /, **values: Any) -> str:
     """``url_for(endpoint, **{key: value}, **values)`` for a value that changes from row to row (a
     booking's reference in a table of bookings): in a request, the route is looked up once per
     process and site root (:func:`url_maker`'s, kept), not once per row. ``key`` must be in the
@@ -56,7 +56,7 @@ def link(endpoint: str, key: str, value: Any, **values: Any) -> str:
     return maker(value)
 
 
-def same_link(endpoint: str, **values: Any) -> str:
+def same_link(endpoint: str, /, **values: Any) -> str:
     """``url_for(endpoint, **values)`` built once per request: a link that every row of a table
     repeats (the flight's training page on each of its 80 bookings)."""
     if not has_request_context():

@@ -406,13 +406,11 @@ class CatalogPage:
 CATALOG_PAGE_SIZE = 12
 
 
-def catalog(
-    filters: CatalogFilter, page: int = 1, per_page: int = CATALOG_PAGE_SIZE,
-    now: datetime | None = None,
-) -> CatalogPage:
-    """One page of upcoming flights (bookable, or scrubbed with their next attempt ahead) with the
-    seats left, and how many match, in one query."""
-    now = now or now_utc()
+@functools.cache
+def _catalog_statement(spaceport: bool, vehicle: bool, month: bool, available_only: bool):
+    """Built once per combination of filters, values bound at run time: building this query
+    (a subquery, a window, the filters) cost more than running it."""
+    now = bindparam("now")
     taken = (
         select(Booking.flight_id, func.count(Booking.id).label("taken"))
         .where(taking_seat_clause(now)).group_by(Booking.flight_id).subquery()
@@ -424,18 +422,34 @@ def catalog(
         .where(Flight.launch_at > now, Flight.status.in_(LISTED))
         .order_by(Flight.launch_at, Flight.id)
     )
-    if filters.spaceport:
-        query = query.where(Flight.spaceport == filters.spaceport)
-    if filters.vehicle:
-        query = query.where(Flight.vehicle == filters.vehicle)
+    if spaceport:
+        query = query.where(Flight.spaceport == bindparam("spaceport"))
+    if vehicle:
+        query = query.where(Flight.vehicle == bindparam("vehicle"))
+    if month:
+        query = query.where(Flight.launch_at >= bindparam("month_start"), Flight.launch_at < bindparam("month_end"))
+    if available_only:
+        query = query.where(seats_left > 0)
+    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def catalog(
+    filters: CatalogFilter, page: int = 1, per_page: int = CATALOG_PAGE_SIZE,
+    now: datetime | None = None,
+) -> CatalogPage:
+    """One page of upcoming flights (bookable, or scrubbed with their next attempt ahead) with the
+    seats left, and how many match, in one query."""
+    now = now or now_utc()
+    page = max(page, 1)
+    values: dict[str, Any] = {"now": now, "limit": per_page, "offset": (page - 1) * per_page,
+                              "spaceport": filters.spaceport, "vehicle": filters.vehicle}
     if filters.month:
         start = datetime.fromisoformat(filters.month + "-01").replace(tzinfo=now.tzinfo)
         end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-        query = query.where(Flight.launch_at >= start, Flight.launch_at < end)
-    if filters.available_only:
-        query = query.where(seats_left > 0)
-    page = max(page, 1)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+        values.update(month_start=start, month_end=end)
+    statement = _catalog_statement(bool(filters.spaceport), bool(filters.vehicle), bool(filters.month),
+                                   filters.available_only)
+    rows = db.session.execute(statement, values).all()  # values a statement does not use are ignored
     if not rows and page > 1:  # past the last page (the list shrank): show the first
         return catalog(filters, 1, per_page, now)
     return CatalogPage(
@@ -444,13 +458,15 @@ def catalog(
     )
 
 
+@functools.cache
+def _filter_choices_statement():
+    return (select(Flight.spaceport, Flight.vehicle)
+            .where(Flight.launch_at > bindparam("now"), Flight.status.in_(BOOKABLE)).distinct())
+
+
 def filter_choices() -> dict[str, list[str]]:
     """Spaceports and vehicles of upcoming flights, for the catalog's filter."""
-    now = now_utc()
-    rows = db.session.execute(
-        select(Flight.spaceport, Flight.vehicle)
-        .where(Flight.launch_at > now, Flight.status.in_(BOOKABLE)).distinct()
-    ).all()
+    rows = db.session.execute(_filter_choices_statement(), {"now": now_utc()}).all()
     return {
         "spaceports": sorted({r.spaceport for r in rows}),
         "vehicles": sorted({r.vehicle for r in rows}),

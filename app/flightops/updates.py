@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from app import signals
 from app.errors import Problems, ServiceError
@@ -96,6 +96,21 @@ def timeline(flight: Flight) -> Timeline:
     return Timeline(flight, list(db.session.scalars(_updates_statement(), {"flight_id": flight.id})))
 
 
+def timelines(flights: list[Flight]) -> dict[int, Timeline]:
+    """The timelines of several flights (the tourist's journey: each flight launching this week),
+    in one query whatever their number."""
+    if not flights:
+        return {}
+    newest_first = (LaunchUpdate.created_at.desc(), LaunchUpdate.id.desc())
+    rank = func.row_number().over(partition_by=LaunchUpdate.flight_id, order_by=newest_first).label("rank")
+    ranked = select(LaunchUpdate.id, rank).where(LaunchUpdate.flight_id.in_([f.id for f in flights])).subquery()
+    found: dict[int, list[LaunchUpdate]] = {f.id: [] for f in flights}
+    for update in db.session.scalars(select(LaunchUpdate).join(ranked, ranked.c.id == LaunchUpdate.id)
+                                      .where(ranked.c.rank <= SHOWN).order_by(*newest_first)):
+        found[update.flight_id].append(update)
+    return {f.id: Timeline(f, found[f.id]) for f in flights}
+
+
 def token_of(flight_id: int, generation: int, secret_key: str | None = None) -> str:
     """The launch page's token: the flight's id and an HMAC of it and the link's generation under
     the app's secret key (a new ``SECRET_KEY`` gives every flight a new address)."""
@@ -107,6 +122,16 @@ def token_of(flight_id: int, generation: int, secret_key: str | None = None) -> 
 def link_token(flight: Flight) -> str:
     link = db.session.get(LaunchLink, flight.id)
     return token_of(flight.id, link.generation if link else 0)
+
+
+def link_tokens(flights: list[Flight]) -> dict[int, str]:
+    """:func:`link_token` of several flights, in one query."""
+    if not flights:
+        return {}
+    generations = dict(db.session.execute(
+        select(LaunchLink.flight_id, LaunchLink.generation).where(LaunchLink.flight_id.in_([f.id for f in flights]))
+    ).all())
+    return {f.id: token_of(f.id, generations[f.id] if f.id in generations else 0) for f in flights}
 
 
 def replace_link(flight: Flight) -> str:

@@ -43,9 +43,10 @@ def countdown_text(launch_at: datetime, now: datetime | None = None) -> str:
     return f"{sign}{f'{days} d ' if days else ''}{clock}"
 
 
-def live_context(flight: Flight, token: str) -> dict:
-    """What ``flightops/_live.html`` needs: the timeline, the countdown, where to poll."""
-    return {"timeline": updates.timeline(flight), "countdown": countdown_text(flight.launch_at),
+def live_context(flight: Flight, token: str, timeline: updates.Timeline | None = None) -> dict:
+    """What ``flightops/_live.html`` needs: the timeline (loaded here unless given), the
+    countdown, where to poll."""
+    return {"timeline": timeline or updates.timeline(flight), "countdown": countdown_text(flight.launch_at),
             "live_url": url_for("flightops.launch.live", token=token), "kinds": UPDATE_KINDS,
             "poll": current_app.config["LAUNCH_POLL_SECONDS"],
             "share_url": external_url("flightops.launch.public", token=token)}
@@ -115,4 +116,6 @@ def journey_panels(bookings: list) -> dict[int, dict]:
     now = now_utc()
     soon = {b.flight_id: b.flight for b in bookings
             if b.flight.status is not FlightStatus.CANCELLED and b.flight.launch_at - now <= timedelta(days=7)}
-    return {flight_id: live_context(flight, updates.link_token(flight)) for flight_id, flight in soon.items()}
+    flights = list(soon.values())
+    tokens, timelines = updates.link_tokens(flights), updates.timelines(flights)  # two queries for them all
+    return {flight_id: live_context(flight, tokens[flight_id], timelines[flight_id]) for flight_id, flight in soon.items()}

@@ -26,6 +26,7 @@ from app.labels import GATE_STATUSES
 from app.models import Booking, BookingState, Flight, GateOverride, User
 from app.readiness import Audience, Readiness
 from app.timeutil import now_utc
+from app.urls import link
 from blueprints.access import ops_only
 from blueprints.flightops.forms import OverrideForm
 from blueprints.flightops.rendering import gate_cells, status_names
@@ -85,7 +86,8 @@ def matrix(flight_id: int):
     return render_template(
         "flightops/readiness.html", flight=flight, rows=shown, total=len(rows), ready=ready, columns=columns,
         passed=passed, blocked_only=blocked_only, names=status_names(), cells=gate_cells, short=dict(columns),
-        gate_base=lambda reference: url_for(".gate", flight_id=flight.id, reference=reference, key="_")[:-1],
+        gate_base=lambda reference: link("flightops.readiness.gate", "reference", reference, flight_id=flight.id,
+                                         key="_")[:-1],
         texts={"override": str(_("Override")), "details": str(_("Override details"))})
 
 

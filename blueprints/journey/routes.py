@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.booking import flights
@@ -25,20 +25,24 @@ PAST_PER_PAGE = 20
 def index():
     """Everything left to do before flight, per booking."""
     mine = Booking.user_id == current_user.id
-    # The bookings that hold a seat, and a page of the earlier ones (every one is reachable).
+    # The bookings that hold a seat, and a page of the earlier ones (every one is reachable), in
+    # one query; split and ordered here.
+    page = page_arg()
+    current_states = (BookingState.HELD, BookingState.CONFIRMED)
+    past_page = (
+        select(Booking.id).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED,
+                                                          BookingState.FLOWN]))
+        .order_by(Booking.updated_at.desc(), Booking.id.desc())
+        .limit(PAST_PER_PAGE + 1).offset((page - 1) * PAST_PER_PAGE)
+    )
     rows = list(db.session.scalars(select(Booking).where(
-        mine, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])
+        mine, or_(Booking.state.in_(current_states), Booking.id.in_(past_page))
     )))
-    bookings = sorted(rows, key=lambda b: b.created_at, reverse=True)
+    bookings = sorted((b for b in rows if b.state in current_states), key=lambda b: b.created_at, reverse=True)
     live = [b for b in bookings if b.holds_seat()]
     lapsed = [b for b in bookings if b not in live]  # a hold that ran out, not yet swept
-    page = page_arg()
-    past_query = (
-        select(Booking).where(mine, Booking.state.in_([BookingState.EXPIRED, BookingState.CANCELLED,
-                                                       BookingState.FLOWN]))
-        .order_by(Booking.updated_at.desc(), Booking.id.desc())
-    )
-    older = list(db.session.scalars(past_query.limit(PAST_PER_PAGE + 1).offset((page - 1) * PAST_PER_PAGE)))
+    older = sorted((b for b in rows if b.state not in current_states), key=lambda b: (b.updated_at, b.id),
+                   reverse=True)
     more = len(older) > PAST_PER_PAGE
     past = (lapsed if page == 1 else []) + older[:PAST_PER_PAGE]
     # A line per earlier booking (its refund, its flight's change) without a query per booking.

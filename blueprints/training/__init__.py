@@ -5,11 +5,12 @@ roster and sign-off (``instructor``), operations' modules, plans, sessions and w
 from flask import Blueprint
 
 from app.training import labels
-from blueprints.training import feeds, instructor, operations, tourist
+from blueprints.training import feeds, instructor, operations, rendering, tourist
 
 bp = Blueprint("training", __name__)
 # The names of training states in the reader's language, on every page of the four audiences.
 bp.add_app_template_global(labels, "training_labels")
+rendering.register(bp)  # roster_rows
 bp.register_blueprint(tourist.bp)
 bp.register_blueprint(instructor.bp)
 bp.register_blueprint(operations.bp)

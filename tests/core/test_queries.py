@@ -1,6 +1,7 @@
 """Pages load what they show in a fixed number of queries, whatever the data size."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -8,6 +9,7 @@ from sqlalchemy import event
 from app.booking import bookings as booking_service
 from app.extensions import db
 from app.models import BookingState, Role
+from app.timeutil import now_utc
 from tests.conftest import login
 
 
@@ -66,6 +68,36 @@ def test_journey_queries_do_not_grow_with_bookings(client, make):
     large = queries_for(client, "/journey")
     assert large == small
     assert client.get("/journey").get_data(as_text=True).count('class="journey-booking"') == 9
+
+
+def test_journey_launch_panels_cost_the_same_queries_for_one_or_three_flights_this_week(client, make):
+    """Each flight launching within a week has a live panel on the journey (its timeline and its
+    launch page's address): loaded for all of them at once, with its own updates only."""
+    from app.flightops import updates
+    from app.models import UpdateKind
+
+    make.consent_document()
+    tourist = make.user()
+    ops = make.user(role=Role.OPERATIONS)
+
+    def soon_flight(day: int):
+        flight = make.flight(launch_at=now_utc() + timedelta(days=day, hours=3))
+        booking_service.hold_seat(flight.id, tourist)
+        updates.post(flight, UpdateKind.WEATHER, f"Winds calm on day {day}", ops)
+        return flight
+
+    soon_flight(2)
+    db.session.commit()
+    login(client, tourist)
+    small = queries_for(client, "/journey")
+    soon_flight(4)
+    soon_flight(6)
+    db.session.commit()
+    assert queries_for(client, "/journey") == small
+    page = client.get("/journey").get_data(as_text=True)
+    assert page.count('class="countdown-clock"') == 3
+    for day in (2, 4, 6):
+        assert page.count(f"Winds calm on day {day}") == 1  # each panel shows its own flight's update
 
 
 def test_ops_flights_queries_do_not_grow(client, make):

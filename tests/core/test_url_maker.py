@@ -7,7 +7,7 @@ import pytest
 from flask import url_for
 from werkzeug.routing import BuildError
 
-from app.urls import url_maker
+from app.urls import link, same_link, url_maker
 
 
 def test_url_maker_gives_what_url_for_gives(app):
@@ -23,3 +23,23 @@ def test_url_maker_gives_what_url_for_gives(app):
             url_maker("travel.logistics.booking", "no_such_argument")
         with pytest.raises(BuildError):  # a query argument is not a path segment
             url_maker("travel.logistics.booking", "page", reference="CD-1")
+
+
+def test_link_gives_what_url_for_gives_under_any_site_root(app):
+    """``link`` keeps a route's maker per process: the address must still follow the site root
+    the app is served under, and the other values of the route."""
+    for root in ("", "/countdown"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}"):
+            for reference in ("CD-7K2M9Q", "a b/ü?&#"):
+                assert link("payments.operations.booking", "reference", reference) == url_for(
+                    "payments.operations.booking", reference=reference)
+            for flight_id in (1, 2):  # a value besides the row's: a maker each
+                assert link("flightops.readiness.gate", "reference", "CD-1", flight_id=flight_id, key="paid") == url_for(
+                    "flightops.readiness.gate", flight_id=flight_id, reference="CD-1", key="paid")
+
+
+def test_same_link_is_built_once_per_request(app, monkeypatch):
+    with app.test_request_context("/"):
+        first = same_link("training.operations.index", flight=4)
+        monkeypatch.setattr("app.urls.url_for", lambda *a, **k: pytest.fail("built again"))
+        assert same_link("training.operations.index", flight=4) == first == "/ops/training?flight=4"

@@ -169,6 +169,10 @@ def test_the_instructor_marks_present_and_passed_and_the_journey_moves(app, make
     db.session.refresh(place)
     assert (place.attendance, place.result, place.note) == (Attendance.PRESENT, Result.PASSED, "Calm <b>")
     assert "Calm &lt;b&gt;" in body(client.get(sheet))  # the note is escaped
+    roster = body(client.get("/instructor?days=60"))
+    row = roster[roster.index(f'<th scope="row">{booking.user.name}</th>'):]
+    row = row[:row.index("</tr>")]
+    assert "<td>Present</td>" in row and "<td>Passed</td>" in row, row  # the roster shows the sign-off
 
     other = client_of(app, make.user(Role.INSTRUCTOR))
     assert post_form(other, f"/instructor/places/{place.id}", data, page="/instructor").status_code == 404

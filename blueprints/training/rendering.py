@@ -1,0 +1,100 @@
+"""Training's long tables in Python: the rows of the instructor's roster (two weeks of sessions
+hold a hundred and more participants) and the sessions a tourist can book (six per module, for
+each module of each booking). A Jinja loop with a macro, a filter and a translation per cell was
+the larger part of these pages (see ``blueprints/documents/rendering.py``). The same HTML as the
+templates wrote; a translation is used as the templates' ``_()`` uses it (as markup, its values
+escaped)."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from app.formats import iso, when
+from app.i18n import markup as _
+from app.i18n import nmarkup
+from app.models import TrainingSession
+from app.training import labels
+from app.training.signoff import RosterRow
+from app.urls import link
+
+
+def roster_rows(people: list[RosterRow], cleared: dict[int, bool]) -> Markup:
+    """A ``<tr>`` per participant: their name, cleared or not (the status only), their attendance
+    and their result (with an exam's score)."""
+    # (Translations outside the f-strings: Babel's extraction does not look inside them.)
+    cleared_text, not_yet_text, not_marked_text = _("Cleared"), _("Not cleared yet"), _("Not marked")
+    done = f'<span class="badge badge-done">{cleared_text}</span>'
+    not_yet = f'<span class="badge badge-action">{not_yet_text}</span>'
+    not_marked = f'<span class="muted">{not_marked_text}</span>'
+    attendance = {key: escape(str(label)) for key, label in labels.ATTENDANCE.items()}
+    results = {key: escape(str(label)) for key, label in labels.RESULTS.items()}
+    rows = []
+    for p in people:
+        result = ""
+        if p.result:
+            result = results[p.result] + (f" ({p.score} %)" if p.score is not None else "")
+        rows.append(
+            f'\n      <tr>\n        <th scope="row">{escape(p.name)}</th>\n'
+            f"        <td>{done if cleared[p.id] else not_yet}</td>\n"
+            f"        <td>{attendance[p.attendance] if p.attendance else not_marked}</td>\n"
+            f"        <td>{result}</td>\n      </tr>\n      "
+        )
+    return Markup("".join(rows))
+
+
+def session_time(session: TrainingSession, fmt: str = "full") -> Markup:
+    """``training/_macros.html``'s ``session_time``: the start at the session's place, and in the
+    reader's time zone where it differs; worked out once per session and request (a session is
+    offered under each booking that needs its module, and listed again where it is booked)."""
+    times = g.setdefault("_training_session_times", {})
+    html = times.get((session.id, fmt))
+    if html is None:
+        html = f'<time datetime="{iso(session.starts_at)}">{escape(when(session.starts_at, fmt, session.timezone))}</time>'
+        if current_user.is_authenticated and current_user.timezone != session.timezone:
+            yours = _("your time: %(time)s", time=when(session.starts_at, "medium"))
+            html += f'\n  <small class="muted">({yours})</small>'
+        times[session.id, fmt] = html = Markup(html)
+    return html
+
+
+def session_rows(sessions: list[TrainingSession], reference: str, counts: dict, blocked: dict) -> Markup:
+    """A ``<tr>`` per session a tourist may book for one booking (``reference``): when and where,
+    the places free (``counts``: taken and waiting per session), and the form to book or join the
+    waiting list, or (``blocked``) the modules to book first."""
+    full, book, join = _("Full"), _("Book"), _("Join the waiting list")
+    token, reference = escape(generate_csrf()), escape(reference)
+    rows = []
+    for s in sessions:
+        taken, waiting = counts[s.id]
+        free = s.capacity - taken
+        bookable = free > 0 and not waiting
+        if bookable:
+            places = str(free)
+        else:
+            places = full + (" · " + nmarkup("%(num)d waiting", "%(num)d waiting", waiting) if waiting else "")
+        if blocked.get(s.id):
+            text = _("Book %(modules)s first, in a session that ends before this one.", modules=", ".join(blocked[s.id]))
+            action = f'\n        <small class="muted">{text}</small>\n        '
+        else:
+            url = link("training.tourist.book" if bookable else "training.tourist.join_waitlist", "session_id", s.id)
+            secondary = "" if bookable else 'class="secondary"'
+            action = (
+                f'\n        <form method="post" action="{escape(url)}" class="inline-form">\n'
+                f'          <input type="hidden" name="csrf_token" value="{token}">\n'
+                f'          <input type="hidden" name="booking" value="{reference}">\n'
+                f'          <button type="submit" {secondary}>{book if bookable else join}'
+                f'<span class="visually-hidden">: {escape(when(s.starts_at, "short", s.timezone))}</span></button>\n'
+                f"        </form>\n        "
+            )
+        rows.append(f"\n    \n    \n    \n    <tr>\n      <td>{session_time(s)}</td>\n      <td>{escape(s.place)}</td>\n"
+                    f"      <td>{places}</td>\n      <td>\n        {action}\n      </td>\n    </tr>\n  ")
+    return Markup("".join(rows))
+
+
+def register(bp) -> None:
+    bp.add_app_template_global(roster_rows, "roster_rows")
+    bp.add_app_template_global(session_rows, "session_rows")
+    bp.add_app_template_global(session_time, "training_session_time")
