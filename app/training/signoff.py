@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.errors import Problems, ServiceError
 from app.extensions import db
@@ -53,7 +53,7 @@ def roster(instructor: User, now: datetime | None = None, *, days: int = 14, lim
         .join(session_instructors, session_instructors.c.session_id == TrainingSession.id)
         .where(session_instructors.c.user_id == instructor.id, TrainingSession.ends_at >= today,
                TrainingSession.starts_at < today + timedelta(days=days))
-        .options(selectinload(TrainingSession.module))
+        .join(TrainingSession.module).options(contains_eager(TrainingSession.module))  # in the same query
         .order_by(TrainingSession.starts_at, TrainingSession.id).limit(limit)
     ))
 
