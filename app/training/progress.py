@@ -165,8 +165,9 @@ def places_of(user_ids: set[int], module_ids: set[int] | None = None) -> dict[in
 
 
 def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
-                  now: datetime) -> ModuleStatus:
-    """One module of a plan for one tourist, from their places in its sessions."""
+                  now: datetime, horizon: datetime | None = None) -> ModuleStatus:
+    """One module of a plan for one tourist, from their places in its sessions (``horizon``:
+    ``now`` plus the booking cut-off, worked out once by a caller with many)."""
     own = [p for p in places if p.session.module_id == item.module_id]
     due = deadline(item, flight)
     passes = [p for p in own if p.result is Result.PASSED and p.state is PlaceState.BOOKED
@@ -176,7 +177,7 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     last = max(signed, key=lambda p: p.session.ends_at) if signed else None
     # Present but not yet passed or failed: booked, awaiting the instructor's sign-off. A place
     # offered or waited for past the session's cut-off can no longer be had.
-    horizon = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
+    horizon = horizon or now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
     # An offer past its time has lapsed, even before the task that records it has run.
     expired = [p for p in own if p.offer_expires_at is not None and (
         p.state is PlaceState.LAPSED or (p.state is PlaceState.OFFERED and p.offer_expires_at <= now))]
@@ -219,6 +220,7 @@ def progress_for(bookings: list[Booking], now: datetime | None = None,
         plans = plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()))
     module_ids = {item.module_id for plan in plans.values() if plan for item in plan.items}
     places = places_of({b.user_id for b in bookings}, module_ids) if module_ids else {}
+    horizon = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
     result = {}
     for booking in bookings:
         plan = plans.get(booking.flight_id)
@@ -229,7 +231,7 @@ def progress_for(bookings: list[Booking], now: datetime | None = None,
             by_module: dict[int, list[SessionPlace]] = {}
             for place in mine:
                 by_module.setdefault(place.session.module_id, []).append(place)
-            progress.modules = [module_status(item, booking.flight, by_module.get(item.module_id, []), now)
+            progress.modules = [module_status(item, booking.flight, by_module.get(item.module_id, []), now, horizon)
                                 for item in plan.items]
         result[booking.id] = progress
     return result
