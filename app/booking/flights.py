@@ -309,16 +309,33 @@ def launch_when_booked(booking: Booking) -> datetime:
     return first or booking.flight.launch_at
 
 
+def launches_when_booked(bookings: list[Booking]) -> dict[int, datetime]:
+    """:func:`launch_when_booked` of many bookings, from one query of their flights' moves."""
+    if not bookings:
+        return {}
+    moves: dict[int, list[tuple[datetime, datetime]]] = {}
+    for flight_id, created_at, previous in db.session.execute(
+        select(FlightEvent.flight_id, FlightEvent.created_at, FlightEvent.previous_launch_at).where(
+            FlightEvent.flight_id.in_({b.flight_id for b in bookings}),
+            FlightEvent.launch_at != FlightEvent.previous_launch_at)
+        .order_by(FlightEvent.created_at, FlightEvent.id)
+    ):
+        moves.setdefault(flight_id, []).append((created_at, previous))
+    return {b.id: next((previous for created_at, previous in moves.get(b.flight_id, ()) if created_at >= b.created_at),
+                       None) or b.flight.launch_at
+            for b in bookings}
+
+
 def slipped_by(booking: Booking) -> timedelta:
     """How far the launch moved since the tourist booked (later is positive)."""
     return booking.flight.launch_at - launch_when_booked(booking)
 
 
-def withdrawal_slip_days(booking: Booking) -> int:
+def withdrawal_slip_days(booking: Booking, booked_launch: datetime | None = None) -> int:
     """The days the launch moved since the tourist booked, when that is more than the policy's
     ``SLIP_WITHDRAW_DAYS`` (earlier or later): they may then withdraw with the slip's refund.
-    0 otherwise."""
-    slip = abs(slipped_by(booking))
+    0 otherwise. ``booked_launch``: :func:`launch_when_booked`, when the caller has it."""
+    slip = abs(booking.flight.launch_at - (booked_launch or launch_when_booked(booking)))
     if slip <= timedelta(days=current_app.config["SLIP_WITHDRAW_DAYS"]):
         return 0
     return max(round(slip.total_seconds() / 86400), 1)

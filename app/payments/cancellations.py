@@ -51,9 +51,21 @@ class RefundQuote:
 
 
 def quote(booking: Booking, *, by_operator: bool = False, at: datetime | None = None) -> RefundQuote:
+    return _quote(booking, payments.ledgers([booking])[booking.id], by_operator, at or now_utc())
+
+
+def quotes(bookings: list[Booking], at: datetime | None = None) -> dict[int, RefundQuote]:
+    """:func:`quote` (the tourist cancelling) of many bookings, in two queries whatever their
+    number (what erasure would cancel)."""
     at = at or now_utc()
+    ledgers = payments.ledgers(bookings)
+    booked = flights.launches_when_booked(bookings)
+    return {b.id: _quote(b, ledgers[b.id], False, at, booked[b.id]) for b in bookings}
+
+
+def _quote(booking: Booking, ledger: payments.Ledger, by_operator: bool, at: datetime,
+           booked_launch: datetime | None = None) -> RefundQuote:
     flight = booking.flight
-    ledger = payments.ledgers([booking])[booking.id]
     net_paid = ledger.paid_minor - ledger.refunded_minor
     days = (flight.launch_at - at).days
     if by_operator:
@@ -61,7 +73,7 @@ def quote(booking: Booking, *, by_operator: bool = False, at: datetime | None = 
     kept = min(flight.deposit_nonrefundable_minor, net_paid)
     percent = next((p for d, p in tiers() if days >= d), 0)
     usual = RefundQuote(flight.currency, net_paid, kept, percent, (net_paid - kept) * percent // 100, days)
-    slip_days = flights.withdrawal_slip_days(booking)
+    slip_days = flights.withdrawal_slip_days(booking, booked_launch)
     if slip_days:  # after a move the tourist gets the better of the two
         slip_percent = current_app.config["SLIP_REFUND_PERCENT"]
         slip = RefundQuote(flight.currency, net_paid, 0, slip_percent, net_paid * slip_percent // 100, days, slip_days)

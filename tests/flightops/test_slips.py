@@ -292,3 +292,30 @@ def test_a_year_no_calendar_reaches_is_refused_at_its_field(app, make, path, fie
     url = f"/ops/flights/{flight.id}/{path}"
     response = post_form(client, url, fields, page=url)
     assert response.status_code == 422 and "Check the year" in response.get_data(as_text=True)
+
+
+def test_quotes_for_many_bookings_say_what_each_quote_says(app, make):
+    """What erasure would cancel is quoted for all the bookings at once: the same refunds as one
+    quote each, whether the launch moved before or after each booking, by a little or a lot."""
+    from app.payments import cancellations
+
+    ops = make.user(Role.OPERATIONS, timezone="UTC")
+    moved = make.flight(seat_count=4, launch_at=(now_utc() + timedelta(days=60)).replace(second=0, microsecond=0))
+    nudged = make.flight(seat_count=4, launch_at=(now_utc() + timedelta(days=45)).replace(second=0, microsecond=0))
+    before_move = [_paid_seat(make, moved, "Ada Lovelace"), _paid_seat(make, nudged, "Cy Nudged")]
+    db.session.commit()
+    with app.test_request_context():
+        flight_service.move_launch(moved, moved.launch_at + timedelta(days=5),
+                                   moved.window_closes_at + timedelta(days=5), SlipCause.TECHNICAL, "", ops)
+        flight_service.move_launch(nudged, nudged.launch_at + timedelta(days=1),
+                                   nudged.window_closes_at + timedelta(days=1), SlipCause.WEATHER, "", ops)
+    db.session.commit()
+    after_move = [_paid_seat(make, moved, "Ben Later"), booking_service.hold_seat(nudged.id, make.user())]
+    db.session.commit()
+    bookings = before_move + after_move
+    with app.test_request_context():
+        one_by_one = {b.id: cancellations.quote(b) for b in bookings}
+        together = cancellations.quotes(bookings)
+    assert together == one_by_one
+    assert one_by_one[before_move[0].id].slip_days == 5 and one_by_one[after_move[0].id].slip_days == 0
+    assert one_by_one[after_move[1].id].paid_minor == 0
