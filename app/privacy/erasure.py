@@ -43,7 +43,9 @@ class Preview:
 
 
 def preview(user: User) -> Preview:
-    return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user))])
+    parts = personal_data.parts()
+    facts = personal_data.facts_about(user, parts)
+    return Preview([(part, found) for part in parts if (found := part.preview(user, facts[part.key]))])
 
 
 def lock_user(user: User) -> None:
@@ -54,6 +56,13 @@ def lock_user(user: User) -> None:
 def open_request(user: User) -> ErasureRequest | None:
     return db.session.scalar(select(ErasureRequest).where(
         ErasureRequest.user_id == user.id, ErasureRequest.state.in_([S.REQUESTED, S.CONFIRMED])))
+
+
+def has_open_request(user: User) -> bool:
+    """Whether the tourist has a request waiting or being carried out (its id only: the request
+    itself, with the reason to decrypt, is not needed to know)."""
+    return db.session.scalar(select(ErasureRequest.id).where(
+        ErasureRequest.user_id == user.id, ErasureRequest.state.in_([S.REQUESTED, S.CONFIRMED]))) is not None
 
 
 def latest(user: User) -> ErasureRequest | None:
