@@ -254,18 +254,35 @@ def inbox():
 
 # -- one conversation ----------------------------------------------------------------------------------
 
+#: A conversation with its thread (the messages with their authors, then their files), its
+#: tourist (with their phone's proof, which the file shows) and owner: composed once (with its
+#: loader options it cost more to compose than to run).
+_CONVERSATION = (
+    select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+    .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
+             selectinload(Conversation.messages).joinedload(ConversationMessage.author),
+             joinedload(Conversation.user).joinedload(User.phone_verification), joinedload(Conversation.owner))
+)
+
+
 def _readable(conversation_id: int) -> Conversation:
     """The conversation if the reader may read it (404 otherwise). A change locks its row in the
     service, once the input is good."""
-    conversation = db.session.scalar(
-        select(Conversation).where(Conversation.id == conversation_id)
-        .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
-                 selectinload(Conversation.messages).selectinload(ConversationMessage.author),
-                 joinedload(Conversation.user), joinedload(Conversation.owner)))
+    conversation = db.session.scalar(_CONVERSATION, {"conversation_id": conversation_id})
     # Someone else's topic is as good as not there: a 404 says nothing about what exists.
     if conversation is None or not routing.may_read(current_user, conversation):
         abort(404)
     return conversation
+
+
+@functools.cache
+def _others_statement(role: Role):
+    """The tourist's other conversations staff of ``role`` may open, latest first: the columns the
+    file lists, composed once per role."""
+    return (select(Conversation.id, Conversation.subject, Conversation.topic, Conversation.state)
+            .where(Conversation.user_id == bindparam("user_id"), Conversation.id != bindparam("conversation_id"),
+                   routing.staff_readable(role))
+            .order_by(Conversation.updated_at.desc()).limit(5))
 
 
 def _file(conversation: Conversation) -> dict:
@@ -275,10 +292,8 @@ def _file(conversation: Conversation) -> dict:
     if conversation.user is None:
         return {"bookings": [], "readiness": {}, "others": [], "case": None}
     bookings = booking_service.holding_seats(conversation.user.id)
-    others = list(db.session.scalars(
-        select(Conversation).where(Conversation.user_id == conversation.user.id, Conversation.id != conversation.id,
-                                   routing.readable_by(current_user))
-        .order_by(Conversation.updated_at.desc()).limit(5)))
+    others = db.session.execute(_others_statement(current_user.role),
+                                {"user_id": conversation.user.id, "conversation_id": conversation.id}).all()
     case = medical_cases.latest_case(conversation.user) if current_user.role is Role.MEDICAL else None
     return {"bookings": bookings, "readiness": readiness_for(bookings, Audience.STAFF) if bookings else {},
             "others": others, "case": case}
