@@ -6,6 +6,7 @@ the first part not done, and nothing is done twice."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -236,15 +237,6 @@ _LIVE = (
            (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > bindparam("now")))
     .group_by(Booking.user_id)
 )
-_DECIDER = aliased(User)
-_ANSWERED = (
-    select(ErasureRequest.id, User.name, ErasureRequest.state, ErasureRequest.decision_reason,
-           ErasureRequest.decided_at, _DECIDER.name)
-    .join(User, User.id == ErasureRequest.user_id)
-    .outerjoin(_DECIDER, _DECIDER.id == ErasureRequest.decided_by_id)
-    .where(ErasureRequest.state != S.REQUESTED)
-    .order_by(ErasureRequest.decided_at.desc().nulls_last(), ErasureRequest.id.desc())
-)
 _KEPT = (
     select(ErasureStep.request_id, ErasureStep.kept)
     .where(ErasureStep.request_id.in_(bindparam("request_ids", expanding=True)))
@@ -281,10 +273,25 @@ class Answered:
     kept: list[tuple[personal_data.Rule | None, str, int]]
 
 
+@functools.cache
+def _answered_statement(limit: int):
+    """The latest ``limit`` answered requests with their tourist's and decider's names: the
+    requests first (a sort of the requests alone), then the names of those (joining every
+    answered request to its users before the limit had the database hash the users table);
+    composed once."""
+    latest = aliased(ErasureRequest, select(ErasureRequest).where(ErasureRequest.state != S.REQUESTED)
+                     .order_by(ErasureRequest.decided_at.desc().nulls_last(), ErasureRequest.id.desc())
+                     .limit(limit).subquery())
+    decider = aliased(User)
+    return (select(latest.id, User.name, latest.state, latest.decision_reason, latest.decided_at, decider.name)
+            .join(User, User.id == latest.user_id).outerjoin(decider, decider.id == latest.decided_by_id)
+            .order_by(latest.decided_at.desc().nulls_last(), latest.id.desc()))
+
+
 def answered(limit: int = 20) -> list[Answered]:
     """The latest answered requests (two queries: the requests with their names, then their
     steps' kept lists; columns only, the tourist's encrypted reason is not shown here)."""
-    rows = db.session.execute(_ANSWERED.limit(limit)).all()
+    rows = db.session.execute(_answered_statement(limit)).all()
     kept: dict[int, list] = {}
     if rows:
         for request_id, items in db.session.execute(_KEPT, {"request_ids": [r[0] for r in rows]}):
