@@ -171,8 +171,8 @@ class InboxRow(NamedTuple):
     subject: str
     sms: bool
     matched: bool          # a tourist's (else an unmatched SMS: the number is shown)
-    tourist: str
-    phone: str
+    tourist: str | None
+    phone: str | None      # an unmatched SMS's number
     topic: str
     state: str
     state_label: str
