@@ -26,7 +26,7 @@ def _export(user: User) -> dict:
     }
 
 
-def _preview(user: User) -> list[Consequence]:
+def _preview(user: User, facts: dict) -> list[Consequence]:
     return [Consequence(str(_l("Your account is closed: your name, email address, phone number and date of birth "
                                "are removed, and no one can log in to it again.")))]
 

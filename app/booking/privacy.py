@@ -18,7 +18,7 @@ from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Booking, BookingState, Flight, GateOverride, Role, User, WaitlistEntry, WaitlistState
-from app.personal_data import Consequence, Kept, Outcome, Part, Rule
+from app.personal_data import NOW, USER_ID, Consequence, Kept, Outcome, Part, Rule
 from app.timeutil import now_utc
 
 S = BookingState
@@ -45,9 +45,13 @@ def done_with(user_id_column, cutoff: datetime):
 def flew(user: User, now: datetime | None = None) -> bool:
     """The tourist flew with us: a booking flown, or confirmed on a flight that has launched (not
     yet marked flown). What the law keeps of a participant is kept for them."""
-    return bool(db.session.scalar(select(exists().where(
-        Booking.user_id == user.id, Booking.flight_id == Flight.id,
-        (Booking.state == S.FLOWN) | ((Booking.state == S.CONFIRMED) & (Flight.launch_at <= (now or now_utc())))))))
+    return bool(db.session.scalar(select(FLEW), {USER_ID.key: user.id, NOW.key: now or now_utc()}))
+
+
+#: :func:`flew` as SQL, a fact previews ask (:attr:`app.personal_data.Part.facts`).
+FLEW = exists().where(
+    Booking.user_id == USER_ID, Booking.flight_id == Flight.id,
+    (Booking.state == S.FLOWN) | ((Booking.state == S.CONFIRMED) & (Flight.launch_at <= NOW)))
 
 
 def _bookings(user: User) -> list[Booking]:
@@ -76,14 +80,23 @@ def _export(user: User) -> dict:
     }
 
 
-def _preview(user: User) -> list[Consequence]:
-    out, found = [], _bookings(user)
-    for booking in found:
-        if booking.state is S.HELD and booking.hold_is_live():
+FACTS = {
+    "held": exists().where(Booking.user_id == USER_ID, Booking.state == S.HELD, Booking.hold_expires_at > NOW),
+    "kept": exists().where(Booking.user_id == USER_ID, Booking.state != S.HELD),
+}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
+    out = []
+    if facts["held"]:  # the seats held now, by their flight's name and launch
+        held = db.session.execute(
+            select(Flight.name, Flight.launch_at).join(Booking, Booking.flight_id == Flight.id)
+            .where(Booking.user_id == user.id, Booking.state == S.HELD, Booking.hold_expires_at > now_utc())
+            .order_by(Booking.id))
+        for flight, launch_at in held:
             out.append(Consequence(_("The seat held for you on %(flight)s (%(date)s) is released.",
-                                     flight=booking.flight.name, date=format_datetime(booking.flight.launch_at, "medium")),
-                                   warning=True))
-    if any(b.state is not S.HELD for b in found):
+                                     flight=flight, date=format_datetime(launch_at, "medium")), warning=True))
+    if facts["kept"]:
         out.append(Consequence(_("Your bookings stay in our records without your name: they are the seats each "
                                  "flight sold."), rule=RULE))
     return out
@@ -129,4 +142,4 @@ personal_data.register_rule(Rule(
     duration=_l("Without your name, for as long as the flight's records are kept"), position=40,
 ))
 personal_data.register_part(Part("bookings", _l("Bookings"), position=20, erase_order=30,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))

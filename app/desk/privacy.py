@@ -25,7 +25,7 @@ from app.models import (
     MessageKind,
     User,
 )
-from app.personal_data import Consequence, File, Outcome, Part, Retention
+from app.personal_data import USER_ID, Consequence, File, Outcome, Part, Retention
 
 RETENTION = "conversations"
 
@@ -63,9 +63,12 @@ def _files(user: User) -> list[File]:
     return [File(_file_name(a), attachments.content_of(a)) for a in found]
 
 
-def _preview(user: User) -> list[Consequence]:
-    asked = db.session.scalar(select(exists().where(Conversation.user_id == user.id)))
-    return [Consequence(_("Your conversations with us, with their messages and files, are deleted."))] if asked else []
+FACTS = {"asked": exists().where(Conversation.user_id == USER_ID)}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
+    return [Consequence(_("Your conversations with us, with their messages and files, are deleted."))] \
+        if facts["asked"] else []
 
 
 def _delete(conversation_ids) -> int:
@@ -100,4 +103,4 @@ personal_data.register_retention(Retention(
     position=70,
 ))
 personal_data.register_part(Part("conversations", _l("Conversations"), position=90,
-                                 export=_export, preview=_preview, erase=_erase, files=_files))
+                                 export=_export, preview=_preview, erase=_erase, files=_files, facts=FACTS))

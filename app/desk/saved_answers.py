@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app import multilingual
 from app.errors import Problems
@@ -18,8 +18,16 @@ TITLE_MAX = 120
 BODY_MAX = 4000
 
 
+#: What a reply may start from (a conversation's page asks on every view): composed once.
+_OFFERED = (select(SavedAnswer).where(SavedAnswer.active, SavedAnswer.topic.is_(None)
+                                      | SavedAnswer.topic.in_(bindparam("topics", expanding=True)))
+            .order_by(SavedAnswer.title))
+
+
 def listed(topics: list[Topic] | None = None, *, active_only: bool = True) -> list[SavedAnswer]:
     """The saved answers for these topics (and those for any topic), by title."""
+    if topics is not None and active_only:
+        return list(db.session.scalars(_OFFERED, {"topics": topics}))
     query = select(SavedAnswer).order_by(SavedAnswer.title)
     if active_only:
         query = query.where(SavedAnswer.active)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 
 from app import personal_data
 from app.booking.privacy import ended_before
@@ -25,7 +25,7 @@ from app.models import (
     Role,
     User,
 )
-from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+from app.personal_data import USER_ID, Consequence, Kept, Outcome, Part, Retention, Rule
 
 RULE = "consent_evidence"
 
@@ -59,8 +59,12 @@ def _count(user: User) -> tuple[int, int]:
     return acceptances or 0, events or 0
 
 
-def _preview(user: User) -> list[Consequence]:
-    if not any(_count(user)):
+FACTS = {"signed": exists().where(Acceptance.user_id == USER_ID)
+         | exists().where(DocumentEvent.booking_id == Booking.id, Booking.user_id == USER_ID)}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
+    if not facts["signed"]:
         return []
     return [Consequence(_("Your signatures and acknowledgements (the informed consent, the waiver of claims and "
                           "the other documents), with the texts you were shown, are kept as the evidence the law "
@@ -108,4 +112,4 @@ personal_data.register_retention(Retention(
     default_days=3650, apply=_apply, position=10,
 ))
 personal_data.register_part(Part("documents", _l("Documents signed and acknowledged"), position=40,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))

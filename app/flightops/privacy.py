@@ -3,14 +3,14 @@ erasure what they wrote goes; the scores stay, without a name, in the operator's
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app import personal_data
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Booking, Feedback, User
-from app.personal_data import Consequence, Outcome, Part
+from app.personal_data import USER_ID, Consequence, Outcome, Part
 
 
 def _feedback(user: User) -> list[Feedback]:
@@ -22,9 +22,12 @@ def _export(user: User) -> list[dict]:
     return [personal_data.record(f, "overall", "recommend", "best", "improve", "created_at") for f in _feedback(user)]
 
 
-def _preview(user: User) -> list[Consequence]:
+FACTS = {"answered": exists().where(Feedback.booking_id == Booking.id, Booking.user_id == USER_ID)}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
     return [Consequence(_("What you wrote in the survey after your flight is deleted; your scores stay in our "
-                          "figures without your name."))] if _feedback(user) else []
+                          "figures without your name."))] if facts["answered"] else []
 
 
 def _erase(user: User, actor: User | None) -> Outcome:
@@ -37,4 +40,4 @@ def _erase(user: User, actor: User | None) -> Outcome:
 
 
 personal_data.register_part(Part("after_the_flight", _l("After the flight"), position=80,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))

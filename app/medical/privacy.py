@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from app import personal_data
-from app.booking.privacy import done_with, flew
+from app.booking.privacy import FLEW, done_with, flew
 from app.extensions import db
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -30,7 +30,7 @@ from app.models import (
     SelfCertification,
     User,
 )
-from app.personal_data import Consequence, File, Kept, Outcome, Part, Retention, Rule
+from app.personal_data import USER_ID, Consequence, File, Kept, Outcome, Part, Retention, Rule
 
 RULE = "medical_records"
 LOG_RULE = "medical_access_log"
@@ -83,10 +83,13 @@ def _files(user: User) -> list[File]:
             for u in _uploads([c.id for c in _cases(user)])]
 
 
-def _preview(user: User) -> list[Consequence]:
-    if not _cases(user):
+FACTS = {"cases": exists().where(MedicalCase.user_id == USER_ID), "flew": FLEW}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
+    if not facts["cases"]:
         return []
-    if flew(user):
+    if facts["flew"]:
         return [Consequence(_("Your medical records are kept under our medical policy, because you flew with us; "
                               "only our medical staff can read them."), rule=RULE)]
     return [Consequence(_("Your health questionnaire, its answers and files, and our medical decisions are "
@@ -151,4 +154,4 @@ personal_data.register_retention(Retention(
     position=45,
 ))
 personal_data.register_part(Part("medical", _l("Medical assessment"), position=50,
-                                 export=_export, preview=_preview, erase=_erase, files=_files))
+                                 export=_export, preview=_preview, erase=_erase, files=_files, facts=FACTS))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from app import personal_data
 from app.extensions import db
@@ -24,7 +24,7 @@ from app.models import (
     SmsOptOut,
     User,
 )
-from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+from app.personal_data import PHONE, Consequence, Kept, Outcome, Part, Retention, Rule
 from app.timeutil import now_utc
 
 S = MessageStatus
@@ -58,9 +58,13 @@ def _opted_out(user: User) -> bool:
     return bool(user.phone) and db.session.get(SmsOptOut, user.phone) is not None
 
 
-def _preview(user: User) -> list[Consequence]:
+#: No phone (PHONE is then NULL): no row matches, as no opt-out can be the tourist's.
+FACTS = {"opted_out": exists().where(SmsOptOut.phone == PHONE)}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
     out = [Consequence(_("The messages we sent you, and your notification settings, are deleted."))]
-    if _opted_out(user):
+    if facts["opted_out"]:
         out.append(Consequence(_("Your mobile number stays on our list of numbers that asked us not to text them."),
                                rule=OPT_OUT))
     return out
@@ -107,6 +111,6 @@ personal_data.register_retention(Retention(
     _l("Long enough to answer what a tourist was told, and when."), default_days=730, apply=_apply, position=80,
 ))
 personal_data.register_part(Part("messages_due", _l("Messages still to send"), position=101, erase_order=890,
-                                 export=None, preview=lambda user: [], erase=_send_due))
+                                 export=None, preview=lambda user, facts: [], erase=_send_due))
 personal_data.register_part(Part("messages", _l("Messages and notifications"), position=100, erase_order=900,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))

@@ -20,7 +20,7 @@ from app.models import Booking, BookingState, Flight, Payment, PaymentEvent, Ref
 from app.money import format_money
 from app.payments import cancellations
 from app.payments.payments import provider
-from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+from app.personal_data import NOW, USER_ID, Consequence, Kept, Outcome, Part, Retention, Rule
 from app.providers.payments import PaymentError
 from app.timeutil import now_utc
 
@@ -42,16 +42,27 @@ def _export(user: User) -> dict:
     } for p in _payments(user)]}
 
 
+#: SQL: the tourist's confirmed bookings whose flight has not launched (one that has is the
+#: participant's record): erasure cancels them.
+_CANCELLED = (Booking.user_id == USER_ID) & (Booking.state == BookingState.CONFIRMED) & (Flight.launch_at > NOW)
+
+
+_TO_CANCEL = select(Booking).join(Flight, Flight.id == Booking.flight_id).where(_CANCELLED).order_by(Booking.id)
+
+
 def _to_cancel(user: User) -> list[Booking]:
-    """Confirmed bookings whose flight has not launched (one that has is the participant's record)."""
-    return list(db.session.scalars(select(Booking).join(Flight, Flight.id == Booking.flight_id).where(
-        Booking.user_id == user.id, Booking.state == BookingState.CONFIRMED, Flight.launch_at > now_utc())
-        .order_by(Booking.id)))
+    return list(db.session.scalars(_TO_CANCEL, {USER_ID.key: user.id, NOW.key: now_utc()}))
 
 
-def _preview(user: User) -> list[Consequence]:
+FACTS = {
+    "to_cancel": exists().where(Booking.flight_id == Flight.id, _CANCELLED),
+    "paid": exists().where(Payment.booking_id == Booking.id, Booking.user_id == USER_ID),
+}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
     out = []
-    for booking in _to_cancel(user):
+    for booking in _to_cancel(user) if facts["to_cancel"] else []:
         quote = cancellations.quote(booking)
         flight, date = booking.flight.name, format_datetime(booking.flight.launch_at, "medium")
         if quote.paid_minor:
@@ -63,7 +74,7 @@ def _preview(user: User) -> list[Consequence]:
             text = _("Your booking %(reference)s on %(flight)s (%(date)s) is cancelled, and you can no longer fly "
                      "with it.", reference=booking.reference, flight=flight, date=date)
         out.append(Consequence(text, warning=True))
-    if db.session.scalar(select(exists().where(Payment.booking_id == Booking.id, Booking.user_id == user.id))):
+    if facts["paid"]:
         out.append(Consequence(_("The records of your payments and refunds are kept as tax law requires."),
                                rule=RULE))
     return out
@@ -110,6 +121,6 @@ personal_data.register_retention(Retention(
     _l("Tax and accounting law."), default_days=3650, apply=_apply, position=20,
 ))
 personal_data.register_part(Part("payments", _l("Payments and refunds"), position=30, erase_order=20,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))
 
 

@@ -6,14 +6,15 @@ the first part not done, and nothing is done twice."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from app import personal_data
 from app.errors import ServiceError
@@ -43,7 +44,9 @@ class Preview:
 
 
 def preview(user: User) -> Preview:
-    return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user))])
+    parts = personal_data.parts()
+    facts = personal_data.facts_about(user, parts)
+    return Preview([(part, found) for part in parts if (found := part.preview(user, facts[part.key]))])
 
 
 def lock_user(user: User) -> None:
@@ -54,6 +57,13 @@ def lock_user(user: User) -> None:
 def open_request(user: User) -> ErasureRequest | None:
     return db.session.scalar(select(ErasureRequest).where(
         ErasureRequest.user_id == user.id, ErasureRequest.state.in_([S.REQUESTED, S.CONFIRMED])))
+
+
+def has_open_request(user: User) -> bool:
+    """Whether the tourist has a request waiting or being carried out (its id only: the request
+    itself, with the reason to decrypt, is not needed to know)."""
+    return db.session.scalar(select(ErasureRequest.id).where(
+        ErasureRequest.user_id == user.id, ErasureRequest.state.in_([S.REQUESTED, S.CONFIRMED]))) is not None
 
 
 def latest(user: User) -> ErasureRequest | None:
@@ -200,15 +210,44 @@ def waiting() -> Waiting:
     return Waiting(count or 0, first)
 
 
-def pending() -> list[ErasureRequest]:
-    """What operations must answer, the soonest due first."""
-    return list(db.session.scalars(select(ErasureRequest).where(ErasureRequest.state == S.REQUESTED)
-                                   .options(joinedload(ErasureRequest.user)).order_by(ErasureRequest.due_at)))
+@dataclass(frozen=True)
+class Pending:
+    """A request waiting for operations' answer, as their list shows it."""
+
+    id: int
+    user_id: int
+    name: str
+    email: str
+    requested_at: datetime
+    due_at: datetime
 
 
-def _live(now: datetime):
-    return Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]) & (
-        (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > now))
+# The operations page's statements, composed once: composing them cost about as much CPU as
+# running them.
+_PENDING = (
+    select(ErasureRequest.id, ErasureRequest.user_id, User.name, User.email, ErasureRequest.requested_at,
+           ErasureRequest.due_at)
+    .join(User, User.id == ErasureRequest.user_id)
+    .where(ErasureRequest.state == S.REQUESTED).order_by(ErasureRequest.due_at)
+)
+_LIVE = (
+    select(Booking.user_id, func.count())
+    .where(Booking.user_id.in_(bindparam("user_ids", expanding=True)),
+           Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]),
+           (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > bindparam("now")))
+    .group_by(Booking.user_id)
+)
+_KEPT = (
+    select(ErasureStep.request_id, ErasureStep.kept)
+    .where(ErasureStep.request_id.in_(bindparam("request_ids", expanding=True)))
+    .order_by(ErasureStep.request_id, ErasureStep.done_at)
+)
+
+
+def pending() -> list[Pending]:
+    """What operations must answer, the soonest due first: the columns the list shows (whole
+    requests would decrypt each tourist's reason, which the list does not show)."""
+    return [Pending(*row) for row in db.session.execute(_PENDING)]
 
 
 def live_bookings(user_ids: list[int], now: datetime | None = None) -> dict[int, int]:
@@ -216,17 +255,50 @@ def live_bookings(user_ids: list[int], now: datetime | None = None) -> dict[int,
     request or not."""
     if not user_ids:
         return {}
-    rows = db.session.execute(select(Booking.user_id, func.count()).where(
-        Booking.user_id.in_(user_ids), _live(now or now_utc())).group_by(Booking.user_id))
+    rows = db.session.execute(_LIVE, {"user_ids": user_ids, "now": now or now_utc()})
     return {user_id: count for user_id, count in rows}
 
 
-def answered(limit: int = 20) -> list[ErasureRequest]:
-    return list(db.session.scalars(
-        select(ErasureRequest).where(ErasureRequest.state != S.REQUESTED)
-        .options(joinedload(ErasureRequest.user), joinedload(ErasureRequest.decided_by),
-                 selectinload(ErasureRequest.steps))
-        .order_by(ErasureRequest.decided_at.desc().nulls_last(), ErasureRequest.id.desc()).limit(limit)))
+@dataclass(frozen=True)
+class Answered:
+    """An answered request, as operations' list shows it: what was kept under which rule as
+    :func:`kept_by_rule` gives it."""
+
+    id: int
+    name: str
+    state: ErasureState
+    decision_reason: str
+    decided_at: datetime | None
+    decided_by: str | None
+    kept: list[tuple[personal_data.Rule | None, str, int]]
+
+
+@functools.cache
+def _answered_statement(limit: int):
+    """The latest ``limit`` answered requests with their tourist's and decider's names: the
+    requests first (a sort of the requests alone), then the names of those (joining every
+    answered request to its users before the limit had the database hash the users table);
+    composed once."""
+    latest = aliased(ErasureRequest, select(ErasureRequest).where(ErasureRequest.state != S.REQUESTED)
+                     .order_by(ErasureRequest.decided_at.desc().nulls_last(), ErasureRequest.id.desc())
+                     .limit(limit).subquery())
+    decider = aliased(User)
+    return (select(latest.id, User.name, latest.state, latest.decision_reason, latest.decided_at, decider.name)
+            .join(User, User.id == latest.user_id).outerjoin(decider, decider.id == latest.decided_by_id)
+            .order_by(latest.decided_at.desc().nulls_last(), latest.id.desc()))
+
+
+def answered(limit: int = 20) -> list[Answered]:
+    """The latest answered requests (two queries: the requests with their names, then their
+    steps' kept lists; columns only, the tourist's encrypted reason is not shown here)."""
+    rows = db.session.execute(_answered_statement(limit)).all()
+    kept: dict[int, list] = {}
+    if rows:
+        for request_id, items in db.session.execute(_KEPT, {"request_ids": [r[0] for r in rows]}):
+            kept.setdefault(request_id, []).extend(items)
+    rules = personal_data.rules()
+    return [Answered(*row, kept=[(rules.get(item["rule"]), item["what"], item["count"])
+                                 for item in kept.get(row[0], [])]) for row in rows]
 
 
 def get(request_id: int) -> ErasureRequest | None:

@@ -65,4 +65,4 @@ personal_data.register_retention(Retention(
     position=90,
 ))
 personal_data.register_part(Part("privacy", _l("Your privacy requests"), position=110, erase_order=950,
-                                 export=_export, preview=lambda user: [], erase=_erase))
+                                 export=_export, preview=lambda user, facts: [], erase=_erase))

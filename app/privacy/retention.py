@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app import personal_data
 from app.extensions import db
@@ -98,6 +97,26 @@ def finish(run_id: int, now: datetime | None = None) -> RetentionRun | None:
     return run
 
 
-def recent_runs(limit: int = 10) -> list[RetentionRun]:
-    return list(db.session.scalars(select(RetentionRun).options(joinedload(RetentionRun.actor))
-                                   .order_by(RetentionRun.id.desc()).limit(limit)))
+@dataclass(frozen=True)
+class RecentRun:
+    """A run as operations' page lists it."""
+
+    started_at: datetime
+    finished_at: datetime | None
+    removed: dict[str, int]
+    failed: list[str]
+    actor: str | None  # who started it by hand (their name), None for the daily schedule
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+#: Composed once (composing it cost about as much CPU as running it).
+_RECENT = (select(RetentionRun.started_at, RetentionRun.finished_at, RetentionRun.removed, RetentionRun.failed,
+                  User.name)
+           .outerjoin(User, User.id == RetentionRun.actor_id).order_by(RetentionRun.id.desc()))
+
+
+def recent_runs(limit: int = 10) -> list[RecentRun]:
+    return [RecentRun(*row) for row in db.session.execute(_RECENT.limit(limit))]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import selectinload
 
 from app import personal_data
-from app.booking.privacy import ended_before, flew
+from app.booking.privacy import FLEW, ended_before, flew
 from app.errors import ServiceError
 from app.extensions import db
 from app.i18n import gettext as _
@@ -20,17 +20,19 @@ from app.models import (
     Booking,
     CalendarFeed,
     Flight,
+    PlaceState,
     Role,
     SessionPlace,
     TrainingEvent,
     TrainingSession,
     User,
 )
-from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
-from app.timeutil import now_utc
+from app.personal_data import NOW, USER_ID, Consequence, Kept, Outcome, Part, Retention, Rule
 from app.training import places
 
 RULE = "training_records"
+#: A place still held (waiting, offered or booked).
+LIVE = [state for state in PlaceState if state.live]
 
 
 def _places(user: User) -> list[SessionPlace]:
@@ -51,12 +53,20 @@ def _export(user: User) -> dict:
     }
 
 
-def _preview(user: User) -> list[Consequence]:
-    found = _places(user)
+FACTS = {
+    "coming": exists().where(SessionPlace.user_id == USER_ID, SessionPlace.state.in_(LIVE),
+                             SessionPlace.session_id == TrainingSession.id, TrainingSession.starts_at > NOW),
+    "places": exists().where(SessionPlace.user_id == USER_ID),
+    "flew": FLEW,
+}
+
+
+def _preview(user: User, facts: dict) -> list[Consequence]:
+    found = facts["places"]
     out = []
-    if any(p.state.live and p.session.starts_at > now_utc() for p in found):
+    if facts["coming"]:
         out.append(Consequence(_("Your places in training sessions still to come are given up."), warning=True))
-    if found and flew(user):
+    if found and facts["flew"]:
         out.append(Consequence(_("Your training record is kept as the evidence of the training your flight "
                                  "required."), rule=RULE))
     elif found:
@@ -106,4 +116,4 @@ personal_data.register_retention(Retention(
     default_days=3650, apply=_apply, position=50,
 ))
 personal_data.register_part(Part("training", _l("Training"), position=60,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))

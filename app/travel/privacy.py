@@ -33,7 +33,7 @@ from app.models import (
     TravelProfile,
     User,
 )
-from app.personal_data import Consequence, Kept, Outcome, Part, Retention, Rule
+from app.personal_data import USER_ID, Consequence, Kept, Outcome, Part, Retention, Rule
 from app.travel import access
 
 MANIFESTS = "manifests"
@@ -81,27 +81,31 @@ def _export(user: User) -> dict:
     }
 
 
+_BOOKINGS = _booking_ids(USER_ID)
+#: SQL: the tourist has travel details (a profile, a document, contacts, companions, itinerary).
+_DETAILS = (exists().where(TravelProfile.user_id == USER_ID) | exists().where(TravelDocument.user_id == USER_ID)
+            | exists().where(EmergencyContact.user_id == USER_ID) | exists().where(Companion.booking_id.in_(_BOOKINGS))
+            | exists().where(Segment.booking_id.in_(_BOOKINGS)))
+#: SQL: manifests are encrypted snapshots: one names the tourist when it was made for a flight
+#: they had a booking on.
+_NAMING = Manifest.flight_id.in_(select(Booking.flight_id).where(Booking.user_id == USER_ID))
+FACTS = {"details": _DETAILS, "manifests": exists().where(_NAMING)}
+
+
 def _has_details(user: User) -> bool:
-    bookings = _booking_ids(user.id)
-    return bool(db.session.scalar(select(
-        exists().where(TravelProfile.user_id == user.id) | exists().where(TravelDocument.user_id == user.id)
-        | exists().where(EmergencyContact.user_id == user.id) | exists().where(Companion.booking_id.in_(bookings))
-        | exists().where(Segment.booking_id.in_(bookings)))))
+    return bool(db.session.scalar(select(_DETAILS), {USER_ID.key: user.id}))
 
 
 def _manifests_naming(user: User) -> int:
-    """Manifests are encrypted snapshots: one names the tourist when it was made for a flight
-    they had a booking on."""
-    return db.session.scalar(select(func.count()).select_from(Manifest).where(
-        Manifest.flight_id.in_(select(Booking.flight_id).where(Booking.user_id == user.id)))) or 0
+    return db.session.scalar(select(func.count()).select_from(Manifest).where(_NAMING), {USER_ID.key: user.id}) or 0
 
 
-def _preview(user: User) -> list[Consequence]:
+def _preview(user: User, facts: dict) -> list[Consequence]:
     out = []
-    if _has_details(user):
+    if facts["details"]:
         out.append(Consequence(_("Your travel document, emergency contacts, needs, companions and itinerary are "
                                  "deleted.")))
-    if _manifests_naming(user):
+    if facts["manifests"]:
         out.append(Consequence(_("Flight manifests that listed you are kept for as long as the rules for manifests "
                                  "require; only logistics and operations can read them."), rule=MANIFESTS))
     return out
@@ -207,4 +211,4 @@ personal_data.register_retention(Retention(
     position=66,
 ))
 personal_data.register_part(Part("travel", _l("Travel"), position=70,
-                                 export=_export, preview=_preview, erase=_erase))
+                                 export=_export, preview=_preview, erase=_erase, facts=FACTS))

@@ -6,14 +6,17 @@ saved answers; operations' weekly figures."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.booking import bookings as booking_service
 from app.booking.reminder_rules import LIVE
@@ -21,10 +24,12 @@ from app.config import LANGUAGES
 from app.desk import clock, conversations, labels, report, routing, saved_answers
 from app.errors import ServiceError
 from app.extensions import db
+from app.formats import iso, when
 from app.i18n import gettext as _
 from app.medical import cases as medical_cases
 from app.models import (
     Booking,
+    Channel,
     Conversation,
     ConversationMessage,
     ConversationState,
@@ -117,30 +122,106 @@ def _query(filters: Filters):
     return query
 
 
+@functools.cache
+def _counts_statement(role: Role):
+    """Conversations by state and matched or not, among those staff of ``role`` may read; composed
+    once per role."""
+    unmatched = Conversation.user_id.is_(None)
+    return (select(Conversation.state, unmatched.label("unmatched"), func.count())
+            .where(routing.staff_readable(role)).group_by(Conversation.state, unmatched))
+
+
 def _counts() -> dict[str, int]:
-    """How many conversations the reader may see are in each state: one query."""
-    rows = db.session.execute(
-        select(Conversation.state, func.count()).where(routing.readable_by(current_user)).group_by(Conversation.state))
-    by_state = {state: count for state, count in rows}
+    """How many conversations the reader may see are in each state, and (for operations, who
+    read them) how many unmatched SMS are open: one query."""
+    by_state: dict[ConversationState, int] = {}
+    open_unmatched = 0
+    for state, is_unmatched, count in db.session.execute(_counts_statement(current_user.role)):
+        by_state[state] = by_state.get(state, 0) + count
+        if is_unmatched and state is not S.RESOLVED:
+            open_unmatched += count
     counts = {view: sum(by_state.get(s, 0) for s in states) for view, states in VIEWS.items() if view != "unmatched"}
     if current_user.role is Role.OPERATIONS:
-        counts["unmatched"] = db.session.scalar(
-            select(func.count()).select_from(Conversation).where(Conversation.user_id.is_(None),
-                                                                 Conversation.state != S.RESOLVED)) or 0
+        counts["unmatched"] = open_unmatched
     return counts
 
 
-def _colleagues() -> list[User]:
-    roles = {role for role in routing.DESK_ROLES}
-    return list(db.session.scalars(select(User).where(User.role.in_(roles), User.active).order_by(User.name)))
+# The filters' choices, composed once (composing them cost as much CPU as running them).
+_COLLEAGUES = (select(User.id, User.name, User.role).where(User.role.in_(routing.DESK_ROLES), User.active)
+               .order_by(User.name))
+_FLIGHTS = (select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at >= bindparam("since"))
+            .order_by(Flight.launch_at).limit(60))
+
+
+def _colleagues() -> list:
+    """The desk's staff by name: id, name and role (what the owner filters and forms show and
+    :func:`routing.may_read` asks), not whole accounts."""
+    return db.session.execute(_COLLEAGUES).all()
 
 
 def _flights() -> list:
     """The flights to filter by: those still to launch or launched in the last month (questions
     are about those), soonest first, named and dated."""
-    return db.session.execute(
-        select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at >= now_utc() - timedelta(days=31))
-        .order_by(Flight.launch_at).limit(60)).all()
+    return db.session.execute(_FLIGHTS, {"since": now_utc() - timedelta(days=31)}).all()
+
+
+class InboxRow(NamedTuple):
+    """One row of the inbox, its text ready: the template only places and escapes it."""
+    url: str
+    subject: str
+    sms: bool
+    matched: bool          # a tourist's (else an unmatched SMS: the number is shown)
+    tourist: str | None
+    phone: str | None      # an unmatched SMS's number
+    topic: str
+    state: str
+    state_label: str
+    standing: str
+    due_iso: str
+    due: str
+    waiting: Markup
+    owner: str | None
+    flight: str | None
+    reference: str | None
+
+
+_OWNER = aliased(User)
+#: The inbox's rows by id, composed once: building this select (its joins and labels) on every
+#: request cost more CPU than running it.
+_ROWS = (
+    select(Conversation.id, Conversation.subject, Conversation.last_channel, Conversation.user_id,
+           Conversation.phone, Conversation.topic, Conversation.state, Conversation.waiting_since,
+           Conversation.due_at, Conversation.booking_id, User.name.label("tourist"),
+           _OWNER.name.label("owner"), Flight.name.label("flight"), Booking.reference)
+    .outerjoin(User, User.id == Conversation.user_id).outerjoin(_OWNER, _OWNER.id == Conversation.owner_id)
+    .outerjoin(Booking, Booking.id == Conversation.booking_id).outerjoin(Flight, Flight.id == Booking.flight_id)
+    .where(Conversation.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _rows(ids: list[int]) -> list[InboxRow]:
+    """The page's conversations in the order of ``ids``, as rows of the columns shown (their
+    tourist, owner and flight joined): columns, not whole objects with their relations, and the
+    labels, links and times of every row made here once rather than by calls from the template
+    (a quarter of the page's time, when each cell called a filter or a lazy label)."""
+    found = {r.id: r for r in db.session.execute(_ROWS, {"ids": ids})}
+    url = url_maker("desk.staff.conversation", "conversation_id")
+    topics = {t: str(label) for t, label in labels.TOPICS.items()}
+    states = {s: str(label) for s, label in labels.STATES.items()}
+    # As the template's _() made it: the translation as markup, the time escaped into it.
+    waiting = _("waiting since %(when)s")
+    now = now_utc()
+    rows = []
+    for c in (found[i] for i in ids):
+        due = c.due_at is not None
+        rows.append(InboxRow(
+            url=url(c.id), subject=c.subject, sms=c.last_channel is Channel.SMS, matched=c.user_id is not None,
+            tourist=c.tourist, phone=c.phone, topic=topics[c.topic], state=c.state.value, state_label=states[c.state],
+            standing=clock.standing(c.waiting_since, c.due_at, now),
+            due_iso=iso(c.due_at) if due else "", due=when(c.due_at, "short") if due else "",
+            waiting=Markup(waiting % {"when": escape(when(c.waiting_since, "short"))}) if due else Markup(),
+            owner=c.owner, flight=c.flight if c.booking_id is not None else None, reference=c.reference))
+    return rows
 
 
 @bp.get("/desk")
@@ -161,37 +242,47 @@ def inbox():
     total = rows[0].total if rows else 0
     if not rows and page > 1:  # past the last page (the list shrank since the link was made)
         return redirect(url_for("desk.staff.inbox", **filters.args()))
-    loaded = {c.id: c for c in db.session.scalars(
-        select(Conversation).where(Conversation.id.in_([r.id for r in rows] or [-1]))
-        .options(joinedload(Conversation.user), joinedload(Conversation.owner),
-                 joinedload(Conversation.booking).joinedload(Booking.flight, innerjoin="unnested")))}
-    now = now_utc()
     return render_page(
         "desk/staff/inbox.html", "desk/staff/_list.html",
-        conversations=[loaded[r.id] for r in rows], total=total, page=page,
+        conversations=_rows([r.id for r in rows]), total=total, page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=_counts(),
-        standing=lambda c: clock.standing(c.waiting_since, c.due_at, now),
         # Each label translated once, not once per row.
         topics={t: str(label) for t, label in labels.TOPICS.items()}, handled=routing.topics_for(current_user.role),
-        states={s: str(label) for s, label in labels.STATES.items()}, colleagues=_colleagues(), flights=_flights(),
-        conversation_url=url_maker("desk.staff.conversation", "conversation_id"),
+        colleagues=_colleagues(), flights=_flights(),
     )
 
 
 # -- one conversation ----------------------------------------------------------------------------------
 
+#: A conversation with its thread (the messages with their authors, then their files), its
+#: tourist (with their phone's proof, which the file shows) and owner: composed once (with its
+#: loader options it cost more to compose than to run).
+_CONVERSATION = (
+    select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+    .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
+             selectinload(Conversation.messages).joinedload(ConversationMessage.author),
+             joinedload(Conversation.user).joinedload(User.phone_verification), joinedload(Conversation.owner))
+)
+
+
 def _readable(conversation_id: int) -> Conversation:
     """The conversation if the reader may read it (404 otherwise). A change locks its row in the
     service, once the input is good."""
-    conversation = db.session.scalar(
-        select(Conversation).where(Conversation.id == conversation_id)
-        .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
-                 selectinload(Conversation.messages).selectinload(ConversationMessage.author),
-                 joinedload(Conversation.user), joinedload(Conversation.owner)))
+    conversation = db.session.scalar(_CONVERSATION, {"conversation_id": conversation_id})
     # Someone else's topic is as good as not there: a 404 says nothing about what exists.
     if conversation is None or not routing.may_read(current_user, conversation):
         abort(404)
     return conversation
+
+
+@functools.cache
+def _others_statement(role: Role):
+    """The tourist's other conversations staff of ``role`` may open, latest first: the columns the
+    file lists, composed once per role."""
+    return (select(Conversation.id, Conversation.subject, Conversation.topic, Conversation.state)
+            .where(Conversation.user_id == bindparam("user_id"), Conversation.id != bindparam("conversation_id"),
+                   routing.staff_readable(role))
+            .order_by(Conversation.updated_at.desc()).limit(5))
 
 
 def _file(conversation: Conversation) -> dict:
@@ -201,10 +292,8 @@ def _file(conversation: Conversation) -> dict:
     if conversation.user is None:
         return {"bookings": [], "readiness": {}, "others": [], "case": None}
     bookings = booking_service.holding_seats(conversation.user.id)
-    others = list(db.session.scalars(
-        select(Conversation).where(Conversation.user_id == conversation.user.id, Conversation.id != conversation.id,
-                                   routing.readable_by(current_user))
-        .order_by(Conversation.updated_at.desc()).limit(5)))
+    others = db.session.execute(_others_statement(current_user.role),
+                                {"user_id": conversation.user.id, "conversation_id": conversation.id}).all()
     case = medical_cases.latest_case(conversation.user) if current_user.role is Role.MEDICAL else None
     return {"bookings": bookings, "readiness": readiness_for(bookings, Audience.STAFF) if bookings else {},
             "others": others, "case": case}

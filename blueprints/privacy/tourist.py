@@ -42,8 +42,7 @@ def erasure_page():
 
 def _erasure_page(form: ErasureForm):
     """What erasure would mean for the tourist today, and the request's form."""
-    open_request = erasure.open_request(current_user)
-    if open_request is not None and request.method == "GET":
+    if request.method == "GET" and erasure.has_open_request(current_user):
         return redirect(url_for("privacy.tourist.page") + "#erasure")
     return render_template(
         "privacy/tourist/erasure.html", preview=erasure.preview(current_user), rules=personal_data.rules(),

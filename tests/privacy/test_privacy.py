@@ -45,6 +45,7 @@ from app.models import (
     Questionnaire,
     RetentionRun,
     Role,
+    SmsOptOut,
     TravelDocument,
     User,
 )
@@ -54,6 +55,7 @@ from app.timeutil import now_utc
 from app.training import places
 from app.travel import details
 from app.transactions import commit
+from tests.core.test_queries import count_queries
 from worker import tasks
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -455,3 +457,28 @@ def test_a_kind_of_data_whose_removal_fails_does_not_hold_up_the_others(app, com
     assert run.finished_at is not None and run.failed == ["consent_evidence"] and run.removed == {"messages": 1}
     log = db.session.scalars(select(PrivacyLog).where(PrivacyLog.kind == PrivacyLogKind.RETENTION)).one()
     assert log.detail["failed"] == ["consent_evidence"]
+
+
+def test_the_preview_asks_every_parts_facts_in_one_statement(ctx, make):
+    """What erasure would mean: one statement for every part's facts, then only the rows a
+    preview names (a held seat; a booking to cancel with its refund quote)."""
+    nobody = make.user()
+    with count_queries() as statements:
+        quiet = erasure.preview(nobody)
+    assert len(statements) == 1
+    assert [part.key for part, _found in quiet.parts] == ["account", "messages"] and not quiet.warnings
+
+    tourist, booking, _ = full_tourist(make, name="Ada Lovelace", phone="+4915112345678", passport="P1ADA0001")
+    held = make.booking(tourist, confirmed=False, days=90)
+    db.session.add(SmsOptOut(phone=tourist.phone, keyword="STOP"))
+    db.session.flush()
+    with count_queries() as statements:
+        found = erasure.preview(tourist)
+    # The facts; the seat held; the booking to cancel, and its quote's payments and launch moves.
+    assert len(statements) == 5
+    texts = {part.key: [c.text for c in consequences] for part, consequences in found.parts}
+    assert held.flight.name in texts["bookings"][0] and booking.reference in texts["payments"][0]
+    assert "training sessions still to come" in texts["training"][0]
+    assert "mobile number stays on our list" in texts["messages"][1]
+    assert {"documents", "medical", "conversations", "travel", "after_the_flight"} <= set(texts)
+    assert len(found.warnings) == 3  # the held seat released, the booking cancelled, the training given up
