@@ -52,9 +52,11 @@ def _language() -> str:
 # -- documents and versions ---------------------------------------------------------------------------
 
 def _flight_choices() -> list[tuple[int, str]]:
-    flights = db.session.scalars(
-        select(Flight).where(Flight.launch_at > now_utc()).order_by(Flight.launch_at).limit(200))
-    return [(0, "—")] + [(f.id, f"{f.name} ({f.launch_at:%Y-%m-%d})") for f in flights]
+    # Three columns, not two hundred whole flights.
+    flights = db.session.execute(
+        select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at > now_utc())
+        .order_by(Flight.launch_at).limit(200))
+    return [(0, "—")] + [(id_, f"{name} ({launch_at:%Y-%m-%d})") for id_, name, launch_at in flights]
 
 
 def _new_form(**kw) -> NewDocumentForm:
@@ -105,11 +107,18 @@ def _document(document_id: int) -> Document:
     return db.session.get(Document, document_id) or abort(404)
 
 
-def _document_page(document: Document, form: VersionForm, *, preview: bool = False, impact=None):
-    versions = list(db.session.scalars(
+def _versions(document: Document) -> list[DocumentVersion]:
+    """The document's versions, newest first, with their texts and publishers."""
+    return list(db.session.scalars(
         select(DocumentVersion).where(DocumentVersion.document_id == document.id)
         .options(selectinload(DocumentVersion.texts), selectinload(DocumentVersion.published_by))
         .order_by(DocumentVersion.version.desc())))
+
+
+def _document_page(document: Document, form: VersionForm, *, preview: bool = False, impact=None,
+                   versions: list[DocumentVersion] | None = None):
+    if versions is None:
+        versions = _versions(document)
     return render_template(
         "documents/operations/document.html", document=document, versions=versions, form=form, preview=preview,
         impact=impact, draft=form.draft() if preview else None, languages=LANGUAGES, language=_language(),
@@ -126,11 +135,12 @@ def document(document_id: int):
     form = VersionForm(formdata=None if request.method == "GET" else request.form)
     form.document = document
     if request.method == "GET":
-        current = documents.latest_version(document)
+        versions = _versions(document)  # the page lists them: the latest is the form's start
+        current = versions[0] if versions else None
         for text in current.texts if current else []:
             form[f"title_{text.language}"].data, form[f"body_{text.language}"].data = text.title, text.body
         form.based_on.data = str(current.version if current else 0)
-        return _document_page(document, form)
+        return _document_page(document, form, versions=versions)
     if document.archived_at is not None:
         flash(_("This document is archived: it is no longer asked of anyone."), "error")
         return redirect(url_for("documents.operations.document", document_id=document.id))
