@@ -289,8 +289,7 @@ def bookings_of(document: Document) -> list[Booking]:
 def scope_names() -> list[str]:
     """The vehicles and spaceports the flights name, for a document's scope: what a vehicle's or a
     spaceport's document is matched against (an exact name)."""
-    return sorted(set(db.session.scalars(select(Flight.vehicle).distinct()))
-                  | set(db.session.scalars(select(Flight.spaceport).distinct())))
+    return sorted(set(db.session.scalars(select(Flight.vehicle).union(select(Flight.spaceport)))))
 
 
 def matches_no_flight(document: Document) -> bool:

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -66,16 +66,18 @@ def _new_form(**kw) -> NewDocumentForm:
 
 
 def _list_page(form: NewDocumentForm):
+    # Each with its flight and its latest version's texts in the same statement (a document has
+    # one flight at most; a version a text per language).
     rows = list(db.session.scalars(
-        select(Document).options(selectinload(Document.flight))
+        select(Document).options(joinedload(Document.flight))
         .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id)))
     latest = {}
     if rows:
         for version in db.session.scalars(
             select(DocumentVersion).where(DocumentVersion.id.in_(
                 select(func.max(DocumentVersion.id)).group_by(DocumentVersion.document_id)))
-            .options(selectinload(DocumentVersion.texts))
-        ):
+            .options(joinedload(DocumentVersion.texts))
+        ).unique():
             latest[version.document_id] = version
     return render_template("documents/operations/documents.html", documents=rows, latest=latest, form=form,
                            language=_language(), scope_names=documents.scope_names()), form_status()
