@@ -204,11 +204,16 @@ def flight(flight_id: int):
     needed = published[flight.id]
     rows = documents.statuses(bookings, published)
     show = request.args.get("show", "all")
-    # Counted over everyone, whichever rows are shown.
-    done = {d.id: sum(1 for b in bookings for s in rows[b.id] if s.document.id == d.id and s.done)
-            for d, _v, _r in needed}
+    # Counted over everyone, whichever rows are shown, in one pass over the statuses.
+    done = {d.id: 0 for d, _v, _r in needed}
+    open_ = set()
+    for b in bookings:
+        for s in rows[b.id]:
+            if s.done:
+                done[s.document.id] += 1
+            else:
+                open_.add(b.id)
     total = len(bookings)
-    open_ = {b.id for b in bookings if any(not s.done for s in rows[b.id])}
     if show == "open":
         bookings = [b for b in bookings if b.id in open_]
     return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,
