@@ -106,15 +106,17 @@ def new_document():
 
 
 def _document(document_id: int) -> Document:
-    return db.session.get(Document, document_id) or abort(404)
+    # With its flight (a one-flight document's page names it).
+    return db.session.get(Document, document_id, options=[joinedload(Document.flight)]) or abort(404)
 
 
 def _versions(document: Document) -> list[DocumentVersion]:
-    """The document's versions, newest first, with their texts and publishers."""
+    """The document's versions, newest first, with their texts and publishers (in one statement:
+    a document has a few versions, each a text per language)."""
     return list(db.session.scalars(
         select(DocumentVersion).where(DocumentVersion.document_id == document.id)
-        .options(selectinload(DocumentVersion.texts), selectinload(DocumentVersion.published_by))
-        .order_by(DocumentVersion.version.desc())))
+        .options(joinedload(DocumentVersion.texts), joinedload(DocumentVersion.published_by))
+        .order_by(DocumentVersion.version.desc())).unique())
 
 
 def _document_page(document: Document, form: VersionForm, *, preview: bool = False, impact=None,
