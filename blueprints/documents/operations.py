@@ -33,6 +33,7 @@ from app.models import (
     DocumentEvent,
     DocumentVersion,
     Flight,
+    User,
 )
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
@@ -200,7 +201,7 @@ def flight(flight_id: int):
     bookings = [b for b in db.session.scalars(
         select(Booking).join(Booking.user).where(Booking.flight_id == flight.id,
                                                  Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(contains_eager(Booking.user)).order_by(Booking.id)
+        .options(contains_eager(Booking.user).load_only(User.name)).order_by(Booking.id)  # the table shows the name
     ) if b.holds_seat()]
     published = documents.published([flight])
     needed = published[flight.id]

@@ -62,3 +62,17 @@ def test_the_forms_quick_widgets_write_what_wtforms_writes(app, language):
                 checked += 1
         assert checked >= 3 * (5 + 18 + 2 + 2)
         assert 'selected value="7"' in str(new.flight_id())
+
+
+def test_a_row_names_the_tourist_escaped_and_offers_a_reminder_only_with_a_document_open(app):
+    from blueprints.documents.rendering import document_row
+
+    booking = SimpleNamespace(reference="CD-1", user=SimpleNamespace(name='Ada <b>"Lovelace"</b>'))
+    untouched = SimpleNamespace(state=DocumentState.NOT_OPENED, opened_at=None, acceptance=None)
+    with app.test_request_context("/"):
+        names = state_names()
+        open_row = document_row(booking, [untouched], True, "/ops/acceptances/", names, "Remind")
+        done_row = document_row(booking, [], False, "/ops/acceptances/", names, "Remind")
+    assert "<b>" not in open_row and 'Ada &lt;b&gt;&#34;Lovelace&#34;&lt;/b&gt;<br><small class="muted">CD-1' in open_row
+    assert 'value="CD-1" class="secondary">Remind<span class="visually-hidden">: Ada &lt;b&gt;' in open_row
+    assert "<button" not in done_row and done_row.startswith("<tr>") and done_row.endswith("</tr>")
