@@ -78,7 +78,8 @@ class NewDocumentForm(CheckedForm):
                         widget=widgets.Select())
     scope_name = StringField(_l("Vehicle or spaceport"), validators=[Optional(), Length(max=documents.SCOPE_NAME_MAX)],
                              widget=widgets.TextInput())
-    flight_id = SelectField(_l("Flight"), coerce=int, choices=[], validators=[Optional()], widget=widgets.Select())
+    flight_id = SelectField(_l("Flight"), coerce=int, choices=[], validators=[Optional()],
+                            widget=widgets.Select(keep_last=True))
     default_language = SelectField(_l("Default language (its text is required)"), choices=LANGUAGE_CHOICES,
                                    default="en", widget=widgets.Select())
 

@@ -49,7 +49,13 @@ class TextArea(widgets.TextArea):
 
 class Select(widgets.Select):
     """A select of plain ``(value, label)`` choices (no groups, one value), its options joined as
-    strings: the flights' select has up to two hundred."""
+    strings. ``keep_last``: for long choices of plain strings that seldom change (the flights to
+    come), the options of the last list are kept and only the chosen one marked."""
+
+    def __init__(self, keep_last: bool = False) -> None:
+        super().__init__()
+        self.keep_last = keep_last
+        self._last: tuple[tuple, str] | None = None
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
@@ -57,9 +63,22 @@ class Select(widgets.Select):
         for k in dir(flags):
             if k in self.validation_attrs and k not in kwargs:
                 kwargs[k] = getattr(flags, k)
-        coerce, data = field.coerce, field.data
-        options = "".join(
-            f'<option {"selected " if coerce(value) == data else ""}value="{escape(value)}">'
-            f"{escape(label or value)}</option>"
-            for value, label in field.choices)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        params = html_params(name=field.name, **kwargs)
+        if not self.keep_last:
+            coerce, data = field.coerce, field.data
+            options = "".join(
+                f'<option {"selected " if coerce(value) == data else ""}value="{escape(value)}">'
+                f"{escape(label or value)}</option>"
+                for value, label in field.choices)
+            return Markup(f"<select {params}>{options}</select>")
+        key = tuple(field.choices)
+        last = self._last
+        if last is None or last[0] != key:
+            last = self._last = (key, "".join(
+                f'<option value="{escape(value)}">{escape(label or value)}</option>' for value, label in key))
+        options = last[1]
+        chosen = next((value for value, _label in key if field.coerce(value) == field.data), None)
+        if chosen is not None:
+            mark = f'<option value="{escape(chosen)}">'
+            options = options.replace(mark, f'<option selected value="{escape(chosen)}">', 1)
+        return Markup(f"<select {params}>{options}</select>")
