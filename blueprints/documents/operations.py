@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -198,10 +198,13 @@ def version(version_id: int):
 def flight(flight_id: int):
     """Tourists of the flight × the documents it needs, each cell its state."""
     flight = db.session.get(Flight, flight_id) or abort(404)
+    # What the table reads of each booking and its tourist, without the flight each booking joins
+    # by default (the page has it: the same row 80 times) or the columns it never shows.
     bookings = [b for b in db.session.scalars(
         select(Booking).join(Booking.user).where(Booking.flight_id == flight.id,
                                                  Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(contains_eager(Booking.user).load_only(User.name)).order_by(Booking.id)  # the table shows the name
+        .options(load_only(Booking.reference, Booking.flight_id, Booking.state, Booking.hold_expires_at),
+                 lazyload(Booking.flight), contains_eager(Booking.user).load_only(User.name)).order_by(Booking.id)
     ) if b.holds_seat()]
     published = documents.published([flight])
     needed = published[flight.id]
