@@ -289,8 +289,7 @@ def bookings_of(document: Document) -> list[Booking]:
 def scope_names() -> list[str]:
     """The vehicles and spaceports the flights name, for a document's scope: what a vehicle's or a
     spaceport's document is matched against (an exact name)."""
-    return sorted(set(db.session.scalars(select(Flight.vehicle).distinct()))
-                  | set(db.session.scalars(select(Flight.spaceport).distinct())))
+    return sorted(set(db.session.scalars(select(Flight.vehicle).union(select(Flight.spaceport)))))
 
 
 def matches_no_flight(document: Document) -> bool:
@@ -421,6 +420,21 @@ def published(flights: list[Flight]) -> dict[int, list[tuple[Document, DocumentV
     return result
 
 
+@functools.cache
+def _acceptances_statement():
+    # Built once, as the published documents' statement is; the ids are bound when it runs.
+    return (select(Acceptance).where(Acceptance.booking_id.in_(bindparam("ids", expanding=True)))
+            .order_by(Acceptance.version))
+
+
+@functools.cache
+def _opened_statement():
+    return select(DocumentEvent.booking_id, DocumentEvent.version_id, DocumentEvent.at).where(
+        DocumentEvent.booking_id.in_(bindparam("ids", expanding=True)),
+        DocumentEvent.version_id.in_(bindparam("version_ids", expanding=True)),
+        DocumentEvent.kind == DocumentEventKind.OPENED)
+
+
 def statuses(bookings: list[Booking], needed: dict[int, list[tuple[Document, DocumentVersion, int]]] | None = None,
              ) -> dict[int, list[DocumentStatus]]:
     """Each booking's documents and where it stands on each, in a fixed number of queries (two
@@ -432,19 +446,17 @@ def statuses(bookings: list[Booking], needed: dict[int, list[tuple[Document, Doc
     latest: dict[tuple[int, int], Acceptance] = {}
     opened: dict[tuple[int, int], datetime] = {}
     if ids and version_ids:
-        for acceptance in db.session.scalars(
-            select(Acceptance).where(Acceptance.booking_id.in_(ids)).order_by(Acceptance.version)
-        ):
+        for acceptance in db.session.scalars(_acceptances_statement(), {"ids": ids}):
             latest[(acceptance.booking_id, acceptance.document_id)] = acceptance
         for booking_id, version_id, at in db.session.execute(
-            select(DocumentEvent.booking_id, DocumentEvent.version_id, DocumentEvent.at).where(
-                DocumentEvent.booking_id.in_(ids), DocumentEvent.version_id.in_(version_ids),
-                DocumentEvent.kind == DocumentEventKind.OPENED)
-        ):
+                _opened_statement(), {"ids": ids, "version_ids": list(version_ids)}):
             opened[(booking_id, version_id)] = at
+    # The ids read once per flight's document, not once per booking and document.
+    keyed = {flight_id: [(document, version, required, document.id, version.id)
+                         for document, version, required in entries] for flight_id, entries in needed.items()}
     return {b.id: [
-        DocumentStatus(document, version, required, latest.get((b.id, document.id)), opened.get((b.id, version.id)))
-        for document, version, required in needed[b.flight_id]
+        DocumentStatus(document, version, required, latest.get((b.id, document_id)), opened.get((b.id, version_id)))
+        for document, version, required, document_id, version_id in keyed[b.flight_id]
     ] for b in bookings}
 
 

@@ -6,15 +6,19 @@ and the briefings can, where the operator's policy allows (a briefing given in p
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import url_for
-from flask_babel import get_locale
 
 from app.documents import documents
 from app.documents.documents import DocumentStatus
 from app.formats import when
+from app.i18n import current
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Booking, DocumentKind
 from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
+from app.urls import url_maker
 
 K = DocumentKind
 GATES = {
@@ -59,62 +63,112 @@ STAFF_AGAIN = {
 }
 
 
-def read_url(booking: Booking, status: DocumentStatus) -> str:
-    return url_for("documents.tourist.read", reference=booking.reference, document_id=status.document.id)
+class _Words:
+    """What every cell of a page says, in the reader's language, and its links' shapes: worked out
+    once per page (a matrix of 80 bookings has 320 documents' cells) instead of a lazy string
+    resolved and a route looked up per cell."""
+
+    def __init__(self, audience: Audience) -> None:
+        self.language = current().name
+        self.labels = {kind: str(label) for kind, (_key, label) in GATES.items()}
+        self.signed = _("Signed version %(v)s on %(date)s.")
+        self.acknowledged = _("Acknowledged version %(v)s on %(date)s.")
+        self.to_do = {kind: str(text) for kind, text in (STAFF_TO_DO if audience is Audience.STAFF else TO_DO).items()}
+        self.again = {kind: str(text) for kind, text in (STAFF_AGAIN if audience is Audience.STAFF else AGAIN).items()}
+        if audience is Audience.STAFF:
+            self.not_published = dict.fromkeys(GATES, str(STAFF_NOT_PUBLISHED))
+            self.all_briefings = _("All %(count)s briefings acknowledged.")
+            self.publish, self.see_documents = _("Publish"), _("See the documents")
+            self.see_evidence, self.remind = _("See the evidence"), _("Remind")
+            self.documents_index = url_for("documents.operations.documents_index")
+            self.table = url_maker("documents.operations.flight", "flight_id")
+            self.evidence = url_maker("documents.operations.evidence", "acceptance_id")
+        else:
+            self.not_published = {kind: str(text) for kind, text in NOT_PUBLISHED.items()}
+            self.all_briefings = _("All %(count)s briefings of your flight acknowledged.")
+            self.acknowledged_on = _("Acknowledged on %(date)s.")
+            self.read_and_sign, self.read_and_acknowledge = _("Read and sign"), _("Read and acknowledge")
+            self._read: dict[int, Callable[[Any], str]] = {}
+
+    def read(self, booking: Booking, status: DocumentStatus) -> str:
+        """The tourist's page of the document, the route looked up once per document."""
+        document_id = status.document.id
+        make = self._read.get(document_id)
+        if make is None:
+            make = self._read[document_id] = url_maker("documents.tourist.read", "reference", document_id=document_id)
+        return make(booking.reference)
+
+    def done(self, kind: DocumentKind, status: DocumentStatus) -> str:
+        done = status.acceptance
+        return (self.signed if kind.signed else self.acknowledged) % {"v": done.version, "date": when(done.accepted_at)}
 
 
-def _gate(kind: DocumentKind, booking: Booking, rows: list[DocumentStatus], language: str) -> Gate:
-    key, label = GATES[kind]
-    label = str(label)
-    own = [s for s in rows if s.kind is kind]
+class Loaded(dict):
+    """Each booking's document statuses by booking id (what the deposit's gate reads too), and the
+    page's words per reader, made at the first gate."""
+
+    def __init__(self, statuses: dict[int, list[DocumentStatus]]) -> None:
+        super().__init__(statuses)
+        self._words: dict[tuple[Audience, str], _Words] = {}
+
+    def words(self, audience: Audience) -> _Words:
+        key = (audience, current().name)
+        words = self._words.get(key)
+        if words is None:
+            words = self._words[key] = _Words(audience)
+        return words
+
+
+def _by_kind(rows: list[DocumentStatus]) -> dict[DocumentKind, list[DocumentStatus]]:
+    own: dict[DocumentKind, list[DocumentStatus]] = {kind: [] for kind in GATES}
+    for status in rows:
+        own[status.kind].append(status)
+    return own
+
+
+def _gate(kind: DocumentKind, booking: Booking, own: list[DocumentStatus], words: _Words) -> Gate:
+    key, label = GATES[kind][0], words.labels[kind]
     if not own:
-        return Gate(key, label, GateStatus.WAITING, str(NOT_PUBLISHED[kind]))
+        return Gate(key, label, GateStatus.WAITING, words.not_published[kind])
     pending = next((s for s in own if not s.done), None)
     if pending is None:
         if kind is K.BRIEFING:
-            return Gate(key, label, GateStatus.DONE, str(_l(
-                "All %(count)s briefings of your flight acknowledged.", count=len(own))) if len(own) > 1
-                else str(_l("Acknowledged on %(date)s.", date=when(own[0].acceptance.accepted_at))))
-        done = own[-1].acceptance
-        text = (_l("Signed version %(v)s on %(date)s.", v=done.version, date=when(done.accepted_at)) if kind.signed
-                else _l("Acknowledged version %(v)s on %(date)s.", v=done.version, date=when(done.accepted_at)))
-        return Gate(key, label, GateStatus.DONE, str(text))
-    title = pending.current.text_in(language).title
-    template = AGAIN[kind] if pending.acceptance is not None else TO_DO[kind]
-    action = _l("Read and sign") if kind.signed else _l("Read and acknowledge")
-    return Gate(key, label, GateStatus.ACTION, str(template) % {"v": pending.current.version, "title": title},
-                read_url(booking, pending), str(action))
+            return Gate(key, label, GateStatus.DONE, words.all_briefings % {"count": len(own)} if len(own) > 1
+                        else words.acknowledged_on % {"date": when(own[0].acceptance.accepted_at)})
+        return Gate(key, label, GateStatus.DONE, words.done(kind, own[-1]))
+    title = pending.current.text_in(words.language).title
+    template = words.again[kind] if pending.acceptance is not None else words.to_do[kind]
+    return Gate(key, label, GateStatus.ACTION, template % {"v": pending.current.version, "title": title},
+                words.read(booking, pending), words.read_and_sign if kind.signed else words.read_and_acknowledge)
 
 
-def _staff_gate(kind: DocumentKind, booking: Booking, rows: list[DocumentStatus], language: str) -> Gate:
-    key, label = GATES[kind]
-    label = str(label)
-    own = [s for s in rows if s.kind is kind]
-    table = url_for("documents.operations.flight", flight_id=booking.flight_id)
+def _staff_gate(kind: DocumentKind, booking: Booking, own: list[DocumentStatus], words: _Words) -> Gate:
+    key, label = GATES[kind][0], words.labels[kind]
     if not own:
-        return Gate(key, label, GateStatus.WAITING, str(STAFF_NOT_PUBLISHED),
-                    url_for("documents.operations.documents_index"), str(_l("Publish")))
+        return Gate(key, label, GateStatus.WAITING, words.not_published[kind], words.documents_index, words.publish)
     pending = next((s for s in own if not s.done), None)
     if pending is None:
-        done = own[-1].acceptance
         if kind is K.BRIEFING and len(own) > 1:
-            return Gate(key, label, GateStatus.DONE, str(_l("All %(count)s briefings acknowledged.", count=len(own))),
-                        table, str(_l("See the documents")))
-        text = (_l("Signed version %(v)s on %(date)s.", v=done.version, date=when(done.accepted_at)) if kind.signed
-                else _l("Acknowledged version %(v)s on %(date)s.", v=done.version, date=when(done.accepted_at)))
-        return Gate(key, label, GateStatus.DONE, str(text),
-                    url_for("documents.operations.evidence", acceptance_id=done.id), str(_l("See the evidence")))
-    title = pending.current.text_in(language).title
-    template = STAFF_AGAIN[kind] if pending.acceptance is not None else STAFF_TO_DO[kind]
-    return Gate(key, label, GateStatus.ACTION, str(template) % {"v": pending.current.version, "title": title},
-                table, str(_l("Remind")))
+            return Gate(key, label, GateStatus.DONE, words.all_briefings % {"count": len(own)},
+                        words.table(booking.flight_id), words.see_documents)
+        done = own[-1]
+        return Gate(key, label, GateStatus.DONE, words.done(kind, done), words.evidence(done.acceptance.id),
+                    words.see_evidence)
+    title = pending.current.text_in(words.language).title
+    template = words.again[kind] if pending.acceptance is not None else words.to_do[kind]
+    return Gate(key, label, GateStatus.ACTION, template % {"v": pending.current.version, "title": title},
+                words.table(booking.flight_id), words.remind)
 
 
-def _gates(booking: Booking, loaded: dict[int, list[DocumentStatus]], audience: Audience) -> list[Gate]:
-    language = str(get_locale() or "en")
+def _load(bookings: list[Booking], earlier: dict[str, Any]) -> Loaded:
+    return Loaded(documents.statuses(bookings))
+
+
+def _gates(booking: Booking, loaded: Loaded, audience: Audience) -> list[Gate]:
+    words = loaded.words(audience)
     make = _staff_gate if audience is Audience.STAFF else _gate
-    return [make(kind, booking, loaded[booking.id], language) for kind in GATES]
+    return [make(kind, booking, own, words) for kind, own in _by_kind(loaded[booking.id]).items()]
 
 
-register(SimpleProvider("documents", lambda bookings, earlier: documents.statuses(bookings), _gates,
-                        overridable=frozenset({"prohibited_items", "briefings"})), position=20)
+register(SimpleProvider("documents", _load, _gates, overridable=frozenset({"prohibited_items", "briefings"})),
+         position=20)

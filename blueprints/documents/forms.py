@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -14,6 +13,7 @@ from app.documents import labels as document_labels
 from app.errors import ServiceError
 from app.i18n import lazy_gettext as _l
 from app.models import DocumentKind, DocumentScope
+from blueprints.documents import widgets
 from blueprints.forms import LANGUAGE_CHOICES, REQUIRED, CheckedForm, IntegerField
 
 K = DocumentKind
@@ -22,7 +22,7 @@ K = DocumentKind
 class AcceptForm(CheckedForm):
     """Sign (consent, waiver) or acknowledge (the others) the version shown, in the language shown.
     The page removes the confirmations that are not its kind's."""
-    version_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version_id = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
     language = HiddenField(validators=[DataRequired(), Length(max=5)])
     read = BooleanField(_l("I have read and understood this document."),
                         validators=[DataRequired(_l("Please confirm that you have read it."))])
@@ -72,12 +72,16 @@ class QuestionForm(FlaskForm):
 
 
 class NewDocumentForm(CheckedForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in document_labels.KINDS.items()])
-    scope = SelectField(_l("Asked of"), choices=[(s.value, label) for s, label in document_labels.SCOPES.items()])
-    scope_name = StringField(_l("Vehicle or spaceport"), validators=[Optional(), Length(max=documents.SCOPE_NAME_MAX)])
-    flight_id = SelectField(_l("Flight"), coerce=int, choices=[], validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in document_labels.KINDS.items()],
+                       widget=widgets.Select())
+    scope = SelectField(_l("Asked of"), choices=[(s.value, label) for s, label in document_labels.SCOPES.items()],
+                        widget=widgets.Select())
+    scope_name = StringField(_l("Vehicle or spaceport"), validators=[Optional(), Length(max=documents.SCOPE_NAME_MAX)],
+                             widget=widgets.TextInput())
+    flight_id = SelectField(_l("Flight"), coerce=int, choices=[], validators=[Optional()],
+                            widget=widgets.Select(keep_last=True))
     default_language = SelectField(_l("Default language (its text is required)"), choices=LANGUAGE_CHOICES,
-                                   default="en")
+                                   default="en", widget=widgets.Select())
 
     def data_for_service(self) -> documents.DocumentData:
         return documents.DocumentData(
@@ -97,10 +101,10 @@ class VersionForm(CheckedForm):
     material = RadioField(_l("This version is"), choices=[
         ("material", _l("A material change: everyone who accepted an earlier version must do it again")),
         ("correction", _l("A correction (spelling, layout): nobody is asked again")),
-    ], default="material", validators=[Optional()], validate_choice=False)
-    confirmed = HiddenField()
+    ], default="material", validators=[Optional()], validate_choice=False, option_widget=widgets.RadioInput())
+    confirmed = HiddenField(widget=widgets.HiddenInput())
     #: The number of the latest version when the form was shown (0: none yet).
-    based_on = HiddenField()
+    based_on = HiddenField(widget=widgets.HiddenInput())
     #: Set by the page.
     document = None
 
@@ -122,7 +126,10 @@ class VersionForm(CheckedForm):
 
 
 for _code in LANGUAGES:
-    setattr(VersionForm, f"title_{_code}", StringField(_l("Title"), validators=[Optional(), Length(max=documents.TITLE_MAX)]))
-    setattr(VersionForm, f"body_{_code}", TextAreaField(_l("Text"), validators=[Optional(), Length(max=documents.BODY_MAX)]))
+    setattr(VersionForm, f"title_{_code}", StringField(_l("Title"), validators=[Optional(), Length(max=documents.TITLE_MAX)],
+                                                       widget=widgets.TextInput()))
+    setattr(VersionForm, f"body_{_code}", TextAreaField(_l("Text"), validators=[Optional(), Length(max=documents.BODY_MAX)],
+                                                        widget=widgets.TextArea()))
     setattr(VersionForm, f"summary_{_code}", TextAreaField(_l("What changed (shown to tourists asked again)"),
-                                                           validators=[Optional(), Length(max=documents.SUMMARY_MAX)]))
+                                                           validators=[Optional(), Length(max=documents.SUMMARY_MAX)],
+                                                           widget=widgets.TextArea()))

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -33,6 +33,7 @@ from app.models import (
     DocumentEvent,
     DocumentVersion,
     Flight,
+    User,
 )
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
@@ -52,9 +53,11 @@ def _language() -> str:
 # -- documents and versions ---------------------------------------------------------------------------
 
 def _flight_choices() -> list[tuple[int, str]]:
-    flights = db.session.scalars(
-        select(Flight).where(Flight.launch_at > now_utc()).order_by(Flight.launch_at).limit(200))
-    return [(0, "—")] + [(f.id, f"{f.name} ({f.launch_at:%Y-%m-%d})") for f in flights]
+    # Three columns, not two hundred whole flights.
+    flights = db.session.execute(
+        select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at > now_utc())
+        .order_by(Flight.launch_at).limit(200))
+    return [(0, "—")] + [(id_, f"{name} ({launch_at:%Y-%m-%d})") for id_, name, launch_at in flights]
 
 
 def _new_form(**kw) -> NewDocumentForm:
@@ -64,16 +67,18 @@ def _new_form(**kw) -> NewDocumentForm:
 
 
 def _list_page(form: NewDocumentForm):
+    # Each with its flight and its latest version's texts in the same statement (a document has
+    # one flight at most; a version a text per language).
     rows = list(db.session.scalars(
-        select(Document).options(selectinload(Document.flight))
+        select(Document).options(joinedload(Document.flight))
         .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id)))
     latest = {}
     if rows:
         for version in db.session.scalars(
             select(DocumentVersion).where(DocumentVersion.id.in_(
                 select(func.max(DocumentVersion.id)).group_by(DocumentVersion.document_id)))
-            .options(selectinload(DocumentVersion.texts))
-        ):
+            .options(joinedload(DocumentVersion.texts))
+        ).unique():
             latest[version.document_id] = version
     return render_template("documents/operations/documents.html", documents=rows, latest=latest, form=form,
                            language=_language(), scope_names=documents.scope_names()), form_status()
@@ -102,14 +107,23 @@ def new_document():
 
 
 def _document(document_id: int) -> Document:
-    return db.session.get(Document, document_id) or abort(404)
+    # With its flight (a one-flight document's page names it).
+    return db.session.get(Document, document_id, options=[joinedload(Document.flight)]) or abort(404)
 
 
-def _document_page(document: Document, form: VersionForm, *, preview: bool = False, impact=None):
-    versions = list(db.session.scalars(
+def _versions(document: Document) -> list[DocumentVersion]:
+    """The document's versions, newest first, with their texts and publishers (in one statement:
+    a document has a few versions, each a text per language)."""
+    return list(db.session.scalars(
         select(DocumentVersion).where(DocumentVersion.document_id == document.id)
-        .options(selectinload(DocumentVersion.texts), selectinload(DocumentVersion.published_by))
-        .order_by(DocumentVersion.version.desc())))
+        .options(joinedload(DocumentVersion.texts), joinedload(DocumentVersion.published_by))
+        .order_by(DocumentVersion.version.desc())).unique())
+
+
+def _document_page(document: Document, form: VersionForm, *, preview: bool = False, impact=None,
+                   versions: list[DocumentVersion] | None = None):
+    if versions is None:
+        versions = _versions(document)
     return render_template(
         "documents/operations/document.html", document=document, versions=versions, form=form, preview=preview,
         impact=impact, draft=form.draft() if preview else None, languages=LANGUAGES, language=_language(),
@@ -126,11 +140,12 @@ def document(document_id: int):
     form = VersionForm(formdata=None if request.method == "GET" else request.form)
     form.document = document
     if request.method == "GET":
-        current = documents.latest_version(document)
+        versions = _versions(document)  # the page lists them: the latest is the form's start
+        current = versions[0] if versions else None
         for text in current.texts if current else []:
             form[f"title_{text.language}"].data, form[f"body_{text.language}"].data = text.title, text.body
         form.based_on.data = str(current.version if current else 0)
-        return _document_page(document, form)
+        return _document_page(document, form, versions=versions)
     if document.archived_at is not None:
         flash(_("This document is archived: it is no longer asked of anyone."), "error")
         return redirect(url_for("documents.operations.document", document_id=document.id))
@@ -183,20 +198,28 @@ def version(version_id: int):
 def flight(flight_id: int):
     """Tourists of the flight × the documents it needs, each cell its state."""
     flight = db.session.get(Flight, flight_id) or abort(404)
+    # What the table reads of each booking and its tourist, without the flight each booking joins
+    # by default (the page has it: the same row 80 times) or the columns it never shows.
     bookings = [b for b in db.session.scalars(
         select(Booking).join(Booking.user).where(Booking.flight_id == flight.id,
                                                  Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(contains_eager(Booking.user)).order_by(Booking.id)
+        .options(load_only(Booking.reference, Booking.flight_id, Booking.state, Booking.hold_expires_at),
+                 lazyload(Booking.flight), contains_eager(Booking.user).load_only(User.name)).order_by(Booking.id)
     ) if b.holds_seat()]
     published = documents.published([flight])
     needed = published[flight.id]
     rows = documents.statuses(bookings, published)
     show = request.args.get("show", "all")
-    # Counted over everyone, whichever rows are shown.
-    done = {d.id: sum(1 for b in bookings for s in rows[b.id] if s.document.id == d.id and s.done)
-            for d, _v, _r in needed}
+    # Counted over everyone, whichever rows are shown, in one pass over the statuses.
+    done = {d.id: 0 for d, _v, _r in needed}
+    open_ = set()
+    for b in bookings:
+        for s in rows[b.id]:
+            if s.done:
+                done[s.document.id] += 1
+            else:
+                open_.add(b.id)
     total = len(bookings)
-    open_ = {b.id for b in bookings if any(not s.done for s in rows[b.id])}
     if show == "open":
         bookings = [b for b in bookings if b.id in open_]
     return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,

@@ -13,10 +13,12 @@ from flask_login import current_user
 from app.booking import bookings as booking_service
 from app.desk import conversations as desk
 from app.documents import documents
+from app.documents import labels as document_labels
 from app.documents.documents import DocumentStatus
 from app.errors import ServiceError
 from app.models import Booking, Conversation, DocumentKind, Role, Topic
 from app.transactions import commit, rollback
+from app.urls import url_maker
 from app.web import render_page
 from blueprints.access import own_booking, roles_required
 from blueprints.documents.forms import AcceptForm, QuestionForm
@@ -30,7 +32,10 @@ tourist_only = roles_required(Role.TOURIST)
 @tourist_only
 def index():
     bookings = booking_service.holding_seats(current_user.id)
-    return render_template("documents/tourist/index.html", bookings=bookings,
+    # Per booking, its documents' links with the route looked up once; the kinds' names read once.
+    read_urls = {b.id: url_maker("documents.tourist.read", "document_id", reference=b.reference) for b in bookings}
+    return render_template("documents/tourist/index.html", bookings=bookings, read_urls=read_urls,
+                           kinds={kind: str(label) for kind, label in document_labels.KINDS.items()},
                            statuses=documents.statuses(bookings), language=current_user.language)
 
 
