@@ -7,13 +7,14 @@ then counts the seats taken, so concurrent attempts at the last seat run one aft
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from app import signals
@@ -85,11 +86,16 @@ ENDED = (FlightStatus.FLOWN, FlightStatus.CANCELLED)
 def holding_seats(user_id: int, now: datetime | None = None) -> list[Booking]:
     """The tourist's bookings that hold a seat (confirmed, or held and the hold not run out) on a
     flight still to fly, with their flight, soonest launch first: one query."""
-    return list(db.session.scalars(
-        select(Booking).join(Booking.flight).options(contains_eager(Booking.flight))
-        .where(Booking.user_id == user_id, taking_seat_clause(now or now_utc()), Flight.status.notin_(ENDED))
-        .order_by(Flight.launch_at, Booking.id)
-    ))
+    return list(db.session.scalars(_holding_seats_statement(), {"user_id": user_id, "now": now or now_utc()}))
+
+
+@functools.cache
+def _holding_seats_statement():
+    """Built once (many pages ask): building it cost about as much as running it."""
+    return (select(Booking).join(Booking.flight).options(contains_eager(Booking.flight))
+            .where(Booking.user_id == bindparam("user_id"), taking_seat_clause(bindparam("now")),
+                   Flight.status.notin_(ENDED))
+            .order_by(Flight.launch_at, Booking.id))
 
 
 def transition(

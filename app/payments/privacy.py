@@ -62,8 +62,10 @@ FACTS = {
 
 def _preview(user: User, facts: dict) -> list[Consequence]:
     out = []
-    for booking in _to_cancel(user) if facts["to_cancel"] else []:
-        quote = cancellations.quote(booking)
+    bookings = _to_cancel(user) if facts["to_cancel"] else []
+    quotes = cancellations.quotes(bookings)  # two queries for them all
+    for booking in bookings:
+        quote = quotes[booking.id]
         flight, date = booking.flight.name, format_datetime(booking.flight.launch_at, "medium")
         if quote.paid_minor:
             text = _("Your booking %(reference)s on %(flight)s (%(date)s) is cancelled under the cancellation policy: "

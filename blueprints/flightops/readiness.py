@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, lazyload
 
 from app import readiness, spreadsheets
 from app.extensions import db
@@ -63,7 +63,8 @@ def _seated(flight: Flight) -> list[Booking]:
     rows = db.session.scalars(
         select(Booking).join(Booking.user)
         .where(Booking.flight_id == flight.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(contains_eager(Booking.user)).order_by(User.name, Booking.id))
+        # The flight is the page's, already loaded: found in the session, not joined to every row.
+        .options(contains_eager(Booking.user), lazyload(Booking.flight)).order_by(User.name, Booking.id))
     return [b for b in rows if b.holds_seat()]
 
 

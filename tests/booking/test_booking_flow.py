@@ -47,7 +47,7 @@ def test_htmx_filter_returns_only_the_results_fragment(client, make):
     assert "<html" in restore.get_data(as_text=True)
 
 
-def test_hold_a_seat_then_sign_consent_then_journey(client, make):
+def test_hold_a_seat_then_sign_consent_then_journey(app, client, make):
     flight = make.flight(name="Kármán Dawn", seat_count=2)
     make.consent_document()
     tourist = make.user(name="Ada Lovelace")
@@ -79,6 +79,13 @@ def test_hold_a_seat_then_sign_consent_then_journey(client, make):
     journey = client.get("/journey").get_data(as_text=True)
     assert f"Signed version {doc.version}" in journey
     assert "Your seat is held until" in journey
+    # Operations see the version signed, by its number.
+    ops = app.test_client()
+    login(ops, make.user(Role.OPERATIONS))
+    flight_page = ops.get(f"/ops/flights/{booking.flight_id}").get_data(as_text=True)
+    assert f"Signed v{doc.version}<" in flight_page and "DocumentVersion" not in flight_page
+    booking_page = ops.get(f"/ops/bookings/{booking.reference}").get_data(as_text=True)
+    assert f"Consent signed: version {doc.version}." in booking_page
 
 
 def test_sold_out_flight_offers_the_waiting_list(client, make):

@@ -482,3 +482,11 @@ def test_the_preview_asks_every_parts_facts_in_one_statement(ctx, make):
     assert "mobile number stays on our list" in texts["messages"][1]
     assert {"documents", "medical", "conversations", "travel", "after_the_flight"} <= set(texts)
     assert len(found.warnings) == 3  # the held seat released, the booking cancelled, the training given up
+
+    # Two more bookings to cancel: quoted together, not a quote's queries each.
+    more = [make.booking(tourist, days=days) for days in (120, 150)]
+    with count_queries() as statements:
+        found = erasure.preview(tourist)
+    assert len(statements) == 5
+    texts = {part.key: [c.text for c in consequences] for part, consequences in found.parts}
+    assert all(any(b.reference in text for text in texts["payments"]) for b in [booking, *more])
