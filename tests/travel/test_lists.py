@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Booking, Role, Segment, SegmentStatus, TravelProfile
 from app.timeutil import UTC
-from app.travel import day, details, itinerary, status
+from app.travel import day, details, itinerary, labels, status
 from tests.conftest import Factory
 
 
@@ -162,3 +162,49 @@ def test_a_page_that_read_the_tourists_details_gets_the_same_statuses(ctx, make)
         full, given = status.statuses([booking])[booking.id], status.statuses([booking], known)[booking.id]
         assert (given.missing, given.contacts, given.declined, given.document) == (
             full.missing, full.contacts, full.declined, full.document), name
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_travel_gate_says_for_each_booking_what_its_summary_says(app, db_session, make, language):
+    """The gate translates its words once per page: each cell must still read, in the reader's
+    language, what its own booking's summary says (and link to its own file)."""
+    from flask import url_for
+    from flask_babel import gettext, refresh
+
+    from app.readiness import Audience, GateStatus, readiness_for
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        refresh()
+        cases = _world(make)
+        _segment(make, make.booking(days=30), status_="pending")  # "0 of 1 segments confirmed"
+        bookings = [b for b in db_session.scalars(select(Booking)) if b.holds_seat()]
+        summaries = status.summaries(bookings)
+        staff = readiness_for(bookings, Audience.STAFF)
+        tourist = readiness_for(bookings, Audience.TOURIST)
+        said = set()
+        for booking in bookings:
+            mine = summaries[booking.id]
+            items = ", ".join(str(labels.MISSING[m]) for m in mine.tourist_missing)
+            staff_gate, tourist_gate = staff[booking.id].gate("travel"), tourist[booking.id].gate("travel")
+            assert staff_gate.label == tourist_gate.label == gettext("Travel confirmed")
+            assert language == "en" or staff_gate.label != "Travel confirmed"
+            assert staff_gate.url == url_for("travel.logistics.booking", reference=booking.reference)
+            assert tourist_gate.url == url_for("travel.tourist.index")
+            if mine.confirmed:
+                expected = (GateStatus.DONE, gettext("Itinerary confirmed; details on file."),
+                            gettext("Your itinerary is confirmed and your details are on file."))
+            elif mine.tourist_missing:
+                expected = (GateStatus.ACTION, gettext("The tourist has still to give: %(items)s.", items=items),
+                            gettext("Still to give: %(items)s.", items=items))
+            elif not mine.live:
+                expected = (GateStatus.WAITING, gettext("Itinerary to build."),
+                            gettext("Thank you for your details. Your coordinator is building your itinerary."))
+            else:
+                done = mine.live - mine.unconfirmed
+                expected = (GateStatus.WAITING,
+                            gettext("%(done)s of %(count)s segments confirmed.", done=done, count=mine.live),
+                            gettext("Your coordinator is confirming your itinerary: %(done)s of %(count)s "
+                                    "confirmed.", done=done, count=mine.live))
+            assert (staff_gate.status, staff_gate.reason, tourist_gate.reason) == expected
+            said.add(staff_gate.reason)
+        assert len(said) >= 5 and len(cases) > 5  # every wording, several lists of what is missing
