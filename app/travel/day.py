@@ -6,7 +6,6 @@ in a fixed number of queries, whatever its length."""
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -162,33 +161,42 @@ def _arrival_at():
 @functools.cache
 def _arrival_times_statement():
     """Built once; run with ``:start`` and ``:end``."""
-    at = _arrival_at()
+    at = _arrival_at().label("at")
     start, end = bindparam("start"), bindparam("end")
     # Only bookings with an arrival in the window can count: those with an own arrival or an
     # itinerary flight landing in it (an index range each), not every live booking. Filtered in
-    # Python, so that the database works each arrival out once.
+    # Python, so that the database works each arrival out once; sorted, so that Python reads only
+    # as far as the days it shows.
     landing = (select(Segment.booking_id).where(Segment.kind == SegmentKind.FLIGHT, Segment.ends_at >= start,
                                                 Segment.ends_at < end)
                .union(select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
                                                        Arrival.arrives_at < end)))
     return _live(select(at).select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
-                 .where(Booking.id.in_(landing)))
+                 .where(Booking.id.in_(landing))).order_by(at)
 
 
 def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
-    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each:
-    one query of the arrival times, counted per local day."""
+    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each (the
+    first ``limit`` of them): one query of the arrival times, soonest first, counted per local day."""
     end = start + timedelta(days=days)
     times = db.session.execute(_arrival_times_statement(), {"start": start, "end": end}).scalars()
     local = ZoneInfo(zone)
-    counts: Counter[date] = Counter()
+    counts: dict[date, int] = {}
     for moment in times:
-        if moment is None:
+        if moment is None:  # no arrival given (first on SQLite, last on PostgreSQL)
             continue
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives them without their zone
-        if start <= moment < end:
-            counts[moment.astimezone(local).date()] += 1
-    return sorted(counts.items())[:limit]
+        if moment < start:
+            continue
+        if moment >= end:
+            break
+        day = moment.astimezone(local).date()
+        if day not in counts:
+            if len(counts) == limit:
+                break  # the rest is on later days, which the page does not show
+            counts[day] = 0
+        counts[day] += 1
+    return list(counts.items())
 
 
 # The lists' statements are built once (building one of these takes longer than running it) and

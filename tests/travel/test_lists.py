@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Booking, Role, Segment, SegmentStatus, TravelProfile
 from app.timeutil import UTC
 from app.travel import day, details, itinerary, labels, status
-from tests.conftest import Factory
+from tests.conftest import Factory, utc
 
 
 @pytest.fixture
@@ -208,3 +208,27 @@ def test_the_travel_gate_says_for_each_booking_what_its_summary_says(app, db_ses
             assert (staff_gate.status, staff_gate.reason, tourist_gate.reason) == expected
             said.add(staff_gate.reason)
         assert len(said) >= 5 and len(cases) > 5  # every wording, several lists of what is missing
+
+
+def test_the_next_days_with_arrivals_are_counted_per_local_day_soonest_first(ctx, make):
+    """Read in arrival order and only as far as the days shown: a day's count must still be whole."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    start = datetime.combine(utc(2030, 1, 1).date(), time(0), tzinfo=UTC)
+    # Late on the 3rd in UTC is the 4th in Tokyo; given out of order; one after the window.
+    for hours in (70, 49, 2, 50, 23, 75, 90 * 24 + 1):
+        booking = make.booking(days=4000)
+        details.save_arrival(booking, details.ArrivalData(
+            mode="own", flight_number="LH 1", airport="HND", timezone="UTC",
+            arrives_local=(start + timedelta(hours=hours)).replace(tzinfo=None)))
+    details.save_arrival(make.booking(days=4000), details.ArrivalData(mode="operator", timezone="UTC"))
+    db.session.flush()
+    first = start.date()
+    assert day.arrival_days(start, "UTC") == [(first, 2), (first + timedelta(days=2), 3),
+                                              (first + timedelta(days=3), 1)]
+    assert day.arrival_days(start, "UTC", limit=2) == [(first, 2), (first + timedelta(days=2), 3)]
+    tokyo = start.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert day.arrival_days(start, "Asia/Tokyo") == [(tokyo.date(), 1), (tokyo.date() + timedelta(days=1), 1),
+                                                     (tokyo.date() + timedelta(days=2), 2),
+                                                     (tokyo.date() + timedelta(days=3), 2)]
