@@ -307,3 +307,19 @@ def test_the_days_lists_with_rows_in_each_cost_the_same_statements_at_two_sizes(
     assert page.count('class="unconfirmed"') >= 12
     assert staff.get(pages[1]).get_data(as_text=True).count("<td>AB 1 · ABQ</td>") == 4  # the departures
     assert measure() == small
+
+
+def test_every_form_on_the_travel_page_carries_the_pages_token(trip, make):
+    """The page writes each form's hidden token field itself (as WTForms writes it): each must be
+    the session's token, as the one htmx sends (in the body's headers) is."""
+    import re
+
+    booking, client, _staff = trip
+    make.booking(booking.user, days=60)  # two trips: two arrival and two companion forms
+    db.session.commit()
+    html = client.get("/travel").get_data(as_text=True)
+    head = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    fields = re.findall(r'<input name="([\w-]*csrf_token)" type="hidden" value="([^"]+)">', html)
+    names = {name for name, _token in fields}
+    assert {f"a{booking.id}-csrf_token", f"c{booking.id}-csrf_token", "contact-csrf_token", "csrf_token"} <= names
+    assert len(fields) >= 8 and {token for _name, token in fields} == {head}
