@@ -117,3 +117,21 @@ def test_the_days_rows_written_in_python_are_what_the_template_wrote(app, langua
             expected = app.jinja_env.from_string(_TEMPLATE_ROWS).render(flight_id=flight_id, **context)
             assert app.jinja_env.from_string(_PYTHON_ROWS).render(flight_id=flight_id, **context) == expected
         assert "&lt;b&gt;" in expected and "A&amp;B" in expected and "selected" not in expected
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_the_small_selects_read_as_wtforms_select_wrote_them(app, language):
+    """Age, kind of document and sex use the select that writes its options once per list (and
+    language): each must come out as WTForms' own select writes it, with or without a choice, with
+    the attributes the field macro adds on an error."""
+    from wtforms.widgets import Select
+
+    from blueprints.travel.forms import CompanionForm, DocumentForm
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        for form in (CompanionForm(formdata=None, prefix="c7"), DocumentForm(formdata=None)):
+            for field in (f for f in form if f.name.endswith(("age_band", "document_type", "sex"))):
+                for data in (None, *(value for value, _label in field.choices)):
+                    field.data = data
+                    for extra in ({}, {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}):
+                        assert field(**extra) == Select()(field, **extra), (field.name, data, extra)
