@@ -6,13 +6,13 @@ in a fixed number of queries, whatever its length."""
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import contains_eager, load_only
 
 from app.booking.bookings import taking_seat_clause
 from app.extensions import db
@@ -25,6 +25,7 @@ from app.models import (
     Segment,
     SegmentKind,
     SegmentStatus,
+    User,
 )
 from app.timeutil import UTC, now_utc
 from app.travel import status
@@ -38,16 +39,33 @@ PICKUP_WINDOW = timedelta(hours=12)
 UPCOMING = (FlightStatus.SCHEDULED, FlightStatus.DELAYED, FlightStatus.SCRUBBED)
 
 
+# The lists load what they show, no more: a page of them costs milliseconds per hundred rows of
+# whole ORM objects. A booking comes with the columns its links and the medical status read, and its
+# flight with its name and launch; the tourist is a name; a segment is a row of the columns
+# :mod:`blueprints.travel.rendering` shows (its notes, encrypted, are neither loaded nor decrypted).
+# A row answers ``segment.kind``, ``segment.status``... as a ``Segment`` does.
+_BOOKING_SHOWN = (
+    load_only(Booking.reference, Booking.user_id, Booking.state, Booking.flight_id),
+    contains_eager(Booking.flight).load_only(Flight.name, Flight.launch_at),
+)
+SEGMENT_SHOWN = (Segment.id, Segment.booking_id, Segment.kind, Segment.status, Segment.flag, Segment.title,
+                 Segment.carrier, Segment.number, Segment.from_place, Segment.to_place, Segment.address,
+                 Segment.vehicle, Segment.phone, Segment.starts_at, Segment.start_timezone, Segment.ends_at,
+                 Segment.end_timezone)
+
+
 @dataclass
 class Movement:
-    """An arrival or a departure: whose, when, on which flight, and (arriving) the pick-up."""
+    """An arrival or a departure: whose (the booking and the tourist's name), when, on which
+    flight, and (arriving) the pick-up (a row of :data:`SEGMENT_SHOWN`)."""
     booking: Booking
+    tourist: str
     at: datetime
     timezone: str
     flight_number: str
     place: str
     own: bool
-    pickup: Segment | None = None
+    pickup: Row | None = None
 
 
 def _live(query):
@@ -66,11 +84,21 @@ def _trips_statement(one_flight: bool):
             or_(and_(Segment.ends_at >= start, Segment.ends_at < end),
                 and_(Segment.starts_at >= start, Segment.starts_at < end)))))
     return _live(
-        select(Booking, Arrival).join(Booking.flight).join(Booking.user)
+        select(Booking, User.name, Arrival.arrives_at, Arrival.timezone, Arrival.flight_number, Arrival.airport)
+        .join(Booking.flight).join(Booking.user)
         .outerjoin(Arrival, and_(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN,
                                  Arrival.arrives_at.is_not(None)))
-        .options(contains_eager(Booking.flight), contains_eager(Booking.user))
+        .options(*_BOOKING_SHOWN)
         .where(Booking.id.in_(candidates), *([Booking.flight_id == bindparam("flight_id")] if one_flight else [])))
+
+
+@functools.cache
+def _legs_statement():
+    return (select(*SEGMENT_SHOWN)
+            .where(Segment.booking_id.in_(bindparam("ids", expanding=True)),
+                   Segment.kind.in_([SegmentKind.FLIGHT, SegmentKind.TRANSFER]),
+                   Segment.status != SegmentStatus.CANCELLED)
+            .order_by(Segment.starts_at, Segment.id))
 
 
 def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[Movement | None, Movement | None]]:
@@ -82,16 +110,12 @@ def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[
                               {"start": start, "end": end, "flight_id": flight_id}).all()
     if not rows:
         return []
-    legs: dict[int, list[Segment]] = {}
-    transfers: dict[int, list[Segment]] = {}
-    for segment in db.session.scalars(
-            select(Segment).where(Segment.booking_id.in_([booking.id for booking, _own in rows]),
-                                  Segment.kind.in_([SegmentKind.FLIGHT, SegmentKind.TRANSFER]),
-                                  Segment.status != SegmentStatus.CANCELLED)
-            .order_by(Segment.starts_at, Segment.id)):
+    legs: dict[int, list[Row]] = {}
+    transfers: dict[int, list[Row]] = {}
+    for segment in db.session.execute(_legs_statement(), {"ids": [row[0].id for row in rows]}):
         (legs if segment.kind is SegmentKind.FLIGHT else transfers).setdefault(segment.booking_id, []).append(segment)
     trips = []
-    for booking, own in rows:
+    for booking, name, own_at, own_timezone, own_number, own_airport in rows:
         launch = booking.flight.launch_at
         mine = legs.get(booking.id, [])
         inbound = [leg for leg in mine if leg.ends_at and leg.ends_at <= launch]
@@ -99,15 +123,15 @@ def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[
         arrival = departure = None
         if inbound:
             leg = max(inbound, key=lambda leg: leg.ends_at)
-            arrival = Movement(booking, leg.ends_at, leg.end_timezone, leg.number, leg.to_place, False)
-        elif own is not None:
-            arrival = Movement(booking, own.arrives_at, own.timezone, own.flight_number, own.airport, True)
+            arrival = Movement(booking, name, leg.ends_at, leg.end_timezone, leg.number, leg.to_place, False)
+        elif own_at is not None:
+            arrival = Movement(booking, name, own_at, own_timezone, own_number, own_airport, True)
         if arrival is not None:
             arrival.pickup = next((t for t in transfers.get(booking.id, [])
                                    if arrival.at <= t.starts_at <= arrival.at + PICKUP_WINDOW), None)
         if outbound:
             leg = outbound[0]
-            departure = Movement(booking, leg.starts_at, leg.start_timezone, leg.number, leg.from_place, False)
+            departure = Movement(booking, name, leg.starts_at, leg.start_timezone, leg.number, leg.from_place, False)
         trips.append((arrival, departure))
     return trips
 
@@ -118,7 +142,7 @@ def movements(start: datetime, end: datetime, flight_id: int | None = None) -> t
     trips = _trips(start, end, flight_id)
     arrivals = [a for a, _d in trips if a is not None and start <= a.at < end]
     departures = [d for _a, d in trips if d is not None and start <= d.at < end]
-    key = lambda m: (m.at, m.booking.user.name)  # noqa: E731
+    key = lambda m: (m.at, m.tourist)  # noqa: E731
     return sorted(arrivals, key=key), sorted(departures, key=key)
 
 
@@ -137,33 +161,42 @@ def _arrival_at():
 @functools.cache
 def _arrival_times_statement():
     """Built once; run with ``:start`` and ``:end``."""
-    at = _arrival_at()
+    at = _arrival_at().label("at")
     start, end = bindparam("start"), bindparam("end")
     # Only bookings with an arrival in the window can count: those with an own arrival or an
     # itinerary flight landing in it (an index range each), not every live booking. Filtered in
-    # Python, so that the database works each arrival out once.
+    # Python, so that the database works each arrival out once; sorted, so that Python reads only
+    # as far as the days it shows.
     landing = (select(Segment.booking_id).where(Segment.kind == SegmentKind.FLIGHT, Segment.ends_at >= start,
                                                 Segment.ends_at < end)
                .union(select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
                                                        Arrival.arrives_at < end)))
     return _live(select(at).select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
-                 .where(Booking.id.in_(landing)))
+                 .where(Booking.id.in_(landing))).order_by(at)
 
 
 def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
-    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each:
-    one query of the arrival times, counted per local day."""
+    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each (the
+    first ``limit`` of them): one query of the arrival times, soonest first, counted per local day."""
     end = start + timedelta(days=days)
     times = db.session.execute(_arrival_times_statement(), {"start": start, "end": end}).scalars()
     local = ZoneInfo(zone)
-    counts: Counter[date] = Counter()
+    counts: dict[date, int] = {}
     for moment in times:
-        if moment is None:
+        if moment is None:  # no arrival given (first on SQLite, last on PostgreSQL)
             continue
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives them without their zone
-        if start <= moment < end:
-            counts[moment.astimezone(local).date()] += 1
-    return sorted(counts.items())[:limit]
+        if moment < start:
+            continue
+        if moment >= end:
+            break
+        day = moment.astimezone(local).date()
+        if day not in counts:
+            if len(counts) == limit:
+                break  # the rest is on later days, which the page does not show
+            counts[day] = 0
+        counts[day] += 1
+    return list(counts.items())
 
 
 # The lists' statements are built once (building one of these takes longer than running it) and
@@ -188,8 +221,10 @@ def _values(flight_id: int | None, limit: int | None, now: datetime | None) -> d
 
 @dataclass
 class Owed:
-    """A booking whose tourist still owes something, and what (in :data:`status.TOURIST_PARTS` order)."""
+    """A booking whose tourist (``tourist``, their name) still owes something, and what (in
+    :data:`status.TOURIST_PARTS` order)."""
     booking: Booking
+    tourist: str
     tourist_missing: list[Missing]
 
 
@@ -197,8 +232,8 @@ class Owed:
 def _owed_statement(one_flight: bool):
     parts = status.tourist_parts()
     query = _upcoming(
-        select(Booking, func.count().over(), *parts.values()).join(Booking.flight).join(Booking.user)
-        .options(contains_eager(Booking.flight), contains_eager(Booking.user))
+        select(Booking, User.name, func.count().over(), *parts.values()).join(Booking.flight).join(Booking.user)
+        .options(*_BOOKING_SHOWN)
         .where(status.tourist_owes_clause()), one_flight)
     return query.order_by(Flight.launch_at, Booking.id).limit(bindparam("limit")), list(parts)
 
@@ -210,27 +245,27 @@ def still_owed(flight_id: int | None = None, limit: int | None = None,
     query, which says what each owes too."""
     statement, parts = _owed_statement(bool(flight_id))
     rows = db.session.execute(statement, _values(flight_id, limit, now)).all()
-    owed = [Owed(row[0], status.tourist_missing(dict(zip(parts, row[2:])))) for row in rows]
-    return owed, rows[0][1] if rows else 0
+    owed = [Owed(row[0], row[1], status.tourist_missing(dict(zip(parts, row[3:])))) for row in rows]
+    return owed, rows[0][2] if rows else 0
 
 
 @functools.cache
 def _arrange_statement(one_flight: bool):
     query = _upcoming(
-        select(Segment, func.count().over()).join(Segment.booking).join(Booking.flight).join(Booking.user)
-        .options(contains_eager(Segment.booking).contains_eager(Booking.user),
-                 contains_eager(Segment.booking).contains_eager(Booking.flight))
+        select(*SEGMENT_SHOWN, User.name.label("tourist"), func.count().over().label("total"))
+        .join(Segment.booking).join(Booking.flight).join(Booking.user)
         .where(Segment.status != SegmentStatus.CANCELLED,
                or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), one_flight)
     return query.order_by(Segment.starts_at, Segment.id).limit(bindparam("limit"))
 
 
 def to_arrange(flight_id: int | None = None, limit: int | None = None,
-               now: datetime | None = None) -> tuple[list[Segment], int]:
+               now: datetime | None = None) -> tuple[list[Row], int]:
     """The live segments of the upcoming bookings not confirmed yet or no longer fitting the launch,
-    soonest first (the first ``limit``, with their booking and tourist), and how many in all."""
+    soonest first (the first ``limit``), and how many in all: rows of :data:`SEGMENT_SHOWN` and
+    ``tourist``, the tourist's name."""
     rows = db.session.execute(_arrange_statement(bool(flight_id)), _values(flight_id, limit, now)).all()
-    return [segment for segment, _count in rows], rows[0][1] if rows else 0
+    return rows, rows[0].total if rows else 0
 
 
 @functools.cache
@@ -249,6 +284,18 @@ def confirmed_counts(flight_ids: list[int], now: datetime | None = None) -> dict
     counts = {flight_id: (0, 0) for flight_id in flight_ids}
     counts.update({flight_id: (total, ready) for flight_id, total, ready in rows})
     return counts
+
+
+@functools.cache
+def _choices_statement():
+    return (select(Flight.id, Flight.name, Flight.launch_at)
+            .where(Flight.launch_at > bindparam("now"), Flight.status.in_(UPCOMING)).order_by(Flight.launch_at))
+
+
+def flight_choices(now: datetime | None = None) -> list[Row]:
+    """:func:`upcoming_flights` as the day's filter offers them: rows of ``id``, ``name`` and
+    ``launch_at`` (a whole flight carries its texts in every language, and the filter lists them all)."""
+    return db.session.execute(_choices_statement(), {"now": now or now_utc()}).all()
 
 
 def upcoming_flights(now: datetime | None = None) -> list[Flight]:

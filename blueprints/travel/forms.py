@@ -73,7 +73,7 @@ class CompanionForm(CheckedForm):
     name = StringField(_l("Name"), validators=[Optional()])
     relation = StringField(_l("Who they are to you"), validators=[Optional()])
     age_band = SelectField(_l("Age"), choices=[(a.value, travel_labels.AGE_BANDS[a]) for a in AgeBand],
-                           validate_choice=False)
+                           validate_choice=False, widget=LongSelect())
     phone = StringField(_l("Mobile number (optional)"), validators=[Optional()],
                         description=_l("For the news on launch day by SMS: a move, a scrub, each update from the "
                                        "countdown. With the country code, e.g. +1 505 555 0100."))
@@ -98,14 +98,14 @@ class DocumentForm(CheckedForm):
     name_as_printed = StringField(_l("Full name as printed in the document"), validators=[Optional()])
     document_type = SelectField(_l("Kind of document"),
                                 choices=[(t.value, travel_labels.DOCUMENT_TYPES[t]) for t in TravelDocumentType],
-                                validate_choice=False)
+                                validate_choice=False, widget=LongSelect())
     number = StringField(_l("Document number"), validators=[Optional()])
     nationality = SelectField(_l("Nationality"), validate_choice=False, widget=LongSelect())
     issuing_country = SelectField(_l("Issuing country"), validate_choice=False, widget=LongSelect())
     expires_on = DateField(_l("Expires on"), validators=[Optional()])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     sex = SelectField(_l("Sex, as in the document"), choices=[(s.value, travel_labels.SEXES[s]) for s in Sex],
-                      validate_choice=False)
+                      validate_choice=False, widget=LongSelect())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -86,7 +86,7 @@ def today():
         "travel/logistics/day.html", day=chosen, previous=chosen - timedelta(days=1), next=chosen + timedelta(days=1),
         arrivals=arrivals, departures=departures, missing=missing, missing_count=missing_count,
         segments=segments, segment_count=segment_count,
-        cleared=cleared, flights=day.upcoming_flights(), flight_id=flight_id, ahead=day.AHEAD.days,
+        cleared=cleared, flights=day.flight_choices(), flight_id=flight_id, ahead=day.AHEAD.days,
         arrival_days=day.arrival_days(datetime.combine(now_utc().astimezone(zone).date(), time(0), tzinfo=zone)
                                       .astimezone(UTC), current_user.timezone or "UTC"),
     )

@@ -6,13 +6,15 @@ templates' ``_()`` uses it (as markup, its values escaped)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from app.formats import iso, when
+from app.formats import day_text, iso, on_day, when
 from app.i18n import current
 from app.i18n import markup as _
 from app.models import Segment
@@ -34,27 +36,60 @@ def segment_status(segment: Segment) -> Markup:
     return Markup(f'<span class="badge badge-segment-{segment.status.value}">{escape(labels.STATUSES[segment.status])}</span>')
 
 
+def _once(make: Callable) -> Callable:
+    """``make`` with the result of each distinct call kept, for one table: its rows share launch
+    days, landing times and the times of flight-wide segments, and Babel's formatting is slow."""
+    made: dict = {}
+
+    def cached(*args):
+        result = made.get(args)
+        if result is None:
+            result = made[args] = make(*args)
+        return result
+    return cached
+
+
+def _names(lazy: Mapping) -> dict:
+    """A table of lazy labels, each translated and escaped once (a table's rows repeat a few)."""
+    return {key: escape(label) for key, label in lazy.items()}
+
+
 def segment_what(segment: Segment) -> Markup:
     """What a segment is, by its kind: a flight's number and airports, a hotel's name and address..."""
-    kind, e = segment.kind.value, escape
+    return _what(*(getattr(segment, name) for name in _WHAT))
+
+
+#: The fields :func:`segment_what` shows: a table keeps what it wrote per distinct value of them
+#: (every tourist of a flight has the same transfer and hotel, from the flight's templates).
+_WHAT = ("kind", "carrier", "number", "from_place", "to_place", "title", "address", "vehicle", "phone")
+
+
+def _what(kind, carrier, number, from_place, to_place, title, address, vehicle, phone) -> Markup:
+    kind, e = kind.value, escape
     if kind == "flight":
-        text = f"{e(segment.carrier)} {e(segment.number)}: {e(segment.from_place)} → {e(segment.to_place)}"
+        text = f"{e(carrier)} {e(number)}: {e(from_place)} → {e(to_place)}"
     elif kind == "hotel":
-        text = f"{e(segment.title)}, {e(segment.address)}"
+        text = f"{e(title)}, {e(address)}"
     elif kind == "transfer":
-        text = str(e(segment.from_place))  # a str: Markup + str would escape what is escaped already
-        if segment.to_place:
-            text += f" → {e(segment.to_place)}"
-        if segment.vehicle:
-            text += f" · {e(segment.vehicle)}"
-        if segment.phone:
-            driver = _("driver: %(phone)s", phone=segment.phone)  # outside the f-string, for pybabel
+        text = str(e(from_place))  # a str: Markup + str would escape what is escaped already
+        if to_place:
+            text += f" → {e(to_place)}"
+        if vehicle:
+            text += f" · {e(vehicle)}"
+        if phone:
+            driver = _("driver: %(phone)s", phone=phone)  # outside the f-string, for pybabel
             text += f" · {driver}"
     else:
-        text = str(e(segment.title))
-        if segment.from_place:
-            text += f", {e(segment.from_place)}"
+        text = str(e(title))
+        if from_place:
+            text += f", {e(from_place)}"
     return Markup(f'<span class="segment-what">{text}</span>')
+
+
+def _whats() -> Callable[[Segment], Markup]:
+    """:func:`segment_what` for one table: each distinct segment written once."""
+    what = _once(_what)
+    return lambda segment: what(*(getattr(segment, name) for name in _WHAT))
 
 
 def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Markup],
@@ -63,19 +98,20 @@ def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Ma
     on which flight, the transfer that picks them up (or none), their launch and medical status."""
     on_their_own = _("on their own")
     no_transfer = _("No transfer")
+    statuses, place, clock, what = _names(labels.STATUSES), _once(at_place), _once(when), _whats()
     rows = []
     for m in arrivals:
-        booking = m.booking
+        booking, pickup = m.booking, m.pickup
         own = f' <small class="muted">({on_their_own})</small>' if m.own else ""
-        if m.pickup is not None:
-            pickup = (f"{segment_what(m.pickup)} · {escape(when(m.pickup.starts_at, 'short', m.pickup.start_timezone))} "
-                      f"{segment_status(m.pickup)}")
+        if pickup is not None:
+            pickup = (f"{what(pickup)} · {escape(clock(pickup.starts_at, 'short', pickup.start_timezone))} "
+                      f'<span class="badge badge-segment-{pickup.status.value}">{statuses[pickup.status]}</span>')
         else:
             pickup = f'<span class="badge badge-action">{no_transfer}</span>'
         rows.append(
             f'<tr class="arrival">\n'
-            f'        <th scope="row"><a href="{escape(booking_url(booking.reference))}">{escape(booking.user.name)}</a></th>\n'
-            f'        <td>{at_place(m.at, m.timezone, "short")}</td>\n'
+            f'        <th scope="row"><a href="{escape(booking_url(booking.reference))}">{escape(m.tourist)}</a></th>\n'
+            f'        <td>{place(m.at, m.timezone, "short")}</td>\n'
             f'        <td>{escape(m.flight_number)} · {escape(m.place)}{own}</td>\n'
             f'        <td>{pickup}</td>\n'
             f'        <td>{escape(booking.flight.name)}</td>\n'
@@ -84,6 +120,75 @@ def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Ma
     return Markup("\n      ".join(rows))
 
 
+def departure_rows(departures, booking_url: Callable[[str], str]) -> Markup:
+    """The rows of the day's departures table: who, when they leave (at the airport and for the
+    reader), on which flight, from which launch."""
+    place = _once(at_place)
+    return Markup("".join(
+        f'\n      <tr>\n'
+        f'        <th scope="row"><a href="{escape(booking_url(m.booking.reference))}">{escape(m.tourist)}</a></th>\n'
+        f'        <td>{place(m.at, m.timezone, "short")}</td>\n'
+        f'        <td>{escape(m.flight_number)} · {escape(m.place)}</td>\n'
+        f'        <td>{escape(m.booking.flight.name)}</td>\n'
+        f'      </tr>\n    ' for m in departures))
+
+
+def missing_rows(missing, cleared: dict[int, str], medical_badges: dict[str, Markup],
+                 booking_url: Callable[[str], str]) -> Markup:
+    """The rows of what tourists still owe: who, their flight and launch day, what they owe, their
+    medical status."""
+    names, day = _names(labels.MISSING), _once(on_day)
+    rows = []
+    for owed in missing:
+        booking, flight = owed.booking, owed.booking.flight
+        owes = "".join(f'<span class="badge badge-action">{names[m]}</span> ' for m in owed.tourist_missing)
+        rows.append(
+            f'\n      <tr class="missing">\n'
+            f'        <th scope="row"><a href="{escape(booking_url(booking.reference))}">{escape(owed.tourist)}</a></th>\n'
+            f'        <td>{escape(flight.name)} · {escape(day(flight.launch_at, "medium"))}</td>\n'
+            f'        <td>{owes}</td>\n'
+            f'        <td>{medical_badges.get(cleared.get(booking.id), "")}</td>\n'
+            f'      </tr>\n    ')
+    return Markup("".join(rows))
+
+
+def segment_rows(segments, segment_url: Callable[[int], str]) -> Markup:
+    """The rows of the segments to confirm or re-arrange: the segment (kind and what), when it
+    starts at its place, whose, its status and why it no longer fits (if it does not)."""
+    kinds, statuses, flags = _names(labels.KINDS), _names(labels.STATUSES), _names(labels.FLAGS)
+    clock, what = _once(when), _whats()
+    rows = []
+    for seg in segments:
+        flag = f' <span class="segment-flag">{flags.get(seg.flag, "")}</span>' if seg.flag else ""
+        rows.append(
+            f'\n      <tr class="unconfirmed">\n'
+            f'        <th scope="row"><a href="{escape(segment_url(seg.id))}">{kinds[seg.kind]}: {what(seg)}</a></th>\n'
+            f'        <td>{escape(clock(seg.starts_at, "short", seg.start_timezone))}</td>\n'
+            f'        <td>{escape(seg.tourist)}</td>\n'
+            f'        <td><span class="badge badge-segment-{seg.status.value}">{statuses[seg.status]}</span>{flag}</td>\n'
+            f'      </tr>\n    ')
+    return Markup("".join(rows))
+
+
+def flight_options(flights, chosen: int | None) -> Markup:
+    """The day's flight filter: every flight still to launch, with its launch day. The options
+    are the same on every view until a flight changes: kept per list of flights, language and
+    time zone, and only the chosen one is marked (as ``LongSelect`` does for time zones)."""
+    state = current()
+    options = _options(tuple(flights), state.name, state.timezone)
+    if chosen is not None:
+        options = options.replace(f'<option value="{chosen}" >', f'<option value="{chosen}" selected>', 1)
+    return Markup(options)
+
+
+@functools.lru_cache(maxsize=64)
+def _options(flights: tuple, language: str, zone) -> str:
+    return "".join(f'<option value="{f.id}" >{escape(f.name)} · '
+                   f'{escape(day_text(f.launch_at.astimezone(zone).date(), "medium", language))}</option>'
+                   for f in flights)
+
+
 def register(bp) -> None:
-    for helper in (at_place, segment_status, segment_what, arrival_rows):
+    for helper in (at_place, segment_status, segment_what, arrival_rows, departure_rows, missing_rows, segment_rows,
+                   flight_options):
         bp.add_app_template_global(helper, helper.__name__)

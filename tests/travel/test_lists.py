@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Booking, Role, Segment, SegmentStatus, TravelProfile
 from app.timeutil import UTC
-from app.travel import day, details, itinerary, status
-from tests.conftest import Factory
+from app.travel import day, details, itinerary, labels, status
+from tests.conftest import Factory, utc
 
 
 @pytest.fixture
@@ -162,3 +162,73 @@ def test_a_page_that_read_the_tourists_details_gets_the_same_statuses(ctx, make)
         full, given = status.statuses([booking])[booking.id], status.statuses([booking], known)[booking.id]
         assert (given.missing, given.contacts, given.declined, given.document) == (
             full.missing, full.contacts, full.declined, full.document), name
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_travel_gate_says_for_each_booking_what_its_summary_says(app, db_session, make, language):
+    """The gate translates its words once per page: each cell must still read, in the reader's
+    language, what its own booking's summary says (and link to its own file)."""
+    from flask import url_for
+    from flask_babel import gettext, refresh
+
+    from app.readiness import Audience, GateStatus, readiness_for
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        refresh()
+        cases = _world(make)
+        _segment(make, make.booking(days=30), status_="pending")  # "0 of 1 segments confirmed"
+        bookings = [b for b in db_session.scalars(select(Booking)) if b.holds_seat()]
+        summaries = status.summaries(bookings)
+        staff = readiness_for(bookings, Audience.STAFF)
+        tourist = readiness_for(bookings, Audience.TOURIST)
+        said = set()
+        for booking in bookings:
+            mine = summaries[booking.id]
+            items = ", ".join(str(labels.MISSING[m]) for m in mine.tourist_missing)
+            staff_gate, tourist_gate = staff[booking.id].gate("travel"), tourist[booking.id].gate("travel")
+            assert staff_gate.label == tourist_gate.label == gettext("Travel confirmed")
+            assert language == "en" or staff_gate.label != "Travel confirmed"
+            assert staff_gate.url == url_for("travel.logistics.booking", reference=booking.reference)
+            assert tourist_gate.url == url_for("travel.tourist.index")
+            if mine.confirmed:
+                expected = (GateStatus.DONE, gettext("Itinerary confirmed; details on file."),
+                            gettext("Your itinerary is confirmed and your details are on file."))
+            elif mine.tourist_missing:
+                expected = (GateStatus.ACTION, gettext("The tourist has still to give: %(items)s.", items=items),
+                            gettext("Still to give: %(items)s.", items=items))
+            elif not mine.live:
+                expected = (GateStatus.WAITING, gettext("Itinerary to build."),
+                            gettext("Thank you for your details. Your coordinator is building your itinerary."))
+            else:
+                done = mine.live - mine.unconfirmed
+                expected = (GateStatus.WAITING,
+                            gettext("%(done)s of %(count)s segments confirmed.", done=done, count=mine.live),
+                            gettext("Your coordinator is confirming your itinerary: %(done)s of %(count)s "
+                                    "confirmed.", done=done, count=mine.live))
+            assert (staff_gate.status, staff_gate.reason, tourist_gate.reason) == expected
+            said.add(staff_gate.reason)
+        assert len(said) >= 5 and len(cases) > 5  # every wording, several lists of what is missing
+
+
+def test_the_next_days_with_arrivals_are_counted_per_local_day_soonest_first(ctx, make):
+    """Read in arrival order and only as far as the days shown: a day's count must still be whole."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    start = datetime.combine(utc(2030, 1, 1).date(), time(0), tzinfo=UTC)
+    # Late on the 3rd in UTC is the 4th in Tokyo; given out of order; one after the window.
+    for hours in (70, 49, 2, 50, 23, 75, 90 * 24 + 1):
+        booking = make.booking(days=4000)
+        details.save_arrival(booking, details.ArrivalData(
+            mode="own", flight_number="LH 1", airport="HND", timezone="UTC",
+            arrives_local=(start + timedelta(hours=hours)).replace(tzinfo=None)))
+    details.save_arrival(make.booking(days=4000), details.ArrivalData(mode="operator", timezone="UTC"))
+    db.session.flush()
+    first = start.date()
+    assert day.arrival_days(start, "UTC") == [(first, 2), (first + timedelta(days=2), 3),
+                                              (first + timedelta(days=3), 1)]
+    assert day.arrival_days(start, "UTC", limit=2) == [(first, 2), (first + timedelta(days=2), 3)]
+    tokyo = start.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert day.arrival_days(start, "Asia/Tokyo") == [(tokyo.date(), 1), (tokyo.date() + timedelta(days=1), 1),
+                                                     (tokyo.date() + timedelta(days=2), 2),
+                                                     (tokyo.date() + timedelta(days=3), 2)]

@@ -257,3 +257,69 @@ def test_a_tourist_with_connecting_flights_and_their_own_arrival_arrives_once(tr
     assert [(a.booking.id, a.flight_number, a.at) for a in arrivals] == [(booking.id, "UA 1528", landing)]
     assert day.arrival_days(start - timedelta(days=1), "UTC") == [(landing.date(), 1)]
     assert departures == [] and ZoneInfo("UTC")
+
+
+def test_the_days_lists_with_rows_in_each_cost_the_same_statements_at_two_sizes(trip, make):
+    """Every list of the day has rows (arrivals with their pick-up, departures, what tourists owe,
+    segments to confirm): the rows read only what the lists load, so more rows cost no statement."""
+    from app.booking import bookings as booking_service
+    from app.models import BookingState
+
+    _booking, _client, staff = trip
+    coordinator = make.user(Role.LOGISTICS)
+    flight = make.booking(days=30).flight
+    launch = flight.launch_at = flight.launch_at.replace(hour=18, minute=0, second=0, microsecond=0)
+    lands, leaves = launch - timedelta(days=2), launch + timedelta(days=2)
+    inbound = itinerary.SegmentData(kind="flight", status="pending", carrier="Air", number="AB 1", from_place="FRA",
+                                    to_place="ABQ", starts_local=(lands - timedelta(hours=9)).replace(tzinfo=None),
+                                    start_timezone="UTC", ends_local=lands.replace(tzinfo=None), end_timezone="UTC")
+    outbound = itinerary.SegmentData(**{**vars(inbound), "from_place": "ABQ", "to_place": "FRA",
+                                        "starts_local": leaves.replace(tzinfo=None),
+                                        "ends_local": (leaves + timedelta(hours=9)).replace(tzinfo=None)})
+    pickup = itinerary.SegmentData(kind="transfer", status="pending", from_place="ABQ", vehicle="Van",
+                                   starts_local=(lands + timedelta(hours=1)).replace(tzinfo=None), start_timezone="UTC")
+
+    def tourists(count):
+        for _ in range(count):
+            booking = booking_service.hold_seat(flight.id, make.user())
+            booking_service.transition(booking, BookingState.CONFIRMED)
+            for segment in (inbound, pickup, outbound):
+                itinerary.add_segment(booking, segment, coordinator)
+        db.session.commit()
+
+    pages = [f"/logistics?day={lands.date().isoformat()}", f"/logistics?day={leaves.date().isoformat()}",
+             f"/logistics?day={lands.date().isoformat()}&flight={flight.id}"]
+
+    def measure():
+        counts = {}
+        for path in pages:
+            with count_queries() as queries:
+                page = staff.get(path).get_data(as_text=True)
+            counts[path] = len(queries)
+            assert "AB 1" in page, path
+        return counts
+
+    tourists(1)
+    small = measure()
+    tourists(3)
+    page = staff.get(pages[0]).get_data(as_text=True)
+    assert page.count('class="arrival"') == 4 and page.count('class="missing"') >= 4
+    assert page.count('class="unconfirmed"') >= 12
+    assert staff.get(pages[1]).get_data(as_text=True).count("<td>AB 1 · ABQ</td>") == 4  # the departures
+    assert measure() == small
+
+
+def test_every_form_on_the_travel_page_carries_the_pages_token(trip, make):
+    """The page writes each form's hidden token field itself (as WTForms writes it): each must be
+    the session's token, as the one htmx sends (in the body's headers) is."""
+    import re
+
+    booking, client, _staff = trip
+    make.booking(booking.user, days=60)  # two trips: two arrival and two companion forms
+    db.session.commit()
+    html = client.get("/travel").get_data(as_text=True)
+    head = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    fields = re.findall(r'<input name="([\w-]*csrf_token)" type="hidden" value="([^"]+)">', html)
+    names = {name for name, _token in fields}
+    assert {f"a{booking.id}-csrf_token", f"c{booking.id}-csrf_token", "contact-csrf_token", "csrf_token"} <= names
+    assert len(fields) >= 8 and {token for _name, token in fields} == {head}

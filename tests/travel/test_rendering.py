@@ -3,7 +3,11 @@ reader's own time added when the place's zone differs, translated like the templ
 
 from __future__ import annotations
 
+from collections import namedtuple
 from types import SimpleNamespace
+
+import pytest
+from markupsafe import Markup
 
 from app.models import SegmentKind, SegmentStatus
 from blueprints.travel.rendering import at_place, segment_status, segment_what
@@ -45,3 +49,89 @@ def test_a_time_at_its_place_adds_the_readers_own_when_the_zones_differ(app):
         summer = utc(2027, 7, 1, 18, 30)
         assert at_place(summer, "Europe/London", "short").endswith(
             ' <small class="muted">(in Ihrer Zeitzone: 01.07.27, 18:30)</small>')
+
+
+# The day's tables as the template wrote them before they were written in Python: the rows must
+# come out the same, character for character (escaping, translations, the chosen flight, a flag).
+_TEMPLATE_ROWS = """
+{%- for m in departures %}
+      <tr>
+        <th scope="row"><a href="{{ booking_url(m.booking.reference) }}">{{ m.tourist }}</a></th>
+        <td>{{ at_place(m.at, m.timezone, "short") }}</td>
+        <td>{{ m.flight_number }} · {{ m.place }}</td>
+        <td>{{ m.booking.flight.name }}</td>
+      </tr>
+    {% endfor -%}
+|{%- for s in missing %}
+      <tr class="missing">
+        <th scope="row"><a href="{{ booking_url(s.booking.reference) }}">{{ s.tourist }}</a></th>
+        <td>{{ s.booking.flight.name }} · {{ s.booking.flight.launch_at | d("medium") }}</td>
+        <td>{% for m in s.tourist_missing %}<span class="badge badge-action">{{ travel_labels.MISSING[m] }}</span> {% endfor %}</td>
+        <td>{{ medical_badges.get(cleared.get(s.booking.id), '') }}</td>
+      </tr>
+    {% endfor -%}
+|{%- for seg in segments %}
+      <tr class="unconfirmed">
+        <th scope="row"><a href="{{ segment_url(seg.id) }}">{{ travel_labels.KINDS[seg.kind] }}: {{ segment_what(seg) }}</a></th>
+        <td>{{ seg.starts_at | dt("short", seg.start_timezone) }}</td>
+        <td>{{ seg.tourist }}</td>
+        <td>{{ segment_status(seg) }}{% if seg.flag %} <span class="segment-flag">{{ travel_labels.FLAGS[seg.flag] }}</span>{% endif %}</td>
+      </tr>
+    {% endfor -%}
+|{% for f in flights %}<option value="{{ f.id }}" {% if f.id == flight_id %}selected{% endif %}>{{ f.name }} · {{ f.launch_at | d("medium") }}</option>{% endfor %}"""
+
+_PYTHON_ROWS = """{{ departure_rows(departures, booking_url) }}|{{ missing_rows(missing, cleared, medical_badges, booking_url) }}\
+|{{ segment_rows(segments, segment_url) }}|{{ flight_options(flights, flight_id) }}"""
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_the_days_rows_written_in_python_are_what_the_template_wrote(app, language):
+    from app.travel.day import Movement, Owed
+    from app.travel.status import Missing
+
+    choice = namedtuple("choice", "id name launch_at")  # the filter's rows are hashable, as a Row is
+    flight = choice(7, "Dawn <7> & co", utc(2027, 3, 5, 14, 0))
+    other = choice(8, "Dusk", utc(2027, 3, 6, 23, 30))
+    booking = SimpleNamespace(id=1, reference="CD-A&B", flight=flight)
+    later = SimpleNamespace(id=2, reference="CD-2", flight=other)
+    departures = [Movement(booking, "Ann <b>", utc(2027, 3, 8, 9, 0), "America/Denver", "UA <1>", "ABQ & co", False),
+                  Movement(later, "Bo", utc(2027, 3, 8, 9, 0), "UTC", "LH 2", "FRA", False)]
+    missing = [Owed(booking, "Ann <b>", [Missing.ARRIVAL, Missing.DOCUMENT_EXPIRES]),
+               Owed(later, "Bo", [Missing.CONTACT])]
+    segments = [
+        SimpleNamespace(**{**vars(_segment(SegmentKind.TRANSFER, from_place="Hall <A>", vehicle="Van", phone="+1 5")),
+                           "id": 3, "flag": "", "starts_at": utc(2027, 3, 4, 8, 0), "start_timezone": "Asia/Tokyo",
+                           "tourist": "Ann <b>"}),
+        SimpleNamespace(**{**vars(_segment(SegmentKind.HOTEL, title="Inn", address="1 Rd")), "id": 4,
+                           "status": SegmentStatus.CONFIRMED, "flag": "ends_after_launch",
+                           "starts_at": utc(2027, 3, 4, 8, 0), "start_timezone": "UTC", "tourist": "Bo"}),
+        SimpleNamespace(**{**vars(_segment(SegmentKind.EVENT, title="Suit", from_place="Hangar")), "id": 5,
+                           "flag": "an unknown flag", "starts_at": utc(2027, 3, 4, 8, 0), "start_timezone": "UTC",
+                           "tourist": "Cy"}),
+    ]
+    context = dict(departures=departures, missing=missing, segments=segments, flights=[flight, other],
+                   cleared={1: "cleared"}, medical_badges={"cleared": Markup("<span>ok</span>")},
+                   booking_url=lambda reference: f"/b/{reference}", segment_url=lambda id_: f"/s/{id_}")
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        for flight_id in (None, 8, 99):
+            expected = app.jinja_env.from_string(_TEMPLATE_ROWS).render(flight_id=flight_id, **context)
+            assert app.jinja_env.from_string(_PYTHON_ROWS).render(flight_id=flight_id, **context) == expected
+        assert "&lt;b&gt;" in expected and "A&amp;B" in expected and "selected" not in expected
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_the_small_selects_read_as_wtforms_select_wrote_them(app, language):
+    """Age, kind of document and sex use the select that writes its options once per list (and
+    language): each must come out as WTForms' own select writes it, with or without a choice, with
+    the attributes the field macro adds on an error."""
+    from wtforms.widgets import Select
+
+    from blueprints.travel.forms import CompanionForm, DocumentForm
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        for form in (CompanionForm(formdata=None, prefix="c7"), DocumentForm(formdata=None)):
+            for field in (f for f in form if f.name.endswith(("age_band", "document_type", "sex"))):
+                for data in (None, *(value for value, _label in field.choices)):
+                    field.data = data
+                    for extra in ({}, {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}):
+                        assert field(**extra) == Select()(field, **extra), (field.name, data, extra)
