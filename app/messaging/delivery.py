@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import TextClause, bindparam, func, inspect, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -121,23 +122,27 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
         .execution_options(populate_existing=True)
     ).all()
     outside: list[tuple[OutboundMessage, object]] = []
-    for message in messages:
-        try:
-            ready = (reminders.prepare(message, now) if message.rule and message.resent_from_id is None
-                     else _still_deliverable(message, now))
-        except Exception as exc:  # never let one broken message hold up the rest, or loop forever
-            log.exception("message %s could not be prepared", message.id)
-            message.status = S.FAILED
-            message.error = f"could not be prepared: {type(exc).__name__}"
-            continue
-        if not ready:
-            continue
-        provider = provider_for(current_app, message.channel)
-        message.provider = provider.name
-        if provider.external:
-            outside.append((message, provider))
-        else:
-            _send(message, provider, now)
+    # Subjects, users, preferences and opt-outs come for the whole batch; the checks write
+    # nothing until the batch's results go in one UPDATE (no flush between messages).
+    with reminders.preloaded(messages), db.session.no_autoflush:
+        for message in messages:
+            try:
+                ready = (reminders.prepare(message, now) if message.rule and message.resent_from_id is None
+                         else _still_deliverable(message, now))
+            except Exception as exc:  # never let one broken message hold up the rest, or loop forever
+                log.exception("message %s could not be prepared", message.id)
+                message.status = S.FAILED
+                message.error = f"could not be prepared: {type(exc).__name__}"
+                continue
+            if not ready:
+                continue
+            provider = provider_for(current_app, message.channel)
+            message.provider = provider.name
+            if provider.external:
+                outside.append((message, provider))
+            else:
+                _send(message, provider, now)
+        _write(messages)
     session = db.session()
     session.expire_on_commit = False  # keep the loaded rows: no transaction while providers talk
     try:
@@ -153,6 +158,62 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
     finally:
         session.expire_on_commit = True
     return {message.id: message.status for message in messages}
+
+
+#: Rows per UPDATE of :func:`_write` (a statement's bound values stay well under SQLite's limit).
+WRITE_CHUNK = 500
+#: :func:`_write`'s statements by dialect, columns and row count, written once each.
+_WRITE_STATEMENTS: dict[tuple[str, tuple[str, ...], int], TextClause] = {}
+
+
+def _write(messages: list[OutboundMessage]) -> None:
+    """Write what changed in these loaded messages in one ``UPDATE ... FROM (VALUES ...)`` per
+    :data:`WRITE_CHUNK` rows, instead of the session's UPDATE per row; they are left unchanged in
+    the session's eyes. Each row gets every column that changed in any of them (its own value
+    where it did not change)."""
+    mapper = inspect(OutboundMessage)
+    states = [inspect(message) for message in messages]
+    keys = tuple(sorted({key for state in states for key in state.committed_state if key in mapper.column_attrs}))
+    changed = [message for message, state in zip(messages, states) if state.committed_state]
+    if not keys or not changed:
+        return
+    for start in range(0, len(changed), WRITE_CHUNK):
+        chunk = changed[start:start + WRITE_CHUNK]
+        params = {f"r{i}_{key}": getattr(message, key) for i, message in enumerate(chunk) for key in ("id", *keys)}
+        db.session.execute(_write_statement(keys, len(chunk)), params)
+        for message in chunk:
+            for key in keys:
+                set_committed_value(message, key, getattr(message, key))
+
+
+def _write_statement(keys: tuple[str, ...], rows: int) -> TextClause:
+    """The UPDATE of :func:`_write` for ``rows`` rows of these columns. Written as text with typed
+    parameters: SQLAlchemy cannot cache the compiled form of a VALUES clause, and compiling one
+    of 50 rows cost more than checking and rendering the messages."""
+    dialect = db.session.get_bind().dialect
+    cache_key = (dialect.name, keys, rows)
+    statement = _WRITE_STATEMENTS.get(cache_key)
+    if statement is not None:
+        return statement
+    columns = {key: inspect(OutboundMessage).column_attrs[key].columns[0] for key in ("id", *keys)}
+    names = ", ".join(columns[key].name for key in ("id", *keys))
+    tuples = ", ".join("(" + ", ".join(f":r{i}_{key}" for key in ("id", *keys)) + ")" for i in range(rows))
+
+    def value(key: str) -> str:
+        # PostgreSQL types a VALUES column of NULLs as text: cast each to its column's type.
+        column = columns[key]
+        return f"CAST(v.{column.name} AS {column.type.compile(dialect=dialect)})" if dialect.name == "postgresql" \
+            else f"v.{column.name}"
+
+    statement = text(
+        f"WITH v ({names}) AS (VALUES {tuples}) UPDATE {OutboundMessage.__tablename__} SET "
+        + ", ".join(f"{columns[key].name} = {value(key)}" for key in keys)
+        + f" FROM v WHERE {OutboundMessage.__tablename__}.id = v.id"
+    ).bindparams(*(bindparam(f"r{i}_{key}", type_=columns[key].type) for i in range(rows) for key in ("id", *keys)))
+    if len(_WRITE_STATEMENTS) >= 256:
+        _WRITE_STATEMENTS.clear()
+    _WRITE_STATEMENTS[cache_key] = statement
+    return statement
 
 
 def _renew_lease(message: OutboundMessage) -> bool:
