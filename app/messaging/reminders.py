@@ -523,7 +523,7 @@ def _render(message: OutboundMessage, rule: Rule, obj: Any, user: User, context:
         message.body = outbox.render_sms(rule.template, user, **variables)
     else:
         message.recipient = user.email
-        message.subject, _body, _html = outbox.render_email(rule.template, user, **variables)
+        message.subject = outbox.render_subject(rule.template, user, **variables)
         message.body = outbox.render_sms(rule.template, user, **{**variables, "in_app": True})
 
 
