@@ -16,6 +16,8 @@ the provider whether the message arrived (Twilio) or sends it again under the sa
 
 from __future__ import annotations
 
+import enum
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -30,7 +32,7 @@ from app.messaging import preferences, reminders
 from app.messaging.outbox import DELIVER_TASK, drop
 from app.models import Channel, MessageStatus, OutboundMessage, User
 from app.providers.messaging import DeliveryError, provider_for
-from app.timeutil import now_utc
+from app.timeutil import UTC, now_utc
 from app.transactions import after_commit
 
 log = logging.getLogger(__name__)
@@ -167,49 +169,63 @@ _WRITE_STATEMENTS: dict[tuple[str, tuple[str, ...], int], TextClause] = {}
 
 
 def _write(messages: list[OutboundMessage]) -> None:
-    """Write what changed in these loaded messages in one ``UPDATE ... FROM (VALUES ...)`` per
-    :data:`WRITE_CHUNK` rows, instead of the session's UPDATE per row; they are left unchanged in
-    the session's eyes. Each row gets every column that changed in any of them (its own value
-    where it did not change)."""
+    """Write what changed in these loaded messages in one UPDATE per :data:`WRITE_CHUNK` rows,
+    joined to the rows' new values, instead of the session's UPDATE per row; they are left
+    unchanged in the session's eyes. Each row gets every column that changed in any of them (its
+    own value where it did not change)."""
     mapper = inspect(OutboundMessage)
     states = [inspect(message) for message in messages]
     keys = tuple(sorted({key for state in states for key in state.committed_state if key in mapper.column_attrs}))
     changed = [message for message, state in zip(messages, states) if state.committed_state]
     if not keys or not changed:
         return
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(changed), WRITE_CHUNK):
         chunk = changed[start:start + WRITE_CHUNK]
-        params = {f"r{i}_{key}": getattr(message, key) for i, message in enumerate(chunk) for key in ("id", *keys)}
-        db.session.execute(_write_statement(keys, len(chunk)), params)
+        if postgresql:
+            params = {"rows": json.dumps([{key: _json_value(getattr(message, key)) for key in ("id", *keys)}
+                                          for message in chunk])}
+        else:
+            params = {f"r{i}_{key}": getattr(message, key) for i, message in enumerate(chunk) for key in ("id", *keys)}
+        db.session.execute(_write_statement(keys, len(chunk), postgresql), params)
         for message in chunk:
             for key in keys:
                 set_committed_value(message, key, getattr(message, key))
 
 
-def _write_statement(keys: tuple[str, ...], rows: int) -> TextClause:
-    """The UPDATE of :func:`_write` for ``rows`` rows of these columns. Written as text with typed
-    parameters: SQLAlchemy cannot cache the compiled form of a VALUES clause, and compiling one
-    of 50 rows cost more than checking and rendering the messages."""
-    dialect = db.session.get_bind().dialect
-    cache_key = (dialect.name, keys, rows)
+def _json_value(value):
+    """A column's value as ``json_populate_recordset`` reads it into the column's type."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def _write_statement(keys: tuple[str, ...], rows: int, postgresql: bool) -> TextClause:
+    """The UPDATE of :func:`_write` for ``rows`` rows of these columns, written once. On
+    PostgreSQL the rows come as one JSON parameter read as the table's row type (the driver
+    parses a statement with a parameter per value anew each time, at 2.5 ms for 50 rows); on
+    SQLite as a VALUES list of typed parameters (SQLAlchemy does not cache a VALUES clause's
+    compiled form, and compiling one cost more than checking and rendering its messages)."""
+    table = OutboundMessage.__tablename__
+    cache_key = ("postgresql", keys, 0) if postgresql else ("sqlite", keys, rows)
     statement = _WRITE_STATEMENTS.get(cache_key)
     if statement is not None:
         return statement
     columns = {key: inspect(OutboundMessage).column_attrs[key].columns[0] for key in ("id", *keys)}
-    names = ", ".join(columns[key].name for key in ("id", *keys))
-    tuples = ", ".join("(" + ", ".join(f":r{i}_{key}" for key in ("id", *keys)) + ")" for i in range(rows))
-
-    def value(key: str) -> str:
-        # PostgreSQL types a VALUES column of NULLs as text: cast each to its column's type.
-        column = columns[key]
-        return f"CAST(v.{column.name} AS {column.type.compile(dialect=dialect)})" if dialect.name == "postgresql" \
-            else f"v.{column.name}"
-
-    statement = text(
-        f"WITH v ({names}) AS (VALUES {tuples}) UPDATE {OutboundMessage.__tablename__} SET "
-        + ", ".join(f"{columns[key].name} = {value(key)}" for key in keys)
-        + f" FROM v WHERE {OutboundMessage.__tablename__}.id = v.id"
-    ).bindparams(*(bindparam(f"r{i}_{key}", type_=columns[key].type) for i in range(rows) for key in ("id", *keys)))
+    assignments = ", ".join(f"{columns[key].name} = v.{columns[key].name}" for key in keys)
+    if postgresql:
+        statement = text(
+            f"UPDATE {table} SET {assignments} FROM json_populate_recordset(NULL::{table}, CAST(:rows AS JSON)) AS v"
+            f" WHERE {table}.id = v.id"
+        )
+    else:
+        names = ", ".join(columns[key].name for key in ("id", *keys))
+        tuples = ", ".join("(" + ", ".join(f":r{i}_{key}" for key in ("id", *keys)) + ")" for i in range(rows))
+        statement = text(
+            f"WITH v ({names}) AS (VALUES {tuples}) UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id"
+        ).bindparams(*(bindparam(f"r{i}_{key}", type_=columns[key].type) for i in range(rows) for key in ("id", *keys)))
     if len(_WRITE_STATEMENTS) >= 256:
         _WRITE_STATEMENTS.clear()
     _WRITE_STATEMENTS[cache_key] = statement
