@@ -85,9 +85,8 @@ def deliver_message(message_id: int) -> int:
     return deliver_messages([message_id])
 
 
-#: Claimed messages go to send tasks in chunks of this many (a task's own cost, its claim, loads,
-#: write and commit, is shared by them all).
-CHUNK = 100
+#: Claimed messages go to send tasks in chunks of this many.
+CHUNK = 50
 
 
 @shared_task(name="countdown.dispatch_due_messages")
