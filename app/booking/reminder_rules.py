@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import labels
 from app.extensions import db
@@ -35,7 +36,12 @@ def _live_bookings_of_user(user: User) -> list[Booking]:
     ))
 
 
-register_subject(Subject("booking", Booking, of_user=_live_bookings_of_user))
+def _bookings_with_users(ids: list[int]) -> list[Booking]:
+    """A batch of due reminders' bookings, with their tourists (and flights, always joined)."""
+    return list(db.session.scalars(select(Booking).where(Booking.id.in_(ids)).options(joinedload(Booking.user))))
+
+
+register_subject(Subject("booking", Booking, of_user=_live_bookings_of_user, load=_bookings_with_users))
 register_subject(Subject("flight", Flight))
 register_children("flight", _live_bookings_of_flight)
 

@@ -16,12 +16,15 @@ the provider whether the message arrived (Twilio) or sends it again under the sa
 
 from __future__ import annotations
 
+import enum
+import json
 import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import TextClause, bindparam, func, inspect, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -29,7 +32,7 @@ from app.messaging import preferences, reminders
 from app.messaging.outbox import DELIVER_TASK, drop
 from app.models import Channel, MessageStatus, OutboundMessage, User
 from app.providers.messaging import DeliveryError, provider_for
-from app.timeutil import now_utc
+from app.timeutil import UTC, now_utc
 from app.transactions import after_commit
 
 log = logging.getLogger(__name__)
@@ -121,23 +124,27 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
         .execution_options(populate_existing=True)
     ).all()
     outside: list[tuple[OutboundMessage, object]] = []
-    for message in messages:
-        try:
-            ready = (reminders.prepare(message, now) if message.rule and message.resent_from_id is None
-                     else _still_deliverable(message, now))
-        except Exception as exc:  # never let one broken message hold up the rest, or loop forever
-            log.exception("message %s could not be prepared", message.id)
-            message.status = S.FAILED
-            message.error = f"could not be prepared: {type(exc).__name__}"
-            continue
-        if not ready:
-            continue
-        provider = provider_for(current_app, message.channel)
-        message.provider = provider.name
-        if provider.external:
-            outside.append((message, provider))
-        else:
-            _send(message, provider, now)
+    # Subjects, users, preferences and opt-outs come for the whole batch; the checks write
+    # nothing until the batch's results go in one UPDATE (no flush between messages).
+    with reminders.preloaded(messages), db.session.no_autoflush:
+        for message in messages:
+            try:
+                ready = (reminders.prepare(message, now) if message.rule and message.resent_from_id is None
+                         else _still_deliverable(message, now))
+            except Exception as exc:  # never let one broken message hold up the rest, or loop forever
+                log.exception("message %s could not be prepared", message.id)
+                message.status = S.FAILED
+                message.error = f"could not be prepared: {type(exc).__name__}"
+                continue
+            if not ready:
+                continue
+            provider = provider_for(current_app, message.channel)
+            message.provider = provider.name
+            if provider.external:
+                outside.append((message, provider))
+            else:
+                _send(message, provider, now)
+        _write(messages)
     session = db.session()
     session.expire_on_commit = False  # keep the loaded rows: no transaction while providers talk
     try:
@@ -153,6 +160,76 @@ def deliver_batch(message_ids: list[int], now: datetime | None = None) -> dict[i
     finally:
         session.expire_on_commit = True
     return {message.id: message.status for message in messages}
+
+
+#: Rows per UPDATE of :func:`_write` (a statement's bound values stay well under SQLite's limit).
+WRITE_CHUNK = 500
+#: :func:`_write`'s statements by dialect, columns and row count, written once each.
+_WRITE_STATEMENTS: dict[tuple[str, tuple[str, ...], int], TextClause] = {}
+
+
+def _write(messages: list[OutboundMessage]) -> None:
+    """Write what changed in these loaded messages in one UPDATE per :data:`WRITE_CHUNK` rows,
+    joined to the rows' new values, instead of the session's UPDATE per row; they are left
+    unchanged in the session's eyes. Each row gets every column that changed in any of them (its
+    own value where it did not change)."""
+    mapper = inspect(OutboundMessage)
+    states = [inspect(message) for message in messages]
+    keys = tuple(sorted({key for state in states for key in state.committed_state if key in mapper.column_attrs}))
+    changed = [message for message, state in zip(messages, states) if state.committed_state]
+    if not keys or not changed:
+        return
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(changed), WRITE_CHUNK):
+        chunk = changed[start:start + WRITE_CHUNK]
+        if postgresql:
+            params = {"rows": json.dumps([{key: _json_value(getattr(message, key)) for key in ("id", *keys)}
+                                          for message in chunk])}
+        else:
+            params = {f"r{i}_{key}": getattr(message, key) for i, message in enumerate(chunk) for key in ("id", *keys)}
+        db.session.execute(_write_statement(keys, len(chunk), postgresql), params)
+        for message in chunk:
+            for key in keys:
+                set_committed_value(message, key, getattr(message, key))
+
+
+def _json_value(value):
+    """A column's value as ``json_populate_recordset`` reads it into the column's type."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def _write_statement(keys: tuple[str, ...], rows: int, postgresql: bool) -> TextClause:
+    """The UPDATE of :func:`_write` for ``rows`` rows of these columns, written once. On
+    PostgreSQL the rows come as one JSON parameter read as the table's row type (the driver
+    parses a statement with a parameter per value anew each time, at 2.5 ms for 50 rows); on
+    SQLite as a VALUES list of typed parameters (SQLAlchemy does not cache a VALUES clause's
+    compiled form, and compiling one cost more than checking and rendering its messages)."""
+    table = OutboundMessage.__tablename__
+    cache_key = ("postgresql", keys, 0) if postgresql else ("sqlite", keys, rows)
+    statement = _WRITE_STATEMENTS.get(cache_key)
+    if statement is not None:
+        return statement
+    columns = {key: inspect(OutboundMessage).column_attrs[key].columns[0] for key in ("id", *keys)}
+    assignments = ", ".join(f"{columns[key].name} = v.{columns[key].name}" for key in keys)
+    if postgresql:
+        statement = text(
+            f"UPDATE {table} SET {assignments} FROM json_populate_recordset(NULL::{table}, CAST(:rows AS JSON)) AS v"
+            f" WHERE {table}.id = v.id"
+        )
+    else:
+        names = ", ".join(columns[key].name for key in ("id", *keys))
+        tuples = ", ".join("(" + ", ".join(f":r{i}_{key}" for key in ("id", *keys)) + ")" for i in range(rows))
+        statement = text(
+            f"WITH v ({names}) AS (VALUES {tuples}) UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.id"
+        ).bindparams(*(bindparam(f"r{i}_{key}", type_=columns[key].type) for i in range(rows) for key in ("id", *keys)))
+    if len(_WRITE_STATEMENTS) >= 256:
+        _WRITE_STATEMENTS.clear()
+    _WRITE_STATEMENTS[cache_key] = statement
+    return statement
 
 
 def _renew_lease(message: OutboundMessage) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import render_template
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
@@ -63,8 +63,8 @@ def render_html(
             url = None
     else:
         url = None
-    return render_template(
-        "email/_layout.html",
+    # Rendered by Jinja directly: the pages' context processors give nothing the layout uses.
+    return current_app.jinja_env.get_template("email/_layout.html").render(
         lang=_html_lang(),
         subject=subject,
         blocks=blocks,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytz
-from flask import render_template
+from flask import current_app
 from flask_babel import _get_current_context, force_locale
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,6 +43,19 @@ def _html(subject: str, body: str, url: str | None) -> str:
     return render_html(subject, body, url=url)
 
 
+def render(name: str, **context) -> str:
+    """A message's template, from the template compiled once per process. Rendered by Jinja
+    directly: Flask's ``render_template`` adds what the pages' context processors give (the
+    language menu, roles), which no message uses, at a third of the cost of a reminder's text."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
+def _email_text(template: str, user: User | None, context: dict) -> tuple[str, str]:
+    text = render(f"email/{template}.txt", user=user, **context)
+    subject, _sep, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
 def render_email(template: str, user: User | None, **context) -> tuple[str, str, str]:
     """Render ``email/<template>.txt`` in the recipient's language: (subject, text, html).
 
@@ -50,17 +63,22 @@ def render_email(template: str, user: User | None, **context) -> tuple[str, str,
     the same text in the email layout, so the two never say different things.
     """
     with recipient_locale(user):
-        text = render_template(f"email/{template}.txt", user=user, **context)
-        subject, _sep, body = text.strip().partition("\n")
-        subject, body = subject.strip(), body.strip() + "\n"
+        subject, body = _email_text(template, user, context)
         return subject, body, _html(subject, body, context.get("url"))
+
+
+def render_subject(template: str, user: User | None, **context) -> str:
+    """The subject of ``email/<template>.txt`` in the recipient's language (an in-app notice's
+    title), without the HTML version an email needs."""
+    with recipient_locale(user):
+        return _email_text(template, user, context)[0]
 
 
 def render_sms(template: str, user: User | None, **context) -> str:
     """Render ``sms/<template>.txt`` in the recipient's language. A text message opens with the
     app's name, as a phone does not say who wrote it; the same text in the app (``in_app``) does not."""
     with recipient_locale(user):
-        text = " ".join(render_template(f"sms/{template}.txt", user=user, **context).split())
+        text = " ".join(render(f"sms/{template}.txt", user=user, **context).split())
         return text if context.get("in_app") else _("Countdown: %(message)s", message=text)
 
 

@@ -85,6 +85,9 @@ class Subject:
     model: type
     #: The user's subjects whose dated reminders are re-planned when their preferences change.
     of_user: Callable[[User], list] | None = None
+    #: Subjects by id for a batch of due reminders, with what their rules read (a booking's
+    #: user), in one query; by default the rows alone.
+    load: Callable[[list[int]], list] | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -383,6 +386,42 @@ def replan_user(user: User) -> None:
 
 # -- sending -----------------------------------------------------------------------------------------
 
+@contextmanager
+def preloaded(messages: list[OutboundMessage]):
+    """Delivery checks and renders a batch of messages: within the block, their subjects (a
+    query per subject type, through its ``load``), their users' preferences and the SMS opt-outs
+    of their numbers are loaded, so :func:`prepare` and :func:`still_applies` run no query of
+    their own for them (they find the subjects in the session)."""
+    wanted: dict[str, set[int]] = {}
+    for message in messages:
+        if message.rule and message.subject_type in SUBJECTS and message.subject_id is not None:
+            wanted.setdefault(message.subject_type, set()).add(message.subject_id)
+    found: dict[tuple[str, int], Any] = {}
+    for name, ids in wanted.items():
+        subject = SUBJECTS[name]
+        rows = (subject.load(sorted(ids)) if subject.load is not None else
+                db.session.scalars(select(subject.model).where(subject.model.id.in_(sorted(ids)))).all())
+        found.update(((name, obj.id), obj) for obj in rows)
+    users: set[int] = set()
+    phones: set[str] = set()
+    for message in messages:
+        if message.channel is Channel.SMS:
+            phones.add(message.recipient)
+        rule, obj = RULES.get(message.rule or ""), found.get((message.subject_type, message.subject_id))
+        if rule is None or obj is None:
+            continue
+        try:
+            user = rule.recipient(obj)
+        except Exception:  # noqa: BLE001 - prepare() meets it again and the message is marked failed
+            continue
+        users.add(user.id)
+        if message.channel is Channel.SMS:
+            phones.add(user.phone)
+    # ``found`` keeps the subjects alive while the session's identity map (weak) hands them out.
+    with preferences.preloaded(users, phones):
+        yield found
+
+
 def prepare(message: OutboundMessage, now: datetime) -> bool:
     """A reminder is due: check it still applies and render it. False when it was dropped, or put
     back to wait (its subject's date moved later, or quiet hours)."""
@@ -484,7 +523,7 @@ def _render(message: OutboundMessage, rule: Rule, obj: Any, user: User, context:
         message.body = outbox.render_sms(rule.template, user, **variables)
     else:
         message.recipient = user.email
-        message.subject, _body, _html = outbox.render_email(rule.template, user, **variables)
+        message.subject = outbox.render_subject(rule.template, user, **variables)
         message.body = outbox.render_sms(rule.template, user, **{**variables, "in_app": True})
 
 

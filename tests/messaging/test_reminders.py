@@ -20,6 +20,7 @@ from app.messaging import delivery
 from app.messaging import outbox as message_outbox
 from app.messaging import preferences, reminders
 from app.models import (
+    BookingState,
     CaseState,
     Channel,
     DataExport,
@@ -353,6 +354,47 @@ def test_a_batch_is_delivered_once_and_a_broken_message_does_not_hold_up_the_res
     assert sms.status is S.FAILED and "KeyError" in sms.error and in_app.status is S.FAILED
     assert delivery.deliver_batch(ids + broken) == {}  # nothing is sent twice
     assert all(db.session.get(OutboundMessage, i).attempts == 1 for i in ids + broken)
+
+
+def _batch_of(make, doc, tourists: int) -> tuple[list[int], dict[int, MessageStatus]]:
+    """Due scrubbed-launch reminders of ``tourists`` bookings, each tourist with a phone: the
+    first tourist's number replied STOP and the last one's booking was cancelled since. Returns
+    their ids and the status each should end with."""
+    ids, expected = [], {}
+    bookings = [confirmed_booking(make, doc, phone=f"+4477009001{n:02d}", language=("de", "fr", "en")[n % 3])
+                for n in range(tourists)]
+    preferences.record_opt_out("+447700900100", "STOP")
+    for n, booking in enumerate(bookings):
+        for message_id in reminders.notify("flight_scrubbed", booking, occurrence="batch"):
+            channel = db.session.get(OutboundMessage, message_id).channel
+            dropped = n == tourists - 1 or (n == 0 and channel is Channel.SMS)
+            ids.append(message_id)
+            expected[message_id] = S.DROPPED if dropped else S.SENT
+    bookings[-1].state = BookingState.CANCELLED  # since written, and not re-planned yet
+    db.session.commit()
+    return ids, expected
+
+
+def test_a_batch_is_checked_and_written_in_as_many_statements_whatever_its_size(ctx, make, doc):
+    """A send task loads its batch's subjects, users, preferences and opt-outs together and
+    writes the results in one statement: no statement per message."""
+    from tests.core.test_queries import count_queries
+
+    counts = []
+    for tourists in (2, 6):
+        ids, expected = _batch_of(make, doc, tourists)
+        with count_queries() as statements:
+            result = delivery.deliver_batch(ids)
+        assert result == expected
+        counts.append(len(statements))
+        for message_id, status in expected.items():
+            message = db.session.get(OutboundMessage, message_id)
+            db.session.refresh(message)
+            assert message.status is status and message.attempts == 1
+            if status is S.SENT:
+                assert message.recipient and message.body and message.sent_at and message.provider
+    assert counts[0] == counts[1], counts
+    assert delivery.deliver_batch(ids) == {}  # nothing is sent twice
 
 
 def test_a_batch_whose_lease_ran_out_leaves_the_rest_to_the_worker_that_took_them(ctx, make, doc, monkeypatch):
