@@ -62,9 +62,11 @@ def queue():
     except ValueError:
         group = None
     page = medical.queue(group, _page_arg())
-    groups = [(g.value, medical.GROUP_LABELS[g], page.counts[g]) for g in medical.QueueGroup]
+    # The groups' labels translated once, not once per row.
+    labels = {g: str(label) for g, label in medical.GROUP_LABELS.items()}
+    groups = [(g.value, labels[g], page.counts[g]) for g in medical.QueueGroup]
     html = render_page("medical/staff/queue.html", "medical/staff/_queue.html", queue=page, group=group, groups=groups,
-                       group_labels=medical.GROUP_LABELS)
+                       group_labels=labels)
     return logged(html, None, "view", f"review queue{f' ({group.value})' if group else ''}, page {page.page}")
 
 
