@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -277,7 +277,8 @@ PAGE_MAX = 1_000_000
 
 @dataclass(frozen=True)
 class TouristRow:
-    tourist: User
+    name: str
+    email: str
     first_launch: datetime
     status: ClearanceStatus
 
@@ -321,6 +322,40 @@ def tourists(q: str = "", status: Clearance | None = None, page: int = 1, per_pa
     now = now or now_utc()
     q = " ".join((q or "").replace("\x00", "").split())[:SEARCH_MAX]
     page = min(max(page, 1), PAGE_MAX)
+    terms = q.split(" ") if q else []
+    listing, count = _tourists_statements(len(terms), status is not None)
+    values: dict[str, Any] = {"now": now, "limit": per_page}
+    # Each word is matched as it is typed: "%", "_" and the escape character match themselves
+    # (what ``icontains(..., autoescape=True)`` does, for a bound value).
+    for i, term in enumerate(terms):
+        values[f"term_{i}"] = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    if status is not None:
+        values["status"] = status.value
+
+    def fetch(number: int):
+        return db.session.execute(listing, {**values, "offset": (number - 1) * per_page}).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:
+        total = db.session.scalar(count, values)
+        page = max((total + per_page - 1) // per_page, 1)
+        rows = fetch(page) if total else []
+    total = rows[0].total if rows else 0
+    return TouristsPage(
+        rows=[TouristRow(r.name, r.email, r.first_launch, ClearanceStatus(
+            Clearance(r.medical_status), r.valid_until if r.state in CLEARED_STATES else None, r.case_id,
+            change_under_review=r.state is S.SUBMITTED and r.decided_at is not None,
+        )) for r in rows],
+        total=total, page=page, per_page=per_page, q=q, status=status,
+    )
+
+
+@functools.cache
+def _tourists_statements(terms: int, by_status: bool):
+    """The list's page and its count, built once per shape (how many search words, filtered by
+    status or not), run with bound values: ``now``, ``term_0``..., ``status``, ``limit`` and
+    ``offset``."""
+    now = bindparam("now")
     live = (
         select(Booking.user_id.label("user_id"), func.min(Flight.launch_at).label("first_launch"),
                func.max(Flight.launch_at).label("last_launch"))
@@ -332,41 +367,24 @@ def tourists(q: str = "", status: Clearance | None = None, page: int = 1, per_pa
         .group_by(MedicalCase.user_id).subquery()
     status_col = _tourists_status_column(live.c.last_launch).label("medical_status")
     base = (
-        select(User.id.label("user_id"), live.c.first_launch, status_col, MedicalCase.id.label("case_id"),
-               MedicalCase.valid_until, MedicalCase.state, MedicalCase.decided_at)
+        select(User.id.label("user_id"), User.name, User.email, live.c.first_launch, status_col,
+               MedicalCase.id.label("case_id"), MedicalCase.valid_until, MedicalCase.state, MedicalCase.decided_at)
         .select_from(User).join(live, live.c.user_id == User.id)
         .outerjoin(newest, newest.c.user_id == User.id)
         .outerjoin(MedicalCase, MedicalCase.id == newest.c.case_id)
     )
-    for term in q.split(" ") if q else []:
-        base = base.where(or_(User.name.icontains(term, autoescape=True),
-                              User.email.icontains(term, autoescape=True)))
-    if status is not None:
-        base = base.where(status_col == status.value)
+    for i in range(terms):
+        term = bindparam(f"term_{i}")
+        base = base.where(or_(User.name.icontains(term, escape="/"), User.email.icontains(term, escape="/")))
+    if by_status:
+        base = base.where(status_col == bindparam("status"))
     listed = base.subquery()
-
-    def fetch(number: int):
-        return db.session.execute(
-            select(User, listed.c.first_launch, listed.c.medical_status, listed.c.case_id, listed.c.valid_until,
-                   listed.c.state, listed.c.decided_at, func.count().over().label("total"))
-            .join(listed, listed.c.user_id == User.id)
-            .order_by(listed.c.first_launch, User.name, User.id)
-            .limit(per_page).offset((number - 1) * per_page)
-        ).all()
-
-    rows = fetch(page)
-    if not rows and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(listed))
-        page = max((total + per_page - 1) // per_page, 1)
-        rows = fetch(page) if total else []
-    total = rows[0].total if rows else 0
-    return TouristsPage(
-        rows=[TouristRow(r[0], r.first_launch, ClearanceStatus(
-            Clearance(r.medical_status), r.valid_until if r.state in CLEARED_STATES else None, r.case_id,
-            change_under_review=r.state is S.SUBMITTED and r.decided_at is not None,
-        )) for r in rows],
-        total=total, page=page, per_page=per_page, q=q, status=status,
+    listing = (
+        select(listed, func.count().over().label("total"))
+        .order_by(listed.c.first_launch, listed.c.name, listed.c.user_id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
     )
+    return listing, select(func.count()).select_from(listed)
 
 
 # -- assessments -----------------------------------------------------------------------------------
@@ -826,6 +844,19 @@ def tourist_status_label(status: ClearanceStatus) -> str:
     if status.status in (Clearance.NOT_STARTED, Clearance.ANSWERING):
         return str(TOURIST_FILTER_LABELS[status.status])
     return status.label
+
+
+def tourist_status_labels() -> Callable[[ClearanceStatus], str]:
+    """:func:`tourist_status_label` for one page: its rows share a few statuses and dates, each
+    worded once (a lazy string and a date per row cost more than the rest of a row)."""
+    words: dict[tuple, str] = {}
+
+    def label(status: ClearanceStatus) -> str:
+        key = (status.status, status.valid_until, status.change_under_review)
+        if key not in words:
+            words[key] = tourist_status_label(status)
+        return words[key]
+    return label
 
 
 def _status_of(case: MedicalCase | Row | None, day: date | None) -> ClearanceStatus:

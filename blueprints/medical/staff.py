@@ -93,7 +93,7 @@ def tourists():
         page = medical.tourists(raw_q, status, _page_arg())
     statuses = [(s.value, medical.TOURIST_FILTER_LABELS[s]) for s in medical.TOURIST_STATUSES]
     html = render_page("medical/staff/tourists.html", "medical/staff/_tourists.html", listing=page, error=error,
-                       statuses=statuses, status_label=medical.tourist_status_label)
+                       statuses=statuses, status_label=medical.tourist_status_labels())
     what = f"tourists list{f' ({status.value})' if status else ''}{' (search)' if page.q else ''}, page {page.page}"
     return logged((html, code), None, "view", what)
 
