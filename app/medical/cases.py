@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -275,8 +275,8 @@ SEARCH_MAX = 200
 PAGE_MAX = 1_000_000
 
 
-@dataclass(frozen=True)
-class TouristRow:
+class TouristRow(NamedTuple):
+    """A tuple, so that the template unpacks it instead of looking each field up (50 rows a page)."""
     name: str
     email: str
     first_launch: datetime

@@ -6,6 +6,8 @@ transaction it commits."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import ServiceError
 from app.extensions import db
+from app.formats import iso, on_day
 from app.medical import cases as medical
 from app.medical import clearances, questionnaires
 from app.medical.access import CASE_STATES, CORRECTIONS, DECIDED, TRANSITIONS, log_access
@@ -92,8 +95,11 @@ def tourists():
     else:
         page = medical.tourists(raw_q, status, _page_arg())
     statuses = [(s.value, medical.TOURIST_FILTER_LABELS[s]) for s in medical.TOURIST_STATUSES]
+    # A page of 50 tourists holds a few launches (the list is sorted by launch): each launch's
+    # day and machine-readable time written once for the page.
     html = render_page("medical/staff/tourists.html", "medical/staff/_tourists.html", listing=page, error=error,
-                       statuses=statuses, status_label=medical.tourist_status_labels())
+                       statuses=statuses, status_label=medical.tourist_status_labels(),
+                       launch_day=functools.cache(on_day), launch_iso=functools.cache(iso))
     what = f"tourists list{f' ({status.value})' if status else ''}{' (search)' if page.q else ''}, page {page.page}"
     return logged((html, code), None, "view", what)
 
