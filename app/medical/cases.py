@@ -14,17 +14,17 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from flask import current_app, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import Row, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import defer
 
 from app.booking import bookings as booking_service
 from app.errors import Problems, ServiceError
 from app.extensions import db
+from app.formats import on_day
 from app.i18n import lazy_gettext as _l
 from app.medical.access import (
     CHANGE_REPORTS,
@@ -100,21 +100,25 @@ _FREE_TEXT = (
 )
 
 
-def latest_cases(user_ids: Iterable[int]) -> dict[int, MedicalCase]:
-    """The newest case of each of these users, in one query; users without a case are left out."""
+def latest_cases(user_ids: Iterable[int]) -> dict[int, Row]:
+    """The newest case of each of these users, in one query; users without a case are left out.
+
+    Each is a row of the columns a status reads (``id``, ``user_id``, ``state``, ``valid_until``,
+    ``decided_at``), not a ``MedicalCase``: the journey, the roster and the readiness matrix ask
+    for many at once, and an ORM object per case costs more than the query."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    return {c.user_id: c for c in db.session.scalars(_latest_cases_statement(), {"ids": ids})}
+    return {c.user_id: c for c in db.session.execute(_latest_cases_statement(), {"ids": ids})}
 
 
 @functools.cache
 def _latest_cases_statement():
     """Built once: the journey, the lists and the gates all read the latest cases."""
     ids = bindparam("ids", expanding=True)
-    return select(MedicalCase).where(
-        MedicalCase.user_id.in_(ids), MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids)))
-    ).options(*_FREE_TEXT)
+    return select(
+        MedicalCase.id, MedicalCase.user_id, MedicalCase.state, MedicalCase.valid_until, MedicalCase.decided_at,
+    ).where(MedicalCase.user_id.in_(ids), MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids))))
 
 
 # -- the review queue ------------------------------------------------------------------------------
@@ -135,9 +139,13 @@ QUEUE_PAGE_SIZE = 25
 
 @dataclass(frozen=True)
 class QueueRow:
-    case: MedicalCase
-    tourist: User
+    case_id: int
+    tourist_name: str
     group: QueueGroup
+    #: For an expiring clearance: the day it ends.
+    valid_until: date | None
+    #: Waiting since the questionnaire was submitted (or, never submitted, the case opened).
+    since: datetime
     #: The launch the row is about: the earliest one of the tourist's live bookings (for an
     #: expiring clearance, the earliest one it does not cover); None without a live booking.
     launch_at: datetime | None
@@ -163,92 +171,101 @@ class QueuePage:
         return max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
-def _queue_parts(now: datetime):
-    """The conditions of the queue, shared by its counts, its page and its rows' flights.
+def _relevant_flight(case):
+    """SQL, to join a booking's flight on: the live bookings that matter to a case are all of its
+    tourist's for a case under review, and those launching after the clearance ends for a cleared
+    one (``case``: the case's columns, of the table or of a subquery)."""
+    return and_(
+        Flight.id == Booking.flight_id, Flight.status.notin_(ENDED),
+        or_(case.state.notin_(CLEARED_STATES), case.valid_until.is_(None),
+            utc_date(Flight.launch_at) > case.valid_until),
+    )
+
+
+@functools.cache
+def _queue_statement(grouped: bool):
+    """The queue's counts, one page of its cases and the flight each is about, in one statement
+    built once (bound: ``now``, ``limit``, ``offset`` and, ``grouped``, ``group``).
 
     A case is in the queue when it is its tourist's newest and is waiting for review, waiting for
-    information, or cleared with a live booking launching after the clearance ends. The live
-    bookings that matter to a case ("relevant") are all of its tourist's for a case under review,
-    and those launching after the clearance ends for a cleared one."""
-    cleared = MedicalCase.state.in_(CLEARED_STATES)
-    relevant = and_(
-        Booking.user_id == MedicalCase.user_id, booking_service.taking_seat_clause(now),
-        Flight.status.notin_(ENDED),
-        or_(~cleared, MedicalCase.valid_until.is_(None), utc_date(Flight.launch_at) > MedicalCase.valid_until),
-    )
-    relevant_bookings = select(Booking.id).join(Flight, Flight.id == Booking.flight_id).where(relevant)
-    first_launch = (
-        select(func.min(Flight.launch_at)).select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
-        .where(relevant).correlate(MedicalCase).scalar_subquery().label("first_launch")
-    )
-    group = case(
+    information, or cleared with a live booking launching after the clearance ends. The CTE
+    ranks each such case once, by the soonest launch of its relevant live bookings (one outer
+    join and a grouping, not a subquery per case), and both the counts and the page read it. The
+    page's cases are joined to their tourists and bookings only after the page is cut: joining
+    every queued case first would read the whole users table. There is one row per relevant
+    booking of a case (soonest first; a case without any has one row of NULLs), and a single row
+    of NULLs but the counts when the page is empty."""
+    now = bindparam("now")
+    group_col = case(
         (MedicalCase.state == S.SUBMITTED, QueueGroup.REVIEW.value),
         (MedicalCase.state == S.INFO_REQUESTED, QueueGroup.INFO.value),
         else_=QueueGroup.EXPIRING.value,
     ).label("queue_group")
-    where = [
-        MedicalCase.id.in_(_latest_ids()),
-        or_(MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED]),
-            and_(cleared, relevant_bookings.correlate(MedicalCase).exists())),
-    ]
-    return relevant, first_launch, group, where
-
-
-def _group_condition(group: QueueGroup):
-    if group is QueueGroup.REVIEW:
-        return MedicalCase.state == S.SUBMITTED
-    if group is QueueGroup.INFO:
-        return MedicalCase.state == S.INFO_REQUESTED
-    return MedicalCase.state.in_(CLEARED_STATES)
+    waiting = MedicalCase.state.in_([S.SUBMITTED, S.INFO_REQUESTED])
+    queued = (
+        select(MedicalCase.id, MedicalCase.user_id, MedicalCase.state, MedicalCase.valid_until, group_col,
+               func.min(Flight.launch_at).label("first_launch"),
+               func.coalesce(MedicalCase.submitted_at, MedicalCase.created_at).label("since"))
+        .outerjoin(Booking, and_(Booking.user_id == MedicalCase.user_id, booking_service.taking_seat_clause(now)))
+        .outerjoin(Flight, _relevant_flight(MedicalCase))
+        .where(MedicalCase.id.in_(_latest_ids()), or_(waiting, MedicalCase.state.in_(CLEARED_STATES)))
+        .group_by(MedicalCase.id)
+        .having(or_(waiting, func.count(Flight.id) > 0))
+        .cte("queued")
+    )
+    counts = select(*(func.count(case((queued.c.queue_group == g.value, 1))).label(f"n_{g.value}")
+                      for g in QueueGroup)).subquery("counts")
+    order = (queued.c.first_launch.asc().nulls_last(), queued.c.since, queued.c.id)
+    page = select(queued).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+    if grouped:
+        page = page.where(queued.c.queue_group == bindparam("group"))
+    page = page.subquery("page")
+    return (
+        select(*counts.c, page.c.id, page.c.queue_group, page.c.valid_until, page.c.since, page.c.first_launch,
+               User.name.label("tourist_name"), Flight.launch_at, Flight.vehicle, Flight.name.label("flight_name"),
+               Booking.reference)
+        .select_from(counts)
+        .outerjoin(page, true())
+        .outerjoin(User, User.id == page.c.user_id)
+        .outerjoin(Booking, and_(Booking.user_id == page.c.user_id, booking_service.taking_seat_clause(now)))
+        .outerjoin(Flight, _relevant_flight(page.c))
+        .order_by(page.c.first_launch.asc().nulls_last(), page.c.since, page.c.id,
+                  Flight.launch_at.asc().nulls_last(), Booking.id)
+    )
 
 
 def queue(group: QueueGroup | None = None, page: int = 1, per_page: int = QUEUE_PAGE_SIZE,
           now: datetime | None = None) -> QueuePage:
     """One page of the review queue, soonest launch first (tourists without a live booking last),
-    and how many cases each group holds: three queries whatever the size (the counts, the page,
-    and the flights of the page's rows)."""
+    and how many cases each group holds: one query whatever the size, two for a page past the
+    last."""
     now = now or now_utc()
-    relevant, first_launch, group_col, where = _queue_parts(now)
-    counts = {g: 0 for g in QueueGroup}
-    for name, count in db.session.execute(
-        select(group_col, func.count()).select_from(MedicalCase).where(*where).group_by(group_col)
-    ):
-        counts[QueueGroup(name)] = count
-    page = max(page, 1)
-    result = QueuePage([], group, counts, page, per_page)
-    if (page - 1) * per_page >= result.total:
-        page = result.pages
-    # The page's cases are chosen first, then joined to their tourists: joining every queued case
-    # to its user before sorting would read the whole users table.
-    since = func.coalesce(MedicalCase.submitted_at, MedicalCase.created_at)
-    chosen = select(MedicalCase.id, group_col, first_launch, since.label("since")).where(*where)
+    values = {"now": now, "limit": per_page}
     if group is not None:
-        chosen = chosen.where(_group_condition(group))
-    chosen = (chosen.order_by(first_launch.asc().nulls_last(), since, MedicalCase.id)
-              .limit(per_page).offset((page - 1) * per_page).subquery())
-    rows = db.session.execute(
-        select(MedicalCase, User, chosen.c.queue_group, chosen.c.first_launch)
-        .join(chosen, chosen.c.id == MedicalCase.id).join(User, User.id == MedicalCase.user_id)
-        .order_by(chosen.c.first_launch.asc().nulls_last(), chosen.c.since, MedicalCase.id)
-        .options(*_FREE_TEXT)
-    ).all()
-    # The flight each row is about: its tourist's first relevant booking (soonest launch, then
-    # the oldest booking), looked up for the page's rows only.
-    first: dict[int, tuple] = {}
-    case_ids = [r[0].id for r in rows if r[3] is not None]
-    if case_ids:
-        for case_id, *flight in db.session.execute(
-            select(MedicalCase.id, Flight.launch_at, Flight.vehicle, Flight.name, Booking.reference)
-            .join(Booking, Booking.user_id == MedicalCase.user_id).join(Flight, Flight.id == Booking.flight_id)
-            .where(MedicalCase.id.in_(case_ids), relevant)
-            .order_by(MedicalCase.id, Flight.launch_at, Booking.id)
-        ):
-            first.setdefault(case_id, tuple(flight))
-    return QueuePage(
-        rows=[QueueRow(r[0], r[1], QueueGroup(r[2]), *first.get(r[0].id, (None, None, None, None)))
-              for r in rows],
-        group=group, counts=counts, page=page, per_page=per_page,
-    )
+        values["group"] = group.value
+    statement = _queue_statement(group is not None)
+
+    def fetch(number: int):
+        return db.session.execute(statement, {**values, "offset": (number - 1) * per_page}).all()
+
+    page = max(page, 1)
+    rows = fetch(page)
+    counts = {g: getattr(rows[0], f"n_{g.value}") for g in QueueGroup}
+    result = QueuePage([], group, counts, page, per_page)
+    if (page - 1) * per_page >= result.total and page != result.pages:
+        page = result.pages
+        rows = fetch(page)
+    # Each case comes with one row per relevant booking, the one the row is about first (a
+    # booking whose flight does not match has no flight: skipped).
+    cases: dict[int, QueueRow] = {}
+    for r in rows:
+        if r.id is None:
+            continue
+        if r.id not in cases or (cases[r.id].launch_at is None and r.launch_at is not None):
+            flight = (r.launch_at, r.vehicle, r.flight_name, r.reference) if r.launch_at else (None,) * 4
+            cases[r.id] = QueueRow(r.id, r.tourist_name, QueueGroup(r.queue_group),
+                                   r.valid_until, r.since, *flight)
+    return QueuePage(list(cases.values()), group, counts, page, per_page)
 
 
 # -- every tourist with a booking -----------------------------------------------------------------
@@ -259,9 +276,10 @@ SEARCH_MAX = 200
 PAGE_MAX = 1_000_000
 
 
-@dataclass(frozen=True)
-class TouristRow:
-    tourist: User
+class TouristRow(NamedTuple):
+    """A tuple, so that the template unpacks it instead of looking each field up (50 rows a page)."""
+    name: str
+    email: str
     first_launch: datetime
     status: ClearanceStatus
 
@@ -305,6 +323,40 @@ def tourists(q: str = "", status: Clearance | None = None, page: int = 1, per_pa
     now = now or now_utc()
     q = " ".join((q or "").replace("\x00", "").split())[:SEARCH_MAX]
     page = min(max(page, 1), PAGE_MAX)
+    terms = q.split(" ") if q else []
+    listing, count = _tourists_statements(len(terms), status is not None)
+    values: dict[str, Any] = {"now": now, "limit": per_page}
+    # Each word is matched as it is typed: "%", "_" and the escape character match themselves
+    # (what ``icontains(..., autoescape=True)`` does, for a bound value).
+    for i, term in enumerate(terms):
+        values[f"term_{i}"] = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    if status is not None:
+        values["status"] = status.value
+
+    def fetch(number: int):
+        return db.session.execute(listing, {**values, "offset": (number - 1) * per_page}).all()
+
+    rows = fetch(page)
+    if not rows and page > 1:
+        total = db.session.scalar(count, values)
+        page = max((total + per_page - 1) // per_page, 1)
+        rows = fetch(page) if total else []
+    total = rows[0].total if rows else 0
+    return TouristsPage(
+        rows=[TouristRow(r.name, r.email, r.first_launch, ClearanceStatus(
+            Clearance(r.medical_status), r.valid_until if r.state in CLEARED_STATES else None, r.case_id,
+            change_under_review=r.state is S.SUBMITTED and r.decided_at is not None,
+        )) for r in rows],
+        total=total, page=page, per_page=per_page, q=q, status=status,
+    )
+
+
+@functools.cache
+def _tourists_statements(terms: int, by_status: bool):
+    """The list's page and its count, built once per shape (how many search words, filtered by
+    status or not), run with bound values: ``now``, ``term_0``..., ``status``, ``limit`` and
+    ``offset``."""
+    now = bindparam("now")
     live = (
         select(Booking.user_id.label("user_id"), func.min(Flight.launch_at).label("first_launch"),
                func.max(Flight.launch_at).label("last_launch"))
@@ -316,41 +368,24 @@ def tourists(q: str = "", status: Clearance | None = None, page: int = 1, per_pa
         .group_by(MedicalCase.user_id).subquery()
     status_col = _tourists_status_column(live.c.last_launch).label("medical_status")
     base = (
-        select(User.id.label("user_id"), live.c.first_launch, status_col, MedicalCase.id.label("case_id"),
-               MedicalCase.valid_until, MedicalCase.state, MedicalCase.decided_at)
+        select(User.id.label("user_id"), User.name, User.email, live.c.first_launch, status_col,
+               MedicalCase.id.label("case_id"), MedicalCase.valid_until, MedicalCase.state, MedicalCase.decided_at)
         .select_from(User).join(live, live.c.user_id == User.id)
         .outerjoin(newest, newest.c.user_id == User.id)
         .outerjoin(MedicalCase, MedicalCase.id == newest.c.case_id)
     )
-    for term in q.split(" ") if q else []:
-        base = base.where(or_(User.name.icontains(term, autoescape=True),
-                              User.email.icontains(term, autoescape=True)))
-    if status is not None:
-        base = base.where(status_col == status.value)
+    for i in range(terms):
+        term = bindparam(f"term_{i}")
+        base = base.where(or_(User.name.icontains(term, escape="/"), User.email.icontains(term, escape="/")))
+    if by_status:
+        base = base.where(status_col == bindparam("status"))
     listed = base.subquery()
-
-    def fetch(number: int):
-        return db.session.execute(
-            select(User, listed.c.first_launch, listed.c.medical_status, listed.c.case_id, listed.c.valid_until,
-                   listed.c.state, listed.c.decided_at, func.count().over().label("total"))
-            .join(listed, listed.c.user_id == User.id)
-            .order_by(listed.c.first_launch, User.name, User.id)
-            .limit(per_page).offset((number - 1) * per_page)
-        ).all()
-
-    rows = fetch(page)
-    if not rows and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(listed))
-        page = max((total + per_page - 1) // per_page, 1)
-        rows = fetch(page) if total else []
-    total = rows[0].total if rows else 0
-    return TouristsPage(
-        rows=[TouristRow(r[0], r.first_launch, ClearanceStatus(
-            Clearance(r.medical_status), r.valid_until if r.state in CLEARED_STATES else None, r.case_id,
-            change_under_review=r.state is S.SUBMITTED and r.decided_at is not None,
-        )) for r in rows],
-        total=total, page=page, per_page=per_page, q=q, status=status,
+    listing = (
+        select(listed, func.count().over().label("total"))
+        .order_by(listed.c.first_launch, listed.c.name, listed.c.user_id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
     )
+    return listing, select(func.count()).select_from(listed)
 
 
 # -- assessments -----------------------------------------------------------------------------------
@@ -770,7 +805,7 @@ class ClearanceStatus:
 
     @property
     def label(self) -> str:
-        until = format_date(self.valid_until, "medium") if self.valid_until else ""
+        until = on_day(self.valid_until) if self.valid_until else ""
         return str(LABELS[self.status]) % {"date": until}
 
 
@@ -812,7 +847,21 @@ def tourist_status_label(status: ClearanceStatus) -> str:
     return status.label
 
 
-def _status_of(case: MedicalCase | None, day: date | None) -> ClearanceStatus:
+def tourist_status_labels() -> Callable[[ClearanceStatus], str]:
+    """:func:`tourist_status_label` for one page: its rows share a few statuses and dates, each
+    worded once (a lazy string and a date per row cost more than the rest of a row)."""
+    words: dict[tuple, str] = {}
+
+    def label(status: ClearanceStatus) -> str:
+        key = (status.status, status.valid_until, status.change_under_review)
+        if key not in words:
+            words[key] = tourist_status_label(status)
+        return words[key]
+    return label
+
+
+def _status_of(case: MedicalCase | Row | None, day: date | None) -> ClearanceStatus:
+    """The status of a case (or of a row of :func:`latest_cases`: the same attributes)."""
     if case is None:
         return ClearanceStatus(Clearance.NOT_STARTED)
     status = _STATE_TO_CLEARANCE[case.state]

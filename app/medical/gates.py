@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_date
 
+from app.formats import on_day
 from app.i18n import lazy_gettext as _l
 from app.medical import cases as medical
 from app.medical.cases import Clearance, tourist_page_url
@@ -30,8 +30,23 @@ STAFF = {
 }
 
 
+#: What the tourist reads per status, and the words of the link to their medical page.
+TOURIST = {
+    Clearance.NOT_STARTED: (GateStatus.ACTION, _l("Fill in the health questionnaire for the medical team."),
+                            _l("Fill in the questionnaire")),
+    Clearance.ANSWERING: (GateStatus.ACTION, _l("Finish and submit your health questionnaire."),
+                          _l("Continue the questionnaire")),
+    Clearance.WAITING_FOR_REVIEW: (GateStatus.WAITING, _l("The medical team is reviewing your questionnaire."),
+                                   _l("Open your medical page")),
+    Clearance.INFO_REQUESTED: (GateStatus.ACTION, _l("The medical team would like more information from you."),
+                               _l("Answer the medical team")),
+    Clearance.NOT_CLEARED: (GateStatus.BLOCKED, _l("The medical team could not clear you for flight."),
+                            _l("Open your medical page")),
+}
+
+
 def _staff_gate(booking: Booking, status, label: str) -> Gate:
-    until = format_date(status.valid_until, "medium") if status.valid_until else ""
+    until = on_day(status.valid_until) if status.valid_until else ""
     if status.cleared and status.self_certification_due:
         return Gate("medical", label, GateStatus.ACTION,
                     str(_l("Cleared through %(date)s; the tourist's confirmation of unchanged health is due.",
@@ -53,7 +68,7 @@ def _medical_gate(booking: Booking, statuses: dict, audience: Audience) -> Gate:
     if audience is Audience.STAFF:
         return _staff_gate(booking, status, label)
     page = tourist_page_url()
-    until = format_date(status.valid_until, "medium") if status.valid_until else ""
+    until = on_day(status.valid_until) if status.valid_until else ""
     if status.cleared and status.self_certification_due:
         return Gate(
             "medical", label, GateStatus.ACTION,
@@ -64,18 +79,6 @@ def _medical_gate(booking: Booking, statuses: dict, audience: Audience) -> Gate:
     if status.cleared:
         return Gate("medical", label, GateStatus.DONE,
                     str(_l("Cleared through %(date)s, the launch date included.", date=until)))
-    gates = {
-        Clearance.NOT_STARTED: (GateStatus.ACTION, _l("Fill in the health questionnaire for the medical team."),
-                                _l("Fill in the questionnaire")),
-        Clearance.ANSWERING: (GateStatus.ACTION, _l("Finish and submit your health questionnaire."),
-                              _l("Continue the questionnaire")),
-        Clearance.WAITING_FOR_REVIEW: (GateStatus.WAITING, _l("The medical team is reviewing your questionnaire."),
-                                       _l("Open your medical page")),
-        Clearance.INFO_REQUESTED: (GateStatus.ACTION, _l("The medical team would like more information from you."),
-                                   _l("Answer the medical team")),
-        Clearance.NOT_CLEARED: (GateStatus.BLOCKED, _l("The medical team could not clear you for flight."),
-                                _l("Open your medical page")),
-    }
     if status.change_under_review:
         return Gate("medical", label, GateStatus.WAITING,
                     str(_l("The medical team is reviewing the change you reported.")),
@@ -84,7 +87,7 @@ def _medical_gate(booking: Booking, statuses: dict, audience: Audience) -> Gate:
         return Gate("medical", label, GateStatus.ACTION,
                     str(_l("Your clearance ends on %(date)s, before the launch: renew it.", date=until)),
                     page, str(_l("Renew your clearance")))
-    gate_status, reason, action = gates[status.status]
+    gate_status, reason, action = TOURIST[status.status]
     return Gate("medical", label, gate_status, str(reason), page, str(action))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.config import LANGUAGES
 from app.errors import ServiceError
@@ -188,7 +189,9 @@ def _translation_from_form(questionnaire: Questionnaire) -> qs.Translation:
 def translations(questionnaire_id: int, language: str):
     """The draft's title, introduction, questions, hints and choices in another language: what a
     tourist reading that language sees (anything left empty shows the default language)."""
-    questionnaire = _version(questionnaire_id)
+    # The page shows every question's texts: loaded with the version, in the same statement.
+    questionnaire = (db.session.get(Questionnaire, questionnaire_id, options=[joinedload(Questionnaire.questions)])
+                     or abort(404))
     if language not in LANGUAGES or language == questionnaire.default_language:
         abort(404)
     errors: dict[str, str] = {}

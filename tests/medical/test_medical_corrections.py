@@ -218,7 +218,7 @@ def test_a_tourist_reports_a_change_and_the_case_goes_back_to_review(client, mak
     assert "wrist" not in raw
     g = gate(booking)
     assert g.status is readiness.GateStatus.WAITING and "change you reported" in g.reason
-    assert [r.case.id for r in medical.queue(medical.QueueGroup.REVIEW).rows] == [case.id]
+    assert [r.case_id for r in medical.queue(medical.QueueGroup.REVIEW).rows] == [case.id]
     assert "change reported" in db.session.scalars(select(MedicalAccess.what).where(
         MedicalAccess.actor_id == tourist.id, MedicalAccess.case_id == case.id)).all()
 

@@ -12,6 +12,7 @@ from app.medical import questionnaires as qs
 from app.medical.questionnaires import QuestionData
 from app.models import Answer, MedicalCase, QuestionKind, Role
 from tests.conftest import login, post_form
+from tests.core.test_queries import queries_for
 
 K = QuestionKind
 
@@ -92,3 +93,18 @@ def test_a_translation_too_long_is_refused_at_its_field_and_nothing_is_saved(app
     assert questionnaire.texts == {} and motion.texts == {}
     assert staff.get(f"/medical/questionnaires/{questionnaire.id}/translations/en").status_code == 404
     assert staff.get(f"/medical/questionnaires/{questionnaire.id}/translations/xx").status_code == 404
+
+
+def test_the_translation_page_costs_the_same_queries_for_two_or_eight_questions(app, make, draft):
+    medic, questionnaire = draft
+    staff = app.test_client()
+    login(staff, medic)
+    url = f"/medical/questionnaires/{questionnaire.id}/translations/de"
+    small = queries_for(staff, url)
+    for i in range(6):
+        qs.add_question(questionnaire, QuestionData(key=f"more{i}", kind=K.SINGLE_CHOICE, text=f"More {i}?",
+                                                    help="A hint.", choices=["Yes", "No", "Maybe"]))
+    db.session.commit()
+    page = staff.get(url).get_data(as_text=True)
+    assert "More 5?" in page and 'name="q' in page
+    assert queries_for(staff, url) == small
