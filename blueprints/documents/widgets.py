@@ -3,26 +3,16 @@
 WTForms builds every attribute with ``Markup.format`` (``wtforms.widgets.html_params``): about
 40 µs an attribute, 0.2 ms a field. A version's form has eighteen fields (a title, a text and a
 summary in six languages) and the new document's form a select of up to two hundred flights, an
-option each: that was a third of those pages. :func:`html_params` writes the same attributes with
-plain string operations; the widgets below are WTForms' own with it."""
+option each: that was a third of those pages. ``blueprints.forms.html_params`` writes the same
+attributes with plain string operations (every widget's since, ``install_html_params``); the
+widgets below also write a select's options and a text area as joined strings."""
 
 from __future__ import annotations
 
 from markupsafe import Markup, escape
 from wtforms import widgets
-from wtforms.widgets.core import clean_key
 
-
-def html_params(**kwargs) -> Markup:
-    """``wtforms.widgets.html_params``, the same output: sorted by key, ``True`` a bare attribute,
-    ``False`` left out, each value escaped (and a quote inside markup written ``&quot;``)."""
-    params = []
-    for key, value in sorted(kwargs.items()):
-        if value is False:
-            continue
-        key = escape(clean_key(key))
-        params.append(key if value is True else f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    return Markup(" ".join(params))
+from blueprints.forms import html_params
 
 
 class TextInput(widgets.TextInput):
