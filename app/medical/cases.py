@@ -114,11 +114,13 @@ def latest_cases(user_ids: Iterable[int]) -> dict[int, Row]:
 
 @functools.cache
 def _latest_cases_statement():
-    """Built once: the journey, the lists and the gates all read the latest cases."""
+    """Built once: the journey, the lists and the gates all read the latest cases. The users'
+    ids are bound once (the newest case of each of them), not twice: a readiness matrix binds
+    80 of them."""
     ids = bindparam("ids", expanding=True)
     return select(
         MedicalCase.id, MedicalCase.user_id, MedicalCase.state, MedicalCase.valid_until, MedicalCase.decided_at,
-    ).where(MedicalCase.user_id.in_(ids), MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids))))
+    ).where(MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids))))
 
 
 # -- the review queue ------------------------------------------------------------------------------
