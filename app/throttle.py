@@ -2,11 +2,14 @@
 
 Every web process, however many gunicorn starts and on the embedded SQLite default too, counts
 against the same rows, so a limit holds for the whole site. An attempt is *taken* before the work
-it guards: the row is committed first and counted after, so of any number of attempts made at the
-same moment at most ``limit`` get through (each sees at least every row committed before its own).
-An attempt over the limit is refused and not kept, so a throttled key stays throttled until its
-oldest counted attempt leaves the window, and no longer. The caller may *release* an attempt that
-should not count (a log-in that succeeded).
+it guards, in one transaction that holds the key: counted, then kept only if under the limit. The
+attempts on one key take turns (a transaction-long advisory lock on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises every transaction already), so of any number made at the same
+moment exactly ``limit`` get through. (Committing first and counting after let a refused attempt,
+counted by the others before it was taken back, refuse one that was within the limit.) An attempt
+over the limit is refused and not kept, so a throttled key stays throttled until its oldest
+counted attempt leaves the window, and no longer. The caller may *release* an attempt that should
+not count (a log-in that succeeded).
 """
 
 from __future__ import annotations
@@ -53,20 +56,21 @@ def take(key: str, limit: str | Limit) -> int | None:
     limit = Limit.parse(limit) if isinstance(limit, str) else limit
     now = now_utc()
     key = key[:300]
+    if db.session.get_bind().dialect.name == "postgresql":  # the key's attempts take turns
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     db.session.execute(delete(ThrottleHit).where(ThrottleHit.key == key,
                                                  ThrottleHit.at <= now - limit.window))
-    hit = ThrottleHit(key=key, at=now)
-    db.session.add(hit)
-    commit()
-    hit_id = hit.id
     counted = db.session.scalar(
         select(func.count()).select_from(ThrottleHit).where(
             ThrottleHit.key == key, ThrottleHit.at > now - limit.window)
     )
-    if counted > limit.amount:
-        release(hit_id)
+    if counted >= limit.amount:
+        commit()  # the attempts that left the window are forgotten; this one is not kept
         return None
-    return hit_id
+    hit = ThrottleHit(key=key, at=now)
+    db.session.add(hit)
+    commit()
+    return hit.id
 
 
 def release(*hit_ids: int | None) -> None:
