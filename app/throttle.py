@@ -56,7 +56,10 @@ def take(key: str, limit: str | Limit) -> int | None:
     limit = Limit.parse(limit) if isinstance(limit, str) else limit
     now = now_utc()
     key = key[:300]
-    if db.session.get_bind().dialect.name == "postgresql":  # the key's attempts take turns
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The key's attempts take turns: the lock is held to this transaction's commit. (Under
+        # READ COMMITTED, the app's level, each statement after it sees every attempt committed
+        # before it; PostgreSQL 11 or later for hashtextextended.)
         db.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     db.session.execute(delete(ThrottleHit).where(ThrottleHit.key == key,
                                                  ThrottleHit.at <= now - limit.window))

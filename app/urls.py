@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, g, has_request_context, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 
 
@@ -61,7 +61,8 @@ def same_link(endpoint: str, /, **values: Any) -> str:
     repeats (the flight's training page on each of its 80 bookings)."""
     if not has_request_context():
         return url_for(endpoint, **values)
-    memo = g.setdefault("_countdown_links", {})
+    # Kept on the request, not in ``g``: an app context (a test's, a task's) may span requests.
+    memo = request.__dict__.setdefault("_countdown_links", {})
     cache_key = (endpoint, tuple(sorted(values.items())))
     url = memo.get(cache_key)
     if url is None:

@@ -197,8 +197,8 @@ def _json_value(value):
     """A column's value as ``json_populate_recordset`` reads it into the column's type."""
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
+    if isinstance(value, datetime):  # every time is aware; a naive one would be read as UTC, not as local time
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
     return value
 
 

@@ -7,7 +7,7 @@ escaped)."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -49,7 +49,9 @@ def session_time(session: TrainingSession, fmt: str = "full") -> Markup:
     """``training/_macros.html``'s ``session_time``: the start at the session's place, and in the
     reader's time zone where it differs; worked out once per session and request (a session is
     offered under each booking that needs its module, and listed again where it is booked)."""
-    times = g.setdefault("_training_session_times", {})
+    # Kept on the request, not in ``g``: an app context (a test's) may span requests of readers
+    # in other time zones and languages.
+    times = request.__dict__.setdefault("_training_session_times", {})
     html = times.get((session.id, fmt))
     if html is None:
         html = f'<time datetime="{iso(session.starts_at)}">{escape(when(session.starts_at, fmt, session.timezone))}</time>'

@@ -466,3 +466,24 @@ def test_a_waiting_list_closed_at_the_cut_off_is_not_called_an_offer(app, make, 
     page = body(client_of(app, booking.user).get("/training"))
     assert "closed a day before it starts, without a place for you" in page
     assert "was not taken in time" not in page
+
+
+def test_a_sessions_time_is_each_readers_own_even_in_one_app_context(app, make, trained):
+    """A session's time is worked out once per request (blueprints/training/rendering.py), never
+    carried into another request: two readers in other time zones, one after the other, in one
+    app context (as a test or a task may hold around several requests)."""
+    from flask_login import login_user
+
+    from blueprints.training.rendering import session_time
+
+    _booking, t = trained
+    session = t.classroom_session
+    tokyo, local = make.user(timezone="Asia/Tokyo"), make.user(timezone=session.timezone)
+    db.session.commit()
+    shown = []
+    with app.app_context():
+        for reader in (tokyo, local):
+            with app.test_request_context("/training"):
+                login_user(reader)
+                shown.append(str(session_time(session)))
+    assert "your time" in shown[0] and "your time" not in shown[1]
