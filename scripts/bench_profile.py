@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import importlib.util
 import os
 import re
 import sys
@@ -141,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             c.get(url, **http)
         cpu = (time.process_time() - started) * 1000 / args.requests
         print(f"{path:<44} {cpu:>10.2f} {statements:>4}", flush=True)
+        # pyinstrument is a developer's tool, not one of the project's dependencies.
+        if args.profile == path and not args.cprofile and importlib.util.find_spec("pyinstrument") is None:
+            print("pyinstrument is not installed (.venv/bin/pip install pyinstrument): cProfile instead",
+                  file=sys.stderr)
+            args.cprofile = True
         if args.profile == path and args.cprofile:
             import cProfile
             import pstats
