@@ -27,13 +27,20 @@ class RadioInput(widgets.RadioInput):
     html_params = staticmethod(html_params)
 
 
+def _attributes(widget, field, kwargs: dict) -> dict:
+    """What WTForms' ``TextArea`` and ``Select`` add to the given attributes: the field's id, and
+    the validation flags (``required``, ...) the widget passes on."""
+    kwargs.setdefault("id", field.id)
+    flags = getattr(field, "flags", {})
+    for k in dir(flags):
+        if k in widget.validation_attrs and k not in kwargs:
+            kwargs[k] = getattr(flags, k)
+    return kwargs
+
+
 class TextArea(widgets.TextArea):
     def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        for k in dir(flags):
-            if k in self.validation_attrs and k not in kwargs:
-                kwargs[k] = getattr(flags, k)
+        kwargs = _attributes(self, field, kwargs)
         return Markup(f"<textarea {html_params(name=field.name, **kwargs)}>\r\n{escape(field._value())}</textarea>")
 
 
@@ -48,11 +55,7 @@ class Select(widgets.Select):
         self._last: tuple[tuple, str] | None = None
 
     def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        flags = getattr(field, "flags", {})
-        for k in dir(flags):
-            if k in self.validation_attrs and k not in kwargs:
-                kwargs[k] = getattr(flags, k)
+        kwargs = _attributes(self, field, kwargs)
         params = html_params(name=field.name, **kwargs)
         if not self.keep_last:
             coerce, data = field.coerce, field.data
