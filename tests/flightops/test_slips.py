@@ -123,7 +123,11 @@ def test_a_three_day_slip_previews_its_impact_then_moves_every_domain_at_once(ap
     with app.test_request_context():
         assert reminders.sync(flight) == reminders.Synced(moved=0, dropped_past=0)
     balance = db.session.scalar(select(Payment).where(Payment.booking_id == ada.id, Payment.kind == "balance"))
-    assert balance.due_at.date() == (flight.launch_at - timedelta(days=20)).date()
+    # Due by the new balance date (20 days before the launch), at the charge hour of the tourist's
+    # day: the day before when that hour would come after the deadline (a launch early in the day).
+    due_by = flight.launch_at - timedelta(days=20)
+    assert due_by - timedelta(days=1) < balance.due_at <= due_by
+    assert balance.due_at == installments.final_due_at(ada)
     hotel = db.session.scalar(select(Segment).where(Segment.booking_id == ada.id))
     assert hotel.flag == "no_longer_spans"
     # Each tourist told once per channel, with the cause and the note.
