@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.snapshot:
         args.snapshot.mkdir(parents=True, exist_ok=True)
-    print(f"{'page':<44} {'CPU ms/req':>10} {'SQL':>4}")
+    print(f"{'page':<44} {'CPU ms/req':>10} {'PG ms':>6} {'SQL':>4}")
     for path in pages:
         c = client_for(path)
         url = urls.get(path, path)
@@ -137,11 +137,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.snapshot:
             html = _CLOCK.sub(r"\1-", _CSRF_VALUE.sub(r"\1-", response.get_data(as_text=True)))
             (args.snapshot / f"{snapshot_name(path)}.html").write_text(html)
+        backends = _backend_pids(engine)
+        database_before = _backends_cpu(backends)
         started = time.process_time()
         for _ in range(args.requests):
             c.get(url, **http)
         cpu = (time.process_time() - started) * 1000 / args.requests
-        print(f"{path:<44} {cpu:>10.2f} {statements:>4}", flush=True)
+        database = (_backends_cpu(backends) - database_before) * 1000 / args.requests
+        shown = f"{database:>6.2f}" if backends else "     -"
+        print(f"{path:<44} {cpu:>10.2f} {shown} {statements:>4}", flush=True)
         # pyinstrument is a developer's tool, not one of the project's dependencies.
         if args.profile == path and not args.cprofile and importlib.util.find_spec("pyinstrument") is None:
             print("pyinstrument is not installed (.venv/bin/pip install pyinstrument): cProfile instead",
@@ -168,6 +172,41 @@ def main(argv: list[str] | None = None) -> int:
             print(profiler.output_text(unicode=True, color=False, show_all=args.all_frames))
     event.remove(engine, "before_cursor_execute", count)
     return 0
+
+
+def _backend_pids(engine) -> list[int]:
+    """The PostgreSQL server processes of the pool's connections (the test client uses the pool's
+    connections, so their CPU is the database's share of the requests); empty elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return []
+    held = []
+    try:
+        for _ in range(engine.pool.size()):
+            held.append(engine.raw_connection())
+        pids = set()
+        for connection in held:
+            cursor = connection.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            pids.add(cursor.fetchone()[0])
+            cursor.close()
+        return sorted(pids)
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def _backends_cpu(pids: list[int]) -> float:
+    """CPU seconds (user and system) the processes have used, from /proc (the database runs on
+    this machine, as the bench's does)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def _journey_tourist() -> str:
