@@ -21,7 +21,7 @@ from blueprints import (
     travel,
 )
 from blueprints.core.routes import bp as core
-from blueprints.forms import install_html_params
+from blueprints.forms import field, install_html_params
 from blueprints.journey.routes import bp as journey
 
 BLUEPRINTS = (core, accounts.bp, booking.bp, documents.bp, journey, payments.bp, messages.bp, medical.bp,
@@ -30,5 +30,6 @@ BLUEPRINTS = (core, accounts.bp, booking.bp, documents.bp, journey, payments.bp,
 
 def register_blueprints(app: Flask) -> None:
     install_html_params()  # WTForms' widgets write the same HTML, faster (blueprints/forms.py)
+    app.jinja_env.globals["form_field"] = field  # macros/forms.html's ``field``
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

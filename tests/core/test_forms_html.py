@@ -80,3 +80,55 @@ def test_every_field_renders_as_with_wtforms_own(app, monkeypatch):
 def test_the_app_installs_it(app):
     assert wtforms_widgets.html_params is html_params
     assert wtforms_widgets.Input.html_params is html_params
+
+
+#: The ``field`` macro as templates/macros/forms.html wrote it before it moved into Python
+#: (``blueprints.forms.field``): the reference the Python function must match character for character.
+FIELD_MACRO = """{% macro field(f, hint=None) %}
+  {%- set fid = kwargs.get("id") or f.id -%}
+  {%- set described = [] -%}
+  {%- if hint %}{% do described.append(fid ~ "-hint") %}{% endif -%}
+  {%- if f.errors %}{% do described.append(fid ~ "-error") %}{% endif -%}
+  {%- set extra = kwargs -%}
+  {%- if f.errors %}{% do extra.update({"aria-invalid": "true"}) %}{% endif -%}
+  {%- if described %}{% do extra.update({"aria-describedby": described | join(" ")}) %}{% endif -%}
+  {% if f.type == "BooleanField" %}
+    <label class="checkbox">{{ f(**extra) }} {{ f.label.text }}</label>
+  {% else %}
+    <label for="{{ fid }}">{{ f.label.text }}</label>
+    {{ f(**extra) }}
+  {% endif %}
+  {% if hint %}<small id="{{ fid }}-hint" class="hint">{{ hint }}</small>{% endif %}
+  {% if f.errors %}<small id="{{ fid }}-error" class="field-error">{{ f.errors | join(" ") }}</small>{% endif %}
+{% endmacro %}"""
+
+#: Each call as templates make it: (hint, attributes).
+FIELD_CALLS = [(None, {}), ('Say "hi" <now>', {}), (Markup("<b>safe</b> hint"), {"autocomplete": "off"}),
+               (None, {"id": "row-3-text", "class": "wide"}), ("A hint", {"id": 'odd"id', "data-x": "1"}),
+               ("", {"placeholder": "MM/YY", "inputmode": "numeric"})]
+
+
+@pytest.mark.parametrize("posted", [False, True])
+def test_the_field_function_writes_what_the_macro_wrote(app, posted):
+    """Every kind of field, valid and with errors, with and without a hint and attributes, and
+    imported from the macros file as templates do."""
+    from blueprints.forms import field
+
+    data = {"text": "", "number": "not a number", "day": "2026-13-45", "choice": "zz", "agree": ""}
+    with app.test_request_context("/", method="POST" if posted else "GET", data=data if posted else None):
+        form = EveryField(meta={"csrf": False})
+        if posted:
+            for name in ("text", "area"):
+                getattr(form, name).validators = [__import__("wtforms").validators.InputRequired('Fill <this> in')]
+            form.validate()
+            form.agree.errors = ["Tick & agree", Markup("<i>really</i>")]
+            assert form.errors
+        macro = app.jinja_env.from_string(FIELD_MACRO).module.field
+        imported = app.jinja_env.from_string('{% from "macros/forms.html" import field %}{{ field(f, h, **kw) }}')
+        for f in form:
+            for hint, attributes in FIELD_CALLS:
+                expected = str(macro(f, hint, **dict(attributes)))
+                assert str(field(f, hint, **dict(attributes))) == expected
+                assert imported.render(f=f, h=hint, kw=dict(attributes)) == expected
+                if posted and f.errors:
+                    assert 'aria-invalid="true"' in expected
