@@ -21,7 +21,7 @@ from app.i18n import lazy_gettext as _l
 from app.models.types import render_item
 from app.providers.messaging import init_providers
 from app.providers.payments import init_payments
-from app.transactions import configure_sqlite
+from app.transactions import configure_sqlite, keep_prepared_statements
 from app.web import init_converters, init_web
 
 __all__ = ["create_app"]
@@ -61,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            keep_prepared_statements(db.engine)
 
     init_crypto(app)
     init_providers(app)
