@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, cast, func, null, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -359,11 +359,8 @@ class DocumentStatus:
 
     @property
     def state(self) -> DocumentState:
-        if self.done:
-            return DocumentState.DONE
-        if self.acceptance is not None:
-            return DocumentState.REDO
-        return DocumentState.OPENED if self.opened_at is not None else DocumentState.NOT_OPENED
+        return state_of(self.required, self.acceptance.version if self.acceptance is not None else None,
+                        self.opened_at)
 
     @property
     def kind(self) -> DocumentKind:
@@ -372,6 +369,15 @@ class DocumentStatus:
     @property
     def signed(self) -> bool:
         return self.document.kind.signed
+
+
+def state_of(required: int, accepted_version: int | None, opened_at: datetime | None) -> DocumentState:
+    """Where a booking stands on a document whose latest material version is ``required``, having
+    accepted ``accepted_version`` at the latest (None: never) and opened the current one at
+    ``opened_at`` (None: not yet)."""
+    if accepted_version is not None:
+        return DocumentState.DONE if accepted_version >= required else DocumentState.REDO
+    return DocumentState.OPENED if opened_at is not None else DocumentState.NOT_OPENED
 
 
 def sort_key(document: Document) -> tuple:
@@ -458,6 +464,97 @@ def statuses(bookings: list[Booking], needed: dict[int, list[tuple[Document, Doc
         DocumentStatus(document, version, required, latest.get((b.id, document_id)), opened.get((b.id, version_id)))
         for document, version, required, document_id, version_id in keyed[b.flight_id]
     ] for b in bookings}
+
+
+# -- operations' table of a flight --------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What the table shows of a booking's latest acceptance of a document: its id (the evidence's
+    address), the version accepted and when."""
+    id: int
+    version: int
+    accepted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A booking's state on one document, as :class:`DocumentStatus` says it, and what the cell
+    shows beside it: the latest acceptance, or else when the current version was first opened."""
+    state: DocumentState
+    acceptance: Accepted | None
+    opened_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.state is DocumentState.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """A tourist's row: their booking, their name and a cell per document the flight needs."""
+    booking_id: int
+    reference: str
+    name: str
+    cells: list[Cell]
+    #: Some document still to open, sign or acknowledge.
+    open: bool
+
+
+@functools.cache
+def _table_statement():
+    """Built once. Each live booking of the flight (``flight_id``) with its tourist's name, joined
+    to its *marks*: every acceptance (keyed by the document) and the openings of the current
+    versions (``version_ids``; keyed by the version, with no acceptance id). One row per mark, or
+    one with no mark; columns, not entities: the table reads five of an acceptance's twelve."""
+    marks = union_all(
+        select(Acceptance.booking_id, Acceptance.document_id.label("key"), Acceptance.id.label("acceptance_id"),
+               Acceptance.version, Acceptance.accepted_at.label("at")),
+        select(DocumentEvent.booking_id, DocumentEvent.version_id, cast(null(), Integer), cast(null(), Integer),
+               DocumentEvent.at)
+        .where(DocumentEvent.kind == DocumentEventKind.OPENED,
+               DocumentEvent.version_id.in_(bindparam("version_ids", expanding=True))),
+    ).subquery("marks")
+    return (select(Booking.id, Booking.reference, Booking.state, Booking.hold_expires_at, User.name, marks.c.key,
+                   marks.c.acceptance_id, marks.c.version, marks.c.at)
+            .join(User, User.id == Booking.user_id)
+            .outerjoin(marks, marks.c.booking_id == Booking.id)
+            .where(Booking.flight_id == bindparam("flight_id"), Booking.state.in_(LIVE))
+            .order_by(Booking.id))
+
+
+def flight_table(flight_id: int, needed: list[tuple[Document, DocumentVersion, int]]) -> list[TableRow]:
+    """Operations' table of a flight: each tourist whose booking holds a seat, in booking order,
+    with a cell per document of ``needed`` (the flight's :func:`published`), in one query. The
+    states are :func:`statuses`' (the latest acceptance of each document against its latest
+    material version; the opening of its current version)."""
+    now = now_utc()
+    bookings: dict[int, tuple[str, str]] = {}
+    accepted: dict[tuple[int, int], Accepted] = {}
+    opened: dict[tuple[int, int], datetime] = {}
+    for booking_id, reference, state, hold_expires_at, name, key, acceptance_id, version, at in db.session.execute(
+            _table_statement(), {"flight_id": flight_id, "version_ids": [v.id for _d, v, _r in needed]}):
+        # Booking.holds_seat, on the columns.
+        if not (state is BookingState.CONFIRMED or (hold_expires_at is not None and hold_expires_at > now)):
+            continue
+        bookings[booking_id] = (reference, name)
+        if acceptance_id is not None:
+            previous = accepted.get((booking_id, key))
+            if previous is None or previous.version < version:  # the latest acceptance of the document
+                accepted[(booking_id, key)] = Accepted(acceptance_id, version, at)
+        elif key is not None:
+            opened[(booking_id, key)] = at
+    columns = [(document.id, version.id, required) for document, version, required in needed]
+    rows = []
+    for booking_id, (reference, name) in bookings.items():
+        cells = []
+        for document_id, version_id, required in columns:
+            acceptance = accepted.get((booking_id, document_id))
+            opened_at = opened.get((booking_id, version_id))
+            cells.append(Cell(state_of(required, acceptance.version if acceptance else None, opened_at),
+                              acceptance, opened_at))
+        rows.append(TableRow(booking_id, reference, name, cells, any(not c.done for c in cells)))
+    return rows
 
 
 def status_of(booking: Booking, document: Document) -> DocumentStatus | None:

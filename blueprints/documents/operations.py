@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -33,7 +33,6 @@ from app.models import (
     DocumentEvent,
     DocumentVersion,
     Flight,
-    User,
 )
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
@@ -198,32 +197,21 @@ def version(version_id: int):
 def flight(flight_id: int):
     """Tourists of the flight × the documents it needs, each cell its state."""
     flight = db.session.get(Flight, flight_id) or abort(404)
-    # What the table reads of each booking and its tourist, without the flight each booking joins
-    # by default (the page has it: the same row 80 times) or the columns it never shows.
-    bookings = [b for b in db.session.scalars(
-        select(Booking).join(Booking.user).where(Booking.flight_id == flight.id,
-                                                 Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(load_only(Booking.reference, Booking.flight_id, Booking.state, Booking.hold_expires_at),
-                 lazyload(Booking.flight), contains_eager(Booking.user).load_only(User.name)).order_by(Booking.id)
-    ) if b.holds_seat()]
-    published = documents.published([flight])
-    needed = published[flight.id]
-    rows = documents.statuses(bookings, published)
+    needed = documents.published([flight])[flight.id]
+    rows = documents.flight_table(flight.id, needed)
     show = request.args.get("show", "all")
-    # Counted over everyone, whichever rows are shown, in one pass over the statuses.
+    # Counted over everyone, whichever rows are shown, in one pass over the cells.
     done = {d.id: 0 for d, _v, _r in needed}
-    open_ = set()
-    for b in bookings:
-        for s in rows[b.id]:
-            if s.done:
-                done[s.document.id] += 1
-            else:
-                open_.add(b.id)
-    total = len(bookings)
+    document_ids = list(done)
+    for row in rows:
+        for document_id, cell in zip(document_ids, row.cells):
+            if cell.done:
+                done[document_id] += 1
+    total = len(rows)
     if show == "open":
-        bookings = [b for b in bookings if b.id in open_]
-    return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,
-                           rows=rows, done=done, total=total, show=show, language=_language(), open_=open_,
+        rows = [row for row in rows if row.open]
+    return render_template("documents/operations/flight.html", flight=flight, rows=rows, needed=needed,
+                           done=done, total=total, show=show, language=_language(),
                            remind_form=ActionForm(formdata=None))
 
 

@@ -28,6 +28,7 @@ from app.models import (
     Role,
     Topic,
 )
+from app.timeutil import now_utc
 from tests.conftest import login, outbox, post_form
 from tests.core.test_queries import count_queries
 
@@ -245,6 +246,49 @@ def test_the_language_recorded_is_the_one_the_server_showed(app, make):
     again = post_form(client, url, {"version_id": version.id, "language": "en", "read": "y"}, page=url)
     assert again.status_code == 422
     assert db.session.scalar(select(func.count(Acceptance.id))) == 1
+
+
+def test_operations_table_says_what_each_bookings_statuses_say(ctx, make):
+    """documents.flight_table reads columns in one query; its cells are documents.statuses' for
+    every state: done, redo (accepted before a material version), opened, not opened; a correction
+    asks nobody again; another flight's document, a cancelled booking and a hold run out are left out."""
+    done = make.booking()
+    flight = done.flight
+    redo, opened, untouched, held = (on_flight(make, flight) for _ in range(4))
+    cancelled = on_flight(make, flight)
+    waiver, briefing = make.document(K.WAIVER), make.document(K.BRIEFING, flight=flight)
+    make.document(K.BRIEFING, flight=make.flight())  # another flight's
+    for booking in (done, redo):
+        make.accept(booking, waiver)
+        make.accept(booking, briefing)
+    waiver = make.document(document=waiver.document)  # material: asked again
+    make.accept(done, waiver)
+    make.document(document=briefing.document, material=False,
+                  texts={"en": ("Briefing", "A corrected text.")})  # a correction: asks nobody again
+    briefing = documents.latest_version(briefing.document)
+    documents.record_opened(opened, waiver, "en")
+    documents.record_opened(opened, briefing, "en")
+    documents.record_opened(redo, waiver, "en")
+    booking_service.transition(cancelled, BookingState.CANCELLED)
+    expired = booking_service.hold_seat(flight.id, make.user())
+    expired.hold_expires_at = now_utc() - timedelta(minutes=1)
+    held.state, held.hold_expires_at = BookingState.HELD, now_utc() + timedelta(minutes=5)
+    db.session.flush()
+    needed = documents.published([flight])[flight.id]
+    rows = documents.flight_table(flight.id, needed)
+    live = [done, redo, opened, untouched, held]
+    assert [row.booking_id for row in rows] == [b.id for b in live]
+    expected = documents.statuses(live)
+    for row, booking in zip(rows, live):
+        assert (row.reference, row.name) == (booking.reference, booking.user.name)
+        want = expected[booking.id]
+        assert [(c.state, c.opened_at) for c in row.cells] == [(s.state, s.opened_at) for s in want]
+        assert [c.acceptance and (c.acceptance.id, c.acceptance.version, c.acceptance.accepted_at)
+                for c in row.cells] == [s.acceptance and (s.acceptance.id, s.acceptance.version,
+                                                          s.acceptance.accepted_at) for s in want]
+        assert row.open == any(not s.done for s in want)
+    states_seen = {c.state.value for row in rows for c in row.cells}
+    assert states_seen == {"done", "redo", "opened", "not_opened"}
 
 
 def _more_bookings(make, flight, n):
