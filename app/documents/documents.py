@@ -286,10 +286,95 @@ def bookings_of(document: Document) -> list[Booking]:
     return [b for b in db.session.scalars(_bookings_of_query(document)) if b.holds_seat()]
 
 
-def scope_names() -> list[str]:
-    """The vehicles and spaceports the flights name, for a document's scope: what a vehicle's or a
-    spaceport's document is matched against (an exact name)."""
-    return sorted(set(db.session.scalars(select(Flight.vehicle).union(select(Flight.spaceport)))))
+@dataclass(slots=True)
+class Listed:
+    """A document as operations' list shows it, with its latest version (``version`` None: none
+    published yet): the title in the reader's language, or else in the document's default one, and
+    the languages the version is written in, in the order they were written."""
+    id: int
+    kind: DocumentKind
+    scope: DocumentScope
+    scope_name: str
+    archived_at: datetime | None
+    #: The name of the one flight it is for (``scope`` FLIGHT), else None.
+    flight_name: str | None
+    version: int | None = None
+    published_at: datetime | None = None
+    title: str = ""
+    languages: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def _listed_statement():
+    """Built once: each document with its flight's name and its latest version's titles (not its
+    texts: a text may be 100,000 characters long, and the list shows none), a row per language."""
+    latest = (select(DocumentVersion.document_id, func.max(DocumentVersion.id).label("id"))
+              .group_by(DocumentVersion.document_id).subquery())
+    return (
+        select(Document.id, Document.kind, Document.scope, Document.scope_name, Document.archived_at,
+               Document.default_language, Flight.name, DocumentVersion.version, DocumentVersion.published_at,
+               DocumentText.language, DocumentText.title)
+        .outerjoin(Flight, Flight.id == Document.flight_id)
+        .outerjoin(latest, latest.c.document_id == Document.id)
+        .outerjoin(DocumentVersion, DocumentVersion.id == latest.c.id)
+        .outerjoin(DocumentText, DocumentText.version_id == DocumentVersion.id)
+        .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id, DocumentText.id)
+    )
+
+
+def listed(language: str) -> list[Listed]:
+    """Every document, archived ones last, for operations' list, in one query (columns)."""
+    documents: dict[int, Listed] = {}
+    titles: dict[int, dict[str, str]] = {}
+    defaults: dict[int, str] = {}
+    for (document_id, kind, scope, scope_name, archived_at, default_language, flight_name, version, published_at,
+         text_language, title) in db.session.execute(_listed_statement()):
+        entry = documents.get(document_id)
+        if entry is None:
+            entry = documents[document_id] = Listed(document_id, kind, scope, scope_name, archived_at, flight_name,
+                                                    version, published_at)
+            titles[document_id], defaults[document_id] = {}, default_language
+        if text_language is not None:
+            entry.languages.append(text_language)
+            titles[document_id][text_language] = title
+    for entry in documents.values():
+        if entry.version is not None:  # DocumentVersion.text_in's choice
+            own = titles[entry.id]
+            entry.title = own.get(language) or own[defaults[entry.id]]
+    return list(documents.values())
+
+
+#: The flights a one-flight document may be for, in the new document's form: the next to launch.
+FLIGHTS_OFFERED = 200
+
+
+@functools.cache
+def _scopes_statement():
+    """Built once: the next flights to launch (id, name, launch; ``now`` bound) and, with no id,
+    every name a flight gives its vehicle or spaceport: what :func:`scopes` reads, in one query.
+    Ties in the launch are taken in the flights' order, so the list reads the same every time."""
+    coming = (select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at > bindparam("now"))
+              .order_by(Flight.launch_at, Flight.id).limit(FLIGHTS_OFFERED).subquery())
+    names = select(Flight.vehicle.label("name")).union(select(Flight.spaceport)).subquery()
+    return union_all(
+        select(coming.c.id, coming.c.name, coming.c.launch_at),
+        select(cast(null(), Integer), names.c.name, cast(null(), Flight.launch_at.type)),
+    )
+
+
+def scopes() -> tuple[list[tuple[int, str, datetime]], list[str]]:
+    """What a new document may be asked of, in one query: the next :data:`FLIGHTS_OFFERED`
+    flights to launch, ``(id, name, launch)`` in launch order; and the vehicles and spaceports the
+    flights name, sorted (what a vehicle's or a spaceport's document is matched against: an exact
+    name)."""
+    flights, names = [], []
+    for flight_id, name, launch_at in db.session.execute(_scopes_statement(), {"now": now_utc()}):
+        if flight_id is None:
+            names.append(name)
+        else:
+            flights.append((flight_id, name, launch_at))
+    flights.sort(key=lambda f: (f[2], f[0]))  # as the subquery had them: a union keeps no order
+    return flights, sorted(set(names))
 
 
 def matches_no_flight(document: Document) -> bool:

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import LANGUAGES
@@ -34,7 +34,6 @@ from app.models import (
     DocumentVersion,
     Flight,
 )
-from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from blueprints.access import ops_only
 from blueprints.documents.forms import NewDocumentForm, VersionForm
@@ -51,48 +50,30 @@ def _language() -> str:
 
 # -- documents and versions ---------------------------------------------------------------------------
 
-def _flight_choices() -> list[tuple[int, str]]:
-    # Three columns, not two hundred whole flights.
-    flights = db.session.execute(
-        select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at > now_utc())
-        .order_by(Flight.launch_at).limit(200))
-    return [(0, "—")] + [(id_, f"{name} ({launch_at:%Y-%m-%d})") for id_, name, launch_at in flights]
-
-
-def _new_form(**kw) -> NewDocumentForm:
+def _new_form(**kw) -> tuple[NewDocumentForm, list[str]]:
+    """The new document's form, its flights to choose from, and the names a vehicle's or a
+    spaceport's document may give (for the form's list of them)."""
+    flights, names = documents.scopes()
     form = NewDocumentForm(**kw)
-    form.flight_id.choices = _flight_choices()
-    return form
+    form.flight_id.choices = [(0, "—")] + [(id_, f"{name} ({launch_at:%Y-%m-%d})") for id_, name, launch_at in flights]
+    return form, names
 
 
-def _list_page(form: NewDocumentForm):
-    # Each with its flight and its latest version's texts in the same statement (a document has
-    # one flight at most; a version a text per language).
-    rows = list(db.session.scalars(
-        select(Document).options(joinedload(Document.flight))
-        .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id)))
-    latest = {}
-    if rows:
-        for version in db.session.scalars(
-            select(DocumentVersion).where(DocumentVersion.id.in_(
-                select(func.max(DocumentVersion.id)).group_by(DocumentVersion.document_id)))
-            .options(joinedload(DocumentVersion.texts))
-        ).unique():
-            latest[version.document_id] = version
-    return render_template("documents/operations/documents.html", documents=rows, latest=latest, form=form,
-                           language=_language(), scope_names=documents.scope_names()), form_status()
+def _list_page(form: NewDocumentForm, scope_names: list[str]):
+    return render_template("documents/operations/documents.html", documents=documents.listed(_language()), form=form,
+                           scope_names=scope_names), form_status()
 
 
 @bp.get("/documents")
 @ops_only
 def documents_index():
-    return _list_page(_new_form(formdata=None))
+    return _list_page(*_new_form(formdata=None))
 
 
 @bp.post("/documents")
 @ops_only
 def new_document():
-    form = _new_form()
+    form, scope_names = _new_form()
     if form.validate_on_submit():
         saved, document = save(form, lambda: documents.create_document(form.data_for_service(), current_user))
         if saved:
@@ -102,7 +83,7 @@ def new_document():
                         "nobody until one does. Check the spelling against the flights.", name=document.scope_name),
                       "warning")
             return redirect(url_for("documents.operations.document", document_id=document.id))
-    return _list_page(form)
+    return _list_page(form, scope_names)
 
 
 def _document(document_id: int) -> Document:

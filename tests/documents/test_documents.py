@@ -364,6 +364,45 @@ def test_what_changed_is_shown_in_the_language_accepted(ctx, make):
     assert set(documents.changes_since(status, "de")) == {("-", "Breakfast at five."), ("+", "Breakfast at four.")}
 
 
+def test_operations_list_reads_each_documents_latest_version_as_its_objects_do(ctx, make):
+    """documents.listed reads columns in one query: the latest version's number, day, languages
+    and title in the reader's language or else the document's default (DocumentVersion.text_in);
+    a document with no version yet, an archived one and one flight's are listed too."""
+    briefing = make.document(K.BRIEFING, texts=BRIEFING_DE)
+    briefing = make.document(document=briefing.document, texts={**BRIEFING_DE, "fr": ("Chronologie", "Petit déjeuner.")})
+    waiver = make.document(K.WAIVER, flight=make.flight(name="Mission <b>"))
+    untitled = documents.create_document(documents.DocumentData(K.PROHIBITED_ITEMS, DocumentScope.ALL), make.user())
+    archived = make.document(K.INFORMED_CONSENT)
+    documents.archive_document(archived.document)
+    db.session.flush()
+    for language in ("en", "de", "fr", "it"):
+        rows = {row.id: row for row in documents.listed(language)}
+        assert list(rows)[-1] == archived.document_id
+        for version in (briefing, waiver, archived):
+            row = rows[version.document_id]
+            assert (row.version, row.published_at, row.title, row.languages) == (
+                version.version, version.published_at, version.text_in(language).title,
+                [t.language for t in version.texts])
+            assert (row.kind, row.scope, row.scope_name, row.archived_at) == (
+                version.document.kind, version.document.scope, version.document.scope_name,
+                version.document.archived_at)
+        assert rows[waiver.document_id].flight_name == "Mission <b>" and rows[briefing.document_id].flight_name is None
+        assert (rows[untitled.id].version, rows[untitled.id].title, rows[untitled.id].languages) == (None, "", [])
+
+
+def test_a_new_document_is_offered_the_next_flights_and_the_names_flights_use(ctx, make):
+    later = make.flight(vehicle="Balloon B-1", spaceport="Esrange", launch_at=now_utc() + timedelta(days=40))
+    soon = make.flight(vehicle="Capsule C-7", spaceport="Esrange", launch_at=now_utc() + timedelta(days=30))
+    tied = make.flight(vehicle="Capsule C-7", spaceport="Kiruna", launch_at=soon.launch_at)
+    make.flight(vehicle="Old Rocket", spaceport="Esrange", launch_at=now_utc() - timedelta(days=3))  # flown
+    flights, names = documents.scopes()
+    ours = [f for f in flights if f[0] in (later.id, soon.id, tied.id)]
+    assert ours == [(soon.id, soon.name, soon.launch_at), (tied.id, tied.name, tied.launch_at),
+                    (later.id, later.name, later.launch_at)]
+    assert all(launch > now_utc() for _id, _name, launch in flights) and flights == sorted(flights, key=lambda f: f[2])
+    assert {"Balloon B-1", "Capsule C-7", "Old Rocket", "Esrange", "Kiruna"} <= set(names) and names == sorted(set(names))
+
+
 def test_a_vehicle_name_no_flight_uses_is_offered_right_and_warned_about(client, make):
     """The scope's name is matched exactly against the flights: the form suggests the names they
     use, and a name none uses (a typo, or a vehicle not flying yet) is created with a warning."""
