@@ -43,10 +43,17 @@ class Preview:
         return [c for _p, found in self.parts for c in found if c.warning]
 
 
-def preview(user: User) -> Preview:
-    parts = personal_data.parts()
-    facts = personal_data.facts_about(user, parts)
-    return Preview([(part, found) for part in parts if (found := part.preview(user, facts[part.key]))])
+def facts_about(user: User) -> dict[str, dict]:
+    """Every part's facts about ``user`` (:func:`app.personal_data.facts_about`), in one statement:
+    what :func:`preview` reads, and whether a request is open (``facts["privacy"]["open_request"]``,
+    as :func:`has_open_request` says)."""
+    return personal_data.facts_about(user, personal_data.parts())
+
+
+def preview(user: User, facts: dict[str, dict] | None = None) -> Preview:
+    """What erasure would do for ``user``; ``facts``: :func:`facts_about`, when the caller has them."""
+    facts = facts if facts is not None else facts_about(user)
+    return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user, facts[part.key]))])
 
 
 def lock_user(user: User) -> None:
