@@ -477,6 +477,30 @@ def test_the_facts_say_whether_a_request_is_open_and_a_shared_fact_is_asked_once
     assert erasure.facts_about(tourist)["privacy"]["open_request"] is False is erasure.has_open_request(tourist)
 
 
+def test_the_facts_on_a_bookings_flight_read_its_launch_as_the_rows_do(ctx, make):
+    """"flew" and "to_cancel" look the flight's launch up per booking (booking's LAUNCH): the same
+    answers as the bookings and flights say, for a flight to come, one launched, and one flown."""
+    from app.payments import privacy as payments_privacy
+
+    tourist = make.user()
+
+    def facts():
+        found = erasure.facts_about(tourist)
+        return found["medical"]["flew"], found["payments"]["to_cancel"]
+
+    assert facts() == (False, False)
+    coming = make.booking(tourist, days=30)
+    assert facts() == (False, True) and payments_privacy._to_cancel(tourist) == [coming]
+    launched = make.booking(tourist, days=60)
+    launched.flight.launch_at = now_utc() - timedelta(hours=2)  # confirmed, launched, not yet marked flown
+    db.session.flush()
+    assert facts() == (True, True) and payments_privacy._to_cancel(tourist) == [coming]
+    booking_service.transition(coming, BookingState.CANCELLED)
+    assert facts() == (True, False) and payments_privacy._to_cancel(tourist) == []
+    booking_service.transition(launched, BookingState.FLOWN)
+    assert facts() == (True, False)
+
+
 def test_the_preview_asks_every_parts_facts_in_one_statement(ctx, make):
     """What erasure would mean: one statement for every part's facts, then only the rows a
     preview names (a held seat; a booking to cancel with its refund quote)."""
