@@ -172,18 +172,30 @@ def facts_about(user: User, among: list[Part], now: datetime | None = None) -> d
     asked = [(p.key, name) for p in among for name in p.facts]
     answers: dict[str, dict[str, Any]] = {p.key: {} for p in among}
     if asked:
-        row = db.session.execute(_facts_statement(tuple(p.key for p in among)), {
+        statement, columns = _facts_statement(tuple(p.key for p in among))
+        row = db.session.execute(statement, {
             "fact_user_id": user.id, "fact_phone": user.phone or None, "fact_now": now or now_utc()}).one()
-        for (key, name), value in zip(asked, row):
-            answers[key][name] = value
+        for (key, name), column in zip(asked, columns):
+            answers[key][name] = row[column]
     return answers
 
 
 @functools.cache
 def _facts_statement(keys: tuple[str, ...]):
-    """The one statement that asks the facts of the parts ``keys``, in their order; composed once."""
-    facts = [expression for key in keys for expression in _PARTS[key].facts.values()]
-    return select(*(expression.label(f"fact_{i}") for i, expression in enumerate(facts)))
+    """The one statement that asks the facts of the parts ``keys``, and the column of each fact
+    in their order; composed once. A fact several parts ask with the same expression (booking's
+    ``FLEW``: medical and training keep what a participant's flight needs) is asked once: the
+    database plans each EXISTS anew on every call, and planning is most of this statement's time."""
+    expressions: list[Any] = []
+    position: dict[int, int] = {}  # an expression's column, by the expression's identity
+    columns = []
+    for key in keys:
+        for expression in _PARTS[key].facts.values():
+            if id(expression) not in position:
+                position[id(expression)] = len(expressions)
+                expressions.append(expression)
+            columns.append(position[id(expression)])
+    return select(*(expression.label(f"fact_{i}") for i, expression in enumerate(expressions))), columns
 
 
 def rules() -> dict[str, Rule]:

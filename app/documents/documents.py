@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, cast, func, null, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -286,10 +286,95 @@ def bookings_of(document: Document) -> list[Booking]:
     return [b for b in db.session.scalars(_bookings_of_query(document)) if b.holds_seat()]
 
 
-def scope_names() -> list[str]:
-    """The vehicles and spaceports the flights name, for a document's scope: what a vehicle's or a
-    spaceport's document is matched against (an exact name)."""
-    return sorted(set(db.session.scalars(select(Flight.vehicle).union(select(Flight.spaceport)))))
+@dataclass(slots=True)
+class Listed:
+    """A document as operations' list shows it, with its latest version (``version`` None: none
+    published yet): the title in the reader's language, or else in the document's default one, and
+    the languages the version is written in, in the order they were written."""
+    id: int
+    kind: DocumentKind
+    scope: DocumentScope
+    scope_name: str
+    archived_at: datetime | None
+    #: The name of the one flight it is for (``scope`` FLIGHT), else None.
+    flight_name: str | None
+    version: int | None = None
+    published_at: datetime | None = None
+    title: str = ""
+    languages: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def _listed_statement():
+    """Built once: each document with its flight's name and its latest version's titles (not its
+    texts: a text may be 100,000 characters long, and the list shows none), a row per language."""
+    latest = (select(DocumentVersion.document_id, func.max(DocumentVersion.id).label("id"))
+              .group_by(DocumentVersion.document_id).subquery())
+    return (
+        select(Document.id, Document.kind, Document.scope, Document.scope_name, Document.archived_at,
+               Document.default_language, Flight.name, DocumentVersion.version, DocumentVersion.published_at,
+               DocumentText.language, DocumentText.title)
+        .outerjoin(Flight, Flight.id == Document.flight_id)
+        .outerjoin(latest, latest.c.document_id == Document.id)
+        .outerjoin(DocumentVersion, DocumentVersion.id == latest.c.id)
+        .outerjoin(DocumentText, DocumentText.version_id == DocumentVersion.id)
+        .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id, DocumentText.id)
+    )
+
+
+def listed(language: str) -> list[Listed]:
+    """Every document, archived ones last, for operations' list, in one query (columns)."""
+    documents: dict[int, Listed] = {}
+    titles: dict[int, dict[str, str]] = {}
+    defaults: dict[int, str] = {}
+    for (document_id, kind, scope, scope_name, archived_at, default_language, flight_name, version, published_at,
+         text_language, title) in db.session.execute(_listed_statement()):
+        entry = documents.get(document_id)
+        if entry is None:
+            entry = documents[document_id] = Listed(document_id, kind, scope, scope_name, archived_at, flight_name,
+                                                    version, published_at)
+            titles[document_id], defaults[document_id] = {}, default_language
+        if text_language is not None:
+            entry.languages.append(text_language)
+            titles[document_id][text_language] = title
+    for entry in documents.values():
+        if entry.version is not None:  # DocumentVersion.text_in's choice
+            own = titles[entry.id]
+            entry.title = own.get(language) or own[defaults[entry.id]]
+    return list(documents.values())
+
+
+#: The flights a one-flight document may be for, in the new document's form: the next to launch.
+FLIGHTS_OFFERED = 200
+
+
+@functools.cache
+def _scopes_statement():
+    """Built once: the next flights to launch (id, name, launch; ``now`` bound) and, with no id,
+    every name a flight gives its vehicle or spaceport: what :func:`scopes` reads, in one query.
+    Ties in the launch are taken in the flights' order, so the list reads the same every time."""
+    coming = (select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at > bindparam("now"))
+              .order_by(Flight.launch_at, Flight.id).limit(FLIGHTS_OFFERED).subquery())
+    names = select(Flight.vehicle.label("name")).union(select(Flight.spaceport)).subquery()
+    return union_all(
+        select(coming.c.id, coming.c.name, coming.c.launch_at),
+        select(cast(null(), Integer), names.c.name, cast(null(), Flight.launch_at.type)),
+    )
+
+
+def scopes() -> tuple[list[tuple[int, str, datetime]], list[str]]:
+    """What a new document may be asked of, in one query: the next :data:`FLIGHTS_OFFERED`
+    flights to launch, ``(id, name, launch)`` in launch order; and the vehicles and spaceports the
+    flights name, sorted (what a vehicle's or a spaceport's document is matched against: an exact
+    name)."""
+    flights, names = [], []
+    for flight_id, name, launch_at in db.session.execute(_scopes_statement(), {"now": now_utc()}):
+        if flight_id is None:
+            names.append(name)
+        else:
+            flights.append((flight_id, name, launch_at))
+    flights.sort(key=lambda f: (f[2], f[0]))  # as the subquery had them: a union keeps no order
+    return flights, sorted(set(names))
 
 
 def matches_no_flight(document: Document) -> bool:
@@ -359,11 +444,8 @@ class DocumentStatus:
 
     @property
     def state(self) -> DocumentState:
-        if self.done:
-            return DocumentState.DONE
-        if self.acceptance is not None:
-            return DocumentState.REDO
-        return DocumentState.OPENED if self.opened_at is not None else DocumentState.NOT_OPENED
+        return state_of(self.required, self.acceptance.version if self.acceptance is not None else None,
+                        self.opened_at)
 
     @property
     def kind(self) -> DocumentKind:
@@ -372,6 +454,15 @@ class DocumentStatus:
     @property
     def signed(self) -> bool:
         return self.document.kind.signed
+
+
+def state_of(required: int, accepted_version: int | None, opened_at: datetime | None) -> DocumentState:
+    """Where a booking stands on a document whose latest material version is ``required``, having
+    accepted ``accepted_version`` at the latest (None: never) and opened the current one at
+    ``opened_at`` (None: not yet)."""
+    if accepted_version is not None:
+        return DocumentState.DONE if accepted_version >= required else DocumentState.REDO
+    return DocumentState.OPENED if opened_at is not None else DocumentState.NOT_OPENED
 
 
 def sort_key(document: Document) -> tuple:
@@ -458,6 +549,97 @@ def statuses(bookings: list[Booking], needed: dict[int, list[tuple[Document, Doc
         DocumentStatus(document, version, required, latest.get((b.id, document_id)), opened.get((b.id, version_id)))
         for document, version, required, document_id, version_id in keyed[b.flight_id]
     ] for b in bookings}
+
+
+# -- operations' table of a flight --------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What the table shows of a booking's latest acceptance of a document: its id (the evidence's
+    address), the version accepted and when."""
+    id: int
+    version: int
+    accepted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A booking's state on one document, as :class:`DocumentStatus` says it, and what the cell
+    shows beside it: the latest acceptance, or else when the current version was first opened."""
+    state: DocumentState
+    acceptance: Accepted | None
+    opened_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.state is DocumentState.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """A tourist's row: their booking, their name and a cell per document the flight needs."""
+    booking_id: int
+    reference: str
+    name: str
+    cells: list[Cell]
+    #: Some document still to open, sign or acknowledge.
+    open: bool
+
+
+@functools.cache
+def _table_statement():
+    """Built once. Each live booking of the flight (``flight_id``) with its tourist's name, joined
+    to its *marks*: every acceptance (keyed by the document) and the openings of the current
+    versions (``version_ids``; keyed by the version, with no acceptance id). One row per mark, or
+    one with no mark; columns, not entities: the table reads five of an acceptance's twelve."""
+    marks = union_all(
+        select(Acceptance.booking_id, Acceptance.document_id.label("key"), Acceptance.id.label("acceptance_id"),
+               Acceptance.version, Acceptance.accepted_at.label("at")),
+        select(DocumentEvent.booking_id, DocumentEvent.version_id, cast(null(), Integer), cast(null(), Integer),
+               DocumentEvent.at)
+        .where(DocumentEvent.kind == DocumentEventKind.OPENED,
+               DocumentEvent.version_id.in_(bindparam("version_ids", expanding=True))),
+    ).subquery("marks")
+    return (select(Booking.id, Booking.reference, Booking.state, Booking.hold_expires_at, User.name, marks.c.key,
+                   marks.c.acceptance_id, marks.c.version, marks.c.at)
+            .join(User, User.id == Booking.user_id)
+            .outerjoin(marks, marks.c.booking_id == Booking.id)
+            .where(Booking.flight_id == bindparam("flight_id"), Booking.state.in_(LIVE))
+            .order_by(Booking.id))
+
+
+def flight_table(flight_id: int, needed: list[tuple[Document, DocumentVersion, int]]) -> list[TableRow]:
+    """Operations' table of a flight: each tourist whose booking holds a seat, in booking order,
+    with a cell per document of ``needed`` (the flight's :func:`published`), in one query. The
+    states are :func:`statuses`' (the latest acceptance of each document against its latest
+    material version; the opening of its current version)."""
+    now = now_utc()
+    bookings: dict[int, tuple[str, str]] = {}
+    accepted: dict[tuple[int, int], Accepted] = {}
+    opened: dict[tuple[int, int], datetime] = {}
+    for booking_id, reference, state, hold_expires_at, name, key, acceptance_id, version, at in db.session.execute(
+            _table_statement(), {"flight_id": flight_id, "version_ids": [v.id for _d, v, _r in needed]}):
+        # Booking.holds_seat, on the columns.
+        if not (state is BookingState.CONFIRMED or (hold_expires_at is not None and hold_expires_at > now)):
+            continue
+        bookings[booking_id] = (reference, name)
+        if acceptance_id is not None:
+            previous = accepted.get((booking_id, key))
+            if previous is None or previous.version < version:  # the latest acceptance of the document
+                accepted[(booking_id, key)] = Accepted(acceptance_id, version, at)
+        elif key is not None:
+            opened[(booking_id, key)] = at
+    columns = [(document.id, version.id, required) for document, version, required in needed]
+    rows = []
+    for booking_id, (reference, name) in bookings.items():
+        cells = []
+        for document_id, version_id, required in columns:
+            acceptance = accepted.get((booking_id, document_id))
+            opened_at = opened.get((booking_id, version_id))
+            cells.append(Cell(state_of(required, acceptance.version if acceptance else None, opened_at),
+                              acceptance, opened_at))
+        rows.append(TableRow(booking_id, reference, name, cells, any(not c.done for c in cells)))
+    return rows
 
 
 def status_of(booking: Booking, document: Document) -> DocumentStatus | None:

@@ -43,10 +43,17 @@ class Preview:
         return [c for _p, found in self.parts for c in found if c.warning]
 
 
-def preview(user: User) -> Preview:
-    parts = personal_data.parts()
-    facts = personal_data.facts_about(user, parts)
-    return Preview([(part, found) for part in parts if (found := part.preview(user, facts[part.key]))])
+def facts_about(user: User) -> dict[str, dict]:
+    """Every part's facts about ``user`` (:func:`app.personal_data.facts_about`), in one statement:
+    what :func:`preview` reads, and whether a request is open (``facts["privacy"]["open_request"]``,
+    as :func:`has_open_request` says)."""
+    return personal_data.facts_about(user, personal_data.parts())
+
+
+def preview(user: User, facts: dict[str, dict] | None = None) -> Preview:
+    """What erasure would do for ``user``; ``facts``: :func:`facts_about`, when the caller has them."""
+    facts = facts if facts is not None else facts_about(user)
+    return Preview([(part, found) for part in personal_data.parts() if (found := part.preview(user, facts[part.key]))])
 
 
 def lock_user(user: User) -> None:
@@ -220,21 +227,25 @@ class Pending:
     email: str
     requested_at: datetime
     due_at: datetime
+    #: The tourist's live bookings now (:func:`live_bookings`): confirming cancels them.
+    live: int
 
 
 # The operations page's statements, composed once: composing them cost about as much CPU as
 # running them.
+_LIVE_NOW = (Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])
+             & ((Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > bindparam("now"))))
 _PENDING = (
     select(ErasureRequest.id, ErasureRequest.user_id, User.name, User.email, ErasureRequest.requested_at,
-           ErasureRequest.due_at)
+           ErasureRequest.due_at,
+           # Counted per request in the same statement (a few index lookups each), not in another.
+           select(func.count()).where(Booking.user_id == ErasureRequest.user_id, _LIVE_NOW).scalar_subquery())
     .join(User, User.id == ErasureRequest.user_id)
     .where(ErasureRequest.state == S.REQUESTED).order_by(ErasureRequest.due_at)
 )
 _LIVE = (
     select(Booking.user_id, func.count())
-    .where(Booking.user_id.in_(bindparam("user_ids", expanding=True)),
-           Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]),
-           (Booking.state == BookingState.CONFIRMED) | (Booking.hold_expires_at > bindparam("now")))
+    .where(Booking.user_id.in_(bindparam("user_ids", expanding=True)), _LIVE_NOW)
     .group_by(Booking.user_id)
 )
 _KEPT = (
@@ -244,10 +255,11 @@ _KEPT = (
 )
 
 
-def pending() -> list[Pending]:
-    """What operations must answer, the soonest due first: the columns the list shows (whole
-    requests would decrypt each tourist's reason, which the list does not show)."""
-    return [Pending(*row) for row in db.session.execute(_PENDING)]
+def pending(now: datetime | None = None) -> list[Pending]:
+    """What operations must answer, the soonest due first, with each tourist's live bookings now:
+    the columns the list shows (whole requests would decrypt each tourist's reason, which the list
+    does not show)."""
+    return [Pending(*row) for row in db.session.execute(_PENDING, {"now": now or now_utc()})]
 
 
 def live_bookings(user_ids: list[int], now: datetime | None = None) -> dict[int, int]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from app import personal_data
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import DataExport, ErasureRequest, ExportState, PrivacyLog, Role, User
-from app.personal_data import Kept, Outcome, Part, Retention, Rule
+from app.models import DataExport, ErasureRequest, ErasureState, ExportState, PrivacyLog, Role, User
+from app.personal_data import USER_ID, Kept, Outcome, Part, Retention, Rule
 
 RULE = "privacy_log"
 
@@ -64,5 +64,10 @@ personal_data.register_retention(Retention(
     _l("The file itself goes when it is downloaded or its link expires."), default_days=30, apply=_apply,
     position=90,
 ))
+#: The tourist has asked for erasure, and it is not answered or not carried out yet (the page that
+#: previews an erasure shows that request instead): asked with the other facts, in one statement.
+FACTS = {"open_request": exists().where(ErasureRequest.user_id == USER_ID,
+                                        ErasureRequest.state.in_([ErasureState.REQUESTED, ErasureState.CONFIRMED]))}
+
 personal_data.register_part(Part("privacy", _l("Your privacy requests"), position=110, erase_order=950,
-                                 export=_export, preview=lambda user, facts: [], erase=_erase))
+                                 export=_export, preview=lambda user, facts: [], erase=_erase, facts=FACTS))

@@ -17,8 +17,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.config import LANGUAGES
 from app.documents import documents
@@ -33,9 +33,7 @@ from app.models import (
     DocumentEvent,
     DocumentVersion,
     Flight,
-    User,
 )
-from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from blueprints.access import ops_only
 from blueprints.documents.forms import NewDocumentForm, VersionForm
@@ -52,48 +50,30 @@ def _language() -> str:
 
 # -- documents and versions ---------------------------------------------------------------------------
 
-def _flight_choices() -> list[tuple[int, str]]:
-    # Three columns, not two hundred whole flights.
-    flights = db.session.execute(
-        select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch_at > now_utc())
-        .order_by(Flight.launch_at).limit(200))
-    return [(0, "—")] + [(id_, f"{name} ({launch_at:%Y-%m-%d})") for id_, name, launch_at in flights]
-
-
-def _new_form(**kw) -> NewDocumentForm:
+def _new_form(**kw) -> tuple[NewDocumentForm, list[str]]:
+    """The new document's form, its flights to choose from, and the names a vehicle's or a
+    spaceport's document may give (for the form's list of them)."""
+    flights, names = documents.scopes()
     form = NewDocumentForm(**kw)
-    form.flight_id.choices = _flight_choices()
-    return form
+    form.flight_id.choices = [(0, "—")] + [(id_, f"{name} ({launch_at:%Y-%m-%d})") for id_, name, launch_at in flights]
+    return form, names
 
 
-def _list_page(form: NewDocumentForm):
-    # Each with its flight and its latest version's texts in the same statement (a document has
-    # one flight at most; a version a text per language).
-    rows = list(db.session.scalars(
-        select(Document).options(joinedload(Document.flight))
-        .order_by(Document.archived_at.is_not(None), Document.kind, Document.position, Document.id)))
-    latest = {}
-    if rows:
-        for version in db.session.scalars(
-            select(DocumentVersion).where(DocumentVersion.id.in_(
-                select(func.max(DocumentVersion.id)).group_by(DocumentVersion.document_id)))
-            .options(joinedload(DocumentVersion.texts))
-        ).unique():
-            latest[version.document_id] = version
-    return render_template("documents/operations/documents.html", documents=rows, latest=latest, form=form,
-                           language=_language(), scope_names=documents.scope_names()), form_status()
+def _list_page(form: NewDocumentForm, scope_names: list[str]):
+    return render_template("documents/operations/documents.html", documents=documents.listed(_language()), form=form,
+                           scope_names=scope_names), form_status()
 
 
 @bp.get("/documents")
 @ops_only
 def documents_index():
-    return _list_page(_new_form(formdata=None))
+    return _list_page(*_new_form(formdata=None))
 
 
 @bp.post("/documents")
 @ops_only
 def new_document():
-    form = _new_form()
+    form, scope_names = _new_form()
     if form.validate_on_submit():
         saved, document = save(form, lambda: documents.create_document(form.data_for_service(), current_user))
         if saved:
@@ -103,7 +83,7 @@ def new_document():
                         "nobody until one does. Check the spelling against the flights.", name=document.scope_name),
                       "warning")
             return redirect(url_for("documents.operations.document", document_id=document.id))
-    return _list_page(form)
+    return _list_page(form, scope_names)
 
 
 def _document(document_id: int) -> Document:
@@ -198,32 +178,21 @@ def version(version_id: int):
 def flight(flight_id: int):
     """Tourists of the flight × the documents it needs, each cell its state."""
     flight = db.session.get(Flight, flight_id) or abort(404)
-    # What the table reads of each booking and its tourist, without the flight each booking joins
-    # by default (the page has it: the same row 80 times) or the columns it never shows.
-    bookings = [b for b in db.session.scalars(
-        select(Booking).join(Booking.user).where(Booking.flight_id == flight.id,
-                                                 Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        .options(load_only(Booking.reference, Booking.flight_id, Booking.state, Booking.hold_expires_at),
-                 lazyload(Booking.flight), contains_eager(Booking.user).load_only(User.name)).order_by(Booking.id)
-    ) if b.holds_seat()]
-    published = documents.published([flight])
-    needed = published[flight.id]
-    rows = documents.statuses(bookings, published)
+    needed = documents.published([flight])[flight.id]
+    rows = documents.flight_table(flight.id, needed)
     show = request.args.get("show", "all")
-    # Counted over everyone, whichever rows are shown, in one pass over the statuses.
+    # Counted over everyone, whichever rows are shown, in one pass over the cells.
     done = {d.id: 0 for d, _v, _r in needed}
-    open_ = set()
-    for b in bookings:
-        for s in rows[b.id]:
-            if s.done:
-                done[s.document.id] += 1
-            else:
-                open_.add(b.id)
-    total = len(bookings)
+    document_ids = list(done)
+    for row in rows:
+        for document_id, cell in zip(document_ids, row.cells):
+            if cell.done:
+                done[document_id] += 1
+    total = len(rows)
     if show == "open":
-        bookings = [b for b in bookings if b.id in open_]
-    return render_template("documents/operations/flight.html", flight=flight, bookings=bookings, needed=needed,
-                           rows=rows, done=done, total=total, show=show, language=_language(), open_=open_,
+        rows = [row for row in rows if row.open]
+    return render_template("documents/operations/flight.html", flight=flight, rows=rows, needed=needed,
+                           done=done, total=total, show=show, language=_language(),
                            remind_form=ActionForm(formdata=None))
 
 

@@ -42,10 +42,11 @@ def erasure_page():
 
 def _erasure_page(form: ErasureForm):
     """What erasure would mean for the tourist today, and the request's form."""
-    if request.method == "GET" and erasure.has_open_request(current_user):
+    facts = erasure.facts_about(current_user)  # whether a request is open, among the preview's facts
+    if request.method == "GET" and facts["privacy"]["open_request"]:
         return redirect(url_for("privacy.tourist.page") + "#erasure")
     return render_template(
-        "privacy/tourist/erasure.html", preview=erasure.preview(current_user), rules=personal_data.rules(),
+        "privacy/tourist/erasure.html", preview=erasure.preview(current_user, facts), rules=personal_data.rules(),
         form=form,
     ), form_status()
 

@@ -28,6 +28,7 @@ from app.models import (
     Role,
     Topic,
 )
+from app.timeutil import now_utc
 from tests.conftest import login, outbox, post_form
 from tests.core.test_queries import count_queries
 
@@ -247,6 +248,49 @@ def test_the_language_recorded_is_the_one_the_server_showed(app, make):
     assert db.session.scalar(select(func.count(Acceptance.id))) == 1
 
 
+def test_operations_table_says_what_each_bookings_statuses_say(ctx, make):
+    """documents.flight_table reads columns in one query; its cells are documents.statuses' for
+    every state: done, redo (accepted before a material version), opened, not opened; a correction
+    asks nobody again; another flight's document, a cancelled booking and a hold run out are left out."""
+    done = make.booking()
+    flight = done.flight
+    redo, opened, untouched, held = (on_flight(make, flight) for _ in range(4))
+    cancelled = on_flight(make, flight)
+    waiver, briefing = make.document(K.WAIVER), make.document(K.BRIEFING, flight=flight)
+    make.document(K.BRIEFING, flight=make.flight())  # another flight's
+    for booking in (done, redo):
+        make.accept(booking, waiver)
+        make.accept(booking, briefing)
+    waiver = make.document(document=waiver.document)  # material: asked again
+    make.accept(done, waiver)
+    make.document(document=briefing.document, material=False,
+                  texts={"en": ("Briefing", "A corrected text.")})  # a correction: asks nobody again
+    briefing = documents.latest_version(briefing.document)
+    documents.record_opened(opened, waiver, "en")
+    documents.record_opened(opened, briefing, "en")
+    documents.record_opened(redo, waiver, "en")
+    booking_service.transition(cancelled, BookingState.CANCELLED)
+    expired = booking_service.hold_seat(flight.id, make.user())
+    expired.hold_expires_at = now_utc() - timedelta(minutes=1)
+    held.state, held.hold_expires_at = BookingState.HELD, now_utc() + timedelta(minutes=5)
+    db.session.flush()
+    needed = documents.published([flight])[flight.id]
+    rows = documents.flight_table(flight.id, needed)
+    live = [done, redo, opened, untouched, held]
+    assert [row.booking_id for row in rows] == [b.id for b in live]
+    expected = documents.statuses(live)
+    for row, booking in zip(rows, live):
+        assert (row.reference, row.name) == (booking.reference, booking.user.name)
+        want = expected[booking.id]
+        assert [(c.state, c.opened_at) for c in row.cells] == [(s.state, s.opened_at) for s in want]
+        assert [c.acceptance and (c.acceptance.id, c.acceptance.version, c.acceptance.accepted_at)
+                for c in row.cells] == [s.acceptance and (s.acceptance.id, s.acceptance.version,
+                                                          s.acceptance.accepted_at) for s in want]
+        assert row.open == any(not s.done for s in want)
+    states_seen = {c.state.value for row in rows for c in row.cells}
+    assert states_seen == {"done", "redo", "opened", "not_opened"}
+
+
 def _more_bookings(make, flight, n):
     for _ in range(n):
         on_flight(make, flight)
@@ -318,6 +362,45 @@ def test_what_changed_is_shown_in_the_language_accepted(ctx, make):
     status = documents.status_of(booking, v1.document)
     # The new version has no German: both sides are compared in English, never German with English.
     assert set(documents.changes_since(status, "de")) == {("-", "Breakfast at five."), ("+", "Breakfast at four.")}
+
+
+def test_operations_list_reads_each_documents_latest_version_as_its_objects_do(ctx, make):
+    """documents.listed reads columns in one query: the latest version's number, day, languages
+    and title in the reader's language or else the document's default (DocumentVersion.text_in);
+    a document with no version yet, an archived one and one flight's are listed too."""
+    briefing = make.document(K.BRIEFING, texts=BRIEFING_DE)
+    briefing = make.document(document=briefing.document, texts={**BRIEFING_DE, "fr": ("Chronologie", "Petit déjeuner.")})
+    waiver = make.document(K.WAIVER, flight=make.flight(name="Mission <b>"))
+    untitled = documents.create_document(documents.DocumentData(K.PROHIBITED_ITEMS, DocumentScope.ALL), make.user())
+    archived = make.document(K.INFORMED_CONSENT)
+    documents.archive_document(archived.document)
+    db.session.flush()
+    for language in ("en", "de", "fr", "it"):
+        rows = {row.id: row for row in documents.listed(language)}
+        assert list(rows)[-1] == archived.document_id
+        for version in (briefing, waiver, archived):
+            row = rows[version.document_id]
+            assert (row.version, row.published_at, row.title, row.languages) == (
+                version.version, version.published_at, version.text_in(language).title,
+                [t.language for t in version.texts])
+            assert (row.kind, row.scope, row.scope_name, row.archived_at) == (
+                version.document.kind, version.document.scope, version.document.scope_name,
+                version.document.archived_at)
+        assert rows[waiver.document_id].flight_name == "Mission <b>" and rows[briefing.document_id].flight_name is None
+        assert (rows[untitled.id].version, rows[untitled.id].title, rows[untitled.id].languages) == (None, "", [])
+
+
+def test_a_new_document_is_offered_the_next_flights_and_the_names_flights_use(ctx, make):
+    later = make.flight(vehicle="Balloon B-1", spaceport="Esrange", launch_at=now_utc() + timedelta(days=40))
+    soon = make.flight(vehicle="Capsule C-7", spaceport="Esrange", launch_at=now_utc() + timedelta(days=30))
+    tied = make.flight(vehicle="Capsule C-7", spaceport="Kiruna", launch_at=soon.launch_at)
+    make.flight(vehicle="Old Rocket", spaceport="Esrange", launch_at=now_utc() - timedelta(days=3))  # flown
+    flights, names = documents.scopes()
+    ours = [f for f in flights if f[0] in (later.id, soon.id, tied.id)]
+    assert ours == [(soon.id, soon.name, soon.launch_at), (tied.id, tied.name, tied.launch_at),
+                    (later.id, later.name, later.launch_at)]
+    assert all(launch > now_utc() for _id, _name, launch in flights) and flights == sorted(flights, key=lambda f: f[2])
+    assert {"Balloon B-1", "Capsule C-7", "Old Rocket", "Esrange", "Kiruna"} <= set(names) and names == sorted(set(names))
 
 
 def test_a_vehicle_name_no_flight_uses_is_offered_right_and_warned_about(client, make):

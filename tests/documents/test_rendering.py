@@ -9,7 +9,7 @@ import pytest
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from app.documents.documents import DocumentState
+from app.documents.documents import DocumentState, TableRow
 from blueprints.documents.rendering import document_cells, state_names
 from tests.conftest import utc
 
@@ -67,12 +67,13 @@ def test_the_forms_quick_widgets_write_what_wtforms_writes(app, language):
 def test_a_row_names_the_tourist_escaped_and_offers_a_reminder_only_with_a_document_open(app):
     from blueprints.documents.rendering import document_row
 
-    booking = SimpleNamespace(reference="CD-1", user=SimpleNamespace(name='Ada <b>"Lovelace"</b>'))
     untouched = SimpleNamespace(state=DocumentState.NOT_OPENED, opened_at=None, acceptance=None)
+    row = TableRow(1, "CD-1", 'Ada <b>"Lovelace"</b>', [untouched], True)
     with app.test_request_context("/"):
         names = state_names()
-        open_row = document_row(booking, [untouched], True, "/ops/acceptances/", names, "Remind")
-        done_row = document_row(booking, [], False, "/ops/acceptances/", names, "Remind")
+        open_row = document_row(row, "/ops/acceptances/", names, "Remind")
+        done_row = document_row(TableRow(1, "CD-1", 'Ada <b>"Lovelace"</b>', [], False), "/ops/acceptances/", names,
+                                "Remind")
     assert "<b>" not in open_row and 'Ada &lt;b&gt;&#34;Lovelace&#34;&lt;/b&gt;<br><small class="muted">CD-1' in open_row
     assert 'value="CD-1" class="secondary">Remind<span class="visually-hidden">: Ada &lt;b&gt;' in open_row
     assert "<button" not in done_row and done_row.startswith("<tr>") and done_row.endswith("</tr>")

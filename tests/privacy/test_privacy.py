@@ -459,6 +459,48 @@ def test_a_kind_of_data_whose_removal_fails_does_not_hold_up_the_others(app, com
     assert log.detail["failed"] == ["consent_evidence"]
 
 
+def test_the_facts_say_whether_a_request_is_open_and_a_shared_fact_is_asked_once(ctx, make):
+    """The erasure page reads whether a request is open from the preview's facts (as
+    has_open_request says); a fact two parts ask with the same expression is one column."""
+    from app import personal_data
+
+    tourist, _booking, _ = full_tourist(make, name="Ada Lovelace", phone="+4915112345678", passport="P1ADA0001")
+    facts = erasure.facts_about(tourist)
+    assert facts["privacy"]["open_request"] is False is erasure.has_open_request(tourist)
+    assert facts["medical"]["flew"] == facts["training"]["flew"]
+    statement, columns = personal_data._facts_statement(tuple(p.key for p in personal_data.parts()))
+    assert len(statement.selected_columns) == len(set(columns)) < len(columns)
+    request = erasure.request_erasure(tourist, "Goodbye", agreed=True)
+    assert erasure.facts_about(tourist)["privacy"]["open_request"] is True is erasure.has_open_request(tourist)
+    request.state = ErasureState.REFUSED
+    db.session.flush()
+    assert erasure.facts_about(tourist)["privacy"]["open_request"] is False is erasure.has_open_request(tourist)
+
+
+def test_the_facts_on_a_bookings_flight_read_its_launch_as_the_rows_do(ctx, make):
+    """"flew" and "to_cancel" look the flight's launch up per booking (booking's LAUNCH): the same
+    answers as the bookings and flights say, for a flight to come, one launched, and one flown."""
+    from app.payments import privacy as payments_privacy
+
+    tourist = make.user()
+
+    def facts():
+        found = erasure.facts_about(tourist)
+        return found["medical"]["flew"], found["payments"]["to_cancel"]
+
+    assert facts() == (False, False)
+    coming = make.booking(tourist, days=30)
+    assert facts() == (False, True) and payments_privacy._to_cancel(tourist) == [coming]
+    launched = make.booking(tourist, days=60)
+    launched.flight.launch_at = now_utc() - timedelta(hours=2)  # confirmed, launched, not yet marked flown
+    db.session.flush()
+    assert facts() == (True, True) and payments_privacy._to_cancel(tourist) == [coming]
+    booking_service.transition(coming, BookingState.CANCELLED)
+    assert facts() == (True, False) and payments_privacy._to_cancel(tourist) == []
+    booking_service.transition(launched, BookingState.FLOWN)
+    assert facts() == (True, False)
+
+
 def test_the_preview_asks_every_parts_facts_in_one_statement(ctx, make):
     """What erasure would mean: one statement for every part's facts, then only the rows a
     preview names (a held seat; a booking to cancel with its refund quote)."""
