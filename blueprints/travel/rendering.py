@@ -92,8 +92,7 @@ def _whats() -> Callable[[Segment], Markup]:
     return lambda segment: what(*(getattr(segment, name) for name in _WHAT))
 
 
-def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Markup],
-                 booking_url: Callable[[str], str]) -> Markup:
+def arrival_rows(arrivals, medical_badges: dict[str, Markup], booking_url: Callable[[str], str]) -> Markup:
     """The rows of the day's arrivals table: who, when they land (at the airport and for the reader),
     on which flight, the transfer that picks them up (or none), their launch and medical status."""
     on_their_own = _("on their own")
@@ -101,7 +100,7 @@ def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Ma
     statuses, place, clock, what = _names(labels.STATUSES), _once(at_place), _once(when), _whats()
     rows = []
     for m in arrivals:
-        booking, pickup = m.booking, m.pickup
+        pickup = m.pickup
         own = f' <small class="muted">({on_their_own})</small>' if m.own else ""
         if pickup is not None:
             pickup = (f"{what(pickup)} · {escape(clock(pickup.starts_at, 'short', pickup.start_timezone))} "
@@ -110,12 +109,12 @@ def arrival_rows(arrivals, cleared: dict[int, str], medical_badges: dict[str, Ma
             pickup = f'<span class="badge badge-action">{no_transfer}</span>'
         rows.append(
             f'<tr class="arrival">\n'
-            f'        <th scope="row"><a href="{escape(booking_url(booking.reference))}">{escape(m.tourist)}</a></th>\n'
+            f'        <th scope="row"><a href="{escape(booking_url(m.reference))}">{escape(m.tourist)}</a></th>\n'
             f'        <td>{place(m.at, m.timezone, "short")}</td>\n'
             f'        <td>{escape(m.flight_number)} · {escape(m.place)}{own}</td>\n'
             f'        <td>{pickup}</td>\n'
-            f'        <td>{escape(booking.flight.name)}</td>\n'
-            f'        <td>{medical_badges.get(cleared.get(booking.id), "")}</td>\n'
+            f'        <td>{escape(m.flight_name)}</td>\n'
+            f'        <td>{medical_badges.get(m.medical, "")}</td>\n'
             f'      </tr>')
     return Markup("\n      ".join(rows))
 
@@ -126,28 +125,26 @@ def departure_rows(departures, booking_url: Callable[[str], str]) -> Markup:
     place = _once(at_place)
     return Markup("".join(
         f'\n      <tr>\n'
-        f'        <th scope="row"><a href="{escape(booking_url(m.booking.reference))}">{escape(m.tourist)}</a></th>\n'
+        f'        <th scope="row"><a href="{escape(booking_url(m.reference))}">{escape(m.tourist)}</a></th>\n'
         f'        <td>{place(m.at, m.timezone, "short")}</td>\n'
         f'        <td>{escape(m.flight_number)} · {escape(m.place)}</td>\n'
-        f'        <td>{escape(m.booking.flight.name)}</td>\n'
+        f'        <td>{escape(m.flight_name)}</td>\n'
         f'      </tr>\n    ' for m in departures))
 
 
-def missing_rows(missing, cleared: dict[int, str], medical_badges: dict[str, Markup],
-                 booking_url: Callable[[str], str]) -> Markup:
+def missing_rows(missing, medical_badges: dict[str, Markup], booking_url: Callable[[str], str]) -> Markup:
     """The rows of what tourists still owe: who, their flight and launch day, what they owe, their
     medical status."""
     names, day = _names(labels.MISSING), _once(on_day)
     rows = []
     for owed in missing:
-        booking, flight = owed.booking, owed.booking.flight
         owes = "".join(f'<span class="badge badge-action">{names[m]}</span> ' for m in owed.tourist_missing)
         rows.append(
             f'\n      <tr class="missing">\n'
-            f'        <th scope="row"><a href="{escape(booking_url(booking.reference))}">{escape(owed.tourist)}</a></th>\n'
-            f'        <td>{escape(flight.name)} · {escape(day(flight.launch_at, "medium"))}</td>\n'
+            f'        <th scope="row"><a href="{escape(booking_url(owed.reference))}">{escape(owed.tourist)}</a></th>\n'
+            f'        <td>{escape(owed.flight_name)} · {escape(day(owed.launch_at, "medium"))}</td>\n'
             f'        <td>{owes}</td>\n'
-            f'        <td>{medical_badges.get(cleared.get(booking.id), "")}</td>\n'
+            f'        <td>{medical_badges.get(owed.medical, "")}</td>\n'
             f'      </tr>\n    ')
     return Markup("".join(rows))
 
