@@ -135,3 +135,37 @@ def test_the_small_selects_read_as_wtforms_select_wrote_them(app, language):
                     field.data = data
                     for extra in ({}, {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}):
                         assert field(**extra) == Select()(field, **extra), (field.name, data, extra)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_python_field_writes_what_the_field_macro_writes(app, language):
+    """The tourist's page writes its fields with ``travel_field``, the shared ``field`` macro in
+    Python: for every field of travel's forms, with and without a hint, errors, another id or
+    attributes, the two must agree character for character (a checkbox too)."""
+    from flask_wtf import FlaskForm
+    from wtforms import BooleanField
+
+    from blueprints.travel.forms import ArrivalForm, CompanionForm, ContactForm, DocumentForm, NeedsForm, SegmentForm
+
+    class Agree(FlaskForm):
+        agree = BooleanField("I <agree> & more")
+
+    macro = app.jinja_env.from_string('{% from "macros/forms.html" import field %}{{ field(f, hint=hint, **kw) }}')
+    python = app.jinja_env.from_string("{{ travel_field(f, hint=hint, **kw) }}")
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        forms = [ArrivalForm(formdata=None, prefix="a7"), CompanionForm(formdata=None, prefix="c7"),
+                 ContactForm(formdata=None, prefix="contact"), DocumentForm(formdata=None), NeedsForm(formdata=None),
+                 SegmentForm(formdata=None), Agree(formdata=None)]
+        checked = 0
+        for form in forms:
+            for f in form:
+                if f.type in ("CSRFTokenField", "RadioField"):
+                    continue
+                for hint in (None, "", "e.g. <b> & \"c\"", f.description or None):
+                    for errors in ([], ["Too <long>", "Bad & worse"]):
+                        for kw in ({}, {"autocomplete": "off", "rows": "2"}, {"id": "other-<id>", "type": "tel"}):
+                            f.errors = list(errors)
+                            expected = macro.render(f=f, hint=hint, kw=dict(kw))
+                            assert python.render(f=f, hint=hint, kw=dict(kw)) == expected, (f.name, hint, errors, kw)
+                            checked += 1
+        assert checked > 500
