@@ -190,6 +190,15 @@ def document_of(user_id: int) -> TravelDocument | None:
     return db.session.get(TravelDocument, user_id)
 
 
+def document_and_profile(user_id: int) -> tuple[TravelDocument | None, TravelProfile | None]:
+    """:func:`document_of` and :func:`profile_of` in one statement (the tourist's page reads both:
+    a statement costs more than the rows it reads)."""
+    return db.session.execute(
+        select(TravelDocument, TravelProfile).select_from(User)
+        .outerjoin(TravelDocument, TravelDocument.user_id == User.id)
+        .outerjoin(TravelProfile, TravelProfile.user_id == User.id).where(User.id == user_id)).one()
+
+
 def document_problems(data: DocumentData, today: date | None = None) -> list[ServiceError]:
     today = today or now_utc().date()
     problems = Problems()
