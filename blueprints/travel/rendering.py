@@ -7,6 +7,7 @@ templates' ``_()`` uses it (as markup, its values escaped)."""
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Callable
@@ -86,10 +87,21 @@ def _what(kind, carrier, number, from_place, to_place, title, address, vehicle, 
     return Markup(f'<span class="segment-what">{text}</span>')
 
 
+_what_fields = operator.attrgetter(*_WHAT)
+
+
 def _whats() -> Callable[[Segment], Markup]:
-    """:func:`segment_what` for one table: each distinct segment written once."""
-    what = _once(_what)
-    return lambda segment: what(*(getattr(segment, name) for name in _WHAT))
+    """:func:`segment_what` for one table: each distinct segment written once (its fields read
+    together, by one ``attrgetter``, as the key)."""
+    made: dict[tuple, Markup] = {}
+
+    def what(segment) -> Markup:
+        key = _what_fields(segment)
+        html = made.get(key)
+        if html is None:
+            html = made[key] = _what(*key)
+        return html
+    return what
 
 
 def arrival_rows(arrivals, medical_badges: dict[str, Markup], booking_url: Callable[[str], str]) -> Markup:
