@@ -289,3 +289,24 @@ def test_the_lists_medical_column_says_what_the_medical_status_says(ctx, make):
         "cleared through the launch day", "restricted, valid", "cleared after a refusal", "a later launch, cleared",
         "cleared through a late launch's day"}
     assert {names[i] for i, s in in_sql.items() if s == "not_cleared"} == {"not cleared", "refused after a clearance"}
+
+
+def test_the_tourists_own_details_in_one_statement_are_what_each_reader_gives(ctx, make):
+    """The tourist's page reads their document, needs and contacts in one statement: the same as
+    the three readers give, with no contact, one, or several (a row each), with or without the rest."""
+    nobody = make.user()
+    everything = make.booking(days=30)
+    make.travel(everything)  # a document and a contact
+    for n in range(2):
+        details.add_contact(everything.user, details.ContactData(f"Friend {n}", "friend", f"+1505555010{n + 1}"))
+    details.save_needs(everything.user, "vegan", "")
+    declined = make.user()
+    details.decline_contacts(declined)
+    db.session.flush()
+    for user in (nobody, everything.user, declined):
+        db.session.expire_all()
+        document, profile, contacts = details.own_details(user.id)
+        assert (document, profile, contacts) == (details.document_of(user.id), details.profile_of(user),
+                                                 details.contacts_of(user.id))
+    assert len(details.own_details(everything.user.id)[2]) == 3
+    assert details.own_details(nobody.id) == (None, None, [])
