@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import contains_eager, load_only
 
 from app.booking.bookings import taking_seat_clause
 from app.extensions import db
@@ -40,41 +39,56 @@ UPCOMING = (FlightStatus.SCHEDULED, FlightStatus.DELAYED, FlightStatus.SCRUBBED)
 
 
 # The lists load what they show, no more: a page of them costs milliseconds per hundred rows of
-# whole ORM objects. A booking comes with the columns its links and the medical status read, and its
-# flight with its name and launch; the tourist is a name; a segment is a row of the columns
-# :mod:`blueprints.travel.rendering` shows (its notes, encrypted, are neither loaded nor decrypted).
-# A row answers ``segment.kind``, ``segment.status``... as a ``Segment`` does.
-_BOOKING_SHOWN = (
-    load_only(Booking.reference, Booking.user_id, Booking.state, Booking.flight_id),
-    contains_eager(Booking.flight).load_only(Flight.name, Flight.launch_at),
-)
+# whole ORM objects. A booking is the columns its links and rows show (its id and reference, its
+# flight's name and launch, the tourist's name), not a ``Booking``; a segment is a row of the
+# columns :mod:`blueprints.travel.rendering` shows (its notes, encrypted, are neither loaded nor
+# decrypted). A row answers ``segment.kind``, ``segment.status``... as a ``Segment`` does.
 SEGMENT_SHOWN = (Segment.id, Segment.booking_id, Segment.kind, Segment.status, Segment.flag, Segment.title,
                  Segment.carrier, Segment.number, Segment.from_place, Segment.to_place, Segment.address,
                  Segment.vehicle, Segment.phone, Segment.starts_at, Segment.start_timezone, Segment.ends_at,
                  Segment.end_timezone)
+#: A booking as the lists show it: ``id``, ``reference``, the flight's ``name`` and ``launch_at``.
+_BOOKING_SHOWN = (Booking.id, Booking.reference, Flight.name, Flight.launch_at)
 
 
 @dataclass
 class Movement:
-    """An arrival or a departure: whose (the booking and the tourist's name), when, on which
-    flight, and (arriving) the pick-up (a row of :data:`SEGMENT_SHOWN`)."""
-    booking: Booking
+    """An arrival or a departure: whose (the booking's id and reference, the tourist's name), when,
+    on which flight (its number, the airport), to or from which launch (the flight's name), and
+    (arriving) the pick-up (a row of :data:`SEGMENT_SHOWN`). ``medical`` is the column the caller
+    asked the list for (see :func:`movements`), ``None`` if none."""
+    booking_id: int
+    reference: str
+    flight_name: str
     tourist: str
     at: datetime
     timezone: str
     flight_number: str
     place: str
     own: bool
+    medical: str | None = None
     pickup: Row | None = None
+
+
+def _tourist():
+    """SQL: the booking's tourist's name. A subquery, not a join: at this size planning a
+    statement costs PostgreSQL more than running it, and each table joined adds to the plans it
+    weighs; a list with a limit looks the name up for the rows it returns only."""
+    return select(User.name).where(User.id == Booking.user_id).scalar_subquery()
 
 
 def _live(query):
     return query.where(Booking.state.in_(LIVE))
 
 
+def _also(column) -> tuple:
+    """The caller's extra column (see :func:`movements`), or none."""
+    return () if column is None else (column,)
+
+
 @functools.cache
-def _trips_statement(one_flight: bool):
-    """Built once; run with ``:start``, ``:end`` and ``:flight_id``."""
+def _trips_statement(one_flight: bool, medical=None):
+    """Built once (per extra column); run with ``:start``, ``:end`` and ``:flight_id``."""
     start, end = bindparam("start"), bindparam("end")
     candidates = (
         select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
@@ -84,11 +98,11 @@ def _trips_statement(one_flight: bool):
             or_(and_(Segment.ends_at >= start, Segment.ends_at < end),
                 and_(Segment.starts_at >= start, Segment.starts_at < end)))))
     return _live(
-        select(Booking, User.name, Arrival.arrives_at, Arrival.timezone, Arrival.flight_number, Arrival.airport)
-        .join(Booking.flight).join(Booking.user)
+        select(*_BOOKING_SHOWN, _tourist(), Arrival.arrives_at, Arrival.timezone, Arrival.flight_number,
+               Arrival.airport, *_also(medical))
+        .select_from(Booking).join(Booking.flight)
         .outerjoin(Arrival, and_(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN,
                                  Arrival.arrives_at.is_not(None)))
-        .options(*_BOOKING_SHOWN)
         .where(Booking.id.in_(candidates), *([Booking.flight_id == bindparam("flight_id")] if one_flight else [])))
 
 
@@ -101,45 +115,55 @@ def _legs_statement():
             .order_by(Segment.starts_at, Segment.id))
 
 
-def _trips(start: datetime, end: datetime, flight_id: int | None) -> list[tuple[Movement | None, Movement | None]]:
+def _trips(start: datetime, end: datetime, flight_id: int | None,
+           medical=None) -> list[tuple[Movement | None, Movement | None]]:
     """The arrival (the last itinerary flight landing before the launch, or else the tourist's own
     inbound flight) and departure (the first itinerary flight leaving after it) of each live
     booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
-    with the transfer that picks the tourist up: three queries."""
-    rows = db.session.execute(_trips_statement(bool(flight_id)),
+    with the transfer that picks the tourist up: two queries."""
+    rows = db.session.execute(_trips_statement(bool(flight_id), medical),
                               {"start": start, "end": end, "flight_id": flight_id}).all()
     if not rows:
         return []
     legs: dict[int, list[Row]] = {}
     transfers: dict[int, list[Row]] = {}
-    for segment in db.session.execute(_legs_statement(), {"ids": [row[0].id for row in rows]}):
+    for segment in db.session.execute(_legs_statement(), {"ids": [row[0] for row in rows]}):
         (legs if segment.kind is SegmentKind.FLIGHT else transfers).setdefault(segment.booking_id, []).append(segment)
     trips = []
-    for booking, name, own_at, own_timezone, own_number, own_airport in rows:
-        launch = booking.flight.launch_at
-        mine = legs.get(booking.id, [])
+    for booking_id, reference, flight_name, launch, name, own_at, own_timezone, own_number, own_airport, *also in rows:
+        medical_status = also[0] if also else None
+        mine = legs.get(booking_id, ())
         inbound = [leg for leg in mine if leg.ends_at and leg.ends_at <= launch]
         outbound = [leg for leg in mine if leg.starts_at > launch]
         arrival = departure = None
         if inbound:
             leg = max(inbound, key=lambda leg: leg.ends_at)
-            arrival = Movement(booking, name, leg.ends_at, leg.end_timezone, leg.number, leg.to_place, False)
+            arrival = Movement(booking_id, reference, flight_name, name, leg.ends_at, leg.end_timezone, leg.number,
+                               leg.to_place, False, medical_status)
         elif own_at is not None:
-            arrival = Movement(booking, name, own_at, own_timezone, own_number, own_airport, True)
+            arrival = Movement(booking_id, reference, flight_name, name, own_at, own_timezone, own_number, own_airport,
+                               True, medical_status)
         if arrival is not None:
-            arrival.pickup = next((t for t in transfers.get(booking.id, [])
+            arrival.pickup = next((t for t in transfers.get(booking_id, ())
                                    if arrival.at <= t.starts_at <= arrival.at + PICKUP_WINDOW), None)
         if outbound:
             leg = outbound[0]
-            departure = Movement(booking, name, leg.starts_at, leg.start_timezone, leg.number, leg.from_place, False)
+            departure = Movement(booking_id, reference, flight_name, name, leg.starts_at, leg.start_timezone,
+                                 leg.number, leg.from_place, False, medical_status)
         trips.append((arrival, departure))
     return trips
 
 
-def movements(start: datetime, end: datetime, flight_id: int | None = None) -> tuple[list[Movement], list[Movement]]:
+def movements(start: datetime, end: datetime, flight_id: int | None = None,
+              medical=None) -> tuple[list[Movement], list[Movement]]:
     """The tourists who arrive and who leave between ``start`` and ``end`` (UTC), each once: an
-    arrival with the transfer that picks them up."""
-    trips = _trips(start, end, flight_id)
+    arrival with the transfer that picks them up.
+
+    ``medical`` is SQL the page shows with each booking, about ``Booking`` and its ``Flight``
+    (the medical status, which only medicine can say: travel reads no medical data), kept as
+    ``Movement.medical``; it must be the same object every time (the statement is kept per
+    column)."""
+    trips = _trips(start, end, flight_id, medical)
     arrivals = [a for a, _d in trips if a is not None and start <= a.at < end]
     departures = [d for _a, d in trips if d is not None and start <= d.at < end]
     key = lambda m: (m.at, m.tourist)  # noqa: E731
@@ -204,14 +228,18 @@ def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) ->
 _ALL = 2**31 - 1  # "no limit", as a bound number
 
 
-def _upcoming(query, one_flight: bool):
-    """``query`` (about ``Booking`` joined to its ``Flight``) narrowed to the bookings that hold a
-    seat (at ``:now``) on the flight ``:flight_id``, or on a flight launching before ``:until``."""
+def _upcoming(query, one_flight: bool, flight_joined: bool = True):
+    """``query`` (about ``Booking``, joined to its ``Flight`` if ``flight_joined``) narrowed to the
+    bookings that hold a seat (at ``:now``) on the flight ``:flight_id``, or on a flight launching
+    before ``:until``."""
     now = bindparam("now")
     query = query.where(taking_seat_clause(now))
     if one_flight:
         return query.where(Booking.flight_id == bindparam("flight_id"))
-    return query.where(Flight.launch_at > now, Flight.launch_at <= bindparam("until"), Flight.status.in_(UPCOMING))
+    upcoming = (Flight.launch_at > now, Flight.launch_at <= bindparam("until"), Flight.status.in_(UPCOMING))
+    if not flight_joined:
+        return query.where(Booking.flight_id.in_(select(Flight.id).where(*upcoming)))
+    return query.where(*upcoming)
 
 
 def _values(flight_id: int | None, limit: int | None, now: datetime | None) -> dict:
@@ -221,41 +249,49 @@ def _values(flight_id: int | None, limit: int | None, now: datetime | None) -> d
 
 @dataclass
 class Owed:
-    """A booking whose tourist (``tourist``, their name) still owes something, and what (in
-    :data:`status.TOURIST_PARTS` order)."""
-    booking: Booking
+    """A booking (its id and reference, its flight's name and launch) whose tourist (``tourist``,
+    their name) still owes something, and what (in :data:`status.TOURIST_PARTS` order);
+    ``medical`` is the column the caller asked for (see :func:`movements`)."""
+    booking_id: int
+    reference: str
+    flight_name: str
+    launch_at: datetime
     tourist: str
     tourist_missing: list[Missing]
+    medical: str | None = None
 
 
 @functools.cache
-def _owed_statement(one_flight: bool):
+def _owed_statement(one_flight: bool, medical=None):
     parts = status.tourist_parts()
     query = _upcoming(
-        select(Booking, User.name, func.count().over(), *parts.values()).join(Booking.flight).join(Booking.user)
-        .options(*_BOOKING_SHOWN)
+        select(*_BOOKING_SHOWN, _tourist(), func.count().over(), *parts.values(), *_also(medical))
+        .select_from(Booking).join(Booking.flight)
         .where(status.tourist_owes_clause()), one_flight)
     return query.order_by(Flight.launch_at, Booking.id).limit(bindparam("limit")), list(parts)
 
 
-def still_owed(flight_id: int | None = None, limit: int | None = None,
-               now: datetime | None = None) -> tuple[list[Owed], int]:
+def still_owed(flight_id: int | None = None, limit: int | None = None, now: datetime | None = None,
+               medical=None) -> tuple[list[Owed], int]:
     """The upcoming bookings whose tourist still owes arrival details, an emergency contact or a
     valid travel document, soonest launch first (the first ``limit``), and how many in all: one
-    query, which says what each owes too."""
-    statement, parts = _owed_statement(bool(flight_id))
+    query, which says what each owes too (and ``medical``, as :func:`movements` does)."""
+    statement, parts = _owed_statement(bool(flight_id), medical)
     rows = db.session.execute(statement, _values(flight_id, limit, now)).all()
-    owed = [Owed(row[0], row[1], status.tourist_missing(dict(zip(parts, row[3:])))) for row in rows]
-    return owed, rows[0][2] if rows else 0
+    known = len(parts)
+    owed = [Owed(row[0], row[1], row[2], row[3], row[4], status.tourist_missing(dict(zip(parts, row[6:6 + known]))),
+                 row[6 + known] if medical is not None else None) for row in rows]
+    return owed, rows[0][5] if rows else 0
 
 
 @functools.cache
 def _arrange_statement(one_flight: bool):
+    # The flights only filter: a subquery, not a join (see _tourist).
     query = _upcoming(
-        select(*SEGMENT_SHOWN, User.name.label("tourist"), func.count().over().label("total"))
-        .join(Segment.booking).join(Booking.flight).join(Booking.user)
+        select(*SEGMENT_SHOWN, _tourist().label("tourist"), func.count().over().label("total"))
+        .join(Segment.booking)
         .where(Segment.status != SegmentStatus.CANCELLED,
-               or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), one_flight)
+               or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), one_flight, flight_joined=False)
     return query.order_by(Segment.starts_at, Segment.id).limit(bindparam("limit"))
 
 

@@ -190,6 +190,21 @@ def document_of(user_id: int) -> TravelDocument | None:
     return db.session.get(TravelDocument, user_id)
 
 
+def own_details(user_id: int) -> tuple[TravelDocument | None, TravelProfile | None, list[EmergencyContact]]:
+    """:func:`document_of`, :func:`profile_of` and :func:`contacts_of` in one statement (the
+    tourist's page reads all three, and a statement costs more than the few rows it reads): a row
+    per contact (at most ``CONTACTS_MAX``), each with the document and the profile (the session
+    keeps one of each), or one row without a contact."""
+    rows = db.session.execute(
+        select(TravelDocument, TravelProfile, EmergencyContact).select_from(User)
+        .outerjoin(TravelDocument, TravelDocument.user_id == User.id)
+        .outerjoin(TravelProfile, TravelProfile.user_id == User.id)
+        .outerjoin(EmergencyContact, EmergencyContact.user_id == User.id)
+        .where(User.id == user_id).order_by(EmergencyContact.id)).all()
+    document, profile, _contact = rows[0]
+    return document, profile, [contact for _d, _p, contact in rows if contact is not None]
+
+
 def document_problems(data: DocumentData, today: date | None = None) -> list[ServiceError]:
     today = today or now_utc().date()
     problems = Problems()

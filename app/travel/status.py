@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, exists, func, not_, or_, select
+from sqlalchemy import and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import defer
 
 from app.extensions import db
@@ -162,14 +162,6 @@ def status_of(booking: Booking) -> TravelStatus:
 # the database instead of loading every booking's status. Each clause is about ``Booking`` joined to
 # its ``Flight``, and says exactly what the properties above say (tests/travel compare the two).
 
-def _return_at_sql():
-    """:attr:`TravelStatus.return_at`: the end of the last live segment, or the window's close."""
-    last = (select(func.max(func.coalesce(Segment.ends_at, Segment.starts_at)))
-            .where(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED)
-            .correlate(Booking).scalar_subquery())  # to the outer query's booking, two levels up
-    return case((last > Flight.window_closes_at, last), else_=Flight.window_closes_at)
-
-
 def tourist_parts() -> dict[Missing, object]:
     """SQL, per booking: whether each part the tourist gives is done (true) or still owed, keyed by
     what :attr:`TravelStatus.tourist_missing` lists when it is not (a document that exists but
@@ -181,8 +173,16 @@ def tourist_parts() -> dict[Missing, object]:
                   exists().where(TravelProfile.user_id == Booking.user_id,
                                  TravelProfile.contacts_declined_at.is_not(None)))
     document = exists().where(TravelDocument.user_id == Booking.user_id)
+    # :attr:`TravelStatus.document_valid`: the document lasts through the return's day, the later of
+    # the window's close and the last live segment's end. Said as "through the close, and no live
+    # segment ends after it" (a day is a moment's UTC date, which keeps their order): one lookup of
+    # the booking's segments, where the latest end, compared, was looked up twice.
+    outlived = (exists().where(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED,
+                               utc_date(func.coalesce(Segment.ends_at, Segment.starts_at)) > TravelDocument.expires_on)
+                .correlate(Booking, TravelDocument))
     valid = exists().where(TravelDocument.user_id == Booking.user_id,
-                           TravelDocument.expires_on >= utc_date(_return_at_sql())).correlate(Booking, Flight)
+                           TravelDocument.expires_on >= utc_date(Flight.window_closes_at), ~outlived
+                           ).correlate(Booking, Flight)
     return {Missing.ARRIVAL: arrival, Missing.CONTACT: contact, Missing.DOCUMENT: document,
             Missing.DOCUMENT_EXPIRES: valid}
 

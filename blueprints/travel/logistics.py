@@ -76,17 +76,17 @@ def today():
         flight_id = None
     start = datetime.combine(chosen, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(chosen + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    arrivals, departures = day.movements(start, end, flight_id)
+    # Each row's medical status comes with the list's rows, worded by medicine: one statement fewer.
+    cleared = medical.launch_clearance_sql(Booking.user_id, Flight.launch_at)
+    arrivals, departures = day.movements(start, end, flight_id, cleared)
     limit = None if flight_id else LIST_MAX  # one flight's lists are shown whole
-    missing, missing_count = day.still_owed(flight_id, limit)
+    missing, missing_count = day.still_owed(flight_id, limit, medical=cleared)
     segments, segment_count = day.to_arrange(flight_id, limit)
-    shown = [m.booking for m in arrivals] + [s.booking for s in missing]
-    cleared = medical_status(list({b.id: b for b in shown}.values()))
     return render_template(
         "travel/logistics/day.html", day=chosen, previous=chosen - timedelta(days=1), next=chosen + timedelta(days=1),
         arrivals=arrivals, departures=departures, missing=missing, missing_count=missing_count,
         segments=segments, segment_count=segment_count,
-        cleared=cleared, flights=day.flight_choices(), flight_id=flight_id, ahead=day.AHEAD.days,
+        flights=day.flight_choices(), flight_id=flight_id, ahead=day.AHEAD.days,
         arrival_days=day.arrival_days(datetime.combine(now_utc().astimezone(zone).date(), time(0), tzinfo=zone)
                                       .astimezone(UTC), current_user.timezone or "UTC"),
     )

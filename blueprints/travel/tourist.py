@@ -67,9 +67,7 @@ def _page(**forms):
     bookings = booking_service.holding_seats(current_user.id)
     ids = [b.id for b in bookings]
     # Each read once, and given to the statuses.
-    document = details.document_of(current_user.id)
-    profile = details.profile_of(current_user)
-    contacts = details.contacts_of(current_user.id)
+    document, profile, contacts = details.own_details(current_user.id)
     travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts)))
     context = dict(
         bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),

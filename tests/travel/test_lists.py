@@ -111,14 +111,14 @@ def test_the_sql_lists_say_what_each_travel_status_says(ctx, make):
                          "document expires the day before the window closes",
                          "document expires before the last segment ends", "held, nothing given"}
     owed, count = day.still_owed()
-    assert {names[s.booking.id] for s in owed} == in_python
+    assert {names[s.booking_id] for s in owed} == in_python
     # ... and what each owes, in the same order.
-    assert {s.booking.id: s.tourist_missing for s in owed} == {
+    assert {s.booking_id: s.tourist_missing for s in owed} == {
         i: s.tourist_missing for i, s in python.items() if s.tourist_missing}
     assert count == len(in_python)
     # The soonest launches first, a page of them, the count over all.
     first, count = day.still_owed(limit=2)
-    assert [s.booking.id for s in first] == [s.booking.id for s in owed[:2]] and count == len(in_python)
+    assert [s.booking_id for s in first] == [s.booking_id for s in owed[:2]] and count == len(in_python)
 
     confirmed = {names[i] for i, s in python.items() if s.confirmed}
     assert confirmed == {"all confirmed", "lands before the launch", "declined a contact",
@@ -144,7 +144,7 @@ def test_lists_keep_to_the_next_90_days_or_the_chosen_flight(ctx, make):
     soon, later = make.booking(days=20), make.booking(days=120)
     make.travel(soon, confirmed=False)
     make.travel(later, confirmed=False)
-    assert [s.booking.id for s in day.still_owed()[0]] == []
+    assert [s.booking_id for s in day.still_owed()[0]] == []
     assert [seg.booking_id for seg in day.to_arrange()[0]] == [soon.id]
     assert [seg.booking_id for seg in day.to_arrange(later.flight_id)[0]] == [later.id]
     assert [f.id for f in day.upcoming_flights() if f.id in (soon.flight_id, later.flight_id)] == [
@@ -232,3 +232,81 @@ def test_the_next_days_with_arrivals_are_counted_per_local_day_soonest_first(ctx
     assert day.arrival_days(start, "Asia/Tokyo") == [(tokyo.date(), 1), (tokyo.date() + timedelta(days=1), 1),
                                                      (tokyo.date() + timedelta(days=2), 2),
                                                      (tokyo.date() + timedelta(days=3), 2)]
+
+
+def test_the_lists_medical_column_says_what_the_medical_status_says(ctx, make):
+    """The coordinator's lists read each booking's medical status as a column of their own query
+    (medicine's SQL): it must say what the statuses worked out in Python say, newest case first."""
+    from datetime import datetime, time
+
+    from app.medical import cases as medical
+    from app.models import CaseState, Flight, MedicalCase
+    from blueprints.travel.logistics import medical_status
+
+    questionnaire = make.questionnaire()
+    bookings: dict[str, Booking] = {}
+
+    def booking(name: str, *states: tuple[CaseState, int | None], days: int = 30) -> None:
+        """A booking whose tourist has these cases, oldest first: a state, and a clearance's last day
+        counted from the launch's day (0: the launch's day)."""
+        b = bookings[name] = make.booking(days=days)
+        launch_day = b.flight.launch_at.astimezone(UTC).date()
+        for state, until in states:
+            db.session.add(MedicalCase(user_id=b.user_id, questionnaire_id=questionnaire.id, state=state,
+                                       valid_until=None if until is None else launch_day + timedelta(days=until)))
+            db.session.flush()
+
+    S = CaseState
+    booking("no case")
+    booking("answering", (S.ANSWERING, None))
+    booking("waiting for review", (S.SUBMITTED, None))
+    booking("information requested", (S.INFO_REQUESTED, None))
+    booking("cleared through the launch day", (S.CLEARED, 0))
+    booking("cleared, ends the day before", (S.CLEARED, -1))
+    booking("restricted, valid", (S.RESTRICTED, 10))
+    booking("restricted, ends before", (S.RESTRICTED, -5))
+    booking("cleared without an end", (S.CLEARED, None))
+    booking("not cleared", (S.NOT_CLEARED, None))
+    booking("renewing after a clearance", (S.CLEARED, 100), (S.ANSWERING, None))
+    booking("cleared after a refusal", (S.NOT_CLEARED, None), (S.CLEARED, 3))
+    booking("refused after a clearance", (S.CLEARED, 3), (S.NOT_CLEARED, None))
+    booking("a later launch, cleared", (S.CLEARED, 0), days=45)
+    # Launching late in the day in UTC: the launch's day is the UTC one.
+    late = make.booking(days=20)
+    late.flight.launch_at = datetime.combine(late.flight.launch_at.date(), time(23, 30), tzinfo=UTC)
+    db.session.add(MedicalCase(user_id=late.user_id, questionnaire_id=questionnaire.id, state=S.CLEARED,
+                               valid_until=late.flight.launch_at.date()))
+    bookings["cleared through a late launch's day"] = late
+    db.session.flush()
+
+    column = medical.launch_clearance_sql(Booking.user_id, Flight.launch_at)
+    ids = [b.id for b in bookings.values()]
+    in_sql = dict(db.session.execute(select(Booking.id, column).join(Booking.flight).where(Booking.id.in_(ids))).all())
+    in_python = medical_status(list(bookings.values()))
+    names = {b.id: name for name, b in bookings.items()}
+    assert {names[i]: s for i, s in in_sql.items()} == {names[i]: s for i, s in in_python.items()}
+    assert {names[i] for i, s in in_sql.items() if s == "cleared"} == {
+        "cleared through the launch day", "restricted, valid", "cleared after a refusal", "a later launch, cleared",
+        "cleared through a late launch's day"}
+    assert {names[i] for i, s in in_sql.items() if s == "not_cleared"} == {"not cleared", "refused after a clearance"}
+
+
+def test_the_tourists_own_details_in_one_statement_are_what_each_reader_gives(ctx, make):
+    """The tourist's page reads their document, needs and contacts in one statement: the same as
+    the three readers give, with no contact, one, or several (a row each), with or without the rest."""
+    nobody = make.user()
+    everything = make.booking(days=30)
+    make.travel(everything)  # a document and a contact
+    for n in range(2):
+        details.add_contact(everything.user, details.ContactData(f"Friend {n}", "friend", f"+1505555010{n + 1}"))
+    details.save_needs(everything.user, "vegan", "")
+    declined = make.user()
+    details.decline_contacts(declined)
+    db.session.flush()
+    for user in (nobody, everything.user, declined):
+        db.session.expire_all()
+        document, profile, contacts = details.own_details(user.id)
+        assert (document, profile, contacts) == (details.document_of(user.id), details.profile_of(user),
+                                                 details.contacts_of(user.id))
+    assert len(details.own_details(everything.user.id)[2]) == 3
+    assert details.own_details(nobody.id) == (None, None, [])

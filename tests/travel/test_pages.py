@@ -254,7 +254,7 @@ def test_a_tourist_with_connecting_flights_and_their_own_arrival_arrives_once(tr
                                                       arrives_local=landing.replace(tzinfo=None), timezone="UTC"))
     start = landing.replace(hour=0)
     arrivals, departures = day.movements(start - timedelta(days=1), start + timedelta(days=1))
-    assert [(a.booking.id, a.flight_number, a.at) for a in arrivals] == [(booking.id, "UA 1528", landing)]
+    assert [(a.booking_id, a.flight_number, a.at) for a in arrivals] == [(booking.id, "UA 1528", landing)]
     assert day.arrival_days(start - timedelta(days=1), "UTC") == [(landing.date(), 1)]
     assert departures == [] and ZoneInfo("UTC")
 

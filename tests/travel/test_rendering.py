@@ -56,18 +56,18 @@ def test_a_time_at_its_place_adds_the_readers_own_when_the_zones_differ(app):
 _TEMPLATE_ROWS = """
 {%- for m in departures %}
       <tr>
-        <th scope="row"><a href="{{ booking_url(m.booking.reference) }}">{{ m.tourist }}</a></th>
+        <th scope="row"><a href="{{ booking_url(m.reference) }}">{{ m.tourist }}</a></th>
         <td>{{ at_place(m.at, m.timezone, "short") }}</td>
         <td>{{ m.flight_number }} · {{ m.place }}</td>
-        <td>{{ m.booking.flight.name }}</td>
+        <td>{{ m.flight_name }}</td>
       </tr>
     {% endfor -%}
 |{%- for s in missing %}
       <tr class="missing">
-        <th scope="row"><a href="{{ booking_url(s.booking.reference) }}">{{ s.tourist }}</a></th>
-        <td>{{ s.booking.flight.name }} · {{ s.booking.flight.launch_at | d("medium") }}</td>
+        <th scope="row"><a href="{{ booking_url(s.reference) }}">{{ s.tourist }}</a></th>
+        <td>{{ s.flight_name }} · {{ s.launch_at | d("medium") }}</td>
         <td>{% for m in s.tourist_missing %}<span class="badge badge-action">{{ travel_labels.MISSING[m] }}</span> {% endfor %}</td>
-        <td>{{ medical_badges.get(cleared.get(s.booking.id), '') }}</td>
+        <td>{{ medical_badges.get(s.medical, '') }}</td>
       </tr>
     {% endfor -%}
 |{%- for seg in segments %}
@@ -80,7 +80,7 @@ _TEMPLATE_ROWS = """
     {% endfor -%}
 |{% for f in flights %}<option value="{{ f.id }}" {% if f.id == flight_id %}selected{% endif %}>{{ f.name }} · {{ f.launch_at | d("medium") }}</option>{% endfor %}"""
 
-_PYTHON_ROWS = """{{ departure_rows(departures, booking_url) }}|{{ missing_rows(missing, cleared, medical_badges, booking_url) }}\
+_PYTHON_ROWS = """{{ departure_rows(departures, booking_url) }}|{{ missing_rows(missing, medical_badges, booking_url) }}\
 |{{ segment_rows(segments, segment_url) }}|{{ flight_options(flights, flight_id) }}"""
 
 
@@ -92,12 +92,12 @@ def test_the_days_rows_written_in_python_are_what_the_template_wrote(app, langua
     choice = namedtuple("choice", "id name launch_at")  # the filter's rows are hashable, as a Row is
     flight = choice(7, "Dawn <7> & co", utc(2027, 3, 5, 14, 0))
     other = choice(8, "Dusk", utc(2027, 3, 6, 23, 30))
-    booking = SimpleNamespace(id=1, reference="CD-A&B", flight=flight)
-    later = SimpleNamespace(id=2, reference="CD-2", flight=other)
-    departures = [Movement(booking, "Ann <b>", utc(2027, 3, 8, 9, 0), "America/Denver", "UA <1>", "ABQ & co", False),
-                  Movement(later, "Bo", utc(2027, 3, 8, 9, 0), "UTC", "LH 2", "FRA", False)]
-    missing = [Owed(booking, "Ann <b>", [Missing.ARRIVAL, Missing.DOCUMENT_EXPIRES]),
-               Owed(later, "Bo", [Missing.CONTACT])]
+    departures = [Movement(1, "CD-A&B", flight.name, "Ann <b>", utc(2027, 3, 8, 9, 0), "America/Denver", "UA <1>",
+                           "ABQ & co", False),
+                  Movement(2, "CD-2", other.name, "Bo", utc(2027, 3, 8, 9, 0), "UTC", "LH 2", "FRA", False)]
+    missing = [Owed(1, "CD-A&B", flight.name, flight.launch_at, "Ann <b>", [Missing.ARRIVAL, Missing.DOCUMENT_EXPIRES],
+                    "cleared"),
+               Owed(2, "CD-2", other.name, other.launch_at, "Bo", [Missing.CONTACT], "not_yet")]
     segments = [
         SimpleNamespace(**{**vars(_segment(SegmentKind.TRANSFER, from_place="Hall <A>", vehicle="Van", phone="+1 5")),
                            "id": 3, "flag": "", "starts_at": utc(2027, 3, 4, 8, 0), "start_timezone": "Asia/Tokyo",
@@ -110,7 +110,7 @@ def test_the_days_rows_written_in_python_are_what_the_template_wrote(app, langua
                            "tourist": "Cy"}),
     ]
     context = dict(departures=departures, missing=missing, segments=segments, flights=[flight, other],
-                   cleared={1: "cleared"}, medical_badges={"cleared": Markup("<span>ok</span>")},
+                   medical_badges={"cleared": Markup("<span>ok</span>")},
                    booking_url=lambda reference: f"/b/{reference}", segment_url=lambda id_: f"/s/{id_}")
     with app.test_request_context("/", headers={"Accept-Language": language}):
         for flight_id in (None, 8, 99):
@@ -135,3 +135,37 @@ def test_the_small_selects_read_as_wtforms_select_wrote_them(app, language):
                     field.data = data
                     for extra in ({}, {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}):
                         assert field(**extra) == Select()(field, **extra), (field.name, data, extra)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_python_field_writes_what_the_field_macro_writes(app, language):
+    """The tourist's page writes its fields with ``travel_field``, the shared ``field`` macro in
+    Python: for every field of travel's forms, with and without a hint, errors, another id or
+    attributes, the two must agree character for character (a checkbox too)."""
+    from flask_wtf import FlaskForm
+    from wtforms import BooleanField
+
+    from blueprints.travel.forms import ArrivalForm, CompanionForm, ContactForm, DocumentForm, NeedsForm, SegmentForm
+
+    class Agree(FlaskForm):
+        agree = BooleanField("I <agree> & more")
+
+    macro = app.jinja_env.from_string('{% from "macros/forms.html" import field %}{{ field(f, hint=hint, **kw) }}')
+    python = app.jinja_env.from_string("{{ travel_field(f, hint=hint, **kw) }}")
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        forms = [ArrivalForm(formdata=None, prefix="a7"), CompanionForm(formdata=None, prefix="c7"),
+                 ContactForm(formdata=None, prefix="contact"), DocumentForm(formdata=None), NeedsForm(formdata=None),
+                 SegmentForm(formdata=None), Agree(formdata=None)]
+        checked = 0
+        for form in forms:
+            for f in form:
+                if f.type in ("CSRFTokenField", "RadioField"):
+                    continue
+                for hint in (None, "", "e.g. <b> & \"c\"", f.description or None):
+                    for errors in ([], ["Too <long>", "Bad & worse"]):
+                        for kw in ({}, {"autocomplete": "off", "rows": "2"}, {"id": "other-<id>", "type": "tel"}):
+                            f.errors = list(errors)
+                            expected = macro.render(f=f, hint=hint, kw=dict(kw))
+                            assert python.render(f=f, hint=hint, kw=dict(kw)) == expected, (f.name, hint, errors, kw)
+                            checked += 1
+        assert checked > 500
