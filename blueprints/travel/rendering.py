@@ -197,33 +197,7 @@ def _options(flights: tuple, language: str, zone) -> str:
                    for f in flights)
 
 
-def travel_field(f, hint=None, **kwargs) -> Markup:
-    """The shared ``field`` macro (``templates/macros/forms.html``: the label, the control, its hint
-    and its errors, tied together with ARIA), written in Python: the tourist's travel page has
-    about 25 fields, and the macro call costs 40–55 µs a field on top of the control's own HTML.
-    The same HTML, character for character (a test renders both for every field of travel's forms)."""
-    fid = kwargs.get("id") or f.id
-    described = []
-    if hint:
-        described.append(f"{fid}-hint")
-    if f.errors:
-        described.append(f"{fid}-error")
-        kwargs["aria-invalid"] = "true"
-    if described:
-        kwargs["aria-describedby"] = " ".join(described)
-    if f.type == "BooleanField":
-        html = f'\n    <label class="checkbox">{f(**kwargs)} {escape(f.label.text)}</label>\n  \n  '
-    else:
-        html = f'\n    <label for="{escape(fid)}">{escape(f.label.text)}</label>\n    {f(**kwargs)}\n  \n  '
-    if hint:
-        html += f'<small id="{escape(fid)}-hint" class="hint">{escape(hint)}</small>'
-    html += "\n  "
-    if f.errors:
-        html += f'<small id="{escape(fid)}-error" class="field-error">{" ".join(escape(e) for e in f.errors)}</small>'
-    return Markup(html + "\n")
-
-
 def register(bp) -> None:
     for helper in (at_place, segment_status, segment_what, arrival_rows, departure_rows, missing_rows, segment_rows,
-                   flight_options, travel_field):
+                   flight_options):
         bp.add_app_template_global(helper, helper.__name__)

@@ -139,9 +139,10 @@ def test_the_small_selects_read_as_wtforms_select_wrote_them(app, language):
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_python_field_writes_what_the_field_macro_writes(app, language):
-    """The tourist's page writes its fields with ``travel_field``, the shared ``field`` macro in
-    Python: for every field of travel's forms, with and without a hint, errors, another id or
-    attributes, the two must agree character for character (a checkbox too)."""
+    """The tourist's page writes its fields with the shared ``field`` (blueprints/forms.py), the
+    ``field`` macro written in Python: for every field of travel's forms, with and without a hint,
+    errors, another id or attributes, it must agree with the macro it replaced character for
+    character (a checkbox too)."""
     from flask_wtf import FlaskForm
     from wtforms import BooleanField
 
@@ -150,8 +151,10 @@ def test_the_python_field_writes_what_the_field_macro_writes(app, language):
     class Agree(FlaskForm):
         agree = BooleanField("I <agree> & more")
 
-    macro = app.jinja_env.from_string('{% from "macros/forms.html" import field %}{{ field(f, hint=hint, **kw) }}')
-    python = app.jinja_env.from_string("{{ travel_field(f, hint=hint, **kw) }}")
+    from tests.core.test_forms_html import FIELD_MACRO
+
+    macro = app.jinja_env.from_string(FIELD_MACRO + "{{ field(f, hint=hint, **kw) }}")
+    python = app.jinja_env.from_string('{% from "macros/forms.html" import field %}{{ field(f, hint=hint, **kw) }}')
     with app.test_request_context("/", headers={"Accept-Language": language}):
         forms = [ArrivalForm(formdata=None, prefix="a7"), CompanionForm(formdata=None, prefix="c7"),
                  ContactForm(formdata=None, prefix="contact"), DocumentForm(formdata=None), NeedsForm(formdata=None),
