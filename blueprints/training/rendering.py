@@ -15,15 +15,20 @@ from markupsafe import Markup, escape
 from app.formats import iso, when
 from app.i18n import markup as _
 from app.i18n import nmarkup
-from app.models import TrainingSession
+from app.models import SessionStatus, TrainingSession
 from app.training import labels
-from app.training.signoff import RosterRow
+from app.training.signoff import RosterRow, RosterSession
 from app.urls import link
 
 
 def roster_rows(people: list[RosterRow], cleared: dict[int, bool]) -> Markup:
     """A ``<tr>`` per participant: their name, cleared or not (the status only), their attendance
     and their result (with an exam's score)."""
+    return _roster_row_writer(cleared)(people)
+
+
+def _roster_row_writer(cleared: dict[int, bool]):
+    """:func:`roster_rows` with its words and labels worked out once, for every table of a page."""
     # (Translations outside the f-strings: Babel's extraction does not look inside them.)
     cleared_text, not_yet_text, not_marked_text = _("Cleared"), _("Not cleared yet"), _("Not marked")
     done = f'<span class="badge badge-done">{cleared_text}</span>'
@@ -31,21 +36,61 @@ def roster_rows(people: list[RosterRow], cleared: dict[int, bool]) -> Markup:
     not_marked = f'<span class="muted">{not_marked_text}</span>'
     attendance = {key: escape(str(label)) for key, label in labels.ATTENDANCE.items()}
     results = {key: escape(str(label)) for key, label in labels.RESULTS.items()}
-    rows = []
-    for p in people:
-        result = ""
-        if p.result:
-            result = results[p.result] + (f" ({p.score} %)" if p.score is not None else "")
-        rows.append(
-            f'\n      <tr>\n        <th scope="row">{escape(p.name)}</th>\n'
-            f"        <td>{done if cleared[p.id] else not_yet}</td>\n"
-            f"        <td>{attendance[p.attendance] if p.attendance else not_marked}</td>\n"
-            f"        <td>{result}</td>\n      </tr>\n      "
+
+    def write(people: list[RosterRow]) -> Markup:
+        rows = []
+        for p in people:
+            result = ""
+            if p.result:
+                result = results[p.result] + (f" ({p.score} %)" if p.score is not None else "")
+            rows.append(
+                f'\n      <tr>\n        <th scope="row">{escape(p.name)}</th>\n'
+                f"        <td>{done if cleared[p.id] else not_yet}</td>\n"
+                f"        <td>{attendance[p.attendance] if p.attendance else not_marked}</td>\n"
+                f"        <td>{result}</td>\n      </tr>\n      "
+            )
+        return Markup("".join(rows))
+    return write
+
+
+def roster_sections(sessions: list[RosterSession], cleared: dict[int, bool], thead: Markup, language: str) -> Markup:
+    """The roster's ``<section>`` per session: its module, status, time, place and participants,
+    their table (``thead``: the page's header) and the link to sign them off; the words and labels
+    worked out once per page."""
+    if not sessions:
+        nothing = _("You have no sessions in this period. Operations assign sessions to you.")
+        return Markup(f"\n<p>{nothing}</p>\n")
+    sign_off, nobody = _("Sign off participants"), _("No one has booked a place yet.")
+    cancelled = f'<span class="badge badge-blocked">{escape(str(labels.SESSION_STATUSES[SessionStatus.CANCELLED]))}</span>'
+    rows = _roster_row_writer(cleared)
+    parts = []
+    for s in sessions:
+        name, people = escape(s.module_name(language)), s.people
+        count = nmarkup("%(num)d participant", "%(num)d participants", len(people))
+        parts.append(
+            f'\n\n<section class="roster-session" aria-labelledby="s-{s.id}">\n'
+            f'  <h2 id="s-{s.id}">{name} {cancelled if s.cancelled else ""}</h2>\n'
+            f"  <p>{session_time(s)} · {escape(s.place)} · {count} / {s.capacity}</p>\n  "
         )
-    return Markup("".join(rows))
+        if people:
+            parts.append(
+                f'\n  <div class="table-wrap" role="region" tabindex="0" aria-labelledby="s-{s.id}">\n'
+                f'  <table class="striped">\n    {thead}\n    <tbody>\n      {rows(people)}\n'
+                f"    </tbody>\n  </table>\n  </div>\n  "
+            )
+        else:
+            parts.append(f'\n  <p class="muted">{nobody}</p>\n  ')
+        parts.append("\n  ")
+        if people and not s.cancelled:
+            at = escape(when(s.starts_at, "medium", s.timezone))
+            url = escape(link("training.instructor.session", "session_id", s.id))
+            parts.append(f'<p><a href="{url}" role="button" class="secondary">{sign_off}'
+                         f'<span class="visually-hidden">: {name}, {at}</span></a></p>')
+        parts.append("\n</section>\n")
+    return Markup("".join(parts))
 
 
-def session_time(session: TrainingSession, fmt: str = "full") -> Markup:
+def session_time(session: TrainingSession | RosterSession, fmt: str = "full") -> Markup:
     """``training/_macros.html``'s ``session_time``: the start at the session's place, and in the
     reader's time zone where it differs; worked out once per session and request (a session is
     offered under each booking that needs its module, and listed again where it is booked)."""
@@ -97,6 +142,6 @@ def session_rows(sessions: list[TrainingSession], reference: str, counts: dict, 
 
 
 def register(bp) -> None:
-    bp.add_app_template_global(roster_rows, "roster_rows")
+    bp.add_app_template_global(roster_sections, "roster_sections")
     bp.add_app_template_global(session_rows, "session_rows")
     bp.add_app_template_global(session_time, "training_session_time")
