@@ -17,6 +17,7 @@ from app.i18n import markup as _
 from app.i18n import nmarkup
 from app.models import SessionStatus, TrainingSession
 from app.training import labels
+from app.training.sessions import OpenSession
 from app.training.signoff import RosterRow, RosterSession
 from app.urls import link
 
@@ -107,38 +108,62 @@ def session_time(session: TrainingSession | RosterSession, fmt: str = "full") ->
     return html
 
 
-def session_rows(sessions: list[TrainingSession], reference: str, counts: dict, blocked: dict) -> Markup:
+def session_rows(sessions: list[OpenSession], reference: str, blocked: dict) -> Markup:
     """A ``<tr>`` per session a tourist may book for one booking (``reference``): when and where,
-    the places free (``counts``: taken and waiting per session), and the form to book or join the
-    waiting list, or (``blocked``) the modules to book first."""
-    full, book, join = _("Full"), _("Book"), _("Join the waiting list")
-    token, reference = escape(generate_csrf()), escape(reference)
+    the places free (of those taken and waiting), and the form to book or join the waiting list,
+    or (``blocked``) the modules to book first. A session's row is worked out once per request
+    (:func:`_row_parts`): the same session is offered under each booking that needs its module."""
+    reference = escape(reference)
     rows = []
+    first: dict[tuple[str, ...], str] = {}  # the sessions of a module mostly wait for the same modules
     for s in sessions:
-        taken, waiting = counts[s.id]
-        free = s.capacity - taken
-        bookable = free > 0 and not waiting
-        if bookable:
-            places = str(free)
-        else:
-            places = full + (" · " + nmarkup("%(num)d waiting", "%(num)d waiting", waiting) if waiting else "")
+        head, form_head, form_tail = _row_parts(s)
         if blocked.get(s.id):
-            text = _("Book %(modules)s first, in a session that ends before this one.", modules=", ".join(blocked[s.id]))
-            action = f'\n        <small class="muted">{text}</small>\n        '
+            names = tuple(blocked[s.id])
+            action = first.get(names)
+            if action is None:
+                text = _("Book %(modules)s first, in a session that ends before this one.", modules=", ".join(names))
+                action = first[names] = f'\n        <small class="muted">{text}</small>\n        '
         else:
-            url = link("training.tourist.book" if bookable else "training.tourist.join_waitlist", "session_id", s.id)
-            secondary = "" if bookable else 'class="secondary"'
-            action = (
-                f'\n        <form method="post" action="{escape(url)}" class="inline-form">\n'
-                f'          <input type="hidden" name="csrf_token" value="{token}">\n'
-                f'          <input type="hidden" name="booking" value="{reference}">\n'
-                f'          <button type="submit" {secondary}>{book if bookable else join}'
-                f'<span class="visually-hidden">: {escape(when(s.starts_at, "short", s.timezone))}</span></button>\n'
-                f"        </form>\n        "
-            )
-        rows.append(f"\n    \n    \n    \n    <tr>\n      <td>{session_time(s)}</td>\n      <td>{escape(s.place)}</td>\n"
-                    f"      <td>{places}</td>\n      <td>\n        {action}\n      </td>\n    </tr>\n  ")
+            action = f"{form_head}{reference}{form_tail}"
+        rows.append(f"{head}{action}\n      </td>\n    </tr>\n  ")
     return Markup("".join(rows))
+
+
+def _row_parts(s: OpenSession) -> tuple[str, str, str]:
+    """The parts of a session's row in :func:`session_rows` that do not depend on the booking: up to
+    its action, and its form before and after the booking's reference; kept on the request."""
+    memo = request.__dict__.setdefault("_training_session_rows", {})
+    parts = memo.get(s.id)
+    if parts is not None:
+        return parts
+    words = request.__dict__.get("_training_session_words")
+    if words is None:
+        words = request.__dict__["_training_session_words"] = (
+            _("Full"), _("Book"), _("Join the waiting list"), escape(generate_csrf()))
+    full, book, join, token = words
+    free = s.capacity - s.taken
+    bookable = free > 0 and not s.waiting
+    if bookable:
+        places = str(free)
+    else:
+        places = full + (" · " + nmarkup("%(num)d waiting", "%(num)d waiting", s.waiting) if s.waiting else "")
+    url = link("training.tourist.book" if bookable else "training.tourist.join_waitlist", "session_id", s.id)
+    secondary = "" if bookable else 'class="secondary"'
+    head = (f"\n    \n    \n    \n    <tr>\n      <td>{session_time(s)}</td>\n      <td>{escape(s.place)}</td>\n"
+            f"      <td>{places}</td>\n      <td>\n        ")
+    form_head = (
+        f'\n        <form method="post" action="{escape(url)}" class="inline-form">\n'
+        f'          <input type="hidden" name="csrf_token" value="{token}">\n'
+        f'          <input type="hidden" name="booking" value="'
+    )
+    form_tail = (
+        f'">\n          <button type="submit" {secondary}>{book if bookable else join}'
+        f'<span class="visually-hidden">: {escape(when(s.starts_at, "short", s.timezone))}</span></button>\n'
+        f"        </form>\n        "
+    )
+    memo[s.id] = parts = (head, form_head, form_tail)
+    return parts
 
 
 def register(bp) -> None:
