@@ -100,8 +100,12 @@ def session_time(session: TrainingSession | RosterSession, fmt: str = "full") ->
     times = request.__dict__.setdefault("_training_session_times", {})
     html = times.get((session.id, fmt))
     if html is None:
+        reader = times.get("reader")
+        if reader is None:  # whether logged in, and in which zone: looked up once (a proxy each time)
+            reader = times["reader"] = (current_user.is_authenticated,
+                                        current_user.timezone if current_user.is_authenticated else None)
         html = f'<time datetime="{iso(session.starts_at)}">{escape(when(session.starts_at, fmt, session.timezone))}</time>'
-        if current_user.is_authenticated and current_user.timezone != session.timezone:
+        if reader[0] and reader[1] != session.timezone:
             yours = _("your time: %(time)s", time=when(session.starts_at, "medium"))
             html += f'\n  <small class="muted">({yours})</small>'
         times[session.id, fmt] = html = Markup(html)
