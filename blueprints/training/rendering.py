@@ -16,7 +16,9 @@ from app.formats import iso, when
 from app.i18n import markup as _
 from app.i18n import nmarkup
 from app.models import SessionStatus, TrainingSession
+from app import labels as app_labels
 from app.training import labels
+from app.training.progress import ModuleStatus
 from app.training.sessions import OpenSession
 from app.training.signoff import RosterRow, RosterSession
 from app.urls import link
@@ -170,7 +172,39 @@ def _row_parts(s: OpenSession) -> tuple[str, str, str]:
     return parts
 
 
+#: ``training/_macros.html``'s ``STATE_TONES``: a module state's badge.
+_STATE_TONES = {"passed": "badge-done", "booked": "badge-waiting", "waiting": "badge-waiting",
+                "not_booked": "badge-action", "failed": "badge-blocked", "expires": "badge-blocked"}
+
+
+def module_head(m: ModuleStatus, language: str) -> Markup:
+    """The head of a module on the tourist's page (``module_state`` and the lines below it): its
+    state's badges and name, its kind, length and deadline, and its description; the page's words
+    and labels worked out once per request (a tourist with three bookings has a dozen modules)."""
+    words = request.__dict__.get("_training_module_words")
+    if words is None:
+        words = request.__dict__["_training_module_words"] = (
+            {key: escape(str(label)) for key, label in labels.MODULE_STATES.items()},
+            {key: escape(str(label)) for key, label in app_labels.MODULE_KINDS.items()},
+            f' <span class="badge badge-blocked">{_("Deadline passed")}</span>',
+            f' <span class="badge badge-blocked">{_("Ends after the deadline")}</span>',
+        )
+    states, kinds, overdue, late = words
+    module = m.module
+    badge = (f'<span class="badge {_STATE_TONES.get(m.state.value, "")}">{states[m.state]}</span>'
+             f'{overdue if m.overdue else ""}{late if m.late else ""}')
+    minutes = nmarkup("%(num)d minute", "%(num)d minutes", module.duration_minutes)
+    due = _("passed by %(date)s", date=when(m.deadline, "medium"))
+    description = module.text(language, "description")
+    return Markup(
+        f'<div class="gate-head">{badge} <strong>{escape(module.text(language))}</strong></div>\n'
+        f'      <p class="muted">{kinds[module.kind]} · {minutes} · {due}</p>\n'
+        f'      {f"<p>{escape(description)}</p>" if description else ""}'
+    )
+
+
 def register(bp) -> None:
+    bp.add_app_template_global(module_head, "training_module_head")
     bp.add_app_template_global(roster_sections, "roster_sections")
     bp.add_app_template_global(session_rows, "session_rows")
     bp.add_app_template_global(session_time, "training_session_time")
