@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from app.formats import iso, when
 from app.i18n import markup as _
 from app.i18n import nmarkup
-from app.models import SessionStatus, TrainingSession
+from app.models import SessionStatus, TrainingModule, TrainingSession
 from app import labels as app_labels
 from app.training import labels
 from app.training.progress import ModuleStatus
@@ -114,6 +114,17 @@ def session_time(session: TrainingSession | RosterSession, fmt: str = "full") ->
     return html
 
 
+def session_table(sessions: list[OpenSession], reference: str, module: TrainingModule, blocked: dict,
+                  thead: Markup, language: str) -> Markup:
+    """A table of the sessions of ``module`` a tourist may book for one booking (``thead``: the
+    page's header, :func:`session_rows` its rows)."""
+    label = _("Sessions of %(module)s", module=module.text(language))
+    return Markup(
+        f'\n<div class="table-wrap" role="region" tabindex="0" aria-label="{label}">\n<table class="striped">\n'
+        f"  {thead}\n  <tbody>\n  {session_rows(sessions, reference, blocked)}\n  </tbody>\n</table>\n</div>\n"
+    )
+
+
 def session_rows(sessions: list[OpenSession], reference: str, blocked: dict) -> Markup:
     """A ``<tr>`` per session a tourist may book for one booking (``reference``): when and where,
     the places free (of those taken and waiting), and the form to book or join the waiting list,
@@ -206,5 +217,5 @@ def module_head(m: ModuleStatus, language: str) -> Markup:
 def register(bp) -> None:
     bp.add_app_template_global(module_head, "training_module_head")
     bp.add_app_template_global(roster_sections, "roster_sections")
-    bp.add_app_template_global(session_rows, "session_rows")
+    bp.add_app_template_global(session_table, "session_table")
     bp.add_app_template_global(session_time, "training_session_time")
