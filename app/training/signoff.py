@@ -132,8 +132,8 @@ class RosterSession:
 @functools.cache
 def _roster_statements():
     """Built once, their values bound (building them cost more than running them): the roster's
-    sessions with their modules' texts, and the booked places in the same sessions (selected again
-    in a subquery, so that the statement is the same whatever the number of sessions)."""
+    sessions with their modules' texts, and the booked places in those sessions (their ids bound:
+    selecting the sessions again in a subquery cost PostgreSQL half a millisecond more)."""
     sessions = (
         select(TrainingSession.id, TrainingSession.starts_at, TrainingSession.timezone, TrainingSession.place,
                TrainingSession.capacity, TrainingSession.status, TrainingModule.texts, TrainingModule.default_language)
@@ -143,13 +143,12 @@ def _roster_statements():
                TrainingSession.ends_at >= bindparam("since"), TrainingSession.starts_at < bindparam("until"))
         .order_by(TrainingSession.starts_at, TrainingSession.id).limit(bindparam("limit"))
     )
-    ids = sessions.with_only_columns(TrainingSession.id).subquery()
     people = (
         select(SessionPlace.id, SessionPlace.session_id, User.name, SessionPlace.attendance, SessionPlace.result,
                SessionPlace.score, SessionPlace.user_id, Flight.launch_at)
         .join(User, User.id == SessionPlace.user_id)
         .outerjoin(Booking, Booking.id == SessionPlace.booking_id).outerjoin(Flight, Flight.id == Booking.flight_id)
-        .where(SessionPlace.session_id.in_(select(ids.c.id)), SessionPlace.state == PlaceState.BOOKED)
+        .where(SessionPlace.session_id.in_(bindparam("ids", expanding=True)), SessionPlace.state == PlaceState.BOOKED)
         .order_by(SessionPlace.id)
     )
     return sessions, people
@@ -164,7 +163,7 @@ def roster_sessions(instructor: User, now: datetime | None = None, *, days: int 
     sessions_statement, people_statement = _roster_statements()
     sessions = {row.id: RosterSession(*row) for row in db.session.execute(sessions_statement, values)}
     if sessions:
-        for row in db.session.execute(people_statement, values):
+        for row in db.session.execute(people_statement, {"ids": list(sessions)}):
             sessions[row.session_id].people.append(RosterRow(*row))
         for session in sessions.values():
             session.people.sort(key=lambda r: r.name.casefold())
