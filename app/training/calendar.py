@@ -15,6 +15,7 @@ a 404; so does changing ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from app import calendars
@@ -61,6 +62,16 @@ def current_feed(user: User) -> CalendarFeed | None:
         select(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
         .order_by(CalendarFeed.id.desc()).limit(1)
     )
+
+
+def has_feed(user: User) -> bool:
+    """Whether the user has a live feed address (the roster offers one otherwise)."""
+    return db.session.scalar(_has_feed_statement(), {"user_id": user.id})
+
+
+@functools.cache
+def _has_feed_statement():
+    return select(exists().where(CalendarFeed.user_id == bindparam("user_id"), CalendarFeed.revoked_at.is_(None)))
 
 
 def new_feed(user: User) -> CalendarFeed:

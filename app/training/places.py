@@ -393,6 +393,15 @@ def session_cancelled(session: TrainingSession, actor: User) -> int:
 
 # -- counts for pages ---------------------------------------------------------------------------------
 
+def count_columns(now):
+    """(places taken, waiting) of the ``TrainingSession`` of the enclosing query, as two correlated
+    subqueries: the counts of :func:`counts` in the statement that loads the sessions (``now``: a
+    moment, or a bound parameter for a statement built once)."""
+    of_session = SessionPlace.session_id == TrainingSession.id
+    return (select(func.count()).where(of_session, _taking_place(now)).scalar_subquery().label("taken"),
+            select(func.count()).where(of_session, SessionPlace.state == P.WAITING).scalar_subquery().label("waiting"))
+
+
 def counts(session_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
     """(places taken, waiting) per session, in one query."""
     now = now or now_utc()

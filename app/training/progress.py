@@ -114,19 +114,20 @@ class Progress:
 
 @functools.cache
 def _plans_statement(prerequisites: bool):
-    """Built once (building it and its loader options costs more than running it)."""
+    """Built once (building it and its loader options costs more than running it). The modules'
+    prerequisites are joined too: a plan has a handful of modules, each needing none or a few."""
     modules = joinedload(TrainingPlan.items).joinedload(PlanItem.module)  # in the same query
     return (select(TrainingPlan).where(
         TrainingPlan.published_at.is_not(None),
         or_(TrainingPlan.flight_id.in_(bindparam("ids", expanding=True)),
             TrainingPlan.vehicle.in_(bindparam("vehicles", expanding=True))),
-    ).options(modules.selectinload(TrainingModule.prerequisites) if prerequisites else modules)
+    ).options(modules.joinedload(TrainingModule.prerequisites) if prerequisites else modules)
         .order_by(TrainingPlan.published_at.desc(), TrainingPlan.id.desc()))
 
 
 def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> dict[int, TrainingPlan | None]:
     """The published plan each flight follows (its own, else its vehicle's latest), with items and
-    modules (and the modules' prerequisites, when asked), in one query (two with the prerequisites)."""
+    modules (and the modules' prerequisites, when asked), in one query."""
     if not flights:
         return {}
     plans = db.session.scalars(_plans_statement(prerequisites), {

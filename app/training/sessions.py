@@ -13,13 +13,15 @@ import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import dates as babel_dates
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.errors import Problems, ServiceError
@@ -302,3 +304,57 @@ def upcoming(now: datetime | None = None, *, module_id: int | None = None, inclu
     if module_id is not None:
         query = query.where(TrainingSession.module_id == module_id)
     return list(db.session.scalars(query))
+
+
+# -- sessions a tourist may book ------------------------------------------------------------------
+
+class OpenSession(NamedTuple):
+    """A session offered to book, as the page shows it: columns, with its places taken and waiting
+    (it answers what ``session_time`` asks of a ``TrainingSession``)."""
+
+    id: int
+    module_id: int
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    place: str
+    capacity: int
+    taken: int
+    waiting: int
+
+
+def open_to_book(deadlines: dict[int, datetime], now: datetime, *, per_module: int) -> dict[int, list[OpenSession]]:
+    """Per module, the first ``per_module`` scheduled sessions still open to booking that end by its
+    deadline (``deadlines``: the latest of the tourist's bookings), soonest first, with their
+    places taken and waiting: one query."""
+    if not deadlines:
+        return {}
+    values: dict[str, object] = {
+        "opens_after": now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"]), "now": now,
+        "per_module": per_module}
+    for i, (module_id, due) in enumerate(deadlines.items()):
+        values[f"module_{i}"], values[f"due_{i}"] = module_id, due
+    result: dict[int, list[OpenSession]] = {}
+    for row in db.session.execute(_open_statement(len(deadlines)), values):
+        result.setdefault(row.module_id, []).append(OpenSession(*row))
+    return result
+
+
+@functools.cache
+def _open_statement(modules: int):
+    """:func:`open_to_book`'s statement for this many modules, built once (building it cost about
+    as much as running it), each module's deadline bound."""
+    rank = func.row_number().over(partition_by=TrainingSession.module_id,
+                                  order_by=(TrainingSession.starts_at, TrainingSession.id)).label("rank")
+    ranked = select(TrainingSession.id, rank).where(
+        TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > bindparam("opens_after"),
+        or_(*(and_(TrainingSession.module_id == bindparam(f"module_{i}"), TrainingSession.ends_at <= bindparam(f"due_{i}"))
+              for i in range(modules))),
+    ).subquery()
+    return (
+        select(TrainingSession.id, TrainingSession.module_id, TrainingSession.starts_at, TrainingSession.ends_at,
+               TrainingSession.timezone, TrainingSession.place, TrainingSession.capacity,
+               *places.count_columns(bindparam("now")))
+        .join(ranked, ranked.c.id == TrainingSession.id)
+        .where(ranked.c.rank <= bindparam("per_module")).order_by(TrainingSession.starts_at, TrainingSession.id)
+    )

@@ -15,15 +15,23 @@ from markupsafe import Markup, escape
 from app.formats import iso, when
 from app.i18n import markup as _
 from app.i18n import nmarkup
-from app.models import TrainingSession
+from app.models import SessionStatus, TrainingModule, TrainingSession
+from app import labels as app_labels
 from app.training import labels
-from app.training.signoff import RosterRow
+from app.training.progress import ModuleStatus
+from app.training.sessions import OpenSession
+from app.training.signoff import RosterRow, RosterSession
 from app.urls import link
 
 
 def roster_rows(people: list[RosterRow], cleared: dict[int, bool]) -> Markup:
     """A ``<tr>`` per participant: their name, cleared or not (the status only), their attendance
     and their result (with an exam's score)."""
+    return _roster_row_writer(cleared)(people)
+
+
+def _roster_row_writer(cleared: dict[int, bool]):
+    """:func:`roster_rows` with its words and labels worked out once, for every table of a page."""
     # (Translations outside the f-strings: Babel's extraction does not look inside them.)
     cleared_text, not_yet_text, not_marked_text = _("Cleared"), _("Not cleared yet"), _("Not marked")
     done = f'<span class="badge badge-done">{cleared_text}</span>'
@@ -31,21 +39,61 @@ def roster_rows(people: list[RosterRow], cleared: dict[int, bool]) -> Markup:
     not_marked = f'<span class="muted">{not_marked_text}</span>'
     attendance = {key: escape(str(label)) for key, label in labels.ATTENDANCE.items()}
     results = {key: escape(str(label)) for key, label in labels.RESULTS.items()}
-    rows = []
-    for p in people:
-        result = ""
-        if p.result:
-            result = results[p.result] + (f" ({p.score} %)" if p.score is not None else "")
-        rows.append(
-            f'\n      <tr>\n        <th scope="row">{escape(p.name)}</th>\n'
-            f"        <td>{done if cleared[p.id] else not_yet}</td>\n"
-            f"        <td>{attendance[p.attendance] if p.attendance else not_marked}</td>\n"
-            f"        <td>{result}</td>\n      </tr>\n      "
+
+    def write(people: list[RosterRow]) -> Markup:
+        rows = []
+        for p in people:
+            result = ""
+            if p.result:
+                result = results[p.result] + (f" ({p.score} %)" if p.score is not None else "")
+            rows.append(
+                f'\n      <tr>\n        <th scope="row">{escape(p.name)}</th>\n'
+                f"        <td>{done if cleared[p.id] else not_yet}</td>\n"
+                f"        <td>{attendance[p.attendance] if p.attendance else not_marked}</td>\n"
+                f"        <td>{result}</td>\n      </tr>\n      "
+            )
+        return Markup("".join(rows))
+    return write
+
+
+def roster_sections(sessions: list[RosterSession], cleared: dict[int, bool], thead: Markup, language: str) -> Markup:
+    """The roster's ``<section>`` per session: its module, status, time, place and participants,
+    their table (``thead``: the page's header) and the link to sign them off; the words and labels
+    worked out once per page."""
+    if not sessions:
+        nothing = _("You have no sessions in this period. Operations assign sessions to you.")
+        return Markup(f"\n<p>{nothing}</p>\n")
+    sign_off, nobody = _("Sign off participants"), _("No one has booked a place yet.")
+    cancelled = f'<span class="badge badge-blocked">{escape(str(labels.SESSION_STATUSES[SessionStatus.CANCELLED]))}</span>'
+    rows = _roster_row_writer(cleared)
+    parts = []
+    for s in sessions:
+        name, people = escape(s.module_name(language)), s.people
+        count = nmarkup("%(num)d participant", "%(num)d participants", len(people))
+        parts.append(
+            f'\n\n<section class="roster-session" aria-labelledby="s-{s.id}">\n'
+            f'  <h2 id="s-{s.id}">{name} {cancelled if s.cancelled else ""}</h2>\n'
+            f"  <p>{session_time(s)} · {escape(s.place)} · {count} / {s.capacity}</p>\n  "
         )
-    return Markup("".join(rows))
+        if people:
+            parts.append(
+                f'\n  <div class="table-wrap" role="region" tabindex="0" aria-labelledby="s-{s.id}">\n'
+                f'  <table class="striped">\n    {thead}\n    <tbody>\n      {rows(people)}\n'
+                f"    </tbody>\n  </table>\n  </div>\n  "
+            )
+        else:
+            parts.append(f'\n  <p class="muted">{nobody}</p>\n  ')
+        parts.append("\n  ")
+        if people and not s.cancelled:
+            at = escape(when(s.starts_at, "medium", s.timezone))
+            url = escape(link("training.instructor.session", "session_id", s.id))
+            parts.append(f'<p><a href="{url}" role="button" class="secondary">{sign_off}'
+                         f'<span class="visually-hidden">: {name}, {at}</span></a></p>')
+        parts.append("\n</section>\n")
+    return Markup("".join(parts))
 
 
-def session_time(session: TrainingSession, fmt: str = "full") -> Markup:
+def session_time(session: TrainingSession | RosterSession, fmt: str = "full") -> Markup:
     """``training/_macros.html``'s ``session_time``: the start at the session's place, and in the
     reader's time zone where it differs; worked out once per session and request (a session is
     offered under each booking that needs its module, and listed again where it is booked)."""
@@ -54,49 +102,120 @@ def session_time(session: TrainingSession, fmt: str = "full") -> Markup:
     times = request.__dict__.setdefault("_training_session_times", {})
     html = times.get((session.id, fmt))
     if html is None:
+        reader = times.get("reader")
+        if reader is None:  # whether logged in, and in which zone: looked up once (a proxy each time)
+            reader = times["reader"] = (current_user.is_authenticated,
+                                        current_user.timezone if current_user.is_authenticated else None)
         html = f'<time datetime="{iso(session.starts_at)}">{escape(when(session.starts_at, fmt, session.timezone))}</time>'
-        if current_user.is_authenticated and current_user.timezone != session.timezone:
+        if reader[0] and reader[1] != session.timezone:
             yours = _("your time: %(time)s", time=when(session.starts_at, "medium"))
             html += f'\n  <small class="muted">({yours})</small>'
         times[session.id, fmt] = html = Markup(html)
     return html
 
 
-def session_rows(sessions: list[TrainingSession], reference: str, counts: dict, blocked: dict) -> Markup:
+def session_table(sessions: list[OpenSession], reference: str, module: TrainingModule, blocked: dict,
+                  thead: Markup, language: str) -> Markup:
+    """A table of the sessions of ``module`` a tourist may book for one booking (``thead``: the
+    page's header, :func:`session_rows` its rows)."""
+    label = _("Sessions of %(module)s", module=module.text(language))
+    return Markup(
+        f'\n<div class="table-wrap" role="region" tabindex="0" aria-label="{label}">\n<table class="striped">\n'
+        f"  {thead}\n  <tbody>\n  {session_rows(sessions, reference, blocked)}\n  </tbody>\n</table>\n</div>\n"
+    )
+
+
+def session_rows(sessions: list[OpenSession], reference: str, blocked: dict) -> Markup:
     """A ``<tr>`` per session a tourist may book for one booking (``reference``): when and where,
-    the places free (``counts``: taken and waiting per session), and the form to book or join the
-    waiting list, or (``blocked``) the modules to book first."""
-    full, book, join = _("Full"), _("Book"), _("Join the waiting list")
-    token, reference = escape(generate_csrf()), escape(reference)
+    the places free (of those taken and waiting), and the form to book or join the waiting list,
+    or (``blocked``) the modules to book first. A session's row is worked out once per request
+    (:func:`_row_parts`): the same session is offered under each booking that needs its module."""
+    reference = escape(reference)
     rows = []
+    first: dict[tuple[str, ...], str] = {}  # the sessions of a module mostly wait for the same modules
     for s in sessions:
-        taken, waiting = counts[s.id]
-        free = s.capacity - taken
-        bookable = free > 0 and not waiting
-        if bookable:
-            places = str(free)
-        else:
-            places = full + (" · " + nmarkup("%(num)d waiting", "%(num)d waiting", waiting) if waiting else "")
+        head, form_head, form_tail = _row_parts(s)
         if blocked.get(s.id):
-            text = _("Book %(modules)s first, in a session that ends before this one.", modules=", ".join(blocked[s.id]))
-            action = f'\n        <small class="muted">{text}</small>\n        '
+            names = tuple(blocked[s.id])
+            action = first.get(names)
+            if action is None:
+                text = _("Book %(modules)s first, in a session that ends before this one.", modules=", ".join(names))
+                action = first[names] = f'\n        <small class="muted">{text}</small>\n        '
         else:
-            url = link("training.tourist.book" if bookable else "training.tourist.join_waitlist", "session_id", s.id)
-            secondary = "" if bookable else 'class="secondary"'
-            action = (
-                f'\n        <form method="post" action="{escape(url)}" class="inline-form">\n'
-                f'          <input type="hidden" name="csrf_token" value="{token}">\n'
-                f'          <input type="hidden" name="booking" value="{reference}">\n'
-                f'          <button type="submit" {secondary}>{book if bookable else join}'
-                f'<span class="visually-hidden">: {escape(when(s.starts_at, "short", s.timezone))}</span></button>\n'
-                f"        </form>\n        "
-            )
-        rows.append(f"\n    \n    \n    \n    <tr>\n      <td>{session_time(s)}</td>\n      <td>{escape(s.place)}</td>\n"
-                    f"      <td>{places}</td>\n      <td>\n        {action}\n      </td>\n    </tr>\n  ")
+            action = f"{form_head}{reference}{form_tail}"
+        rows.append(f"{head}{action}\n      </td>\n    </tr>\n  ")
     return Markup("".join(rows))
 
 
+def _row_parts(s: OpenSession) -> tuple[str, str, str]:
+    """The parts of a session's row in :func:`session_rows` that do not depend on the booking: up to
+    its action, and its form before and after the booking's reference; kept on the request."""
+    memo = request.__dict__.setdefault("_training_session_rows", {})
+    parts = memo.get(s.id)
+    if parts is not None:
+        return parts
+    words = request.__dict__.get("_training_session_words")
+    if words is None:
+        words = request.__dict__["_training_session_words"] = (
+            _("Full"), _("Book"), _("Join the waiting list"), escape(generate_csrf()))
+    full, book, join, token = words
+    free = s.capacity - s.taken
+    bookable = free > 0 and not s.waiting
+    if bookable:
+        places = str(free)
+    else:
+        places = full + (" · " + nmarkup("%(num)d waiting", "%(num)d waiting", s.waiting) if s.waiting else "")
+    url = link("training.tourist.book" if bookable else "training.tourist.join_waitlist", "session_id", s.id)
+    secondary = "" if bookable else 'class="secondary"'
+    head = (f"\n    \n    \n    \n    <tr>\n      <td>{session_time(s)}</td>\n      <td>{escape(s.place)}</td>\n"
+            f"      <td>{places}</td>\n      <td>\n        ")
+    form_head = (
+        f'\n        <form method="post" action="{escape(url)}" class="inline-form">\n'
+        f'          <input type="hidden" name="csrf_token" value="{token}">\n'
+        f'          <input type="hidden" name="booking" value="'
+    )
+    form_tail = (
+        f'">\n          <button type="submit" {secondary}>{book if bookable else join}'
+        f'<span class="visually-hidden">: {escape(when(s.starts_at, "short", s.timezone))}</span></button>\n'
+        f"        </form>\n        "
+    )
+    memo[s.id] = parts = (head, form_head, form_tail)
+    return parts
+
+
+#: ``training/_macros.html``'s ``STATE_TONES``: a module state's badge.
+_STATE_TONES = {"passed": "badge-done", "booked": "badge-waiting", "waiting": "badge-waiting",
+                "not_booked": "badge-action", "failed": "badge-blocked", "expires": "badge-blocked"}
+
+
+def module_head(m: ModuleStatus, language: str) -> Markup:
+    """The head of a module on the tourist's page (``module_state`` and the lines below it): its
+    state's badges and name, its kind, length and deadline, and its description; the page's words
+    and labels worked out once per request (a tourist with three bookings has a dozen modules)."""
+    words = request.__dict__.get("_training_module_words")
+    if words is None:
+        words = request.__dict__["_training_module_words"] = (
+            {key: escape(str(label)) for key, label in labels.MODULE_STATES.items()},
+            {key: escape(str(label)) for key, label in app_labels.MODULE_KINDS.items()},
+            f' <span class="badge badge-blocked">{_("Deadline passed")}</span>',
+            f' <span class="badge badge-blocked">{_("Ends after the deadline")}</span>',
+        )
+    states, kinds, overdue, late = words
+    module = m.module
+    badge = (f'<span class="badge {_STATE_TONES.get(m.state.value, "")}">{states[m.state]}</span>'
+             f'{overdue if m.overdue else ""}{late if m.late else ""}')
+    minutes = nmarkup("%(num)d minute", "%(num)d minutes", module.duration_minutes)
+    due = _("passed by %(date)s", date=when(m.deadline, "medium"))
+    description = module.text(language, "description")
+    return Markup(
+        f'<div class="gate-head">{badge} <strong>{escape(module.text(language))}</strong></div>\n'
+        f'      <p class="muted">{kinds[module.kind]} · {minutes} · {due}</p>\n'
+        f'      {f"<p>{escape(description)}</p>" if description else ""}'
+    )
+
+
 def register(bp) -> None:
-    bp.add_app_template_global(roster_rows, "roster_rows")
-    bp.add_app_template_global(session_rows, "session_rows")
+    bp.add_app_template_global(module_head, "training_module_head")
+    bp.add_app_template_global(roster_sections, "roster_sections")
+    bp.add_app_template_global(session_table, "session_table")
     bp.add_app_template_global(session_time, "training_session_time")

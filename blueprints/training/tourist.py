@@ -4,12 +4,13 @@ a place, the waiting list and a place offered from it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from app.booking import bookings as booking_service
 from app.extensions import db
@@ -19,12 +20,12 @@ from app.models import (
     PlaceState,
     Role,
     SessionPlace,
-    SessionStatus,
     TrainingSession,
 )
 from app.timeutil import now_utc
 from app.training import places as place_service
 from app.training import progress
+from app.training import sessions as session_service
 from app.training.progress import ModuleState
 from blueprints.access import own_or_404, roles_required
 from blueprints.forms import ActionForm, attempt
@@ -36,27 +37,18 @@ SESSIONS_SHOWN = 6
 tourist_only = roles_required(Role.TOURIST)
 
 
-def _open_sessions(deadlines: dict[int, datetime], now: datetime) -> dict[int, list[TrainingSession]]:
-    """Per module, the first few scheduled sessions still open to booking that end by its
-    deadline (``deadlines``: the latest of the tourist's bookings), soonest first: one query."""
-    if not deadlines:
-        return {}
-    opens_after = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
-    rank = func.row_number().over(partition_by=TrainingSession.module_id,
-                                  order_by=(TrainingSession.starts_at, TrainingSession.id)).label("rank")
-    ranked = select(TrainingSession.id, rank).where(
-        TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > opens_after,
-        or_(*(and_(TrainingSession.module_id == module_id, TrainingSession.ends_at <= due)
-              for module_id, due in deadlines.items())),
-    ).subquery()
-    rows = db.session.scalars(
-        select(TrainingSession).join(ranked, ranked.c.id == TrainingSession.id)
-        .where(ranked.c.rank <= SESSIONS_SHOWN).order_by(TrainingSession.starts_at, TrainingSession.id)
-    ).all()
-    result: dict[int, list[TrainingSession]] = {}
-    for session in rows:
-        result.setdefault(session.module_id, []).append(session)
-    return result
+@dataclass
+class Offer:
+    """What one module of one booking offers to book or to move to: its open sessions that end by
+    the deadline (but the one the tourist has a place in), and per session the modules to book
+    first (``blocked``: their names)."""
+
+    sessions: list[session_service.OpenSession]
+    blocked: dict[int, list[str]]
+
+    @property
+    def all_blocked(self) -> bool:
+        return all(s.id in self.blocked for s in self.sessions)
 
 
 @bp.get("")
@@ -69,35 +61,33 @@ def index():
     deadlines: dict[int, datetime] = {}
     for m in (m for p in mine.values() for m in p.modules if m.state is not ModuleState.PASSED):
         deadlines[m.module.id] = max(deadlines.get(m.module.id, m.deadline), m.deadline)
-    sessions = _open_sessions(deadlines, now)
-    counts = place_service.counts([s.id for rows in sessions.values() for s in rows], now)
+    sessions = session_service.open_to_book(deadlines, now, per_module=SESSIONS_SHOWN)
     positions = place_service.waitlist_positions([
         m.place for p in mine.values() for m in p.modules
         if m.place is not None and m.place.state is PlaceState.WAITING])
     return render_template(
-        "training/tourist/index.html", bookings=bookings, progress=mine, sessions=sessions, counts=counts,
-        positions=positions, now=now, language=current_user.language, book_form=BookForm(formdata=None),
-        cutoff=place_service.cutoff, needs=_needs(mine.values(), sessions),
+        "training/tourist/index.html", bookings=bookings, progress=mine, now=now, positions=positions,
+        language=current_user.language, cutoff=place_service.cutoff,
+        offers=_offers(mine.values(), sessions, current_user.language),
     )
 
 
-def _needs(all_progress, sessions: dict[int, list[TrainingSession]]) -> dict[tuple[int, int], dict[int, list[str]]]:
-    """Per (booking, module), per open session of it, the prerequisites the tourist has neither
-    passed nor booked in a session that ends before that one starts: to be booked first. (The
-    same rule as booking itself, :func:`progress.prerequisites_met`.)"""
-    language = current_user.language
+def _offers(all_progress, sessions: dict[int, list[session_service.OpenSession]], language: str) -> dict[tuple[int, int], Offer]:
+    """Per (booking, module), its :class:`Offer`. A session is blocked by the prerequisites the
+    tourist has neither passed nor booked in a session that ends before that one starts: to be
+    booked first (the same rule as booking itself, :func:`progress.prerequisites_met`)."""
     result = {}
     for mine in all_progress:
         for m in mine.modules:
-            if not m.module.prerequisites:
-                continue
+            taken = m.place.session_id if m.place is not None else None
+            offered = [s for s in sessions.get(m.module.id, ()) if s.ends_at <= m.deadline and s.id != taken]
             blocked = {}
-            for s in sessions.get(m.module.id) or []:
-                missing = progress.prerequisites_met(m.module, mine.booking.user_id, s.starts_at, mine.places)
-                if missing:
-                    blocked[s.id] = [r.text(language) for r in missing]
-            if blocked:
-                result[(mine.booking.id, m.module.id)] = blocked
+            if m.module.prerequisites:
+                for s in offered:
+                    missing = progress.prerequisites_met(m.module, mine.booking.user_id, s.starts_at, mine.places)
+                    if missing:
+                        blocked[s.id] = [r.text(language) for r in missing]
+            result[(mine.booking.id, m.module.id)] = Offer(offered, blocked)
     return result
 
 
