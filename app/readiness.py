@@ -119,8 +119,9 @@ _POSITIONS: dict[str, int] = {}
 
 
 def register(provider: GateProvider, *, position: int) -> GateProvider:
-    """Add a domain's gates (its key must not be a name of ``known`` data: ``ledgers``). ``position`` orders them in every checklist (lowest first) and in
-    loading: a provider can read what those before it loaded."""
+    """Add a domain's gates (its key must not be a name of ``known`` data: ``ledgers``).
+    ``position`` orders them in every checklist (lowest first) and in loading: a provider can read
+    what those before it loaded."""
     if all(p.key != provider.key for p in _PROVIDERS):
         _POSITIONS[provider.key] = position
         _PROVIDERS.append(provider)

@@ -18,20 +18,26 @@ from app.training.progress import ModuleState
 
 @dataclass
 class _Loaded:
-    """Each booking's progress, and the page's words (translated once per page)."""
+    """Each booking's progress, and what the page's cells share, worked out once: the words, and
+    the names of each list of modules (most tourists of a flight have the same ones to book)."""
     progress: dict[int, progress.Progress]
     words: Words = field(default_factory=Words)
+    names: dict[tuple, str] = field(default_factory=dict)
+
+    def names_of(self, modules: list[progress.ModuleStatus], language: str) -> str:
+        key = (language, *(m.module.id for m in modules))
+        said = self.names.get(key)
+        if said is None:
+            said = self.names[key] = ", ".join(m.module.text(language) for m in modules)
+        return said
 
 
 def _load(bookings: list[Booking], earlier: dict[str, Any]) -> _Loaded:
     return _Loaded(progress.progress_for(bookings))
 
 
-def _names(modules: list[progress.ModuleStatus], language: str) -> str:
-    return ", ".join(m.module.text(language) for m in modules)
-
-
-def _staff_gate(booking: Booking, mine: progress.Progress, label: str, words: Words) -> Gate:
+def _staff_gate(booking: Booking, mine: progress.Progress, label: str, loaded: _Loaded) -> Gate:
+    words, names_of = loaded.words, loaded.names_of
     page = same_link("training.operations.index", flight=booking.flight_id)
     action = words(_l("See training"))
     if mine.plan is None:
@@ -49,23 +55,23 @@ def _staff_gate(booking: Booking, mine: progress.Progress, label: str, words: Wo
     if to_book:
         return Gate("training", label, GateStatus.ACTION,
                     words(_l("Not booked yet: %(modules)s (first deadline %(date)s)."),
-                          modules=_names(to_book, language),
+                          modules=names_of(to_book, language),
                           date=on_day(min(m.deadline for m in to_book), "medium")), page, action)
     waiting = [m for m in mine.modules if m.state is ModuleState.WAITING]
     if waiting:
         return Gate("training", label, GateStatus.ACTION,
-                    words(_l("On a waiting list for %(modules)s."), modules=_names(waiting, language)), page, action)
+                    words(_l("On a waiting list for %(modules)s."), modules=names_of(waiting, language)), page, action)
     return Gate("training", label, GateStatus.WAITING,
                 words(_l("All booked; %(passed)s of %(count)s passed."), passed=mine.passed_count,
                       count=len(mine.modules)), page, action)
 
 
 def _gate(booking: Booking, loaded: _Loaded, audience: Audience) -> Gate:
-    words = loaded.words
+    words, names_of = loaded.words, loaded.names_of
     label = words(_l("Training complete through launch"))
     mine = loaded.progress[booking.id]
     if audience is Audience.STAFF:
-        return _staff_gate(booking, mine, label, words)
+        return _staff_gate(booking, mine, label, loaded)
     page = same_link("training.tourist.index")
     if mine.plan is None:
         return Gate("training", label, GateStatus.WAITING,
@@ -81,14 +87,14 @@ def _gate(booking: Booking, loaded: _Loaded, audience: Audience) -> Gate:
     if to_book:
         return Gate("training", label, GateStatus.ACTION,
                     words(_l("Still to book: %(modules)s. Book each before its deadline (the first: %(date)s)."),
-                          modules=_names(to_book, language),
+                          modules=names_of(to_book, language),
                           date=on_day(min(m.deadline for m in to_book), "medium")),
                     page, words(_l("Book training")))
     waiting = [m for m in mine.modules if m.state is ModuleState.WAITING]
     if waiting:
         return Gate("training", label, GateStatus.ACTION,
                     words(_l("You are waiting for a place in %(modules)s: take a place offered to you, or "
-                             "book another session."), modules=_names(waiting, language)),
+                             "book another session."), modules=names_of(waiting, language)),
                     page, words(_l("Open your training")))
     return Gate("training", label, GateStatus.WAITING,
                 words(_l("Every module is booked; %(passed)s of %(count)s passed. Your instructor signs "

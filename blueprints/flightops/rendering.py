@@ -39,14 +39,20 @@ def gate_cells(gates: list[Gate], tourist: str, gate_url: Callable[[str], str], 
     return "".join(cells)
 
 
+#: The words of ``matrix_rows`` that the template wrote with ``_()``: a translation as markup.
+_MARKUP = frozenset({"go", "blocked_by", "everyone_ready"})
+
+
 def matrix_rows(rows: list[Readiness], short: dict[str, str], gate_base: Callable[[str], str],
                 texts: dict[str, str]) -> Markup:
     """The matrix's body: per tourist, their name and reference, the verdict (with the gates that
     block them, by ``short`` name) and a cell per gate; or, with no row, the line that says so.
     ``gate_base`` gives the start of a gate's page for a booking reference (the key appended);
-    ``texts`` holds the page's words (escaped here)."""
+    ``texts`` holds the page's words, translated: the verdicts' (``go``, ``blocked_by``,
+    ``everyone_ready``) are used as the template's ``_()`` used them, as markup; the links' words
+    are escaped, as they were."""
     names = status_names()
-    words = {key: str(escape(text)) for key, text in texts.items()}
+    words = {key: text if key in _MARKUP else str(escape(text)) for key, text in texts.items()}
     short = {key: str(escape(name)) for key, name in short.items()}
     go = f'<span class="badge badge-done">{words["go"]}</span>'
     blocked_by = f'<span class="badge badge-blocked">{words["blocked_by"]}</span><br><small>'
