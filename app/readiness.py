@@ -67,6 +67,13 @@ class Gate:
     def passed(self) -> bool:
         return self.status is GateStatus.DONE or self.status is GateStatus.OVERRIDDEN
 
+    def overridable_copy(self) -> Gate:
+        """This gate, marked as one policy lets operations override: ``replace(gate,
+        overridable=True)`` with every field named (a third of ``replace``'s cost, which looks
+        the fields up each time; the engine marks a few of every booking's gates)."""
+        return Gate(self.key, self.label, self.status, self.reason, self.url, self.action, self.override, True,
+                    self.standing)
+
 
 @dataclass
 class Readiness:
@@ -101,7 +108,8 @@ class GateProvider(Protocol):
 
     def load(self, bookings: list[Booking], earlier: dict[str, Any]) -> Any:
         """Everything the gates need for all ``bookings`` at once; ``earlier`` holds what the
-        providers registered before this one loaded, by key, so nothing is loaded twice."""
+        providers registered before this one loaded, by key, and what the page had loaded already
+        (:func:`readiness_for`'s ``known``), so nothing is loaded twice."""
 
     def gate(self, booking: Booking, loaded: Any, audience: Audience) -> Gate | list[Gate]: ...
 
@@ -111,8 +119,9 @@ _POSITIONS: dict[str, int] = {}
 
 
 def register(provider: GateProvider, *, position: int) -> GateProvider:
-    """Add a domain's gates. ``position`` orders them in every checklist (lowest first) and in
-    loading: a provider can read what those before it loaded."""
+    """Add a domain's gates (its key must not be a name of ``known`` data: ``ledgers``).
+    ``position`` orders them in every checklist (lowest first) and in loading: a provider can read
+    what those before it loaded."""
     if all(p.key != provider.key for p in _PROVIDERS):
         _POSITIONS[provider.key] = position
         _PROVIDERS.append(provider)
@@ -131,15 +140,18 @@ def overridable_gates() -> frozenset[str]:
     return declared & frozenset(current_app.config.get("OVERRIDABLE_GATES", ()))
 
 
-def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST) -> dict[int, Readiness]:
+def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST,
+                  known: dict[str, Any] | None = None) -> dict[int, Readiness]:
     """The gates of each booking that holds a seat, worded for ``audience``, with operations'
     live overrides applied. A closed booking (cancelled, expired, or a hold that lapsed) gets no
-    gates: it asks nothing of the tourist any more."""
+    gates: it asks nothing of the tourist any more. ``known`` is what the page loaded already for
+    these bookings (and maybe others), by a name a provider looks for (payments: ``ledgers``); a
+    provider loads what it does not find there."""
     result = {b.id: Readiness(b) for b in bookings}
     open_bookings = [b for b in bookings if not result[b.id].closed]
     if not open_bookings:
         return result
-    earlier: dict[str, Any] = {}
+    earlier: dict[str, Any] = dict(known or {})
     for provider in _PROVIDERS:
         loaded = earlier[provider.key] = provider.load(open_bookings, earlier)
         for booking in open_bookings:
@@ -157,7 +169,7 @@ def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST
 
 def _applied(gate: Gate, override: GateOverride | None, audience: Audience) -> Gate:
     if override is None:
-        return replace(gate, overridable=True)
+        return gate.overridable_copy()
     if gate.passed:  # on file, not needed now: shown so that operations can withdraw it
         return replace(gate, overridable=True, override=override if audience is Audience.STAFF else None)
     if audience is Audience.STAFF:
@@ -233,6 +245,23 @@ def withdraw(made: GateOverride, actor: User) -> GateOverride:
     made.withdrawn_at, made.withdrawn_by_id = now_utc(), actor.id
     db.session.flush()
     return made
+
+
+def mark(message: str) -> str:
+    """Marks a message for pybabel (import it as ``_l``); :class:`Words` translates it."""
+    return message
+
+
+class Words(dict):
+    """A page's gate texts, each translated once per page: a matrix of 80 bookings says most of
+    them 80 times alike. A provider's ``load`` makes one (the language does not change within a
+    page); ``words(message, **values)`` reads as ``gettext(message, **values)``."""
+
+    def __call__(self, message: str, **values: Any) -> str:
+        text = self.get(message)
+        if text is None:
+            text = self[message] = _(message)
+        return text % values if values else text
 
 
 @dataclass(frozen=True)

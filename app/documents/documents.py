@@ -527,9 +527,12 @@ def _opened_statement():
 
 
 def statuses(bookings: list[Booking], needed: dict[int, list[tuple[Document, DocumentVersion, int]]] | None = None,
-             ) -> dict[int, list[DocumentStatus]]:
+             *, when_opened: bool = True) -> dict[int, list[DocumentStatus]]:
     """Each booking's documents and where it stands on each, in a fixed number of queries (two
-    fewer when the caller has :func:`published` of the bookings' flights already)."""
+    fewer when the caller has :func:`published` of the bookings' flights already). With
+    ``when_opened=False``, for a caller that never reads when a document was opened (the readiness
+    gates: passed or not is the acceptance alone), one query fewer and every ``opened_at`` None
+    (so ``state`` does not tell opened from not opened)."""
     if needed is None:
         needed = published(list({b.flight_id: b.flight for b in bookings}.values()))
     ids = [b.id for b in bookings]
@@ -539,9 +542,10 @@ def statuses(bookings: list[Booking], needed: dict[int, list[tuple[Document, Doc
     if ids and version_ids:
         for acceptance in db.session.scalars(_acceptances_statement(), {"ids": ids}):
             latest[(acceptance.booking_id, acceptance.document_id)] = acceptance
-        for booking_id, version_id, at in db.session.execute(
-                _opened_statement(), {"ids": ids, "version_ids": list(version_ids)}):
-            opened[(booking_id, version_id)] = at
+        if when_opened:
+            for booking_id, version_id, at in db.session.execute(
+                    _opened_statement(), {"ids": ids, "version_ids": list(version_ids)}):
+                opened[(booking_id, version_id)] = at
     # The ids read once per flight's document, not once per booking and document.
     keyed = {flight_id: [(document, version, required, document.id, version.id)
                          for document, version, required in entries] for flight_id, entries in needed.items()}

@@ -4,20 +4,28 @@ file (medical details are for medical staff). Never overridable."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import url_for
 
 from app.formats import on_day
-from app.i18n import lazy_gettext as _l
 from app.medical import cases as medical
 from app.medical.cases import Clearance, tourist_page_url
 from app.models import Booking
-from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
+from app.readiness import Audience, Gate, GateStatus, SimpleProvider, Words, register
+from app.readiness import mark as _l
 
 
-def _medical_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
-    return medical.clearance_statuses(bookings)
+@dataclass
+class _Loaded:
+    """Each booking's clearance status, and the page's words (translated once per page)."""
+    statuses: dict
+    words: Words = field(default_factory=Words)
+
+
+def _medical_load(bookings: list[Booking], earlier: dict[str, Any]) -> _Loaded:
+    return _Loaded(medical.clearance_statuses(bookings))
 
 
 #: What operations read per status: where the tourist's clearance stands, never why.
@@ -45,50 +53,52 @@ TOURIST = {
 }
 
 
-def _staff_gate(booking: Booking, status, label: str) -> Gate:
+def _staff_gate(booking: Booking, status, label: str, words: Words) -> Gate:
     until = on_day(status.valid_until) if status.valid_until else ""
     if status.cleared and status.self_certification_due:
         return Gate("medical", label, GateStatus.ACTION,
-                    str(_l("Cleared through %(date)s; the tourist's confirmation of unchanged health is due.",
-                           date=until)))
+                    words(_l("Cleared through %(date)s; the tourist's confirmation of unchanged health is due."),
+                          date=until))
     if status.cleared:
-        return Gate("medical", label, GateStatus.DONE, str(_l("Cleared through %(date)s.", date=until)))
+        return Gate("medical", label, GateStatus.DONE, words(_l("Cleared through %(date)s."), date=until))
     if status.change_under_review:
-        return Gate("medical", label, GateStatus.WAITING, str(_l("A reported change is under medical review.")))
+        return Gate("medical", label, GateStatus.WAITING, words(_l("A reported change is under medical review.")))
     if status.status is Clearance.EXPIRES_BEFORE_LAUNCH:
         return Gate("medical", label, GateStatus.ACTION,
-                    str(_l("The clearance ends on %(date)s, before the launch.", date=until)))
+                    words(_l("The clearance ends on %(date)s, before the launch."), date=until))
     gate_status, reason = STAFF[status.status]
-    return Gate("medical", label, gate_status, str(reason))
+    return Gate("medical", label, gate_status, words(reason))
 
 
-def _medical_gate(booking: Booking, statuses: dict, audience: Audience) -> Gate:
-    label = str(_l("Medically cleared through launch"))
-    status = statuses[booking.id]
+def _medical_gate(booking: Booking, loaded: _Loaded, audience: Audience) -> Gate:
+    words = loaded.words
+    label = words(_l("Medically cleared through launch"))
+    status = loaded.statuses[booking.id]
     if audience is Audience.STAFF:
-        return _staff_gate(booking, status, label)
+        return _staff_gate(booking, status, label, words)
     page = tourist_page_url()
     until = on_day(status.valid_until) if status.valid_until else ""
     if status.cleared and status.self_certification_due:
         return Gate(
             "medical", label, GateStatus.ACTION,
-            str(_l("Cleared through %(date)s. Before launch, confirm that nothing about your health "
-                   "has changed since your assessment.", date=until)),
-            url_for("medical.tourist.self_certification", reference=booking.reference), str(_l("Confirm your health")),
+            words(_l("Cleared through %(date)s. Before launch, confirm that nothing about your health "
+                     "has changed since your assessment."), date=until),
+            url_for("medical.tourist.self_certification", reference=booking.reference),
+            words(_l("Confirm your health")),
         )
     if status.cleared:
         return Gate("medical", label, GateStatus.DONE,
-                    str(_l("Cleared through %(date)s, the launch date included.", date=until)))
+                    words(_l("Cleared through %(date)s, the launch date included."), date=until))
     if status.change_under_review:
         return Gate("medical", label, GateStatus.WAITING,
-                    str(_l("The medical team is reviewing the change you reported.")),
-                    page, str(_l("Open your medical page")))
+                    words(_l("The medical team is reviewing the change you reported.")),
+                    page, words(_l("Open your medical page")))
     if status.status is Clearance.EXPIRES_BEFORE_LAUNCH:
         return Gate("medical", label, GateStatus.ACTION,
-                    str(_l("Your clearance ends on %(date)s, before the launch: renew it.", date=until)),
-                    page, str(_l("Renew your clearance")))
+                    words(_l("Your clearance ends on %(date)s, before the launch: renew it."), date=until),
+                    page, words(_l("Renew your clearance")))
     gate_status, reason, action = TOURIST[status.status]
-    return Gate("medical", label, gate_status, str(reason), page, str(action))
+    return Gate("medical", label, gate_status, words(reason), page, words(action))
 
 
 register(SimpleProvider("medical_clearance", _medical_load, _medical_gate), position=40)

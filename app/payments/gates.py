@@ -11,68 +11,71 @@ from typing import Any
 from app.documents import consent
 from app.formats import on_day
 from app.i18n import current
-from app.i18n import gettext as _
 from app.models import Booking
 from app.money import format_money
 from app.payments import payments
-from app.readiness import Audience, Gate, GateStatus, SimpleProvider, register
+from app.readiness import Audience, Gate, GateStatus, SimpleProvider, Words, register
+from app.readiness import mark as _l
 from app.urls import link
 
 
 def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
     documents = earlier["documents"]
-    return {"ledgers": payments.ledgers(bookings),
-            "consent": {b.id: consent.from_statuses(documents[b.id]) for b in bookings}}
+    known = earlier.get("ledgers")  # the page's (the journey loads the earlier bookings' too)
+    if known is None or any(b.id not in known for b in bookings):
+        known = payments.ledgers(bookings)
+    return {"ledgers": known,
+            "consent": {b.id: consent.from_statuses(documents[b.id]) for b in bookings},
+            "words": Words(), "language": current().name}
 
 
 def _deposit_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
-    label = _("Deposit paid")
+    words = loaded["words"]
+    label = words(_l("Deposit paid"))
     ledger = loaded["ledgers"][booking.id]
     flight = booking.flight
-    amount = format_money_for(flight.deposit_minor, flight.currency)
+    amount = format_money(flight.deposit_minor, flight.currency, loaded["language"])
     staff = audience is Audience.STAFF
-    page, action = _staff_link(booking) if staff else (None, None)
+    page, action = _staff_link(booking, words) if staff else (None, None)
     if ledger.deposit_paid:
-        return Gate("deposit", label, GateStatus.DONE, _("Deposit of %(amount)s received.", amount=amount),
+        return Gate("deposit", label, GateStatus.DONE, words(_l("Deposit of %(amount)s received."), amount=amount),
                     page, action)
     if staff:
         signed = loaded["consent"][booking.id].signed
         return Gate("deposit", label, GateStatus.ACTION if signed else GateStatus.BLOCKED,
-                    _("Deposit of %(amount)s not paid yet.", amount=amount) if signed else
-                    _("Deposit of %(amount)s not paid: the consent is not signed yet.", amount=amount),
+                    words(_l("Deposit of %(amount)s not paid yet."), amount=amount) if signed else
+                    words(_l("Deposit of %(amount)s not paid: the consent is not signed yet."), amount=amount),
                     page, action)
     if not loaded["consent"][booking.id].signed:
         return Gate("deposit", label, GateStatus.BLOCKED,
-                    _("Sign the informed consent first; then pay the deposit of %(amount)s.", amount=amount),
-                    link("documents.tourist.consent", "reference", booking.reference), _("Read and sign"))
+                    words(_l("Sign the informed consent first; then pay the deposit of %(amount)s."), amount=amount),
+                    link("documents.tourist.consent", "reference", booking.reference), words(_l("Read and sign")))
     return Gate("deposit", label, GateStatus.ACTION,
-                _("Pay the deposit of %(amount)s to confirm your seat.", amount=amount),
-                link("booking.tourist.detail", "reference", booking.reference), _("Pay the deposit"))
+                words(_l("Pay the deposit of %(amount)s to confirm your seat."), amount=amount),
+                link("booking.tourist.detail", "reference", booking.reference), words(_l("Pay the deposit")))
 
 
 def _paid_in_full_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
-    label = _("Paid in full")
+    words = loaded["words"]
+    label = words(_l("Paid in full"))
     ledger = loaded["ledgers"][booking.id]
     if ledger.outstanding_minor == 0:
-        return Gate("paid", label, GateStatus.DONE, _("Everything is paid."),
-                    *(_staff_link(booking) if audience is Audience.STAFF else (None, None)))
+        return Gate("paid", label, GateStatus.DONE, words(_l("Everything is paid.")),
+                    *(_staff_link(booking, words) if audience is Audience.STAFF else (None, None)))
     flight = booking.flight
     due = flight.launch_at - timedelta(days=flight.balance_due_days)
     return Gate(
         "paid", label, GateStatus.WAITING if not ledger.deposit_paid else GateStatus.ACTION,
-        _("%(amount)s still to pay, due by %(date)s.",
-          amount=format_money_for(ledger.outstanding_minor, ledger.currency), date=on_day(due, "medium")),
+        words(_l("%(amount)s still to pay, due by %(date)s."),
+              amount=format_money(ledger.outstanding_minor, ledger.currency, loaded["language"]),
+              date=on_day(due, "medium")),
         link("payments.operations.booking" if audience is Audience.STAFF else "booking.tourist.detail",
-             "reference", booking.reference), _("See payments"),
+             "reference", booking.reference), words(_l("See payments")),
     )
 
 
-def _staff_link(booking: Booking) -> tuple[str, str]:
-    return link("payments.operations.booking", "reference", booking.reference), _("See payments")
-
-
-def format_money_for(amount_minor: int, currency: str) -> str:
-    return format_money(amount_minor, currency, current().name)
+def _staff_link(booking: Booking, words: Words) -> tuple[str, str]:
+    return link("payments.operations.booking", "reference", booking.reference), words(_l("See payments"))
 
 
 register(SimpleProvider(

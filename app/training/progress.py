@@ -171,6 +171,8 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
     ``now`` plus the booking cut-off, worked out once by a caller with many)."""
     own = [p for p in places if p.session.module_id == item.module_id]
     due = deadline(item, flight)
+    if not own:  # never booked nor waited for (most modules of a page of bookings): what follows, short
+        return ModuleStatus(item, item.module, due, ModuleState.NOT_BOOKED, overdue=due <= now)
     passes = [p for p in own if p.result is Result.PASSED and p.state is PlaceState.BOOKED
               and p.session.status is SessionStatus.SCHEDULED]
     latest_pass = max(passes, key=lambda p: p.session.ends_at) if passes else None

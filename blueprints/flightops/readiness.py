@@ -26,10 +26,10 @@ from app.labels import GATE_STATUSES
 from app.models import Booking, BookingState, Flight, GateOverride, User
 from app.readiness import Audience, Readiness
 from app.timeutil import now_utc
-from app.urls import link
+from app.urls import url_maker
 from blueprints.access import ops_only
 from blueprints.flightops.forms import OverrideForm
-from blueprints.flightops.rendering import gate_cells, status_names
+from blueprints.flightops.rendering import matrix_rows
 from blueprints.forms import ActionForm, attempt, form_status, save
 
 bp = Blueprint("readiness", __name__, url_prefix="/ops/flights")
@@ -80,16 +80,20 @@ def matrix(flight_id: int):
     flight = _flight(flight_id)
     rows = _matrix(flight)
     columns = _columns(rows)
-    passed = {key: sum(1 for r in rows if r.gates[i].passed) for i, (key, _label) in enumerate(columns)}
-    ready = sum(1 for r in rows if r.ready)
+    passed = dict.fromkeys((key for key, _label in columns), 0)
+    ready = 0
+    for r in rows:
+        ready += r.ready
+        for g in r.gates:
+            passed[g.key] += g.passed
     blocked_only = request.args.get("show") == "blocked"
     shown = [r for r in rows if not r.ready] if blocked_only else rows
-    return render_template(
-        "flightops/readiness.html", flight=flight, rows=shown, total=len(rows), ready=ready, columns=columns,
-        passed=passed, blocked_only=blocked_only, names=status_names(), cells=gate_cells, short=dict(columns),
-        gate_base=lambda reference: link("flightops.readiness.gate", "reference", reference, flight_id=flight.id,
-                                         key="_")[:-1],
-        texts={"override": str(_("Override")), "details": str(_("Override details"))})
+    gate_base = url_maker("flightops.readiness.gate", "reference", flight_id=flight.id, key="_")
+    body = matrix_rows(shown, dict(columns), lambda reference: gate_base(reference)[:-1], {
+        "go": _("Go"), "blocked_by": _("Blocked by"), "everyone_ready": _("Every tourist is ready for flight."),
+        "override": _("Override"), "details": _("Override details")})
+    return render_template("flightops/readiness.html", flight=flight, total=len(rows), ready=ready,
+                           columns=columns, passed=passed, blocked_only=blocked_only, body=body)
 
 
 @bp.get("/<int:flight_id>/readiness.csv")

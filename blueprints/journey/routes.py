@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from functools import partial
+
+from flask import Blueprint, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -13,7 +15,9 @@ from app.readiness import readiness_for
 from app.web import page_arg, render_page
 from blueprints.access import roles_required
 from blueprints.flightops import launch
+from blueprints.flightops.rendering import status_names
 from blueprints.forms import ActionForm
+from blueprints.journey.rendering import checklist
 
 bp = Blueprint("journey", __name__)
 
@@ -45,8 +49,9 @@ def index():
                    reverse=True)
     more = len(older) > PAST_PER_PAGE
     past = (lapsed if page == 1 else []) + older[:PAST_PER_PAGE]
-    # A line per earlier booking (its refund, its flight's change) without a query per booking.
-    past_ledgers = payments.ledgers(past)
+    # A line per earlier booking (its refund, its flight's change) without a query per booking;
+    # the ledgers of the live ones, for their payments' gates, in the same query.
+    ledgers = payments.ledgers(past + live)
     changes = flights.latest_changes({b.flight_id for b in live + past})
     waiting = list(db.session.scalars(
         select(WaitlistEntry).where(
@@ -55,7 +60,8 @@ def index():
     ))
     return render_page(
         "journey/index.html", "journey/_bookings.html",
-        readiness=[r for r in readiness_for(live).values()], past=past, waiting=waiting,
-        past_ledgers=past_ledgers, changes=changes, past_page=page, past_more=more,
+        readiness=[r for r in readiness_for(live, known={"ledgers": ledgers}).values()], past=past,
+        waiting=waiting, past_ledgers=ledgers, changes=changes, past_page=page, past_more=more,
         form=ActionForm(), launch_panels=launch.journey_panels(live),
+        checklist=partial(checklist, names=status_names(), path=request.path),
     )

@@ -13,6 +13,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.models import BookingState, DocumentKind, GateOverride, Role
 from app.readiness import GateStatus
+from blueprints.flightops.rendering import matrix_rows
 from tests.conftest import login, post_form
 from tests.core.test_queries import count_queries
 
@@ -191,3 +192,14 @@ def test_the_matrix_costs_the_same_queries_for_two_or_twelve_tourists(app, make)
 
     queries(small)
     assert queries(small) == queries(large) <= 12
+
+
+def test_with_nobody_blocked_the_filter_says_everyone_is_ready(app):
+    """The line the template wrote when the blocked filter leaves no row, now from ``matrix_rows``:
+    the whole width of the table."""
+    short = {"seat": "Seat", "consent": "Consent", "paid": "Paid in full"}
+    with app.test_request_context("/ops/flights/1/readiness?show=blocked"):
+        body = matrix_rows([], short, lambda reference: f"/gates/{reference}/", {
+            "go": "Go", "blocked_by": "Blocked by", "everyone_ready": "Every tourist is ready for flight.",
+            "override": "Override", "details": "Override details"})
+    assert body == '\n    <tr><td colspan="5">Every tourist is ready for flight.</td></tr>\n  '
