@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Row, and_, bindparam, case, func, inspect, or_, select, true
+from sqlalchemy.dialects import postgresql as postgresql_types
 from sqlalchemy.orm import aliased, defer
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -110,18 +111,24 @@ def latest_cases(user_ids: Iterable[int]) -> dict[int, Row]:
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    return {c.user_id: c for c in db.session.execute(_latest_cases_statement(), {"ids": ids})}
+    statement = _latest_cases_statement(db.session.get_bind().dialect.name == "postgresql")
+    return {c.user_id: c for c in db.session.execute(statement, {"ids": ids})}
 
 
 @functools.cache
-def _latest_cases_statement():
+def _latest_cases_statement(postgresql: bool):
     """Built once: the journey, the lists and the gates all read the latest cases. The users'
-    ids are bound once (the newest case of each of them), not twice: a readiness matrix binds
-    80 of them."""
-    ids = bindparam("ids", expanding=True)
+    ids are bound once (the newest case of each of them), not twice. On PostgreSQL they go as
+    one array (``= ANY(:ids)``): as a list, the statement's text changed with its length and
+    psycopg parses one of more than 50 parameters again on every call (a readiness matrix binds
+    80: 0.9 -> 0.5 ms a call in Python); SQLite takes the list."""
+    if postgresql:
+        of_users = MedicalCase.user_id == func.any(bindparam("ids", type_=postgresql_types.ARRAY(Integer)))
+    else:
+        of_users = MedicalCase.user_id.in_(bindparam("ids", expanding=True))
     return select(
         MedicalCase.id, MedicalCase.user_id, MedicalCase.state, MedicalCase.valid_until, MedicalCase.decided_at,
-    ).where(MedicalCase.id.in_(_latest_ids().where(MedicalCase.user_id.in_(ids))))
+    ).where(MedicalCase.id.in_(_latest_ids().where(of_users)))
 
 
 # -- the review queue ------------------------------------------------------------------------------
