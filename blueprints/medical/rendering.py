@@ -38,7 +38,9 @@ def queue_rows(rows: list[QueueRow], group_labels: dict[QueueGroup, str]) -> Mar
     day = _days()
     review = f'<span class="badge badge-action">{escape(group_labels[QueueGroup.REVIEW])}</span>'
     info = f'<span class="badge badge-waiting">{escape(group_labels[QueueGroup.INFO])}</span>'
-    no_booking = f'<span class="muted">{_("No booking")}</span>'
+    # (Translations outside the f-strings: Babel's extraction does not look inside them.)
+    no_booking_text = _("No booking")
+    no_booking = f'<span class="muted">{no_booking_text}</span>'
     html = []
     for row in rows:
         if row.group is QueueGroup.REVIEW:
