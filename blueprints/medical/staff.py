@@ -6,8 +6,6 @@ transaction it commits."""
 
 from __future__ import annotations
 
-import functools
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +14,6 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import ServiceError
 from app.extensions import db
-from app.formats import iso, on_day
 from app.medical import cases as medical
 from app.medical import clearances, questionnaires
 from app.medical.access import CASE_STATES, CORRECTIONS, DECIDED, TRANSITIONS, log_access
@@ -36,6 +33,7 @@ from app.transactions import commit
 from app.web import page_arg, render_page
 from blueprints.access import medical_only
 from blueprints.forms import show_error
+from blueprints.medical import rendering
 from blueprints.medical.audit import logged, refused
 from blueprints.medical.forms import (
     ECG_CHOICES,
@@ -69,7 +67,7 @@ def queue():
     labels = {g: str(label) for g, label in medical.GROUP_LABELS.items()}
     groups = [(g.value, labels[g], page.counts[g]) for g in medical.QueueGroup]
     html = render_page("medical/staff/queue.html", "medical/staff/_queue.html", queue=page, group=group, groups=groups,
-                       group_labels=labels)
+                       rows=rendering.queue_rows(page.rows, labels))
     return logged(html, None, "view", f"review queue{f' ({group.value})' if group else ''}, page {page.page}")
 
 
@@ -95,11 +93,8 @@ def tourists():
     else:
         page = medical.tourists(raw_q, status, _page_arg())
     statuses = [(s.value, medical.TOURIST_FILTER_LABELS[s]) for s in medical.TOURIST_STATUSES]
-    # A page of 50 tourists holds a few launches (the list is sorted by launch): each launch's
-    # day and machine-readable time written once for the page.
     html = render_page("medical/staff/tourists.html", "medical/staff/_tourists.html", listing=page, error=error,
-                       statuses=statuses, status_label=medical.tourist_status_labels(),
-                       launch_day=functools.cache(on_day), launch_iso=functools.cache(iso))
+                       statuses=statuses, rows=rendering.tourist_rows(page.rows, medical.tourist_status_labels()))
     what = f"tourists list{f' ({status.value})' if status else ''}{' (search)' if page.q else ''}, page {page.page}"
     return logged((html, code), None, "view", what)
 

@@ -162,6 +162,65 @@ def test_every_tourist_with_a_booking_is_listed_with_their_status(client, make, 
     assert response.status_code == 200 and "Carl Cleared" in response.get_data(as_text=True)
 
 
+def test_the_whole_list_walked_by_launch_matches_every_tourist_ranked(app, make, questionnaire, medic):
+    """The unfiltered list walks the flights in launch order; it must list exactly what ranking
+    every tourist by their soonest launch lists (the statement searches and filters use), page by
+    page, ties and all."""
+    from app.booking import bookings as booking_service
+    from app.models import BookingState, FlightStatus
+
+    now = now_utc()
+    soon, same, later, flown = (make.flight(launch_at=now + timedelta(days=d)) for d in (20, 20, 60, 5))
+
+    def seat(tourist, flight, state=BookingState.CONFIRMED):
+        booking = booking_service.hold_seat(flight.id, tourist)
+        if state is BookingState.CONFIRMED:
+            booking_service.transition(booking, state)
+        return booking
+
+    twins = [make.user(name="Tia Twin") for _ in range(2)]      # the same name on the same flight
+    for twin in twins:
+        seat(twin, soon)
+    both = make.user(name="Bea Both")                               # two flights at the same moment
+    seat(both, same)
+    seat(both, soon)
+    late_first = make.user(name="Lou Later")                        # booked the later flight first
+    seat(late_first, later)
+    seat(late_first, soon)
+    lapsed = make.user(name="Hal Held")                             # the soonest hold has run out
+    seat(lapsed, later)
+    seat(lapsed, soon, BookingState.HELD).hold_expires_at = now - timedelta(minutes=1)
+    gone = make.user(name="Fay Flown")                              # the soonest flight has flown
+    seat(gone, flown)
+    seat(gone, later)
+    flown.status = FlightStatus.FLOWN
+    renewed = make.user(name="Rex Renewed")
+    seat(renewed, later)
+    cleared_case(make, renewed, questionnaire, medic, valid_days=10)
+    make.medical_case(renewed, questionnaire)
+    cleared_case(make, both, questionnaire, medic, valid_days=30)
+    make.medical_case(late_first, questionnaire, submit=False)
+    for i in range(4):
+        make.booking(make.user(name=f"Ann {i}"), days=40 + i % 2)
+    db.session.flush()
+
+    def listed(statement, per_page, page):
+        rows = db.session.execute(statement, {"now": now, "limit": per_page, "offset": (page - 1) * per_page})
+        return [(r.user_id, r.first_launch, r.medical_status, r.case_id, r.state) for r in rows if r.user_id]
+
+    ranked, _count = medical._tourists_statements(0, False)
+    walked = medical._tourists_by_launch_statement()
+    everyone = listed(ranked, 100, 1)
+    assert len(everyone) == 11 and listed(walked, 100, 1) == everyone
+    for per_page in (1, 2, 3, 5):
+        for page in range(1, 12 // per_page + 2):
+            assert listed(walked, per_page, page) == listed(ranked, per_page, page), (per_page, page)
+    with app.test_request_context("/"):
+        assert medical.tourists(per_page=4, page=3).total == 11
+        last = medical.tourists(per_page=4, page=9)  # past the end: the last page
+        assert (last.page, [r.name for r in last.rows]) == (3, [r.name for r in medical.tourists(per_page=4, page=3).rows])
+
+
 def test_only_medical_staff_see_the_list(app, make):
     for role in (Role.TOURIST, Role.OPERATIONS, Role.LOGISTICS, Role.INSTRUCTOR):
         c = app.test_client()
