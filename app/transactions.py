@@ -11,7 +11,9 @@ import logging
 import sqlite3
 from typing import Any
 
+import psycopg
 from flask import current_app
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -87,9 +89,6 @@ def keep_prepared_statements(engine: Engine) -> None:
     goes to the driver's connection only, before SQLAlchemy's rollback (which then finds nothing
     to roll back): no flush, no session event, no after-commit task, exactly as a rollback.
     """
-    import psycopg
-    from psycopg.pq import TransactionStatus
-
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         conn.info[_WROTE] = False
