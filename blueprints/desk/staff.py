@@ -232,13 +232,14 @@ def inbox():
 
 # -- one conversation ----------------------------------------------------------------------------------
 
-#: A conversation with its thread (the messages with their authors, then their files), its
-#: tourist (with their phone's proof, which the file shows) and owner: composed once (with its
-#: loader options it cost more to compose than to run).
+#: A conversation with its thread (the messages with their authors and files, in one statement: a
+#: thread has few files, so joining them repeats few messages), its tourist (with their phone's
+#: proof, which the file shows) and owner: composed once (with its loader options it cost more to
+#: compose than to run).
 _CONVERSATION = (
     select(Conversation).where(Conversation.id == bindparam("conversation_id"))
-    .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
-             selectinload(Conversation.messages).joinedload(ConversationMessage.author),
+    .options(selectinload(Conversation.messages).options(joinedload(ConversationMessage.author),
+                                                         joinedload(ConversationMessage.attachments)),
              joinedload(Conversation.user).joinedload(User.phone_verification), joinedload(Conversation.owner))
 )
 
@@ -280,7 +281,7 @@ def _file(conversation: Conversation) -> dict:
 def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None,
           match_form: MatchForm | None = None, status: int = 200):
     language = conversation.user.language if conversation.user else "en"
-    answers = saved_answers.listed([conversation.topic])
+    answers = saved_answers.offered([conversation.topic])
     reply_form = reply_form or ReplyForm(formdata=None)
     chosen = request.args.get("answer", "")
     if request.method == "GET" and chosen.isascii() and chosen.isdigit():
