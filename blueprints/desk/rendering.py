@@ -80,3 +80,39 @@ def _options(flights: tuple, language: str, zone) -> str:
     return "".join(f'<option value="{f.id}" >{escape(f.name)} · '
                    f'{escape(day_text(f.launch_at.astimezone(zone).date(), "medium", language))}</option>'
                    for f in flights)
+
+
+def thread(messages, conversation, viewer: str) -> Markup:
+    """A conversation's messages, each an ``<li>``: who wrote it (the tourist reads "You" and "Our
+    team"; staff read names, and the internal notes by whom), when and whether by SMS, the text and
+    its files to download (for ``viewer`` "tourist" or "staff"). Was an include per message, each
+    copying the page's whole context."""
+    files = url_maker(f"desk.{viewer}.attachment", "attachment_id", conversation_id=conversation.id)
+    tourist = _("You") if viewer == "tourist" else escape(
+        conversation.user.name if conversation.user else conversation.phone)
+    our_team, by_sms = _("Our team"), _("by SMS")
+    badge = f' <span class="badge">{our_team}</span>' if viewer == "tourist" else ""
+    html = []
+    for m in messages:
+        kind = m.kind.value
+        if kind == "tourist":
+            who, after = tourist, ""
+        elif kind == "note":
+            who, after = _("Internal note by %(name)s", name=m.author.name if m.author else ""), ""
+        else:
+            who, after = escape(m.author.name) if m.author else our_team, badge
+        sms = f" · {by_sms}" if m.channel is Channel.SMS else ""
+        attached = ""
+        if m.attachments:
+            # As the template's ``(size / 1024) | round(0) | int``: Python's round, halves to even.
+            items = "".join(f'<li><a href="{escape(files(a.id))}">{escape(a.filename)}</a> '
+                            f'<small class="muted">({int(round(a.size / 1024, 0))} KB)</small></li>'
+                            for a in m.attachments)
+            attached = f'\n  <ul class="desk-files">\n    {items}\n  </ul>\n  '
+        html.append(
+            f'<li class="desk-message desk-message-{kind}">\n  <p class="desk-message-head">\n'
+            f"    <strong>{who}</strong>{after}\n"
+            f'    <small class="muted">{escape(when(m.created_at, "medium"))}{sms}</small>\n  </p>\n'
+            f'  <div class="message-body">{escape(m.body)}</div>\n  {attached}\n</li>'
+        )
+    return Markup("".join(html))

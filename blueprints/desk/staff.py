@@ -297,7 +297,8 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
     conversations.log_read(current_user, conversation)
     now = now_utc()
     html = render_template(
-        "desk/staff/conversation.html", conversation=conversation, messages=conversation.messages,
+        "desk/staff/conversation.html", conversation=conversation,
+        thread=rendering.thread(conversation.messages, conversation, "staff"),
         reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
         topic_form=topic_form, match_form=match_form or MatchForm(formdata=None), action_form=ActionForm(formdata=None),
         seen=conversation.messages[-1].id if conversation.messages else 0,
