@@ -34,13 +34,15 @@ def inbox_rows(rows, now: datetime) -> Markup:
     not_our_turn_text, nobody_text = _("Not our turn"), _("Nobody yet")
     not_our_turn = f'<span class="muted">{not_our_turn_text}</span>'
     nobody = f'<span class="muted">{nobody_text}</span>'
-    waiting = Markup(gettext("waiting since %(when)s"))  # its value escaped in, as by _() in a template
+    # As the template's _() gives it: the translation as markup, its value escaped (here into a
+    # plain str: Markup's own % costs more than the row's other cells together).
+    waiting = gettext("waiting since %(when)s")
     html = []
     for c in rows:
         standing = clock.standing(c.waiting_since, c.due_at, now)
         if c.due_at is not None:
             badge = late if standing == "late" else soon if standing == "near" else ""
-            since = waiting % {"when": when(c.waiting_since, "short")}
+            since = waiting % {"when": escape(when(c.waiting_since, "short"))}
             due = (f'{badge}\n        <time datetime="{escape(iso(c.due_at))}">{escape(when(c.due_at, "short"))}</time>'
                    f'<br><small class="muted">{since}</small>')
         else:

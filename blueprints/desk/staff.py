@@ -107,15 +107,19 @@ _OWNER = aliased(User)
 @functools.cache
 def _page_statement(role: Role, view: str, owner: str, topic: bool, flight: bool):
     """The page's conversations with the columns the rows show (their tourist, owner and flight
-    joined) and how many match, in one statement composed once per role and shape of the filters
-    (composing it cost about as much CPU as running it); the values are bound: ``owner_id``,
-    ``topic``, ``flight``, ``offset``. ``owner`` is "", "me", "none" or "id".
+    joined), in one statement composed once per role and shape of the filters (composing it cost
+    about as much CPU as running it); the values are bound: ``owner_id``, ``topic``, ``flight``,
+    ``offset``. ``owner`` is "", "me", "none" or "id".
 
-    The page is taken first (the fifty rows of the order, the total counted over the matches)
-    and only its rows are joined: joined for every match, PostgreSQL hashed every booking."""
+    The page is taken first and only its rows are joined (joined for every match, PostgreSQL
+    hashed every booking). Unfiltered, PostgreSQL reads the first rows of the order from its
+    index and stops (the tab's count says how many there are); filtered by owner, topic or
+    flight, each row also says how many match (``total``), which reads them all."""
     c = Conversation
-    page = select(c.id, c.subject, c.last_channel, c.user_id, c.phone, c.topic, c.state, c.waiting_since, c.due_at,
-                  c.updated_at, c.booking_id, c.owner_id, func.count().over().label("total")).where(
+    filtered = bool(owner or topic or flight)
+    columns = [c.id, c.subject, c.last_channel, c.user_id, c.phone, c.topic, c.state, c.waiting_since, c.due_at,
+               c.updated_at, c.booking_id, c.owner_id]
+    page = select(*columns, *([func.count().over().label("total")] if filtered else [])).where(
         routing.staff_readable(role), c.state.in_(VIEWS[view]))
     if view == "unmatched":
         page = page.where(c.user_id.is_(None))
@@ -131,29 +135,35 @@ def _page_statement(role: Role, view: str, owner: str, topic: bool, flight: bool
         page = page.where(or_(
             c.booking_id.in_(on_flight.with_only_columns(Booking.id)),
             c.booking_id.is_(None) & c.user_id.in_(on_flight.with_only_columns(Booking.user_id))))
-    if view in _DUE_FIRST:
-        order = (c.due_at.is_(None), c.due_at, c.id)
-    else:
-        order = (c.updated_at.desc(), c.id.desc())
+
+    def order(t):  # the waits due soonest first (those without a due time last), else the latest change
+        if view in _DUE_FIRST:
+            return t.due_at.asc().nulls_last(), t.id
+        return t.updated_at.desc(), t.id.desc()
     # The page's size written into the statement: with a bound size, PostgreSQL's plan for the
     # prepared statement (made once for every call) expects a tenth of the matches, not fifty rows,
     # and hashes every user and booking to join them.
-    page = page.order_by(*order).limit(literal(PER_PAGE, literal_execute=True)).offset(bindparam("offset"))
+    page = page.order_by(*order(c)).limit(literal(PER_PAGE, literal_execute=True)).offset(bindparam("offset"))
     page = page.subquery("page")
     p = page.c
+    # The booking's flight and reference looked up by its key for each of the fifty (a tenth have
+    # a booking): joined, PostgreSQL's plan hashed all the bookings to find those few.
+    flight_name = (select(Flight.name).join(Booking, Booking.flight_id == Flight.id)
+                   .where(Booking.id == p.booking_id).scalar_subquery())
+    reference = select(Booking.reference).where(Booking.id == p.booking_id).scalar_subquery()
     return (
         select(p.id, p.subject, p.last_channel, p.user_id, p.phone, p.topic, p.state, p.waiting_since, p.due_at,
-               p.booking_id, p.total, User.name.label("tourist"), _OWNER.name.label("owner"),
-               Flight.name.label("flight"), Booking.reference)
+               p.booking_id, *([p.total] if filtered else []), User.name.label("tourist"), _OWNER.name.label("owner"),
+               flight_name.label("flight"), reference.label("reference"))
         .select_from(page)
         .outerjoin(User, User.id == p.user_id).outerjoin(_OWNER, _OWNER.id == p.owner_id)
-        .outerjoin(Booking, Booking.id == p.booking_id).outerjoin(Flight, Flight.id == Booking.flight_id)
-        .order_by(*((p.due_at.is_(None), p.due_at, p.id) if view in _DUE_FIRST else (p.updated_at.desc(), p.id.desc())))
+        .order_by(*order(p))
     )
 
 
-def _page_rows(filters: Filters, page: int) -> list:
-    """The rows of page ``page`` of the inbox as filtered (each with the total of matches)."""
+def _page_rows(filters: Filters, page: int, counts: dict[str, int]) -> tuple[list, int]:
+    """The rows of page ``page`` of the inbox as filtered, and how many conversations match (the
+    view's count, unless filtered by owner, topic or flight)."""
     owner = filters.owner if filters.owner in ("", "me", "none") else "id"
     statement = _page_statement(current_user.role, filters.view, owner, bool(filters.topic), bool(filters.flight))
     values: dict = {"offset": (page - 1) * PER_PAGE}
@@ -165,7 +175,10 @@ def _page_rows(filters: Filters, page: int) -> list:
         values["topic"] = Topic(filters.topic)
     if filters.flight:
         values["flight"] = filters.flight
-    return db.session.execute(statement, values).all()
+    rows = db.session.execute(statement, values).all()
+    if owner or filters.topic or filters.flight:
+        return rows, rows[0].total if rows else 0
+    return rows, counts[filters.view]
 
 
 @functools.cache
@@ -216,14 +229,14 @@ def _flights() -> list:
 def inbox():
     filters = _filters()
     page = page_arg()
-    rows = _page_rows(filters, page)
-    total = rows[0].total if rows else 0
+    counts = _counts()
+    rows, total = _page_rows(filters, page, counts)
     if not rows and page > 1:  # past the last page (the list shrank since the link was made)
         return redirect(url_for("desk.staff.inbox", **filters.args()))
     return render_page(
         "desk/staff/inbox.html", "desk/staff/_list.html",
         rows=rendering.inbox_rows(rows, now_utc()), total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=_counts(),
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=counts,
         # Each label translated once, not once per row.
         topics={t: str(label) for t, label in labels.TOPICS.items()}, handled=routing.topics_for(current_user.role),
         colleagues=_colleagues(), flight_options=rendering.flight_options(_flights(), filters.flight),
