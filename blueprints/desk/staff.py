@@ -313,7 +313,9 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
         "desk/staff/conversation.html", conversation=conversation,
         thread=rendering.thread(conversation.messages, conversation, "staff"),
         reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
-        topic_form=topic_form, match_form=match_form or MatchForm(formdata=None), action_form=ActionForm(formdata=None),
+        topic_form=topic_form, action_form=ActionForm(formdata=None),
+        # Only an unmatched SMS is given to a tourist: no form to make for the others.
+        match_form=match_form or (MatchForm(formdata=None) if conversation.user is None else None),
         seen=conversation.messages[-1].id if conversation.messages else 0,
         answers=answers, language=language, languages=LANGUAGES, file=_file(conversation), topics=labels.TOPICS,
         states=labels.STATES, standing=clock.standing(conversation.waiting_since, conversation.due_at, now),
