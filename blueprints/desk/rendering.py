@@ -28,10 +28,11 @@ def inbox_rows(rows, now: datetime) -> Markup:
     states = {s: f'<span class="badge badge-desk-{s.value}">{escape(str(label))}</span>'
               for s, label in labels.STATES.items()}
     # (Translations outside the f-strings: Babel's extraction does not look inside them.)
-    sms = f' <small class="muted">· {_("SMS")}</small>'
-    late = f'<span class="badge badge-blocked">{_("Late")}</span>'
-    soon = f'<span class="badge badge-waiting">{_("Soon due")}</span>'
+    sms_text, late_text, soon_text = _("SMS"), _("Late"), _("Soon due")
     not_our_turn_text, nobody_text = _("Not our turn"), _("Nobody yet")
+    sms = f' <small class="muted">· {sms_text}</small>'
+    late = f'<span class="badge badge-blocked">{late_text}</span>'
+    soon = f'<span class="badge badge-waiting">{soon_text}</span>'
     not_our_turn = f'<span class="muted">{not_our_turn_text}</span>'
     nobody = f'<span class="muted">{nobody_text}</span>'
     # As the template's _() gives it: the translation as markup, its value escaped (here into a
