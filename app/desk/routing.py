@@ -57,7 +57,10 @@ def staff_readable(role: Role) -> ColumnElement[bool]:
     topics = topics_for(role)
     if not topics:
         return false()
-    matched = Conversation.user_id.is_not(None) & Conversation.topic.in_(topics)
     if role is Role.OPERATIONS:
-        return or_(matched, Conversation.user_id.is_(None))
-    return matched
+        # Every topic but medical, and the unmatched SMS (of any topic): said as the one topic
+        # operations do not read, which PostgreSQL tests for each conversation at a sixth of the
+        # cost of the six they do (the column holds only topics: not null, validated on write).
+        others = [topic for topic in Topic if topic not in topics]
+        return or_(Conversation.topic.notin_(others), Conversation.user_id.is_(None))
+    return Conversation.user_id.is_not(None) & Conversation.topic.in_(topics)

@@ -64,6 +64,9 @@ class Conversation(db.Model):
     __table_args__ = (
         Index("ix_desk_conversations_state_due", "state", "due_at"),
         Index("ix_desk_conversations_user", "user_id", "updated_at"),
+        # The inbox's two orders (the waits by due time; the rest by their latest change first).
+        Index("ix_desk_conversations_due", "due_at", "id"),
+        Index("ix_desk_conversations_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,13 +9,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import NamedTuple
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
-from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.booking import bookings as booking_service
@@ -24,12 +22,10 @@ from app.config import LANGUAGES
 from app.desk import clock, conversations, labels, report, routing, saved_answers
 from app.errors import ServiceError
 from app.extensions import db
-from app.formats import iso, when
 from app.i18n import gettext as _
 from app.medical import cases as medical_cases
 from app.models import (
     Booking,
-    Channel,
     Conversation,
     ConversationMessage,
     ConversationState,
@@ -43,9 +39,9 @@ from app.models import (
 from app.readiness import Audience, readiness_for
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
-from app.urls import url_maker
 from app.web import page_arg, render_page
 from blueprints.access import ops_only, roles_required
+from blueprints.desk import rendering
 from blueprints.desk.forms import (
     AssignForm,
     MatchForm,
@@ -101,34 +97,97 @@ def _filters() -> Filters:
     return Filters(view, owner, topic, flight_id)
 
 
-def _query(filters: Filters):
-    query = select(Conversation).where(routing.readable_by(current_user), Conversation.state.in_(VIEWS[filters.view]))
-    if filters.view == "unmatched":
-        query = query.where(Conversation.user_id.is_(None))
-    if filters.owner == "me":
-        query = query.where(Conversation.owner_id == current_user.id)
-    elif filters.owner == "none":
-        query = query.where(Conversation.owner_id.is_(None))
-    elif filters.owner:
-        query = query.where(Conversation.owner_id == int(filters.owner))
-    if filters.topic:
-        query = query.where(Conversation.topic == Topic(filters.topic))
-    if filters.flight:
+#: The inbox's order: the waits due soonest first where we owe answers, else the latest change first.
+_DUE_FIRST = ("open", "new", "waiting_on_us")
+
+
+_OWNER = aliased(User)
+
+
+@functools.cache
+def _page_statement(role: Role, view: str, owner: str, topic: bool, flight: bool):
+    """The page's conversations with the columns the rows show (their tourist, owner and flight
+    joined), in one statement composed once per role and shape of the filters (composing it cost
+    about as much CPU as running it); the values are bound: ``owner_id``, ``topic``, ``flight``,
+    ``offset``. ``owner`` is "", "me", "none" or "id".
+
+    The page is taken first and only its rows are joined (joined for every match, PostgreSQL
+    hashed every booking). Unfiltered, PostgreSQL reads the first rows of the order from its
+    index and stops (the tab's count says how many there are); filtered by owner, topic or
+    flight, each row also says how many match (``total``), which reads them all."""
+    c = Conversation
+    filtered = bool(owner or topic or flight)
+    columns = [c.id, c.subject, c.last_channel, c.user_id, c.phone, c.topic, c.state, c.waiting_since, c.due_at,
+               c.updated_at, c.booking_id, c.owner_id]
+    page = select(*columns, *([func.count().over().label("total")] if filtered else [])).where(
+        routing.staff_readable(role), c.state.in_(VIEWS[view]))
+    if view == "unmatched":
+        page = page.where(c.user_id.is_(None))
+    if owner == "none":
+        page = page.where(c.owner_id.is_(None))
+    elif owner:
+        page = page.where(c.owner_id == bindparam("owner_id"))
+    if topic:
+        page = page.where(c.topic == bindparam("topic"))
+    if flight:
         # About a booking on that flight, or (about none in particular) from a tourist with a seat on it.
-        on_flight = select(Booking.id).where(Booking.flight_id == filters.flight, Booking.state.in_(LIVE))
-        query = query.where(or_(
-            Conversation.booking_id.in_(on_flight.with_only_columns(Booking.id)),
-            Conversation.booking_id.is_(None) & Conversation.user_id.in_(on_flight.with_only_columns(Booking.user_id))))
-    return query
+        on_flight = select(Booking.id).where(Booking.flight_id == bindparam("flight"), Booking.state.in_(LIVE))
+        page = page.where(or_(
+            c.booking_id.in_(on_flight.with_only_columns(Booking.id)),
+            c.booking_id.is_(None) & c.user_id.in_(on_flight.with_only_columns(Booking.user_id))))
+
+    def order(t):  # the waits due soonest first (those without a due time last), else the latest change
+        if view in _DUE_FIRST:
+            return t.due_at.asc().nulls_last(), t.id
+        return t.updated_at.desc(), t.id.desc()
+    # The page's size written into the statement: with a bound size, PostgreSQL's plan for the
+    # prepared statement (made once for every call) expects a tenth of the matches, not fifty rows,
+    # and hashes every user and booking to join them.
+    page = page.order_by(*order(c)).limit(literal(PER_PAGE, literal_execute=True)).offset(bindparam("offset"))
+    page = page.subquery("page")
+    p = page.c
+    # The booking's flight and reference looked up by its key for each of the fifty (a tenth have
+    # a booking): joined, PostgreSQL's plan hashed all the bookings to find those few.
+    flight_name = (select(Flight.name).join(Booking, Booking.flight_id == Flight.id)
+                   .where(Booking.id == p.booking_id).scalar_subquery())
+    reference = select(Booking.reference).where(Booking.id == p.booking_id).scalar_subquery()
+    return (
+        select(p.id, p.subject, p.last_channel, p.user_id, p.phone, p.topic, p.state, p.waiting_since, p.due_at,
+               p.booking_id, *([p.total] if filtered else []), User.name.label("tourist"), _OWNER.name.label("owner"),
+               flight_name.label("flight"), reference.label("reference"))
+        .select_from(page)
+        .outerjoin(User, User.id == p.user_id).outerjoin(_OWNER, _OWNER.id == p.owner_id)
+        .order_by(*order(p))
+    )
+
+
+def _page_rows(filters: Filters, page: int, counts: dict[str, int]) -> tuple[list, int]:
+    """The rows of page ``page`` of the inbox as filtered, and how many conversations match (the
+    view's count, unless filtered by owner, topic or flight)."""
+    owner = filters.owner if filters.owner in ("", "me", "none") else "id"
+    statement = _page_statement(current_user.role, filters.view, owner, bool(filters.topic), bool(filters.flight))
+    values: dict = {"offset": (page - 1) * PER_PAGE}
+    if owner == "me":
+        values["owner_id"] = current_user.id
+    elif owner == "id":
+        values["owner_id"] = int(filters.owner)
+    if filters.topic:
+        values["topic"] = Topic(filters.topic)
+    if filters.flight:
+        values["flight"] = filters.flight
+    rows = db.session.execute(statement, values).all()
+    if owner or filters.topic or filters.flight:
+        return rows, rows[0].total if rows else 0
+    return rows, counts[filters.view]
 
 
 @functools.cache
 def _counts_statement(role: Role):
-    """Conversations by state and matched or not, among those staff of ``role`` may read; composed
-    once per role."""
-    unmatched = Conversation.user_id.is_(None)
-    return (select(Conversation.state, unmatched.label("unmatched"), func.count())
-            .where(routing.staff_readable(role)).group_by(Conversation.state, unmatched))
+    """Conversations by state, and how many of them are unmatched, among those staff of ``role``
+    may read; composed once per role. (Grouped by the state alone: grouping by the state and an
+    expression too cost PostgreSQL a third more.)"""
+    return (select(Conversation.state, func.count(), func.count().filter(Conversation.user_id.is_(None)))
+            .where(routing.staff_readable(role)).group_by(Conversation.state))
 
 
 def _counts() -> dict[str, int]:
@@ -136,10 +195,10 @@ def _counts() -> dict[str, int]:
     read them) how many unmatched SMS are open: one query."""
     by_state: dict[ConversationState, int] = {}
     open_unmatched = 0
-    for state, is_unmatched, count in db.session.execute(_counts_statement(current_user.role)):
-        by_state[state] = by_state.get(state, 0) + count
-        if is_unmatched and state is not S.RESOLVED:
-            open_unmatched += count
+    for state, count, unmatched in db.session.execute(_counts_statement(current_user.role)):
+        by_state[state] = count
+        if state is not S.RESOLVED:
+            open_unmatched += unmatched
     counts = {view: sum(by_state.get(s, 0) for s in states) for view, states in VIEWS.items() if view != "unmatched"}
     if current_user.role is Role.OPERATIONS:
         counts["unmatched"] = open_unmatched
@@ -165,102 +224,35 @@ def _flights() -> list:
     return db.session.execute(_FLIGHTS, {"since": now_utc() - timedelta(days=31)}).all()
 
 
-class InboxRow(NamedTuple):
-    """One row of the inbox, its text ready: the template only places and escapes it."""
-    url: str
-    subject: str
-    sms: bool
-    matched: bool          # a tourist's (else an unmatched SMS: the number is shown)
-    tourist: str | None
-    phone: str | None      # an unmatched SMS's number
-    topic: str
-    state: str
-    state_label: str
-    standing: str
-    due_iso: str
-    due: str
-    waiting: Markup
-    owner: str | None
-    flight: str | None
-    reference: str | None
-
-
-_OWNER = aliased(User)
-#: The inbox's rows by id, composed once: building this select (its joins and labels) on every
-#: request cost more CPU than running it.
-_ROWS = (
-    select(Conversation.id, Conversation.subject, Conversation.last_channel, Conversation.user_id,
-           Conversation.phone, Conversation.topic, Conversation.state, Conversation.waiting_since,
-           Conversation.due_at, Conversation.booking_id, User.name.label("tourist"),
-           _OWNER.name.label("owner"), Flight.name.label("flight"), Booking.reference)
-    .outerjoin(User, User.id == Conversation.user_id).outerjoin(_OWNER, _OWNER.id == Conversation.owner_id)
-    .outerjoin(Booking, Booking.id == Conversation.booking_id).outerjoin(Flight, Flight.id == Booking.flight_id)
-    .where(Conversation.id.in_(bindparam("ids", expanding=True)))
-)
-
-
-def _rows(ids: list[int]) -> list[InboxRow]:
-    """The page's conversations in the order of ``ids``, as rows of the columns shown (their
-    tourist, owner and flight joined): columns, not whole objects with their relations, and the
-    labels, links and times of every row made here once rather than by calls from the template
-    (a quarter of the page's time, when each cell called a filter or a lazy label)."""
-    found = {r.id: r for r in db.session.execute(_ROWS, {"ids": ids})}
-    url = url_maker("desk.staff.conversation", "conversation_id")
-    topics = {t: str(label) for t, label in labels.TOPICS.items()}
-    states = {s: str(label) for s, label in labels.STATES.items()}
-    # As the template's _() made it: the translation as markup, the time escaped into it.
-    waiting = _("waiting since %(when)s")
-    now = now_utc()
-    rows = []
-    for c in (found[i] for i in ids):
-        due = c.due_at is not None
-        rows.append(InboxRow(
-            url=url(c.id), subject=c.subject, sms=c.last_channel is Channel.SMS, matched=c.user_id is not None,
-            tourist=c.tourist, phone=c.phone, topic=topics[c.topic], state=c.state.value, state_label=states[c.state],
-            standing=clock.standing(c.waiting_since, c.due_at, now),
-            due_iso=iso(c.due_at) if due else "", due=when(c.due_at, "short") if due else "",
-            waiting=Markup(waiting % {"when": escape(when(c.waiting_since, "short"))}) if due else Markup(),
-            owner=c.owner, flight=c.flight if c.booking_id is not None else None, reference=c.reference))
-    return rows
-
-
 @bp.get("/desk")
 @desk_staff
 def inbox():
     filters = _filters()
     page = page_arg()
-    query = _query(filters)
-    if filters.view in ("open", "new", "waiting_on_us"):
-        order = (Conversation.due_at.is_(None), Conversation.due_at, Conversation.id)
-    else:
-        order = (Conversation.updated_at.desc(), Conversation.id.desc())
-    # The page's ids first (a narrow scan of the index, the total counted over it), then those
-    # fifty rows with their tourist, owner and flight: joining for every matching row is slower.
-    rows = db.session.execute(
-        query.with_only_columns(Conversation.id, func.count().over().label("total"))
-        .order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    total = rows[0].total if rows else 0
+    counts = _counts()
+    rows, total = _page_rows(filters, page, counts)
     if not rows and page > 1:  # past the last page (the list shrank since the link was made)
         return redirect(url_for("desk.staff.inbox", **filters.args()))
     return render_page(
         "desk/staff/inbox.html", "desk/staff/_list.html",
-        conversations=_rows([r.id for r in rows]), total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=_counts(),
+        rows=rendering.inbox_rows(rows, now_utc()), total=total, page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=counts,
         # Each label translated once, not once per row.
         topics={t: str(label) for t, label in labels.TOPICS.items()}, handled=routing.topics_for(current_user.role),
-        colleagues=_colleagues(), flights=_flights(),
+        colleagues=_colleagues(), flight_options=rendering.flight_options(_flights(), filters.flight),
     )
 
 
 # -- one conversation ----------------------------------------------------------------------------------
 
-#: A conversation with its thread (the messages with their authors, then their files), its
-#: tourist (with their phone's proof, which the file shows) and owner: composed once (with its
-#: loader options it cost more to compose than to run).
+#: A conversation with its thread (the messages with their authors and files, in one statement: a
+#: thread has few files, so joining them repeats few messages), its tourist (with their phone's
+#: proof, which the file shows) and owner: composed once (with its loader options it cost more to
+#: compose than to run).
 _CONVERSATION = (
     select(Conversation).where(Conversation.id == bindparam("conversation_id"))
-    .options(selectinload(Conversation.messages).selectinload(ConversationMessage.attachments),
-             selectinload(Conversation.messages).joinedload(ConversationMessage.author),
+    .options(selectinload(Conversation.messages).options(joinedload(ConversationMessage.author),
+                                                         joinedload(ConversationMessage.attachments)),
              joinedload(Conversation.user).joinedload(User.phone_verification), joinedload(Conversation.owner))
 )
 
@@ -302,7 +294,7 @@ def _file(conversation: Conversation) -> dict:
 def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None,
           match_form: MatchForm | None = None, status: int = 200):
     language = conversation.user.language if conversation.user else "en"
-    answers = saved_answers.listed([conversation.topic])
+    answers = saved_answers.offered([conversation.topic])
     reply_form = reply_form or ReplyForm(formdata=None)
     chosen = request.args.get("answer", "")
     if request.method == "GET" and chosen.isascii() and chosen.isdigit():
@@ -318,9 +310,12 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
     conversations.log_read(current_user, conversation)
     now = now_utc()
     html = render_template(
-        "desk/staff/conversation.html", conversation=conversation, messages=conversation.messages,
+        "desk/staff/conversation.html", conversation=conversation,
+        thread=rendering.thread(conversation.messages, conversation, "staff"),
         reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
-        topic_form=topic_form, match_form=match_form or MatchForm(formdata=None), action_form=ActionForm(formdata=None),
+        topic_form=topic_form, action_form=ActionForm(formdata=None),
+        # Only an unmatched SMS is given to a tourist: no form to make for the others.
+        match_form=match_form or (MatchForm(formdata=None) if conversation.user is None else None),
         seen=conversation.messages[-1].id if conversation.messages else 0,
         answers=answers, language=language, languages=LANGUAGES, file=_file(conversation), topics=labels.TOPICS,
         states=labels.STATES, standing=clock.standing(conversation.waiting_since, conversation.due_at, now),

@@ -37,6 +37,7 @@ from app.models import (
 from app.timeutil import now_utc
 from app.transactions import commit, rollback
 from blueprints.access import roles_required
+from blueprints.desk import rendering
 from blueprints.desk.forms import AskForm, RateForm, WriteForm
 from blueprints.forms import attempt, form_status, show_error
 
@@ -120,7 +121,8 @@ def _when(conversation: Conversation) -> str:
 def _thread_page(conversation: Conversation, form: WriteForm, status: int = 200):
     return render_template(
         "desk/tourist/thread.html", conversation=conversation, form=form, rate_form=RateForm(formdata=None), now=now_utc(),
-        messages=conversations.visible_messages(conversation, current_user), states=labels.TOURIST_STATES,
+        thread=rendering.thread(conversations.visible_messages(conversation, current_user), conversation, "tourist"),
+        states=labels.TOURIST_STATES,
         topics=labels.TOPICS, ratings=labels.RATINGS, expected=conversations.expected_answer(conversation),
     ), status
 
