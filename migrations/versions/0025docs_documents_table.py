@@ -2,16 +2,16 @@
 them (on PostgreSQL, an index-only lookup per booking instead of a scan of every acceptance). It
 replaces the plain index of the booking's id.
 
-Revision ID: 0024docs
-Revises: 0023p
+Revision ID: 0025docs
+Revises: 0024d
 Create Date: 2026-12-07 00:40:00
 
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0024docs'
-down_revision = '0023p'
+revision = '0025docs'
+down_revision = '0024d'
 branch_labels = None
 depends_on = None
 
