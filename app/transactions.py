@@ -84,10 +84,13 @@ def keep_prepared_statements(engine: Engine) -> None:
     again on every request: half of PostgreSQL's time on some pages.
 
     For a transaction that wrote nothing, COMMIT and ROLLBACK are the same thing. Whether it wrote
-    is told by its statements: every one a SELECT (anything else, a data-modifying WITH or a SET
-    LOCAL included, counts as a write, and the transaction is rolled back as before). The commit
-    goes to the driver's connection only, before SQLAlchemy's rollback (which then finds nothing
-    to roll back): no flush, no session event, no after-commit task, exactly as a rollback.
+    is told twice: by its statements, every one a SELECT (anything else, a data-modifying WITH or
+    a SET LOCAL included, counts as a write, and the transaction is rolled back as before); and
+    then by the server, which gives a transaction an id as soon as it changes anything, by any
+    path. The commit goes to the driver's connection only, before SQLAlchemy's rollback (which
+    then finds nothing to roll back): no flush, no session event, no after-commit task, exactly as
+    a rollback. (A SELECT that changes a session setting for good, ``set_config(..., false)``, or
+    sends ``pg_notify`` would be kept by a COMMIT: the app uses neither.)
     """
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
@@ -106,6 +109,12 @@ def keep_prepared_statements(engine: Engine) -> None:
         if dbapi_connection is None or dbapi_connection.info.transaction_status != TransactionStatus.INTRANS:
             return  # idle (nothing to end) or failed (only a rollback ends it)
         try:
-            dbapi_connection.commit()
+            # And the server agrees: a transaction that changed anything, by any path (a raw
+            # cursor, a function that writes), has been given a transaction id.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
+                read_only = cursor.fetchone()[0]
+            if read_only:
+                dbapi_connection.commit()
         except psycopg.Error:  # a broken connection: the rollback that follows fails and discards it
             log.debug("could not end a read-only transaction with COMMIT", exc_info=True)

@@ -50,8 +50,10 @@ SHORT = {
 
 
 def _columns(rows: list[Readiness]) -> list[tuple[str, str]]:
-    """(key, short name) of each gate, in the journey's order."""
-    return [(g.key, str(SHORT[g.key]) if g.key in SHORT else g.label) for g in rows[0].gates] if rows else []
+    """(key, short name) of each gate, in the journey's order: from the first row that has its gates
+    (a hold that ran out between loading the seats and judging them leaves a row without any)."""
+    gates = next((r.gates for r in rows if r.gates), [])
+    return [(g.key, str(SHORT[g.key]) if g.key in SHORT else g.label) for g in gates]
 
 
 def _flight(flight_id: int) -> Flight:
@@ -85,7 +87,8 @@ def matrix(flight_id: int):
     for r in rows:
         ready += r.ready
         for g in r.gates:
-            passed[g.key] += g.passed
+            if g.key in passed:
+                passed[g.key] += g.passed
     blocked_only = request.args.get("show") == "blocked"
     shown = [r for r in rows if not r.ready] if blocked_only else rows
     gate_base = url_maker("flightops.readiness.gate", "reference", flight_id=flight.id, key="_")

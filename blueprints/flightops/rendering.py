@@ -16,12 +16,13 @@ def status_names() -> dict[str, str]:
     return {value: str(escape(str(label))) for value, label in GATE_STATUSES.items()}
 
 
-def gate_cells(gates: list[Gate], tourist: str, gate_url: Callable[[str], str], names: dict[str, str],
+def _gate_cells(gates: list[Gate], tourist: str, gate_url: Callable[[str], str], names: dict[str, str],
                texts: dict[str, str]) -> str:
     """A ``<td>`` per gate of one tourist's row: its status, its reason, and the links to act (the
     gate's own, and the gate's page for an override where policy allows one). ``tourist`` is the
-    tourist's name, escaped; ``gate_url`` gives a gate's page for this booking by key; ``names``
-    and ``texts`` (the link words) are escaped, worked out once per page."""
+    tourist's name, already escaped (private: its one caller escapes it once per row);
+    ``gate_url`` gives a gate's page for this booking by key; ``names`` and ``texts`` (the link
+    words) are escaped, worked out once per page."""
     cells = []
     for gate in gates:
         status = gate.status.value
@@ -71,7 +72,7 @@ def matrix_rows(rows: list[Readiness], short: dict[str, str], gate_base: Callabl
             f'\n    \n    \n    <tr id="row-{reference}">\n'
             f'      <th scope="row">{name}<br><small class="muted">{reference}</small></th>\n'
             f'      <td class="verdict-cell">{verdict}</td>\n'
-            f'      {gate_cells(r.gates, name, base.__add__, names, words)}\n'
+            f'      {_gate_cells(r.gates, name, base.__add__, names, words)}\n'
             f'    </tr>\n  ')
     if not rows:
         body.append(f'\n    <tr><td colspan="{len(short) + 2}">{words["everyone_ready"]}</td></tr>\n  ')

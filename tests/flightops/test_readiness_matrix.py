@@ -203,3 +203,29 @@ def test_with_nobody_blocked_the_filter_says_everyone_is_ready(app):
             "go": "Go", "blocked_by": "Blocked by", "everyone_ready": "Every tourist is ready for flight.",
             "override": "Override", "details": "Override details"})
     assert body == '\n    <tr><td colspan="5">Every tourist is ready for flight.</td></tr>\n  '
+
+
+def test_a_hold_that_runs_out_while_the_matrix_loads_costs_it_nothing(app, flight_world, monkeypatch):
+    """Ben's hold ends between the matrix finding the seated tourists and judging them: his row
+    comes back without gates (he asks nothing any more). Listed first, it must not take the
+    columns or the counts with it."""
+    from datetime import timedelta
+
+    import blueprints.flightops.readiness as matrix_page
+    from app.timeutil import now_utc
+
+    w = flight_world
+    seated, ben_id = matrix_page._seated, w["ben"].id
+
+    def ben_lapses_meanwhile(flight):
+        bookings = sorted(seated(flight), key=lambda b: b.id != ben_id)
+        assert bookings[0].id == ben_id
+        bookings[0].hold_expires_at = now_utc() - timedelta(seconds=1)  # the request's own Ben
+        return bookings
+
+    monkeypatch.setattr(matrix_page, "_seated", ben_lapses_meanwhile)
+    page = ops_client(app, w["ops"]).get(f"/ops/flights/{w['flight'].id}/readiness")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<th scope="col">Consent<br>' in html and "Ada Lovelace" in html
+    assert "0 of 2 tourists are ready for flight." in html  # the summary as before

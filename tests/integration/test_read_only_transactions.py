@@ -73,6 +73,15 @@ def test_a_transaction_that_wrote_is_still_rolled_back(one_connection_app):
         db.session.remove()
     with app.app_context():
         assert db.session.scalar(text("SELECT to_regclass('pg_temp.scratch')")) is None
+        # A write the statements' check cannot see (a raw cursor, after SELECTs): the server's
+        # transaction id tells it, and it is rolled back too.
+        db.session.execute(select(func.count(User.id))).scalar()
+        raw = db.session.connection().connection.dbapi_connection
+        with raw.cursor() as cursor:
+            cursor.execute("INSERT INTO throttle_hits (key, at) VALUES ('raw-write', now())")
+        db.session.remove()
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM throttle_hits WHERE key = 'raw-write'")) == 0
 
 
 def test_a_failed_transaction_is_rolled_back_and_the_connection_goes_on(one_connection_app):
