@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Callable, TypeVar
 from zoneinfo import available_timezones
@@ -15,6 +16,8 @@ from wtforms.widgets import core as wtforms_widgets
 
 from app.config import LANGUAGES
 from app.errors import ServiceError
+from app.formats import day_text
+from app.i18n import current
 from app.i18n import lazy_gettext as _l
 from app.transactions import commit, rollback
 
@@ -89,6 +92,25 @@ def field(f, hint=None, **kwargs) -> Markup:
     if errors:
         html += f'<small id="{escape(fid)}-error" class="field-error">{_SPACE.join(map(escape, errors))}</small>'
     return Markup(html + "\n")
+
+
+def flight_options(flights, chosen: int | None) -> Markup:
+    """A flight filter's options (the coordinator's day, the desk's inbox): each flight (``id``,
+    ``name``, ``launch_at``) with its launch day. The options are the same on every view until a
+    flight changes: kept per list of flights, language and time zone, and only the chosen one is
+    marked (as ``LongSelect`` does for time zones)."""
+    state = current()
+    options = _flight_options(tuple(flights), state.name, state.timezone)
+    if chosen is not None:
+        options = options.replace(f'<option value="{chosen}" >', f'<option value="{chosen}" selected>', 1)
+    return Markup(options)
+
+
+@functools.lru_cache(maxsize=64)
+def _flight_options(flights: tuple, language: str, zone) -> str:
+    return "".join(f'<option value="{f.id}" >{escape(f.name)} · '
+                   f'{escape(day_text(f.launch_at.astimezone(zone).date(), "medium", language))}</option>'
+                   for f in flights)
 
 
 class LongSelect(wtforms.widgets.Select):

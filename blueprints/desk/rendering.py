@@ -6,14 +6,13 @@ is escaped as ``{{ }}`` escapes it, and a translation is used as the templates' 
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from markupsafe import Markup, escape
 
 from app.desk import clock, labels
-from app.formats import day_text, iso, when
-from app.i18n import current, gettext
+from app.formats import iso, when
+from app.i18n import gettext
 from app.i18n import markup as _
 from app.models import Channel
 from app.urls import url_maker
@@ -65,24 +64,6 @@ def inbox_rows(rows, now: datetime) -> Markup:
             f"    </tr>\n    "
         )
     return Markup("".join(html))
-
-
-def flight_options(flights, chosen: int | None) -> Markup:
-    """The inbox's flight filter: each flight with its launch day. The options are the same on
-    every view until a flight changes: kept per list of flights, language and time zone, and only
-    the chosen one is marked."""
-    state = current()
-    options = _options(tuple(flights), state.name, state.timezone)
-    if chosen is not None:
-        options = options.replace(f'<option value="{chosen}" >', f'<option value="{chosen}" selected>', 1)
-    return Markup(options)
-
-
-@functools.lru_cache(maxsize=64)
-def _options(flights: tuple, language: str, zone) -> str:
-    return "".join(f'<option value="{f.id}" >{escape(f.name)} · '
-                   f'{escape(day_text(f.launch_at.astimezone(zone).date(), "medium", language))}</option>'
-                   for f in flights)
 
 
 def thread(messages, conversation, viewer: str) -> Markup:

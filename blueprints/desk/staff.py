@@ -52,7 +52,7 @@ from blueprints.desk.forms import (
     TopicForm,
 )
 from blueprints.desk.tourist import file_response
-from blueprints.forms import ActionForm, attempt, form_status, show_error
+from blueprints.forms import ActionForm, attempt, flight_options, form_status, show_error
 
 bp = Blueprint("staff", __name__)
 desk_staff = roles_required(*routing.DESK_ROLES)
@@ -239,7 +239,7 @@ def inbox():
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=counts,
         # Each label translated once, not once per row.
         topics={t: str(label) for t, label in labels.TOPICS.items()}, handled=routing.topics_for(current_user.role),
-        colleagues=_colleagues(), flight_options=rendering.flight_options(_flights(), filters.flight),
+        colleagues=_colleagues(), flight_options=flight_options(_flights(), filters.flight),
     )
 
 

@@ -6,7 +6,6 @@ templates' ``_()`` uses it (as markup, its values escaped)."""
 
 from __future__ import annotations
 
-import functools
 import operator
 from collections.abc import Mapping
 from datetime import datetime
@@ -15,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from app.formats import day_text, iso, on_day, when
+from app.formats import iso, on_day, when
 from app.i18n import current
 from app.i18n import markup as _
 from app.models import Segment
 from app.travel import labels
+from blueprints.forms import flight_options
 
 
 def at_place(value: datetime, zone: str, fmt: str = "medium") -> Markup:
@@ -177,24 +177,6 @@ def segment_rows(segments, segment_url: Callable[[int], str]) -> Markup:
             f'        <td><span class="badge badge-segment-{seg.status.value}">{statuses[seg.status]}</span>{flag}</td>\n'
             f'      </tr>\n    ')
     return Markup("".join(rows))
-
-
-def flight_options(flights, chosen: int | None) -> Markup:
-    """The day's flight filter: every flight still to launch, with its launch day. The options
-    are the same on every view until a flight changes: kept per list of flights, language and
-    time zone, and only the chosen one is marked (as ``LongSelect`` does for time zones)."""
-    state = current()
-    options = _options(tuple(flights), state.name, state.timezone)
-    if chosen is not None:
-        options = options.replace(f'<option value="{chosen}" >', f'<option value="{chosen}" selected>', 1)
-    return Markup(options)
-
-
-@functools.lru_cache(maxsize=64)
-def _options(flights: tuple, language: str, zone) -> str:
-    return "".join(f'<option value="{f.id}" >{escape(f.name)} · '
-                   f'{escape(day_text(f.launch_at.astimezone(zone).date(), "medium", language))}</option>'
-                   for f in flights)
 
 
 def register(bp) -> None:
