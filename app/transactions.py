@@ -98,7 +98,7 @@ def keep_prepared_statements(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
-        if not conn.info.get(_WROTE) and not statement.lstrip()[:6].upper() == "SELECT":
+        if not conn.info.get(_WROTE) and statement.lstrip()[:6].upper() != "SELECT":
             conn.info[_WROTE] = True
 
     @event.listens_for(engine, "rollback")
