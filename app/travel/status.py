@@ -123,16 +123,23 @@ class Known:
     document: TravelDocument | None
     profile: TravelProfile | None
     contacts: int
+    #: The bookings' arrivals, when the page has read them (``None``: not read).
+    arrivals: dict[int, Arrival] | None = None
 
 
 def statuses(bookings: list[Booking], known: Known | None = None) -> dict[int, TravelStatus]:
     """Each booking's travel status: five queries whatever the number of bookings (two when the
-    page has read the tourist's document, profile and contacts already: ``known``)."""
+    page has read the tourist's document, profile and contacts already: ``known``; one when it has
+    read the arrivals too)."""
     if not bookings:
         return {}
     booking_ids = [b.id for b in bookings]
     user_ids = list({b.user_id for b in bookings})
-    arrivals = {a.booking_id: a for a in db.session.scalars(select(Arrival).where(Arrival.booking_id.in_(booking_ids)))}
+    if known is not None and known.arrivals is not None:
+        arrivals = known.arrivals
+    else:
+        arrivals = {a.booking_id: a for a in db.session.scalars(
+            select(Arrival).where(Arrival.booking_id.in_(booking_ids)))}
     if known is not None and user_ids == [known.user_id]:
         contacts = {known.user_id: known.contacts}
         declined = {known.user_id} if known.profile is not None and known.profile.contacts_declined_at else set()

@@ -13,13 +13,14 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+from wtforms import widgets
 
 from app.formats import iso, on_day, when
 from app.i18n import current
 from app.i18n import markup as _
 from app.models import Segment
 from app.travel import labels
-from blueprints.forms import flight_options
+from blueprints.forms import field, flight_options, html_params
 
 
 def at_place(value: datetime, zone: str, fmt: str = "medium") -> Markup:
@@ -179,7 +180,61 @@ def segment_rows(segments, segment_url: Callable[[int], str]) -> Markup:
     return Markup("".join(rows))
 
 
+# -- the tourist's page ---------------------------------------------------------------------------------
+
+#: The plain inputs of the tourist's forms, by widget, and the type each writes.
+_INPUTS = {widgets.TextInput: "text", widgets.TelInput: "tel", widgets.EmailInput: "email",
+           widgets.DateInput: "date", widgets.DateTimeLocalInput: "datetime-local"}
+
+
+def tourist_field(f, hint=None, **kwargs) -> Markup:
+    """:func:`blueprints.forms.field` for the tourist page's about 25 fields, the same HTML: a plain
+    input or text area is written here, without WTForms' way through the form's meta, the widget and
+    the field's flags (half a field's cost); any other field (a select, a field with validation
+    attributes or ``render_kw``) goes to ``field``."""
+    widget = type(f.widget)
+    kind = _INPUTS.get(widget)
+    if (kind is None and widget is not widgets.TextArea) or f.render_kw or any(
+            flag != "optional" for flag in vars(f.flags)):
+        return field(f, hint, **kwargs)
+    fid = kwargs.get("id") or f.id
+    efid = escape(fid)
+    errors = f.errors
+    attributes = {"id": fid, "name": f.name}
+    described = f"{fid}-hint" if hint else ""
+    if errors:
+        described = f"{described} {fid}-error" if described else f"{fid}-error"
+        attributes["aria-invalid"] = "true"
+    if described:
+        attributes["aria-describedby"] = described
+    if kind is None:
+        attributes.update(kwargs)
+        control = f"<textarea {html_params(**attributes)}>\r\n{escape(f._value())}</textarea>"
+    else:
+        attributes["type"], attributes["value"] = kind, f._value()
+        attributes.update(kwargs)
+        control = f"<input {html_params(**attributes)}>"
+    html = f'\n    <label for="{efid}">{escape(f.label.text)}</label>\n    {control}\n  \n  '
+    if hint:
+        html += f'<small id="{efid}-hint" class="hint">{escape(hint)}</small>'
+    html += "\n  "
+    if errors:
+        html += f'<small id="{efid}-error" class="field-error">{" ".join(map(escape, errors))}</small>'
+    return Markup(html + "\n")
+
+
+def tourist_radios(f) -> Markup:
+    """A radio field's buttons, each in its label, as the tourist page wrote them from the field's
+    options (``checked`` first, then the attributes WTForms' radio input writes)."""
+    data, out = f.data, []
+    for i, (value, label) in enumerate(f.choices):
+        checked = "checked " if value == data else ""
+        out.append(f'<label><input {checked}id="{escape(f.id)}-{i}" name="{escape(f.name)}" type="radio" '
+                   f'value="{escape(value)}"> {escape(label if label else value)}</label>')
+    return Markup("".join(out))
+
+
 def register(bp) -> None:
     for helper in (at_place, segment_status, segment_what, arrival_rows, departure_rows, missing_rows, segment_rows,
-                   flight_options):
+                   flight_options, tourist_field, tourist_radios):
         bp.add_app_template_global(helper, helper.__name__)

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.booking import bookings as booking_service
 from app.models import Role
 from app.transactions import commit
 from app.travel import access, details, itinerary, status
@@ -64,13 +63,14 @@ def _needs_form(profile) -> NeedsForm:
 
 def _page(**forms):
     """The whole page; ``forms`` replaces a form by the one just posted (with its problems)."""
-    bookings = booking_service.holding_seats(current_user.id)
-    ids = [b.id for b in bookings]
+    trips = details.trips(current_user.id)
+    bookings = trips.bookings
     # Each read once, and given to the statuses.
     document, profile, contacts = details.own_details(current_user.id)
-    travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts)))
+    travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts), trips.arrivals))
     context = dict(
-        bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),
+        bookings=bookings, travel=travel, changes=itinerary.changes_of([b.id for b in bookings]),
+        companions=trips.companions,
         contacts=contacts, profile=profile, document=document,
         arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, travel[b.id].arrival)
                        for b in bookings},
