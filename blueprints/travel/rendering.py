@@ -20,7 +20,7 @@ from app.i18n import current
 from app.i18n import markup as _
 from app.models import Segment
 from app.travel import labels
-from blueprints.forms import field, flight_options, html_params
+from blueprints.forms import flight_options
 
 
 def at_place(value: datetime, zone: str, fmt: str = "medium") -> Markup:
@@ -187,33 +187,47 @@ _INPUTS = {widgets.TextInput: "text", widgets.TelInput: "tel", widgets.EmailInpu
            widgets.DateInput: "date", widgets.DateTimeLocalInput: "datetime-local"}
 
 
+def _attributes(attributes: dict) -> str:
+    """``blueprints.forms.html_params`` for attributes whose names are clean already (as WTForms'
+    ``clean_key`` leaves them): sorted by name, ``True`` a bare attribute, ``False`` left out."""
+    out = []
+    for key in sorted(attributes):
+        value = attributes[key]
+        if value is not False:
+            out.append(key if value is True else f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(out)
+
+
 def tourist_field(f, hint=None, **kwargs) -> Markup:
     """:func:`blueprints.forms.field` for the tourist page's about 25 fields, the same HTML: a plain
     input or text area is written here, without WTForms' way through the form's meta, the widget and
-    the field's flags (half a field's cost); any other field (a select, a field with validation
-    attributes or ``render_kw``) goes to ``field``."""
-    widget = type(f.widget)
-    kind = _INPUTS.get(widget)
-    if (kind is None and widget is not widgets.TextArea) or f.render_kw or any(
-            flag != "optional" for flag in vars(f.flags)):
-        return field(f, hint, **kwargs)
+    the field's flags (most of a field's cost); any other control (a select) is its widget's, called
+    as the field would call it."""
     fid = kwargs.get("id") or f.id
     efid = escape(fid)
     errors = f.errors
-    attributes = {"id": fid, "name": f.name}
     described = f"{fid}-hint" if hint else ""
     if errors:
         described = f"{described} {fid}-error" if described else f"{fid}-error"
-        attributes["aria-invalid"] = "true"
+        kwargs["aria-invalid"] = "true"
     if described:
-        attributes["aria-describedby"] = described
-    if kind is None:
-        attributes.update(kwargs)
-        control = f"<textarea {html_params(**attributes)}>\r\n{escape(f._value())}</textarea>"
+        kwargs["aria-describedby"] = described
+    # As the form's meta passes them to the widget (``clean_key``, then the field's ``render_kw``).
+    if f.render_kw:
+        kwargs = dict({widgets.core.clean_key(k): v for k, v in f.render_kw.items()}, **kwargs)
+    kwargs = {str(escape(widgets.core.clean_key(key))): value for key, value in kwargs.items()}
+    widget = type(f.widget)
+    kind = _INPUTS.get(widget)
+    if (kind is None and widget is not widgets.TextArea) or any(flag != "optional" for flag in vars(f.flags)):
+        control = f.widget(f, **kwargs)
+    elif kind is None:
+        attributes = {"id": f.id, "name": f.name, **kwargs}
+        control = f"<textarea {_attributes(attributes)}>\r\n{escape(f._value())}</textarea>"
     else:
-        attributes["type"], attributes["value"] = kind, f._value()
-        attributes.update(kwargs)
-        control = f"<input {html_params(**attributes)}>"
+        attributes = {"id": f.id, "type": kind, "name": f.name, **kwargs}
+        if "value" not in kwargs:
+            attributes["value"] = f._value()
+        control = f"<input {_attributes(attributes)}>"
     html = f'\n    <label for="{efid}">{escape(f.label.text)}</label>\n    {control}\n  \n  '
     if hint:
         html += f'<small id="{efid}-hint" class="hint">{escape(hint)}</small>'
