@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import contains_eager
 
 from app.booking.bookings import ENDED, taking_seat_clause
@@ -28,6 +28,7 @@ from app.models import (
     Companion,
     EmergencyContact,
     Flight,
+    ItineraryChange,
     Sex,
     TravelDocument,
     TravelDocumentType,
@@ -397,13 +398,16 @@ class Trips:
     bookings: list[Booking]
     arrivals: dict[int, Arrival]
     companions: dict[int, list[Companion]]
+    #: The bookings whose itinerary the coordinator has changed (their changes are listed).
+    changed: list[int]
 
 
 @functools.cache
 def _trips_statement():
     """``bookings.holding_seats``' statement with each booking's arrival and companions joined (a
-    row per companion, one when there is none): built once."""
-    return (select(Booking, Arrival, Companion).join(Booking.flight).options(contains_eager(Booking.flight))
+    row per companion, one when there is none), and whether its itinerary has changes: built once."""
+    changed = exists().where(ItineraryChange.booking_id == Booking.id)
+    return (select(Booking, Arrival, Companion, changed).join(Booking.flight).options(contains_eager(Booking.flight))
             .outerjoin(Arrival, Arrival.booking_id == Booking.id)
             .outerjoin(Companion, Companion.booking_id == Booking.id)
             .where(Booking.user_id == bindparam("user_id"), taking_seat_clause(bindparam("now")),
@@ -414,15 +418,18 @@ def _trips_statement():
 def trips(user_id: int, now: datetime | None = None) -> Trips:
     """The tourist's page's bookings, their arrivals (:func:`arrival_of`) and companions
     (:func:`companions_of`) in one statement: the page read them in three, and a statement costs
-    more than the few rows it reads (at most ``COMPANIONS_MAX`` a booking)."""
-    result = Trips([], {}, {})
-    for booking, arrival, companion in db.session.execute(_trips_statement(),
-                                                          {"user_id": user_id, "now": now or now_utc()}):
+    more than the few rows it reads (at most ``COMPANIONS_MAX`` a booking). Which have changes
+    says whether the page need read any."""
+    result = Trips([], {}, {}, [])
+    for booking, arrival, companion, changed in db.session.execute(_trips_statement(),
+                                                                   {"user_id": user_id, "now": now or now_utc()}):
         if booking.id not in result.companions:
             result.bookings.append(booking)
             result.companions[booking.id] = []
             if arrival is not None:
                 result.arrivals[booking.id] = arrival
+            if changed:
+                result.changed.append(booking.id)
         if companion is not None:
             result.companions[booking.id].append(companion)
     return result

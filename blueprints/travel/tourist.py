@@ -61,6 +61,12 @@ def _needs_form(profile) -> NeedsForm:
     return form
 
 
+def _changes(bookings, changed: list[int]) -> dict:
+    """Each booking's itinerary changes: read only when a booking has any (most have none)."""
+    changes = itinerary.changes_of(changed) if changed else {}
+    return {b.id: changes.get(b.id, []) for b in bookings}
+
+
 def _page(**forms):
     """The whole page; ``forms`` replaces a form by the one just posted (with its problems)."""
     trips = details.trips(current_user.id)
@@ -69,7 +75,7 @@ def _page(**forms):
     document, profile, contacts = details.own_details(current_user.id)
     travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts), trips.arrivals))
     context = dict(
-        bookings=bookings, travel=travel, changes=itinerary.changes_of([b.id for b in bookings]),
+        bookings=bookings, travel=travel, changes=_changes(bookings, trips.changed),
         companions=trips.companions,
         contacts=contacts, profile=profile, document=document,
         arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, travel[b.id].arrival)
