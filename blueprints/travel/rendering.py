@@ -248,7 +248,48 @@ def tourist_radios(f) -> Markup:
     return Markup("".join(out))
 
 
+def _segment_when(segment: Segment) -> str:
+    """The ``segment_when`` macro of ``travel/_macros.html``: when a segment starts (and ends), at
+    its place."""
+    kind, starts = segment.kind.value, at_place(segment.starts_at, segment.start_timezone)
+    if kind == "flight":
+        text = f'{_("Departs")} {starts} · {_("lands")} {at_place(segment.ends_at, segment.end_timezone)}'
+    elif kind == "hotel":
+        text = f'{_("Check-in")} {starts} · {_("check-out")} {at_place(segment.ends_at, segment.end_timezone)}'
+    elif kind == "transfer":
+        text = f'{_("Pick-up")} {starts}'
+    else:
+        text = str(starts)
+        if segment.ends_at:
+            text += f" – {escape(when(segment.ends_at, 'short', segment.end_timezone))}"
+    return f'<span class="segment-when">{text}</span>'
+
+
+def tourist_timeline(segments) -> Markup:
+    """The tourist's itinerary: ``timeline_item`` of ``travel/_macros.html`` for each segment (as
+    the tourist reads it: a flag says the coordinator is re-arranging it), the same HTML; a macro
+    call per segment, and two more inside, cost more than the HTML they make."""
+    kinds = _names(labels.KINDS)
+    moved = _("The launch moved: your coordinator is re-arranging this and will tell you.")
+    items = []
+    for segment in segments:
+        code = segment.confirmation_code
+        code = f' <small>{_("Confirmation %(code)s", code=code)}</small>' if code else ""
+        notes = f'<small class="muted">{escape(segment.notes)}</small>' if segment.notes else ""
+        flag = f'<span class="segment-flag">{moved}</span>' if segment.flag else ""
+        items.append(
+            f'<li class="segment-{segment.status.value}">\n'
+            f'  <div class="segment-head"><strong>{kinds[segment.kind]}</strong> {segment_status(segment)}{code}</div>\n'
+            f'  {segment_what(segment)}\n'
+            f'  {_segment_when(segment)}\n'
+            f'  {notes}\n'
+            f'  {flag}\n'
+            f'  \n'
+            f'</li>')
+    return Markup("".join(items))
+
+
 def register(bp) -> None:
     for helper in (at_place, segment_status, segment_what, arrival_rows, departure_rows, missing_rows, segment_rows,
-                   flight_options, tourist_field, tourist_radios):
+                   flight_options, tourist_field, tourist_radios, tourist_timeline):
         bp.add_app_template_global(helper, helper.__name__)
