@@ -29,6 +29,7 @@ from app.models import (
     EmergencyContact,
     Flight,
     ItineraryChange,
+    Segment,
     Sex,
     TravelDocument,
     TravelDocumentType,
@@ -394,9 +395,11 @@ def companions_of(booking_ids: list[int]) -> dict[int, list[Companion]]:
 @dataclass
 class Trips:
     """The tourist's bookings that hold a seat (as ``bookings.holding_seats`` gives them, with their
-    flight), with how they arrive for each and who comes with them."""
+    flight), with how they arrive for each, its itinerary and who comes with them."""
     bookings: list[Booking]
     arrivals: dict[int, Arrival]
+    #: Each booking's segments in time order, cancelled ones included (``itinerary.segments_of``).
+    segments: dict[int, list[Segment]]
     companions: dict[int, list[Companion]]
     #: The bookings whose itinerary the coordinator has changed (their changes are listed).
     changed: list[int]
@@ -404,34 +407,42 @@ class Trips:
 
 @functools.cache
 def _trips_statement():
-    """``bookings.holding_seats``' statement with each booking's arrival and companions joined (a
-    row per companion, one when there is none), and whether its itinerary has changes: built once."""
+    """``bookings.holding_seats``' statement with each booking's arrival and segments joined (a row
+    per segment, one when there is none), and whether it has companions and itinerary changes
+    (most have none): built once."""
+    companions = exists().where(Companion.booking_id == Booking.id)
     changed = exists().where(ItineraryChange.booking_id == Booking.id)
-    return (select(Booking, Arrival, Companion, changed).join(Booking.flight).options(contains_eager(Booking.flight))
+    return (select(Booking, Arrival, Segment, companions, changed)
+            .join(Booking.flight).options(contains_eager(Booking.flight))
             .outerjoin(Arrival, Arrival.booking_id == Booking.id)
-            .outerjoin(Companion, Companion.booking_id == Booking.id)
+            .outerjoin(Segment, Segment.booking_id == Booking.id)
             .where(Booking.user_id == bindparam("user_id"), taking_seat_clause(bindparam("now")),
                    Flight.status.notin_(ENDED))
-            .order_by(Flight.launch_at, Booking.id, Companion.id))
+            .order_by(Flight.launch_at, Booking.id, Segment.starts_at, Segment.id))
 
 
 def trips(user_id: int, now: datetime | None = None) -> Trips:
-    """The tourist's page's bookings, their arrivals (:func:`arrival_of`) and companions
-    (:func:`companions_of`) in one statement: the page read them in three, and a statement costs
-    more than the few rows it reads (at most ``COMPANIONS_MAX`` a booking). Which have changes
-    says whether the page need read any."""
-    result = Trips([], {}, {}, [])
-    for booking, arrival, companion, changed in db.session.execute(_trips_statement(),
-                                                                   {"user_id": user_id, "now": now or now_utc()}):
-        if booking.id not in result.companions:
+    """The tourist's page's bookings with their arrivals (:func:`arrival_of`) and segments in one
+    statement, and their companions (:func:`companions_of`) in a second only when a booking has
+    any: the page read them in four, and a statement costs more than the few rows it reads. Which
+    have changes says whether the page need read any."""
+    result = Trips([], {}, {}, {}, [])
+    accompanied = []
+    for booking, arrival, segment, companions, changed in db.session.execute(
+            _trips_statement(), {"user_id": user_id, "now": now or now_utc()}):
+        if booking.id not in result.segments:
             result.bookings.append(booking)
-            result.companions[booking.id] = []
+            result.segments[booking.id] = []
             if arrival is not None:
                 result.arrivals[booking.id] = arrival
+            if companions:
+                accompanied.append(booking.id)
             if changed:
                 result.changed.append(booking.id)
-        if companion is not None:
-            result.companions[booking.id].append(companion)
+        if segment is not None:
+            result.segments[booking.id].append(segment)
+    listed = companions_of(accompanied) if accompanied else {}
+    result.companions = {b.id: listed.get(b.id, []) for b in result.bookings}
     return result
 
 

@@ -123,14 +123,16 @@ class Known:
     document: TravelDocument | None
     profile: TravelProfile | None
     contacts: int
-    #: The bookings' arrivals, when the page has read them (``None``: not read).
+    #: The bookings' arrivals and segments (``itinerary.segments_of``), when the page has read
+    #: them (``None``: not read).
     arrivals: dict[int, Arrival] | None = None
+    segments: dict[int, list[Segment]] | None = None
 
 
 def statuses(bookings: list[Booking], known: Known | None = None) -> dict[int, TravelStatus]:
     """Each booking's travel status: five queries whatever the number of bookings (two when the
-    page has read the tourist's document, profile and contacts already: ``known``; one when it has
-    read the arrivals too)."""
+    page has read the tourist's document, profile and contacts already: ``known``; none when it has
+    read the arrivals and segments too)."""
     if not bookings:
         return {}
     booking_ids = [b.id for b in bookings]
@@ -154,7 +156,10 @@ def statuses(bookings: list[Booking], known: Known | None = None) -> dict[int, T
         documents = {d.user_id: d for d in db.session.scalars(
             select(TravelDocument).where(TravelDocument.user_id.in_(user_ids))
             .options(defer(TravelDocument.name_as_printed), defer(TravelDocument.number)))}
-    segments = itinerary.segments_of(booking_ids)
+    if known is not None and known.segments is not None:
+        segments = known.segments
+    else:
+        segments = itinerary.segments_of(booking_ids)
     return {b.id: TravelStatus(b, arrivals.get(b.id), contacts.get(b.user_id, 0), b.user_id in declined,
                                documents.get(b.user_id), segments[b.id]) for b in bookings}
 

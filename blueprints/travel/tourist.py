@@ -76,7 +76,8 @@ def _page(**forms):
     bookings = trips.bookings
     # Each read once, and given to the statuses.
     document, profile, contacts = details.own_details(current_user.id)
-    travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts), trips.arrivals))
+    known = status.Known(current_user.id, document, profile, len(contacts), trips.arrivals, trips.segments)
+    travel = status.statuses(bookings, known)
     context = dict(
         bookings=bookings, travel=travel, changes=_changes(bookings, trips.changed),
         companions=trips.companions,
