@@ -13,7 +13,6 @@ from app.readiness import readiness_for
 from app.web import page_arg, render_page
 from blueprints.access import roles_required
 from blueprints.flightops.rendering import status_names
-from blueprints.forms import ActionForm
 from blueprints.journey.panels import journey_panels
 from blueprints.journey.rendering import checklist
 
@@ -78,6 +77,6 @@ def index():
         "journey/index.html", "journey/_bookings.html",
         readiness=[r for r in readiness_for(live, known={"ledgers": ledgers}).values()], past=past,
         waiting=waiting, past_ledgers=ledgers, changes=changes, past_page=page, past_more=more,
-        form=ActionForm(), launch_panels=journey_panels(live),
+        launch_panels=journey_panels(live),
         checklist=partial(checklist, names=status_names(), path=request.path),
     )
