@@ -14,7 +14,7 @@ from app.web import page_arg, render_page
 from blueprints.access import roles_required
 from blueprints.flightops.rendering import status_names
 from blueprints.journey.panels import journey_panels
-from blueprints.journey.rendering import checklist
+from blueprints.journey.rendering import booking_head, checklist
 
 bp = Blueprint("journey", __name__)
 
@@ -78,5 +78,5 @@ def index():
         readiness=[r for r in readiness_for(live, known={"ledgers": ledgers}).values()], past=past,
         waiting=waiting, past_ledgers=ledgers, changes=changes, past_page=page, past_more=more,
         launch_panels=journey_panels(live),
-        checklist=partial(checklist, names=status_names(), path=request.path),
+        checklist=partial(checklist, names=status_names(), path=request.path), head=booking_head,
     )
