@@ -21,9 +21,11 @@ bp = Blueprint("journey", __name__)
 PAST_PER_PAGE = 20
 
 #: Each booking's flight's latest change (``flights.latest_changes``), joined to the bookings'
-#: statement: the newest event of the flight, none when it has none.
+#: statement: the newest event of the flight, none when it has none. (Grouped, PostgreSQL reads
+#: the flight's events by their flight; a bare max(id) it may read from the newest event of all
+#: backwards until it meets one of the flight's.)
 _LATEST_CHANGE = (select(func.max(FlightEvent.id)).where(FlightEvent.flight_id == Booking.flight_id)
-                  .correlate(Booking).scalar_subquery())
+                  .group_by(FlightEvent.flight_id).correlate(Booking).scalar_subquery())
 
 #: The tourist's bookings that hold a seat and a page of the earlier ones (``offset``), each with
 #: its flight's latest change; composed once.
