@@ -282,10 +282,20 @@ _CONVERSATION = (
 )
 
 
-def _readable(conversation_id: int) -> Conversation:
+#: The conversation for its page alone (which changes nothing): its tourist (with their phone's
+#: proof), owner and booking (with its flight: the page names both), without the thread, which
+#: the page reads as columns (``conversations.thread``). Composed once.
+_CONVERSATION_PAGE = (
+    select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+    .options(joinedload(Conversation.user).joinedload(User.phone_verification), joinedload(Conversation.owner),
+             joinedload(Conversation.booking))
+)
+
+
+def _readable(conversation_id: int, statement=_CONVERSATION) -> Conversation:
     """The conversation if the reader may read it (404 otherwise). A change locks its row in the
     service, once the input is good."""
-    conversation = db.session.scalar(_CONVERSATION, {"conversation_id": conversation_id})
+    conversation = db.session.scalar(statement, {"conversation_id": conversation_id})
     # Someone else's topic is as good as not there: a 404 says nothing about what exists.
     if conversation is None or not routing.may_read(current_user, conversation):
         abort(404)
@@ -317,7 +327,11 @@ def _file(conversation: Conversation) -> dict:
 
 
 def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None,
-          match_form: MatchForm | None = None, status: int = 200):
+          match_form: MatchForm | None = None, status: int = 200, messages: list | None = None):
+    """The conversation's page; ``messages`` its thread when the conversation was loaded without
+    (``conversations.thread``), else its own messages."""
+    if messages is None:
+        messages = conversation.messages
     language = conversation.user.language if conversation.user else "en"
     answers = saved_answers.offered([conversation.topic])
     reply_form = reply_form or ReplyForm(formdata=None)
@@ -336,12 +350,12 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
     now = now_utc()
     html = render_template(
         "desk/staff/conversation.html", conversation=conversation,
-        thread=rendering.thread(conversation.messages, conversation, "staff"),
+        thread=rendering.thread(messages, conversation, "staff"),
         reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
         topic_form=topic_form, action_form=ActionForm(formdata=None),
         # Only an unmatched SMS is given to a tourist: no form to make for the others.
         match_form=match_form or (MatchForm(formdata=None) if conversation.user is None else None),
-        seen=conversation.messages[-1].id if conversation.messages else 0,
+        seen=messages[-1].id if messages else 0,
         answers=answers, language=language, languages=LANGUAGES, file=_file(conversation), topics=labels.TOPICS,
         states=labels.STATES, standing=clock.standing(conversation.waiting_since, conversation.due_at, now),
         ratings=labels.RATINGS,
@@ -353,7 +367,7 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
 @bp.get("/desk/<int:conversation_id>")
 @desk_staff
 def conversation(conversation_id: int):
-    return _page(_readable(conversation_id))
+    return _page(_readable(conversation_id, _CONVERSATION_PAGE), messages=conversations.thread(conversation_id))
 
 
 def _seen(raw: str | None) -> int | None:
