@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, String, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql as postgresql_types
+from sqlalchemy.orm import aliased, joinedload
+
+from app import multilingual
 
 from app.extensions import db
 from app.models import (
@@ -31,6 +34,7 @@ from app.models import (
     TrainingModule,
     TrainingPlan,
     TrainingSession,
+    module_prerequisites,
 )
 from app.timeutil import now_utc
 from app.training.plans import deadline
@@ -135,6 +139,113 @@ def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> 
     own: dict[int, TrainingPlan] = {}
     by_vehicle: dict[str, TrainingPlan] = {}
     for plan in plans:  # newest first: the first seen wins
+        if plan.flight_id is not None:
+            own.setdefault(plan.flight_id, plan)
+        else:
+            by_vehicle.setdefault(plan.vehicle, plan)
+    return {f.id: own.get(f.id) or by_vehicle.get(f.vehicle) for f in flights}
+
+
+class OutlineModule:
+    """A module of a plan as the tourist's page reads it: its columns, and its prerequisites (each
+    an :class:`OutlineModule` too), answering what the page asks of a ``TrainingModule``."""
+
+    __slots__ = ("id", "kind", "duration_minutes", "validity_days", "texts", "default_language", "prerequisites")
+
+    def __init__(self, id, kind=None, duration_minutes=None, validity_days=None, texts=None, default_language="en"):
+        self.id, self.kind, self.duration_minutes, self.validity_days = id, kind, duration_minutes, validity_days
+        self.texts, self.default_language = texts, default_language
+        self.prerequisites: list[OutlineModule] = []
+
+    def text(self, language: str, field: str = "name") -> str:
+        """:meth:`TrainingModule.text`."""
+        return multilingual.text_in(self.texts, language, field,
+                                    multilingual.text_in(self.texts, self.default_language, field))
+
+
+@dataclass
+class OutlineItem:
+    """A plan's item (``PlanItem``'s columns) with its module."""
+
+    id: int
+    module_id: int
+    deadline_days: int
+    module: OutlineModule
+
+
+@dataclass
+class PlanOutline:
+    """A published plan as the tourist's page reads it (``TrainingPlan``'s columns): its items in
+    the plan's order, each with its module and the module's prerequisites."""
+
+    id: int
+    flight_id: int | None
+    vehicle: str | None
+    items: list[OutlineItem] = field(default_factory=list)
+
+
+@functools.cache
+def _outlines_statement(postgresql: bool):
+    """:func:`plan_outlines`' statement, built once: the plans, their items, modules and the
+    modules' prerequisites as columns, in the order ``plans_for_flights`` loads them. On
+    PostgreSQL the flights' ids and vehicles go as arrays (as lists, the statement's text changed
+    with their number and PostgreSQL planned it on every call)."""
+    needed = aliased(TrainingModule, name="needed")
+    if postgresql:
+        ids = TrainingPlan.flight_id == func.any(bindparam("ids", type_=postgresql_types.ARRAY(Integer)))
+        vehicles = TrainingPlan.vehicle == func.any(bindparam("vehicles", type_=postgresql_types.ARRAY(String)))
+    else:
+        ids = TrainingPlan.flight_id.in_(bindparam("ids", expanding=True))
+        vehicles = TrainingPlan.vehicle.in_(bindparam("vehicles", expanding=True))
+    return (
+        select(TrainingPlan.id, TrainingPlan.flight_id, TrainingPlan.vehicle,
+               PlanItem.id.label("item_id"), PlanItem.module_id, PlanItem.deadline_days,
+               TrainingModule.kind, TrainingModule.duration_minutes, TrainingModule.validity_days,
+               TrainingModule.texts, TrainingModule.default_language,
+               needed.id.label("needed_id"), needed.kind.label("needed_kind"),
+               needed.duration_minutes.label("needed_duration"), needed.validity_days.label("needed_validity"),
+               needed.texts.label("needed_texts"), needed.default_language.label("needed_language"))
+        .select_from(TrainingPlan)
+        .outerjoin(PlanItem, PlanItem.plan_id == TrainingPlan.id)
+        .outerjoin(TrainingModule, TrainingModule.id == PlanItem.module_id)
+        .outerjoin(module_prerequisites, module_prerequisites.c.module_id == TrainingModule.id)
+        .outerjoin(needed, needed.id == module_prerequisites.c.requires_id)
+        .where(TrainingPlan.published_at.is_not(None), or_(ids, vehicles))
+        .order_by(TrainingPlan.published_at.desc(), TrainingPlan.id.desc(), PlanItem.deadline_days.desc(),
+                  PlanItem.id, needed.id)
+    )
+
+
+def plan_outlines(flights: list[Flight]) -> dict[int, PlanOutline | None]:
+    """:func:`plans_for_flights` with prerequisites, as columns rather than ORM objects (a plan, its
+    items, modules and their prerequisites as objects cost the tourist's page more than the rest
+    of its statements): the published plan each flight follows, in one query. For pages that
+    read a plan and never change it."""
+    if not flights:
+        return {}
+    statement = _outlines_statement(db.session.get_bind().dialect.name == "postgresql")
+    values = {"ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights})}
+    plans: dict[int, PlanOutline] = {}
+    items: dict[int, OutlineItem] = {}
+    for row in db.session.connection().execute(statement, values):
+        plan = plans.get(row.id)
+        if plan is None:
+            plan = plans[row.id] = PlanOutline(row.id, row.flight_id, row.vehicle)
+        if row.item_id is None:
+            continue
+        item = items.get(row.item_id)
+        if item is None:
+            module = OutlineModule(row.module_id, row.kind, row.duration_minutes, row.validity_days, row.texts,
+                                   row.default_language)
+            item = items[row.item_id] = OutlineItem(row.item_id, row.module_id, row.deadline_days, module)
+            plan.items.append(item)
+        if row.needed_id is not None:
+            item.module.prerequisites.append(OutlineModule(
+                row.needed_id, row.needed_kind, row.needed_duration, row.needed_validity, row.needed_texts,
+                row.needed_language))
+    own: dict[int, PlanOutline] = {}
+    by_vehicle: dict[str, PlanOutline] = {}
+    for plan in plans.values():  # newest first: the first seen wins
         if plan.flight_id is not None:
             own.setdefault(plan.flight_id, plan)
         else:

