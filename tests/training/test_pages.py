@@ -551,3 +551,26 @@ def test_the_roster_s_medical_column_says_what_cleared_through_says(app, make):
         "cleared through a late launch's day"}
     # Without a status asked for, the rows are as before.
     assert all(r.medical is None for s in signoff.roster_sessions(t.instructor) for r in s.people)
+
+
+def test_the_roster_says_whether_the_instructor_has_a_feed_as_has_feed_does(app, make):
+    """The roster's sessions' statement answers whether the instructor has a live calendar feed
+    (a statement of its own only without sessions): as ``calendar.has_feed`` says, without a feed,
+    with one, with one revoked, with and without sessions."""
+    from app.training import calendar, signoff
+
+    busy = make.training().instructor
+    idle = make.user(Role.INSTRUCTOR)
+    seen = []
+    for step in ("none", "live", "revoked"):
+        if step == "live":
+            calendar.new_feed(busy), calendar.new_feed(idle)
+        elif step == "revoked":
+            calendar.revoke(busy), calendar.revoke(idle)
+        db.session.flush()
+        for instructor in (busy, idle):
+            sessions, has_feed = signoff.roster_page(instructor)
+            assert has_feed is calendar.has_feed(instructor)
+            assert bool(sessions) is (instructor is busy)
+            seen.append(has_feed)
+    assert seen == [False, False, True, True, False, False]
