@@ -6,11 +6,12 @@ in a fixed number of queries, whatever its length."""
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.engine import Row
 
 from app.booking.bookings import taking_seat_clause
@@ -86,9 +87,17 @@ def _also(column) -> tuple:
     return () if column is None else (column,)
 
 
+#: A leg of a trip (a flight or a transfer) as :func:`_trips` reads it: the columns of
+#: :data:`SEGMENT_SHOWN`, by their names (``leg.kind``, ``leg.starts_at``...), as a ``Segment`` answers them.
+Leg = namedtuple("Leg", [column.key for column in SEGMENT_SHOWN])
+
+
 @functools.cache
 def _trips_statement(one_flight: bool, medical=None):
-    """Built once (per extra column); run with ``:start``, ``:end`` and ``:flight_id``."""
+    """Built once (per extra column); run with ``:start``, ``:end`` and ``:flight_id``. A row per
+    leg (flight or transfer) of each booking, the booking's columns first, soonest leg first (a
+    booking without any: one row, its leg's columns empty): the bookings and their legs in one
+    statement, not two."""
     start, end = bindparam("start"), bindparam("end")
     candidates = (
         select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
@@ -99,20 +108,15 @@ def _trips_statement(one_flight: bool, medical=None):
                 and_(Segment.starts_at >= start, Segment.starts_at < end)))))
     return _live(
         select(*_BOOKING_SHOWN, _tourist(), Arrival.arrives_at, Arrival.timezone, Arrival.flight_number,
-               Arrival.airport, *_also(medical))
+               Arrival.airport, *_also(medical), *SEGMENT_SHOWN)
         .select_from(Booking).join(Booking.flight)
         .outerjoin(Arrival, and_(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN,
                                  Arrival.arrives_at.is_not(None)))
-        .where(Booking.id.in_(candidates), *([Booking.flight_id == bindparam("flight_id")] if one_flight else [])))
-
-
-@functools.cache
-def _legs_statement():
-    return (select(*SEGMENT_SHOWN)
-            .where(Segment.booking_id.in_(bindparam("ids", expanding=True)),
-                   Segment.kind.in_([SegmentKind.FLIGHT, SegmentKind.TRANSFER]),
-                   Segment.status != SegmentStatus.CANCELLED)
-            .order_by(Segment.starts_at, Segment.id))
+        .outerjoin(Segment, and_(Segment.booking_id == Booking.id,
+                                 Segment.kind.in_([SegmentKind.FLIGHT, SegmentKind.TRANSFER]),
+                                 Segment.status != SegmentStatus.CANCELLED))
+        .where(Booking.id.in_(candidates), *([Booking.flight_id == bindparam("flight_id")] if one_flight else []))
+        .order_by(Segment.starts_at, Segment.id))
 
 
 def _trips(start: datetime, end: datetime, flight_id: int | None,
@@ -120,17 +124,25 @@ def _trips(start: datetime, end: datetime, flight_id: int | None,
     """The arrival (the last itinerary flight landing before the launch, or else the tourist's own
     inbound flight) and departure (the first itinerary flight leaving after it) of each live
     booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
-    with the transfer that picks the tourist up: two queries."""
+    with the transfer that picks the tourist up: one query."""
     rows = db.session.execute(_trips_statement(bool(flight_id), medical),
                               {"start": start, "end": end, "flight_id": flight_id}).all()
     if not rows:
         return []
-    legs: dict[int, list[Row]] = {}
-    transfers: dict[int, list[Row]] = {}
-    for segment in db.session.execute(_legs_statement(), {"ids": [row[0] for row in rows]}):
-        (legs if segment.kind is SegmentKind.FLIGHT else transfers).setdefault(segment.booking_id, []).append(segment)
+    shown = 9 + (medical is not None)  # the booking's columns; its leg's follow
+    bookings: dict[int, tuple] = {}
+    legs: dict[int, list[Leg]] = {}
+    transfers: dict[int, list[Leg]] = {}
+    for row in rows:
+        booking_id = row[0]
+        if booking_id not in bookings:
+            bookings[booking_id] = row[:shown]
+        if row[shown] is not None:
+            leg = Leg(*row[shown:])
+            (legs if leg.kind is SegmentKind.FLIGHT else transfers).setdefault(booking_id, []).append(leg)
     trips = []
-    for booking_id, reference, flight_name, launch, name, own_at, own_timezone, own_number, own_airport, *also in rows:
+    for booking_id, reference, flight_name, launch, name, own_at, own_timezone, own_number, own_airport, *also \
+            in bookings.values():
         medical_status = also[0] if also else None
         mine = legs.get(booking_id, ())
         inbound = [leg for leg in mine if leg.ends_at and leg.ends_at <= launch]
@@ -223,9 +235,11 @@ def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) ->
     return list(counts.items())
 
 
-# The lists' statements are built once (building one of these takes longer than running it) and
-# run with bound values: the moment, the horizon, the chosen flight and the page's length.
-_ALL = 2**31 - 1  # "no limit", as a bound number
+# The lists' statements are built once (building one of these takes longer than running it) per
+# page length and run with bound values: the moment, the horizon and the chosen flight. The length
+# is written into the SQL (PostgreSQL plans a prepared statement's bound LIMIT as a tenth of the rows).
+def _limited(query, limit: int | None):
+    return query if limit is None else query.limit(literal_column(str(int(limit))))
 
 
 def _upcoming(query, one_flight: bool, flight_joined: bool = True):
@@ -242,9 +256,9 @@ def _upcoming(query, one_flight: bool, flight_joined: bool = True):
     return query.where(*upcoming)
 
 
-def _values(flight_id: int | None, limit: int | None, now: datetime | None) -> dict:
+def _values(flight_id: int | None, now: datetime | None) -> dict:
     now = now or now_utc()
-    return {"now": now, "until": now + AHEAD, "flight_id": flight_id, "limit": _ALL if limit is None else limit}
+    return {"now": now, "until": now + AHEAD, "flight_id": flight_id}
 
 
 @dataclass
@@ -262,13 +276,13 @@ class Owed:
 
 
 @functools.cache
-def _owed_statement(one_flight: bool, medical=None):
+def _owed_statement(one_flight: bool, limit: int | None, medical=None):
     parts = status.tourist_parts()
     query = _upcoming(
         select(*_BOOKING_SHOWN, _tourist(), func.count().over(), *parts.values(), *_also(medical))
         .select_from(Booking).join(Booking.flight)
         .where(status.tourist_owes_clause()), one_flight)
-    return query.order_by(Flight.launch_at, Booking.id).limit(bindparam("limit")), list(parts)
+    return _limited(query.order_by(Flight.launch_at, Booking.id), limit), list(parts)
 
 
 def still_owed(flight_id: int | None = None, limit: int | None = None, now: datetime | None = None,
@@ -276,8 +290,8 @@ def still_owed(flight_id: int | None = None, limit: int | None = None, now: date
     """The upcoming bookings whose tourist still owes arrival details, an emergency contact or a
     valid travel document, soonest launch first (the first ``limit``), and how many in all: one
     query, which says what each owes too (and ``medical``, as :func:`movements` does)."""
-    statement, parts = _owed_statement(bool(flight_id), medical)
-    rows = db.session.execute(statement, _values(flight_id, limit, now)).all()
+    statement, parts = _owed_statement(bool(flight_id), limit, medical)
+    rows = db.session.execute(statement, _values(flight_id, now)).all()
     known = len(parts)
     owed = [Owed(row[0], row[1], row[2], row[3], row[4], status.tourist_missing(dict(zip(parts, row[6:6 + known]))),
                  row[6 + known] if medical is not None else None) for row in rows]
@@ -285,14 +299,14 @@ def still_owed(flight_id: int | None = None, limit: int | None = None, now: date
 
 
 @functools.cache
-def _arrange_statement(one_flight: bool):
+def _arrange_statement(one_flight: bool, limit: int | None):
     # The flights only filter: a subquery, not a join (see _tourist).
     query = _upcoming(
         select(*SEGMENT_SHOWN, _tourist().label("tourist"), func.count().over().label("total"))
         .join(Segment.booking)
         .where(Segment.status != SegmentStatus.CANCELLED,
                or_(Segment.status != SegmentStatus.CONFIRMED, Segment.flag != "")), one_flight, flight_joined=False)
-    return query.order_by(Segment.starts_at, Segment.id).limit(bindparam("limit"))
+    return _limited(query.order_by(Segment.starts_at, Segment.id), limit)
 
 
 def to_arrange(flight_id: int | None = None, limit: int | None = None,
@@ -300,7 +314,7 @@ def to_arrange(flight_id: int | None = None, limit: int | None = None,
     """The live segments of the upcoming bookings not confirmed yet or no longer fitting the launch,
     soonest first (the first ``limit``), and how many in all: rows of :data:`SEGMENT_SHOWN` and
     ``tourist``, the tourist's name."""
-    rows = db.session.execute(_arrange_statement(bool(flight_id)), _values(flight_id, limit, now)).all()
+    rows = db.session.execute(_arrange_statement(bool(flight_id), limit), _values(flight_id, now)).all()
     return rows, rows[0].total if rows else 0
 
 
