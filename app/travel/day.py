@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal_column, not_, or_, select
 from sqlalchemy.engine import Row
 
 from app.booking.bookings import taking_seat_clause
@@ -25,8 +25,10 @@ from app.models import (
     Segment,
     SegmentKind,
     SegmentStatus,
+    TravelDocument,
     User,
 )
+from app.models.types import utc_date
 from app.timeutil import UTC, now_utc
 from app.travel import status
 from app.travel.itinerary import LIVE
@@ -275,13 +277,34 @@ class Owed:
     medical: str | None = None
 
 
+def _owed_parts() -> dict[Missing, object]:
+    """:func:`status.tourist_parts`, said with the booking's arrival and its tourist's document
+    joined (``Arrival`` and ``TravelDocument``, outer joins: one of each at most, keyed by the
+    booking and by the tourist), not looked up by an ``EXISTS`` per booking, once in the filter
+    and again in the columns (tests/travel/test_lists.py compares the two)."""
+    parts = status.tourist_parts()
+    arrival = and_(Arrival.booking_id.is_not(None), or_(
+        Arrival.mode == ArrivalMode.OPERATOR, and_(Arrival.arrives_at.is_not(None), Arrival.arrives_at < Flight.launch_at)))
+    document = TravelDocument.user_id.is_not(None)
+    # As status says: through the window's close, and no live segment ends after it.
+    outlived = (exists().where(Segment.booking_id == Booking.id, Segment.status != SegmentStatus.CANCELLED,
+                               utc_date(func.coalesce(Segment.ends_at, Segment.starts_at)) > TravelDocument.expires_on)
+                .correlate(Booking, TravelDocument))
+    valid = and_(document, TravelDocument.expires_on >= utc_date(Flight.window_closes_at), ~outlived)
+    return {Missing.ARRIVAL: arrival, Missing.CONTACT: parts[Missing.CONTACT], Missing.DOCUMENT: document,
+            Missing.DOCUMENT_EXPIRES: valid}
+
+
 @functools.cache
 def _owed_statement(one_flight: bool, limit: int | None, medical=None):
-    parts = status.tourist_parts()
+    parts = _owed_parts()
+    owes = not_(and_(parts[Missing.ARRIVAL], parts[Missing.CONTACT], parts[Missing.DOCUMENT_EXPIRES]))
     query = _upcoming(
         select(*_BOOKING_SHOWN, _tourist(), func.count().over(), *parts.values(), *_also(medical))
         .select_from(Booking).join(Booking.flight)
-        .where(status.tourist_owes_clause()), one_flight)
+        .outerjoin(Arrival, Arrival.booking_id == Booking.id)
+        .outerjoin(TravelDocument, TravelDocument.user_id == Booking.user_id)
+        .where(owes), one_flight)
     return _limited(query.order_by(Flight.launch_at, Booking.id), limit), list(parts)
 
 
