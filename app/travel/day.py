@@ -73,6 +73,17 @@ class Movement:
     pickup: Row | None = None
 
 
+def _execute(statement, values: dict):
+    """``statement`` (columns only, no ORM entity) run as Core runs it, on the session's connection:
+    the ORM's execution would pass each row through its loading machinery for nothing (about a
+    fifth of a millisecond a statement and more for long lists). Pending changes are flushed
+    first, as ``session.execute`` does."""
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, values)
+
+
 def _tourist():
     """SQL: the booking's tourist's name. A subquery, not a join: at this size planning a
     statement costs PostgreSQL more than running it, and each table joined adds to the plans it
@@ -127,8 +138,8 @@ def _trips(start: datetime, end: datetime, flight_id: int | None,
     inbound flight) and departure (the first itinerary flight leaving after it) of each live
     booking with an own arrival or an itinerary flight between ``start`` and ``end``, the arrival
     with the transfer that picks the tourist up: one query."""
-    rows = db.session.execute(_trips_statement(bool(flight_id), medical),
-                              {"start": start, "end": end, "flight_id": flight_id}).all()
+    rows = _execute(_trips_statement(bool(flight_id), medical),
+                   {"start": start, "end": end, "flight_id": flight_id}).all()
     if not rows:
         return []
     shown = 9 + (medical is not None)  # the booking's columns; its leg's follow
@@ -198,26 +209,35 @@ def _arrival_at():
 
 @functools.cache
 def _arrival_times_statement():
-    """Built once; run with ``:start`` and ``:end``."""
-    at = _arrival_at().label("at")
+    """Built once; run with ``:start`` and ``:end``: the arrival times of :func:`_arrival_at`
+    between them, soonest first (sorted, so that Python reads only as far as the days it shows).
+
+    Said as two lists, not a lookup of both per booking: the bookings whose last itinerary flight
+    before the launch lands in the window (among those with an itinerary flight landing in it, an
+    index range), and the own arrivals in the window (an index range) of the bookings without an
+    itinerary flight landing before the launch."""
     start, end = bindparam("start"), bindparam("end")
-    # Only bookings with an arrival in the window can count: those with an own arrival or an
-    # itinerary flight landing in it (an index range each), not every live booking. Filtered in
-    # Python, so that the database works each arrival out once; sorted, so that Python reads only
-    # as far as the days it shows.
-    landing = (select(Segment.booking_id).where(Segment.kind == SegmentKind.FLIGHT, Segment.ends_at >= start,
-                                                Segment.ends_at < end)
-               .union(select(Arrival.booking_id).where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start,
-                                                       Arrival.arrives_at < end)))
-    return _live(select(at).select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
-                 .where(Booking.id.in_(landing))).order_by(at)
+    inbound = (Segment.kind == SegmentKind.FLIGHT, Segment.status != SegmentStatus.CANCELLED,
+               Segment.ends_at <= Flight.launch_at)
+    landing = select(Segment.booking_id).where(Segment.kind == SegmentKind.FLIGHT, Segment.ends_at >= start,
+                                               Segment.ends_at < end)
+    last = func.max(Segment.ends_at)
+    flown = (_live(select(last.label("at")).select_from(Segment).join(Booking, Booking.id == Segment.booking_id)
+                   .join(Flight, Flight.id == Booking.flight_id))
+             .where(*inbound, Segment.booking_id.in_(landing))
+             .group_by(Segment.booking_id).having(and_(last >= start, last < end)))
+    flies = exists().where(Segment.booking_id == Booking.id, *inbound).correlate(Booking, Flight)
+    own = (_live(select(Arrival.arrives_at.label("at")).select_from(Arrival)
+                 .join(Booking, Booking.id == Arrival.booking_id).join(Flight, Flight.id == Booking.flight_id))
+           .where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start, Arrival.arrives_at < end, ~flies))
+    return flown.union_all(own).order_by("at")
 
 
 def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
     """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each (the
     first ``limit`` of them): one query of the arrival times, soonest first, counted per local day."""
     end = start + timedelta(days=days)
-    times = db.session.execute(_arrival_times_statement(), {"start": start, "end": end}).scalars()
+    times = _execute(_arrival_times_statement(), {"start": start, "end": end}).scalars()
     local = ZoneInfo(zone)
     counts: dict[date, int] = {}
     for moment in times:
@@ -314,7 +334,7 @@ def still_owed(flight_id: int | None = None, limit: int | None = None, now: date
     valid travel document, soonest launch first (the first ``limit``), and how many in all: one
     query, which says what each owes too (and ``medical``, as :func:`movements` does)."""
     statement, parts = _owed_statement(bool(flight_id), limit, medical)
-    rows = db.session.execute(statement, _values(flight_id, now)).all()
+    rows = _execute(statement, _values(flight_id, now)).all()
     known = len(parts)
     owed = [Owed(row[0], row[1], row[2], row[3], row[4], status.tourist_missing(dict(zip(parts, row[6:6 + known]))),
                  row[6 + known] if medical is not None else None) for row in rows]
@@ -337,7 +357,7 @@ def to_arrange(flight_id: int | None = None, limit: int | None = None,
     """The live segments of the upcoming bookings not confirmed yet or no longer fitting the launch,
     soonest first (the first ``limit``), and how many in all: rows of :data:`SEGMENT_SHOWN` and
     ``tourist``, the tourist's name."""
-    rows = db.session.execute(_arrange_statement(bool(flight_id), limit), _values(flight_id, now)).all()
+    rows = _execute(_arrange_statement(bool(flight_id), limit), _values(flight_id, now)).all()
     return rows, rows[0].total if rows else 0
 
 
@@ -368,7 +388,7 @@ def _choices_statement():
 def flight_choices(now: datetime | None = None) -> list[Row]:
     """:func:`upcoming_flights` as the day's filter offers them: rows of ``id``, ``name`` and
     ``launch_at`` (a whole flight carries its texts in every language, and the filter lists them all)."""
-    return db.session.execute(_choices_statement(), {"now": now or now_utc()}).all()
+    return _execute(_choices_statement(), {"now": now or now_utc()}).all()
 
 
 def upcoming_flights(now: datetime | None = None) -> list[Flight]:
