@@ -6,12 +6,13 @@ in a fixed number of queries, whatever its length."""
 from __future__ import annotations
 
 import functools
+import operator
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal_column, not_, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal_column, not_, null, or_, select, union_all
 from sqlalchemy.engine import Row
 
 from app.booking.bookings import taking_seat_clause
@@ -36,6 +37,8 @@ from app.travel.status import Missing
 
 #: Flights the lists of what is missing look at, unless one flight is chosen.
 AHEAD = timedelta(days=90)
+#: The days ahead the day's page looks for days with arrivals in.
+ARRIVAL_DAYS = 90
 #: A transfer that starts this soon after a landing is the one that picks the tourist up.
 PICKUP_WINDOW = timedelta(hours=12)
 UPCOMING = (FlightStatus.SCHEDULED, FlightStatus.DELAYED, FlightStatus.SCRUBBED)
@@ -195,22 +198,10 @@ def movements(start: datetime, end: datetime, flight_id: int | None = None,
     return sorted(arrivals, key=key), sorted(departures, key=key)
 
 
-def _arrival_at():
-    """SQL, per ``Booking``: when the tourist arrives, as :func:`_trips` says (the last itinerary
-    flight landing before the launch, or else their own inbound flight)."""
-    inbound = (select(func.max(Segment.ends_at))
-               .where(Segment.booking_id == Booking.id, Segment.kind == SegmentKind.FLIGHT,
-                      Segment.status != SegmentStatus.CANCELLED, Segment.ends_at <= Flight.launch_at)
-               .scalar_subquery())
-    own = (select(Arrival.arrives_at).where(Arrival.booking_id == Booking.id, Arrival.mode == ArrivalMode.OWN)
-           .scalar_subquery())
-    return func.coalesce(inbound, own)
-
-
-@functools.cache
-def _arrival_times_statement():
-    """Built once; run with ``:start`` and ``:end``: the arrival times of :func:`_arrival_at`
-    between them, soonest first (sorted, so that Python reads only as far as the days it shows).
+def _arrival_times():
+    """The arrival times between ``:start`` and ``:end`` of the live bookings, when the tourist
+    arrives as :func:`_trips` says (the last itinerary flight landing before the launch, or else
+    their own inbound flight), as two selects of an ``at`` column (to be joined by ``UNION ALL``).
 
     Said as two lists, not a lookup of both per booking: the bookings whose last itinerary flight
     before the launch lands in the window (among those with an itinerary flight landing in it, an
@@ -230,18 +221,22 @@ def _arrival_times_statement():
     own = (_live(select(Arrival.arrives_at.label("at")).select_from(Arrival)
                  .join(Booking, Booking.id == Arrival.booking_id).join(Flight, Flight.id == Booking.flight_id))
            .where(Arrival.mode == ArrivalMode.OWN, Arrival.arrives_at >= start, Arrival.arrives_at < end, ~flies))
-    return flown.union_all(own).order_by("at")
+    return flown, own
 
 
-def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) -> list[tuple[date, int]]:
-    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each (the
-    first ``limit`` of them): one query of the arrival times, soonest first, counted per local day."""
-    end = start + timedelta(days=days)
-    times = _execute(_arrival_times_statement(), {"start": start, "end": end}).scalars()
+@functools.cache
+def _arrival_times_statement():
+    """Built once; run with ``:start`` and ``:end``: the arrival times, soonest first (sorted, so
+    that Python reads only as far as the days it shows)."""
+    return union_all(*_arrival_times()).order_by("at")
+
+
+def _per_day(times, start: datetime, end: datetime, zone: str, limit: int) -> list[tuple[date, int]]:
+    """How many of ``times`` (soonest first) fall on each day in ``zone``, the first ``limit`` days."""
     local = ZoneInfo(zone)
     counts: dict[date, int] = {}
     for moment in times:
-        if moment is None:  # no arrival given (first on SQLite, last on PostgreSQL)
+        if moment is None:  # no arrival given
             continue
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives them without their zone
         if moment < start:
@@ -255,6 +250,53 @@ def arrival_days(start: datetime, zone: str, days: int = 90, limit: int = 10) ->
             counts[day] = 0
         counts[day] += 1
     return list(counts.items())
+
+
+def arrival_days(start: datetime, zone: str, days: int = ARRIVAL_DAYS, limit: int = 10) -> list[tuple[date, int]]:
+    """The next days with arrivals (in ``zone``), from ``start``, and how many arrive on each (the
+    first ``limit`` of them): one query of the arrival times, soonest first, counted per local day."""
+    end = start + timedelta(days=days)
+    return _per_day(_execute(_arrival_times_statement(), {"start": start, "end": end}).scalars(), start, end, zone,
+                    limit)
+
+
+#: A flight as the day's filter offers it.
+FlightChoice = namedtuple("FlightChoice", "id name launch_at")
+
+
+@functools.cache
+def _navigation_statement():
+    """Built once; run with ``:now``, ``:start`` and ``:end``: the flights still to launch
+    (``at``, ``id``, ``name``), soonest first (sorted as a list of their own: flights launching
+    together come in the order they always came in), and the arrival times (``at``, no id)."""
+    flights = (select(Flight.launch_at.label("at"), Flight.id, Flight.name)
+               .where(Flight.launch_at > bindparam("now"), Flight.status.in_(UPCOMING)).order_by(Flight.launch_at)
+               .subquery())
+    arrivals = [query.add_columns(null().label("id"), null().label("name")) for query in _arrival_times()]
+    return union_all(select(flights.c.at, flights.c.id, flights.c.name), *arrivals)
+
+
+def navigation(start: datetime, zone: str, now: datetime | None = None,
+               limit: int = 10) -> tuple[list[FlightChoice], list[tuple[date, int]]]:
+    """What the day's page offers to go to, in one query: the flights its filter offers (every
+    flight still to launch, soonest first: :func:`upcoming_flights` as ``FlightChoice`` rows; a
+    whole flight carries its texts in every language, and the filter lists them all), and
+    :func:`arrival_days` from ``start``."""
+    end = start + timedelta(days=ARRIVAL_DAYS)
+    flights, times = [], []
+    for at, flight_id, name in _execute(_navigation_statement(), {"now": now or now_utc(), "start": start, "end": end}):
+        if flight_id is None:
+            times.append(at)
+        else:
+            flights.append(FlightChoice(flight_id, name, at))
+    # A UNION ALL keeps each part's order on PostgreSQL and SQLite, but no standard says so: the
+    # (stable) sorts make sure, at no cost for lists in order already.
+    flights.sort(key=_LAUNCH)
+    times.sort()
+    return flights, _per_day(times, start, end, zone, limit)
+
+
+_LAUNCH = operator.attrgetter("launch_at")
 
 
 # The lists' statements are built once (building one of these takes longer than running it) per
@@ -377,18 +419,6 @@ def confirmed_counts(flight_ids: list[int], now: datetime | None = None) -> dict
     counts = {flight_id: (0, 0) for flight_id in flight_ids}
     counts.update({flight_id: (total, ready) for flight_id, total, ready in rows})
     return counts
-
-
-@functools.cache
-def _choices_statement():
-    return (select(Flight.id, Flight.name, Flight.launch_at)
-            .where(Flight.launch_at > bindparam("now"), Flight.status.in_(UPCOMING)).order_by(Flight.launch_at))
-
-
-def flight_choices(now: datetime | None = None) -> list[Row]:
-    """:func:`upcoming_flights` as the day's filter offers them: rows of ``id``, ``name`` and
-    ``launch_at`` (a whole flight carries its texts in every language, and the filter lists them all)."""
-    return _execute(_choices_statement(), {"now": now or now_utc()}).all()
 
 
 def upcoming_flights(now: datetime | None = None) -> list[Flight]:

@@ -360,3 +360,7 @@ def test_the_next_days_with_arrivals_say_what_each_days_arrivals_say(ctx, make):
             listed[start.date()] = len(arrivals)
     assert counted == listed
     assert counted == {(today + timedelta(days=d)).date(): 1 for d in (2, 4, 5, 6, 8, 9)}
+    # The day's page reads them with the flights its filter offers, in one statement.
+    flights, days = day.navigation(today, "UTC", limit=100)
+    assert days == list(counted.items())
+    assert [(f.id, f.name, f.launch_at) for f in flights] == [(f.id, f.name, f.launch_at) for f in day.upcoming_flights()]
