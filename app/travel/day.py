@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal_column, not_, null, or_, select, union_all
+from sqlalchemy import (
+    DateTime,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Row
 
 from app.booking.bookings import taking_seat_clause
@@ -269,7 +283,9 @@ def _navigation_statement():
     """Built once; run with ``:now``, ``:start`` and ``:end``: the flights still to launch
     (``at``, ``id``, ``name``), soonest first (sorted as a list of their own: flights launching
     together come in the order they always came in), and the arrival times (``at``, no id)."""
-    flights = (select(Flight.launch_at.label("at"), Flight.id, Flight.name)
+    # Read as the driver gives them (aware on PostgreSQL, naive UTC on SQLite), not converted one
+    # by one to UTC: a few hundred values, which navigation() only compares and converts anyway.
+    flights = (select(type_coerce(Flight.launch_at, DateTime(timezone=True)).label("at"), Flight.id, Flight.name)
                .where(Flight.launch_at > bindparam("now"), Flight.status.in_(UPCOMING)).order_by(Flight.launch_at)
                .subquery())
     arrivals = [query.add_columns(null().label("id"), null().label("name")) for query in _arrival_times()]
@@ -284,7 +300,11 @@ def navigation(start: datetime, zone: str, now: datetime | None = None,
     :func:`arrival_days` from ``start``."""
     end = start + timedelta(days=ARRIVAL_DAYS)
     flights, times = [], []
-    for at, flight_id, name in _execute(_navigation_statement(), {"now": now or now_utc(), "start": start, "end": end}):
+    rows = _execute(_navigation_statement(), {"now": now or now_utc(), "start": start, "end": end}).all()
+    naive = bool(rows) and rows[0][0].tzinfo is None  # SQLite
+    for at, flight_id, name in rows:
+        if naive:
+            at = at.replace(tzinfo=UTC)
         if flight_id is None:
             times.append(at)
         else:
