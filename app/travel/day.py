@@ -75,7 +75,7 @@ _BOOKING_SHOWN = (Booking.id, Booking.reference, Flight.name, Flight.launch_at)
 class Movement:
     """An arrival or a departure: whose (the booking's id and reference, the tourist's name), when,
     on which flight (its number, the airport), to or from which launch (the flight's name), and
-    (arriving) the pick-up (a row of :data:`SEGMENT_SHOWN`). ``medical`` is the column the caller
+    (arriving) the pick-up (a :data:`Leg`). ``medical`` is the column the caller
     asked the list for (see :func:`movements`), ``None`` if none."""
     booking_id: int
     reference: str
@@ -87,7 +87,7 @@ class Movement:
     place: str
     own: bool
     medical: str | None = None
-    pickup: Row | None = None
+    pickup: Leg | None = None
 
 
 def _execute(statement, values: dict):
