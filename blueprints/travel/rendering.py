@@ -13,6 +13,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+from wtforms import widgets
 
 from app.formats import iso, on_day, when
 from app.i18n import current
@@ -240,7 +241,116 @@ def arrival_day_items(arrival_days, chosen, day_url: str) -> Markup:
         for d, count in arrival_days))
 
 
+# -- the tourist's page ---------------------------------------------------------------------------------
+
+#: The plain inputs of the tourist's forms, by widget, and the type each writes.
+_INPUTS = {widgets.TextInput: "text", widgets.TelInput: "tel", widgets.EmailInput: "email",
+           widgets.DateInput: "date", widgets.DateTimeLocalInput: "datetime-local"}
+
+
+def _attributes(attributes: dict) -> str:
+    """``blueprints.forms.html_params`` for attributes whose names are clean already (as WTForms'
+    ``clean_key`` leaves them): sorted by name, ``True`` a bare attribute, ``False`` left out."""
+    out = []
+    for key in sorted(attributes):
+        value = attributes[key]
+        if value is not False:
+            out.append(key if value is True else f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(out)
+
+
+def tourist_field(f, hint=None, **kwargs) -> Markup:
+    """:func:`blueprints.forms.field` for the tourist page's about 25 fields, the same HTML: a plain
+    input or text area is written here, without WTForms' way through the form's meta, the widget and
+    the field's flags (most of a field's cost); any other control (a select) is its widget's, called
+    as the field would call it."""
+    fid = kwargs.get("id") or f.id
+    efid = escape(fid)
+    errors = f.errors
+    described = f"{fid}-hint" if hint else ""
+    if errors:
+        described = f"{described} {fid}-error" if described else f"{fid}-error"
+        kwargs["aria-invalid"] = "true"
+    if described:
+        kwargs["aria-describedby"] = described
+    # As the form's meta passes them to the widget (``clean_key``, then the field's ``render_kw``).
+    if f.render_kw:
+        kwargs = dict({widgets.core.clean_key(k): v for k, v in f.render_kw.items()}, **kwargs)
+    kwargs = {str(escape(widgets.core.clean_key(key))): value for key, value in kwargs.items()}
+    widget = type(f.widget)
+    kind = _INPUTS.get(widget)
+    if (kind is None and widget is not widgets.TextArea) or any(flag != "optional" for flag in vars(f.flags)):
+        control = f.widget(f, **kwargs)
+    elif kind is None:
+        attributes = {"id": f.id, "name": f.name, **kwargs}
+        control = f"<textarea {_attributes(attributes)}>\r\n{escape(f._value())}</textarea>"
+    else:
+        attributes = {"id": f.id, "type": kind, "name": f.name, **kwargs}
+        if "value" not in kwargs:
+            attributes["value"] = f._value()
+        control = f"<input {_attributes(attributes)}>"
+    html = f'\n    <label for="{efid}">{escape(f.label.text)}</label>\n    {control}\n  \n  '
+    if hint:
+        html += f'<small id="{efid}-hint" class="hint">{escape(hint)}</small>'
+    html += "\n  "
+    if errors:
+        html += f'<small id="{efid}-error" class="field-error">{" ".join(map(escape, errors))}</small>'
+    return Markup(html + "\n")
+
+
+def tourist_radios(f) -> Markup:
+    """A radio field's buttons, each in its label, as the tourist page wrote them from the field's
+    options (``checked`` first, then the attributes WTForms' radio input writes)."""
+    data, out = f.data, []
+    for i, (value, label) in enumerate(f.choices):
+        checked = "checked " if value == data else ""
+        out.append(f'<label><input {checked}id="{escape(f.id)}-{i}" name="{escape(f.name)}" type="radio" '
+                   f'value="{escape(value)}"> {escape(label if label else value)}</label>')
+    return Markup("".join(out))
+
+
+def _segment_when(segment: Segment) -> str:
+    """The ``segment_when`` macro of ``travel/_macros.html``: when a segment starts (and ends), at
+    its place."""
+    kind, starts = segment.kind.value, at_place(segment.starts_at, segment.start_timezone)
+    if kind == "flight":
+        text = f'{_("Departs")} {starts} · {_("lands")} {at_place(segment.ends_at, segment.end_timezone)}'
+    elif kind == "hotel":
+        text = f'{_("Check-in")} {starts} · {_("check-out")} {at_place(segment.ends_at, segment.end_timezone)}'
+    elif kind == "transfer":
+        text = f'{_("Pick-up")} {starts}'
+    else:
+        text = str(starts)
+        if segment.ends_at:
+            text += f" – {escape(when(segment.ends_at, 'short', segment.end_timezone))}"
+    return f'<span class="segment-when">{text}</span>'
+
+
+def tourist_timeline(segments) -> Markup:
+    """The tourist's itinerary: ``timeline_item`` of ``travel/_macros.html`` for each segment (as
+    the tourist reads it: a flag says the coordinator is re-arranging it), the same HTML; a macro
+    call per segment, and two more inside, cost more than the HTML they make."""
+    kinds = _names(labels.KINDS)
+    moved = _("The launch moved: your coordinator is re-arranging this and will tell you.")
+    items = []
+    for segment in segments:
+        code = segment.confirmation_code
+        code = f' <small>{_("Confirmation %(code)s", code=code)}</small>' if code else ""
+        notes = f'<small class="muted">{escape(segment.notes)}</small>' if segment.notes else ""
+        flag = f'<span class="segment-flag">{moved}</span>' if segment.flag else ""
+        items.append(
+            f'<li class="segment-{segment.status.value}">\n'
+            f'  <div class="segment-head"><strong>{kinds[segment.kind]}</strong> {segment_status(segment)}{code}</div>\n'
+            f'  {segment_what(segment)}\n'
+            f'  {_segment_when(segment)}\n'
+            f'  {notes}\n'
+            f'  {flag}\n'
+            f'  \n'
+            f'</li>')
+    return Markup("".join(items))
+
+
 def register(bp) -> None:
     for helper in (at_place, segment_status, segment_what, arrival_rows, departure_rows, missing_rows, segment_rows,
-                   arrival_day_items, flight_options):
+                   arrival_day_items, flight_options, tourist_field, tourist_radios, tourist_timeline):
         bp.add_app_template_global(helper, helper.__name__)

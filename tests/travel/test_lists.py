@@ -364,3 +364,60 @@ def test_the_next_days_with_arrivals_say_what_each_days_arrivals_say(ctx, make):
     flights, days = day.navigation(today, "UTC", limit=100)
     assert days == list(counted.items())
     assert [(f.id, f.name, f.launch_at) for f in flights] == [(f.id, f.name, f.launch_at) for f in day.upcoming_flights()]
+
+
+def test_the_tourists_page_reads_the_same_bookings_arrivals_companions_and_changes_in_one_statement(ctx, make):
+    """``details.trips`` says what ``holding_seats``, ``arrival_of``, ``segments_of``,
+    ``companions_of`` and ``changes_of`` say, on awkward data: bookings with and without an arrival, several companions
+    and none, changes on one booking only, a hold run out, a cancelled booking, a flown flight."""
+    from app.booking import bookings as booking_service
+    from app.models import BookingState, FlightStatus
+    from tests.core.test_queries import count_queries
+
+    tourist = make.user()
+    first = make.booking(tourist, days=40)
+    second = make.booking(tourist, days=90)
+    held = make.booking(tourist, days=120, confirmed=False)
+    make.travel(first)
+    details.save_arrival(held, details.ArrivalData(mode="operator"))
+    for name, band in (("Ann", "adult"), ("Tim", "child"), ("Zoë", "teen")):
+        details.add_companion(second, details.CompanionData(name, "family", band, ""))
+    details.add_companion(held, details.CompanionData("Bo", "friend", "adult", "+49 30 1234567"))
+    _segment(make, second)  # changes on both (make.travel adds a segment too), none on the held one
+    expired = make.booking(tourist, days=60, confirmed=False)
+    expired.hold_expires_at = utc(2020, 1, 1)
+    cancelled = make.booking(tourist, days=70)
+    booking_service.transition(cancelled, BookingState.CANCELLED)
+    flown = make.booking(tourist, days=80)
+    flown.flight.status = FlightStatus.FLOWN
+    make.booking(days=50)  # someone else's
+    db.session.flush()
+    tourist_id = tourist.id
+    db.session.expire_all()
+
+    with count_queries() as statements:
+        trips = details.trips(tourist_id)
+    assert len(statements) == 2  # the bookings with arrivals and segments; the companions
+    bookings = booking_service.holding_seats(tourist.id)
+    ids = [b.id for b in bookings]
+    assert [b.id for b in trips.bookings] == ids == [first.id, second.id, held.id]
+    assert trips.arrivals == {b: a for b in ids if (a := details.arrival_of(b)) is not None}
+    assert set(trips.arrivals) == {first.id, held.id}
+    assert {b: [c.id for c in cs] for b, cs in trips.companions.items()} == {
+        b: [c.id for c in cs] for b, cs in details.companions_of(ids).items()}
+    assert [c.name for c in trips.companions[second.id]] == ["Ann", "Tim", "Zoë"]
+    assert trips.changed == [b for b, changes in itinerary.changes_of(ids).items() if changes] == [first.id, second.id]
+    assert trips.bookings[0].flight.id == first.flight_id
+    assert {b: [s.id for s in segs] for b, segs in trips.segments.items()} == {
+        b: [s.id for s in segs] for b, segs in itinerary.segments_of(ids).items()}
+    assert [len(trips.segments[b]) for b in ids] == [1, 1, 0]
+    known = status.Known(tourist.id, details.document_of(tourist.id), details.profile_of(tourist),
+                         len(details.contacts_of(tourist.id)), trips.arrivals, trips.segments)
+    full, given = status.statuses(bookings), status.statuses(trips.bookings, known)
+    assert {b: (s.missing, s.arrival) for b, s in given.items()} == {b: (s.missing, s.arrival) for b, s in full.items()}
+    assert details.trips(make.user().id) == details.Trips([], {}, {}, {}, [])
+    lone = make.booking(days=30).user_id
+    db.session.flush()
+    with count_queries() as statements:
+        alone = details.trips(lone)
+    assert len(statements) == 1 and list(alone.companions.values()) == [[]]  # none: not read
