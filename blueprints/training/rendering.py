@@ -223,8 +223,8 @@ def module_head(m: ModuleStatus, language: str) -> Markup:
         words = request.__dict__["_training_module_words"] = (
             {key: escape(str(label)) for key, label in labels.MODULE_STATES.items()},
             {key: escape(str(label)) for key, label in app_labels.MODULE_KINDS.items()},
-            f' <span class="badge badge-blocked">{_("Deadline passed")}</span>',
-            f' <span class="badge badge-blocked">{_("Ends after the deadline")}</span>',
+            ' <span class="badge badge-blocked">%s</span>' % _("Deadline passed"),
+            ' <span class="badge badge-blocked">%s</span>' % _("Ends after the deadline"),
         )
     states, kinds, overdue, late = words
     module = m.module

@@ -156,8 +156,9 @@ def _places() -> Callable[[datetime, str], str]:
 def arrival_rows(arrivals, medical_badges: dict[str, Markup], booking_url: Callable[[str], str]) -> Markup:
     """The rows of the day's arrivals table: who, when they land (at the airport and for the reader),
     on which flight, the transfer that picks them up (or none), their launch and medical status."""
-    own = f' <small class="muted">({_("on their own")})</small>'
-    no_transfer = f'<span class="badge badge-action">{_("No transfer")}</span>'
+    on_their_own, none = _("on their own"), _("No transfer")  # (outside f-strings: pybabel reads these)
+    own = f' <small class="muted">({on_their_own})</small>'
+    no_transfer = f'<span class="badge badge-action">{none}</span>'
     statuses, place, clock, what = _texts(labels.STATUSES), _places(), _once(when), _what_texts()
     badges = {key: str(badge) for key, badge in medical_badges.items()}
     rows = []
@@ -235,9 +236,12 @@ def arrival_day_items(arrival_days, chosen, day_url: str) -> Markup:
     """The next days with arrivals, as the day's page lists them: a link to each (``day_url``, the
     day's page, with the day as its ``day`` argument), the chosen one marked, and how many arrive."""
     day, url, marked = _once(on_day), _text(day_url), 'aria-current="date"'
+
+    def arrivals(count: int) -> Markup:
+        return nmarkup("%(num)d arrival", "%(num)d arrivals", count)
     return Markup("".join(
         f'<li><a href="{url}?day={d.isoformat()}" {marked if d == chosen else ""}>'
-        f'{_text(day(d, "medium"))}: {nmarkup("%(num)d arrival", "%(num)d arrivals", count)}</a></li>'
+        f'{_text(day(d, "medium"))}: {arrivals(count)}</a></li>'
         for d, count in arrival_days))
 
 
@@ -314,11 +318,12 @@ def _segment_when(segment: Segment) -> str:
     its place."""
     kind, starts = segment.kind.value, at_place(segment.starts_at, segment.start_timezone)
     if kind == "flight":
-        text = f'{_("Departs")} {starts} · {_("lands")} {at_place(segment.ends_at, segment.end_timezone)}'
+        text = "%s %s · %s %s" % (_("Departs"), starts, _("lands"), at_place(segment.ends_at, segment.end_timezone))
     elif kind == "hotel":
-        text = f'{_("Check-in")} {starts} · {_("check-out")} {at_place(segment.ends_at, segment.end_timezone)}'
+        text = "%s %s · %s %s" % (_("Check-in"), starts, _("check-out"),
+                                  at_place(segment.ends_at, segment.end_timezone))
     elif kind == "transfer":
-        text = f'{_("Pick-up")} {starts}'
+        text = "%s %s" % (_("Pick-up"), starts)
     else:
         text = str(starts)
         if segment.ends_at:
@@ -335,7 +340,7 @@ def tourist_timeline(segments) -> Markup:
     items = []
     for segment in segments:
         code = segment.confirmation_code
-        code = f' <small>{_("Confirmation %(code)s", code=code)}</small>' if code else ""
+        code = " <small>%s</small>" % _("Confirmation %(code)s", code=code) if code else ""
         notes = f'<small class="muted">{escape(segment.notes)}</small>' if segment.notes else ""
         flag = f'<span class="segment-flag">{moved}</span>' if segment.flag else ""
         items.append(
