@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any
 
 import psycopg
+import psycopg.errors
 from flask import current_app
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
@@ -71,6 +72,7 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 _WROTE = "countdown_wrote"
+_COMMIT_IF_READ_ONLY = "SELECT 1 / (pg_current_xact_id_if_assigned() IS NULL)::int; COMMIT"
 
 
 def keep_prepared_statements(engine: Engine) -> None:
@@ -87,7 +89,11 @@ def keep_prepared_statements(engine: Engine) -> None:
     is told twice: by its statements, every one a SELECT (anything else, a data-modifying WITH or
     a SET LOCAL included, counts as a write, and the transaction is rolled back as before); and
     then by the server, which gives a transaction an id as soon as it changes anything, by any
-    path. The commit goes to the driver's connection only, before SQLAlchemy's rollback (which
+    path. Both the server's check and the COMMIT go in one round trip, one query of two
+    statements: the check divides by zero when the transaction has an id, and PostgreSQL runs
+    nothing after a statement that failed, so the COMMIT only ever ends a transaction that changed
+    nothing (a failed one waits for SQLAlchemy's ROLLBACK, as a transaction that wrote did before).
+    The commit goes to the driver's connection only, before SQLAlchemy's rollback (which
     then finds nothing to roll back): no flush, no session event, no after-commit task, exactly as
     a rollback. (A SELECT that changes a session setting for good, ``set_config(..., false)``, or
     sends ``pg_notify`` would be kept by a COMMIT: the app uses neither.)
@@ -110,11 +116,13 @@ def keep_prepared_statements(engine: Engine) -> None:
             return  # idle (nothing to end) or failed (only a rollback ends it)
         try:
             # And the server agrees: a transaction that changed anything, by any path (a raw
-            # cursor, a function that writes), has been given a transaction id.
+            # cursor, a function that writes), has been given a transaction id, and then the
+            # division fails and the COMMIT after it never runs. (Without parameters psycopg sends
+            # the simple query protocol, which takes several statements and stops at a failure;
+            # the divisor is not a constant, so the planner cannot fold the division beforehand.)
             with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
-                read_only = cursor.fetchone()[0]
-            if read_only:
-                dbapi_connection.commit()
+                cursor.execute(_COMMIT_IF_READ_ONLY)
+        except psycopg.errors.DivisionByZero:  # it wrote: the rollback that follows ends it
+            pass
         except psycopg.Error:  # a broken connection: the rollback that follows fails and discards it
             log.debug("could not end a read-only transaction with COMMIT", exc_info=True)
