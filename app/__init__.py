@@ -21,7 +21,7 @@ from app.i18n import lazy_gettext as _l
 from app.models.types import render_item
 from app.providers.messaging import init_providers
 from app.providers.payments import init_payments
-from app.transactions import configure_sqlite, keep_prepared_statements
+from app.transactions import configure_sqlite, drop_closed_connections, keep_prepared_statements
 from app.web import init_converters, init_web
 
 __all__ = ["create_app"]
@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
             configure_sqlite(db.engine)
         elif db.engine.dialect.name == "postgresql":
             keep_prepared_statements(db.engine)
+            drop_closed_connections(db.engine)
 
     init_crypto(app)
     init_providers(app)

@@ -8,6 +8,7 @@ commit succeeds, so a task never looks for a row that does not exist yet.
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
 from typing import Any
 
@@ -15,7 +16,7 @@ import psycopg
 import psycopg.errors
 from flask import current_app
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
@@ -126,3 +127,30 @@ def keep_prepared_statements(engine: Engine) -> None:
             pass
         except psycopg.Error:  # a broken connection: the rollback that follows fails and discards it
             log.debug("could not end a read-only transaction with COMMIT", exc_info=True)
+
+
+def drop_closed_connections(engine: Engine) -> None:
+    """On PostgreSQL, a pooled connection the server has closed is replaced before a request uses it.
+
+    SQLAlchemy's ``pool_pre_ping`` asks the server with a ``SELECT 1`` on every checkout: a round
+    trip on every request. But a server that ends a connection while it sits idle in the pool (a
+    restart, ``pg_terminate_backend``, ``idle_session_timeout``) says so on its socket, with an
+    error message or the end of the stream, so the socket has something to read; a healthy idle
+    connection's has nothing. So the checkout looks at the socket without waiting, and only when
+    there is something to read does it ping the server as ``pool_pre_ping`` would (a message the
+    driver has not read yet, such as a TLS ticket, is read by the ping and the connection goes on).
+    A failed ping discards the connection and the pool takes another, as ``pool_pre_ping`` does.
+    A connection lost without a word (a cable pulled) is not seen by either until it times out.
+    """
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy) -> None:
+        try:
+            poller = select.poll()
+            poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+            if not poller.poll(0):
+                return
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.commit()  # (a rollback would deallocate the prepared statements)
+        except psycopg.Error as error:
+            raise exc.DisconnectionError(f"the server closed this connection: {error}") from error
