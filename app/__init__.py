@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, current_app, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,7 +22,7 @@ from app.i18n import lazy_gettext as _l
 from app.models.types import render_item
 from app.providers.messaging import init_providers
 from app.providers.payments import init_payments
-from app.transactions import configure_sqlite, keep_prepared_statements
+from app.transactions import configure_sqlite, drop_closed_connections, keep_prepared_statements
 from app.web import init_converters, init_web
 
 __all__ = ["create_app"]
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     app.config.update(load_config(env))
     if config:
         app.config.update(config)
+    app.session_interface = SessionCookies()
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -63,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
             configure_sqlite(db.engine)
         elif db.engine.dialect.name == "postgresql":
             keep_prepared_statements(db.engine)
+            drop_closed_connections(db.engine)
 
     init_crypto(app)
     init_providers(app)
@@ -82,6 +85,24 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     register_cli(app)
     init_web(app)
     return app
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, unchanged, but its serializer is made once per secret key
+    (and fallback keys) instead of twice a request: it holds only its settings, and making one
+    serialises a test value to learn what kind of serializer it is."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            if len(self._serializers) > 8:  # keys changed under a running app (tests do): start again
+                self._serializers.clear()
+            serializer = self._serializers[key] = super().get_signing_serializer(app)
+        return serializer
 
 
 def select_locale() -> str:

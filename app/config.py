@@ -109,7 +109,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
+            # On PostgreSQL a connection the server closed is found without a round trip
+            # (app.transactions.drop_closed_connections) instead.
+            "pool_pre_ping": not database_url.startswith("postgresql"),
             # PostgreSQL's JIT compiler pays off for long analytic queries, not for a web page's:
             # a list whose plan it misjudged spent half a second compiling a 7 ms query.
             **({"connect_args": {"options": "-c jit=off"}} if database_url.startswith("postgresql") else {}),

@@ -24,6 +24,7 @@ from babel.support import NullTranslations
 from flask import g, has_app_context
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 __all__ = ["LazyText", "current", "gettext", "lazy_gettext", "lazy_pgettext", "markup", "ngettext", "nmarkup", "pgettext",
@@ -80,7 +81,13 @@ def nmarkup(singular: str, plural: str, num: int, **variables) -> Markup:
 
 
 def install(jinja_env) -> None:
-    """The templates' ``_``, ``gettext``, ``ngettext`` and ``pgettext`` through :func:`current`."""
+    """The templates' ``_``, ``gettext``, ``ngettext`` and ``pgettext`` through :func:`current`.
+
+    Jinja's newstyle callables (what ``install_gettext_callables(..., newstyle=True)`` makes) reach
+    the translation through three calls of the template context each (``_`` looks ``gettext``
+    up, which calls the function given): the same behaviour written once, below, is called
+    directly, with the same result (a translation is markup in an autoescaped template, and always
+    a format string for its keyword arguments)."""
     jinja_env.install_gettext_callables(
         gettext=lambda s: current().translations.ugettext(s),
         ngettext=lambda s, p, n: current().translations.ungettext(s, p, n),
@@ -88,6 +95,37 @@ def install(jinja_env) -> None:
         npgettext=lambda c, s, p, n: current().translations.unpgettext(c, s, p, n),
         newstyle=True,
     )
+    jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+                             pgettext=_template_pgettext, npgettext=_template_npgettext)
+
+
+def _as_template_text(context, text: str, variables: dict):
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
+@pass_context
+def _template_gettext(__context, __string: str, **variables):
+    return _as_template_text(__context, current().translations.ugettext(__string), variables)
+
+
+@pass_context
+def _template_ngettext(__context, __singular: str, __plural: str, __num: int, **variables):
+    variables.setdefault("num", __num)
+    return _as_template_text(__context, current().translations.ungettext(__singular, __plural, __num), variables)
+
+
+@pass_context
+def _template_pgettext(__context, __string_ctx: str, __string: str, **variables):
+    variables.setdefault("context", __string_ctx)
+    return _as_template_text(__context, current().translations.upgettext(__string_ctx, __string), variables)
+
+
+@pass_context
+def _template_npgettext(__context, __string_ctx: str, __singular: str, __plural: str, __num: int, **variables):
+    variables.setdefault("context", __string_ctx)
+    variables.setdefault("num", __num)
+    return _as_template_text(
+        __context, current().translations.unpgettext(__string_ctx, __singular, __plural, __num), variables)
 
 
 K = TypeVar("K")

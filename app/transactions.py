@@ -8,13 +8,15 @@ commit succeeds, so a task never looks for a row that does not exist yet.
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
 from typing import Any
 
 import psycopg
+import psycopg.errors
 from flask import current_app
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
@@ -71,6 +73,7 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 _WROTE = "countdown_wrote"
+_COMMIT_IF_READ_ONLY = "SELECT 1 / (pg_current_xact_id_if_assigned() IS NULL)::int; COMMIT"
 
 
 def keep_prepared_statements(engine: Engine) -> None:
@@ -87,7 +90,11 @@ def keep_prepared_statements(engine: Engine) -> None:
     is told twice: by its statements, every one a SELECT (anything else, a data-modifying WITH or
     a SET LOCAL included, counts as a write, and the transaction is rolled back as before); and
     then by the server, which gives a transaction an id as soon as it changes anything, by any
-    path. The commit goes to the driver's connection only, before SQLAlchemy's rollback (which
+    path. Both the server's check and the COMMIT go in one round trip, one query of two
+    statements: the check divides by zero when the transaction has an id, and PostgreSQL runs
+    nothing after a statement that failed, so the COMMIT only ever ends a transaction that changed
+    nothing (a failed one waits for SQLAlchemy's ROLLBACK, as a transaction that wrote did before).
+    The commit goes to the driver's connection only, before SQLAlchemy's rollback (which
     then finds nothing to roll back): no flush, no session event, no after-commit task, exactly as
     a rollback. (A SELECT that changes a session setting for good, ``set_config(..., false)``, or
     sends ``pg_notify`` would be kept by a COMMIT: the app uses neither.)
@@ -110,11 +117,40 @@ def keep_prepared_statements(engine: Engine) -> None:
             return  # idle (nothing to end) or failed (only a rollback ends it)
         try:
             # And the server agrees: a transaction that changed anything, by any path (a raw
-            # cursor, a function that writes), has been given a transaction id.
+            # cursor, a function that writes), has been given a transaction id, and then the
+            # division fails and the COMMIT after it never runs. (Without parameters psycopg sends
+            # the simple query protocol, which takes several statements and stops at a failure;
+            # the divisor is not a constant, so the planner cannot fold the division beforehand.)
             with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
-                read_only = cursor.fetchone()[0]
-            if read_only:
-                dbapi_connection.commit()
+                cursor.execute(_COMMIT_IF_READ_ONLY)
+        except psycopg.errors.DivisionByZero:  # it wrote: the rollback that follows ends it
+            pass
         except psycopg.Error:  # a broken connection: the rollback that follows fails and discards it
             log.debug("could not end a read-only transaction with COMMIT", exc_info=True)
+
+
+def drop_closed_connections(engine: Engine) -> None:
+    """On PostgreSQL, a pooled connection the server has closed is replaced before a request uses it.
+
+    SQLAlchemy's ``pool_pre_ping`` asks the server with a ``SELECT 1`` on every checkout: a round
+    trip on every request. But a server that ends a connection while it sits idle in the pool (a
+    restart, ``pg_terminate_backend``, ``idle_session_timeout``) says so on its socket, with an
+    error message or the end of the stream, so the socket has something to read; a healthy idle
+    connection's has nothing. So the checkout looks at the socket without waiting, and only when
+    there is something to read does it ping the server as ``pool_pre_ping`` would (a message the
+    driver has not read yet, such as a TLS ticket, is read by the ping and the connection goes on).
+    A failed ping discards the connection and the pool takes another, as ``pool_pre_ping`` does.
+    A connection lost without a word (a cable pulled) is not seen by either until it times out.
+    """
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy) -> None:
+        try:
+            poller = select.poll()
+            poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+            if not poller.poll(0):
+                return
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.commit()  # (a rollback would deallocate the prepared statements)
+        except psycopg.Error as error:
+            raise exc.DisconnectionError(f"the server closed this connection: {error}") from error

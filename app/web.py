@@ -68,6 +68,19 @@ def _has_nul(data) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in data.items(multi=True))
 
 
+#: Set on every response unless its view set the header already (Strict-Transport-Security in production only).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+     "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"),
+    ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", 'camera=(), microphone=(), geolocation=(), usb=(), payment=(self "https://js.stripe.com")'),
+)
+
 _NAV: dict[tuple, Markup] = {}
 _NAV_MAX = 4096  # roles x pages x languages in use; emptied whole if ever exceeded
 
@@ -145,29 +158,24 @@ def init_web(app: Flask) -> None:
             "role_labels": labels.ROLES,
         }
 
+    headers_by_key = tuple((key.lower(), key, value) for key, value in SECURITY_HEADERS)
+
     @app.after_request
     def headers(response):
         response.vary.add("HX-Request")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        if current_app.config["COUNTDOWN_ENV"] == "production":
-            # Production is served over HTTPS only (check_production); browsers keep to it.
-            response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault(
-            "Permissions-Policy",
-            'camera=(), microphone=(), geolocation=(), usb=(), payment=(self "https://js.stripe.com")',
-        )
+        # Each header unless the view set it already (one look at the response's headers, not one
+        # per header), in this order.
+        present = {key.lower() for key, _value in response.headers.items()}
+        # Production is served over HTTPS only (check_production); browsers keep to it.
+        if current_app.config["COUNTDOWN_ENV"] != "production":
+            present.add("strict-transport-security")
+        for lowered, key, value in headers_by_key:
+            if lowered not in present:
+                response.headers.add(key, value)
         # A signed-in browser's pages are never stored. The session says so without loading the
         # user again (a commit during the request expires it).
-        if session.get("_user_id"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if session.get("_user_id") and "cache-control" not in present:
+            response.headers.add("Cache-Control", "no-store")
         return response
 
     @app.teardown_request
