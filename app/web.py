@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Callable
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, Request as FlaskRequest, current_app, render_template, request, session
 from flask_babel import format_decimal, format_percent
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from app import labels
 from app.extensions import htmx
 from app.formats import clock, iso, on_day, when
-from app.i18n import current, translated
+from app.i18n import FormMessages, current, translated
 from app.i18n import lazy_gettext as _l
 from app.models import MessageStatus, Role
 from app.money import format_money
@@ -98,7 +98,16 @@ def nav_once(role, render: Callable[[], Markup]) -> Markup:
     return html
 
 
+class Request(FlaskRequest):
+    """Flask's request, with WTForms' messages in the language in force for Flask-WTF, loaded once
+    per language and process (:class:`app.i18n.FormMessages`) instead of once per request."""
+
+    wtforms_translations = FormMessages()
+
+
 def init_web(app: Flask) -> None:
+    app.request_class = Request
+
     @app.before_request
     def refuse_nul_characters():
         """No text field, query string or path may carry a NUL character: databases refuse it

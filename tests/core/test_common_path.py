@@ -72,3 +72,44 @@ def test_the_session_cookies_serializer_is_made_once_per_key(app):
     finally:
         app.secret_key = old_key
     assert interface.get_signing_serializer(app) is first
+
+
+def test_wtforms_messages_are_in_the_language_in_force_and_loaded_once_per_language(app, monkeypatch):
+    """WTForms' own messages (a required field left empty) come in the request's language, follow
+    ``force_locale`` as the rest of the page does, and each language's catalogue is read from disk
+    once per process, not once per request (Flask-WTF's own way)."""
+    from flask_babel import force_locale
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from app.i18n import FormMessages
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+        name = StringField("Name", validators=[DataRequired()])
+
+    loads: list[str] = []
+    real_load = Translations.load.__func__
+
+    def counted(cls, dirname=None, locales=None, domain=None):
+        if domain == "wtforms":
+            loads.extend(str(locale) for locale in locales)
+        return real_load(cls, dirname, locales, domain)
+
+    monkeypatch.setattr(FormMessages, "_catalogues", {})
+    monkeypatch.setattr(Translations, "load", classmethod(counted))
+    expected = {"de": "Dieses Feld wird benötigt.", "fr": "Ce champ est requis.", "it": "Questo campo è obbligatorio.",
+                "es": "Este campo es obligatorio.", "pt": "Campo obrigatório.", "en": "This field is required."}
+    for _round in range(2):
+        for language, message in expected.items():
+            with app.test_request_context("/", method="POST", data={"name": ""},
+                                          headers={"Accept-Language": language}):
+                form = Form()
+                assert not form.validate() and form.name.errors == [message]
+    with app.test_request_context("/", method="POST", data={"name": ""}, headers={"Accept-Language": "de"}):
+        with force_locale("fr"):
+            form = Form()
+            assert not form.validate() and form.name.errors == [expected["fr"]]
+    assert sorted(loads) == sorted(expected)
