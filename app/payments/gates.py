@@ -25,7 +25,7 @@ def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
     if known is None or any(b.id not in known for b in bookings):
         known = payments.ledgers(bookings)
     return {"ledgers": known,
-            "consent": {b.id: consent.from_statuses(documents[b.id]) for b in bookings},
+            "consent": {b.id: consent.signed_in(documents[b.id]) for b in bookings},
             "words": Words(), "language": current().name}
 
 
@@ -41,12 +41,12 @@ def _deposit_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
         return Gate("deposit", label, GateStatus.DONE, words(_l("Deposit of %(amount)s received."), amount=amount),
                     page, action)
     if staff:
-        signed = loaded["consent"][booking.id].signed
+        signed = loaded["consent"][booking.id]
         return Gate("deposit", label, GateStatus.ACTION if signed else GateStatus.BLOCKED,
                     words(_l("Deposit of %(amount)s not paid yet."), amount=amount) if signed else
                     words(_l("Deposit of %(amount)s not paid: the consent is not signed yet."), amount=amount),
                     page, action)
-    if not loaded["consent"][booking.id].signed:
+    if not loaded["consent"][booking.id]:
         return Gate("deposit", label, GateStatus.BLOCKED,
                     words(_l("Sign the informed consent first; then pay the deposit of %(amount)s."), amount=amount),
                     link("documents.tourist.consent", "reference", booking.reference), words(_l("Read and sign")))
