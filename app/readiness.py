@@ -243,16 +243,20 @@ def _facts_statement(postgresql: bool, providers: tuple[GateProvider, ...], over
 
 
 @cache
-def _live_statement():
-    return (select(GateOverride)
-            .where(GateOverride.booking_id.in_(bindparam("ids", expanding=True)), GateOverride.withdrawn_at.is_(None)))
+def _live_statement(postgresql: bool):
+    if postgresql:  # the ids as one array, as the facts' statement binds them
+        of = GateOverride.booking_id == func.any(bindparam("ids", type_=postgresql_types.ARRAY(Integer)))
+    else:
+        of = GateOverride.booking_id.in_(bindparam("ids", expanding=True))
+    return select(GateOverride).where(of, GateOverride.withdrawn_at.is_(None))
 
 
 def live_overrides(booking_ids: list[int]) -> dict[tuple[int, str], GateOverride]:
     """The live overrides of these bookings, by (booking id, gate key)."""
     if not booking_ids:
         return {}
-    rows = db.session.scalars(_live_statement(), {"ids": booking_ids})
+    rows = db.session.scalars(_live_statement(db.session.get_bind().dialect.name == "postgresql"),
+                              {"ids": booking_ids})
     return {(o.booking_id, o.gate): o for o in rows}
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql as postgresql_types
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -335,13 +336,17 @@ def plan_columns_for_flights(flights: list[Flight]) -> dict[int, PlanColumns | N
 
 
 @functools.cache
-def _place_columns_statement():
+def _place_columns_statement(postgresql: bool):
+    """On PostgreSQL the users' ids go as one array, as ``documents._accepted_statement``'s do."""
+    if postgresql:
+        of_users = SessionPlace.user_id == func.any(bindparam("user_ids", type_=postgresql_types.ARRAY(Integer)))
+    else:
+        of_users = SessionPlace.user_id.in_(bindparam("user_ids", expanding=True))
     return (select(SessionPlace.user_id, SessionPlace.state, SessionPlace.offer_expires_at, SessionPlace.attendance,
                    SessionPlace.result, TrainingSession.module_id, TrainingSession.starts_at, TrainingSession.ends_at,
                    TrainingSession.status)
             .join(TrainingSession, TrainingSession.id == SessionPlace.session_id)
-            .where(SessionPlace.user_id.in_(bindparam("user_ids", expanding=True)),
-                   TrainingSession.module_id.in_(bindparam("module_ids", expanding=True)))
+            .where(of_users, TrainingSession.module_id.in_(bindparam("module_ids", expanding=True)))
             .order_by(TrainingSession.starts_at, SessionPlace.id))
 
 
@@ -350,9 +355,9 @@ def place_columns_of(user_ids: set[int], modules: dict[int, ModuleColumns]) -> d
     result: dict[int, list[PlaceColumns]] = {uid: [] for uid in user_ids}
     if not user_ids:
         return result
+    statement = _place_columns_statement(db.session.get_bind().dialect.name == "postgresql")
     for (user_id, state, offer_expires_at, attendance, outcome, module_id, starts_at, ends_at,
-         status) in db.session.execute(_place_columns_statement(),
-                                       {"user_ids": list(user_ids), "module_ids": list(modules)}):
+         status) in db.session.execute(statement, {"user_ids": list(user_ids), "module_ids": list(modules)}):
         session = SessionColumns(module_id, starts_at, ends_at, status, modules[module_id])
         result[user_id].append(PlaceColumns(user_id, state, offer_expires_at, attendance, outcome, session))
     return result
