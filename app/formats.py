@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 
-from app.i18n import current
+from app.i18n import Current, current
 
 
 @functools.lru_cache(maxsize=8192)
@@ -52,7 +52,15 @@ def when(value: datetime | None, fmt: str = "medium", zone: str | None = None) -
     at 3:00 PM", "1. Juni 2026 um 15:00"), as messages do."""
     if not value:
         return ""
-    locale, readers_zone, _translations, name = current()
+    return when_in(current(), value, fmt, zone)
+
+
+def when_in(state: Current, value: datetime | None, fmt: str = "medium", zone: str | None = None) -> str:
+    """:func:`when` in the language and time zone of ``state`` (``app.i18n.current()``, looked up
+    once by a caller that writes many: a table's rows)."""
+    if not value:
+        return ""
+    locale, readers_zone, _translations, name = state
     tz = ZoneInfo(zone) if zone else readers_zone
     local = value.astimezone(tz)
     if fmt not in ("full", "long", "medium", "short"):

@@ -9,10 +9,11 @@ and stops at the next staff reply; its due time follows the topic's target (:mod
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from app.models import (
     Booking,
     Channel,
     Conversation,
+    ConversationAttachment,
     ConversationMessage,
     ConversationState,
     DeskEvent,
@@ -550,3 +552,54 @@ def about_document(user_id: int, document_id: int) -> list[Conversation]:
     return list(db.session.scalars(
         select(Conversation).where(Conversation.user_id == user_id, Conversation.document_id == document_id)
         .options(selectinload(Conversation.messages)).order_by(Conversation.created_at.desc())))
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadFile:
+    """A file of a message as a thread shows it: its id (the download's key), name and size."""
+    id: int
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadAuthor:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """A message as a thread shows it (what ``blueprints.desk.rendering.thread`` reads of a
+    :class:`ConversationMessage`): its author's name only, its files."""
+    id: int
+    kind: MessageKind
+    author: ThreadAuthor | None
+    channel: Channel
+    body: str
+    created_at: datetime
+    attachments: list[ThreadFile]
+
+
+_THREAD = (
+    select(ConversationMessage.id, ConversationMessage.kind, User.id, User.name, ConversationMessage.channel,
+           ConversationMessage.body, ConversationMessage.created_at, ConversationAttachment.id,
+           ConversationAttachment.filename, ConversationAttachment.size)
+    .outerjoin(User, User.id == ConversationMessage.author_id)
+    .outerjoin(ConversationAttachment, ConversationAttachment.message_id == ConversationMessage.id)
+    .where(ConversationMessage.conversation_id == bindparam("conversation_id"))
+    .order_by(ConversationMessage.id, ConversationAttachment.id)
+)
+
+
+def thread(conversation_id: int) -> list[ThreadMessage]:
+    """A conversation's messages in order, as columns: each with its author's name and its files
+    (by id), in one statement; for a page that shows the thread and does not change it."""
+    messages: list[ThreadMessage] = []
+    for message_id, kind, author_id, name, channel, body, created_at, file_id, filename, size in db.session.execute(
+            _THREAD, {"conversation_id": conversation_id}):
+        if not messages or messages[-1].id != message_id:
+            author = ThreadAuthor(name) if author_id is not None else None
+            messages.append(ThreadMessage(message_id, kind, author, channel, body, created_at, []))
+        if file_id is not None:
+            messages[-1].attachments.append(ThreadFile(file_id, filename, size))
+    return messages

@@ -223,7 +223,7 @@ def _relevant_flight(case):
 
 
 @functools.cache
-def _queue_statement(grouped: bool):
+def _queue_statement(grouped: bool, postgresql: bool = False):
     """The queue's counts, one page of its cases and the flight each is about, in one statement
     built once (bound: ``now``, ``limit``, ``offset`` and, ``grouped``, ``group``).
 
@@ -234,8 +234,15 @@ def _queue_statement(grouped: bool):
     page's cases are joined to their tourists and bookings only after the page is cut: joining
     every queued case first would read the whole users table. There is one row per relevant
     booking of a case (soonest first; a case without any has one row of NULLs), and a single row
-    of NULLs but the counts when the page is empty."""
+    of NULLs but the counts when the page is empty.
+
+    A case is its tourist's newest when no newer one of theirs exists (an anti-join: finding
+    every tourist's newest id first, grouped, cost PostgreSQL more). On PostgreSQL each of the
+    page's cases looks up only the booking it is about, by its tourist (a lateral join of the
+    soonest relevant booking: joined, PostgreSQL hashed every live booking for the page's 25
+    tourists); the reader keeps a case's first row with a flight, which is that booking."""
     now = bindparam("now")
+    newer = aliased(MedicalCase, name="newer")
     group_col = case(
         (MedicalCase.state == S.SUBMITTED, QueueGroup.REVIEW.value),
         (MedicalCase.state == S.INFO_REQUESTED, QueueGroup.INFO.value),
@@ -248,7 +255,8 @@ def _queue_statement(grouped: bool):
                func.coalesce(MedicalCase.submitted_at, MedicalCase.created_at).label("since"))
         .outerjoin(Booking, and_(Booking.user_id == MedicalCase.user_id, booking_service.taking_seat_clause(now)))
         .outerjoin(Flight, _relevant_flight(MedicalCase))
-        .where(MedicalCase.id.in_(_latest_ids()), or_(waiting, MedicalCase.state.in_(CLEARED_STATES)))
+        .where(~select(newer.id).where(newer.user_id == MedicalCase.user_id, newer.id > MedicalCase.id).exists(),
+               or_(waiting, MedicalCase.state.in_(CLEARED_STATES)))
         .group_by(MedicalCase.id)
         .having(or_(waiting, func.count(Flight.id) > 0))
         .cte("queued")
@@ -260,13 +268,26 @@ def _queue_statement(grouped: bool):
     if grouped:
         page = page.where(queued.c.queue_group == bindparam("group"))
     page = page.subquery("page")
+    cases = (select(*counts.c, page.c.id, page.c.queue_group, page.c.valid_until, page.c.since, page.c.first_launch,
+                    User.name.label("tourist_name"))
+             .select_from(counts).outerjoin(page, true()).outerjoin(User, User.id == page.c.user_id))
+    if postgresql:
+        seats = (
+            select(Flight.launch_at, Flight.vehicle, Flight.name.label("flight_name"), Booking.reference,
+                   Booking.id.label("booking_id"))
+            .select_from(Booking).join(Flight, _relevant_flight(page.c))
+            .where(Booking.user_id == page.c.user_id, booking_service.taking_seat_clause(now))
+            .order_by(Flight.launch_at, Booking.id).limit(1)
+            .lateral("seats")
+        )
+        return (
+            cases.add_columns(seats.c.launch_at, seats.c.vehicle, seats.c.flight_name, seats.c.reference)
+            .outerjoin(seats, true())
+            .order_by(page.c.first_launch.asc().nulls_last(), page.c.since, page.c.id,
+                      seats.c.launch_at.asc().nulls_last(), seats.c.booking_id)
+        )
     return (
-        select(*counts.c, page.c.id, page.c.queue_group, page.c.valid_until, page.c.since, page.c.first_launch,
-               User.name.label("tourist_name"), Flight.launch_at, Flight.vehicle, Flight.name.label("flight_name"),
-               Booking.reference)
-        .select_from(counts)
-        .outerjoin(page, true())
-        .outerjoin(User, User.id == page.c.user_id)
+        cases.add_columns(Flight.launch_at, Flight.vehicle, Flight.name.label("flight_name"), Booking.reference)
         .outerjoin(Booking, and_(Booking.user_id == page.c.user_id, booking_service.taking_seat_clause(now)))
         .outerjoin(Flight, _relevant_flight(page.c))
         .order_by(page.c.first_launch.asc().nulls_last(), page.c.since, page.c.id,
@@ -283,7 +304,7 @@ def queue(group: QueueGroup | None = None, page: int = 1, per_page: int = QUEUE_
     values = {"now": now, "limit": per_page}
     if group is not None:
         values["group"] = group.value
-    statement = _queue_statement(group is not None)
+    statement = _queue_statement(group is not None, db.session.get_bind().dialect.name == "postgresql")
 
     def fetch(number: int):
         return db.session.execute(statement, {**values, "offset": (number - 1) * per_page}).all()

@@ -67,6 +67,9 @@ class Conversation(db.Model):
         # The inbox's two orders (the waits by due time; the rest by their latest change first).
         Index("ix_desk_conversations_due", "due_at", "id"),
         Index("ix_desk_conversations_updated", "updated_at", "id"),
+        # The inbox's counts by state of what a role may read (by topic, and unmatched or not): read
+        # from this index alone, not from every conversation's row.
+        Index("ix_desk_conversations_state_topic_user", "state", "topic", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

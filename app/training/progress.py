@@ -15,14 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql as postgresql_types
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
+
+from app import multilingual
+from app.booking import bookings as booking_service
 
 from app.extensions import db
 from app.models import (
     Attendance,
     Booking,
+    BookingState,
     Flight,
     PlaceState,
     PlanItem,
@@ -32,6 +36,7 @@ from app.models import (
     TrainingModule,
     TrainingPlan,
     TrainingSession,
+    module_prerequisites,
 )
 from app.timeutil import now_utc
 from app.training.plans import deadline
@@ -141,6 +146,168 @@ def plans_for_flights(flights: list[Flight], *, prerequisites: bool = False) -> 
         else:
             by_vehicle.setdefault(plan.vehicle, plan)
     return {f.id: own.get(f.id) or by_vehicle.get(f.vehicle) for f in flights}
+
+
+class OutlineModule:
+    """A module of a plan as the tourist's page reads it (:func:`seats_with_plans`): its columns, and its prerequisites (each
+    an :class:`OutlineModule` too), answering what the page asks of a ``TrainingModule``."""
+
+    __slots__ = ("id", "kind", "duration_minutes", "validity_days", "texts", "default_language", "prerequisites")
+
+    def __init__(self, id, kind=None, duration_minutes=None, validity_days=None, texts=None, default_language="en"):
+        self.id, self.kind, self.duration_minutes, self.validity_days = id, kind, duration_minutes, validity_days
+        self.texts, self.default_language = texts, default_language
+        self.prerequisites: list[OutlineModule] = []
+
+    def text(self, language: str, field: str = "name") -> str:
+        """:meth:`TrainingModule.text`."""
+        return multilingual.text_in(self.texts, language, field,
+                                    multilingual.text_in(self.texts, self.default_language, field))
+
+
+@dataclass
+class OutlineItem:
+    """A plan's item (``PlanItem``'s columns) with its module."""
+
+    id: int
+    module_id: int
+    deadline_days: int
+    module: OutlineModule
+
+
+@dataclass
+class PlanOutline:
+    """A published plan as the tourist's page reads it (``TrainingPlan``'s columns): its items in
+    the plan's order, each with its module and the module's prerequisites."""
+
+    id: int
+    flight_id: int | None
+    vehicle: str | None
+    items: list[OutlineItem] = field(default_factory=list)
+
+
+def _outline_columns(needed) -> list:
+    """The columns of a plan, its items, their modules and the modules' prerequisites (``needed``)."""
+    return [TrainingPlan.id.label("plan_id"), TrainingPlan.flight_id.label("plan_flight_id"),
+            TrainingPlan.vehicle.label("plan_vehicle"),
+            PlanItem.id.label("item_id"), PlanItem.module_id, PlanItem.deadline_days,
+            TrainingModule.kind, TrainingModule.duration_minutes, TrainingModule.validity_days,
+            TrainingModule.texts, TrainingModule.default_language,
+            needed.id.label("needed_id"), needed.kind.label("needed_kind"),
+            needed.duration_minutes.label("needed_duration"), needed.validity_days.label("needed_validity"),
+            needed.texts.label("needed_texts"), needed.default_language.label("needed_language")]
+
+
+def _outline_joins(statement, needed):
+    """``statement`` (from the plans) joined to their items, modules and prerequisites."""
+    return (statement
+            .outerjoin(PlanItem, PlanItem.plan_id == TrainingPlan.id)
+            .outerjoin(TrainingModule, TrainingModule.id == PlanItem.module_id)
+            .outerjoin(module_prerequisites, module_prerequisites.c.module_id == TrainingModule.id)
+            .outerjoin(needed, needed.id == module_prerequisites.c.requires_id))
+
+
+def _outline_order(needed) -> tuple:
+    """The plans newest first, each plan's items and prerequisites in ``plans_for_flights``' order."""
+    return (TrainingPlan.published_at.desc(), TrainingPlan.id.desc(), PlanItem.deadline_days.desc(), PlanItem.id,
+            needed.id)
+
+
+class _Outlines:
+    """Plans read from rows of :func:`_outline_columns` (a plan's rows may come more than once:
+    once per booking of its flights)."""
+
+    def __init__(self):
+        self.plans: dict[int, PlanOutline] = {}
+        self.items: dict[int, OutlineItem] = {}
+        self.needs: set[tuple[int, int]] = set()
+
+    def read(self, row) -> PlanOutline:
+        plan = self.plans.get(row.plan_id)
+        if plan is None:
+            plan = self.plans[row.plan_id] = PlanOutline(row.plan_id, row.plan_flight_id, row.plan_vehicle)
+        if row.item_id is None:
+            return plan
+        item = self.items.get(row.item_id)
+        if item is None:
+            module = OutlineModule(row.module_id, row.kind, row.duration_minutes, row.validity_days, row.texts,
+                                   row.default_language)
+            item = self.items[row.item_id] = OutlineItem(row.item_id, row.module_id, row.deadline_days, module)
+            plan.items.append(item)
+        if row.needed_id is not None and (row.item_id, row.needed_id) not in self.needs:
+            self.needs.add((row.item_id, row.needed_id))
+            item.module.prerequisites.append(OutlineModule(
+                row.needed_id, row.needed_kind, row.needed_duration, row.needed_validity, row.needed_texts,
+                row.needed_language))
+        return plan
+
+
+@dataclass
+class SeatFlight:
+    """A booking's flight as the tourist's training page reads it (``Flight``'s columns)."""
+
+    id: int
+    name: str
+    vehicle: str
+    launch_at: datetime
+
+
+@dataclass
+class Seat:
+    """A booking that holds a seat, as the tourist's training page reads it (``Booking``'s columns,
+    its flight a :class:`SeatFlight`)."""
+
+    id: int
+    reference: str
+    user_id: int
+    flight_id: int
+    state: BookingState
+    flight: SeatFlight
+
+
+@functools.cache
+def _seats_statement():
+    """:func:`seats_with_plans`' statement, built once: each booking with its flight, and every
+    published plan the flight may follow (its own, its vehicle's) with the plan's items, modules
+    and prerequisites."""
+    needed = aliased(TrainingModule, name="needed")
+    plans = select(Booking.id, Booking.reference, Booking.user_id, Booking.flight_id, Booking.state,
+                   Flight.name.label("flight_name"), Flight.vehicle, Flight.launch_at, *_outline_columns(needed))
+    return (
+        _outline_joins(
+            plans.select_from(Booking).join(Flight, Flight.id == Booking.flight_id)
+            .outerjoin(TrainingPlan, and_(TrainingPlan.published_at.is_not(None),
+                                          or_(TrainingPlan.flight_id == Flight.id, TrainingPlan.vehicle == Flight.vehicle))),
+            needed)
+        .where(Booking.user_id == bindparam("user_id"), booking_service.taking_seat_clause(bindparam("now")),
+               Flight.status.notin_(booking_service.ENDED))
+        .order_by(Flight.launch_at, Booking.id, *_outline_order(needed))
+    )
+
+
+def seats_with_plans(user_id: int, now: datetime) -> tuple[list[Seat], dict[int, PlanOutline | None]]:
+    """The tourist's bookings that hold a seat on a flight still to fly, soonest launch first
+    (``bookings.holding_seats``), as columns, and the plan each flight follows
+    (``plans_for_flights``, with prerequisites), read as columns: one query for the tourist's
+    training page, where bookings, flights, a plan and its items loaded as ORM objects, in two
+    statements, cost more than the rest of its statements."""
+    seats: dict[int, Seat] = {}
+    outlines = _Outlines()
+    own: dict[int, PlanOutline] = {}
+    by_vehicle: dict[int, PlanOutline] = {}
+    for row in db.session.connection().execute(_seats_statement(), {"user_id": user_id, "now": now}):
+        if row.id not in seats:
+            seats[row.id] = Seat(row.id, row.reference, row.user_id, row.flight_id, row.state,
+                                 SeatFlight(row.flight_id, row.flight_name, row.vehicle, row.launch_at))
+        if row.plan_id is None:
+            continue
+        plan = outlines.read(row)  # newest first: the first seen wins
+        if plan.flight_id is not None:
+            own.setdefault(row.flight_id, plan)
+        else:
+            by_vehicle.setdefault(row.flight_id, plan)
+    plans = {s.flight_id: own.get(s.flight_id) or by_vehicle.get(s.flight_id) for s in seats.values()}
+    return list(seats.values()), plans
 
 
 @functools.cache

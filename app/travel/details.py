@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import contains_eager
 
+from app.booking.bookings import ENDED, taking_seat_clause
 from app.errors import Problems, ServiceError
 from app.extensions import db
 from app.messaging import reminders
@@ -25,6 +27,9 @@ from app.models import (
     BookingState,
     Companion,
     EmergencyContact,
+    Flight,
+    ItineraryChange,
+    Segment,
     Sex,
     TravelDocument,
     TravelDocumentType,
@@ -384,6 +389,60 @@ def companions_of(booking_ids: list[int]) -> dict[int, list[Companion]]:
         for companion in db.session.scalars(select(Companion).where(Companion.booking_id.in_(booking_ids))
                                             .order_by(Companion.id)):
             result[companion.booking_id].append(companion)
+    return result
+
+
+@dataclass
+class Trips:
+    """The tourist's bookings that hold a seat (as ``bookings.holding_seats`` gives them, with their
+    flight), with how they arrive for each, its itinerary and who comes with them."""
+    bookings: list[Booking]
+    arrivals: dict[int, Arrival]
+    #: Each booking's segments in time order, cancelled ones included (``itinerary.segments_of``).
+    segments: dict[int, list[Segment]]
+    companions: dict[int, list[Companion]]
+    #: The bookings whose itinerary the coordinator has changed (their changes are listed).
+    changed: list[int]
+
+
+@functools.cache
+def _trips_statement():
+    """``bookings.holding_seats``' statement with each booking's arrival and segments joined (a row
+    per segment, one when there is none), and whether it has companions and itinerary changes
+    (most have none): built once."""
+    companions = exists().where(Companion.booking_id == Booking.id)
+    changed = exists().where(ItineraryChange.booking_id == Booking.id)
+    return (select(Booking, Arrival, Segment, companions, changed)
+            .join(Booking.flight).options(contains_eager(Booking.flight))
+            .outerjoin(Arrival, Arrival.booking_id == Booking.id)
+            .outerjoin(Segment, Segment.booking_id == Booking.id)
+            .where(Booking.user_id == bindparam("user_id"), taking_seat_clause(bindparam("now")),
+                   Flight.status.notin_(ENDED))
+            .order_by(Flight.launch_at, Booking.id, Segment.starts_at, Segment.id))
+
+
+def trips(user_id: int, now: datetime | None = None) -> Trips:
+    """The tourist's page's bookings with their arrivals (:func:`arrival_of`) and segments in one
+    statement, and their companions (:func:`companions_of`) in a second only when a booking has
+    any: the page read them in four, and a statement costs more than the few rows it reads. Which
+    have changes says whether the page need read any."""
+    result = Trips([], {}, {}, {}, [])
+    accompanied = []
+    for booking, arrival, segment, companions, changed in db.session.execute(
+            _trips_statement(), {"user_id": user_id, "now": now or now_utc()}):
+        if booking.id not in result.segments:
+            result.bookings.append(booking)
+            result.segments[booking.id] = []
+            if arrival is not None:
+                result.arrivals[booking.id] = arrival
+            if companions:
+                accompanied.append(booking.id)
+            if changed:
+                result.changed.append(booking.id)
+        if segment is not None:
+            result.segments[booking.id].append(segment)
+    listed = companions_of(accompanied) if accompanied else {}
+    result.companions = {b.id: listed.get(b.id, []) for b in result.bookings}
     return result
 
 

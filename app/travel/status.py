@@ -123,16 +123,25 @@ class Known:
     document: TravelDocument | None
     profile: TravelProfile | None
     contacts: int
+    #: The bookings' arrivals and segments (``itinerary.segments_of``), when the page has read
+    #: them (``None``: not read).
+    arrivals: dict[int, Arrival] | None = None
+    segments: dict[int, list[Segment]] | None = None
 
 
 def statuses(bookings: list[Booking], known: Known | None = None) -> dict[int, TravelStatus]:
     """Each booking's travel status: five queries whatever the number of bookings (two when the
-    page has read the tourist's document, profile and contacts already: ``known``)."""
+    page has read the tourist's document, profile and contacts already: ``known``; none when it has
+    read the arrivals and segments too)."""
     if not bookings:
         return {}
     booking_ids = [b.id for b in bookings]
     user_ids = list({b.user_id for b in bookings})
-    arrivals = {a.booking_id: a for a in db.session.scalars(select(Arrival).where(Arrival.booking_id.in_(booking_ids)))}
+    if known is not None and known.arrivals is not None:
+        arrivals = known.arrivals
+    else:
+        arrivals = {a.booking_id: a for a in db.session.scalars(
+            select(Arrival).where(Arrival.booking_id.in_(booking_ids)))}
     if known is not None and user_ids == [known.user_id]:
         contacts = {known.user_id: known.contacts}
         declined = {known.user_id} if known.profile is not None and known.profile.contacts_declined_at else set()
@@ -147,7 +156,10 @@ def statuses(bookings: list[Booking], known: Known | None = None) -> dict[int, T
         documents = {d.user_id: d for d in db.session.scalars(
             select(TravelDocument).where(TravelDocument.user_id.in_(user_ids))
             .options(defer(TravelDocument.name_as_printed), defer(TravelDocument.number)))}
-    segments = itinerary.segments_of(booking_ids)
+    if known is not None and known.segments is not None:
+        segments = known.segments
+    else:
+        segments = itinerary.segments_of(booking_ids)
     return {b.id: TravelStatus(b, arrivals.get(b.id), contacts.get(b.user_id, 0), b.user_id in declined,
                                documents.get(b.user_id), segments[b.id]) for b in bookings}
 

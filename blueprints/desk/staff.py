@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
-from sqlalchemy import bindparam, func, literal, or_, select
+from sqlalchemy import bindparam, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.booking import bookings as booking_service
@@ -22,6 +22,7 @@ from app.config import LANGUAGES
 from app.desk import clock, conversations, labels, report, routing, saved_answers
 from app.errors import ServiceError
 from app.extensions import db
+from app.models.types import UTCDateTime
 from app.i18n import gettext as _
 from app.medical import cases as medical_cases
 from app.models import (
@@ -212,6 +213,29 @@ _FLIGHTS = (select(Flight.id, Flight.name, Flight.launch_at).where(Flight.launch
             .order_by(Flight.launch_at).limit(60))
 
 
+def _filter_choices_statement():
+    """:data:`_COLLEAGUES` and :data:`_FLIGHTS` in one statement (a statement costs more than the
+    few rows each reads): the colleagues first, then the flights; built once."""
+    colleagues = select(literal(False).label("is_flight"), User.id, User.name,
+                        cast(null(), UTCDateTime()).label("launch_at")).where(
+        User.role.in_(routing.DESK_ROLES), User.active)
+    flights = _FLIGHTS.subquery()
+    both = union_all(colleagues, select(literal(True), flights.c.id, flights.c.name, flights.c.launch_at)).subquery()
+    # Colleagues by name; flights by launch, the same launch by id.
+    return select(both).order_by(both.c.is_flight, both.c.launch_at,
+                                 case((both.c.is_flight, ""), else_=both.c.name), both.c.id)
+
+
+_FILTER_CHOICES = _filter_choices_statement()
+
+
+def _filter_choices() -> tuple[list, list]:
+    """The inbox's owner and flight filters' choices: :func:`_colleagues` (their id and name) and
+    :func:`_flights`, read together."""
+    rows = db.session.execute(_FILTER_CHOICES, {"since": now_utc() - timedelta(days=31)}).all()
+    return [r for r in rows if not r.is_flight], [r for r in rows if r.is_flight]
+
+
 def _colleagues() -> list:
     """The desk's staff by name: id, name and role (what the owner filters and forms show and
     :func:`routing.may_read` asks), not whole accounts."""
@@ -233,13 +257,14 @@ def inbox():
     rows, total = _page_rows(filters, page, counts)
     if not rows and page > 1:  # past the last page (the list shrank since the link was made)
         return redirect(url_for("desk.staff.inbox", **filters.args()))
+    colleagues, flights = _filter_choices()
     return render_page(
         "desk/staff/inbox.html", "desk/staff/_list.html",
         rows=rendering.inbox_rows(rows, now_utc()), total=total, page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters, counts=counts,
         # Each label translated once, not once per row.
         topics={t: str(label) for t, label in labels.TOPICS.items()}, handled=routing.topics_for(current_user.role),
-        colleagues=_colleagues(), flight_options=flight_options(_flights(), filters.flight),
+        colleagues=colleagues, flight_options=flight_options(flights, filters.flight),
     )
 
 
@@ -257,10 +282,20 @@ _CONVERSATION = (
 )
 
 
-def _readable(conversation_id: int) -> Conversation:
+#: The conversation for its page alone (which changes nothing): its tourist (with their phone's
+#: proof), owner and booking (with its flight: the page names both), without the thread, which
+#: the page reads as columns (``conversations.thread``). Composed once.
+_CONVERSATION_PAGE = (
+    select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+    .options(joinedload(Conversation.user).joinedload(User.phone_verification), joinedload(Conversation.owner),
+             joinedload(Conversation.booking))
+)
+
+
+def _readable(conversation_id: int, statement=_CONVERSATION) -> Conversation:
     """The conversation if the reader may read it (404 otherwise). A change locks its row in the
     service, once the input is good."""
-    conversation = db.session.scalar(_CONVERSATION, {"conversation_id": conversation_id})
+    conversation = db.session.scalar(statement, {"conversation_id": conversation_id})
     # Someone else's topic is as good as not there: a 404 says nothing about what exists.
     if conversation is None or not routing.may_read(current_user, conversation):
         abort(404)
@@ -292,7 +327,11 @@ def _file(conversation: Conversation) -> dict:
 
 
 def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, note_form: NoteForm | None = None,
-          match_form: MatchForm | None = None, status: int = 200):
+          match_form: MatchForm | None = None, status: int = 200, messages: list | None = None):
+    """The conversation's page; ``messages`` its thread when the conversation was loaded without
+    (``conversations.thread``), else its own messages."""
+    if messages is None:
+        messages = conversation.messages
     language = conversation.user.language if conversation.user else "en"
     answers = saved_answers.offered([conversation.topic])
     reply_form = reply_form or ReplyForm(formdata=None)
@@ -311,12 +350,12 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
     now = now_utc()
     html = render_template(
         "desk/staff/conversation.html", conversation=conversation,
-        thread=rendering.thread(conversation.messages, conversation, "staff"),
+        thread=rendering.thread(messages, conversation, "staff"),
         reply_form=reply_form, note_form=note_form or NoteForm(formdata=None), assign_form=assign_form,
         topic_form=topic_form, action_form=ActionForm(formdata=None),
         # Only an unmatched SMS is given to a tourist: no form to make for the others.
         match_form=match_form or (MatchForm(formdata=None) if conversation.user is None else None),
-        seen=conversation.messages[-1].id if conversation.messages else 0,
+        seen=messages[-1].id if messages else 0,
         answers=answers, language=language, languages=LANGUAGES, file=_file(conversation), topics=labels.TOPICS,
         states=labels.STATES, standing=clock.standing(conversation.waiting_since, conversation.due_at, now),
         ratings=labels.RATINGS,
@@ -328,7 +367,7 @@ def _page(conversation: Conversation, *, reply_form: ReplyForm | None = None, no
 @bp.get("/desk/<int:conversation_id>")
 @desk_staff
 def conversation(conversation_id: int):
-    return _page(_readable(conversation_id))
+    return _page(_readable(conversation_id, _CONVERSATION_PAGE), messages=conversations.thread(conversation_id))
 
 
 def _seen(raw: str | None) -> int | None:

@@ -17,7 +17,6 @@ from app.medical import cases as medical
 from app.models import Attendance, Booking, ModuleKind, Result, Role, SessionPlace, TrainingSession
 from app.timeutil import now_utc
 from app.training import signoff
-from app.training.calendar import has_feed
 from blueprints.access import roles_required
 from blueprints.forms import form_status, save, show_error
 from blueprints.training.forms import MarkForm
@@ -38,10 +37,9 @@ def _cleared(places: list[SessionPlace]) -> dict[int, bool]:
 
 
 def _roster_cleared(rows: list[signoff.RosterRow]) -> dict[int, bool]:
-    """The same for the roster's rows, from the launch each row carries (no booking loaded)."""
-    people = {r.id: (r.user_id, r.launch_at) for r in rows if r.launch_at is not None}
-    cleared = medical.cleared_through(people) if people else {}
-    return {r.id: cleared.get(r.id, False) for r in rows}
+    """The same for the roster's rows, from the medical status each row carries (a column of the
+    roster's statement: the tourist's newest case through the launch of the place's booking)."""
+    return {r.id: r.medical == medical.OUTSIDE_CLEARED for r in rows}
 
 
 @bp.get("")
@@ -49,11 +47,11 @@ def _roster_cleared(rows: list[signoff.RosterRow]) -> dict[int, bool]:
 def roster():
     now = now_utc()
     days = LONG_VIEW_DAYS if request.args.get("days") == str(LONG_VIEW_DAYS) else SHORT_VIEW_DAYS
-    sessions = signoff.roster_sessions(current_user, now, days=days)
+    sessions, has_feed = signoff.roster_page(current_user, now, days=days, status=medical.launch_clearance_sql)
     cleared = _roster_cleared([r for s in sessions for r in s.people])
     return render_template("training/instructor/roster.html", sessions=sessions, cleared=cleared,
                            language=current_user.language, days=days, long_view=LONG_VIEW_DAYS,
-                           has_feed=has_feed(current_user))
+                           has_feed=has_feed)
 
 
 def _own_session(session_id: int) -> TrainingSession:

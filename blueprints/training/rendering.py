@@ -12,7 +12,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from app.formats import iso, when
+from app.formats import iso, when, when_in
+from app.i18n import current
 from app.i18n import markup as _
 from app.i18n import nmarkup
 from app.models import SessionStatus, TrainingModule, TrainingSession
@@ -93,24 +94,50 @@ def roster_sections(sessions: list[RosterSession], cleared: dict[int, bool], the
     return Markup("".join(parts))
 
 
-def session_time(session: TrainingSession | RosterSession, fmt: str = "full") -> Markup:
-    """``training/_macros.html``'s ``session_time``: the start at the session's place, and in the
-    reader's time zone where it differs; worked out once per session and request (a session is
-    offered under each booking that needs its module, and listed again where it is booked)."""
+class _Page:
+    """What one request's sessions share, worked out once: the language (``app.i18n.current()``),
+    whether the reader is logged in and in which zone, the words of the rows, and each session's
+    time and row as written (a session is offered under each booking that needs its module, and
+    listed again where it is booked)."""
+
+    __slots__ = ("i18n", "reader", "yours", "times", "rows", "row_words")
+
+    def __init__(self):
+        self.i18n = current()
+        # Whether logged in, and in which zone: looked up once (a proxy each time).
+        authenticated = current_user.is_authenticated
+        self.reader = (authenticated, current_user.timezone if authenticated else None)
+        # "your time: %(time)s" translated once, around the place of its time (escaped there, as
+        # the translation's markup escapes its values).
+        head, _marker, tail = str(_("your time: %(time)s", time=Markup("\x00"))).partition("\x00")
+        self.yours = (f'\n  <small class="muted">({head}', ")</small>")
+        self.times: dict[tuple[int, str], Markup] = {}
+        self.rows: dict[int, tuple[str, str, str]] = {}
+        self.row_words: tuple | None = None
+
+
+def _page() -> _Page:
     # Kept on the request, not in ``g``: an app context (a test's) may span requests of readers
     # in other time zones and languages.
-    times = request.__dict__.setdefault("_training_session_times", {})
-    html = times.get((session.id, fmt))
+    state = request.__dict__
+    page = state.get("_training_page")
+    if page is None:
+        page = state["_training_page"] = _Page()
+    return page
+
+
+def session_time(session: TrainingSession | RosterSession, fmt: str = "full") -> Markup:
+    """``training/_macros.html``'s ``session_time``: the start at the session's place, and in the
+    reader's time zone where it differs; worked out once per session and request."""
+    page = _page()
+    html = page.times.get((session.id, fmt))
     if html is None:
-        reader = times.get("reader")
-        if reader is None:  # whether logged in, and in which zone: looked up once (a proxy each time)
-            reader = times["reader"] = (current_user.is_authenticated,
-                                        current_user.timezone if current_user.is_authenticated else None)
-        html = f'<time datetime="{iso(session.starts_at)}">{escape(when(session.starts_at, fmt, session.timezone))}</time>'
-        if reader[0] and reader[1] != session.timezone:
-            yours = _("your time: %(time)s", time=when(session.starts_at, "medium"))
-            html += f'\n  <small class="muted">({yours})</small>'
-        times[session.id, fmt] = html = Markup(html)
+        starts, zone = session.starts_at, session.timezone
+        html = f'<time datetime="{iso(starts)}">{escape(when_in(page.i18n, starts, fmt, zone))}</time>'
+        if page.reader[0] and page.reader[1] != zone:
+            head, tail = page.yours
+            html = f"{html}{head}{escape(when_in(page.i18n, starts, 'medium'))}{tail}"
+        page.times[session.id, fmt] = html = Markup(html)
     return html
 
 
@@ -150,14 +177,13 @@ def session_rows(sessions: list[OpenSession], reference: str, blocked: dict) -> 
 def _row_parts(s: OpenSession) -> tuple[str, str, str]:
     """The parts of a session's row in :func:`session_rows` that do not depend on the booking: up to
     its action, and its form before and after the booking's reference; kept on the request."""
-    memo = request.__dict__.setdefault("_training_session_rows", {})
-    parts = memo.get(s.id)
+    page = _page()
+    parts = page.rows.get(s.id)
     if parts is not None:
         return parts
-    words = request.__dict__.get("_training_session_words")
+    words = page.row_words
     if words is None:
-        words = request.__dict__["_training_session_words"] = (
-            _("Full"), _("Book"), _("Join the waiting list"), escape(generate_csrf()))
+        words = page.row_words = (_("Full"), _("Book"), _("Join the waiting list"), escape(generate_csrf()))
     full, book, join, token = words
     free = s.capacity - s.taken
     bookable = free > 0 and not s.waiting
@@ -176,10 +202,10 @@ def _row_parts(s: OpenSession) -> tuple[str, str, str]:
     )
     form_tail = (
         f'">\n          <button type="submit" {secondary}>{book if bookable else join}'
-        f'<span class="visually-hidden">: {escape(when(s.starts_at, "short", s.timezone))}</span></button>\n'
+        f'<span class="visually-hidden">: {escape(when_in(page.i18n, s.starts_at, "short", s.timezone))}</span></button>\n'
         f"        </form>\n        "
     )
-    memo[s.id] = parts = (head, form_head, form_tail)
+    page.rows[s.id] = parts = (head, form_head, form_tail)
     return parts
 
 

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.booking import bookings as booking_service
 from app.extensions import db
 from app.formats import when
 from app.models import (
@@ -55,8 +54,7 @@ class Offer:
 @tourist_only
 def index():
     now = now_utc()
-    bookings = booking_service.holding_seats(current_user.id, now)
-    plans = progress.plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()), prerequisites=True)
+    bookings, plans = progress.seats_with_plans(current_user.id, now)
     mine = progress.progress_for(bookings, now, plans=plans)
     deadlines: dict[int, datetime] = {}
     for m in (m for p in mine.values() for m in p.modules if m.state is not ModuleState.PASSED):

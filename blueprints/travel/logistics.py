@@ -82,13 +82,14 @@ def today():
     limit = None if flight_id else LIST_MAX  # one flight's lists are shown whole
     missing, missing_count = day.still_owed(flight_id, limit, medical=cleared)
     segments, segment_count = day.to_arrange(flight_id, limit)
+    flights, arrival_days = day.navigation(
+        datetime.combine(now_utc().astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC),
+        current_user.timezone or "UTC")
     return render_template(
         "travel/logistics/day.html", day=chosen, previous=chosen - timedelta(days=1), next=chosen + timedelta(days=1),
         arrivals=arrivals, departures=departures, missing=missing, missing_count=missing_count,
         segments=segments, segment_count=segment_count,
-        flights=day.flight_choices(), flight_id=flight_id, ahead=day.AHEAD.days,
-        arrival_days=day.arrival_days(datetime.combine(now_utc().astimezone(zone).date(), time(0), tzinfo=zone)
-                                      .astimezone(UTC), current_user.timezone or "UTC"),
+        flights=flights, flight_id=flight_id, ahead=day.AHEAD.days, arrival_days=arrival_days,
     )
 
 

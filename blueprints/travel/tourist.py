@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.booking import bookings as booking_service
 from app.models import Role
 from app.transactions import commit
 from app.travel import access, details, itinerary, status
@@ -25,11 +24,14 @@ from blueprints.travel.forms import ArrivalForm, CompanionForm, ContactForm, Doc
 T = TypeVar("T")
 bp = Blueprint("tourist", __name__, url_prefix="/travel")
 tourist_only = roles_required(Role.TOURIST)
+#: A form the page only shows: the template writes its token field (the page's token, under the
+#: name the posted form reads), so WTForms makes none for each of the page's ten forms.
+SHOWN = {"csrf": False}
 
 
 def _arrival_form(booking, arrival) -> ArrivalForm:
     """The booking's arrival form, filled from what the page read (``arrival``, or ``None``)."""
-    form = ArrivalForm(formdata=None, prefix=f"a{booking.id}")
+    form = ArrivalForm(formdata=None, prefix=f"a{booking.id}", meta=SHOWN)
     form.booking = booking
     if arrival is not None:
         form.mode.data = arrival.mode.value
@@ -44,7 +46,7 @@ def _arrival_form(booking, arrival) -> ArrivalForm:
 
 def _document_form(document) -> DocumentForm:
     """The travel document form, filled from what the page read (``document``, or ``None``)."""
-    form = DocumentForm(formdata=None)
+    form = DocumentForm(formdata=None, meta=SHOWN)
     if document is not None:
         form.name_as_printed.data, form.document_type.data = document.name_as_printed, document.document_type.value
         form.number.data, form.nationality.data = document.number, document.nationality
@@ -56,30 +58,38 @@ def _document_form(document) -> DocumentForm:
 
 
 def _needs_form(profile) -> NeedsForm:
-    form = NeedsForm(formdata=None)
+    form = NeedsForm(formdata=None, meta=SHOWN)
     if profile is not None:
         form.dietary.data, form.accessibility.data = profile.dietary, profile.accessibility
     return form
 
 
+def _changes(bookings, changed: list[int]) -> dict:
+    """Each booking's itinerary changes: read only when a booking has any (most have none)."""
+    changes = itinerary.changes_of(changed) if changed else {}
+    return {b.id: changes.get(b.id, []) for b in bookings}
+
+
 def _page(**forms):
     """The whole page; ``forms`` replaces a form by the one just posted (with its problems)."""
-    bookings = booking_service.holding_seats(current_user.id)
-    ids = [b.id for b in bookings]
+    trips = details.trips(current_user.id)
+    bookings = trips.bookings
     # Each read once, and given to the statuses.
     document, profile, contacts = details.own_details(current_user.id)
-    travel = status.statuses(bookings, status.Known(current_user.id, document, profile, len(contacts)))
+    known = status.Known(current_user.id, document, profile, len(contacts), trips.arrivals, trips.segments)
+    travel = status.statuses(bookings, known)
     context = dict(
-        bookings=bookings, travel=travel, changes=itinerary.changes_of(ids), companions=details.companions_of(ids),
+        bookings=bookings, travel=travel, changes=_changes(bookings, trips.changed),
+        companions=trips.companions,
         contacts=contacts, profile=profile, document=document,
         arrival_forms={b.id: forms.get(f"arrival_{b.id}") or _arrival_form(b, travel[b.id].arrival)
                        for b in bookings},
-        companion_forms={b.id: forms.get(f"companion_{b.id}") or CompanionForm(formdata=None, prefix=f"c{b.id}")
+        companion_forms={b.id: forms.get(f"companion_{b.id}") or CompanionForm(formdata=None, prefix=f"c{b.id}", meta=SHOWN)
                          for b in bookings},
-        contact_form=forms.get("contact") or ContactForm(formdata=None, prefix="contact"),
+        contact_form=forms.get("contact") or ContactForm(formdata=None, prefix="contact", meta=SHOWN),
         needs_form=forms.get("needs") or _needs_form(profile),
         document_form=forms.get("document") or _document_form(document),
-        action_form=ActionForm(formdata=None), language=current_user.language,
+        language=current_user.language,
         document_expiring=document is not None and any(not travel[b.id].document_valid for b in bookings),
     )
     access.log_access(current_user, current_user.id, "view", "own travel page: document, contacts, needs")

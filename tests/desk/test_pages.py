@@ -305,6 +305,41 @@ def test_the_inbox_queries_do_not_grow_with_conversations(client, make, path):
     assert _count(client, path) == small
 
 
+def test_the_inbox_reads_in_four_statements(client, make):
+    """The user, the counts by state, the page's rows, the filters' colleagues and flights."""
+    ops = make.user(Role.OPERATIONS)
+    _conversations(make, 3, None, ops)
+    db.session.commit()
+    login(client, ops)
+    assert _count(client, "/desk") == 4
+
+
+def test_the_inbox_filters_offer_the_colleagues_and_flights_they_offered_in_two_statements(app, make):
+    """``_filter_choices`` (one statement) says what ``_colleagues`` and ``_flights`` say: colleagues
+    by name (not tourists, not those no longer active), then the flights by launch (two at the same
+    time by id; not those launched more than a month ago)."""
+    from datetime import timedelta
+
+    from app.timeutil import now_utc
+    from blueprints.desk import staff
+
+    with app.test_request_context("/"):
+        soon = now_utc() + timedelta(days=3)
+        for name, role in (("Zed", Role.LOGISTICS), ("Ann", Role.MEDICAL), ("Bob", Role.OPERATIONS)):
+            make.user(role, name=name)
+        make.user(Role.OPERATIONS, name="Gone").active = False
+        make.user(name="A tourist")
+        for days in (2, 3, 3, -10, -40):
+            make.flight(launch_at=soon.replace(microsecond=0) + timedelta(days=days))
+        db.session.flush()
+        colleagues, flights = staff._filter_choices()
+        assert [(c.id, c.name) for c in colleagues] == [(c.id, c.name) for c in staff._colleagues()]
+        assert "Gone" not in [c.name for c in colleagues] and "A tourist" not in [c.name for c in colleagues]
+        assert [(f.id, f.name, f.launch_at) for f in flights] == [
+            (f.id, f.name, f.launch_at) for f in sorted(staff._flights(), key=lambda f: (f.launch_at, f.id))]
+        assert all(f.launch_at.tzinfo is not None for f in flights)
+
+
 def test_a_page_past_the_end_of_the_inbox_leads_to_its_start(client, make):
     ops = make.user(Role.OPERATIONS)
     _conversations(make, 1, None, ops)

@@ -552,6 +552,52 @@ def test_the_queue_shows_only_the_newest_case(ctx, make, questionnaire, medic):
     assert medical.queue().rows == []
 
 
+def test_the_queue_reads_the_same_with_the_pages_bookings_joined_or_looked_up(ctx, make, questionnaire, medic,
+                                                                            monkeypatch):
+    """On PostgreSQL the queue's page looks its cases' bookings up by tourist (a lateral join);
+    the plain joins (SQLite's) give the same pages: every group, pages of two, the page past the
+    end, on awkward data (a tourist with two bookings launching together, a clearance covering
+    one launch and not the next, a cancelled flight, an expired hold, a renewal, no booking)."""
+    def tourist(name, *days, confirmed=True):
+        user = make.user(name=name)
+        for d in days:
+            make.booking(user, days=d, confirmed=confirmed)
+        return user
+
+    make.medical_case(tourist("Waiting, two launches", 40, 90), questionnaire)
+    same = tourist("Two seats at one launch", 60)
+    make.booking(same, days=60, vehicle="Capsule C-1")
+    make.medical_case(same, questionnaire)
+    make.medical_case(tourist("No booking"), questionnaire)
+    medical.decide(make.medical_case(tourist("Asked", 100), questionnaire), medic, S.INFO_REQUESTED, message="?")
+    cleared_case(make, tourist("Expiring", 20, 150), questionnaire, medic, valid_days=60)
+    cleared_case(make, tourist("Expiring twice", 120, 130), questionnaire, medic, valid_days=60)
+    cleared_case(make, tourist("Covered", 100), questionnaire, medic)
+    make.medical_case(tourist("Held only", 50, confirmed=False), questionnaire)
+    renewing = tourist("Renewing", 70)
+    cleared_case(make, renewing, questionnaire, medic, valid_days=10)
+    make.medical_case(renewing, questionnaire)
+    gone = tourist("Cancelled flight", 5)
+    make.medical_case(gone, questionnaire)
+    flight = booking_service.holding_seats(gone.id)[0].flight
+    data = {k: getattr(flight, k) for k in flights.FIELDS}
+    data["status"] = FlightStatus.CANCELLED
+    flights.update_flight(flight, data, make.user(Role.OPERATIONS))
+
+    def pages():
+        return [medical.queue(group, page, per_page=2) for group in (None, *QueueGroup) for page in (1, 2, 3, 4, 9)]
+
+    looked_up = pages()
+    joined = medical._queue_statement
+    monkeypatch.setattr(medical, "_queue_statement", lambda grouped, postgresql=False: joined(grouped, False))
+    assert pages() == looked_up
+    assert looked_up[0].total == 9 and looked_up[4].page == 5  # past the end: the last page
+    assert [(r.tourist_name, r.launch_at is not None) for p in looked_up[:5] for r in p.rows] == [
+        ("Waiting, two launches", True), ("Held only", True), ("Two seats at one launch", True), ("Renewing", True),
+        ("Asked", True), ("Expiring twice", True), ("Expiring", True), ("No booking", False),
+        ("Cancelled flight", False)]
+
+
 # -- reminders -------------------------------------------------------------------------------------
 
 def test_a_missing_questionnaire_is_reminded_until_submitted(ctx, make, questionnaire):

@@ -148,3 +148,99 @@ def test_a_flight_follows_its_own_plan_else_its_vehicles_latest_and_deadlines_mo
     assert plans.deadline(item, flight) == flight.launch_at - timedelta(days=30)
     flight.launch_at += timedelta(days=6)
     assert plans.deadline(item, flight) == flight.launch_at - timedelta(days=30)
+
+
+def test_the_plans_read_as_columns_are_the_plans_plans_for_flights_loads(ctx, make):
+    """The tourist's page reads plans as columns (``progress.seats_with_plans``): for each flight the
+    same plan as ``plans_for_flights`` (the flight's own, else its vehicle's newest published; a
+    draft never), its items in the same order with the same modules, texts and prerequisites (in
+    the same order), a flight without any plan None."""
+    from app.timeutil import now_utc
+    from app.training import progress
+
+    older = make.training(vehicle="Capsule A")
+    newer = make.training(vehicle="Capsule A")  # the vehicle's newest: the one its flights follow
+    other = make.training(vehicle="Capsule B")
+    tourist = make.user()
+    on_a, own, on_b, bare = (make.booking(tourist, days=60 + i, vehicle=v).flight
+                             for i, v in enumerate(("Capsule A", "Capsule A", "Capsule B", "Balloon")))
+    both = module("Needs two", prerequisite_ids=[newer.classroom.id, newer.exam.id], validity_days=30,
+                  duration_minutes=45)
+    plan = TrainingPlan(flight_id=own.id)
+    db.session.add(plan)
+    db.session.flush()
+    for m, days in ((newer.exam, 5), (both, 2), (newer.classroom, 9), (other.classroom, 5)):
+        plans.add_module(plan, m, days)
+    plans.publish_plan(plan, newer.ops)
+    draft = TrainingPlan(vehicle="Capsule B")
+    db.session.add(draft)
+    db.session.flush()
+    plans.add_module(draft, both, 1)
+    db.session.flush()
+    db.session.expire_all()
+
+    def shape(p):
+        if p is None:
+            return None
+        return (p.id, [(i.id, i.module_id, i.deadline_days, i.module.id, i.module.kind, i.module.duration_minutes,
+                        i.module.validity_days, i.module.text("en"), i.module.text("de", "description"),
+                        [(r.id, r.text("en"), r.text("fr")) for r in i.module.prerequisites]) for i in p.items])
+
+    flights = [on_a, own, on_b, bare]
+    expected = {f: shape(p) for f, p in progress.plans_for_flights(flights, prerequisites=True).items()}
+    assert {f: shape(p) for f, p in progress.seats_with_plans(tourist.id, now_utc())[1].items()} == expected
+    assert expected[own.id][0] == plan.id and expected[on_a.id][0] == newer.plan.id != older.plan.id
+    assert expected[on_b.id][0] == other.plan.id and expected[bare.id] is None
+    assert [len(i[-1]) for i in expected[own.id][1]] == [0, 1, 0, 2]  # by deadline, then as added
+
+
+def test_seats_with_plans_are_holding_seats_and_their_flights_plans(ctx, make):
+    """The tourist's training page reads the bookings and their plans in one statement
+    (``progress.seats_with_plans``): the same bookings in the same order as
+    ``bookings.holding_seats`` (confirmed, or held with the hold running; not an expired hold, a
+    cancelled booking, nor a booking on a cancelled flight), the same columns, and the plan
+    ``plans_for_flights`` gives each flight (its own, its vehicle's newest, none)."""
+    from app.booking import bookings as booking_service
+    from app.models import BookingState, FlightStatus
+    from app.timeutil import now_utc
+    from app.training import progress
+
+    tourist = make.user()
+    older = make.training(vehicle="Capsule A")
+    newer = make.training(vehicle="Capsule A")
+    other = make.training(vehicle="Capsule B")
+    own = make.booking(tourist, days=80, vehicle="Capsule B")
+    plan = TrainingPlan(flight_id=own.flight_id)
+    db.session.add(plan)
+    db.session.flush()
+    plans.add_module(plan, other.classroom, 5)
+    plans.publish_plan(plan, other.ops)
+    make.booking(tourist, days=40, vehicle="Capsule A")
+    make.booking(tourist, days=45, vehicle="Capsule B")
+    make.booking(tourist, days=60, vehicle="Balloon")  # no plan
+    make.booking(tourist, days=70, vehicle="Capsule A", confirmed=False)  # held, the hold running
+    expired = make.booking(tourist, days=75, vehicle="Capsule A", confirmed=False)
+    expired.hold_expires_at = now_utc() - timedelta(minutes=1)
+    booking_service.transition(make.booking(tourist, days=90, vehicle="Capsule A"), BookingState.CANCELLED)
+    make.booking(tourist, days=100, vehicle="Capsule B").flight.status = FlightStatus.CANCELLED
+    make.booking(days=30, vehicle="Capsule A")  # someone else's
+    db.session.flush()
+    db.session.expire_all()
+
+    now = now_utc()
+    seats, outlines = progress.seats_with_plans(tourist.id, now)
+    bookings = booking_service.holding_seats(tourist.id, now)
+    assert [(s.id, s.reference, s.user_id, s.flight_id, s.state, s.flight.id, s.flight.name, s.flight.vehicle,
+             s.flight.launch_at) for s in seats] == [
+        (b.id, b.reference, b.user_id, b.flight_id, b.state, b.flight.id, b.flight.name, b.flight.vehicle,
+         b.flight.launch_at) for b in bookings]
+    assert len(seats) == 5 and expired.id not in {s.id for s in seats}
+
+    def shape(p):
+        return p and (p.id, [(i.id, i.module_id, i.deadline_days, i.module.id, i.module.text("en"),
+                              [r.id for r in i.module.prerequisites]) for i in p.items])
+
+    expected = progress.plans_for_flights([b.flight for b in bookings], prerequisites=True)
+    assert {f: shape(p) for f, p in outlines.items()} == {f: shape(p) for f, p in expected.items()}
+    assert {p.id for p in expected.values() if p} == {plan.id, newer.plan.id, other.plan.id} and older.plan.id
+    assert progress.seats_with_plans(make.user().id, now) == ([], {})

@@ -487,3 +487,90 @@ def test_a_sessions_time_is_each_readers_own_even_in_one_app_context(app, make, 
                 login_user(reader)
                 shown.append(str(session_time(session)))
     assert "your time" in shown[0] and "your time" not in shown[1]
+
+
+def test_the_roster_s_medical_column_says_what_cleared_through_says(app, make):
+    """The roster reads each participant's medical status as a column of its statement
+    (``medical.launch_clearance_sql``): cleared exactly where ``medical.cleared_through`` (the
+    Python rule it replaced) says so, on awkward cases: no case, cases in progress, clearances
+    through the launch's day, ending the day before, without an end, restricted, refused, renewed,
+    a launch late in the UTC day, and a place whose booking is gone (no launch: not cleared)."""
+    from datetime import UTC, datetime, time
+
+    from app.medical import cases as medical
+    from app.models import CaseState as S
+    from app.models import MedicalCase
+    from app.training import signoff
+
+    t = make.training(capacity=40)
+    questionnaire = make.questionnaire()
+    names = {}
+
+    def place(name: str, *states, days: int = 60, late: bool = False):
+        booking = make.booking(days=days, vehicle="Spaceplane SV-2")
+        if late:
+            launch = booking.flight.launch_at
+            booking.flight.launch_at = datetime.combine(launch.astimezone(UTC).date(), time(23, 30), tzinfo=UTC)
+        launch_day = booking.flight.launch_at.astimezone(UTC).date()
+        for state, until in states:
+            db.session.add(MedicalCase(user_id=booking.user_id, questionnaire_id=questionnaire.id, state=state,
+                                       valid_until=None if until is None else launch_day + timedelta(days=until)))
+            db.session.flush()
+        names[places.book_place(t.classroom_session.id, booking, booking.user).id] = name
+        return booking
+
+    place("no case")
+    place("answering", (S.ANSWERING, None))
+    place("waiting for review", (S.SUBMITTED, None))
+    place("information requested", (S.INFO_REQUESTED, None))
+    place("cleared through the launch day", (S.CLEARED, 0))
+    place("cleared, ends the day before", (S.CLEARED, -1))
+    place("restricted, valid", (S.RESTRICTED, 10))
+    place("restricted, ends before", (S.RESTRICTED, -5))
+    place("cleared without an end", (S.CLEARED, None))
+    place("not cleared", (S.NOT_CLEARED, None))
+    place("renewing after a clearance", (S.CLEARED, 100), (S.ANSWERING, None))
+    place("cleared after a refusal", (S.NOT_CLEARED, None), (S.CLEARED, 3))
+    place("refused after a clearance", (S.CLEARED, 3), (S.NOT_CLEARED, None))
+    place("a later launch, cleared", (S.CLEARED, 0), days=90)
+    place("cleared through a late launch's day", (S.CLEARED, 0), late=True)
+    gone = place("cleared, booking gone", (S.CLEARED, 100))
+    db.session.flush()
+    for p in db.session.scalars(select(SessionPlace).where(SessionPlace.booking_id == gone.id)):
+        p.booking_id = None
+    db.session.flush()
+
+    rows = [r for s in signoff.roster_sessions(t.instructor, status=medical.launch_clearance_sql) for r in s.people]
+    assert {names[r.id] for r in rows} == set(names.values())
+    in_sql = {names[r.id]: r.medical == medical.OUTSIDE_CLEARED for r in rows}
+    people = {r.id: (r.user_id, r.launch_at) for r in rows if r.launch_at is not None}
+    in_python = {names[key]: cleared for key, cleared in medical.cleared_through(people).items()}
+    assert in_sql == {name: in_python.get(name, False) for name in names.values()}
+    assert {name for name, cleared in in_sql.items() if cleared} == {
+        "cleared through the launch day", "restricted, valid", "cleared after a refusal", "a later launch, cleared",
+        "cleared through a late launch's day"}
+    # Without a status asked for, the rows are as before.
+    assert all(r.medical is None for s in signoff.roster_sessions(t.instructor) for r in s.people)
+
+
+def test_the_roster_says_whether_the_instructor_has_a_feed_as_has_feed_does(app, make):
+    """The roster's sessions' statement answers whether the instructor has a live calendar feed
+    (a statement of its own only without sessions): as ``calendar.has_feed`` says, without a feed,
+    with one, with one revoked, with and without sessions."""
+    from app.training import calendar, signoff
+
+    busy = make.training().instructor
+    idle = make.user(Role.INSTRUCTOR)
+    seen = []
+    for step in ("none", "live", "revoked"):
+        if step == "live":
+            calendar.new_feed(busy), calendar.new_feed(idle)
+        elif step == "revoked":
+            calendar.revoke(busy), calendar.revoke(idle)
+        db.session.flush()
+        for instructor in (busy, idle):
+            sessions, has_feed = signoff.roster_page(instructor)
+            assert has_feed is calendar.has_feed(instructor)
+            assert bool(sessions) is (instructor is busy)
+            seen.append(has_feed)
+    assert seen == [False, False, True, True, False, False]

@@ -598,3 +598,54 @@ def test_the_sweep_plans_the_reminders_of_a_plan_whose_task_never_ran(ctx, make)
     assert outbox(rule="training_deadline", subject_id=booking.id)
     db.session.refresh(plan)
     assert plan.reminders_planned_at is not None and plan.id not in plans.plans_to_plan()
+
+
+def test_the_sessions_open_to_book_are_each_module_s_first_that_end_by_its_deadline(ctx, make):
+    """``open_to_book`` (on PostgreSQL a lateral join per module, elsewhere a ranking) gives, per
+    module, its first scheduled sessions by start (then id) that start after the booking cut-off
+    and end by that module's deadline, with their places taken and waiting: as the rule says in
+    Python, with two sessions at one moment, a cancelled one, one inside the cut-off, one ending
+    after the deadline, more sessions than shown, and places booked, offered (live and lapsed)
+    and waiting."""
+    from app.models import PlaceState, SessionPlace, SessionStatus, TrainingSession
+
+    t = make.training()
+    from flask import current_app
+
+    cutoff = timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
+    now = now_utc().replace(microsecond=0)
+    base = (now + timedelta(days=3)).replace(minute=0, second=0)
+
+    def session(module, days, hours=0):
+        return session_service.create_sessions(SessionData(
+            module_id=module.id, starts_at=base + timedelta(days=days, hours=hours), timezone="Europe/Berlin",
+            place=f"Room {days}", capacity=3, instructor_ids=[t.instructor.id]))[0]
+
+    made = [session(t.classroom, d) for d in (1, 2, 2, 3, 4, 5, 6, 30)] + [session(t.exam, d) for d in (2, 5, 9)]
+    made[3].status = SessionStatus.CANCELLED
+    inside = session_service.create_sessions(SessionData(
+        module_id=t.classroom.id, starts_at=now + cutoff - timedelta(hours=1), timezone="UTC", place="Soon",
+        capacity=3, instructor_ids=[t.instructor.id]))[0]
+    for state, expires in ((PlaceState.BOOKED, None), (PlaceState.OFFERED, now + timedelta(hours=2)),
+                           (PlaceState.OFFERED, now - timedelta(hours=2)), (PlaceState.WAITING, None),
+                           (PlaceState.WAITING, None)):
+        db.session.add(SessionPlace(session_id=made[1].id, user_id=make.user().id, state=state,
+                                    offer_expires_at=expires))
+    db.session.flush()
+    deadlines = {t.classroom.id: base + timedelta(days=20), t.exam.id: base + timedelta(days=6)}
+
+    got = session_service.open_to_book(deadlines, now, per_module=4)
+    expected = {}
+    for module_id, due in deadlines.items():
+        sessions = sorted((s for s in db.session.scalars(select(TrainingSession).where(
+            TrainingSession.module_id == module_id)) if s.status is SessionStatus.SCHEDULED
+            and s.starts_at > now + cutoff and s.ends_at <= due), key=lambda s: (s.starts_at, s.id))[:4]
+        counts = places.counts([s.id for s in sessions], now)
+        expected[module_id] = [(s.id, s.module_id, s.starts_at, s.ends_at, s.timezone, s.place, s.capacity,
+                                *counts[s.id]) for s in sessions]
+    assert {m: [tuple(s) for s in ss] for m, ss in got.items()} == expected
+    assert [s.id for s in got[t.classroom.id]] == [made[0].id, made[1].id, made[2].id, made[4].id]
+    assert inside.id not in {s.id for ss in got.values() for s in ss}
+    assert (got[t.classroom.id][1].taken, got[t.classroom.id][1].waiting) == (2, 2)
+    assert [s.id for s in got[t.exam.id]] == [made[8].id, made[9].id]
+    assert session_service.open_to_book({}, now, per_module=4) == {}

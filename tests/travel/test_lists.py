@@ -310,3 +310,114 @@ def test_the_tourists_own_details_in_one_statement_are_what_each_reader_gives(ct
                                                  details.contacts_of(user.id))
     assert len(details.own_details(everything.user.id)[2]) == 3
     assert details.own_details(nobody.id) == (None, None, [])
+
+
+def test_the_next_days_with_arrivals_say_what_each_days_arrivals_say(ctx, make):
+    """The arrival days' statement works each arrival out in SQL: it must count, day by day, the
+    arrivals the day's list works out in Python (the last itinerary flight landing before the
+    launch, or else the own inbound flight), on awkward itineraries."""
+    from datetime import datetime, time
+
+    from app.models import BookingState
+
+    coordinator = make.user(Role.LOGISTICS)
+    today = datetime.combine(make.booking(days=1).flight.launch_at.date(), time(0), tzinfo=UTC)
+
+    def trip(own_days=None, flights=(), days=12, state=None):
+        booking = make.booking(days=days)
+        launch = booking.flight.launch_at
+        if own_days is not None:
+            details.save_arrival(booking, details.ArrivalData(
+                mode="own", flight_number="UA 1", airport="ABQ", timezone="UTC",
+                arrives_local=(today + timedelta(days=own_days, hours=9)).replace(tzinfo=None)))
+        for lands_days, status_ in flights:  # days from today (negative: before today)
+            lands = today + timedelta(days=lands_days, hours=15)
+            itinerary.add_segment(booking, itinerary.SegmentData(
+                kind="flight", status=status_, carrier="Air", number="AB 1", from_place="FRA", to_place="ABQ",
+                starts_local=(lands - timedelta(hours=8)).replace(tzinfo=None), start_timezone="UTC",
+                ends_local=lands.replace(tzinfo=None), end_timezone="UTC"), coordinator)
+        if state is not None:
+            booking.state = state
+        assert launch > today
+        return booking
+
+    trip(own_days=2)                                          # own arrival only
+    trip(own_days=3, flights=[(5, "confirmed")])              # the itinerary flight wins over the own one
+    trip(own_days=4, flights=[(-2, "confirmed")])             # ... even when it lands before the window
+    trip(own_days=4, flights=[(6, "cancelled")])              # a cancelled flight does not count
+    trip(own_days=6, flights=[(20, "pending")])               # a flight after the launch: the own arrival
+    trip(flights=[(7, "pending"), (8, "confirmed")])          # connecting flights: the last one
+    trip(flights=[(9, "confirmed")], own_days=None)           # a flight only
+    trip(own_days=9, state=BookingState.CANCELLED)            # not live
+    trip(own_days=200, days=300)                              # after the window
+    db.session.flush()
+    counted = dict(day.arrival_days(today, "UTC", limit=100))
+    listed = {}
+    for offset in range(0, 30):
+        start = today + timedelta(days=offset)
+        arrivals, _departures = day.movements(start, start + timedelta(days=1))
+        if arrivals:
+            listed[start.date()] = len(arrivals)
+    assert counted == listed
+    assert counted == {(today + timedelta(days=d)).date(): 1 for d in (2, 4, 5, 6, 8, 9)}
+    # The day's page reads them with the flights its filter offers, in one statement.
+    flights, days = day.navigation(today, "UTC", limit=100)
+    assert days == list(counted.items())
+    assert [(f.id, f.name, f.launch_at) for f in flights] == [(f.id, f.name, f.launch_at) for f in day.upcoming_flights()]
+
+
+def test_the_tourists_page_reads_the_same_bookings_arrivals_companions_and_changes_in_one_statement(ctx, make):
+    """``details.trips`` says what ``holding_seats``, ``arrival_of``, ``segments_of``,
+    ``companions_of`` and ``changes_of`` say, on awkward data: bookings with and without an arrival, several companions
+    and none, changes on one booking only, a hold run out, a cancelled booking, a flown flight."""
+    from app.booking import bookings as booking_service
+    from app.models import BookingState, FlightStatus
+    from tests.core.test_queries import count_queries
+
+    tourist = make.user()
+    first = make.booking(tourist, days=40)
+    second = make.booking(tourist, days=90)
+    held = make.booking(tourist, days=120, confirmed=False)
+    make.travel(first)
+    details.save_arrival(held, details.ArrivalData(mode="operator"))
+    for name, band in (("Ann", "adult"), ("Tim", "child"), ("Zoë", "teen")):
+        details.add_companion(second, details.CompanionData(name, "family", band, ""))
+    details.add_companion(held, details.CompanionData("Bo", "friend", "adult", "+49 30 1234567"))
+    _segment(make, second)  # changes on both (make.travel adds a segment too), none on the held one
+    expired = make.booking(tourist, days=60, confirmed=False)
+    expired.hold_expires_at = utc(2020, 1, 1)
+    cancelled = make.booking(tourist, days=70)
+    booking_service.transition(cancelled, BookingState.CANCELLED)
+    flown = make.booking(tourist, days=80)
+    flown.flight.status = FlightStatus.FLOWN
+    make.booking(days=50)  # someone else's
+    db.session.flush()
+    tourist_id = tourist.id
+    db.session.expire_all()
+
+    with count_queries() as statements:
+        trips = details.trips(tourist_id)
+    assert len(statements) == 2  # the bookings with arrivals and segments; the companions
+    bookings = booking_service.holding_seats(tourist.id)
+    ids = [b.id for b in bookings]
+    assert [b.id for b in trips.bookings] == ids == [first.id, second.id, held.id]
+    assert trips.arrivals == {b: a for b in ids if (a := details.arrival_of(b)) is not None}
+    assert set(trips.arrivals) == {first.id, held.id}
+    assert {b: [c.id for c in cs] for b, cs in trips.companions.items()} == {
+        b: [c.id for c in cs] for b, cs in details.companions_of(ids).items()}
+    assert [c.name for c in trips.companions[second.id]] == ["Ann", "Tim", "Zoë"]
+    assert trips.changed == [b for b, changes in itinerary.changes_of(ids).items() if changes] == [first.id, second.id]
+    assert trips.bookings[0].flight.id == first.flight_id
+    assert {b: [s.id for s in segs] for b, segs in trips.segments.items()} == {
+        b: [s.id for s in segs] for b, segs in itinerary.segments_of(ids).items()}
+    assert [len(trips.segments[b]) for b in ids] == [1, 1, 0]
+    known = status.Known(tourist.id, details.document_of(tourist.id), details.profile_of(tourist),
+                         len(details.contacts_of(tourist.id)), trips.arrivals, trips.segments)
+    full, given = status.statuses(bookings), status.statuses(trips.bookings, known)
+    assert {b: (s.missing, s.arrival) for b, s in given.items()} == {b: (s.missing, s.arrival) for b, s in full.items()}
+    assert details.trips(make.user().id) == details.Trips([], {}, {}, {}, [])
+    lone = make.booking(days=30).user_id
+    db.session.flush()
+    with count_queries() as statements:
+        alone = details.trips(lone)
+    assert len(statements) == 1 and list(alone.companions.values()) == [[]]  # none: not read

@@ -22,7 +22,7 @@ from app.models import (
     TravelDocument,
     TravelProfile,
 )
-from app.travel import itinerary, status
+from app.travel import details, itinerary, status
 from tests.conftest import login, outbox, post_form
 from tests.core.test_queries import count_queries
 
@@ -323,3 +323,25 @@ def test_every_form_on_the_travel_page_carries_the_pages_token(trip, make):
     names = {name for name, _token in fields}
     assert {f"a{booking.id}-csrf_token", f"c{booking.id}-csrf_token", "contact-csrf_token", "csrf_token"} <= names
     assert len(fields) >= 8 and {token for _name, token in fields} == {head}
+
+
+def test_the_tourists_page_reads_in_few_statements(trip, make):
+    """The user, their document, profile and contacts, their bookings with arrivals and segments
+    (and whether each has companions and changes), the access log's row; the companions and the
+    changes only when some booking has any."""
+    booking, client, _staff = trip
+    make.booking(booking.user, days=60)
+    db.session.commit()
+
+    def statements():
+        with count_queries() as queries:
+            assert client.get("/travel").status_code == 200
+        return len(queries)
+
+    assert statements() == 4
+    details.add_companion(booking, details.CompanionData("Ann", "wife", "adult", ""))
+    db.session.commit()
+    assert statements() == 5
+    make.travel(booking)  # an itinerary, with its changes
+    db.session.commit()
+    assert statements() == 6

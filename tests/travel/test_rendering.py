@@ -172,3 +172,62 @@ def test_the_python_field_writes_what_the_field_macro_writes(app, language):
                             assert python.render(f=f, hint=hint, kw=dict(kw)) == expected, (f.name, hint, errors, kw)
                             checked += 1
         assert checked > 500
+
+
+# -- the tourist's page: the Python pieces give what the macros and WTForms gave --------------------------
+
+_TIMELINE = ('{% from "travel/_macros.html" import timeline_item with context %}'
+             '{% for segment in segments %}{{ timeline_item(segment) }}{% endfor %}')
+_RADIOS = ('{% for choice in f %}<label><input {% if choice.checked %}checked {% endif %}id="{{ choice.id }}" '
+           'name="{{ choice.name }}" type="radio" value="{{ choice._value() }}"> {{ choice.label.text }}</label>'
+           '{% endfor %}')
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_tourists_timeline_fields_and_buttons_are_what_the_macros_and_wtforms_wrote(app, language):
+    from datetime import date, datetime
+
+    from flask import render_template_string
+    from flask_babel import refresh
+
+    from blueprints.forms import field
+    from blueprints.travel.forms import ArrivalForm, CompanionForm, ContactForm, DocumentForm, NeedsForm
+    from blueprints.travel.rendering import tourist_field, tourist_radios, tourist_timeline
+
+    start, end = utc(2027, 3, 1, 18, 30), utc(2027, 3, 2, 9, 0)
+    times = dict(starts_at=start, start_timezone="America/Denver", ends_at=end, end_timezone="Europe/Berlin")
+    segments = [
+        _segment(SegmentKind.FLIGHT, carrier="LH", number="400", from_place="FRA <1>", to_place="ABQ", notes="",
+                 confirmation_code='X"<1>', flag="", **times),
+        _segment(SegmentKind.HOTEL, status=SegmentStatus.CONFIRMED, title="Inn & Co", address="2nd", notes="a <b>",
+                 confirmation_code="", flag="moved", **times),
+        _segment(SegmentKind.TRANSFER, status=SegmentStatus.CANCELLED, from_place="A", vehicle="Van", phone="+1",
+                 notes="", confirmation_code="", flag="", **{**times, "ends_at": None}),
+        _segment(SegmentKind.EVENT, title="Fitting", notes="", confirmation_code="C1", flag="x", **times),
+        _segment(SegmentKind.EVENT, title="Briefing", from_place="Hangar", notes="", confirmation_code="", flag="",
+                 **{**times, "ends_at": None, "end_timezone": ""}),
+    ]
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        refresh()
+        assert str(tourist_timeline(segments)) == render_template_string(_TIMELINE, segments=segments)
+        arrival = ArrivalForm(formdata=None, prefix="a7")
+        arrival.mode.data = "own"
+        arrival.arrives_local.data = datetime(2027, 2, 27, 14, 5)
+        arrival.flight_number.errors = ["Bad <number>", "and more"]
+        document = DocumentForm(formdata=None)
+        document.name_as_printed.data, document.expires_on.data = 'Ann "O\'Neil" <b>', date(2030, 1, 2)
+        document.nationality.data, document.expires_on.errors = "DE", ["Expired"]
+        needs = NeedsForm(formdata=None)
+        needs.dietary.data = "vegan <no nuts>\nand more"
+        needs.accessibility.errors = ["Too long"]
+        forms = [arrival, document, needs, CompanionForm(formdata=None, prefix="c7"), ContactForm(formdata=None)]
+        for form in forms:
+            for f in form:
+                if f.type in ("CSRFTokenField", "RadioField"):
+                    continue
+                for hint, kwargs in ((None, {}), ("e.g. <this>", {"autocomplete": "off"}),
+                                     (None, {"type": "tel", "rows": "2"}), (None, {"id": "other"})):
+                    assert tourist_field(f, hint, **dict(kwargs)) == field(f, hint, **dict(kwargs)), (f.name, hint)
+        assert tourist_radios(arrival.mode) == render_template_string(_RADIOS, f=arrival.mode)
+        arrival.mode.data = None
+        assert tourist_radios(arrival.mode) == render_template_string(_RADIOS, f=arrival.mode)
