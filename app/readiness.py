@@ -8,6 +8,12 @@ domain: each domain registers its providers with :func:`register` in its ``gates
 position in the journey's order (the seat, the consent, the payments, the medical clearance, ...).
 A provider can use what an earlier one loaded.
 
+A provider may also name *facts*: SQL expressions with one value per booking (over ``bookings``
+joined to their ``flights``). The engine asks every provider's facts, and whether a booking has a
+live override, in one statement for all the bookings before the providers load (each statement
+costs more to send and read than such a fact costs to answer); a provider finds its own under
+``earlier["facts"][key]`` (by booking id, then by name).
+
 Operations may override a gate that its provider declares overridable and the operator's policy
 (``OVERRIDABLE_GATES``) allows, with a reason (:func:`override`); the engine applies the live
 overrides (:class:`~app.models.GateOverride`) to every verdict, the journey's and the matrix's.
@@ -21,14 +27,15 @@ from functools import cache
 from typing import Any, Callable, Protocol
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, exists, func, select
+from sqlalchemy.dialects import postgresql as postgresql_types
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import ServiceError
 from app.extensions import db
 from app.formats import on_day
 from app.i18n import gettext as _
-from app.models import Booking, GateOverride, User
+from app.models import Booking, Flight, GateOverride, User
 from app.timeutil import now_utc
 
 #: Longest reason an override keeps.
@@ -113,13 +120,17 @@ class GateProvider(Protocol):
 
     def gate(self, booking: Booking, loaded: Any, audience: Audience) -> Gate | list[Gate]: ...
 
+    #: Optional: a function giving this provider's facts by name (see the module's docstring).
+    facts: Callable[[], dict[str, Any]] | None
+
 
 _PROVIDERS: list[GateProvider] = []
 _POSITIONS: dict[str, int] = {}
 
 
 def register(provider: GateProvider, *, position: int) -> GateProvider:
-    """Add a domain's gates (its key must not be a name of ``known`` data: ``ledgers``).
+    """Add a domain's gates (its key must not be a name of ``known`` data: ``ledgers``, nor
+    ``facts``).
     ``position`` orders them in every checklist (lowest first) and in loading: a provider can read
     what those before it loaded."""
     if all(p.key != provider.key for p in _PROVIDERS):
@@ -152,14 +163,15 @@ def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST
     if not open_bookings:
         return result
     earlier: dict[str, Any] = dict(known or {})
+    allowed = overridable_gates()
+    earlier["facts"], overridden = _facts(open_bookings, bool(allowed))
     for provider in _PROVIDERS:
         loaded = earlier[provider.key] = provider.load(open_bookings, earlier)
         for booking in open_bookings:
             gates = provider.gate(booking, loaded, audience)
             result[booking.id].gates.extend(gates if isinstance(gates, list) else [gates])
-    allowed = overridable_gates()
     if allowed:
-        overrides = live_overrides([b.id for b in open_bookings])
+        overrides = live_overrides(overridden) if overridden else {}
         for booking in open_bookings:
             readiness = result[booking.id]
             readiness.gates = [_applied(g, overrides.get((booking.id, g.key)), audience) if g.key in allowed else g
@@ -183,17 +195,68 @@ def _applied(gate: Gate, override: GateOverride | None, audience: Audience) -> G
                    action=None if audience is Audience.TOURIST else gate.action)
 
 
+def _facts(bookings: list[Booking], overrides: bool) -> tuple[dict[str, dict[int, dict[str, Any]]], list[int]]:
+    """The providers' facts of ``bookings`` (by provider key, booking id, name) and, when
+    ``overrides`` (policy lets some gate be overridden), the ids of those with a live override:
+    one statement, none when nothing is asked."""
+    providers = tuple(_PROVIDERS)
+    asked = _facts_statement(db.session.get_bind().dialect.name == "postgresql", providers, overrides)
+    if asked is None:
+        return {}, []
+    statement, names = asked
+    facts: dict[str, dict[int, dict[str, Any]]] = {key: {} for key, _names in names}
+    overridden = []
+    for row in db.session.execute(statement, {"ids": [b.id for b in bookings]}):
+        booking_id, start = row[0], 1
+        for key, keys in names:
+            end = start + len(keys)
+            facts[key][booking_id] = dict(zip(keys, row[start:end]))
+            start = end
+        if overrides and row[start]:
+            overridden.append(booking_id)
+    return facts, overridden
+
+
 @cache
-def _live_statement():
-    return (select(GateOverride)
-            .where(GateOverride.booking_id.in_(bindparam("ids", expanding=True)), GateOverride.withdrawn_at.is_(None)))
+def _facts_statement(postgresql: bool, providers: tuple[GateProvider, ...], overrides: bool):
+    """The statement of the facts of ``providers`` (and, with ``overrides``, whether each booking
+    has a live override) and the facts' names per provider, in their columns' order; None when
+    there is nothing to ask. Composed once. On PostgreSQL the bookings' ids go as one array (as
+    ``medical.cases.latest_cases`` binds them: the text does not change with their number)."""
+    names: list[tuple[str, tuple[str, ...]]] = []
+    columns = []
+    for provider in providers:
+        facts = provider.facts() if getattr(provider, "facts", None) else {}
+        if facts:
+            names.append((provider.key, tuple(facts)))
+            columns += facts.values()
+    if overrides:
+        columns.append(exists().where(GateOverride.booking_id == Booking.id, GateOverride.withdrawn_at.is_(None)))
+    if not columns:
+        return None
+    if postgresql:
+        of = Booking.id == func.any(bindparam("ids", type_=postgresql_types.ARRAY(Integer)))
+    else:
+        of = Booking.id.in_(bindparam("ids", expanding=True))
+    return (select(Booking.id, *(column.label(f"fact_{i}") for i, column in enumerate(columns)))
+            .select_from(Booking).join(Flight, Flight.id == Booking.flight_id).where(of)), names
+
+
+@cache
+def _live_statement(postgresql: bool):
+    if postgresql:  # the ids as one array, as the facts' statement binds them
+        of = GateOverride.booking_id == func.any(bindparam("ids", type_=postgresql_types.ARRAY(Integer)))
+    else:
+        of = GateOverride.booking_id.in_(bindparam("ids", expanding=True))
+    return select(GateOverride).where(of, GateOverride.withdrawn_at.is_(None))
 
 
 def live_overrides(booking_ids: list[int]) -> dict[tuple[int, str], GateOverride]:
     """The live overrides of these bookings, by (booking id, gate key)."""
     if not booking_ids:
         return {}
-    rows = db.session.scalars(_live_statement(), {"ids": booking_ids})
+    rows = db.session.scalars(_live_statement(db.session.get_bind().dialect.name == "postgresql"),
+                              {"ids": booking_ids})
     return {(o.booking_id, o.gate): o for o in rows}
 
 
@@ -267,9 +330,11 @@ class Words(dict):
 @dataclass(frozen=True)
 class SimpleProvider:
     """A provider made of two functions: ``load`` for many bookings, ``gate`` for one (and the
-    reader); ``overridable`` names the gates operations may override where policy allows."""
+    reader); ``overridable`` names the gates operations may override where policy allows;
+    ``facts`` gives the provider's facts (see the module's docstring)."""
 
     key: str
     load: Callable[[list[Booking], dict[str, Any]], Any]
     gate: Callable[[Booking, Any, Audience], Gate | list[Gate]]
     overridable: frozenset[str] = frozenset()
+    facts: Callable[[], dict[str, Any]] | None = None

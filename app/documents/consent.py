@@ -45,6 +45,13 @@ def from_statuses(statuses: list[documents.DocumentStatus]) -> ConsentStatus:
     )
 
 
+def signed_in(standings: list[documents.Standing]) -> bool:
+    """Whether the consent is signed, from a booking's :func:`documents.standings` (the readiness
+    gates'): ``from_statuses(...).signed`` on the columns."""
+    own = [s for s in standings if s.kind is DocumentKind.INFORMED_CONSENT]
+    return bool(own) and all(s.done for s in own)
+
+
 def statuses(bookings: list[Booking]) -> dict[int, ConsentStatus]:
     """Consent status of many bookings in a fixed number of queries."""
     return {booking_id: from_statuses(rows) for booking_id, rows in documents.statuses(bookings).items()}

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from flask import url_for
 
 from app.documents import documents
-from app.documents.documents import DocumentStatus
+from app.documents.documents import Standing
 from app.formats import when
 from app.i18n import current
 from app.i18n import gettext as _
@@ -90,15 +90,15 @@ class _Words:
             self.read_and_sign, self.read_and_acknowledge = _("Read and sign"), _("Read and acknowledge")
             self._read: dict[int, Callable[[Any], str]] = {}
 
-    def read(self, booking: Booking, status: DocumentStatus) -> str:
+    def read(self, booking: Booking, status: Standing) -> str:
         """The tourist's page of the document, the route looked up once per document."""
-        document_id = status.document.id
+        document_id = status.needed.document_id
         make = self._read.get(document_id)
         if make is None:
             make = self._read[document_id] = url_maker("documents.tourist.read", "reference", document_id=document_id)
         return make(booking.reference)
 
-    def done(self, kind: DocumentKind, status: DocumentStatus) -> str:
+    def done(self, kind: DocumentKind, status: Standing) -> str:
         done = status.acceptance
         return (self.signed if kind.signed else self.acknowledged) % {"v": done.version, "date": when(done.accepted_at)}
 
@@ -107,7 +107,7 @@ class Loaded(dict):
     """Each booking's document statuses by booking id (what the deposit's gate reads too; without
     when each was opened), and the page's words per reader, made at the first gate."""
 
-    def __init__(self, statuses: dict[int, list[DocumentStatus]]) -> None:
+    def __init__(self, statuses: dict[int, list[Standing]]) -> None:
         super().__init__(statuses)
         self._words: dict[tuple[Audience, str], _Words] = {}
 
@@ -119,14 +119,14 @@ class Loaded(dict):
         return words
 
 
-def _by_kind(rows: list[DocumentStatus]) -> dict[DocumentKind, list[DocumentStatus]]:
-    own: dict[DocumentKind, list[DocumentStatus]] = {kind: [] for kind in GATES}
+def _by_kind(rows: list[Standing]) -> dict[DocumentKind, list[Standing]]:
+    own: dict[DocumentKind, list[Standing]] = {kind: [] for kind in GATES}
     for status in rows:
         own[status.kind].append(status)
     return own
 
 
-def _gate(kind: DocumentKind, booking: Booking, own: list[DocumentStatus], words: _Words) -> Gate:
+def _gate(kind: DocumentKind, booking: Booking, own: list[Standing], words: _Words) -> Gate:
     key, label = GATES[kind][0], words.labels[kind]
     if not own:
         return Gate(key, label, GateStatus.WAITING, words.not_published[kind])
@@ -136,13 +136,13 @@ def _gate(kind: DocumentKind, booking: Booking, own: list[DocumentStatus], words
             return Gate(key, label, GateStatus.DONE, words.all_briefings % {"count": len(own)} if len(own) > 1
                         else words.acknowledged_on % {"date": when(own[0].acceptance.accepted_at)})
         return Gate(key, label, GateStatus.DONE, words.done(kind, own[-1]))
-    title = pending.current.text_in(words.language).title
+    title = pending.needed.title_in(words.language)
     template = words.again[kind] if pending.acceptance is not None else words.to_do[kind]
-    return Gate(key, label, GateStatus.ACTION, template % {"v": pending.current.version, "title": title},
+    return Gate(key, label, GateStatus.ACTION, template % {"v": pending.needed.version, "title": title},
                 words.read(booking, pending), words.read_and_sign if kind.signed else words.read_and_acknowledge)
 
 
-def _staff_gate(kind: DocumentKind, booking: Booking, own: list[DocumentStatus], words: _Words) -> Gate:
+def _staff_gate(kind: DocumentKind, booking: Booking, own: list[Standing], words: _Words) -> Gate:
     key, label = GATES[kind][0], words.labels[kind]
     if not own:
         return Gate(key, label, GateStatus.WAITING, words.not_published[kind], words.documents_index, words.publish)
@@ -154,15 +154,16 @@ def _staff_gate(kind: DocumentKind, booking: Booking, own: list[DocumentStatus],
         done = own[-1]
         return Gate(key, label, GateStatus.DONE, words.done(kind, done), words.evidence(done.acceptance.id),
                     words.see_evidence)
-    title = pending.current.text_in(words.language).title
+    title = pending.needed.title_in(words.language)
     template = words.again[kind] if pending.acceptance is not None else words.to_do[kind]
-    return Gate(key, label, GateStatus.ACTION, template % {"v": pending.current.version, "title": title},
+    return Gate(key, label, GateStatus.ACTION, template % {"v": pending.needed.version, "title": title},
                 words.table(booking.flight_id), words.remind)
 
 
 def _load(bookings: list[Booking], earlier: dict[str, Any]) -> Loaded:
-    # No gate (nor the deposit's, which reads these) asks when a document was opened: one query fewer.
-    return Loaded(documents.statuses(bookings, when_opened=False))
+    # Columns: no gate (nor the deposit's, which reads these) reads a text's body or when a document
+    # was opened.
+    return Loaded(documents.standings(bookings))
 
 
 def _gates(booking: Booking, loaded: Loaded, audience: Audience) -> list[Gate]:

@@ -131,6 +131,36 @@ def _latest_cases_statement(postgresql: bool):
     ).where(MedicalCase.id.in_(_latest_ids().where(of_users)))
 
 
+class LatestCase(NamedTuple):
+    """A row of :func:`latest_cases`, made from :func:`latest_case_facts`."""
+    id: int
+    user_id: int
+    state: CaseState
+    valid_until: date | None
+    decided_at: datetime | None
+
+
+#: The columns of :func:`latest_cases` that :func:`latest_case_facts` asks.
+_LATEST_COLUMNS = ("id", "state", "valid_until", "decided_at")
+
+
+def latest_case_facts() -> dict[str, ColumnElement]:
+    """:func:`latest_cases`' columns of the newest case of each booking's tourist, as SQL per booking
+    (for the readiness engine's one statement of facts over ``bookings``): each None when the
+    tourist has no case. Read them back with :func:`latest_case_of`."""
+    def newest(column):
+        return (select(column).where(MedicalCase.user_id == Booking.user_id).order_by(MedicalCase.id.desc())
+                .limit(1).correlate(Booking).scalar_subquery())
+    return {name: newest(getattr(MedicalCase, name)) for name in _LATEST_COLUMNS}
+
+
+def latest_case_of(booking: Booking, facts: Mapping[str, Any]) -> LatestCase | None:
+    """The row :func:`latest_cases` gives for ``booking``'s tourist, from :func:`latest_case_facts`."""
+    if facts["id"] is None:
+        return None
+    return LatestCase(facts["id"], booking.user_id, facts["state"], facts["valid_until"], facts["decided_at"])
+
+
 # -- the review queue ------------------------------------------------------------------------------
 
 class QueueGroup(str, enum.Enum):
@@ -1022,8 +1052,14 @@ def launch_clearance_sql(user_id: Any, launch_at: Any) -> ColumnElement[str]:
 def clearance_statuses(bookings: list[Booking], now: datetime | None = None) -> dict[int, ClearanceStatus]:
     """Each booking's medical status for its launch date, with the self-certification: one or
     two queries whatever the number of bookings."""
+    return clearance_statuses_of(bookings, latest_cases(b.user_id for b in bookings), now)
+
+
+def clearance_statuses_of(bookings: list[Booking], cases: Mapping[int, Any],
+                          now: datetime | None = None) -> dict[int, ClearanceStatus]:
+    """:func:`clearance_statuses` from the bookings' tourists' newest cases, already read (by user
+    id, as :func:`latest_cases` gives them): none or one query."""
     now = now or now_utc()
-    cases = latest_cases(b.user_id for b in bookings)
     statuses = {b.id: _status_of(cases.get(b.user_id), launch_date(b.flight)) for b in bookings}
     # Self-certifications matter only for cleared bookings whose window has opened (a tourist can
     # self-certify only inside it): asked for only when there are any, which for most journeys,

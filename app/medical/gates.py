@@ -25,7 +25,11 @@ class _Loaded:
 
 
 def _medical_load(bookings: list[Booking], earlier: dict[str, Any]) -> _Loaded:
-    return _Loaded(medical.clearance_statuses(bookings))
+    facts = earlier.get("facts", {}).get("medical_clearance")  # the newest cases, in the engine's statement
+    if facts is None:
+        return _Loaded(medical.clearance_statuses(bookings))
+    cases = {b.user_id: case for b in bookings if (case := medical.latest_case_of(b, facts[b.id])) is not None}
+    return _Loaded(medical.clearance_statuses_of(bookings, cases))
 
 
 #: What operations read per status: where the tourist's clearance stands, never why.
@@ -101,4 +105,5 @@ def _medical_gate(booking: Booking, loaded: _Loaded, audience: Audience) -> Gate
     return Gate("medical", label, gate_status, words(reason), page, words(action))
 
 
-register(SimpleProvider("medical_clearance", _medical_load, _medical_gate), position=40)
+register(SimpleProvider("medical_clearance", _medical_load, _medical_gate, facts=medical.latest_case_facts),
+         position=40)

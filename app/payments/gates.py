@@ -5,6 +5,7 @@ since it is what confirms the seat."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,13 +20,31 @@ from app.readiness import mark as _l
 from app.urls import link
 
 
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    """What the gates read of a booking's :class:`payments.Ledger`, from the engine's facts."""
+    currency: str
+    deposit_paid: bool
+    outstanding_minor: int
+
+
+def _owed(booking: Booking, facts: dict[str, Any]) -> _Owed:
+    flight = booking.flight
+    # Ledger.outstanding_minor: a booking without a seat owes nothing.
+    live = booking.state.value == "confirmed" or booking.hold_is_live()
+    return _Owed(flight.currency, bool(facts["deposit_paid"]),
+                 max(flight.price_minor - facts["paid"], 0) if live else 0)
+
+
 def _payment_load(bookings: list[Booking], earlier: dict[str, Any]) -> dict:
     documents = earlier["documents"]
     known = earlier.get("ledgers")  # the page's (the journey loads the earlier bookings' too)
     if known is None or any(b.id not in known for b in bookings):
-        known = payments.ledgers(bookings)
+        facts = earlier.get("facts", {}).get("payments")
+        known = ({b.id: _owed(b, facts[b.id]) for b in bookings} if facts is not None
+                 else payments.ledgers(bookings))
     return {"ledgers": known,
-            "consent": {b.id: consent.from_statuses(documents[b.id]) for b in bookings},
+            "consent": {b.id: consent.signed_in(documents[b.id]) for b in bookings},
             "words": Words(), "language": current().name}
 
 
@@ -41,12 +60,12 @@ def _deposit_gate(booking: Booking, loaded: dict, audience: Audience) -> Gate:
         return Gate("deposit", label, GateStatus.DONE, words(_l("Deposit of %(amount)s received."), amount=amount),
                     page, action)
     if staff:
-        signed = loaded["consent"][booking.id].signed
+        signed = loaded["consent"][booking.id]
         return Gate("deposit", label, GateStatus.ACTION if signed else GateStatus.BLOCKED,
                     words(_l("Deposit of %(amount)s not paid yet."), amount=amount) if signed else
                     words(_l("Deposit of %(amount)s not paid: the consent is not signed yet."), amount=amount),
                     page, action)
-    if not loaded["consent"][booking.id].signed:
+    if not loaded["consent"][booking.id]:
         return Gate("deposit", label, GateStatus.BLOCKED,
                     words(_l("Sign the informed consent first; then pay the deposit of %(amount)s."), amount=amount),
                     link("documents.tourist.consent", "reference", booking.reference), words(_l("Read and sign")))
@@ -82,5 +101,5 @@ register(SimpleProvider(
     "payments", _payment_load,
     lambda booking, loaded, audience: [_deposit_gate(booking, loaded, audience),
                                        _paid_in_full_gate(booking, loaded, audience)],
-    overridable=frozenset({"paid"}),
+    overridable=frozenset({"paid"}), facts=payments.ledger_facts,
 ), position=30)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -428,6 +428,16 @@ def ledgers(bookings: list[Booking]) -> dict[int, Ledger]:
         result[booking.id] = Ledger(booking.flight.currency, booking.flight.price_minor, paid, refunded,
                                     payments, live)
     return result
+
+
+def ledger_facts() -> dict[str, object]:
+    """What the readiness gates read of a booking's :class:`Ledger`, as SQL per booking (for the
+    engine's statement of facts over ``bookings``): ``paid``, :attr:`Ledger.paid_minor`, and
+    ``deposit_paid``, :attr:`Ledger.deposit_paid`."""
+    succeeded = and_(Payment.booking_id == Booking.id, Payment.status == P.SUCCEEDED)
+    return {"paid": select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(succeeded)
+            .correlate(Booking).scalar_subquery(),
+            "deposit_paid": exists().where(succeeded, Payment.kind == PaymentKind.DEPOSIT).correlate(Booking)}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class _Loaded:
 
 
 def _load(bookings: list[Booking], earlier: dict[str, Any]) -> _Loaded:
-    return _Loaded(progress.progress_for(bookings))
+    return _Loaded(progress.gate_progress(bookings))  # columns: plans, modules and places as the gate reads them
 
 
 def _staff_gate(booking: Booking, mine: progress.Progress, label: str, loaded: _Loaded) -> Gate:

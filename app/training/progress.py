@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql as postgresql_types
 from sqlalchemy.orm import aliased, joinedload
 
 from app import multilingual
@@ -385,11 +386,14 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
 def progress_for(bookings: list[Booking], now: datetime | None = None,
                  plans: dict[int, TrainingPlan | None] | None = None) -> dict[int, Progress]:
     """Each booking's training: its flight's plan, and where the tourist stands on every module."""
-    now = now or now_utc()
     if plans is None:
         plans = plans_for_flights(list({b.flight_id: b.flight for b in bookings}.values()))
     module_ids = {item.module_id for plan in plans.values() if plan for item in plan.items}
     places = places_of({b.user_id for b in bookings}, module_ids) if module_ids else {}
+    return _progress(bookings, now or now_utc(), plans, places)
+
+
+def _progress(bookings: list[Booking], now: datetime, plans: dict, places: dict) -> dict[int, Progress]:
     horizon = now + timedelta(hours=current_app.config["TRAINING_CUTOFF_HOURS"])
     result = {}
     for booking in bookings:
@@ -405,6 +409,135 @@ def progress_for(bookings: list[Booking], now: datetime | None = None,
                                 for item in plan.items]
         result[booking.id] = progress
     return result
+
+
+# -- the readiness gate's progress, as columns ---------------------------------------------------------
+# What :func:`module_status` and the gate read of plans, modules, sessions and places, without ORM
+# objects: the gate runs for every booking of a readiness matrix, the journey and the desk's file.
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModuleColumns:
+    """A :class:`TrainingModule` as the gate reads it."""
+    id: int
+    validity_days: int | None
+    texts: dict
+    default_language: str
+
+    text = TrainingModule.text
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ItemColumns:
+    """A :class:`PlanItem` as :func:`module_status` reads it."""
+    module_id: int
+    deadline_days: int
+    module: ModuleColumns
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PlanColumns:
+    """A :class:`TrainingPlan` with its items (in the plan's order) as the gate reads it."""
+    id: int
+    items: list[ItemColumns]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SessionColumns:
+    module_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: SessionStatus
+    module: ModuleColumns
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PlaceColumns:
+    """A :class:`SessionPlace` with its session, as :func:`module_status` reads it (``eq=False``:
+    compared by identity, as ORM objects are)."""
+    user_id: int
+    state: PlaceState
+    offer_expires_at: datetime | None
+    attendance: Attendance | None
+    result: Result | None
+    session: SessionColumns
+
+
+@functools.cache
+def _plan_columns_statement():
+    return (select(TrainingPlan.id, TrainingPlan.flight_id, TrainingPlan.vehicle, PlanItem.module_id,
+                   PlanItem.deadline_days, TrainingModule.validity_days, TrainingModule.texts,
+                   TrainingModule.default_language)
+            .outerjoin(PlanItem, PlanItem.plan_id == TrainingPlan.id)
+            .outerjoin(TrainingModule, TrainingModule.id == PlanItem.module_id)
+            .where(TrainingPlan.published_at.is_not(None),
+                   or_(TrainingPlan.flight_id.in_(bindparam("ids", expanding=True)),
+                       TrainingPlan.vehicle.in_(bindparam("vehicles", expanding=True))))
+            .order_by(TrainingPlan.published_at.desc(), TrainingPlan.id.desc(), PlanItem.deadline_days.desc(),
+                      PlanItem.id))
+
+
+def plan_columns_for_flights(flights: list[Flight]) -> dict[int, PlanColumns | None]:
+    """:func:`plans_for_flights` (without prerequisites) as columns: one query."""
+    if not flights:
+        return {}
+    plans: dict[int, PlanColumns] = {}
+    own: dict[int, PlanColumns] = {}
+    by_vehicle: dict[str, PlanColumns] = {}
+    modules: dict[int, ModuleColumns] = {}
+    for plan_id, flight_id, vehicle, module_id, deadline_days, validity_days, texts, default_language in (
+            db.session.execute(_plan_columns_statement(), {
+                "ids": list({f.id for f in flights}), "vehicles": list({f.vehicle for f in flights})})):
+        plan = plans.get(plan_id)
+        if plan is None:  # newest first: the first seen wins
+            plan = plans[plan_id] = PlanColumns(plan_id, [])
+            if flight_id is not None:
+                own.setdefault(flight_id, plan)
+            else:
+                by_vehicle.setdefault(vehicle, plan)
+        if module_id is not None:
+            module = modules.get(module_id)
+            if module is None:
+                module = modules[module_id] = ModuleColumns(module_id, validity_days, texts, default_language)
+            plan.items.append(ItemColumns(module_id, deadline_days, module))
+    return {f.id: own.get(f.id) or by_vehicle.get(f.vehicle) for f in flights}
+
+
+@functools.cache
+def _place_columns_statement(postgresql: bool):
+    """On PostgreSQL the users' ids go as one array, as ``documents._accepted_statement``'s do."""
+    if postgresql:
+        of_users = SessionPlace.user_id == func.any(bindparam("user_ids", type_=postgresql_types.ARRAY(Integer)))
+    else:
+        of_users = SessionPlace.user_id.in_(bindparam("user_ids", expanding=True))
+    return (select(SessionPlace.user_id, SessionPlace.state, SessionPlace.offer_expires_at, SessionPlace.attendance,
+                   SessionPlace.result, TrainingSession.module_id, TrainingSession.starts_at, TrainingSession.ends_at,
+                   TrainingSession.status)
+            .join(TrainingSession, TrainingSession.id == SessionPlace.session_id)
+            .where(of_users, TrainingSession.module_id.in_(bindparam("module_ids", expanding=True)))
+            .order_by(TrainingSession.starts_at, SessionPlace.id))
+
+
+def place_columns_of(user_ids: set[int], modules: dict[int, ModuleColumns]) -> dict[int, list[PlaceColumns]]:
+    """:func:`places_of` these users in sessions of ``modules`` (by id), as columns: one query."""
+    result: dict[int, list[PlaceColumns]] = {uid: [] for uid in user_ids}
+    if not user_ids:
+        return result
+    statement = _place_columns_statement(db.session.get_bind().dialect.name == "postgresql")
+    for (user_id, state, offer_expires_at, attendance, outcome, module_id, starts_at, ends_at,
+         status) in db.session.execute(statement, {"user_ids": list(user_ids), "module_ids": list(modules)}):
+        session = SessionColumns(module_id, starts_at, ends_at, status, modules[module_id])
+        result[user_id].append(PlaceColumns(user_id, state, offer_expires_at, attendance, outcome, session))
+    return result
+
+
+def gate_progress(bookings: list[Booking], now: datetime | None = None) -> dict[int, Progress]:
+    """:func:`progress_for` as columns, for the readiness gate: each :class:`Progress` has a
+    :class:`PlanColumns` for its plan, and its modules and places read columns; two queries (one
+    without a plan)."""
+    plans = plan_columns_for_flights(list({b.flight_id: b.flight for b in bookings}.values()))
+    modules = {item.module_id: item.module for plan in plans.values() if plan for item in plan.items}
+    places = place_columns_of({b.user_id for b in bookings}, modules) if modules else {}
+    return _progress(bookings, now or now_utc(), plans, places)
 
 
 def prerequisites_met(module: TrainingModule, user_id: int, starts_at: datetime,

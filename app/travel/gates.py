@@ -50,7 +50,10 @@ class _Loaded:
 
 
 def _load(bookings: list[Booking], earlier: dict[str, Any]) -> _Loaded:
-    return _Loaded(status.summaries(bookings))
+    facts = earlier.get("facts", {}).get("travel")  # the summaries' columns, in the engine's statement
+    if facts is None:
+        return _Loaded(status.summaries(bookings))
+    return _Loaded({b.id: status.summary_of(facts[b.id]) for b in bookings})
 
 
 def _staff_gate(booking: Booking, mine: Summary, label: str, loaded: _Loaded) -> Gate:
@@ -96,4 +99,5 @@ def _gate(booking: Booking, loaded: _Loaded, audience: Audience) -> Gate:
                      done=mine.live - mine.unconfirmed, count=mine.live), page, text(_l("Open your travel page")))
 
 
-register(SimpleProvider("travel", _load, _gate, overridable=frozenset({"travel"})), position=60)
+register(SimpleProvider("travel", _load, _gate, overridable=frozenset({"travel"}), facts=status.summary_facts),
+         position=60)

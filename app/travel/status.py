@@ -254,6 +254,20 @@ def _summaries_statement():
             .where(Booking.id.in_(bindparam("ids", expanding=True)))), list(parts)
 
 
+def summary_facts() -> dict[object, object]:
+    """:func:`summaries`' columns (the same SQL), named, per booking over ``bookings`` joined to
+    ``flights``: for the readiness engine's one statement of facts; read back with :func:`summary_of`."""
+    statement, parts = _summaries_statement()
+    return dict(zip(("live", "unconfirmed", "flagged", *parts), list(statement.selected_columns)[1:]))
+
+
+def summary_of(facts: dict) -> Summary:
+    """A booking's :class:`Summary` from the values of :func:`summary_facts`."""
+    _statement, parts = _summaries_statement()
+    return Summary(tourist_missing({part: facts[part] for part in parts}), facts["live"], facts["unconfirmed"],
+                   facts["flagged"])
+
+
 def summaries(bookings: list[Booking]) -> dict[int, Summary]:
     """Each booking's :class:`Summary`: one query whatever the number of bookings."""
     if not bookings:

@@ -4,6 +4,8 @@ them waive (with a reason that is recorded and shown on the cell)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import (
     Blueprint,
     abort,
@@ -15,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from app import readiness, spreadsheets
@@ -60,27 +62,37 @@ def _flight(flight_id: int) -> Flight:
     return db.session.get(Flight, flight_id) or abort(404)
 
 
-def _seated(flight: Flight) -> list[Booking]:
-    """The flight's bookings that hold a seat, by tourist's name."""
-    rows = db.session.scalars(
-        select(Booking).join(Booking.user)
-        .where(Booking.flight_id == flight.id, Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED]))
-        # The flight is the page's, already loaded: found in the session, not joined to every row.
-        .options(contains_eager(Booking.user), lazyload(Booking.flight)).order_by(User.name, Booking.id))
-    return [b for b in rows if b.holds_seat()]
+@cache
+def _seated_statement():
+    """The flight, each of its bookings in a state that may hold a seat (none: one row with no
+    booking) and each booking's tourist, by tourist's name: one statement for the flight and its
+    seats. Each booking finds its flight in the session (not joined again to every row)."""
+    return (select(Flight, Booking)
+            .outerjoin(Booking, and_(Booking.flight_id == Flight.id,
+                                     Booking.state.in_([BookingState.HELD, BookingState.CONFIRMED])))
+            .outerjoin(User, User.id == Booking.user_id)
+            .where(Flight.id == bindparam("flight_id"))
+            .options(contains_eager(Booking.user), lazyload(Booking.flight)).order_by(User.name, Booking.id))
 
 
-def _matrix(flight: Flight) -> list[Readiness]:
-    bookings = _seated(flight)
+def _flight_and_seated(flight_id: int) -> tuple[Flight, list[Booking]]:
+    """The flight (404 when there is none) and its bookings that hold a seat, by tourist's name."""
+    rows = db.session.execute(_seated_statement(), {"flight_id": flight_id}).all()
+    if not rows:
+        abort(404)
+    return rows[0][0], [b for _flight, b in rows if b is not None and b.holds_seat()]
+
+
+def _matrix(flight_id: int) -> tuple[Flight, list[Readiness]]:
+    flight, bookings = _flight_and_seated(flight_id)
     verdicts = readiness.readiness_for(bookings, Audience.STAFF)
-    return [verdicts[b.id] for b in bookings]
+    return flight, [verdicts[b.id] for b in bookings]
 
 
 @bp.get("/<int:flight_id>/readiness")
 @ops_only
 def matrix(flight_id: int):
-    flight = _flight(flight_id)
-    rows = _matrix(flight)
+    flight, rows = _matrix(flight_id)
     columns = _columns(rows)
     passed = dict.fromkeys((key for key, _label in columns), 0)
     ready = 0
@@ -102,8 +114,7 @@ def matrix(flight_id: int):
 @bp.get("/<int:flight_id>/readiness.csv")
 @ops_only
 def matrix_csv(flight_id: int):
-    flight = _flight(flight_id)
-    rows = _matrix(flight)
+    flight, rows = _matrix(flight_id)
     columns = _columns(rows)
     header = [_("Booking"), _("Tourist"), _("Verdict"), _("Blocked by")]
     for _key, label in columns:

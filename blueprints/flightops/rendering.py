@@ -17,26 +17,38 @@ def status_names() -> dict[str, str]:
 
 
 def _gate_cells(gates: list[Gate], tourist: str, gate_url: Callable[[str], str], names: dict[str, str],
-               texts: dict[str, str]) -> str:
+               texts: dict[str, str], said: dict[tuple, str]) -> str:
     """A ``<td>`` per gate of one tourist's row: its status, its reason, and the links to act (the
     gate's own, and the gate's page for an override where policy allows one). ``tourist`` is the
     tourist's name, already escaped (private: its one caller escapes it once per row);
     ``gate_url`` gives a gate's page for this booking by key; ``names`` and ``texts`` (the link
-    words) are escaped, worked out once per page."""
+    words) are escaped, worked out once per page; ``said`` keeps, for the page, what its cells
+    share: each (status, reason)'s start of a cell and each link's words, escaped once (80 rows
+    say most of them alike)."""
     cells = []
     for gate in gates:
-        status = gate.status.value
         passed = gate.passed
+        start = said.get((gate.status, gate.reason))
+        if start is None:
+            status = gate.status.value
+            start = said[(gate.status, gate.reason)] = (
+                f'<td class="gate-cell gate-{status}"><span class="badge badge-{status}">{names[status]}</span>'
+                f'<br><small>{escape(gate.reason)}</small>')
         links = ""
         if gate.url and not passed:
-            links += (f'<br><a href="{escape(gate.url)}">{escape(gate.action)}'
-                      f'<span class="visually-hidden">: {escape(gate.label)}, {tourist}</span></a>')
+            words = said.get(("link", gate.action, gate.label))
+            if words is None:
+                words = said[("link", gate.action, gate.label)] = (
+                    f'">{escape(gate.action)}<span class="visually-hidden">: {escape(gate.label)}, ')
+            links += f'<br><a href="{escape(gate.url)}{words}{tourist}</span></a>'
         if gate.override is not None or (gate.overridable and not passed):
             word = texts["details"] if gate.override is not None else texts["override"]
-            links += (f'<br><a href="{escape(gate_url(gate.key))}">{word}'
-                      f'<span class="visually-hidden">: {escape(gate.label)}, {tourist}</span></a>')
-        cells.append(f'<td class="gate-cell gate-{status}"><span class="badge badge-{status}">{names[status]}</span>'
-                     f'<br><small>{escape(gate.reason)}</small>{links}</td>')
+            words = said.get(("override", word, gate.label))
+            if words is None:
+                words = said[("override", word, gate.label)] = (
+                    f'">{word}<span class="visually-hidden">: {escape(gate.label)}, ')
+            links += f'<br><a href="{escape(gate_url(gate.key))}{words}{tourist}</span></a>'
+        cells.append(f'{start}{links}</td>')
     return "".join(cells)
 
 
@@ -58,6 +70,7 @@ def matrix_rows(rows: list[Readiness], short: dict[str, str], gate_base: Callabl
     go = f'<span class="badge badge-done">{words["go"]}</span>'
     blocked_by = f'<span class="badge badge-blocked">{words["blocked_by"]}</span><br><small>'
     body = []
+    said: dict[tuple, str] = {}
     for r in rows:
         booking = r.booking
         reference = escape(booking.reference)
@@ -72,7 +85,7 @@ def matrix_rows(rows: list[Readiness], short: dict[str, str], gate_base: Callabl
             f'\n    \n    \n    <tr id="row-{reference}">\n'
             f'      <th scope="row">{name}<br><small class="muted">{reference}</small></th>\n'
             f'      <td class="verdict-cell">{verdict}</td>\n'
-            f'      {_gate_cells(r.gates, name, base.__add__, names, words)}\n'
+            f'      {_gate_cells(r.gates, name, base.__add__, names, words, said)}\n'
             f'    </tr>\n  ')
     if not rows:
         body.append(f'\n    <tr><td colspan="{len(short) + 2}">{words["everyone_ready"]}</td></tr>\n  ')

@@ -42,3 +42,56 @@ def test_a_signed_document_links_operations_to_its_evidence(app, db_session, mak
         gate = readiness_for([booking], Audience.STAFF)[booking.id].gate("consent")
         assert gate.status is GateStatus.DONE and f"version {version.version}" in gate.reason
         assert gate.url == url_for("documents.operations.evidence", acceptance_id=acceptance.id)
+
+
+def _as_statuses(rows):
+    """What the gates read of :func:`documents.statuses`' rows, as plain values."""
+    return [(s.document.id, s.kind, s.current.id, s.current.version, s.required, s.done,
+             (s.acceptance.id, s.acceptance.version, s.acceptance.accepted_at) if s.acceptance else None,
+             [s.current.text_in(language).title for language in ("en", "de", "fr")]) for s in rows]
+
+
+def _as_standings(rows):
+    return [(s.needed.document_id, s.kind, s.needed.version_id, s.needed.version, s.needed.required, s.done,
+             (s.acceptance.id, s.acceptance.version, s.acceptance.accepted_at) if s.acceptance else None,
+             [s.needed.title_in(language) for language in ("en", "de", "fr")]) for s in rows]
+
+
+def test_standings_read_as_statuses_on_awkward_documents(app, db_session, make):
+    """The gates' columns-only loader (``documents.standings``) says what ``documents.statuses``
+    says: documents of every scope, revisions material or not (a signature to give again), a
+    translation missing (the default language's title), a document only in German, an archived
+    document, flights of other vehicles and spaceports, and the consent's ``signed``."""
+    from app.documents import consent, documents
+    from app.models import DocumentKind, DocumentScope, Role
+
+    first = make.consent_document()
+    signed, resign, other, held = (make.booking(), make.booking(), make.booking(vehicle="Balloon"),
+                                   make.booking(confirmed=False, spaceport="Cornwall"))
+    make.accept(signed, first)
+    make.accept(resign, first)
+    waiver = make.document(DocumentKind.WAIVER, texts={"en": ("Waiver", "w"), "de": ("Verzicht", "v")})
+    make.accept(signed, waiver)
+    make.accept(resign, waiver, "de")
+    make.document(DocumentKind.WAIVER, document=waiver.document, texts={"en": ("Waiver 2", "w2")}, material=False)
+    # Written in German only (its default): English and French readers read the German title.
+    german = documents.create_document(documents.DocumentData(
+        DocumentKind.PROHIBITED_ITEMS, DocumentScope.VEHICLE, "Balloon", default_language="de"), make.user(Role.OPERATIONS))
+    make.document(document=german, texts={"de": ("Nur deutsch", "d")})
+    make.document(scope=DocumentScope.SPACEPORT, scope_name="Cornwall")
+    make.document(flight=signed.flight)
+    gone = make.document(flight=resign.flight)
+    documents.archive_document(gone.document)
+    make.document(DocumentKind.INFORMED_CONSENT, document=first.document,
+                  texts={"en": ("Consent 2", "c2"), "fr": ("Consentement 2", "c2")})
+    make.accept(signed, documents.latest_version(first.document))
+    bookings = [signed, resign, other, held]
+    old = documents.statuses(bookings, when_opened=False)
+    new = documents.standings(bookings)
+    assert {b: _as_standings(rows) for b, rows in new.items()} == {b: _as_statuses(rows) for b, rows in old.items()}
+    assert {b: consent.signed_in(rows) for b, rows in new.items()} == {
+        b: consent.from_statuses(rows).signed for b, rows in old.items()} == {
+        signed.id: True, resign.id: False, other.id: False, held.id: False}
+    assert [len(new[b.id]) for b in bookings] == [3, 2, 3, 3]  # the resigned one's briefing is archived
+    assert new[other.id][-1].needed.title_in("fr") == "Nur deutsch"
+    assert documents.standings([]) == {}

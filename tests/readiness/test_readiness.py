@@ -160,3 +160,70 @@ def test_capabilities_can_register_their_own_gates(request_ctx, make, monkeypatc
     result = readiness.readiness_for([a, b])
     assert loaded_with == [[a.id, b.id]]  # loaded once for all bookings
     assert result[a.id].gates[-1].reason == "cleared"
+
+
+def test_the_facts_statement_gives_the_gates_the_loaders_gave(request_ctx, make, monkeypatch):
+    """The engine's one statement of facts (payments' ledgers, the newest medical cases, travel's
+    summaries, which bookings have a live override) gives every gate, for both readers, what the
+    domains' own loaders give: on payments failed, pending, partly paid, overpaid and refunded, a
+    clearance ending before launch, a change under review, no case, a hold, travel owed or
+    confirmed, and overrides live and withdrawn."""
+    from app.models import GateOverride, Payment, PaymentKind, PaymentStatus, Role
+    from app.readiness import Audience
+
+    make.consent_document()
+    ops = make.user(Role.OPERATIONS)
+    questionnaire = _questionnaire()
+    flight = make.flight(seat_count=10)
+    bookings = []
+    for n in range(7):
+        booking = booking_service.hold_seat(flight.id, make.user())
+        if n:
+            booking_service.transition(booking, BookingState.CONFIRMED)
+        bookings.append(booking)
+    payments = {1: [(PaymentKind.DEPOSIT, PaymentStatus.SUCCEEDED, flight.deposit_minor, 0)],
+                2: [(PaymentKind.DEPOSIT, PaymentStatus.FAILED, flight.deposit_minor, 0)],
+                3: [(PaymentKind.DEPOSIT, PaymentStatus.SUCCEEDED, flight.deposit_minor, 500),
+                    (PaymentKind.BALANCE, PaymentStatus.SUCCEEDED, flight.price_minor - flight.deposit_minor, 0)],
+                4: [(PaymentKind.BALANCE, PaymentStatus.SUCCEEDED, flight.price_minor * 2, 0),
+                    (PaymentKind.DEPOSIT, PaymentStatus.PENDING, flight.deposit_minor, 0)],
+                5: [(PaymentKind.DEPOSIT, PaymentStatus.SUCCEEDED, flight.deposit_minor, 0),
+                    (PaymentKind.INSTALLMENT, PaymentStatus.SUCCEEDED, 1_000, 0),
+                    (PaymentKind.INSTALLMENT, PaymentStatus.FAILED, 9_000, 0)]}
+    for n, rows in payments.items():
+        for sequence, (kind, status, amount, refunded) in enumerate(rows, 1):
+            db.session.add(Payment(booking_id=bookings[n].id, kind=kind, sequence=sequence, amount_minor=amount,
+                                   currency=flight.currency, due_at=now_utc(), status=status, provider="sandbox",
+                                   refunded_minor=refunded))
+    launch = flight.launch_at.date()
+    cases = {1: [(CaseState.SUBMITTED, None, None), (CaseState.CLEARED, launch + timedelta(days=9), now_utc())],
+             2: [(CaseState.CLEARED, launch - timedelta(days=1), now_utc())],
+             3: [(CaseState.SUBMITTED, None, now_utc())],
+             4: [(CaseState.RESTRICTED, launch + timedelta(days=1), now_utc())],
+             5: [(CaseState.NOT_CLEARED, None, now_utc()), (CaseState.INFO_REQUESTED, None, None)]}
+    for n, rows in cases.items():
+        for state, valid_until, decided_at in rows:
+            db.session.add(MedicalCase(user_id=bookings[n].user_id, questionnaire_id=questionnaire.id, state=state,
+                                       valid_until=valid_until, decided_at=decided_at))
+    make.travel(bookings[1])
+    make.travel(bookings[2], confirmed=False)
+    db.session.add_all([
+        GateOverride(booking_id=bookings[2].id, gate="paid", reason="Deferred", actor_id=ops.id, actor=ops,
+                     created_at=now_utc()),
+        GateOverride(booking_id=bookings[3].id, gate="travel", reason="Own way", actor_id=ops.id, actor=ops,
+                     created_at=now_utc(), withdrawn_at=now_utc(), withdrawn_by_id=ops.id),
+        GateOverride(booking_id=bookings[4].id, gate="travel", reason="Own way", actor_id=ops.id, actor=ops,
+                     created_at=now_utc()),
+    ])
+    db.session.flush()
+
+    def said(audience):
+        return {b: [(g.key, g.status, g.reason, g.url, g.action, g.override and g.override.id, g.overridable,
+                     g.standing) for g in r.gates] for b, r in readiness.readiness_for(bookings, audience).items()}
+
+    with_facts = {audience: said(audience) for audience in Audience}
+    monkeypatch.setattr(readiness, "_facts", lambda asked, overrides: ({}, [b.id for b in asked]))
+    assert with_facts == {audience: said(audience) for audience in Audience}
+    reasons = [g[2] for gates in with_facts[Audience.STAFF].values() for g in gates]
+    assert any("before the launch" in r for r in reasons) and any("Overridden by" in r for r in reasons)
+    assert any("Everything is paid" in r for r in reasons)
