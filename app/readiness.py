@@ -12,7 +12,11 @@ A provider may also name *facts*: SQL expressions with one value per booking (ov
 joined to their ``flights``). The engine asks every provider's facts, and whether a booking has a
 live override, in one statement for all the bookings before the providers load (each statement
 costs more to send and read than such a fact costs to answer); a provider finds its own under
-``earlier["facts"][key]`` (by booking id, then by name).
+``earlier["facts"][key]`` (by booking id, then by name). Facts may read a table that the provider
+joins to each booking (:class:`Facts`' ``joins``: at most one row per booking), so that several
+columns of one row are looked up once. A provider whose facts a page may have loaded already names
+them (``facts_known``: a name of ``known``, by booking id); its facts are not asked when ``known``
+has them for every booking.
 
 Operations may override a gate that its provider declares overridable and the operator's policy
 (``OVERRIDABLE_GATES``) allows, with a reason (:func:`override`); the engine applies the live
@@ -122,6 +126,18 @@ class GateProvider(Protocol):
 
     #: Optional: a function giving this provider's facts by name (see the module's docstring).
     facts: Callable[[], dict[str, Any]] | None
+    #: Optional: the name of ``known`` data (by booking id) that makes this provider's facts needless.
+    facts_known: str | None
+
+
+class Facts(dict):
+    """A provider's facts by name (SQL per booking) that read ``joins``: (target, on clause) pairs
+    that the engine outer-joins to ``bookings`` in its statement, each giving at most one row per
+    booking (such as the tourist's newest medical case)."""
+
+    def __init__(self, columns: dict[str, Any], joins: list[tuple[Any, Any]] = ()) -> None:
+        super().__init__(columns)
+        self.joins = tuple(joins)
 
 
 _PROVIDERS: list[GateProvider] = []
@@ -164,7 +180,7 @@ def readiness_for(bookings: list[Booking], audience: Audience = Audience.TOURIST
         return result
     earlier: dict[str, Any] = dict(known or {})
     allowed = overridable_gates()
-    earlier["facts"], overridden = _facts(open_bookings, bool(allowed))
+    earlier["facts"], overridden = _facts(open_bookings, bool(allowed), earlier)
     for provider in _PROVIDERS:
         loaded = earlier[provider.key] = provider.load(open_bookings, earlier)
         for booking in open_bookings:
@@ -195,11 +211,13 @@ def _applied(gate: Gate, override: GateOverride | None, audience: Audience) -> G
                    action=None if audience is Audience.TOURIST else gate.action)
 
 
-def _facts(bookings: list[Booking], overrides: bool) -> tuple[dict[str, dict[int, dict[str, Any]]], list[int]]:
+def _facts(bookings: list[Booking], overrides: bool,
+           known: dict[str, Any]) -> tuple[dict[str, dict[int, dict[str, Any]]], list[int]]:
     """The providers' facts of ``bookings`` (by provider key, booking id, name) and, when
     ``overrides`` (policy lets some gate be overridden), the ids of those with a live override:
-    one statement, none when nothing is asked."""
-    providers = tuple(_PROVIDERS)
+    one statement, none when nothing is asked. The facts of a provider whose ``facts_known`` data
+    ``known`` has for every booking are not asked."""
+    providers = tuple(p for p in _PROVIDERS if not _known(getattr(p, "facts_known", None), bookings, known))
     asked = _facts_statement(db.session.get_bind().dialect.name == "postgresql", providers, overrides)
     if asked is None:
         return {}, []
@@ -217,6 +235,12 @@ def _facts(bookings: list[Booking], overrides: bool) -> tuple[dict[str, dict[int
     return facts, overridden
 
 
+def _known(name: str | None, bookings: list[Booking], known: dict[str, Any]) -> bool:
+    if name is None or (data := known.get(name)) is None:
+        return False
+    return all(b.id in data for b in bookings)
+
+
 @cache
 def _facts_statement(postgresql: bool, providers: tuple[GateProvider, ...], overrides: bool):
     """The statement of the facts of ``providers`` (and, with ``overrides``, whether each booking
@@ -225,11 +249,13 @@ def _facts_statement(postgresql: bool, providers: tuple[GateProvider, ...], over
     ``medical.cases.latest_cases`` binds them: the text does not change with their number)."""
     names: list[tuple[str, tuple[str, ...]]] = []
     columns = []
+    joins = []
     for provider in providers:
         facts = provider.facts() if getattr(provider, "facts", None) else {}
         if facts:
             names.append((provider.key, tuple(facts)))
             columns += facts.values()
+            joins += getattr(facts, "joins", ())
     if overrides:
         columns.append(exists().where(GateOverride.booking_id == Booking.id, GateOverride.withdrawn_at.is_(None)))
     if not columns:
@@ -238,8 +264,11 @@ def _facts_statement(postgresql: bool, providers: tuple[GateProvider, ...], over
         of = Booking.id == func.any(bindparam("ids", type_=postgresql_types.ARRAY(Integer)))
     else:
         of = Booking.id.in_(bindparam("ids", expanding=True))
-    return (select(Booking.id, *(column.label(f"fact_{i}") for i, column in enumerate(columns)))
-            .select_from(Booking).join(Flight, Flight.id == Booking.flight_id).where(of)), names
+    statement = (select(Booking.id, *(column.label(f"fact_{i}") for i, column in enumerate(columns)))
+                 .select_from(Booking).join(Flight, Flight.id == Booking.flight_id))
+    for target, on in joins:
+        statement = statement.outerjoin(target, on)
+    return statement.where(of), names
 
 
 @cache
@@ -331,10 +360,12 @@ class Words(dict):
 class SimpleProvider:
     """A provider made of two functions: ``load`` for many bookings, ``gate`` for one (and the
     reader); ``overridable`` names the gates operations may override where policy allows;
-    ``facts`` gives the provider's facts (see the module's docstring)."""
+    ``facts`` gives the provider's facts, ``facts_known`` names ``known`` data that makes them
+    needless (see the module's docstring)."""
 
     key: str
     load: Callable[[list[Booking], dict[str, Any]], Any]
     gate: Callable[[Booking, Any, Audience], Gate | list[Gate]]
     overridable: frozenset[str] = frozenset()
     facts: Callable[[], dict[str, Any]] | None = None
+    facts_known: str | None = None

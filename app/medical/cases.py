@@ -154,6 +154,17 @@ def latest_case_facts() -> dict[str, ColumnElement]:
     return {name: newest(getattr(MedicalCase, name)) for name in _LATEST_COLUMNS}
 
 
+def newest_case_facts() -> tuple[dict[str, ColumnElement], list[tuple[Any, ColumnElement]]]:
+    """:func:`latest_case_facts` read from the newest case joined once to each booking: its columns,
+    and the outer join that brings it (``medical_cases`` aliased, on the id of the tourist's
+    newest case: one look-up per booking, where a subquery per column looked the case up and
+    sorted the tourist's cases four times). Read them back with :func:`latest_case_of`."""
+    newest, other = aliased(MedicalCase, name="newest_case"), aliased(MedicalCase, name="other_case")
+    newest_id = (select(func.max(other.id)).where(other.user_id == Booking.user_id)
+                 .correlate(Booking).scalar_subquery())
+    return ({name: getattr(newest, name) for name in _LATEST_COLUMNS}, [(newest, newest.id == newest_id)])
+
+
 def latest_case_of(booking: Booking, facts: Mapping[str, Any]) -> LatestCase | None:
     """The row :func:`latest_cases` gives for ``booking``'s tourist, from :func:`latest_case_facts`."""
     if facts["id"] is None:

@@ -13,7 +13,7 @@ from app.formats import on_day
 from app.medical import cases as medical
 from app.medical.cases import Clearance, tourist_page_url
 from app.models import Booking
-from app.readiness import Audience, Gate, GateStatus, SimpleProvider, Words, register
+from app.readiness import Audience, Facts, Gate, GateStatus, SimpleProvider, Words, register
 from app.readiness import mark as _l
 
 
@@ -105,5 +105,9 @@ def _medical_gate(booking: Booking, loaded: _Loaded, audience: Audience) -> Gate
     return Gate("medical", label, gate_status, words(reason), page, words(action))
 
 
-register(SimpleProvider("medical_clearance", _medical_load, _medical_gate, facts=medical.latest_case_facts),
-         position=40)
+def _medical_facts() -> Facts:
+    """The newest case of each booking's tourist, joined once (:func:`medical.newest_case_facts`)."""
+    return Facts(*medical.newest_case_facts())
+
+
+register(SimpleProvider("medical_clearance", _medical_load, _medical_gate, facts=_medical_facts), position=40)

@@ -101,5 +101,5 @@ register(SimpleProvider(
     "payments", _payment_load,
     lambda booking, loaded, audience: [_deposit_gate(booking, loaded, audience),
                                        _paid_in_full_gate(booking, loaded, audience)],
-    overridable=frozenset({"paid"}), facts=payments.ledger_facts,
+    overridable=frozenset({"paid"}), facts=payments.ledger_facts, facts_known="ledgers",
 ), position=30)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -381,6 +382,75 @@ def module_status(item: PlanItem, flight: Flight, places: list[SessionPlace],
         status.closed = next((p for p in reversed(closed) if p.session.starts_at > now
                               and p.session.status is SessionStatus.SCHEDULED), None)
     return status
+
+
+# -- the tourist's page's places, as columns -----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PageSession:
+    """A :class:`TrainingSession` as the tourist's training page reads it (its module: the plan's)."""
+    id: int
+    module_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: SessionStatus
+    timezone: str
+    place: str
+    module: Any
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PagePlace:
+    """A :class:`SessionPlace` with its session, as the tourist's training page reads it
+    (``eq=False``: compared by identity, as ORM objects are)."""
+    id: int
+    user_id: int
+    session_id: int
+    state: PlaceState
+    offer_expires_at: datetime | None
+    attendance: Attendance | None
+    result: Result | None
+    session: PageSession
+
+
+@functools.cache
+def _page_places_statement():
+    return (select(SessionPlace.id, SessionPlace.user_id, SessionPlace.session_id, SessionPlace.state,
+                   SessionPlace.offer_expires_at, SessionPlace.attendance, SessionPlace.result,
+                   TrainingSession.module_id, TrainingSession.starts_at, TrainingSession.ends_at,
+                   TrainingSession.status, TrainingSession.timezone, TrainingSession.place)
+            .join(TrainingSession, TrainingSession.id == SessionPlace.session_id)
+            .where(SessionPlace.user_id.in_(bindparam("user_ids", expanding=True)),
+                   TrainingSession.module_id.in_(bindparam("module_ids", expanding=True)))
+            .order_by(TrainingSession.starts_at, SessionPlace.id))
+
+
+def page_places_of(user_ids: set[int], modules: dict[int, Any]) -> dict[int, list[PagePlace]]:
+    """:func:`places_of` these users in sessions of ``modules`` (by id: the plans' modules, which
+    the sessions take as theirs) as columns, for the tourist's training page: one query, no ORM
+    objects. A session is one object however many places it has here."""
+    result: dict[int, list[PagePlace]] = {uid: [] for uid in user_ids}
+    if not user_ids or not modules:
+        return result
+    sessions: dict[int, PageSession] = {}
+    for (place_id, user_id, session_id, state, offer_expires_at, attendance, outcome, module_id, starts_at, ends_at,
+         status, timezone, where) in db.session.execute(_page_places_statement(), {
+            "user_ids": list(user_ids), "module_ids": list(modules)}):
+        session = sessions.get(session_id)
+        if session is None:
+            session = sessions[session_id] = PageSession(session_id, module_id, starts_at, ends_at, status, timezone,
+                                                         where, modules[module_id])
+        result[user_id].append(PagePlace(place_id, user_id, session_id, state, offer_expires_at, attendance, outcome,
+                                         session))
+    return result
+
+
+def page_progress(bookings: list[Booking], now: datetime, plans: dict) -> dict[int, Progress]:
+    """:func:`progress_for` the tourist's training page, with the plans of :func:`seats_with_plans`
+    and the places as columns (:func:`page_places_of`)."""
+    modules = {item.module_id: item.module for plan in plans.values() if plan for item in plan.items}
+    places = page_places_of({b.user_id for b in bookings}, modules) if modules else {}
+    return _progress(bookings, now, plans, places)
 
 
 def progress_for(bookings: list[Booking], now: datetime | None = None,

@@ -55,7 +55,7 @@ class Offer:
 def index():
     now = now_utc()
     bookings, plans = progress.seats_with_plans(current_user.id, now)
-    mine = progress.progress_for(bookings, now, plans=plans)
+    mine = progress.page_progress(bookings, now, plans)
     deadlines: dict[int, datetime] = {}
     for m in (m for p in mine.values() for m in p.modules if m.state is not ModuleState.PASSED):
         deadlines[m.module.id] = max(deadlines.get(m.module.id, m.deadline), m.deadline)

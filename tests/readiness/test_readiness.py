@@ -217,12 +217,22 @@ def test_the_facts_statement_gives_the_gates_the_loaders_gave(request_ctx, make,
     ])
     db.session.flush()
 
-    def said(audience):
+    def said(audience, known=None):
         return {b: [(g.key, g.status, g.reason, g.url, g.action, g.override and g.override.id, g.overridable,
-                     g.standing) for g in r.gates] for b, r in readiness.readiness_for(bookings, audience).items()}
+                     g.standing) for g in r.gates]
+                for b, r in readiness.readiness_for(bookings, audience, known).items()}
 
     with_facts = {audience: said(audience) for audience in Audience}
-    monkeypatch.setattr(readiness, "_facts", lambda asked, overrides: ({}, [b.id for b in asked]))
+    from app.payments import payments as payment_service
+    ledgers = payment_service.ledgers(bookings)
+    asked = []
+    facts = readiness._facts
+    monkeypatch.setattr(readiness, "_facts", lambda *args: asked.append(facts(*args)) or asked[-1])
+    # The page's ledgers (the journey's): payments' facts are not asked again, the gates are the same.
+    assert with_facts == {audience: said(audience, {"ledgers": ledgers})
+                          for audience in Audience}
+    assert asked and all("payments" not in facts and "medical_clearance" in facts for facts, _ids in asked)
+    monkeypatch.setattr(readiness, "_facts", lambda asked, overrides, known: ({}, [b.id for b in asked]))
     assert with_facts == {audience: said(audience) for audience in Audience}
     reasons = [g[2] for gates in with_facts[Audience.STAFF].values() for g in gates]
     assert any("before the launch" in r for r in reasons) and any("Overridden by" in r for r in reasons)

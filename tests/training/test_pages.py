@@ -574,3 +574,37 @@ def test_the_roster_says_whether_the_instructor_has_a_feed_as_has_feed_does(app,
             assert bool(sessions) is (instructor is busy)
             seen.append(has_feed)
     assert seen == [False, False, True, True, False, False]
+
+
+def test_the_tourist_page_reads_the_places_as_the_orm_loader_gives_them(app, make):
+    """``progress.page_progress`` (places as columns) says of every module what ``progress_for``
+    (ORM places) says: booked, waiting, and a waiting list closed at the cut-off."""
+    from app.training import progress
+
+    booking = make.booking(days=60)
+    t = make.training(vehicle=booking.flight.vehicle, capacity=1)
+    taker = make.booking(days=60, vehicle=booking.flight.vehicle)
+    places.book_place(t.classroom_session.id, taker, taker.user)
+    places.join_waitlist(t.classroom_session.id, booking, booking.user)
+    db.session.flush()
+
+    def ids(place):
+        return None if place is None else (place.id, place.session.id, place.session.place, place.state)
+
+    def said(mine):
+        return {b: ([ids(p) for p in p_.places],
+                    [(m.module.id, m.state, m.deadline, ids(m.place), ids(m.passed), ids(m.last), ids(m.lapsed),
+                      ids(m.closed), m.late, m.overdue, m.valid_until) for m in p_.modules])
+                for b, p_ in mine.items()}
+
+    for moment in (None, t.classroom_session.starts_at - timedelta(hours=20)):
+        if moment is not None:
+            places.expire_offers(now=moment)
+            db.session.flush()
+        now = now_utc()
+        bookings, plans = progress.seats_with_plans(booking.user_id, now)
+        more, more_plans = progress.seats_with_plans(taker.user_id, now)
+        bookings, plans = bookings + more, {**plans, **more_plans}
+        assert said(progress.page_progress(bookings, now, plans)) == said(progress.progress_for(bookings, now, plans))
+        assert any(m.place or m.closed for p in progress.page_progress(bookings, now, plans).values()
+                   for m in p.modules)
