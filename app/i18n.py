@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, TypeVar
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
-from flask import g, has_app_context
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
@@ -39,16 +39,24 @@ class Current(NamedTuple):
     name: str  # "de", as the caches of app.formats are keyed
 
 
+_NO_BABEL_STATE: Mapping[str, object] = {}
+
+
 def current() -> Current:
-    """The language, time zone and translations in force (Flask-Babel's, looked up once)."""
-    if not has_app_context():
+    """The language, time zone and translations in force (Flask-Babel's, looked up once).
+
+    Called for every ``_()`` of a template, lazy label and time shown (a few hundred times a
+    page), so the app context is read from Flask's context variable itself (what
+    ``has_app_context()`` and the ``g`` proxy read, without their two calls each)."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
         return Current(None, None, NullTranslations(), "en")
-    state = g._get_current_object().__dict__
-    babel_state = getattr(state.get("_flask_babel"), "__dict__", {})
+    state = ctx.g.__dict__
     cached = state.get("_countdown_i18n")
-    if (cached is not None and cached.locale is babel_state.get("babel_locale")
-            and cached.timezone is babel_state.get("babel_tzinfo")):
-        return cached
+    if cached is not None:
+        babel_state = getattr(state.get("_flask_babel"), "__dict__", _NO_BABEL_STATE)
+        if cached.locale is babel_state.get("babel_locale") and cached.timezone is babel_state.get("babel_tzinfo"):
+            return cached
     locale, timezone, translations = get_locale(), get_timezone(), get_translations()
     state["_countdown_i18n"] = cached = Current(locale, timezone, translations, str(locale or "en"))
     return cached
@@ -101,12 +109,18 @@ def install(jinja_env) -> None:
 
 
 def _as_template_text(context, text: str, variables: dict):
+    if "%" not in text:  # no placeholder: what ``% variables`` gives, without Markup's escaping helper
+        return Markup(text) if context.eval_ctx.autoescape else text
     return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
 @pass_context
 def _template_gettext(__context, __string: str, **variables):
-    return _as_template_text(__context, current().translations.ugettext(__string), variables)
+    # _as_template_text written out: the templates' most frequent call (a hundred and more a page)
+    text = current().translations.ugettext(__string)
+    if "%" not in text:
+        return Markup(text) if __context.eval_ctx.autoescape else text
+    return (Markup(text) if __context.eval_ctx.autoescape else text) % variables
 
 
 @pass_context

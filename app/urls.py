@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, url_for
+from flask.globals import _cv_request  # what has_request_context() and the ``request`` proxy read
 from werkzeug.routing import BuildError
 
 
@@ -33,8 +34,25 @@ def url_maker(endpoint: str, key: str, /, **values) -> Callable[[Any], str]:
         except (BuildError, ValueError):
             continue
         if found and "?" not in head:  # in the path, not a query argument
-            return lambda value: head + quote(str(value), safe="!$&'()*+,/:;=@") + tail
+            return _segment_maker(head, tail)
     raise BuildError(endpoint, {key: None, **values}, None)
+
+
+_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # besides letters, digits and "_.-~", which quote() never quotes
+
+
+def _segment_maker(head: str, tail: str) -> Callable[[Any], str]:
+    def make(value: Any) -> str:
+        # A number, or a text of ASCII letters, digits and "-" (a booking's reference), is what
+        # quote() would give back as it is: only other text goes through it (a table's hundreds
+        # of links each paid quote()'s encoding and decoding for nothing).
+        if type(value) is int:
+            return head + str(value) + tail
+        text = str(value)
+        if text.isascii() and text.replace("-", "").isalnum():
+            return head + text + tail
+        return head + quote(text, safe=_SEGMENT_SAFE) + tail
+    return make
 
 
 _MAKERS: dict[tuple, Callable[[Any], str]] = {}
@@ -45,9 +63,10 @@ def link(endpoint: str, key: str, value: Any, /, **values: Any) -> str:
     booking's reference in a table of bookings): in a request, the route is looked up once per
     process and site root (:func:`url_maker`'s, kept), not once per row. ``key`` must be in the
     route's path, not its query string."""
-    if not has_request_context():
+    ctx = _cv_request.get(None)
+    if ctx is None:
         return url_for(endpoint, **{key: value}, **values)
-    cache_key = (endpoint, key, request.script_root, tuple(sorted(values.items())))
+    cache_key = (endpoint, key, ctx.request.script_root, tuple(sorted(values.items())) if values else ())
     maker = _MAKERS.get(cache_key)
     if maker is None:
         if len(_MAKERS) > 1024:  # values that vary widely would otherwise fill it
@@ -59,10 +78,11 @@ def link(endpoint: str, key: str, value: Any, /, **values: Any) -> str:
 def same_link(endpoint: str, /, **values: Any) -> str:
     """``url_for(endpoint, **values)`` built once per request: a link that every row of a table
     repeats (the flight's training page on each of its 80 bookings)."""
-    if not has_request_context():
+    ctx = _cv_request.get(None)
+    if ctx is None:
         return url_for(endpoint, **values)
     # Kept on the request, not in ``g``: an app context (a test's, a task's) may span requests.
-    memo = request.__dict__.setdefault("_countdown_links", {})
+    memo = ctx.request.__dict__.setdefault("_countdown_links", {})
     cache_key = (endpoint, tuple(sorted(values.items())))
     url = memo.get(cache_key)
     if url is None:

@@ -29,7 +29,7 @@ class _German(Translations):
 
 
 TEMPLATE = (
-    '{{ _("Hello") }}|{{ _("100%% sure") }}|{{ gettext("Save %(what)s", what="<b>") }}|'
+    '{{ _("Hello") }}|{{ _("Hello", what="<b>") }}|{{ _("100%% sure") }}|{{ gettext("Save %(what)s", what="<b>") }}|'
     '{{ ngettext("One %(num)s thing", "Many %(num)s things", 1) }}|'
     '{{ ngettext("One %(num)s thing", "Many %(num)s things", 3) }}|'
     '{{ pgettext("flight status", "Delayed") }}|{{ npgettext("ctx", "%(num)s seat", "%(num)s seats", 2) }}|'

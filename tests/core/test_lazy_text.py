@@ -63,3 +63,30 @@ def test_the_language_looked_up_once_follows_force_locale_and_refresh(app):
         refresh()
         assert i18n.current().name == "it" and i18n.gettext("Log in") == "Accedi"
         assert i18n.pgettext("role", "Tourist") == str(lazy_pgettext("role", "Tourist"))
+
+
+def test_the_language_in_force_outside_a_request_and_per_context(app):
+    """app.i18n.current() reads Flask's context itself: outside any context it is English without
+    a locale, in an app context it is Flask-Babel's, and nothing is carried from one request or
+    app context into the next (each has its own ``g``)."""
+    from flask_babel import force_locale, get_locale, get_timezone
+
+    from app import i18n
+
+    state = i18n.current()
+    assert (state.locale, state.timezone, state.name) == (None, None, "en")
+    assert i18n.gettext("Log in") == "Log in" and str(lazy_gettext("Log in")) == "Log in"
+    with app.app_context():
+        assert i18n.current().locale is get_locale() and i18n.current().timezone is get_timezone()
+        with force_locale("es"):
+            assert i18n.current().name == "es" and i18n.current() is i18n.current()
+        assert i18n.current().locale is get_locale()
+    for language, login in (("de", "Anmelden"), ("fr", "Se connecter"), ("de", "Anmelden")):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            assert i18n.current().name == language and i18n.gettext("Log in") == login
+            with force_locale("it"):
+                with force_locale("pt"):
+                    assert i18n.current().name == "pt"
+                assert i18n.current().name == "it" and i18n.gettext("Log in") == "Accedi"
+            assert i18n.current().name == language
+    assert i18n.current().name == "en" and i18n.current().locale is None

@@ -43,3 +43,23 @@ def test_same_link_is_built_once_per_request(app, monkeypatch):
         first = same_link("training.operations.index", flight=4)
         monkeypatch.setattr("app.urls.url_for", lambda *a, **k: pytest.fail("built again"))
         assert same_link("training.operations.index", flight=4) == first == "/ops/training?flight=4"
+
+
+def test_url_maker_quotes_as_quote_does_for_awkward_values(app):
+    """Numbers and plain references skip quote(): for every kind of value the link is what
+    quote() of its text gives."""
+    import enum
+    from urllib.parse import quote
+
+    from markupsafe import Markup
+
+    class Kind(enum.IntEnum):
+        ONE = 1
+
+    with app.test_request_context("/"):
+        booking = url_maker("travel.logistics.booking", "reference")
+        head = url_for("travel.logistics.booking", reference="MARK").rpartition("MARK")[0]
+        for value in ("CD-7K2M9Q", "", "-", "a_b", "a.b", "~x", "a b", "ü", "١٢٣", "Ⅻ", "a/b", "x?y#z", "%41",
+                      Markup("<b>&"), 0, -5, 2**70, True, Kind.ONE, 1.5):
+            assert booking(value) == head + quote(str(value), safe="!$&'()*+,/:;=@"), value
+        assert booking("CD-7K2M9Q") == url_for("travel.logistics.booking", reference="CD-7K2M9Q")
